@@ -1,0 +1,117 @@
+// Opens the store: PGlite in a data folder by default, a PostgreSQL server when a URL is
+// given. Both end as one drizzle database over the same schema, migrated the same way.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import * as schema from './schema';
+import { migrate, type SqlRunner } from './migrate';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type DbKind = 'pglite' | 'postgres';
+
+export interface Store {
+  db: Db;
+  kind: DbKind;
+  sql: SqlRunner;
+  /** Flushes everything to disk (PGlite) or is a no-op on a server. */
+  checkpoint(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** PGlite folder (created if missing). */
+  pgliteDir?: string;
+  databaseUrl?: string;
+  /** Skip migrations (tests that inspect an unmigrated store). */
+  skipMigrate?: boolean;
+}
+
+export function pgliteDirOf(dataDir: string): string {
+  return join(dataDir, 'db');
+}
+
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const store = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : await openPglite(required(opts.pgliteDir));
+  if (!opts.skipMigrate) {
+    try {
+      await migrate(store.sql);
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  return store;
+}
+
+function required(dir: string | undefined): string {
+  if (!dir) throw new Error('openStore needs pgliteDir or databaseUrl');
+  return dir;
+}
+
+async function openPglite(dir: string): Promise<Store> {
+  mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const sql: SqlRunner = {
+    query: async (text, params) => (await client.query<Record<string, unknown>>(text, params as unknown[])).rows,
+    transaction: (fn) =>
+      client.transaction((tx) =>
+        fn({ query: async (text, params) => (await tx.query<Record<string, unknown>>(text, params as unknown[])).rows }),
+      ),
+  };
+  return {
+    db,
+    kind: 'pglite',
+    sql,
+    checkpoint: async () => {
+      if (!client.closed) await client.exec('CHECKPOINT');
+    },
+    close: async () => {
+      if (client.closed) return;
+      await client.exec('CHECKPOINT').catch(() => undefined);
+      await client.close();
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  // A server going away must not crash the host: queries fail and are reported instead.
+  pool.on('error', () => undefined);
+  await pool.query('select 1');
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const sql: SqlRunner = {
+    query: async (text, params) => (await pool.query(text, params as unknown[])).rows,
+    transaction: async (fn) => {
+      const conn = await pool.connect();
+      try {
+        await conn.query('begin');
+        const out = await fn({ query: async (text, params) => (await conn.query(text, params as unknown[])).rows });
+        await conn.query('commit');
+        return out;
+      } catch (err) {
+        await conn.query('rollback').catch(() => undefined);
+        throw err;
+      } finally {
+        conn.release();
+      }
+    },
+  };
+  let closed = false;
+  return {
+    db,
+    kind: 'postgres',
+    sql,
+    checkpoint: async () => undefined,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,265 @@
+// The database schema: one of the two spines. Migrations are generated from this file with
+// `npm run db:generate` (drizzle-kit) and never hand-edited once released.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const created = () => ts('created_at').notNull().defaultNow();
+const updated = () => ts('updated_at').notNull().defaultNow();
+
+export const workspaces = pgTable('workspaces', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  issuePrefix: text('issue_prefix').notNull().unique(),
+  /** Next issue number; bumped in the same statement that reserves it. */
+  issueCounter: integer('issue_counter').notNull().default(0),
+  createdAt: created(),
+  updatedAt: updated(),
+});
+
+export interface AdapterConfig {
+  command?: string;
+  cwd?: string;
+  model?: string;
+  args?: string[];
+}
+
+export interface RuntimeConfig {
+  heartbeatIntervalSec?: number | null;
+  timeoutSec?: number | null;
+  maxConcurrentRuns?: number;
+}
+
+export const agents = pgTable(
+  'agents',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    name: text('name').notNull(),
+    role: text('role').notNull().default('engineer'),
+    status: text('status').notNull().default('idle'),
+    adapterType: text('adapter_type').notNull(),
+    adapterConfig: jsonb('adapter_config').$type<AdapterConfig>().notNull().default({}),
+    runtimeConfig: jsonb('runtime_config').$type<RuntimeConfig>().notNull().default({}),
+    /** The agent's extra environment; secret-looking values are redacted wherever they surface. */
+    env: jsonb('env').$type<Record<string, string>>().notNull().default({}),
+    createdAt: created(),
+    updatedAt: updated(),
+  },
+  (t) => [uniqueIndex('agents_workspace_name_uq').on(t.workspaceId, t.name)],
+);
+
+export const agentRuntimeState = pgTable('agent_runtime_state', {
+  agentId: text('agent_id')
+    .primaryKey()
+    .references(() => agents.id, { onDelete: 'cascade' }),
+  lastHeartbeatAt: ts('last_heartbeat_at'),
+  lastRunId: text('last_run_id'),
+  lastRunStatus: text('last_run_status'),
+  totalRuns: integer('total_runs').notNull().default(0),
+  failedRuns: integer('failed_runs').notNull().default(0),
+  totalInputTokens: bigint('total_input_tokens', { mode: 'number' }).notNull().default(0),
+  totalOutputTokens: bigint('total_output_tokens', { mode: 'number' }).notNull().default(0),
+  totalCostUsd: jsonb('total_cost_usd').$type<number>().notNull().default(0),
+  /** Adapter session ids per issue ("issueId" -> session), resumed on the next run of that issue. */
+  sessions: jsonb('sessions').$type<Record<string, string>>().notNull().default({}),
+  updatedAt: updated(),
+});
+
+export interface WakePayload {
+  issueId?: string;
+  [k: string]: unknown;
+}
+
+export const agentWakeupRequests = pgTable(
+  'agent_wakeup_requests',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id').notNull(),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    triggerDetail: text('trigger_detail'),
+    reason: text('reason'),
+    payload: jsonb('payload').$type<WakePayload>().notNull().default({}),
+    status: text('status').notNull().default('queued'),
+    /** Wakes folded into this one (or into the run it coalesced with). */
+    coalescedCount: integer('coalesced_count').notNull().default(0),
+    runId: text('run_id'),
+    error: text('error'),
+    claimedAt: ts('claimed_at'),
+    finishedAt: ts('finished_at'),
+    createdAt: created(),
+    updatedAt: updated(),
+  },
+  (t) => [index('wakeups_agent_status_idx').on(t.agentId, t.status)],
+);
+
+export interface ContextSnapshot {
+  issueId?: string;
+  wakeReason?: string;
+  retryReason?: string;
+  [k: string]: unknown;
+}
+
+export interface UsageRecord {
+  inputTokens?: number;
+  outputTokens?: number;
+  cachedInputTokens?: number;
+  costUsd?: number;
+  model?: string;
+}
+
+export const heartbeatRuns = pgTable(
+  'heartbeat_runs',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id').notNull(),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    status: text('status').notNull().default('queued'),
+    invocationSource: text('invocation_source').notNull(),
+    triggerDetail: text('trigger_detail'),
+    wakeupRequestId: text('wakeup_request_id'),
+    issueId: text('issue_id'),
+    contextSnapshot: jsonb('context_snapshot').$type<ContextSnapshot>().notNull().default({}),
+    /** The machine whose process table can judge this run's processes. */
+    hostId: text('host_id'),
+    processPid: integer('process_pid'),
+    processGroupId: integer('process_group_id'),
+    /** Start identity of processPid (boot id + start ticks on Linux): a reused pid never matches. */
+    processStartId: text('process_start_id'),
+    processLossRetryCount: integer('process_loss_retry_count').notNull().default(0),
+    retryOfRunId: text('retry_of_run_id'),
+    exitCode: integer('exit_code'),
+    signal: text('signal'),
+    errorCode: text('error_code'),
+    error: text('error'),
+    /** sha256 of the run token the agent uses to call back; the token itself is never stored. */
+    runTokenHash: text('run_token_hash'),
+    logPath: text('log_path'),
+    logBytes: bigint('log_bytes', { mode: 'number' }).notNull().default(0),
+    logSha256: text('log_sha256'),
+    logPruned: boolean('log_pruned').notNull().default(false),
+    lastOutputLine: text('last_output_line'),
+    sessionId: text('session_id'),
+    usage: jsonb('usage').$type<UsageRecord>(),
+    lastActivityAt: ts('last_activity_at'),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+    createdAt: created(),
+    updatedAt: updated(),
+  },
+  (t) => [
+    index('runs_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('runs_agent_created_idx').on(t.agentId, t.createdAt.desc()),
+    index('runs_issue_idx').on(t.issueId),
+    index('runs_active_idx')
+      .on(t.status)
+      .where(sql`status in ('queued', 'running')`),
+    uniqueIndex('runs_token_uq').on(t.runTokenHash),
+  ],
+);
+
+export const heartbeatRunEvents = pgTable(
+  'heartbeat_run_events',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id')
+      .notNull()
+      .references(() => heartbeatRuns.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    message: text('message'),
+    payload: jsonb('payload'),
+    createdAt: created(),
+  },
+  (t) => [uniqueIndex('run_events_run_seq_uq').on(t.runId, t.seq)],
+);
+
+export const issues = pgTable(
+  'issues',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    number: integer('number').notNull(),
+    identifier: text('identifier').notNull().unique(),
+    title: text('title').notNull(),
+    body: text('body').notNull().default(''),
+    status: text('status').notNull().default('todo'),
+    priority: text('priority').notNull().default('medium'),
+    assigneeAgentId: text('assignee_agent_id').references(() => agents.id, { onDelete: 'set null' }),
+    assigneeUserId: text('assignee_user_id'),
+    checkoutRunId: text('checkout_run_id'),
+    executionRunId: text('execution_run_id'),
+    startedAt: ts('started_at'),
+    completedAt: ts('completed_at'),
+    createdAt: created(),
+    updatedAt: updated(),
+  },
+  (t) => [index('issues_status_idx').on(t.status), index('issues_assignee_idx').on(t.assigneeAgentId)],
+);
+
+export const issueComments = pgTable(
+  'issue_comments',
+  {
+    id: text('id').primaryKey(),
+    issueId: text('issue_id')
+      .notNull()
+      .references(() => issues.id, { onDelete: 'cascade' }),
+    authorType: text('author_type').notNull(),
+    authorAgentId: text('author_agent_id'),
+    authorUserId: text('author_user_id'),
+    runId: text('run_id'),
+    body: text('body').notNull(),
+    createdAt: created(),
+  },
+  (t) => [index('comments_issue_idx').on(t.issueId, t.createdAt)],
+);
+
+export const escalations = pgTable(
+  'escalations',
+  {
+    id: text('id').primaryKey(),
+    issueId: text('issue_id')
+      .notNull()
+      .references(() => issues.id, { onDelete: 'cascade' }),
+    runId: text('run_id'),
+    kind: text('kind').notNull(),
+    message: text('message').notNull(),
+    resolvedAt: ts('resolved_at'),
+    createdAt: created(),
+  },
+  (t) => [index('escalations_open_idx').on(t.resolvedAt)],
+);
+
+export const activityLog = pgTable(
+  'activity_log',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id'),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id').notNull(),
+    details: jsonb('details'),
+    createdAt: created(),
+  },
+  (t) => [index('activity_entity_idx').on(t.entityId, t.createdAt)],
+);

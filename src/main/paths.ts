@@ -1,0 +1,37 @@
+// Where Vigil keeps its data: --data-dir, else $VIGIL_HOME, else the desktop app's userData
+// folder, so the CLI and the app share one database by default.
+import { createHash } from 'node:crypto';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const APP_NAME = 'Vigil';
+
+export function defaultUserDataDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', APP_NAME);
+  if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), APP_NAME);
+  return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), APP_NAME);
+}
+
+export function resolveDataDir(flag?: string | null, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag) return resolve(flag);
+  if (env.VIGIL_HOME) return resolve(env.VIGIL_HOME);
+  return defaultUserDataDir(process.platform, env);
+}
+
+/**
+ * The control socket lives in the data folder; a unix socket path is limited to ~104 bytes,
+ * so a deep folder gets a per-user private folder in the temp dir instead, keyed by its path.
+ */
+export function controlSocketPath(dataDir: string): string {
+  if (process.platform === 'win32') {
+    return `\\\\.\\pipe\\vigil-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+  }
+  const inDir = join(dataDir, 'vigil.sock');
+  if (Buffer.byteLength(inDir) <= 100) return inDir;
+  const uid = process.getuid?.() ?? 0;
+  return join(tmpdir(), `vigil-${uid}`, `${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}.sock`);
+}
+
+export const logsDirOf = (dataDir: string) => join(dataDir, 'logs');
+export const backupsDirOf = (dataDir: string) => join(dataDir, 'backups');
+export const lockPathOf = (dataDir: string) => join(dataDir, 'vigil.lock');

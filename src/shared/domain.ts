@@ -1,0 +1,80 @@
+// Domain vocabulary shared by the host, the CLI, the preload bridge and the renderer.
+// No Node, DOM or Electron here: every floor imports this file.
+import { z } from 'zod';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] as const;
+export const RunStatus = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatus>;
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running'];
+
+export const INVOCATION_SOURCES = ['timer', 'assignment', 'on_demand', 'automation'] as const;
+export const InvocationSource = z.enum(INVOCATION_SOURCES);
+export type InvocationSource = z.infer<typeof InvocationSource>;
+
+export const WAKEUP_STATUSES = ['queued', 'claimed', 'coalesced', 'skipped', 'finished', 'failed', 'cancelled'] as const;
+export const WakeupStatus = z.enum(WAKEUP_STATUSES);
+export type WakeupStatus = z.infer<typeof WakeupStatus>;
+
+export const ISSUE_STATUSES = ['backlog', 'todo', 'in_progress', 'in_review', 'blocked', 'done', 'cancelled'] as const;
+export const IssueStatus = z.enum(ISSUE_STATUSES);
+export type IssueStatus = z.infer<typeof IssueStatus>;
+
+export const ISSUE_PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
+export const IssuePriority = z.enum(ISSUE_PRIORITIES);
+export type IssuePriority = z.infer<typeof IssuePriority>;
+
+export const AGENT_STATUSES = ['idle', 'running', 'paused', 'error'] as const;
+export const AgentStatus = z.enum(AGENT_STATUSES);
+export type AgentStatus = z.infer<typeof AgentStatus>;
+
+export const ADAPTER_TYPES = ['process', 'claude_local', 'codex_local'] as const;
+export const AdapterType = z.enum(ADAPTER_TYPES);
+export type AdapterType = z.infer<typeof AdapterType>;
+
+/** Why a run ended the way it did (heartbeat_runs.error_code). */
+export const RUN_ERROR_CODES = [
+  'adapter_failed', // the agent's process exited non-zero or by a signal
+  'timeout', // the run outlived its agent's timeout; its process group was killed
+  'cancelled', // a user cancelled it
+  'process_lost', // the host lost the process (crash) and found it dead on relaunch
+  'process_detached', // the host lost its handle but the process is still alive (a warning)
+  'detached_silent', // a detached run stayed silent past the limit and was killed
+  'host_shutdown', // the host shut down cleanly while the run was active
+  'spawn_failed', // the command could not be started at all
+  'log_write_failed', // the run log could not be written (disk full, permissions)
+] as const;
+export const RunErrorCode = z.enum(RUN_ERROR_CODES);
+export type RunErrorCode = z.infer<typeof RunErrorCode>;
+
+/** Why an automation run exists (context snapshot retryReason). */
+export const RETRY_REASONS = ['process_loss', 'assignment_recovery', 'issue_continuation_needed'] as const;
+export const RetryReason = z.enum(RETRY_REASONS);
+export type RetryReason = z.infer<typeof RetryReason>;
+
+export const COMMENT_AUTHORS = ['agent', 'user', 'system'] as const;
+export const CommentAuthor = z.enum(COMMENT_AUTHORS);
+export type CommentAuthor = z.infer<typeof CommentAuthor>;
+
+export const ESCALATION_KINDS = ['dispatch_exhausted', 'continuation_exhausted', 'run_failed_after_retry'] as const;
+export const EscalationKind = z.enum(ESCALATION_KINDS);
+export type EscalationKind = z.infer<typeof EscalationKind>;
+
+/** Plain-words explanations the UI and CLI show next to an error code. */
+export const RUN_ERROR_EXPLANATIONS: Record<RunErrorCode, string> = {
+  adapter_failed: 'The agent process exited with a failure (non-zero exit code or a signal).',
+  timeout: "The run took longer than the agent's timeout; Vigil stopped its whole process group.",
+  cancelled: 'The run was cancelled; Vigil stopped its whole process group.',
+  process_lost:
+    'Vigil was not running when this process ended (a crash or a forced quit) and found it gone on the next launch. Vigil queued one automatic retry, unless this run already was that retry.',
+  process_detached:
+    'Vigil restarted while this process kept running. Vigil watches it and finalizes the run when it exits, or stops it after a long silence.',
+  detached_silent: 'A detached process stayed silent for too long; Vigil stopped it.',
+  host_shutdown: 'Vigil shut down while this run was active and stopped it; the issue continues on the next start.',
+  spawn_failed: 'The agent command could not be started (missing executable or working folder).',
+  log_write_failed: 'Vigil could not write the run log (disk full or not writable); the run was stopped.',
+};
+
+export const ISSUE_IDENTIFIER_RE = /^[A-Z][A-Z0-9]{0,9}-\d+$/;
+/** Names look like key/token/secret/password: their values are redacted everywhere. */
+export const SECRET_NAME_RE = /(key|token|secret|password|passwd|pwd|credential|auth)/i;
+export const MASKED_SECRET = '••••••';

@@ -1,0 +1,24 @@
+// Every event the host pushes to its clients. Transports forward them unchanged.
+import { z } from 'zod';
+import { AgentDto, CommentDto, EscalationDto, IssueDto, LogChunkDto, RunDto } from './contract';
+
+export const events = {
+  'run.created': RunDto,
+  'run.updated': RunDto,
+  /** A batch of live pty output; `data` is base64 of the bytes appended at `offset`. */
+  'run.output': LogChunkDto.pick({ runId: true, offset: true, data: true }),
+  'issue.updated': IssueDto,
+  'comment.added': CommentDto,
+  'agent.updated': AgentDto,
+  'agent.removed': z.object({ id: z.string() }),
+  'escalation.opened': EscalationDto,
+  'escalation.updated': EscalationDto,
+  /** Something the user must be told (a restored database, a recovery summary). */
+  'host.notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+export type EventPayload<N extends EventName> = z.infer<Events[N]>;
+export type HostEvent = { [N in EventName]: { event: N; data: EventPayload<N> } }[EventName];

@@ -1,0 +1,5 @@
+export * from './domain';
+export * from './contract';
+export * from './events';
+export * from './errors';
+export * from './wire';
