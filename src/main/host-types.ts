@@ -1,0 +1,57 @@
+// The host as its shells (Electron main, `vigil serve`, tests, benchmarks) see it.
+import type { Api } from './api';
+import type { EventBus } from './event-bus';
+
+export interface HostOptions {
+  /** Data folder: lock, logs, socket, backups, and the PGlite database unless databaseUrl. */
+  dataDir: string;
+  /** A PostgreSQL server instead of PGlite (DATABASE_URL). */
+  databaseUrl?: string;
+  /** The one global cap on concurrently running runs (default 4). */
+  maxConcurrentRuns?: number;
+  /** Periodic recovery sweep interval (default 60 s); 0 turns it off. */
+  sweepIntervalMs?: number;
+  /** A detached run silent this long is killed and failed (default 30 min). */
+  detachedSilenceMs?: number;
+  /** Grace between SIGTERM and SIGKILL when stopping a process group (default 3 s). */
+  killGraceMs?: number;
+  /** Run-log retention per agent: newest N runs (default 200) and at most M bytes (default 1 GiB). */
+  logRetention?: { maxRunsPerAgent?: number; maxBytesPerAgent?: number };
+  /** Start the scheduler and the timers (default true). Recovery tests drive the engine by hand. */
+  startScheduler?: boolean;
+  /** Run start-up recovery (default true). */
+  recoverOnStart?: boolean;
+  /** Path to the `vigil` launcher that agents call back through (put on the run's PATH). */
+  cliPath?: string;
+  /** Extra env names the host treats as its own secrets and strips from runs. */
+  hostSecretEnv?: string[];
+}
+
+export interface HostInfo {
+  dataDir: string;
+  databaseKind: 'pglite' | 'postgres';
+  hostId: string;
+  pid: number;
+  startedAt: string;
+  version: string;
+  /** What start-up did that a user must be told (restored backup, recovery summary). */
+  notices: string[];
+}
+
+export interface ShutdownSummary {
+  cancelledRuns: number;
+}
+
+export interface Host {
+  readonly api: Api;
+  readonly events: EventBus;
+  readonly info: HostInfo;
+  /**
+   * Clean shutdown: stops the runs' process groups (cancelled, host_shutdown), checkpoints and
+   * closes the database, releases the folder lock. Safe to call twice.
+   */
+  close(): Promise<ShutdownSummary>;
+}
+
+/** What a transport needs of a host. */
+export type HostLike = Pick<Host, 'api' | 'events'>;

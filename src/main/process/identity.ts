@@ -1,0 +1,109 @@
+// A pid alone is not proof: pids are reused. A process's start identity is what Vigil records
+// and checks before it ever signals anything (Linux: boot id + start time in clock ticks from
+// /proc/PID/stat; elsewhere: `ps -o lstart`).
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+
+let bootIdCache: string | null = null;
+
+export function bootId(): string {
+  if (bootIdCache) return bootIdCache;
+  try {
+    bootIdCache = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    bootIdCache = 'noboot';
+  }
+  return bootIdCache;
+}
+
+/** Parsed fields of /proc/PID/stat we rely on (the comm field may hold spaces and parens). */
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  startTicks: string;
+}
+
+export function readProcStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < 0) return null;
+  const rest = text.slice(close + 2).split(' ');
+  // rest[0] is field 3 (state); starttime is field 22 -> rest[19].
+  return {
+    pid,
+    comm: text.slice(open + 1, close),
+    state: rest[0],
+    ppid: Number(rest[1]),
+    pgid: Number(rest[2]),
+    sid: Number(rest[3]),
+    startTicks: rest[19],
+  };
+}
+
+export const hasProcfs = (() => {
+  try {
+    readFileSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** The start identity of a live pid, or null when no such process exists (or it is a zombie). */
+export function readStartIdentity(pid: number): string | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  if (hasProcfs) {
+    const stat = readProcStat(pid);
+    if (!stat || stat.state === 'Z') return null;
+    return `${bootId()}:${stat.startTicks}`;
+  }
+  try {
+    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return out ? `lstart:${out}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True only when `pid` is alive and is the very process whose identity was recorded. */
+export function isSameProcess(pid: number | null | undefined, startId: string | null | undefined): boolean {
+  if (!pid || !startId) return false;
+  return readStartIdentity(pid) === startId;
+}
+
+/** Whether any process has this pid (identity not checked). */
+export function pidExists(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Identifies this machine's process table, so a shared database never mixes hosts up. */
+export function machineId(): string {
+  let id = '';
+  for (const path of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+    try {
+      id = readFileSync(path, 'utf8').trim();
+      if (id) break;
+    } catch {
+      /* try the next */
+    }
+  }
+  return `${hostname()}-${createHash('sha256').update(id || hostname()).digest('hex').slice(0, 12)}`;
+}
