@@ -1,0 +1,173 @@
+// The control socket: the CLI's (and agents') way into a running host. A unix socket private to
+// the user, speaking newline-delimited JSON WireRequest/WireResponse/WireEvent documents.
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname } from 'node:path';
+import type { HostLike } from '../host-types';
+import { ContractError } from '../../shared/errors';
+import { MAX_REQUEST_BYTES } from '../../shared/wire';
+import { createWireSession, failure, MAX_OUTBOUND_BYTES, tooLarge, type WireMessage } from './wire-session';
+
+/** Requests one connection may have in flight before we stop reading from it. */
+const MAX_IN_FLIGHT = 32;
+/** How long a dropped connection gets to flush its farewell before it is destroyed. */
+const DROP_GRACE_MS = 2000;
+
+export interface ControlSocket {
+  close(): Promise<void>;
+}
+
+export async function startControlSocket(host: HostLike, socketPath: string): Promise<ControlSocket> {
+  const isPipe = process.platform === 'win32';
+  if (!isPipe) {
+    preparePrivateParent(socketPath);
+    await removeStaleSocket(socketPath);
+  }
+  const connections = new Set<Socket>();
+  const server = createServer((socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+    serveConnection(host, socket);
+  });
+  await listenPrivately(server, socketPath, isPipe);
+  const ino = isPipe ? null : lstatSync(socketPath).ino;
+
+  let closing: Promise<void> | null = null;
+  return {
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of connections) socket.destroy();
+        // Only remove the file if it is still ours (a successor may have replaced it).
+        if (ino !== null) {
+          try {
+            if (lstatSync(socketPath).ino === ino) unlinkSync(socketPath);
+          } catch {
+            /* already gone */
+          }
+        }
+      });
+      return closing;
+    },
+  };
+}
+
+function serveConnection(host: HostLike, socket: Socket): void {
+  let dropped = false;
+  const send = (message: WireMessage) => {
+    if (dropped || socket.destroyed) return;
+    socket.write(`${JSON.stringify(message)}\n`);
+    if (socket.writableLength > MAX_OUTBOUND_BYTES) drop('the client did not read its messages fast enough');
+  };
+  const session = createWireSession(host, send);
+  const drop = (reason: string) => {
+    dropped = true;
+    session.close();
+    const farewell = failure(null, new ContractError('conflict', `connection dropped: ${reason}`));
+    socket.end(`${JSON.stringify(farewell)}\n`);
+    setTimeout(() => socket.destroy(), DROP_GRACE_MS).unref();
+  };
+
+  let inFlight = 0;
+  const run = (line: string) => {
+    inFlight++;
+    if (inFlight >= MAX_IN_FLIGHT) socket.pause();
+    void session.receive(line).finally(() => {
+      inFlight--;
+      if (inFlight < MAX_IN_FLIGHT && !dropped && !socket.destroyed) socket.resume();
+    });
+  };
+
+  // Bytes of the current, unterminated line; `discarding` skips the rest of an oversize one.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let discarding = false;
+  socket.on('data', (chunk: Buffer) => {
+    let start = 0;
+    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl);
+      start = nl + 1;
+      if (discarding) {
+        discarding = false;
+        continue;
+      }
+      const line = pendingBytes > 0 ? Buffer.concat([...pending, piece]).toString('utf8') : piece.toString('utf8');
+      pending = [];
+      pendingBytes = 0;
+      if (line.trim() !== '') run(line);
+    }
+    if (start < chunk.length && !discarding) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > MAX_REQUEST_BYTES) {
+        pending = [];
+        pendingBytes = 0;
+        discarding = true;
+        send(failure(null, tooLarge()));
+      }
+    }
+  });
+  socket.on('error', () => {
+    /* a client vanished mid-write; 'close' follows */
+  });
+  socket.on('close', () => session.close());
+}
+
+/** The tmp-dir fallback's folder is shared ground: create it 0700 and refuse one we do not own. */
+function preparePrivateParent(socketPath: string): void {
+  const parent = dirname(socketPath);
+  mkdirSync(parent, { recursive: true, mode: 0o700 });
+  if (dirname(parent) !== tmpdir()) return;
+  const stat = lstatSync(parent);
+  const uid = process.getuid?.();
+  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0) {
+    throw new Error(`refusing to use ${parent} for the control socket: it must be a folder owned by you with mode 0700`);
+  }
+}
+
+/** A leftover socket file from a crashed host is removed; one a live host answers on is not. */
+async function removeStaleSocket(socketPath: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(socketPath).isSocket();
+  } catch {
+    return;
+  }
+  if (!isSocket) throw new Error(`refusing to replace ${socketPath}: it exists and is not a socket`);
+  if (await answers(socketPath)) {
+    throw new Error(`another Vigil host is already listening on ${socketPath}`);
+  }
+  unlinkSync(socketPath);
+}
+
+function answers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createConnection(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * The socket is created under a 0177 umask, so there is no moment when it is reachable by
+ * others; bind happens synchronously inside listen(), so the umask is restored at once.
+ */
+function listenPrivately(server: Server, socketPath: string, isPipe: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const previous = isPipe ? null : process.umask(0o177);
+    try {
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        if (!isPipe) chmodSync(socketPath, 0o600);
+        resolve();
+      });
+    } finally {
+      if (previous !== null) process.umask(previous);
+    }
+  });
+}

@@ -1,0 +1,93 @@
+// A HostLike for the transport tests: the real API dispatcher (so validation and agent
+// authorization are the real ones) over a few fake handlers, and a real EventBus.
+import { createApi, type AgentAuth, type Handlers } from '../src/main/api';
+import { EventBus } from '../src/main/event-bus';
+import type { HostLike } from '../src/main/host-types';
+import type { AgentDto, HostStatusDto } from '../src/shared/contract';
+import { ContractError, notFound } from '../src/shared/errors';
+
+export const AGENT_TOKEN = 'run-token-of-r1';
+
+const now = new Date(0).toISOString();
+
+export const echoAgent: AgentDto = {
+  id: 'a1',
+  workspaceId: 'w1',
+  name: 'echo',
+  role: 'engineer',
+  adapterType: 'process',
+  command: 'echo hello',
+  cwd: null,
+  model: null,
+  args: [],
+  env: {},
+  status: 'idle',
+  heartbeatIntervalSec: null,
+  timeoutSec: null,
+  maxConcurrentRuns: 1,
+  lastHeartbeatAt: null,
+  totalRuns: 0,
+  failedRuns: 0,
+  runningRuns: 0,
+  createdAt: now,
+  updatedAt: now,
+};
+
+const status: HostStatusDto = {
+  version: '0.0.0-test',
+  pid: process.pid,
+  hostId: 'h1',
+  dataDir: '/nowhere',
+  database: 'pglite',
+  startedAt: now,
+  globalMaxConcurrentRuns: 4,
+  agents: { total: 1, paused: 0, running: 0 },
+  runs: { queued: 0, running: 0, detached: 0 },
+  issues: { open: 0, blocked: 0 },
+  openEscalations: 0,
+  notices: [],
+};
+
+export interface FakeHost extends HostLike {
+  events: EventBus;
+  /** Resolves the pending `agents.pause` calls (a slow call). */
+  releaseSlowCalls(): void;
+}
+
+export function fakeHost(): FakeHost {
+  const slow: Array<() => void> = [];
+  const implemented: Partial<Handlers> = {
+    'host.status': async () => status,
+    'agents.list': async () => [echoAgent],
+    'agents.get': async ({ agent }) => {
+      if (agent !== 'echo' && agent !== 'a1') throw notFound('agent', agent);
+      return echoAgent;
+    },
+    'agents.pause': async () => {
+      await new Promise<void>((resolve) => slow.push(resolve));
+      return { ...echoAgent, status: 'paused' };
+    },
+    'issues.get': async ({ issue }) => ({
+      id: 'i1', identifier: issue, title: 'T', body: '', status: 'todo', priority: 'medium',
+      assigneeAgentId: 'a1', assigneeAgent: 'echo', assigneeUserId: null, checkoutRunId: null, executionRunId: null,
+      startedAt: null, completedAt: null, createdAt: now, updatedAt: now, comments: [], runs: [], escalations: [], activity: [],
+    }),
+  };
+  const handlers = new Proxy(implemented, {
+    get: (target, name: string) =>
+      target[name as keyof Handlers] ??
+      (async () => {
+        throw new ContractError('internal', `${name} is not in the fake host`);
+      }),
+  }) as Handlers;
+  const auth: AgentAuth = {
+    resolveRunToken: async (token) => (token === AGENT_TOKEN ? { runId: 'r1', agentId: 'a1', issueId: 'i1' } : null),
+    resolveIssueId: async (ref) => (ref === 'VIG-1' || ref === 'i1' ? 'i1' : ref),
+    reportActivity: async () => undefined,
+  };
+  return {
+    api: createApi(handlers, auth),
+    events: new EventBus(),
+    releaseSlowCalls: () => slow.splice(0).forEach((resolve) => resolve()),
+  };
+}
