@@ -61,17 +61,26 @@ export const hasProcfs = (() => {
   }
 })();
 
+/** Zombies and exiting tasks: their pid is still taken but nothing runs there any more. */
+export const isDeadState = (state: string): boolean => state === 'Z' || state === 'X' || state === 'x';
+
+/** The start identity of a process from its /proc stat (one formula for every reader). */
+export const startIdentityOfStat = (stat: ProcStat): string => `${bootId()}:${stat.startTicks}`;
+
+/** The start identity from `ps -o lstart` text, where there is no /proc (macOS). */
+export const startIdentityOfLstart = (lstart: string): string => `lstart:${lstart.trim()}`;
+
 /** The start identity of a live pid, or null when no such process exists (or it is a zombie). */
 export function readStartIdentity(pid: number): string | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
   if (hasProcfs) {
     const stat = readProcStat(pid);
-    if (!stat || stat.state === 'Z') return null;
-    return `${bootId()}:${stat.startTicks}`;
+    if (!stat || isDeadState(stat.state)) return null;
+    return startIdentityOfStat(stat);
   }
   try {
     const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return out ? `lstart:${out}` : null;
+    return out ? startIdentityOfLstart(out) : null;
   } catch {
     return null;
   }

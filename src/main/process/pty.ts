@@ -1,0 +1,327 @@
+// A run's command in a real pty. The child is a session and process-group leader
+// (pid = pgid = sid), so the run's whole tree can be found and stopped later (tree.ts).
+// Output arrives as raw bytes; exit is reported only once every byte has been delivered.
+import { accessSync, constants as fsConstants, readSync, statSync, writeSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { delimiter, resolve } from 'node:path';
+import { ReadStream } from 'node:tty';
+import { readStartIdentity } from './identity';
+import { nativePty } from './native-pty';
+
+export interface SpawnSpec {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols?: number;
+  rows?: number;
+}
+
+/** How the leader ended: an exit code, or the name of the signal that killed it (e.g. 'SIGTERM'). */
+export interface PtyExit {
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export interface RunProcess {
+  readonly pid: number;
+  readonly pgid: number;
+  readonly sid: number;
+  /** readStartIdentity(pid) taken right after spawn; EXITED_BEFORE_IDENTITY if it was already gone. */
+  readonly startId: string;
+  /** Raw bytes from the pty master, never decoded. */
+  onData(cb: (chunk: Buffer) => void): void;
+  /** Fires once, after every byte of output was delivered to onData (waits for resume() if paused). */
+  onExit(cb: (exit: PtyExit) => void): void;
+  /** Stops reading the pty master: the child blocks once the kernel buffer is full. */
+  pause(): void;
+  resume(): void;
+  write(data: string): void;
+}
+
+export class SpawnError extends Error {
+  readonly code = 'spawn_failed';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpawnError';
+  }
+}
+
+/**
+ * Recorded as startId when the leader exited (and was reaped) before its identity could be read:
+ * it never equals a live process's identity, so nothing is ever signalled on its account.
+ */
+export const EXITED_BEFORE_IDENTITY = 'exited-before-identity';
+
+export const DEFAULT_COLS = 120;
+export const DEFAULT_ROWS = 40;
+
+/** After the leader exits, output still arriving from descendants that hold the pty open ends the drain once it pauses this long... */
+const DRAIN_QUIET_MS = 100;
+/** ...or, if they never stop writing, after this long of unpaused draining. */
+const DRAIN_CAP_MS = 2_000;
+/** How soon to look again when the slave was reopened after a hangup (rare). */
+const HANGUP_RETRY_MS = 50;
+/** How soon to retry a write the full pty input buffer refused. */
+const WRITE_RETRY_MS = 10;
+
+const SIGNAL_NAMES = new Map<number, string>();
+for (const [name, num] of Object.entries(osConstants.signals)) if (!SIGNAL_NAMES.has(num)) SIGNAL_NAMES.set(num, name);
+
+export function signalName(signal: number): string {
+  return SIGNAL_NAMES.get(signal) ?? `SIG${signal}`;
+}
+
+function checkCwd(cwd: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(cwd).isDirectory();
+  } catch {
+    throw new SpawnError(`working folder "${cwd}" does not exist`);
+  }
+  if (!isDir) throw new SpawnError(`working folder "${cwd}" is not a folder`);
+}
+
+const isExecutableFile = (path: string): boolean => {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The path execvp would run: a name with a slash is taken relative to cwd, a bare name is looked up on env.PATH. */
+export function resolveExecutable(file: string, cwd: string, envPath: string | undefined): string {
+  if (file.includes('/')) {
+    const path = resolve(cwd, file);
+    if (!isExecutableFile(path)) throw new SpawnError(`executable "${file}" not found or not executable (looked at ${path})`);
+    return path;
+  }
+  const dirs = (envPath ?? '').split(delimiter).filter((d) => d !== '');
+  for (const dir of dirs) {
+    const path = resolve(cwd, dir, file);
+    if (isExecutableFile(path)) return path;
+  }
+  throw new SpawnError(
+    dirs.length ? `executable "${file}" not found on PATH (${dirs.join(delimiter)})` : `executable "${file}" not found: the run's PATH is empty`,
+  );
+}
+
+function checkStrings(spec: SpawnSpec): void {
+  if (typeof spec.file !== 'string' || spec.file === '') throw new SpawnError('no executable given');
+  spec.args.forEach((arg, i) => {
+    if (typeof arg !== 'string' || arg.includes('\0')) throw new SpawnError(`argument ${i + 1} of "${spec.file}" is not a string without NUL bytes`);
+  });
+  for (const [name, value] of Object.entries(spec.env)) {
+    if (name === '' || name.includes('=') || name.includes('\0')) throw new SpawnError(`environment variable name "${name}" is invalid`);
+    if (typeof value !== 'string' || value.includes('\0')) throw new SpawnError(`environment variable ${name} has a value that is not a string without NUL bytes`);
+  }
+}
+
+function checkSize(name: 'cols' | 'rows', value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0 || value > 10_000) throw new RangeError(`spawnInPty: ${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** Spawns in a new pty; the child is a session + process-group leader. Throws SpawnError for a missing cwd or executable. */
+export function spawnInPty(spec: SpawnSpec): RunProcess {
+  const cols = checkSize('cols', spec.cols, DEFAULT_COLS);
+  const rows = checkSize('rows', spec.rows, DEFAULT_ROWS);
+  checkStrings(spec);
+  checkCwd(spec.cwd);
+  const executable = resolveExecutable(spec.file, spec.cwd, spec.env.PATH);
+  const env = { ...spec.env, TERM: spec.env.TERM ?? 'xterm-256color', PWD: spec.cwd };
+  const native = nativePty();
+  let run: PtyRun | null = null;
+  let earlyExit: PtyExit | null = null;
+  const onNativeExit = (exitCode: number, signal: number) => {
+    const exit: PtyExit = signal ? { exitCode: null, signal: signalName(signal) } : { exitCode, signal: null };
+    if (run) run.leaderExited(exit);
+    else earlyExit = exit;
+  };
+  let forked;
+  try {
+    forked = native.fork(
+      executable,
+      spec.args,
+      Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      spec.cwd,
+      cols,
+      rows,
+      -1,
+      -1,
+      true,
+      native.helperPath,
+      onNativeExit,
+    );
+  } catch (err) {
+    throw new SpawnError(`could not start "${spec.file}" in a pty: ${(err as Error).message}`);
+  }
+  const startId = readStartIdentity(forked.pid) ?? EXITED_BEFORE_IDENTITY;
+  run = new PtyRun(forked.pid, startId, forked.fd);
+  // The exit callback is asynchronous, so this cannot happen today; keep it correct if it ever does.
+  if (earlyExit) run.leaderExited(earlyExit);
+  return run;
+}
+
+class PtyRun implements RunProcess {
+  readonly pgid: number;
+  readonly sid: number;
+  private readonly master: ReadStream;
+  private readonly dataListeners: ((chunk: Buffer) => void)[] = [];
+  private readonly exitListeners: ((exit: PtyExit) => void)[] = [];
+  private leaderExit: PtyExit | null = null;
+  private reported: PtyExit | null = null;
+  /** libuv saw the slave hang up; what the kernel still holds is read here (see drainAfterHangup). */
+  private hungUp = false;
+  private outputEnded = false;
+  private paused = false;
+  private quietTimer: NodeJS.Timeout | null = null;
+  private capTimer: NodeJS.Timeout | null = null;
+  private hangupRetry: NodeJS.Timeout | null = null;
+  private pendingWrite: Buffer | null = null;
+  private writeRetry: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly pid: number,
+    readonly startId: string,
+    private readonly fd: number,
+  ) {
+    // forkpty's child calls setsid() before exec: it leads its own session and group.
+    this.pgid = pid;
+    this.sid = pid;
+    // allowHalfOpen keeps the fd open past libuv's end-of-stream, so the rest can still be read.
+    this.master = new ReadStream(fd, { allowHalfOpen: true });
+    this.master.on('data', (chunk: Buffer) => this.deliver(chunk));
+    this.master.on('end', () => {
+      this.hungUp = true;
+      this.drainAfterHangup();
+    });
+    // EIO: every holder of the slave closed it and everything was read. Output is complete.
+    this.master.on('error', () => this.endOutput());
+    this.master.on('close', () => this.endOutput());
+  }
+
+  onData(cb: (chunk: Buffer) => void): void {
+    this.dataListeners.push(cb);
+  }
+
+  onExit(cb: (exit: PtyExit) => void): void {
+    const reported = this.reported;
+    if (reported) queueMicrotask(() => cb(reported));
+    else this.exitListeners.push(cb);
+  }
+
+  pause(): void {
+    if (this.reported) return;
+    this.paused = true;
+    this.master.pause();
+    this.clearDrainTimers();
+  }
+
+  resume(): void {
+    if (this.reported) return;
+    this.paused = false;
+    if (this.hungUp) this.drainAfterHangup();
+    else this.master.resume();
+    this.settle();
+  }
+
+  write(data: string): void {
+    if (this.reported || data === '') return;
+    const bytes = Buffer.from(data, 'utf8');
+    this.pendingWrite = this.pendingWrite ? Buffer.concat([this.pendingWrite, bytes]) : bytes;
+    this.flushWrites();
+  }
+
+  leaderExited(exit: PtyExit): void {
+    this.leaderExit = exit;
+    this.settle();
+  }
+
+  private deliver(chunk: Buffer): void {
+    for (const cb of this.dataListeners) cb(chunk);
+    if (this.leaderExit && this.quietTimer) this.quietTimer.refresh();
+  }
+
+  /**
+   * libuv reports end-of-stream on a hangup as soon as one read comes back short, but a pty
+   * hands its buffered output to the reader 4 KiB at a time: the kernel may still hold tens of
+   * KiB. Read them here until the kernel answers EIO (nothing left, nobody holds the slave).
+   */
+  private drainAfterHangup(): void {
+    this.hangupRetry = null;
+    while (!this.paused && !this.outputEnded && !this.reported) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      let read: number;
+      try {
+        read = readSync(this.fd, chunk);
+      } catch (err) {
+        // EAGAIN: the slave was opened again meanwhile; look again shortly.
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') this.hangupRetry = setTimeout(() => this.drainAfterHangup(), HANGUP_RETRY_MS);
+        else this.endOutput();
+        return;
+      }
+      if (read === 0) return this.endOutput();
+      this.deliver(chunk.subarray(0, read));
+    }
+  }
+
+  private endOutput(): void {
+    if (this.outputEnded) return;
+    this.outputEnded = true;
+    this.settle();
+  }
+
+  /** Reports the exit once the leader is gone and its output is drained. */
+  private settle(): void {
+    if (this.reported || !this.leaderExit) return;
+    if (this.outputEnded) return this.report(this.leaderExit);
+    // Descendants still hold the pty open; when paused, nothing is read, so nothing may end yet.
+    if (this.paused) return;
+    const exit = this.leaderExit;
+    this.quietTimer ??= setTimeout(() => this.report(exit), DRAIN_QUIET_MS);
+    this.capTimer ??= setTimeout(() => this.report(exit), DRAIN_CAP_MS);
+  }
+
+  private report(exit: PtyExit): void {
+    if (this.reported) return;
+    this.reported = exit;
+    this.clearDrainTimers();
+    if (this.hangupRetry) clearTimeout(this.hangupRetry);
+    if (this.writeRetry) clearTimeout(this.writeRetry);
+    this.pendingWrite = null;
+    // Reads and writes of the fd are synchronous, so none is in flight when the handle closes it.
+    this.master.destroy();
+    for (const cb of this.exitListeners.splice(0)) cb(exit);
+  }
+
+  private clearDrainTimers(): void {
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    if (this.capTimer) clearTimeout(this.capTimer);
+    this.quietTimer = null;
+    this.capTimer = null;
+  }
+
+  private flushWrites(): void {
+    this.writeRetry = null;
+    while (this.pendingWrite && !this.reported) {
+      let written: number;
+      try {
+        written = writeSync(this.fd, this.pendingWrite);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+          this.writeRetry ??= setTimeout(() => this.flushWrites(), WRITE_RETRY_MS);
+        } else {
+          // EIO: nobody holds the slave open any more, so the input has no reader.
+          this.pendingWrite = null;
+        }
+        return;
+      }
+      this.pendingWrite = written < this.pendingWrite.length ? this.pendingWrite.subarray(written) : null;
+    }
+  }
+}
