@@ -1,0 +1,175 @@
+// The host: composes the store, the engine, recovery, the scheduler and the API. The same in
+// the desktop app and in `vigil serve`. A relaunch walks: lock the folder -> open and migrate
+// -> recovery reaps orphans and reconciles stranded issues -> the scheduler starts.
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { and, eq, inArray } from 'drizzle-orm';
+import { createApi, type AgentAuth, type Handlers } from './api';
+import { openStore, type Store } from './db/client';
+import { acquireDataDirLock } from './db/lock';
+import { openDataDirStore } from './db/safe-open';
+import { heartbeatRuns, workspaces } from './db/schema';
+import { EventBus } from './event-bus';
+import { HeartbeatEngine } from './heartbeat/engine';
+import { TimerScheduler } from './heartbeat/scheduler';
+import type { Host, HostInfo, HostOptions, ShutdownSummary } from './host-types';
+import { RunLogStore } from './logs/run-log';
+import { logsDirOf } from './paths';
+import { machineId } from './process/identity';
+import { Recovery } from './recovery/recovery';
+import { agentHandlers } from './services/agents';
+import type { Db } from './db/client';
+import type { ServiceContext } from './services/context';
+import { hostHandlers } from './services/host-calls';
+import { issueHandlers } from './services/issues';
+import { findIssue } from './services/lookup';
+import { runHandlers } from './services/runs';
+
+export type { Host, HostOptions } from './host-types';
+export { DataDirLockedError } from './db/lock';
+
+export const VIGIL_VERSION = '0.1.0';
+const DEFAULT_ISSUE_PREFIX = 'VIG';
+
+async function ensureWorkspace(db: Db): Promise<string> {
+  const [existing] = await db.select().from(workspaces).limit(1);
+  if (existing) return existing.id;
+  await db.insert(workspaces).values({ id: 'default', name: 'Default', issuePrefix: DEFAULT_ISSUE_PREFIX }).onConflictDoNothing();
+  const [row] = await db.select().from(workspaces).limit(1);
+  return row.id;
+}
+
+export async function startHost(opts: HostOptions): Promise<Host> {
+  const dataDir = resolve(opts.dataDir);
+  const lock = acquireDataDirLock(dataDir);
+  const timers: NodeJS.Timeout[] = [];
+  let store: Store | null = null;
+  try {
+    const opened: { store: Store; notices: string[]; backup: (() => Promise<void>) | null } = opts.databaseUrl
+      ? { store: await openStore({ databaseUrl: opts.databaseUrl }), notices: [], backup: null }
+      : await openDataDirStore(dataDir);
+    const openedStore = opened.store;
+    store = openedStore;
+    const notices = [...opened.notices];
+    const backup = opened.backup;
+    const db = openedStore.db;
+    const events = new EventBus();
+    const workspaceId = await ensureWorkspace(db);
+    const hostId = machineId();
+    const ctx: ServiceContext = { db, events, hostId, dataDir, workspaceId };
+    const logs = new RunLogStore(logsDirOf(dataDir));
+    const maxConcurrentRuns = opts.maxConcurrentRuns ?? 4;
+    const killGraceMs = opts.killGraceMs ?? 3000;
+    const engine = new HeartbeatEngine(ctx, logs, {
+      maxConcurrentRuns,
+      killGraceMs,
+      cliPath: opts.cliPath ?? null,
+      hostSecretEnv: opts.hostSecretEnv ?? [],
+      logRetention: {
+        maxRunsPerAgent: opts.logRetention?.maxRunsPerAgent ?? 200,
+        maxBytesPerAgent: opts.logRetention?.maxBytesPerAgent ?? 1 << 30,
+      },
+    });
+    const recovery = new Recovery(ctx, engine, { killGraceMs, detachedSilenceMs: opts.detachedSilenceMs ?? 30 * 60_000 });
+    engine.onRunSettled = (run) => recovery.settle(run);
+    const scheduler = new TimerScheduler(ctx, engine);
+
+    const info: HostInfo = {
+      dataDir,
+      databaseKind: openedStore.kind,
+      hostId,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      version: VIGIL_VERSION,
+      notices,
+    };
+
+    if (opts.recoverOnStart !== false) {
+      const reaped = await recovery.reapOrphanedRuns();
+      const stranded = await recovery.reconcileStrandedAssignedIssues();
+      const parts: string[] = [];
+      if (reaped.reaped) parts.push(`${reaped.reaped} lost run(s) failed and retried once where allowed`);
+      if (reaped.detached.length) parts.push(`${reaped.detached.length} run(s) still alive and watched as detached`);
+      if (reaped.terminatedProcesses) parts.push(`${reaped.terminatedProcesses} orphaned process(es) stopped`);
+      if (stranded.dispatchRequeued + stranded.continuationRequeued) {
+        parts.push(`${stranded.dispatchRequeued + stranded.continuationRequeued} stranded issue(s) dispatched again`);
+      }
+      if (stranded.escalated) parts.push(`${stranded.escalated} issue(s) blocked and escalated`);
+      if (parts.length) notices.push(`Recovered after an unclean stop: ${parts.join('; ')}.`);
+    }
+
+    const onAgentsChanged = () => void scheduler.sync().catch(() => undefined);
+    const handlers: Handlers = {
+      ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
+      ...agentHandlers(ctx, engine, onAgentsChanged),
+      ...issueHandlers(ctx, engine),
+      ...runHandlers(ctx, engine, logs),
+    };
+    const auth: AgentAuth = {
+      async resolveRunToken(token) {
+        const hash = createHash('sha256').update(token).digest('hex');
+        const [run] = await db
+          .select()
+          .from(heartbeatRuns)
+          .where(and(eq(heartbeatRuns.runTokenHash, hash), inArray(heartbeatRuns.status, ['queued', 'running'])));
+        return run ? { runId: run.id, agentId: run.agentId, issueId: run.issueId } : null;
+      },
+      resolveIssueId: async (ref) => (await findIssue(db, ref))?.id ?? null,
+      reportActivity: async (runId) => void (await engine.reportActivity(runId)),
+    };
+    const api = createApi(handlers, auth);
+
+    if (opts.startScheduler !== false) {
+      await scheduler.sync();
+      engine.start();
+      const sweepMs = opts.sweepIntervalMs ?? 60_000;
+      if (sweepMs > 0) {
+        timers.push(
+          setInterval(() => {
+            void (async () => {
+              await recovery.reapOrphanedRuns();
+              await recovery.reconcileStrandedAssignedIssues();
+            })().catch(() => undefined);
+          }, sweepMs),
+        );
+      }
+      timers.push(setInterval(() => void recovery.watchDetached().catch(() => undefined), Math.min(5000, opts.detachedSilenceMs ?? 5000)));
+      for (const t of timers) t.unref();
+    }
+    // The verified backup copies the folder: after start-up, so it never delays readiness.
+    if (backup) {
+      const takeBackup = backup;
+      setImmediate(() => void takeBackup().catch((err) => events.emit('host.notice', { level: 'warning', message: `backup failed: ${(err as Error).message}` })));
+    }
+
+    let closing: Promise<ShutdownSummary> | null = null;
+    const host: Host & { engine: HeartbeatEngine; recovery: Recovery; ctx: ServiceContext } = {
+      api,
+      events,
+      info,
+      engine,
+      recovery,
+      ctx,
+      close() {
+        closing ??= (async () => {
+          for (const t of timers) clearInterval(t);
+          scheduler.stop();
+          const cancelledRuns = await engine.shutdown();
+          await openedStore.close();
+          lock.release();
+          return { cancelledRuns };
+        })();
+        return closing;
+      },
+    };
+    return host;
+  } catch (err) {
+    for (const t of timers) clearInterval(t);
+    await store?.close().catch(() => undefined);
+    lock.release();
+    throw err;
+  }
+}
+
+/** The host with its inner parts, for tests and benchmarks that drive recovery by hand. */
+export type HostInternals = Host & { engine: HeartbeatEngine; recovery: Recovery; ctx: ServiceContext };

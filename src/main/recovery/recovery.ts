@@ -1,0 +1,277 @@
+// Recovery: what a crash or a forced quit left behind is put right, before the scheduler
+// starts and then periodically. Runs whose process is gone fail as process_lost and get one
+// retry; live processes are watched as detached; stranded assigned issues are dispatched or
+// continued once, then escalated.
+import { and, desc, eq, inArray, isNotNull, isNull, or } from 'drizzle-orm';
+import { agents, heartbeatRuns, issues } from '../db/schema';
+import type { HeartbeatEngine } from '../heartbeat/engine';
+import { insertQueuedRun, lockAgent, moveExecution } from '../heartbeat/queue';
+import { isSameProcess, pidExists, readProcStat } from '../process/identity';
+import { findRunProcesses, terminateProcesses, terminateRun } from '../process/tree';
+import type { ServiceContext } from '../services/context';
+import type { RunRow } from '../services/dto';
+import { escalate } from '../services/escalations';
+import { loadRunDto, runDtos } from '../services/lookup';
+
+export interface RecoveryOptions {
+  killGraceMs: number;
+  detachedSilenceMs: number;
+}
+
+export interface ReapResult {
+  reaped: number;
+  runIds: string[];
+  detached: string[];
+  terminatedProcesses: number;
+}
+
+export interface ReconcileResult {
+  dispatchRequeued: number;
+  continuationRequeued: number;
+  escalated: number;
+  issueIds: string[];
+}
+
+const DISPATCH_BLOCKED =
+  'Vigil retried dispatch of this issue once after its run ended without progress, and it still has no live execution path. Blocked until someone looks: retry it, reassign it, or move it back to todo.';
+const CONTINUATION_BLOCKED =
+  'Vigil retried continuation of this in-progress issue once after its run ended without finishing, and it still has no live execution path. Blocked until someone looks: retry it, reassign it, or move it back to todo.';
+
+function hadRetry(run: RunRow): boolean {
+  return !!run.contextSnapshot?.retryReason || run.processLossRetryCount > 0 || !!run.retryOfRunId;
+}
+
+/** Alive and provably the recorded process (without a recorded identity: alive and not a zombie). */
+function leaderAlive(run: RunRow): boolean {
+  if (!run.processPid) return false;
+  if (run.processStartId) return isSameProcess(run.processPid, run.processStartId);
+  const stat = readProcStat(run.processPid);
+  return stat ? stat.state !== 'Z' : pidExists(run.processPid);
+}
+
+export class Recovery {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly engine: HeartbeatEngine,
+    private readonly opts: RecoveryOptions,
+  ) {}
+
+  /** Runs recorded running on this machine that no live handle of this host holds. */
+  private async orphanCandidates(): Promise<RunRow[]> {
+    const rows = await this.ctx.db
+      .select()
+      .from(heartbeatRuns)
+      .where(and(eq(heartbeatRuns.status, 'running'), or(eq(heartbeatRuns.hostId, this.ctx.hostId), isNull(heartbeatRuns.hostId))));
+    return rows.filter((r) => !this.engine.isLive(r.id));
+  }
+
+  async reapOrphanedRuns(): Promise<ReapResult> {
+    const result: ReapResult = { reaped: 0, runIds: [], detached: [], terminatedProcesses: 0 };
+    for (const run of await this.orphanCandidates()) {
+      if (leaderAlive(run)) {
+        await this.markDetached(run);
+        result.detached.push(run.id);
+        continue;
+      }
+      const leftovers = findRunProcesses({
+        runId: run.id,
+        pgid: run.processGroupId,
+        sid: run.processGroupId,
+        leaderPid: run.processPid,
+        leaderStartId: run.processStartId,
+      });
+      let error: string;
+      if (leftovers.length > 0) {
+        const { terminated } = await terminateProcesses(leftovers, { graceMs: this.opts.killGraceMs });
+        result.terminatedProcesses += terminated.length;
+        error =
+          `Process lost: pid ${run.processPid ?? '?'} was gone after Vigil restarted; terminated ${terminated.length} ` +
+          `leftover process(es) of its descendant process group ${run.processGroupId ?? '?'} (pids ${terminated.map((p) => p.pid).join(', ')}).`;
+      } else {
+        error = run.processPid
+          ? `Process lost: pid ${run.processPid} was no longer running when Vigil restarted.`
+          : 'Process lost: Vigil stopped before the run recorded a process.';
+      }
+      if (await this.failLost(run, error)) {
+        result.reaped++;
+        result.runIds.push(run.id);
+      }
+    }
+    return result;
+  }
+
+  private async markDetached(run: RunRow): Promise<void> {
+    if (run.errorCode === 'process_detached') return;
+    const [row] = await this.ctx.db
+      .update(heartbeatRuns)
+      .set({
+        errorCode: 'process_detached',
+        error: `Vigil lost its in-memory handle on this run after a restart, but its process (pid ${run.processPid}) is still alive; Vigil is watching it.`,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(heartbeatRuns.id, run.id), eq(heartbeatRuns.status, 'running')))
+      .returning();
+    if (row) this.ctx.events.emit('run.updated', (await runDtos(this.ctx.db, [row]))[0]);
+  }
+
+  /** Fails a lost run and, unless it already was the process-loss retry, queues exactly one retry. */
+  private async failLost(run: RunRow, error: string): Promise<boolean> {
+    let retryId: string | null = null;
+    const done = await this.engine.finishRun(
+      run,
+      { status: 'failed', errorCode: 'process_lost', error, exitCode: null, signal: null },
+      async (tx, row) => {
+        await lockAgent(tx, row.agentId);
+        if (row.processLossRetryCount >= 1) {
+          if (row.issueId) {
+            const [issue] = await tx.select().from(issues).where(eq(issues.id, row.issueId));
+            if (issue?.executionRunId === row.id) await moveExecution(tx, row.issueId, null);
+          }
+          return;
+        }
+        const { run: retry } = await insertQueuedRun(tx, {
+          workspaceId: row.workspaceId,
+          agentId: row.agentId,
+          source: 'automation',
+          triggerDetail: 'system',
+          reason: 'process_lost_retry',
+          issueId: row.issueId,
+          retryReason: 'process_loss',
+          retryOfRunId: row.id,
+          processLossRetryCount: row.processLossRetryCount + 1,
+          extraContext: { ...row.contextSnapshot, retryReason: 'process_loss' },
+        });
+        retryId = retry.id;
+        if (row.issueId) await moveExecution(tx, row.issueId, retry.id);
+      },
+    );
+    if (!done) return false;
+    if (retryId) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, retryId));
+    await this.settle(done);
+    return true;
+  }
+
+  /** After any run ends: a retry that failed escalates; other failures get recovery's one continuation. */
+  async settle(run: RunRow): Promise<void> {
+    if (this.engine.closing || !run.issueId) return;
+    if (run.status === 'succeeded' || run.status === 'cancelled') return;
+    const [issue] = await this.ctx.db.select().from(issues).where(eq(issues.id, run.issueId));
+    if (!issue || (issue.status !== 'todo' && issue.status !== 'in_progress') || issue.assigneeAgentId !== run.agentId) return;
+    if (hadRetry(run) && !(run.errorCode === 'process_lost' && run.processLossRetryCount === 0)) {
+      await escalate(this.ctx, {
+        issueId: run.issueId,
+        kind: 'run_failed_after_retry',
+        runId: run.id,
+        message:
+          `Run ${run.id} failed (${run.errorCode ?? run.status}) and it was already Vigil's automatic retry ` +
+          `(${run.contextSnapshot?.retryReason ?? 'process_loss'}); retrying did not help. ${run.error ?? ''}`.trim(),
+      });
+      return;
+    }
+    await this.reconcileIssues([run.issueId]);
+  }
+
+  // ------------------------------------------------------------------ stranded issues
+  async reconcileStrandedAssignedIssues(): Promise<ReconcileResult> {
+    const rows = await this.ctx.db
+      .select({ id: issues.id })
+      .from(issues)
+      .innerJoin(agents, eq(agents.id, issues.assigneeAgentId))
+      .where(and(isNotNull(issues.assigneeAgentId), inArray(issues.status, ['todo', 'in_progress'])));
+    return this.reconcileIssues(rows.map((r) => r.id));
+  }
+
+  async reconcileIssues(issueIds: string[]): Promise<ReconcileResult> {
+    const result: ReconcileResult = { dispatchRequeued: 0, continuationRequeued: 0, escalated: 0, issueIds: [] };
+    for (const issueId of issueIds) {
+      const outcome = await this.reconcileIssue(issueId);
+      if (!outcome) continue;
+      result[outcome]++;
+      result.issueIds.push(issueId);
+    }
+    return result;
+  }
+
+  private async reconcileIssue(issueId: string): Promise<keyof Omit<ReconcileResult, 'issueIds'> | null> {
+    const [issue] = await this.ctx.db.select().from(issues).where(eq(issues.id, issueId));
+    // User-assigned work is never touched; paused agents are paused on purpose.
+    if (!issue?.assigneeAgentId || (issue.status !== 'todo' && issue.status !== 'in_progress')) return null;
+    const [agent] = await this.ctx.db.select().from(agents).where(eq(agents.id, issue.assigneeAgentId));
+    if (!agent || agent.status === 'paused') return null;
+    const runs = await this.ctx.db
+      .select()
+      .from(heartbeatRuns)
+      .where(eq(heartbeatRuns.issueId, issueId))
+      .orderBy(desc(heartbeatRuns.createdAt))
+      .limit(20);
+    if (runs.some((r) => r.status === 'queued' || r.status === 'running')) return null;
+    const latest = runs[0] ?? null;
+    if (latest?.status === 'cancelled' && latest.errorCode === 'cancelled') return null; // a person stopped it
+    if (issue.status === 'todo') {
+      if (latest?.status === 'succeeded') return null;
+      if (latest?.contextSnapshot?.retryReason === 'assignment_recovery') {
+        const esc = await escalate(this.ctx, { issueId, kind: 'dispatch_exhausted', message: DISPATCH_BLOCKED, runId: latest.id });
+        return esc ? 'escalated' : null;
+      }
+      const woke = await this.engine.wake(agent.id, {
+        source: 'automation',
+        reason: latest ? 'issue_assignment_recovery' : 'issue_assigned',
+        issueId,
+        retryReason: latest ? 'assignment_recovery' : null,
+      });
+      return woke.status === 'queued' ? 'dispatchRequeued' : null;
+    }
+    if (latest?.contextSnapshot?.retryReason === 'issue_continuation_needed') {
+      const esc = await escalate(this.ctx, { issueId, kind: 'continuation_exhausted', message: CONTINUATION_BLOCKED, runId: latest.id });
+      return esc ? 'escalated' : null;
+    }
+    const woke = await this.engine.wake(agent.id, {
+      source: 'automation',
+      reason: 'issue_continuation_needed',
+      issueId,
+      retryReason: 'issue_continuation_needed',
+    });
+    return woke.status === 'queued' ? 'continuationRequeued' : null;
+  }
+
+  // ------------------------------------------------------------------ detached runs
+  /**
+   * Detached runs (alive after a restart) must still end: when the process exits the run is
+   * finalized with an unknown exit; after a long silence it is stopped.
+   */
+  async watchDetached(now = Date.now()): Promise<void> {
+    for (const run of await this.orphanCandidates()) {
+      if (!run.processPid) continue;
+      if (!leaderAlive(run)) {
+        await terminateRun(
+          { runId: run.id, pgid: run.processGroupId, sid: run.processGroupId, leaderPid: run.processPid, leaderStartId: run.processStartId },
+          { graceMs: this.opts.killGraceMs },
+        );
+        const done = await this.engine.finishRun(run, {
+          status: 'failed',
+          errorCode: 'process_lost',
+          error: `The detached process (pid ${run.processPid}) exited while Vigil was not attached to it; its exit status is unknown.`,
+          exitCode: null,
+          signal: null,
+        });
+        if (done) await this.settle(done);
+        continue;
+      }
+      const last = (run.lastActivityAt ?? run.startedAt ?? run.createdAt).getTime();
+      if (now - last < this.opts.detachedSilenceMs) continue;
+      if (!run.processStartId) continue; // without a recorded identity Vigil never signals it
+      await terminateRun(
+        { runId: run.id, pgid: run.processGroupId, sid: run.processGroupId, leaderPid: run.processPid, leaderStartId: run.processStartId },
+        { graceMs: this.opts.killGraceMs },
+      );
+      const done = await this.engine.finishRun(run, {
+        status: 'failed',
+        errorCode: 'detached_silent',
+        error: `The detached process (pid ${run.processPid}) reported no activity for ${Math.round(this.opts.detachedSilenceMs / 60000)} min; Vigil stopped it.`,
+        exitCode: null,
+        signal: null,
+      });
+      if (done) await this.settle(done);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+// The agent verbs of the contract.
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { CallOutput, CallParsedInput } from '../../shared/contract';
+import { MASKED_SECRET } from '../../shared/domain';
+import { ContractError } from '../../shared/errors';
+import { agentRuntimeState, agents, heartbeatRuns, type AdapterConfig, type RuntimeConfig } from '../db/schema';
+import type { HeartbeatEngine } from '../heartbeat/engine';
+import { newId, recordActivity, type ServiceContext } from './context';
+import { agentDtos, loadAgentDto, requireAgent, requireIssue } from './lookup';
+
+type AgentFields = CallParsedInput<'agents.update'>['patch'];
+
+function configOf(input: AgentFields, base: { adapter: AdapterConfig; runtime: RuntimeConfig }) {
+  const adapter: AdapterConfig = { ...base.adapter };
+  if (input.command !== undefined) adapter.command = input.command;
+  if (input.cwd !== undefined) adapter.cwd = input.cwd;
+  if (input.model !== undefined) adapter.model = input.model;
+  if (input.args !== undefined) adapter.args = input.args;
+  const runtime: RuntimeConfig = { ...base.runtime };
+  if (input.heartbeatIntervalSec !== undefined) runtime.heartbeatIntervalSec = input.heartbeatIntervalSec;
+  if (input.timeoutSec !== undefined) runtime.timeoutSec = input.timeoutSec;
+  if (input.maxConcurrentRuns !== undefined) runtime.maxConcurrentRuns = input.maxConcurrentRuns;
+  runtime.maxConcurrentRuns ??= 1;
+  return { adapter, runtime };
+}
+
+/** A masked value sent back unchanged keeps the stored secret; anything else replaces it. */
+function mergeEnv(stored: Record<string, string>, incoming: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(incoming)) out[k] = v === MASKED_SECRET && k in stored ? stored[k] : v;
+  return out;
+}
+
+export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onChange: () => void) {
+  const emit = async (id: string) => {
+    ctx.events.emit('agent.updated', await loadAgentDto(ctx.db, id));
+    onChange();
+  };
+  const setStatus = async (ref: string, paused: boolean): Promise<CallOutput<'agents.pause'>> => {
+    const agent = await requireAgent(ctx.db, ctx.workspaceId, ref);
+    const running = await ctx.db
+      .select({ id: heartbeatRuns.id })
+      .from(heartbeatRuns)
+      .where(and(eq(heartbeatRuns.agentId, agent.id), eq(heartbeatRuns.status, 'running')));
+    const status = paused ? 'paused' : running.length > 0 ? 'running' : 'idle';
+    await ctx.db.update(agents).set({ status, updatedAt: new Date() }).where(eq(agents.id, agent.id));
+    await recordActivity(ctx.db, ctx.workspaceId, {
+      actor: 'user',
+      action: paused ? 'agent.paused' : 'agent.resumed',
+      entityType: 'agent',
+      entityId: agent.id,
+    });
+    await emit(agent.id);
+    if (!paused) engine.pump();
+    return loadAgentDto(ctx.db, agent.id);
+  };
+
+  return {
+    'agents.list': async () => agentDtos(ctx.db, await ctx.db.select().from(agents).where(eq(agents.workspaceId, ctx.workspaceId)).orderBy(asc(agents.name))),
+    'agents.get': async (input: CallParsedInput<'agents.get'>) => loadAgentDto(ctx.db, (await requireAgent(ctx.db, ctx.workspaceId, input.agent)).id),
+    'agents.create': async (input: CallParsedInput<'agents.create'>) => {
+      const existing = await ctx.db.select({ id: agents.id }).from(agents).where(and(eq(agents.workspaceId, ctx.workspaceId), eq(agents.name, input.name)));
+      if (existing.length > 0) throw new ContractError('conflict', `an agent named "${input.name}" already exists`, 'name');
+      const { adapter, runtime } = configOf(input, { adapter: {}, runtime: {} });
+      const id = newId();
+      await ctx.db.transaction(async (tx) => {
+        await tx.insert(agents).values({
+          id,
+          workspaceId: ctx.workspaceId,
+          name: input.name,
+          role: input.role ?? 'engineer',
+          adapterType: input.adapterType,
+          adapterConfig: adapter,
+          runtimeConfig: runtime,
+          env: input.env ?? {},
+        });
+        await tx.insert(agentRuntimeState).values({ agentId: id });
+        await recordActivity(tx, ctx.workspaceId, {
+          actor: 'user',
+          action: 'agent.created',
+          entityType: 'agent',
+          entityId: id,
+          details: { name: input.name, adapterType: input.adapterType },
+        });
+      });
+      await emit(id);
+      return loadAgentDto(ctx.db, id);
+    },
+    'agents.update': async (input: CallParsedInput<'agents.update'>) => {
+      const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
+      const { adapter, runtime } = configOf(input.patch, { adapter: agent.adapterConfig, runtime: agent.runtimeConfig });
+      if (agent.adapterType === 'process' && !adapter.command) throw new ContractError('invalid_input', 'the process adapter needs a command', 'patch.command');
+      await ctx.db
+        .update(agents)
+        .set({
+          role: input.patch.role ?? agent.role,
+          adapterConfig: adapter,
+          runtimeConfig: runtime,
+          env: input.patch.env ? mergeEnv(agent.env, input.patch.env) : agent.env,
+          updatedAt: new Date(),
+        })
+        .where(eq(agents.id, agent.id));
+      await recordActivity(ctx.db, ctx.workspaceId, {
+        actor: 'user',
+        action: 'agent.updated',
+        entityType: 'agent',
+        entityId: agent.id,
+        details: { fields: Object.keys(input.patch) },
+      });
+      await emit(agent.id);
+      return loadAgentDto(ctx.db, agent.id);
+    },
+    'agents.pause': async (input: CallParsedInput<'agents.pause'>) => setStatus(input.agent, true),
+    'agents.resume': async (input: CallParsedInput<'agents.resume'>) => setStatus(input.agent, false),
+    'agents.remove': async (input: CallParsedInput<'agents.remove'>) => {
+      const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
+      const active = await ctx.db
+        .select({ id: heartbeatRuns.id })
+        .from(heartbeatRuns)
+        .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, ['queued', 'running'])));
+      if (active.length > 0) {
+        throw new ContractError('conflict', `agent "${agent.name}" has ${active.length} queued or running run(s); cancel them or pause the agent first`);
+      }
+      await ctx.db.transaction(async (tx) => {
+        await tx.delete(agents).where(eq(agents.id, agent.id));
+        await recordActivity(tx, ctx.workspaceId, { actor: 'user', action: 'agent.removed', entityType: 'agent', entityId: agent.id, details: { name: agent.name } });
+      });
+      ctx.events.emit('agent.removed', { id: agent.id });
+      onChange();
+      return { id: agent.id };
+    },
+    'agents.wake': async (input: CallParsedInput<'agents.wake'>) => {
+      const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
+      let issueId: string | null = null;
+      if (input.issue) issueId = (await requireIssue(ctx.db, input.issue)).id;
+      return engine.wake(agent.id, { source: 'on_demand', reason: input.reason ?? 'on_demand', triggerDetail: 'user', issueId });
+    },
+    'host.pauseAll': async () => {
+      const rows = await ctx.db
+        .update(agents)
+        .set({ status: 'paused', updatedAt: new Date() })
+        .where(and(eq(agents.workspaceId, ctx.workspaceId), inArray(agents.status, ['idle', 'running', 'error'])))
+        .returning({ id: agents.id });
+      for (const r of rows) ctx.events.emit('agent.updated', await loadAgentDto(ctx.db, r.id));
+      await recordActivity(ctx.db, ctx.workspaceId, { actor: 'user', action: 'agents.paused_all', entityType: 'host', entityId: ctx.hostId, details: { count: rows.length } });
+      onChange();
+      return { paused: rows.length };
+    },
+  };
+}
