@@ -67,6 +67,9 @@ export const isDeadState = (state: string): boolean => state === 'Z' || state ==
 /** The start identity of a process from its /proc stat (one formula for every reader). */
 export const startIdentityOfStat = (stat: ProcStat): string => `${bootId()}:${stat.startTicks}`;
 
+/** lstart is printed with the locale's date format: pin it, so every reader gets the same text. */
+export const psEnv = (): NodeJS.ProcessEnv => ({ ...process.env, LC_ALL: 'C' });
+
 /** The start identity from `ps -o lstart` text, where there is no /proc (macOS). */
 export const startIdentityOfLstart = (lstart: string): string => `lstart:${lstart.trim()}`;
 
@@ -79,7 +82,11 @@ export function readStartIdentity(pid: number): string | null {
     return startIdentityOfStat(stat);
   }
   try {
-    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const out = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: psEnv(),
+    }).trim();
     return out ? startIdentityOfLstart(out) : null;
   } catch {
     return null;
