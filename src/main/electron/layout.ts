@@ -1,0 +1,33 @@
+// Where the built app's pieces live. electron-vite emits out/{main,preload,renderer} under the
+// app folder (the repo in dev, app.asar when packaged); the icons ship in resources/.
+import { join } from 'node:path';
+
+export type RendererLocation = { kind: 'dev'; url: string } | { kind: 'file'; path: string };
+
+export interface AppLayout {
+  /** CommonJS: a sandboxed renderer cannot load an ESM preload. */
+  preload: string;
+  renderer: RendererLocation;
+  appIcon: string;
+  trayIconDir: string;
+}
+
+export function appLayout(appPath: string, isPackaged: boolean, env: NodeJS.ProcessEnv): AppLayout {
+  // A packaged app never takes its UI from an environment variable: that would let anyone who
+  // can set the env point Vigil's window (and its bridge) at a page of their choosing.
+  const devUrl = isPackaged ? undefined : env.ELECTRON_RENDERER_URL;
+  return {
+    preload: join(appPath, 'out', 'preload', 'index.cjs'),
+    renderer: devUrl ? { kind: 'dev', url: devUrl } : { kind: 'file', path: join(appPath, 'out', 'renderer', 'index.html') },
+    appIcon: join(appPath, 'resources', 'icon.png'),
+    trayIconDir: join(appPath, 'resources', 'tray'),
+  };
+}
+
+/** The renderer's hash routes the shell opens (the window loads index.html#/issues/VIG-12). */
+export const routes = {
+  issue: (identifier: string) => `/issues/${encodeURIComponent(identifier)}`,
+  run: (id: string) => `/runs/${encodeURIComponent(id)}`,
+  runs: '/runs',
+  escalations: '/escalations',
+} as const;
