@@ -1,0 +1,36 @@
+// A destructive action asks once more in place, instead of a modal.
+import { useEffect, useRef, useState } from 'react';
+
+export function ConfirmButton({ label, confirm, onConfirm, disabled }: { label: string; confirm: string; onConfirm: () => void; disabled?: boolean }) {
+  const [asking, setAsking] = useState(false);
+  const yes = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (asking) yes.current?.focus();
+  }, [asking]);
+  if (!asking) {
+    return (
+      <button type="button" className="btn btn-danger-quiet" onClick={() => setAsking(true)} disabled={disabled}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span className="confirm" onKeyDown={(e) => e.key === 'Escape' && setAsking(false)}>
+      <span className="confirm-text">{confirm}</span>
+      <button
+        ref={yes}
+        type="button"
+        className="btn btn-danger"
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        Yes, {label.toLowerCase()}
+      </button>
+      <button type="button" className="btn" onClick={() => setAsking(false)}>
+        Keep
+      </button>
+    </span>
+  );
+}

@@ -1,0 +1,217 @@
+// Add or edit an agent. Secret-looking env values arrive masked from the host: they are shown
+// masked, and only a value the user typed replaces one; the mask itself is never sent back.
+import { useState } from 'react';
+import { AgentCreateInput, calls, type AgentDto } from '../../shared/contract';
+import { ADAPTER_TYPES, MASKED_SECRET, SECRET_NAME_RE, type AdapterType } from '../../shared/domain';
+import { Field, FormError } from '../components/Field';
+import { FORM, fromHost, validate, type FieldErrors } from '../components/form-errors';
+import { useAction } from '../data/mutations';
+
+const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env'] as const;
+
+const ADAPTER_HINT: Record<AdapterType, string> = {
+  process: 'Any command, run in a terminal each heartbeat.',
+  claude_local: 'Claude Code on this machine (command defaults to claude).',
+  codex_local: 'Codex CLI on this machine (command defaults to codex).',
+};
+
+export interface EnvRow {
+  key: string;
+  value: string;
+  /** The host sent a mask for this value and the user has not replaced it. */
+  masked: boolean;
+}
+
+export function envRowsOf(env: Record<string, string>): EnvRow[] {
+  return Object.entries(env).map(([key, value]) => ({ key, value: value === MASKED_SECRET ? '' : value, masked: value === MASKED_SECRET }));
+}
+
+/** The env to send: masked rows the user left alone are not sent (the host keeps them). */
+export function envToSend(rows: EnvRow[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const row of rows) if (row.key.trim() && !row.masked) env[row.key.trim()] = row.value;
+  return env;
+}
+
+function sameEnv(rows: EnvRow[], original: Record<string, string>): boolean {
+  const current = rows.filter((r) => r.key.trim());
+  if (current.length !== Object.keys(original).length) return false;
+  return current.every((r) => (r.masked ? original[r.key] === MASKED_SECRET : original[r.key] === r.value));
+}
+
+const num = (s: string): number | null => (s.trim() === '' ? null : Number(s));
+
+export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDone: (agent: AgentDto) => void; onCancel: () => void }) {
+  const editing = !!agent;
+  const [name, setName] = useState(agent?.name ?? '');
+  const [adapterType, setAdapterType] = useState<AdapterType>(agent?.adapterType ?? 'process');
+  const [command, setCommand] = useState(agent?.command ?? '');
+  const [cwd, setCwd] = useState(agent?.cwd ?? '');
+  const [model, setModel] = useState(agent?.model ?? '');
+  const [intervalSec, setIntervalSec] = useState(agent?.heartbeatIntervalSec?.toString() ?? '');
+  const [timeoutSec, setTimeoutSec] = useState(agent?.timeoutSec?.toString() ?? '');
+  const [maxConcurrent, setMaxConcurrent] = useState((agent?.maxConcurrentRuns ?? 1).toString());
+  const [env, setEnv] = useState<EnvRow[]>(() => envRowsOf(agent?.env ?? {}));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const create = useAction('agents.create', { onSuccess: onDone, invalidate: ['agents.list'] });
+  const update = useAction('agents.update', { onSuccess: onDone, invalidate: ['agents.get', 'agents.list'] });
+  const pending = create.isPending || update.isPending;
+
+  const submit = () => {
+    const onError = (e: Parameters<typeof fromHost>[0]) => setErrors(fromHost(e, FIELDS));
+    if (!agent) {
+      const input = {
+        name: name.trim(),
+        adapterType,
+        ...(command.trim() ? { command: command.trim() } : {}),
+        ...(cwd.trim() ? { cwd: cwd.trim() } : {}),
+        ...(model.trim() ? { model: model.trim() } : {}),
+        ...(num(intervalSec) !== null ? { heartbeatIntervalSec: num(intervalSec) } : {}),
+        ...(num(timeoutSec) !== null ? { timeoutSec: num(timeoutSec) } : {}),
+        maxConcurrentRuns: num(maxConcurrent) ?? 1,
+        ...(env.some((r) => r.key.trim()) ? { env: envToSend(env) } : {}),
+      };
+      const invalid = validate(AgentCreateInput, input, FIELDS);
+      setErrors(invalid ?? {});
+      if (!invalid) create.mutate(input, { onError });
+      return;
+    }
+    const patch = {
+      ...(command.trim() !== (agent.command ?? '') && command.trim() ? { command: command.trim() } : {}),
+      ...(cwd.trim() !== (agent.cwd ?? '') && cwd.trim() ? { cwd: cwd.trim() } : {}),
+      ...(model.trim() !== (agent.model ?? '') && model.trim() ? { model: model.trim() } : {}),
+      ...(num(intervalSec) !== agent.heartbeatIntervalSec ? { heartbeatIntervalSec: num(intervalSec) } : {}),
+      ...(num(timeoutSec) !== agent.timeoutSec ? { timeoutSec: num(timeoutSec) } : {}),
+      ...(num(maxConcurrent) !== agent.maxConcurrentRuns ? { maxConcurrentRuns: num(maxConcurrent) ?? 1 } : {}),
+      ...(sameEnv(env, agent.env) ? {} : { env: envToSend(env) }),
+    };
+    const input = { agent: agent.id, patch };
+    const invalid = validate(calls['agents.update'].input, input, FIELDS);
+    setErrors(invalid ?? {});
+    if (invalid) return;
+    if (Object.keys(patch).length === 0) onCancel();
+    else update.mutate(input, { onError });
+  };
+
+  return (
+    <form
+      className="panel form"
+      aria-label={editing ? `Edit agent ${agent.name}` : 'New agent'}
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onCancel();
+      }}
+    >
+      <h2>{editing ? `Edit ${agent.name}` : 'New agent'}</h2>
+      <div className="form-grid">
+        {!editing && (
+          <Field label="Name" error={errors.name} hint="Letters, digits, _ . and -">
+            {(p) => <input {...p} autoFocus className="mono" value={name} onChange={(e) => setName(e.target.value)} placeholder="reviewer" />}
+          </Field>
+        )}
+        <Field label="Adapter" error={errors.adapterType} hint={ADAPTER_HINT[adapterType]}>
+          {(p) => (
+            <select {...p} value={adapterType} disabled={editing} onChange={(e) => setAdapterType(e.target.value as AdapterType)}>
+              {ADAPTER_TYPES.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Command" error={errors.command} wide hint="Run through the shell, in a pty.">
+          {(p) => (
+            <input
+              {...p}
+              autoFocus={editing}
+              className="mono"
+              value={command}
+              onChange={(e) => setCommand(e.target.value)}
+              placeholder={adapterType === 'process' ? './agent.sh' : adapterType === 'claude_local' ? 'claude' : 'codex'}
+            />
+          )}
+        </Field>
+        <Field label="Working folder" error={errors.cwd} wide>
+          {(p) => <input {...p} className="mono" value={cwd} onChange={(e) => setCwd(e.target.value)} placeholder="/path/to/repo" />}
+        </Field>
+        <Field label="Heartbeat interval (s)" error={errors.heartbeatIntervalSec} hint="Empty: wake only on assignment or by hand.">
+          {(p) => <input {...p} inputMode="numeric" value={intervalSec} onChange={(e) => setIntervalSec(e.target.value)} placeholder="none" />}
+        </Field>
+        <Field label="Timeout (s)" error={errors.timeoutSec} hint="Empty: no limit.">
+          {(p) => <input {...p} inputMode="numeric" value={timeoutSec} onChange={(e) => setTimeoutSec(e.target.value)} placeholder="none" />}
+        </Field>
+        <Field label="Max concurrent runs" error={errors.maxConcurrentRuns}>
+          {(p) => <input {...p} inputMode="numeric" value={maxConcurrent} onChange={(e) => setMaxConcurrent(e.target.value)} />}
+        </Field>
+        <Field label="Model" error={errors.model}>
+          {(p) => <input {...p} className="mono" value={model} onChange={(e) => setModel(e.target.value)} placeholder="adapter default" />}
+        </Field>
+        <div className="field field-wide">
+          <span className="label">Environment</span>
+          <EnvRows rows={env} onChange={setEnv} />
+          {errors.env && (
+            <p className="field-error" role="alert">
+              {errors.env}
+            </p>
+          )}
+        </div>
+      </div>
+      <FormError message={errors[FORM]} />
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={pending}>
+          {pending ? 'Saving…' : editing ? 'Save' : 'Add agent'}
+        </button>
+        <button type="button" className="btn" onClick={onCancel}>
+          Cancel
+        </button>
+        <span className="dim form-keys">Enter to save · Esc to cancel</span>
+      </div>
+    </form>
+  );
+}
+
+function EnvRows({ rows, onChange }: { rows: EnvRow[]; onChange: (rows: EnvRow[]) => void }) {
+  const set = (i: number, patch: Partial<EnvRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  return (
+    <div className="env-rows">
+      {rows.map((row, i) => (
+        <div key={i} className="env-row">
+          <input aria-label={`Variable ${i + 1} name`} className="mono" value={row.key} placeholder="NAME" onChange={(e) => set(i, { key: e.target.value })} readOnly={row.masked} />
+          <span className="env-eq">=</span>
+          {row.masked ? (
+            <>
+              <span className="env-masked mono" aria-label={`${row.key} is set (hidden)`}>
+                {MASKED_SECRET}
+              </span>
+              <button type="button" className="btn btn-small" onClick={() => set(i, { masked: false, value: '' })}>
+                Replace
+              </button>
+            </>
+          ) : (
+            <input
+              aria-label={`Variable ${i + 1} value`}
+              className="mono"
+              type={SECRET_NAME_RE.test(row.key) ? 'password' : 'text'}
+              autoComplete="off"
+              value={row.value}
+              placeholder="value"
+              onChange={(e) => set(i, { value: e.target.value })}
+            />
+          )}
+          <button type="button" className="btn btn-small btn-quiet" aria-label={`Remove ${row.key || `variable ${i + 1}`}`} onClick={() => onChange(rows.filter((_, j) => j !== i))}>
+            ✕
+          </button>
+        </div>
+      ))}
+      <button type="button" className="btn btn-small" onClick={() => onChange([...rows, { key: '', value: '', masked: false }])}>
+        Add variable
+      </button>
+      {rows.some((r) => r.masked) && <p className="field-hint">Hidden values stay as they are unless you replace them.</p>}
+    </div>
+  );
+}

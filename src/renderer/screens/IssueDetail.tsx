@@ -1,0 +1,249 @@
+// One issue: what it asks, the conversation about it, the runs that worked on it, and how
+// Vigil recovered it when things went wrong.
+import { useState, type ReactNode } from 'react';
+import type { ActivityDto, CommentDto, EscalationDto, IssueDetailDto } from '../../shared/contract';
+import { ISSUE_PRIORITIES, ISSUE_STATUSES, type IssuePriority, type IssueStatus } from '../../shared/domain';
+import { Empty } from '../components/Empty';
+import { FormError } from '../components/Field';
+import { AgentLink, RunLink } from '../components/Links';
+import { PageHeader, Section } from '../components/PageHeader';
+import { QueryView } from '../components/QueryView';
+import { RunsTable } from '../components/RunsTable';
+import { Status } from '../components/Status';
+import { Ago } from '../components/Time';
+import { plainMessage } from '../data/errors';
+import { useAction } from '../data/mutations';
+import { useAgents, useIssue } from '../data/queries';
+import { formatTime, humanize } from '../format';
+
+export function IssueDetail({ issueRef }: { issueRef: string }) {
+  const query = useIssue(issueRef);
+  return (
+    <div className="page">
+      <QueryView query={query} what="issue">
+        {(issue) => <IssuePage issue={issue} />}
+      </QueryView>
+    </div>
+  );
+}
+
+function IssuePage({ issue }: { issue: IssueDetailDto }) {
+  return (
+    <>
+      <PageHeader
+        title={
+          <>
+            <span className="mono dim">{issue.identifier}</span> {issue.title}
+          </>
+        }
+        sub={
+          <span className="meta-line">
+            <Status value={issue.status} />
+            <span className={`priority priority-${issue.priority}`}>{issue.priority}</span>
+            <span>
+              assignee <AgentLink name={issue.assigneeAgent} />
+            </span>
+            <span className="dim">
+              opened <Ago iso={issue.createdAt} />
+            </span>
+          </span>
+        }
+      />
+      <div className="issue-layout">
+        <div className="issue-main">
+          <Section title="Description">
+            {issue.body.trim() ? <div className="prose">{issue.body}</div> : <p className="dim">No description.</p>}
+          </Section>
+          <Section title={`Comments (${issue.comments.length})`}>
+            <Comments comments={issue.comments} />
+            <CommentForm issue={issue.identifier} />
+          </Section>
+          <Section title={`Runs (${issue.runs.length})`}>
+            {issue.runs.length === 0 ? (
+              <Empty title="No runs yet.">{issue.assigneeAgent ? 'The assignee wakes for it on its next heartbeat.' : 'Assign it to an agent to start one.'}</Empty>
+            ) : (
+              <RunsTable runs={issue.runs} columns={['agent', 'source', 'started', 'duration', 'result']} label="Runs of this issue" />
+            )}
+          </Section>
+        </div>
+        <aside className="issue-side">
+          <IssueControls issue={issue} />
+          <RecoveryHistory escalations={issue.escalations} activity={issue.activity} />
+        </aside>
+      </div>
+    </>
+  );
+}
+
+function IssueControls({ issue }: { issue: IssueDetailDto }) {
+  const agents = useAgents().data ?? [];
+  const update = useAction('issues.update');
+  const assign = useAction('issues.assign');
+  const error = update.error ?? assign.error;
+  return (
+    <div className="panel side-panel" aria-label="Issue properties">
+      <label className="side-field">
+        <span>Status</span>
+        <select value={issue.status} disabled={update.isPending} onChange={(e) => update.mutate({ issue: issue.identifier, status: e.target.value as IssueStatus })}>
+          {ISSUE_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {humanize(s)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="side-field">
+        <span>Priority</span>
+        <select value={issue.priority} disabled={update.isPending} onChange={(e) => update.mutate({ issue: issue.identifier, priority: e.target.value as IssuePriority })}>
+          {ISSUE_PRIORITIES.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="side-field">
+        <span>Assignee</span>
+        <select
+          value={issue.assigneeAgent ?? ''}
+          disabled={assign.isPending}
+          onChange={(e) => assign.mutate({ issue: issue.identifier, agent: e.target.value || null })}
+        >
+          <option value="">unassigned</option>
+          {agents.map((a) => (
+            <option key={a.id} value={a.name}>
+              {a.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {error && <FormError message={plainMessage(error)} />}
+    </div>
+  );
+}
+
+function Comments({ comments }: { comments: CommentDto[] }) {
+  if (comments.length === 0) return <p className="dim">No comments yet.</p>;
+  return (
+    <ol className="comments">
+      {comments.map((c) => (
+        <li key={c.id} className={`comment comment-${c.authorType}`} data-author={c.authorType}>
+          <div className="comment-head">
+            <span className="comment-author">{authorLabel(c)}</span>
+            {c.authorType === 'system' && <span className="tag">system</span>}
+            {c.runId && (
+              <span className="dim">
+                from run <RunLink id={c.runId} />
+              </span>
+            )}
+            <span className="dim comment-time">
+              <Ago iso={c.createdAt} />
+            </span>
+          </div>
+          <div className="comment-body">{c.body}</div>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function authorLabel(c: CommentDto): string {
+  if (c.authorType === 'system') return 'Vigil';
+  if (c.authorType === 'agent') return c.authorName ?? 'agent';
+  return c.authorName ?? 'you';
+}
+
+function CommentForm({ issue }: { issue: string }) {
+  const [body, setBody] = useState('');
+  const comment = useAction('issues.comment', { onSuccess: () => setBody('') });
+  const submit = () => {
+    if (body.trim()) comment.mutate({ issue, body });
+  };
+  return (
+    <form
+      className="comment-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      <textarea
+        aria-label="New comment"
+        placeholder="Add a comment — the assignee reads it on its next run"
+        rows={3}
+        value={body}
+        onChange={(e) => setBody(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) {
+            e.preventDefault();
+            submit();
+          } else if (e.key === 'Escape') {
+            setBody('');
+          }
+        }}
+      />
+      {comment.error && <FormError message={plainMessage(comment.error)} />}
+      <div className="form-actions">
+        <button type="submit" className="btn" disabled={!body.trim() || comment.isPending}>
+          Comment
+        </button>
+        <span className="dim form-keys">Ctrl+Enter</span>
+      </div>
+    </form>
+  );
+}
+
+type HistoryItem = { key: string; at: string; node: ReactNode };
+
+function RecoveryHistory({ escalations, activity }: { escalations: EscalationDto[]; activity: ActivityDto[] }) {
+  const items: HistoryItem[] = [
+    ...escalations.map((e) => ({
+      key: `e-${e.id}`,
+      at: e.createdAt,
+      node: (
+        <>
+          <span className={`tag ${e.resolvedAt ? '' : 'tag-warn'}`}>escalated · {humanize(e.kind)}</span>
+          <span>{e.message}</span>
+          {e.resolvedAt && <span className="dim">resolved {formatTime(e.resolvedAt)}</span>}
+        </>
+      ),
+    })),
+    ...activity.map((a) => ({
+      key: `a-${a.id}`,
+      at: a.createdAt,
+      node: (
+        <>
+          <code>{a.action}</code>
+          <span className="dim">by {a.actor}</span>
+          <ActivityDetails details={a.details} />
+        </>
+      ),
+    })),
+  ].sort((a, b) => (a.at < b.at ? 1 : -1));
+  return (
+    <Section title="Recovery history">
+      {items.length === 0 ? (
+        <p className="dim">Nothing to recover from so far.</p>
+      ) : (
+        <ol className="timeline">
+          {items.map((item) => (
+            <li key={item.key}>
+              <span className="timeline-time dim">
+                <Ago iso={item.at} />
+              </span>
+              <div className="timeline-body">{item.node}</div>
+            </li>
+          ))}
+        </ol>
+      )}
+    </Section>
+  );
+}
+
+/** Activity details are free-form; show the short scalar ones. */
+function ActivityDetails({ details }: { details: unknown }) {
+  if (!details || typeof details !== 'object') return null;
+  const pairs = Object.entries(details as Record<string, unknown>).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v) && String(v).length < 80);
+  if (pairs.length === 0) return null;
+  return <span className="dim mono small">{pairs.map(([k, v]) => `${k}=${String(v)}`).join(' ')}</span>;
+}

@@ -1,0 +1,178 @@
+// One run: how it ended and why, its place in a retry chain, its events and its log.
+import { lazy, Suspense, type ReactNode } from 'react';
+import type { RunDetailDto, RunDto } from '../../shared/contract';
+import { ACTIVE_RUN_STATUSES, RUN_ERROR_EXPLANATIONS } from '../../shared/domain';
+import { ConfirmButton } from '../components/ConfirmButton';
+import { AgentLink, IssueLink, RunLink } from '../components/Links';
+import { PageHeader, Section } from '../components/PageHeader';
+import { Loading, QueryView } from '../components/QueryView';
+import { Status } from '../components/Status';
+import { Elapsed } from '../components/Time';
+import { useAction } from '../data/mutations';
+import { useRun } from '../data/queries';
+import { formatBytes, formatCost, formatCount, formatTime, humanize } from '../format';
+
+// xterm is the heaviest part of the bundle: only a run's page loads it.
+const LogViewer = lazy(() => import('../log/LogViewer'));
+
+export function RunDetail({ runId }: { runId: string }) {
+  const query = useRun(runId);
+  return (
+    <div className="page">
+      <QueryView query={query} what="run">
+        {(run) => <RunPage run={run} />}
+      </QueryView>
+    </div>
+  );
+}
+
+function RunPage({ run }: { run: RunDetailDto }) {
+  const active = ACTIVE_RUN_STATUSES.includes(run.status);
+  const cancel = useAction('runs.cancel');
+  return (
+    <>
+      <PageHeader
+        title={
+          <>
+            Run <span className="mono">{run.id}</span>
+          </>
+        }
+        sub={
+          <span className="meta-line">
+            <Status value={run.status} />
+            <span>
+              agent <AgentLink name={run.agent} />
+            </span>
+            {run.issueIdentifier && (
+              <span>
+                issue <IssueLink identifier={run.issueIdentifier} />
+              </span>
+            )}
+            <span className="dim">{humanize(run.invocationSource)}</span>
+          </span>
+        }
+        actions={active && <ConfirmButton label="Cancel run" confirm="Stop this run's whole process group?" onConfirm={() => cancel.mutate({ run: run.id })} disabled={cancel.isPending} />}
+      />
+      {cancel.error && <p className="form-error">{cancel.error.message}</p>}
+      <ErrorCallout run={run} />
+      <div className="detail-grid">
+        <Facts run={run} />
+        <RetryChain run={run} />
+      </div>
+      <Section title="Log" className="log-section">
+        <Suspense fallback={<Loading what="the log viewer" />}>
+          <LogViewer run={run} />
+        </Suspense>
+      </Section>
+      <Events run={run} />
+    </>
+  );
+}
+
+function ErrorCallout({ run }: { run: RunDetailDto }) {
+  if (!run.errorCode) return null;
+  const explanation = run.errorExplanation ?? RUN_ERROR_EXPLANATIONS[run.errorCode];
+  const tone = run.errorCode === 'process_detached' ? 'warn' : run.errorCode === 'cancelled' ? 'muted' : 'bad';
+  return (
+    <div className={`callout callout-${tone}`} role="note" aria-label="Why the run ended">
+      <div className="callout-head">
+        <code>{run.errorCode}</code>
+        <span>{explanation}</span>
+      </div>
+      {run.error && <pre className="callout-detail">{run.error}</pre>}
+    </div>
+  );
+}
+
+function Facts({ run }: { run: RunDetailDto }) {
+  const usage = run.usage;
+  const rows: [string, ReactNode][] = [
+    ['Exit code', run.exitCode ?? '—'],
+    ['Signal', run.signal ?? '—'],
+    ['Started', formatTime(run.startedAt)],
+    ['Finished', formatTime(run.finishedAt)],
+    ['Duration', <Elapsed key="d" run={run} />],
+    ['Trigger', [humanize(run.invocationSource), run.triggerDetail].filter(Boolean).join(' · ')],
+    ['Wake reason', run.wakeReason ?? '—'],
+    ['Retry reason', run.retryReason ? humanize(run.retryReason) : '—'],
+    ['Session', run.sessionId ? <code key="s">{run.sessionId}</code> : '—'],
+    ['Process', run.processPid ? <code key="p">pid {run.processPid}{run.processGroupId ? ` · pgid ${run.processGroupId}` : ''}</code> : '—'],
+    ['Log', `${formatBytes(run.logBytes)}${run.logPruned ? ' (pruned)' : ''}`],
+    ['Tokens', usage ? `${formatCount(usage.inputTokens)} in · ${formatCount(usage.outputTokens)} out${usage.cachedInputTokens ? ` · ${formatCount(usage.cachedInputTokens)} cached` : ''}` : '—'],
+    ['Cost', usage ? formatCost(usage.costUsd) : '—'],
+    ['Model', usage?.model ?? '—'],
+  ];
+  return (
+    <dl className="facts" aria-label="Run facts">
+      {rows.map(([k, v]) => (
+        <div key={k} className="fact">
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function RetryChain({ run }: { run: RunDetailDto }) {
+  if (!run.retryOf && run.retriedBy.length === 0) {
+    return (
+      <div className="chain">
+        <h3>Retry chain</h3>
+        <p className="dim">Not a retry, and not retried.</p>
+      </div>
+    );
+  }
+  return (
+    <div className="chain" aria-label="Retry chain">
+      <h3>Retry chain</h3>
+      <ol className="chain-list">
+        {run.retryOf && <ChainItem run={run.retryOf} label="retry of" />}
+        <li className="chain-item chain-self">
+          <span className="chain-label">this run</span>
+          <code>{run.id.slice(0, 8)}</code>
+          <Status value={run.status} />
+        </li>
+        {run.retriedBy.map((r) => (
+          <ChainItem key={r.id} run={r} label="retried by" />
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+function ChainItem({ run, label }: { run: RunDto; label: string }) {
+  return (
+    <li className="chain-item">
+      <span className="chain-label">{label}</span>
+      <RunLink id={run.id} />
+      <Status value={run.status} />
+      {run.errorCode && <code className="text-bad">{run.errorCode}</code>}
+    </li>
+  );
+}
+
+function Events({ run }: { run: RunDetailDto }) {
+  return (
+    <Section title={`Events (${run.events.length})`}>
+      {run.events.length === 0 ? (
+        <p className="dim">No events recorded.</p>
+      ) : (
+        <table className="table" aria-label="Run events">
+          <tbody>
+            {run.events.map((e) => (
+              <tr key={e.id}>
+                <td className="num dim">{e.seq}</td>
+                <td className="dim nowrap">{formatTime(e.createdAt)}</td>
+                <td>
+                  <code>{e.type}</code>
+                </td>
+                <td className="col-grow">{e.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}
