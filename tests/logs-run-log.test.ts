@@ -203,7 +203,8 @@ describe('RunLogWriter when the disk fails', () => {
         resolve();
       }),
     );
-    for (let o = 0; o < input.length; o += 64 << 10) w.append(input.subarray(o, o + (64 << 10)));
+    // 100 000-byte chunks: the disk fills in the middle of one, so a short write happens first.
+    for (let o = 0; o < input.length; o += 100_000) w.append(input.subarray(o, o + 100_000));
     await failed;
     const frozen = w.bytes;
     expect(() => w.append(Buffer.from('more'))).not.toThrow();

@@ -2,10 +2,10 @@
 //
 // The writer sits on the pty's data path, so append() only queues: a single in-flight writev per
 // file drains the whole queue at once (coalescing any number of small chunks), and the sha256 is
-// updated as bytes land, so the hash always describes the file even after a failed write.
+// computed incrementally, so close() never re-reads the file.
 // Reads of a live log see every accepted byte: what has landed comes from the file, the rest from
 // the writer's queue, so an offset taken from a live event can always be read back.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redactor } from './redactor';
@@ -82,7 +82,7 @@ class FileRunLogWriter implements RunLogWriter {
   private ended = false;
   private failure: LogWriteError | null = null;
   private closing: Promise<{ bytes: number; sha256: string }> | null = null;
-  private readonly hash = createHash('sha256');
+  private hash = createHash('sha256');
   private readonly drainListeners: (() => void)[] = [];
   private readonly errorListeners: ((err: Error) => void)[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -149,20 +149,30 @@ class FileRunLogWriter implements RunLogWriter {
     return { offset, data };
   }
 
-  /** The single writer loop: one writev in flight, taking everything queued so far. */
+  /**
+   * The single writer loop: one writev in flight, taking everything queued so far. The batch is
+   * hashed while the write runs on the thread pool; a short write rewinds the hash to the bytes
+   * that actually landed, so the hash always describes the file.
+   */
   private async pump(): Promise<void> {
     this.pumping = true;
+    let hashBefore: Hash | null = null;
     try {
       const fh = await this.file;
       while (this.queue.length > 0 && !this.failure) {
         const batch = this.queue;
         this.queue = [];
         this.inflight = batch;
-        const { bytesWritten } = await fh.writev(batch, this.written);
+        const writing = fh.writev(batch, this.written);
+        hashBefore = this.hash.copy();
+        for (const buf of batch) this.hash.update(buf);
+        const { bytesWritten } = await writing;
         this.inflight = [];
-        this.landed(batch, bytesWritten);
+        this.landed(batch, bytesWritten, hashBefore);
+        hashBefore = null;
       }
     } catch (err) {
+      if (hashBefore) this.hash = hashBefore;
       this.fail(err);
     } finally {
       this.pumping = false;
@@ -173,16 +183,18 @@ class FileRunLogWriter implements RunLogWriter {
   }
 
   /** Accounts for a (possibly short) write; an unwritten remainder goes back to the queue's front. */
-  private landed(batch: Buffer[], bytesWritten: number): void {
-    let left = bytesWritten;
-    let i = 0;
-    for (; i < batch.length && left >= batch[i].length; i++) {
-      this.hash.update(batch[i]);
-      left -= batch[i].length;
-    }
-    if (i < batch.length) {
-      // A short write means the disk stopped taking bytes; the retry reports why (ENOSPC...).
+  private landed(batch: Buffer[], bytesWritten: number, hashBefore: Hash): void {
+    const total = batch.reduce((n, b) => n + b.length, 0);
+    if (bytesWritten < total) {
+      // The disk stopped taking bytes; retrying the remainder reports why (ENOSPC...).
       if (bytesWritten === 0) throw Object.assign(new Error('the disk accepted no bytes'), { code: 'EIO' });
+      this.hash = hashBefore;
+      let left = bytesWritten;
+      let i = 0;
+      for (; left >= batch[i].length; i++) {
+        this.hash.update(batch[i]);
+        left -= batch[i].length;
+      }
       this.hash.update(batch[i].subarray(0, left));
       this.queue = [batch[i].subarray(left), ...batch.slice(i + 1), ...this.queue];
     }
