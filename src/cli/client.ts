@@ -18,14 +18,14 @@ export interface Client {
   call<N extends CallName>(method: N, params: CallInput<N>): Promise<CallOutput<N>>;
   /** Starts forwarding every host event to `listener`; resolves once the host confirmed. */
   subscribe(listener: (event: HostEvent) => void): Promise<() => Promise<void>>;
+  /** Settles with the reason when the connection ends, by either side. */
+  readonly closed: Promise<string>;
   close(): void;
 }
 
 export interface ConnectOptions {
   /** Defaults to VIGIL_RUN_TOKEN from the environment. */
   runToken?: string;
-  /** Called when the host closes the connection while calls or a subscription are active. */
-  onClose?: (reason: string) => void;
 }
 
 export async function connect(socketPath: string, opts: ConnectOptions = {}): Promise<Client> {
@@ -35,6 +35,8 @@ export async function connect(socketPath: string, opts: ConnectOptions = {}): Pr
   const listeners = new Set<(event: HostEvent) => void>();
   let nextId = 1;
   let closedByUs = false;
+  let settleClosed!: (reason: string) => void;
+  const closed = new Promise<string>((resolve) => (settleClosed = resolve));
   let lastError: string | null = null;
 
   const onMessage = (message: WireResponse | WireEvent) => {
@@ -78,7 +80,7 @@ export async function connect(socketPath: string, opts: ConnectOptions = {}): Pr
     const reason = lastError ?? 'the host closed the connection';
     for (const waiter of pending.values()) waiter.reject(new ContractError('not_running', `lost the connection to Vigil: ${reason}`));
     pending.clear();
-    if (!closedByUs) opts.onClose?.(reason);
+    settleClosed(closedByUs ? 'closed' : reason);
   });
 
   const request = (method: string, params: unknown): Promise<unknown> =>
@@ -105,6 +107,7 @@ export async function connect(socketPath: string, opts: ConnectOptions = {}): Pr
         if (listeners.size === 0 && !socket.destroyed) await request(UNSUBSCRIBE, undefined);
       };
     },
+    closed,
     close() {
       closedByUs = true;
       socket.end();

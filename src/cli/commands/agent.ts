@@ -1,0 +1,154 @@
+// vigil agent add | list | show | pause | resume | remove | update
+import { resolve } from 'node:path';
+import type { AgentDto, CallInput } from '../../shared/contract';
+import { ADAPTER_TYPES } from '../../shared/domain';
+import { defined, envPairs, oneOf, secondsOrOff, str, UsageError, wholeNumber, type Command, type Context, type OptionSpec, type OptionValues } from '../command';
+import { readable, seconds, shortTime } from '../output';
+
+const FIELD_OPTIONS: Record<string, OptionSpec> = {
+  command: { type: 'string', value: 'CMD', help: 'shell command of a process agent (run with sh -c in a pty)' },
+  cwd: { type: 'string', value: 'DIR', help: 'working folder of its runs' },
+  role: { type: 'string', value: 'ROLE', help: 'role shown to the agent (default engineer)' },
+  interval: { type: 'string', value: 'SECONDS', help: "heartbeat timer: wake every SECONDS ('off': never)" },
+  timeout: { type: 'string', value: 'SECONDS', help: "kill a run after SECONDS ('off': no timeout)" },
+  'max-concurrent': { type: 'string', value: 'N', help: 'runs of this agent at once (default 1)' },
+  model: { type: 'string', value: 'M', help: 'model for claude_local / codex_local' },
+  env: { type: 'string', multiple: true, value: 'KEY=VALUE', help: 'environment of its runs (repeatable; update replaces the whole set)' },
+};
+
+type AgentFields = Omit<CallInput<'agents.create'>, 'name' | 'adapterType'>;
+
+function agentFields(opts: OptionValues): AgentFields {
+  const cwd = str(opts, 'cwd');
+  const fields: AgentFields = {
+    command: str(opts, 'command'),
+    // The host runs elsewhere: a relative folder means relative to where the user typed it.
+    cwd: cwd === undefined ? undefined : resolve(cwd),
+    role: str(opts, 'role'),
+    heartbeatIntervalSec: secondsOrOff(opts, 'interval'),
+    timeoutSec: secondsOrOff(opts, 'timeout'),
+    maxConcurrentRuns: wholeNumber(opts, 'max-concurrent', 'a whole number of at least 1', 1),
+    model: str(opts, 'model'),
+    env: envPairs(opts),
+  };
+  return defined(fields);
+}
+
+function showAgent(ctx: Context, agent: AgentDto): void {
+  const env = Object.entries(agent.env).map(([k, v]) => `${k}=${v}`);
+  ctx.out.fields([
+    ['Agent', agent.name],
+    ['Id', agent.id],
+    ['Status', readable(agent.status)],
+    ['Adapter', agent.adapterType],
+    ['Role', agent.role],
+    ['Command', agent.command],
+    ['Args', agent.args.length ? agent.args.join(' ') : null],
+    ['Cwd', agent.cwd],
+    ['Model', agent.model],
+    ['Env', env.length ? env.join(' ') : null],
+    ['Interval', agent.heartbeatIntervalSec === null ? 'off' : seconds(agent.heartbeatIntervalSec)],
+    ['Timeout', agent.timeoutSec === null ? 'none' : seconds(agent.timeoutSec)],
+    ['Max concurrent', agent.maxConcurrentRuns],
+    ['Runs', `${agent.totalRuns} total, ${agent.failedRuns} failed, ${agent.runningRuns} running`],
+    ['Last heartbeat', shortTime(agent.lastHeartbeatAt)],
+    ['Created', shortTime(agent.createdAt)],
+  ]);
+}
+
+/** pause / resume / remove: one agent, one call, one sentence. */
+function simple(name: 'pause' | 'resume', summary: string, done: string): Command {
+  return {
+    name: `agent ${name}`,
+    args: ['NAME'],
+    options: {},
+    summary,
+    async run(ctx, { args }) {
+      const agent = await (await ctx.client()).call(name === 'pause' ? 'agents.pause' : 'agents.resume', { agent: args.NAME });
+      if (ctx.out.json) return ctx.out.document(agent);
+      ctx.out.line(`${done} agent ${agent.name} (${readable(agent.status)}).`);
+    },
+  };
+}
+
+export const agentCommands: Command[] = [
+  {
+    name: 'agent add',
+    args: ['NAME'],
+    options: {
+      adapter: { type: 'string', required: true, value: ADAPTER_TYPES.join('|'), help: 'how its runs start' },
+      ...FIELD_OPTIONS,
+    },
+    summary: 'Add an agent.',
+    async run(ctx, { args, opts }) {
+      const adapterType = oneOf(opts, 'adapter', ADAPTER_TYPES) as (typeof ADAPTER_TYPES)[number];
+      if (adapterType === 'process' && str(opts, 'command') === undefined) throw new UsageError('missing --command: the process adapter needs --command CMD');
+      const agent = await (await ctx.client()).call('agents.create', { name: args.NAME, adapterType, ...agentFields(opts) });
+      if (ctx.out.json) return ctx.out.document(agent);
+      ctx.out.line(`Added agent ${agent.name} (${agent.adapterType}${agent.command ? `: ${agent.command}` : ''}).`);
+    },
+  },
+  {
+    name: 'agent list',
+    args: [],
+    options: {},
+    summary: 'List the agents.',
+    async run(ctx) {
+      const agents = await (await ctx.client()).call('agents.list', {});
+      if (ctx.out.json) return ctx.out.document(agents);
+      if (agents.length === 0) return ctx.out.line('No agents. Add one with: vigil agent add NAME --adapter process --command CMD');
+      ctx.out.table(
+        ['NAME', 'STATUS', 'ADAPTER', 'RUNS', 'FAILED', 'RUNNING', 'INTERVAL', 'LAST HEARTBEAT'],
+        agents.map((a) => [
+          a.name,
+          readable(a.status),
+          a.adapterType,
+          String(a.totalRuns),
+          String(a.failedRuns),
+          String(a.runningRuns),
+          a.heartbeatIntervalSec === null ? 'off' : seconds(a.heartbeatIntervalSec),
+          shortTime(a.lastHeartbeatAt),
+        ]),
+      );
+    },
+  },
+  {
+    name: 'agent show',
+    args: ['NAME'],
+    options: {},
+    summary: 'Show one agent.',
+    async run(ctx, { args }) {
+      const agent = await (await ctx.client()).call('agents.get', { agent: args.NAME });
+      if (ctx.out.json) return ctx.out.document(agent);
+      showAgent(ctx, agent);
+    },
+  },
+  simple('pause', 'Pause an agent: no new runs start (running ones finish).', 'Paused'),
+  simple('resume', 'Resume a paused agent.', 'Resumed'),
+  {
+    name: 'agent remove',
+    args: ['NAME'],
+    options: {},
+    summary: 'Remove an agent (its runs stay in the history).',
+    async run(ctx, { args }) {
+      const removed = await (await ctx.client()).call('agents.remove', { agent: args.NAME });
+      if (ctx.out.json) return ctx.out.document(removed);
+      ctx.out.line(`Removed agent ${args.NAME}.`);
+    },
+  },
+  {
+    name: 'agent update',
+    args: ['NAME'],
+    options: FIELD_OPTIONS,
+    summary: 'Change an agent: only the options given change.',
+    async run(ctx, { args, opts }) {
+      const patch = agentFields(opts);
+      if (Object.keys(patch).length === 0) {
+        throw new UsageError(`nothing to update: give at least one of ${Object.keys(FIELD_OPTIONS).map((o) => `--${o}`).join(', ')}`);
+      }
+      const agent = await (await ctx.client()).call('agents.update', { agent: args.NAME, patch });
+      if (ctx.out.json) return ctx.out.document(agent);
+      ctx.out.line(`Updated agent ${agent.name}.`);
+    },
+  },
+];

@@ -1,0 +1,145 @@
+// vigil issue create | list | show | comment | assign | update
+import type { CallInput, IssueDto } from '../../shared/contract';
+import { ISSUE_PRIORITIES, ISSUE_STATUSES } from '../../shared/domain';
+import { oneOf, str, UsageError, wholeNumber, type Command } from '../command';
+import { readable, shortTime, truncate } from '../output';
+
+const statusOption = { type: 'string', value: 'S', help: `one of ${ISSUE_STATUSES.join(', ')}` } as const;
+const priorityOption = { type: 'string', value: 'P', help: `one of ${ISSUE_PRIORITIES.join(', ')}` } as const;
+
+const assigneeOf = (issue: IssueDto) => issue.assigneeAgent ?? issue.assigneeUserId ?? '-';
+
+export const issueCommands: Command[] = [
+  {
+    name: 'issue create',
+    args: ['TITLE...'],
+    options: {
+      body: { type: 'string', value: 'TEXT', help: 'the description' },
+      assign: { type: 'string', value: 'AGENT', help: 'assign it to an agent (which wakes it)' },
+      priority: priorityOption,
+    },
+    summary: 'Create an issue.',
+    async run(ctx, { args, opts }) {
+      const issue = await (await ctx.client()).call('issues.create', {
+        title: args.TITLE,
+        body: str(opts, 'body'),
+        assignee: str(opts, 'assign'),
+        priority: oneOf(opts, 'priority', ISSUE_PRIORITIES),
+      });
+      if (ctx.out.json) return ctx.out.document(issue);
+      const assigned = issue.assigneeAgent ? `, assigned to ${issue.assigneeAgent}` : '';
+      ctx.out.line(`Created ${issue.identifier}: ${issue.title} (${readable(issue.status)}${assigned}).`);
+    },
+  },
+  {
+    name: 'issue list',
+    args: [],
+    options: {
+      status: statusOption,
+      assignee: { type: 'string', value: 'AGENT', help: 'only issues assigned to this agent' },
+      search: { type: 'string', value: 'Q', help: 'only issues whose title or body contains Q' },
+      limit: { type: 'string', value: 'N', help: 'at most N issues (default 50, at most 500)' },
+    },
+    summary: 'List issues, most recently updated first.',
+    async run(ctx, { opts }) {
+      const page = await (await ctx.client()).call('issues.list', {
+        status: oneOf(opts, 'status', ISSUE_STATUSES),
+        assignee: str(opts, 'assignee'),
+        q: str(opts, 'search'),
+        limit: wholeNumber(opts, 'limit', 'a whole number from 1 to 500', 1) ?? 50,
+      });
+      if (ctx.out.json) return ctx.out.document(page);
+      if (page.items.length === 0) return ctx.out.line('No issues.');
+      ctx.out.table(
+        ['ID', 'STATUS', 'PRIORITY', 'ASSIGNEE', 'UPDATED', 'TITLE'],
+        page.items.map((i) => [i.identifier, readable(i.status), i.priority, assigneeOf(i), shortTime(i.updatedAt), truncate(i.title, 60)]),
+      );
+      if (page.total > page.items.length) ctx.out.line(`(${page.items.length} of ${page.total}; use --limit or filters for more)`);
+    },
+  },
+  {
+    name: 'issue show',
+    args: ['ID'],
+    options: {},
+    summary: 'Show an issue with its comments, runs and escalations.',
+    async run(ctx, { args }) {
+      const issue = await (await ctx.client()).call('issues.get', { issue: args.ID });
+      if (ctx.out.json) return ctx.out.document(issue);
+      const { out } = ctx;
+      out.fields([
+        ['Issue', `${issue.identifier}: ${issue.title}`],
+        ['Status', readable(issue.status)],
+        ['Priority', issue.priority],
+        ['Assignee', assigneeOf(issue)],
+        ['Run', issue.executionRunId],
+        ['Created', shortTime(issue.createdAt)],
+        ['Updated', shortTime(issue.updatedAt)],
+        ['Completed', issue.completedAt ? shortTime(issue.completedAt) : null],
+      ]);
+      if (issue.body.trim()) out.line(`\n${issue.body.trimEnd()}`);
+      if (issue.escalations.length > 0) {
+        out.line('\nEscalations:');
+        for (const e of issue.escalations) out.line(`  ${shortTime(e.createdAt)}  ${readable(e.kind)}${e.resolvedAt ? ' (resolved)' : ''}: ${e.message}`);
+      }
+      if (issue.runs.length > 0) {
+        out.line('\nRuns:');
+        out.table(
+          ['  RUN', 'STATUS', 'AGENT', 'EXIT', 'STARTED'],
+          issue.runs.map((r) => [`  ${r.id}`, readable(r.status), r.agent, r.exitCode === null ? '-' : String(r.exitCode), shortTime(r.startedAt)]),
+        );
+      }
+      if (issue.comments.length > 0) {
+        out.line('\nComments:');
+        for (const c of issue.comments) {
+          out.line(`  ${shortTime(c.createdAt)}  ${c.authorName ?? c.authorType}:`);
+          for (const text of c.body.trimEnd().split('\n')) out.line(`    ${text}`);
+        }
+      }
+    },
+  },
+  {
+    name: 'issue comment',
+    args: ['ID', 'TEXT...'],
+    options: {},
+    summary: 'Comment on an issue.',
+    async run(ctx, { args }) {
+      const comment = await (await ctx.client()).call('issues.comment', { issue: args.ID, body: args.TEXT });
+      if (ctx.out.json) return ctx.out.document(comment);
+      ctx.out.line(`Commented on ${args.ID}.`);
+    },
+  },
+  {
+    name: 'issue assign',
+    args: ['ID', 'AGENT'],
+    options: {},
+    summary: "Assign an issue to an agent (which wakes it); '-' unassigns.",
+    async run(ctx, { args }) {
+      const issue = await (await ctx.client()).call('issues.assign', { issue: args.ID, agent: args.AGENT === '-' ? null : args.AGENT });
+      if (ctx.out.json) return ctx.out.document(issue);
+      ctx.out.line(issue.assigneeAgent ? `Assigned ${issue.identifier} to ${issue.assigneeAgent}.` : `Unassigned ${issue.identifier}.`);
+    },
+  },
+  {
+    name: 'issue update',
+    args: ['ID'],
+    options: {
+      status: statusOption,
+      title: { type: 'string', value: 'T', help: 'a new title' },
+      priority: priorityOption,
+      body: { type: 'string', value: 'TEXT', help: 'a new description' },
+    },
+    summary: "Change an issue's status, title, priority or description.",
+    async run(ctx, { args, opts }) {
+      const change: Omit<CallInput<'issues.update'>, 'issue'> = {
+        status: oneOf(opts, 'status', ISSUE_STATUSES),
+        title: str(opts, 'title'),
+        priority: oneOf(opts, 'priority', ISSUE_PRIORITIES),
+        body: str(opts, 'body'),
+      };
+      if (Object.values(change).every((v) => v === undefined)) throw new UsageError('nothing to update: give --status, --title, --priority or --body');
+      const issue = await (await ctx.client()).call('issues.update', { issue: args.ID, ...change });
+      if (ctx.out.json) return ctx.out.document(issue);
+      ctx.out.line(`Updated ${issue.identifier} (${readable(issue.status)}, ${issue.priority}).`);
+    },
+  },
+];

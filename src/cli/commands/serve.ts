@@ -1,0 +1,85 @@
+// vigil serve: the host in the foreground, without Electron, reachable through the control
+// socket and the web UI. Stops cleanly on SIGINT/SIGTERM/SIGHUP.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { controlSocketPath } from '../../main/paths';
+import { startControlSocket, type ControlSocket } from '../../main/transports/control-socket';
+import { isLoopbackHost } from '../../main/transports/web-auth';
+import { startWebServer, type WebServer } from '../../main/transports/web-server';
+import { str, UsageError, wholeNumber, type Command } from '../command';
+
+export const DEFAULT_PORT = 4777;
+/** If something still holds the event loop after a clean shutdown, exit anyway after this. */
+const EXIT_GRACE_MS = 5000;
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export const serveCommand: Command = {
+  name: 'serve',
+  args: [],
+  options: {
+    port: { type: 'string', value: 'N', help: `web UI port (default ${DEFAULT_PORT}; 0 picks a free one)` },
+    host: { type: 'string', value: 'ADDR', help: 'web UI address, loopback only (default 127.0.0.1)' },
+    'max-concurrent': { type: 'string', value: 'N', help: 'runs at once across all agents (default 4)' },
+  },
+  summary: 'Run the Vigil host in the foreground (no desktop app needed).',
+  async run(ctx, { opts }) {
+    const port = wholeNumber(opts, 'port', 'a port number (0 picks a free one)') ?? DEFAULT_PORT;
+    if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+    const bindHost = str(opts, 'host') ?? '127.0.0.1';
+    if (!isLoopbackHost(bindHost)) throw new UsageError(`--host must be a loopback address (127.0.0.1, ::1 or localhost), got '${bindHost}'`);
+    const maxConcurrentRuns = wholeNumber(opts, 'max-concurrent', 'a whole number of at least 1', 1);
+    const { out } = ctx;
+    // Loaded here, not at the top: the other commands start faster without the host's modules.
+    const { startHost } = await import('../../main/host');
+    const host = await startHost({
+      dataDir: ctx.dataDir,
+      databaseUrl: process.env.DATABASE_URL || undefined,
+      maxConcurrentRuns,
+      cliPath: ctx.install.cliPath,
+    });
+
+    const socketPath = controlSocketPath(host.info.dataDir);
+    const token = randomBytes(32).toString('base64url');
+    let socket: ControlSocket | null = null;
+    let web: WebServer | null = null;
+    try {
+      socket = await startControlSocket(host, socketPath);
+      const staticDir = existsSync(join(ctx.install.rendererDir, 'index.html')) ? ctx.install.rendererDir : null;
+      web = await startWebServer(host, { host: bindHost, port, token, staticDir });
+    } catch (err) {
+      await socket?.close();
+      await host.close();
+      throw err;
+    }
+
+    const log = (text: string) => process.stderr.write(`${text}\n`);
+    host.events.subscribe((event) => {
+      if (event.event === 'host.notice') log(`[${event.data.level}] ${event.data.message}`);
+    });
+    const readyUrl = `${web.url}?token=${token}`;
+    if (out.json) {
+      out.document({ url: readyUrl, socketPath, dataDir: host.info.dataDir, database: host.info.databaseKind, pid: process.pid, notices: host.info.notices });
+    } else {
+      // The one place the token is ever printed.
+      out.line(`Vigil ready: ${readyUrl}`);
+      out.line(`  socket:   ${socketPath}`);
+      out.line(`  data dir: ${host.info.dataDir}`);
+      out.line(`  database: ${host.info.databaseKind}`);
+      for (const notice of host.info.notices) out.line(`notice: ${notice}`);
+    }
+
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      for (const name of STOP_SIGNALS) process.once(name, resolve);
+    });
+    // A second signal while stopping means "now": skip the clean shutdown.
+    for (const name of STOP_SIGNALS) process.once(name, () => process.exit(130));
+    log(`Vigil stopping (${signal})...`);
+    await web.close();
+    await socket.close();
+    const summary = await host.close();
+    log(`Vigil stopped${summary.cancelledRuns ? ` (${summary.cancelledRuns} active run(s) cancelled)` : ''}.`);
+    setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
+  },
+};

@@ -1,0 +1,52 @@
+// The `vigil` command line: parse, run one command, turn any failure into one stderr line and
+// an exit code. `serve` hosts; everything else talks to the host over the control socket.
+import { controlSocketPath, resolveDataDir } from '../main/paths';
+import { parseCommandLine } from './args';
+import { connect, type Client } from './client';
+import type { Command, Context } from './command';
+import { agentCommands } from './commands/agent';
+import { issueCommands } from './commands/issue';
+import { miscCommands } from './commands/misc';
+import { runCommands } from './commands/run';
+import { serveCommand } from './commands/serve';
+import { describeFailure } from './errors';
+import { createOutput } from './output';
+
+export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), ...agentCommands, ...issueCommands, ...runCommands, ...miscCommands.slice(1)];
+
+export async function main(argv: string[], install: Context['install']): Promise<number> {
+  // Known before parsing, so even a usage error answers in the requested form.
+  let json = argv.includes('--json');
+  let dataDir = resolveDataDir();
+  let client: Client | null = null;
+  try {
+    const parsed = parseCommandLine(argv, COMMANDS);
+    json = parsed.globals.json;
+    dataDir = resolveDataDir(parsed.globals.dataDir);
+    const out = createOutput(json);
+    if (parsed.kind === 'help') {
+      out.line(parsed.text);
+      return 0;
+    }
+    if (parsed.kind === 'version') {
+      if (json) out.document({ version: install.version });
+      else out.line(install.version);
+      return 0;
+    }
+    const ctx: Context = {
+      dataDir,
+      out,
+      install,
+      client: async () => (client ??= await connect(controlSocketPath(dataDir))),
+    };
+    await parsed.command.run(ctx, parsed.input);
+    return 0;
+  } catch (err) {
+    const failure = describeFailure(err, dataDir);
+    if (json) createOutput(true).document({ error: failure.error });
+    process.stderr.write(`vigil: ${failure.line}\n`);
+    return failure.exitCode;
+  } finally {
+    (client as Client | null)?.close();
+  }
+}
