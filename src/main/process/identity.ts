@@ -36,6 +36,11 @@ export function readProcStat(pid: number): ProcStat | null {
   } catch {
     return null;
   }
+  return parseProcStat(pid, text);
+}
+
+/** Parses the text of /proc/PID/stat (for readers that fetch it their own way). */
+export function parseProcStat(pid: number, text: string): ProcStat | null {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < 0) return null;

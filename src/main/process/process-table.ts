@@ -1,9 +1,9 @@
 // One read of the machine's process table, queried per run. Recovery asks about hundreds of
 // runs at once; scanning /proc once for all of them keeps that to a few milliseconds.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { hasProcfs, isDeadState, psEnv, readProcStat, startIdentityOfLstart, startIdentityOfStat } from './identity';
+import { hasProcfs, isDeadState, parseProcStat, psEnv, startIdentityOfLstart, startIdentityOfStat } from './identity';
 
 /** The cookie every run's environment carries; descendants inherit it wherever they move. */
 export const RUN_ID_ENV = 'VIGIL_RUN_ID';
@@ -51,12 +51,36 @@ export function runIdInEnviron(environ: Buffer): string | null {
   return value === '' ? null : value;
 }
 
-function readRunCookie(pid: number): string | null {
+/**
+ * Reads a /proc file into one reused buffer (grown when an environment is larger): a scan reads
+ * two small files per process, and readFileSync's extra calls and copies doubled its cost.
+ * The view returned is valid until the next call.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+function readProcFile(path: string): Buffer | null {
+  let fd: number;
   try {
-    return runIdInEnviron(readFileSync(`/proc/${pid}/environ`));
+    fd = openSync(path, 'r');
   } catch {
-    // Another user's process, or gone meanwhile: it cannot be a run's, or no longer matters.
+    // Gone meanwhile, or another user's environment: it cannot be a run's, or no longer matters.
     return null;
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === scratch.length) {
+        const bigger = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(bigger, 0, 0, length);
+        scratch = bigger;
+      }
+      const read = readSync(fd, scratch, length, scratch.length - length, null);
+      if (read === 0) return scratch.subarray(0, length);
+      length += read;
+    }
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -66,10 +90,11 @@ function scanProcfs(): ScannedProcess[] {
     const code = name.charCodeAt(0);
     if (code < 48 || code > 57) continue;
     const pid = Number(name);
-    const stat = readProcStat(pid);
+    const statText = readProcFile(`/proc/${pid}/stat`)?.toString('utf8');
+    const stat = statText ? parseProcStat(pid, statText) : null;
     if (!stat || isDeadState(stat.state)) continue;
     // Kernel threads (children of kthreadd, pid 2) have no environment to read.
-    const kernelThread = pid === 2 || stat.ppid === 2;
+    const environ = pid === 2 || stat.ppid === 2 ? null : readProcFile(`/proc/${pid}/environ`);
     found.push({
       pid,
       ppid: stat.ppid,
@@ -77,7 +102,7 @@ function scanProcfs(): ScannedProcess[] {
       sid: stat.sid,
       startId: startIdentityOfStat(stat),
       comm: stat.comm,
-      runId: kernelThread ? null : readRunCookie(pid),
+      runId: environ ? runIdInEnviron(environ) : null,
     });
   }
   return found;

@@ -128,6 +128,7 @@ function checkSize(name: 'cols' | 'rows', value: number | undefined, fallback: n
 
 /** Spawns in a new pty; the child is a session + process-group leader. Throws SpawnError for a missing cwd or executable. */
 export function spawnInPty(spec: SpawnSpec): RunProcess {
+  if (process.platform === 'win32') throw new SpawnError('runs need a Unix pty (Linux or macOS); Windows is not supported');
   const cols = checkSize('cols', spec.cols, DEFAULT_COLS);
   const rows = checkSize('rows', spec.rows, DEFAULT_ROWS);
   checkStrings(spec);
