@@ -241,6 +241,7 @@ export class FakeNotification extends EventEmitter {
   static all: FakeNotification[] = [];
   static supported = true;
   shown = false;
+  shownAt: number | null = null;
   constructor(readonly options: NotificationConstructorOptions) {
     super();
     FakeNotification.all.push(this);
@@ -250,6 +251,7 @@ export class FakeNotification extends EventEmitter {
   }
   show(): void {
     this.shown = true;
+    this.shownAt = Date.now();
   }
   close(): void {
     this.emit('close');
@@ -298,8 +300,8 @@ function createFake() {
   const dialog = {
     errorBoxes: [] as Array<{ title: string; content: string }>,
     messageBoxes: [] as MessageBoxOptions[],
-    /** Which button the user picks in a message box. */
-    answer: (_options: MessageBoxOptions) => 0,
+    /** Which button the user picks in a message box (a promise: the box stays open until it settles). */
+    answer: (_options: MessageBoxOptions): number | Promise<number> => 0,
     showErrorBox(title: string, content: string) {
       timeline.push('error box');
       dialog.errorBoxes.push({ title, content });
@@ -308,7 +310,7 @@ function createFake() {
       const options = second ?? (first as MessageBoxOptions);
       timeline.push('message box');
       dialog.messageBoxes.push(options);
-      return Promise.resolve({ response: dialog.answer(options), checkboxChecked: false });
+      return Promise.resolve(dialog.answer(options)).then((response) => ({ response, checkboxChecked: false }));
     },
   };
   const shell = {
