@@ -46,7 +46,7 @@ export const miscCommands: Command[] = [
     options: { all: { type: 'boolean', help: 'include resolved escalations' } },
     summary: 'List open escalations: issues Vigil gave up retrying and needs you for.',
     async run(ctx, { opts }) {
-      const list = await (await ctx.client()).call('escalations.list', opts.all === true ? {} : { open: true });
+      const list = await (await ctx.client()).call('escalations.list', { open: opts.all !== true });
       if (ctx.out.json) return ctx.out.document(list);
       if (list.length === 0) return ctx.out.line(opts.all === true ? 'No escalations.' : 'No open escalations.');
       ctx.out.table(
