@@ -52,7 +52,7 @@ describe('createLastLineTracker', () => {
 
   it('gives the same answer however the stream is chunked', () => {
     const pieces = ['ok', ' ', '\n', '\r', '\r\n', '\x1b[32m', '\x1b[0m', '\x1b]0;t\x07', '50%', '€', '\t', '\b', '\x1b[2K'];
-    for (let run = 0; run < 2000; run++) {
+    for (let run = 0; run < 5000; run++) {
       const text = Array.from({ length: 1 + Math.floor(Math.random() * 30) }, () => pieces[Math.floor(Math.random() * pieces.length)]).join('');
       const bytes = Buffer.from(text);
       const whole = lastLine(bytes);
@@ -76,17 +76,29 @@ describe('createLastLineTracker', () => {
   });
 
   it('keeps up with a large stream', () => {
-    const t = createLastLineTracker();
+    const rate = (chunk: Buffer) => {
+      const t = createLastLineTracker();
+      const t0 = performance.now();
+      let bytes = 0;
+      while (bytes < 100 << 20) {
+        t.push(chunk);
+        bytes += chunk.length;
+      }
+      return { mbps: (bytes / (1 << 20) / ((performance.now() - t0) / 1000)).toFixed(0), line: t.get() };
+    };
     const line = Buffer.from('\x1b[32m[ok]\x1b[0m compiled module src/some/file.ts in 12 ms\r\n');
-    const chunk = Buffer.concat(Array.from({ length: Math.ceil((64 << 10) / line.length) }, () => line));
-    const t0 = performance.now();
-    let bytes = 0;
-    while (bytes < 100 << 20) {
-      t.push(chunk);
-      bytes += chunk.length;
-    }
-    const ms = performance.now() - t0;
-    expect(t.get()).toBe('[ok] compiled module src/some/file.ts in 12 ms');
-    console.log(`[logs] last-line tracker: ${(bytes / (1 << 20) / (ms / 1000)).toFixed(0)} MB/s on coloured output`);
+    const lines = rate(Buffer.concat(Array.from({ length: Math.ceil((64 << 10) / line.length) }, () => line)));
+    expect(lines.line).toBe('[ok] compiled module src/some/file.ts in 12 ms');
+    const bar = Buffer.from('\r\x1b[36m[=====>    ]\x1b[0m 57% 12.3 MB/s');
+    const progress = rate(Buffer.concat(Array.from({ length: Math.ceil((64 << 10) / bar.length) }, () => bar)));
+    expect(progress.line).toBe('[=====>    ] 57% 12.3 MB/s');
+    // worst case: one endless line (no \r, no \n), so every byte is scanned
+    const json = Buffer.from('{"type":"assistant","message":{"content":[{"type":"text","text":"\x1b[1mconst\x1b[0m x = 1;\\n"}]}} ');
+    const long = rate(Buffer.concat(Array.from({ length: Math.ceil((64 << 10) / json.length) }, () => json)));
+    expect(long.line).toMatch(/^\{"type":"assistant"/);
+    console.log(
+      `[logs] last-line tracker: ${lines.mbps} MB/s on coloured lines, ${progress.mbps} MB/s on a \\r progress bar, ` +
+        `${long.mbps} MB/s on one endless line with escapes (every byte scanned)`,
+    );
   });
 });

@@ -1,19 +1,24 @@
 // The one-line "what is it doing now" shown next to a running run. Terminal output is full of
 // colour codes, cursor moves and \r-redrawn progress bars, so each line is read roughly the way
-// a terminal would show it. A newline also ends any escape sequence, which makes lines
-// independent: a big chunk only needs its last visible line scanned, found from the end, so the
-// tracker costs little on the pty's hot path.
+// a terminal would show it. \n and \r also end any escape sequence, which makes the pieces
+// between them independent: a big chunk is read from its end, and only as far back as the last
+// visible text, so the tracker costs little on the pty's hot path.
 import { StringDecoder } from 'node:string_decoder';
 
 type State = 'text' | 'esc' | 'escIntermediate' | 'csi' | 'string' | 'stringEsc';
 const LF = 0x0a;
+/** C0 and C1 controls and DEL: everything that is not plain text. */
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 
-/** One line's visible text (at most maxChars), fed in pieces that contain no newline. */
+/** One line's visible text (at most maxChars), fed in pieces that hold no newline. */
 class LineScanner {
   private state: State = 'text';
   private line = '';
   /** A \r was seen: the next text starts the line over. */
   private carriageReturn = false;
+  /** Text was added since the last restart(). */
+  private touched = false;
+  private probes: [LineScanner, LineScanner] | null = null;
 
   constructor(private readonly maxChars: number) {}
 
@@ -22,24 +27,64 @@ class LineScanner {
   }
 
   reset(): void {
-    this.state = 'text';
+    this.restart();
     this.line = '';
     this.carriageReturn = false;
   }
 
   feed(s: string): void {
-    let runStart = -1;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
+    const lastCr = s.lastIndexOf('\r');
+    if (lastCr === -1) {
+      this.scan(s, 0, s.length);
+      return;
+    }
+    // Whatever follows the last \r decides the escape state; the line is the last \r-piece
+    // holding any text, so pieces are tried from the end and the rest is never scanned.
+    this.probes ??= [new LineScanner(this.maxChars), new LineScanner(this.maxChars)];
+    const [tail, probe] = this.probes;
+    tail.restart();
+    tail.scan(s, lastCr + 1, s.length);
+    let winner = tail.touched ? tail : null;
+    for (let end = lastCr; !winner && end > 0; ) {
+      const start = s.lastIndexOf('\r', end - 1);
+      if (start === -1) {
+        this.scan(s, 0, end);
+        break;
+      }
+      probe.restart();
+      probe.scan(s, start + 1, end);
+      if (probe.touched) winner = probe;
+      end = start;
+    }
+    if (winner) this.line = winner.line;
+    this.state = tail.state;
+    this.carriageReturn = !tail.touched;
+  }
+
+  /** Back to the start of a \r-piece: escape sequences end, the next text replaces the line. */
+  private restart(): void {
+    this.state = 'text';
+    this.carriageReturn = true;
+    this.touched = false;
+  }
+
+  /** Reads s[from, to), which holds no \r or \n. */
+  private scan(s: string, from: number, to: number): void {
+    let i = from;
+    while (i < to) {
       if (this.state === 'text') {
-        if (c >= 0x20 && c !== 0x7f && (c < 0x80 || c > 0x9f)) {
-          if (runStart < 0) runStart = i;
-          continue;
-        }
-        if (runStart >= 0) this.addText(s.slice(runStart, i));
-        runStart = -1;
-        this.control(c);
-      } else if (this.state === 'esc') {
+        // Jump over plain text natively: a per-character loop is the slow part on long lines.
+        CONTROL.lastIndex = i;
+        const next = CONTROL.exec(s)?.index ?? to;
+        const stop = Math.min(next, to);
+        if (stop > i) this.addText(s.slice(i, stop));
+        if (stop === to) return;
+        this.control(s.charCodeAt(stop));
+        i = stop + 1;
+        continue;
+      }
+      const c = s.charCodeAt(i++);
+      if (this.state === 'esc') {
         this.escape(c);
       } else if (this.state === 'escIntermediate') {
         if (c >= 0x30 && c <= 0x7e) this.state = 'text';
@@ -54,10 +99,10 @@ class LineScanner {
         this.escape(c); // any other ESC starts a new sequence, as in a terminal
       }
     }
-    if (runStart >= 0) this.addText(s.slice(runStart));
   }
 
   private addText(text: string): void {
+    this.touched = true;
     if (this.carriageReturn) {
       this.line = '';
       this.carriageReturn = false;
@@ -67,8 +112,7 @@ class LineScanner {
   }
 
   private control(c: number): void {
-    if (c === 0x0d) this.carriageReturn = true;
-    else if (c === 0x09) this.addText(' ');
+    if (c === 0x09) this.addText(' ');
     else if (c === 0x08 && !this.carriageReturn) this.line = this.line.slice(0, -1);
     else if (c === 0x1b) this.state = 'esc';
     else if (c === 0x9b) this.state = 'csi';

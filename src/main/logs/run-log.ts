@@ -27,7 +27,10 @@ export interface RunLogWriter {
   readonly path: string;
   /** Bytes accepted so far (after redaction) = offset of the next chunk. */
   readonly bytes: number;
-  /** Appends (after redaction). Returns the offset the redacted bytes start at and the bytes themselves (for the live event). Never blocks. */
+  /**
+   * Appends (after redaction). Returns the offset the redacted bytes start at and the bytes themselves (for the live event). Never blocks.
+   * The chunk is queued without a copy: the caller must not reuse its memory (node-pty never does).
+   */
   append(chunk: Buffer): { offset: number; data: Buffer };
   /**
    * Ends the stream: returns the redactor's held-back tail as the last chunk, so the live view
