@@ -127,8 +127,10 @@ describe('Redactor', () => {
       out += r.flush().length;
       return { ms: performance.now() - t0, out };
     };
-    const small = measure(50);
-    const big = measure(200);
+    // best of a few runs: the machine is shared, and only the ratio says something about linearity
+    const best = (mb: number, runs: number) => Array.from({ length: runs }, () => measure(mb)).reduce((a, b) => (b.ms < a.ms ? b : a));
+    const small = best(50, 3);
+    const big = best(200, 2);
     expect(big.out).toBe(200 * (block.length - 16 - 14 + 2 * Buffer.byteLength(MASKED_SECRET)));
     console.log(
       `[logs] redactor (5 secrets, 64 KiB chunks): 50 MB in ${small.ms.toFixed(0)} ms, 200 MB in ${big.ms.toFixed(0)} ms ` +
