@@ -65,7 +65,7 @@ describe('start-up', () => {
     expect(await started).toBe(true);
     await shownWindow();
     expect(timeline).toEqual(['app ready', 'host started', 'socket started', 'window created', 'window shown']);
-    expect(hostOptions).toEqual([{ dataDir: dir.dir, databaseUrl: 'postgres://localhost/vigil' }]);
+    expect(hostOptions).toEqual([{ dataDir: dir.dir, databaseUrl: 'postgres://localhost/vigil', cliPath: join(fake.app.getAppPath(), 'bin', 'vigil') }]);
     expect(socketPaths).toEqual([controlSocketPath(dir.dir)]);
     expect(fake.tray().destroyed).toBe(false);
   });
@@ -209,6 +209,10 @@ describe('the window and the tray', () => {
     const window = await shownWindow();
     window.close();
     fake.tray().click('Open Vigil');
+    expect(window.visible).toBe(true);
+
+    window.close();
+    fake.tray().emit('click');
     expect(window.visible).toBe(true);
   });
 

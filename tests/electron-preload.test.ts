@@ -1,4 +1,5 @@
 // The preload as the renderer sees it, wired to the main-process IPC code over fake channels.
+import type { WebContents } from 'electron';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { forwardEvents, serveIpc } from '../src/main/electron/ipc';
 import { IPC_CALL, IPC_EVENT, type VigilBridge } from '../src/shared/bridge';
@@ -19,8 +20,9 @@ beforeEach(async () => {
   // Main side: the real handler; the renderer's contents relays sends back to ipcRenderer.
   const contents = new FakeWebContents();
   contents.send = (channel, payload) => void fake.ipcRenderer.emit(channel, { sender: null }, payload);
-  serveIpc(host.api, (sender) => sender === contents);
-  forwardEvents(host.events, () => contents);
+  const asElectron = contents as unknown as WebContents;
+  serveIpc(host.api, (sender) => sender === asElectron);
+  forwardEvents(host.events, () => asElectron);
   fake.ipcRenderer.invokeHandler = (channel, ...args) => {
     calls.push([channel, ...args]);
     return fake.ipcMain.invoke(channel, contents, APP_URL, ...args);

@@ -56,7 +56,7 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
   async function start(): Promise<boolean> {
     hardenSession(session.defaultSession, layout);
     try {
-      host = await deps.startHost({ dataDir, databaseUrl });
+      host = await deps.startHost({ dataDir, databaseUrl, cliPath: layout.cliLauncher });
     } catch (err) {
       const text = startupErrorText(err, dataDir, databaseUrl !== undefined);
       dialog.showErrorBox(text.title, text.content);

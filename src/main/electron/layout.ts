@@ -10,6 +10,12 @@ export interface AppLayout {
   renderer: RendererLocation;
   appIcon: string;
   trayIconDir: string;
+  /**
+   * The `vigil` launcher agents call back through (the host puts it on their PATH). Only in
+   * development: bin/vigil runs the built CLI with the system's node; a packaged app does not
+   * ship one yet.
+   */
+  cliLauncher: string | undefined;
 }
 
 export function appLayout(appPath: string, isPackaged: boolean, env: NodeJS.ProcessEnv): AppLayout {
@@ -21,6 +27,7 @@ export function appLayout(appPath: string, isPackaged: boolean, env: NodeJS.Proc
     renderer: devUrl ? { kind: 'dev', url: devUrl } : { kind: 'file', path: join(appPath, 'out', 'renderer', 'index.html') },
     appIcon: join(appPath, 'resources', 'icon.png'),
     trayIconDir: join(appPath, 'resources', 'tray'),
+    cliLauncher: isPackaged ? undefined : join(appPath, 'bin', 'vigil'),
   };
 }
 

@@ -38,7 +38,8 @@ export class VigilTray {
     this.unsubscribe = events.subscribe((event) => {
       if (REFRESH_ON.has(event.event)) this.schedule();
     });
-    this.tray.on('click', () => actions.open());
+    // macOS opens the menu on click; elsewhere a click brings the window.
+    if (platform !== 'darwin') this.tray.on('click', () => actions.open());
   }
 
   /** Re-reads the state now (start-up, after Pause all). */
