@@ -5,8 +5,8 @@ export default defineConfig({
     include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
     exclude: ['tests/reliability/**', 'node_modules/**'],
     globalSetup: ['tests/helpers/pg-global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 90_000,
+    hookTimeout: 120_000,
     // Real processes and ptys: keep parallelism modest on a 2-core machine.
     pool: 'forks',
     maxWorkers: 2,

@@ -5,9 +5,8 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import { createApi, type AgentAuth, type Handlers } from './api';
-import { openStore, type Store } from './db/client';
+import { openStore, pgliteDirOf, type Store } from './db/client';
 import { acquireDataDirLock } from './db/lock';
-import { openDataDirStore } from './db/safe-open';
 import { heartbeatRuns, workspaces } from './db/schema';
 import { EventBus } from './event-bus';
 import { HeartbeatEngine } from './heartbeat/engine';
@@ -47,7 +46,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   try {
     const opened: { store: Store; notices: string[]; backup: (() => Promise<void>) | null } = opts.databaseUrl
       ? { store: await openStore({ databaseUrl: opts.databaseUrl }), notices: [], backup: null }
-      : await openDataDirStore(dataDir);
+      : { store: await openStore({ pgliteDir: pgliteDirOf(dataDir) }), notices: [], backup: null };
     const openedStore = opened.store;
     store = openedStore;
     const notices = [...opened.notices];

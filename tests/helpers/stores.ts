@@ -1,7 +1,7 @@
 // Each store-backed test runs twice: on PGlite in a temp folder and on a fresh database of a
 // real PostgreSQL server. Use `describeEachStore` and `makeStore()` inside it.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -41,9 +41,29 @@ export interface TestStoreTarget {
   cleanup: () => void;
 }
 
-export async function makeStoreTarget(kind: StoreKind): Promise<TestStoreTarget> {
+let pgliteTemplate: Promise<string> | null = null;
+
+/**
+ * initdb is the slow part of a fresh PGlite folder: each test worker makes one migrated,
+ * cleanly closed folder and copies it for every test (the copy opens like any existing folder).
+ */
+function migratedPgliteTemplate(): Promise<string> {
+  pgliteTemplate ??= (async () => {
+    const { dir } = tempDir('vigil-template-');
+    const store = await openStore({ pgliteDir: pgliteDirOf(dir) });
+    await store.close();
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return pgliteDirOf(dir);
+  })();
+  return pgliteTemplate;
+}
+
+export async function makeStoreTarget(kind: StoreKind, opts: { fresh?: boolean } = {}): Promise<TestStoreTarget> {
   const { dir, cleanup } = tempDir();
-  if (kind === 'pglite') return { kind, dataDir: dir, cleanup };
+  if (kind === 'pglite') {
+    if (!opts.fresh) cpSync(await migratedPgliteTemplate(), pgliteDirOf(dir), { recursive: true });
+    return { kind, dataDir: dir, cleanup };
+  }
   return { kind, dataDir: dir, databaseUrl: await freshPgDatabase(), cleanup };
 }
 

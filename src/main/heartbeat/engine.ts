@@ -32,6 +32,7 @@ import { escalate } from '../services/escalations';
 import { loadAgentDto, loadIssueDto, loadRunDto, runDtos } from '../services/lookup';
 import { appendRunEvent, insertQueuedRun, lockAgent, moveExecution } from './queue';
 import { buildRunEnv } from './run-env';
+import { runProcessQuery } from './run-processes';
 
 export interface EngineOptions {
   maxConcurrentRuns: number;
@@ -522,10 +523,7 @@ export class HeartbeatEngine {
         throw new ContractError('conflict', `run ${runId} is running on another machine (${run.hostId}); cancel it there`);
       }
       // A detached run: its process outlived an earlier host. Stop it only if it is still the same process.
-      await terminateRun(
-        { runId, pgid: run.processGroupId, sid: run.processGroupId, leaderPid: run.processPid, leaderStartId: run.processStartId },
-        { graceMs: this.opts.killGraceMs },
-      );
+      await terminateRun(runProcessQuery(run), { graceMs: this.opts.killGraceMs });
       await this.finishWithoutProcess(run, { status: 'cancelled', errorCode: 'cancelled', error: 'cancelled by the user' });
       return loadRunDto(this.ctx.db, runId);
     }

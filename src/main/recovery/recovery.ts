@@ -7,7 +7,8 @@ import { agents, heartbeatRuns, issues } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import { insertQueuedRun, lockAgent, moveExecution } from '../heartbeat/queue';
 import { isSameProcess, pidExists, readProcStat } from '../process/identity';
-import { findRunProcesses, terminateProcesses, terminateRun } from '../process/tree';
+import { terminateRun, terminateRuns } from '../process/tree';
+import { runProcessQuery } from '../heartbeat/run-processes';
 import type { ServiceContext } from '../services/context';
 import type { RunRow } from '../services/dto';
 import { escalate } from '../services/escalations';
@@ -67,31 +68,28 @@ export class Recovery {
 
   async reapOrphanedRuns(): Promise<ReapResult> {
     const result: ReapResult = { reaped: 0, runIds: [], detached: [], terminatedProcesses: 0 };
+    const lost: RunRow[] = [];
     for (const run of await this.orphanCandidates()) {
       if (leaderAlive(run)) {
         await this.markDetached(run);
         result.detached.push(run.id);
-        continue;
-      }
-      const leftovers = findRunProcesses({
-        runId: run.id,
-        pgid: run.processGroupId,
-        sid: run.processGroupId,
-        leaderPid: run.processPid,
-        leaderStartId: run.processStartId,
-      });
-      let error: string;
-      if (leftovers.length > 0) {
-        const { terminated } = await terminateProcesses(leftovers, { graceMs: this.opts.killGraceMs });
-        result.terminatedProcesses += terminated.length;
-        error =
-          `Process lost: pid ${run.processPid ?? '?'} was gone after Vigil restarted; terminated ${terminated.length} ` +
-          `leftover process(es) of its descendant process group ${run.processGroupId ?? '?'} (pids ${terminated.map((p) => p.pid).join(', ')}).`;
       } else {
-        error = run.processPid
-          ? `Process lost: pid ${run.processPid} was no longer running when Vigil restarted.`
-          : 'Process lost: Vigil stopped before the run recorded a process.';
+        lost.push(run);
       }
+    }
+    if (lost.length === 0) return result;
+    // One scan of the process table for every lost run: leftovers found by group, session or cookie.
+    const killed = await terminateRuns(lost.map(runProcessQuery), { graceMs: this.opts.killGraceMs });
+    for (const run of lost) {
+      const terminated = killed.get(run.id)?.terminated ?? [];
+      result.terminatedProcesses += terminated.length;
+      const error =
+        terminated.length > 0
+          ? `Process lost: pid ${run.processPid ?? '?'} was gone after Vigil restarted; terminated ${terminated.length} ` +
+            `leftover process(es) of its descendant process group ${run.processGroupId ?? '?'} (pids ${terminated.map((p) => p.pid).join(', ')}).`
+          : run.processPid
+            ? `Process lost: pid ${run.processPid} was no longer running when Vigil restarted.`
+            : 'Process lost: Vigil stopped before the run recorded a process.';
       if (await this.failLost(run, error)) {
         result.reaped++;
         result.runIds.push(run.id);
@@ -243,10 +241,7 @@ export class Recovery {
     for (const run of await this.orphanCandidates()) {
       if (!run.processPid) continue;
       if (!leaderAlive(run)) {
-        await terminateRun(
-          { runId: run.id, pgid: run.processGroupId, sid: run.processGroupId, leaderPid: run.processPid, leaderStartId: run.processStartId },
-          { graceMs: this.opts.killGraceMs },
-        );
+        await terminateRun(runProcessQuery(run), { graceMs: this.opts.killGraceMs });
         const done = await this.engine.finishRun(run, {
           status: 'failed',
           errorCode: 'process_lost',
@@ -260,10 +255,7 @@ export class Recovery {
       const last = (run.lastActivityAt ?? run.startedAt ?? run.createdAt).getTime();
       if (now - last < this.opts.detachedSilenceMs) continue;
       if (!run.processStartId) continue; // without a recorded identity Vigil never signals it
-      await terminateRun(
-        { runId: run.id, pgid: run.processGroupId, sid: run.processGroupId, leaderPid: run.processPid, leaderStartId: run.processStartId },
-        { graceMs: this.opts.killGraceMs },
-      );
+      await terminateRun(runProcessQuery(run), { graceMs: this.opts.killGraceMs });
       const done = await this.engine.finishRun(run, {
         status: 'failed',
         errorCode: 'detached_silent',

@@ -1,0 +1,255 @@
+// The heartbeat engine with real processes in real ptys, on PGlite and PostgreSQL.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import type { RunDto } from '../src/shared/contract';
+import { describeEachStore } from './helpers/stores';
+import { pidAlive, startTestHost, waitFor, type TestHost } from './helpers/host';
+
+const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
+const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
+
+describeEachStore('heartbeat engine', (kind) => {
+  let t: TestHost | null = null;
+  afterEach(async () => {
+    await t?.stop();
+    t?.target.cleanup();
+    t = null;
+  });
+
+  const start = async (opts = {}) => (t = await startTestHost(kind, opts));
+  const runsOfIssue = async (h: TestHost, issue: string) => (await h.call('runs.list', { issue })).items;
+  const settledRun = (h: TestHost, runId: string, ms = 20_000) =>
+    waitFor(async () => {
+      const r = await h.call('runs.get', { run: runId });
+      return TERMINAL.includes(r.status) ? r : null;
+    }, ms, `run ${runId} to end`);
+  const log = async (h: TestHost, runId: string) => Buffer.from((await h.call('runs.log', { run: runId })).data, 'base64').toString();
+
+  it('an assignment starts exactly one run; success hands the issue to review', async () => {
+    const h = await start();
+    await h.call('agents.create', { name: 'ok', adapterType: 'process', command: 'echo started-ok' });
+    const issue = await h.call('issues.create', { title: 'T', assignee: 'ok' });
+    const [run] = await runsOfIssue(h, issue.identifier);
+    expect(run.invocationSource).toBe('assignment');
+    const done = await settledRun(h, run.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.processPid).toBeGreaterThan(0);
+    expect(done.processGroupId).toBe(done.processPid);
+    expect(done.processStartId).toBeTruthy();
+    expect(await log(h, run.id)).toContain('started-ok');
+    expect(await runsOfIssue(h, issue.identifier)).toHaveLength(1);
+    const detail = await h.call('issues.get', { issue: issue.identifier });
+    expect(detail.status).toBe('in_review');
+    expect(detail.checkoutRunId).toBe(run.id);
+    expect(detail.executionRunId).toBeNull();
+    expect(detail.comments.map((c) => c.authorType)).toEqual(['system']);
+  });
+
+  it('a non-zero exit fails the run, the one continuation fails too, and the issue is escalated', async () => {
+    const h = await start();
+    await h.call('agents.create', { name: 'echo', adapterType: 'process', command: 'echo hello; exit 3' });
+    const issue = await h.call('issues.create', { title: 'T', assignee: 'echo' });
+    const [first] = await runsOfIssue(h, issue.identifier);
+    const done = await settledRun(h, first.id);
+    expect(done).toMatchObject({ status: 'failed', errorCode: 'adapter_failed', exitCode: 3 });
+    expect(await log(h, first.id)).toContain('hello');
+    const blocked = await waitFor(async () => {
+      const i = await h.call('issues.get', { issue: issue.identifier });
+      return i.status === 'blocked' ? i : null;
+    }, 20_000, 'the issue to be blocked');
+    expect(blocked.runs).toHaveLength(2);
+    expect(blocked.runs[0].retryReason).toBe('issue_continuation_needed');
+    expect(blocked.escalations.map((e) => e.kind)).toEqual(['run_failed_after_retry']);
+    expect(h.events.filter((e) => e.event === 'escalation.opened')).toHaveLength(1);
+  });
+
+  it('coalesces a wake into the active run, and skips a paused agent', async () => {
+    const h = await start();
+    await h.call('agents.create', { name: 'slow', adapterType: 'process', command: 'sleep 1' });
+    const a = await h.call('agents.wake', { agent: 'slow' });
+    const b = await h.call('agents.wake', { agent: 'slow', reason: 'again' });
+    expect(a.status).toBe('queued');
+    expect(b).toMatchObject({ status: 'coalesced', runId: a.runId });
+    await settledRun(h, a.runId!);
+    expect((await h.call('runs.list', { agent: 'slow' })).total).toBe(1);
+    await h.call('agents.pause', { agent: 'slow' });
+    const c = await h.call('agents.wake', { agent: 'slow' });
+    expect(c.status).toBe('skipped');
+    expect(c.reason).toContain('paused');
+  });
+
+  it('holds the per-agent and global caps under 50 simultaneous wakes', async () => {
+    const h = await start({ maxConcurrentRuns: 3 });
+    const names = ['a1', 'a2', 'a3', 'a4', 'a5'];
+    for (const name of names) {
+      await h.call('agents.create', { name, adapterType: 'process', command: 'sleep 0.2', maxConcurrentRuns: name === 'a1' ? 2 : 1 });
+    }
+    const issues = [];
+    for (let i = 0; i < 50; i++) issues.push(await h.call('issues.create', { title: `job ${i}` }));
+    const running = new Map<string, string>();
+    let maxGlobal = 0;
+    const maxPerAgent = new Map<string, number>();
+    h.host.events.subscribe((e) => {
+      if (e.event !== 'run.updated') return;
+      const r = e.data as RunDto;
+      if (r.status === 'running') running.set(r.id, r.agent);
+      else running.delete(r.id);
+      maxGlobal = Math.max(maxGlobal, running.size);
+      const n = [...running.values()].filter((a) => a === r.agent).length;
+      maxPerAgent.set(r.agent, Math.max(maxPerAgent.get(r.agent) ?? 0, n));
+    });
+    const wakes = await Promise.all(issues.map((issue, i) => h.call('agents.wake', { agent: names[i % 5], issue: issue.identifier })));
+    expect(wakes.every((w) => w.status === 'queued')).toBe(true);
+    await waitFor(async () => (await h.call('runs.list', { status: 'succeeded', limit: 1 })).total === 50, 90_000, 'all 50 runs');
+    expect(maxGlobal).toBeLessThanOrEqual(3);
+    expect(maxGlobal).toBeGreaterThanOrEqual(2);
+    expect(maxPerAgent.get('a1')).toBeLessThanOrEqual(2);
+    for (const n of names.slice(1)) expect(maxPerAgent.get(n)).toBeLessThanOrEqual(1);
+  }, 120_000);
+
+  it('a timeout kills the whole process group, grandchildren included', async () => {
+    const h = await start();
+    const pidFile = join(h.target.dataDir, 'pids');
+    await h.call('agents.create', {
+      name: 'stuck',
+      adapterType: 'process',
+      timeoutSec: 1,
+      command: `sleep 600 & echo $! >> ${pidFile}; setsid sleep 601 & echo $! >> ${pidFile}; trap '' TERM; sleep 600`,
+    });
+    const w = await h.call('agents.wake', { agent: 'stuck' });
+    const done = await settledRun(h, w.runId!);
+    expect(done).toMatchObject({ status: 'timed_out', errorCode: 'timeout' });
+    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+    expect(pids).toHaveLength(2);
+    await waitFor(() => pids.every((p) => !pidAlive(p)), 5000, 'grandchildren to die');
+  });
+
+  it('cancel kills the whole process group', async () => {
+    const h = await start();
+    const pidFile = join(h.target.dataDir, 'pids');
+    await h.call('agents.create', { name: 'long', adapterType: 'process', command: `nohup sleep 600 >/dev/null 2>&1 & echo $! > ${pidFile}; sleep 600` });
+    const w = await h.call('agents.wake', { agent: 'long' });
+    await waitFor(() => { try { return readFileSync(pidFile, 'utf8').trim(); } catch { return null; } }, 10_000, 'pid file');
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    const run = await h.call('runs.cancel', { run: w.runId! });
+    expect(run).toMatchObject({ status: 'cancelled', errorCode: 'cancelled' });
+    await waitFor(() => !pidAlive(grandchild) && !pidAlive(run.processPid!), 5000, 'the group to die');
+  });
+
+  it('keeps every byte of a 50 MB burst (sha256 compared)', async () => {
+    const h = await start();
+    const payload = join(h.target.dataDir, 'payload.bin');
+    const bytes = randomBytes(50 * 1024 * 1024);
+    writeFileSync(payload, bytes);
+    await h.call('agents.create', { name: 'burst', adapterType: 'process', command: `stty raw -echo -opost; cat ${payload}` });
+    const w = await h.call('agents.wake', { agent: 'burst' });
+    const done = await settledRun(h, w.runId!, 60_000);
+    expect(done.status).toBe('succeeded');
+    const expected = createHash('sha256').update(bytes).digest('hex');
+    expect(done.logBytes).toBe(bytes.length);
+    expect(done.logSha256).toBe(expected);
+    const onDisk = readFileSync(join(h.target.dataDir, 'logs', `${w.runId}.log`));
+    expect(createHash('sha256').update(onDisk).digest('hex')).toBe(expected);
+  }, 120_000);
+
+  it('never lets a secret reach the log, the live events or the agent as seen by clients', async () => {
+    const h = await start();
+    const secret = 'sk-live-4f9a8b7c6d5e';
+    const agent = await h.call('agents.create', {
+      name: 'sec',
+      adapterType: 'process',
+      env: { API_TOKEN: secret, PLAIN: 'visible-value' },
+      command: 'echo "token=$API_TOKEN plain=$PLAIN run=$VIGIL_RUN_TOKEN"; printenv API_TOKEN',
+    });
+    expect(agent.env.API_TOKEN).not.toContain(secret);
+    expect(agent.env.PLAIN).toBe('visible-value');
+    const w = await h.call('agents.wake', { agent: 'sec' });
+    await settledRun(h, w.runId!);
+    const text = await log(h, w.runId!);
+    expect(text).toContain('plain=visible-value');
+    expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/run=[A-Za-z0-9_-]{20,}/);
+    const everything = JSON.stringify(h.events) + h.events.filter((e) => e.event === 'run.output').map((e) => Buffer.from((e.data as { data: string }).data, 'base64').toString()).join('');
+    expect(everything).not.toContain(secret);
+    expect(JSON.stringify(await h.call('runs.get', { run: w.runId! }))).not.toContain(secret);
+  });
+
+  it("an agent's run token acts on its own issue only, and only while its run lives", async () => {
+    const h = await start();
+    const tokenFile = join(h.target.dataDir, 'token');
+    await h.call('agents.create', { name: 'tok', adapterType: 'process', command: `printenv VIGIL_RUN_TOKEN > ${tokenFile}; sleep 3` });
+    const other = await h.call('issues.create', { title: 'someone else' });
+    const mine = await h.call('issues.create', { title: 'mine', assignee: 'tok' });
+    const token = await waitFor(() => { try { return readFileSync(tokenFile, 'utf8').trim(); } catch { return null; } }, 10_000, 'token');
+    const agent = { kind: 'agent' as const, runToken: token };
+    const c = await h.call('issues.comment', { issue: mine.identifier, body: 'working on it' }, agent);
+    expect(c.authorType).toBe('agent');
+    await expect(h.call('issues.comment', { issue: other.identifier, body: 'x' }, agent)).rejects.toMatchObject({ code: 'forbidden', field: 'issue' });
+    await expect(h.call('issues.update', { issue: other.identifier, status: 'done' }, agent)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(h.call('agents.create', { name: 'evil', adapterType: 'process', command: 'true' }, agent)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(h.call('issues.comment', { issue: mine.identifier, body: 'x' }, { kind: 'agent', runToken: 'forged' })).rejects.toMatchObject({ code: 'unauthorized' });
+    const [run] = await runsOfIssue(h, mine.identifier);
+    await settledRun(h, run.id);
+    await expect(h.call('issues.comment', { issue: mine.identifier, body: 'late' }, agent)).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+
+  it('claude_local keeps its session per issue and resumes it, and stores usage and cost', async () => {
+    const h = await start();
+    const argvFile = join(h.target.dataDir, 'argv.jsonl');
+    await h.call('agents.create', {
+      name: 'claude',
+      adapterType: 'claude_local',
+      env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_ARGV_FILE: argvFile },
+    });
+    const issue = await h.call('issues.create', { title: 'Fix the parser', body: 'It drops the last line.', assignee: 'claude' });
+    const [first] = await runsOfIssue(h, issue.identifier);
+    const r1 = await settledRun(h, first.id);
+    expect(r1.status).toBe('succeeded');
+    expect(r1.sessionId).toBeTruthy();
+    expect(r1.usage?.costUsd).toBeGreaterThan(0);
+    expect(r1.usage?.inputTokens).toBeGreaterThan(0);
+    const detail = await h.call('runs.get', { run: r1.id });
+    expect(detail.events.map((e) => e.type)).toContain('result');
+    await h.call('issues.update', { issue: issue.identifier, status: 'todo' });
+    const second = await waitFor(async () => (await runsOfIssue(h, issue.identifier)).find((r) => r.id !== r1.id), 10_000, 'second run');
+    await settledRun(h, second.id);
+    const argvs = readFileSync(argvFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l).argv as string[]);
+    expect(argvs[0]).toContain('-p');
+    expect(argvs[0].join(' ')).toContain(issue.identifier);
+    expect(argvs[1]).toContain('--resume');
+    expect(argvs[1][argvs[1].indexOf('--resume') + 1]).toBe(r1.sessionId);
+  });
+
+  it('codex_local records its thread as the session and its usage', async () => {
+    const h = await start();
+    await h.call('agents.create', { name: 'codex', adapterType: 'codex_local', env: { PATH: `${FAKE_BIN}:${process.env.PATH}` } });
+    const issue = await h.call('issues.create', { title: 'Add a flag' });
+    const w = await h.call('agents.wake', { agent: 'codex', issue: issue.identifier });
+    const r = await settledRun(h, w.runId!);
+    expect(r.status).toBe('succeeded');
+    expect(r.sessionId).toBeTruthy();
+    expect(r.usage?.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('a clean shutdown stops running groups (host_shutdown) and the next start continues the issue', async () => {
+    const h = await start();
+    await h.call('agents.create', { name: 'worker', adapterType: 'process', command: 'sleep 600' });
+    const issue = await h.call('issues.create', { title: 'long job', assignee: 'worker' });
+    const [run] = await runsOfIssue(h, issue.identifier);
+    const live = await waitFor(async () => {
+      const r = await h.call('runs.get', { run: run.id });
+      return r.status === 'running' ? r : null;
+    }, 10_000, 'running');
+    const summary = await h.host.close();
+    expect(summary.cancelledRuns).toBe(1);
+    expect(pidAlive(live.processPid!)).toBe(false);
+    t = await startTestHost(kind, { startScheduler: false }, h.target);
+    const after = await t.call('runs.get', { run: run.id });
+    expect(after).toMatchObject({ status: 'cancelled', errorCode: 'host_shutdown' });
+    const runs = await runsOfIssue(t, issue.identifier);
+    expect(runs).toHaveLength(2);
+    expect(runs[0]).toMatchObject({ status: 'queued', retryReason: 'issue_continuation_needed' });
+  });
+});
