@@ -10,7 +10,7 @@ import type { HostEvent } from '../shared/events';
  * Error from its message alone, so an Error's code and field would never reach the renderer.
  * A plain object crosses whole.
  */
-export type BridgeError = ContractErrorShape & { name: 'ContractError' };
+type BridgeError = ContractErrorShape & { name: 'ContractError' };
 
 function rejection(error: ContractErrorShape): BridgeError {
   return error.field === undefined
