@@ -81,7 +81,8 @@ export class Redactor {
     }
     this.decided = Math.max(this.decided, pos);
     if (parts.length === 0) return EMPTY;
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    // The shared MASK is never handed out itself: callers keep and may reuse what they get.
+    return parts.length === 1 && parts[0] !== MASK ? parts[0] : Buffer.concat(parts);
   }
 
   /** Every occurrence of every secret in the window, merged per secret, as absolute [start, end) sorted by start. */
