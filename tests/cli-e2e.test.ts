@@ -1,6 +1,9 @@
 // The `vigil` CLI end to end: a real `bin/vigil serve` on a temp data dir, and real `bin/vigil`
 // invocations against it, human and --json, including the issue's acceptance scenario.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { AgentDto, CommentDto, EscalationDto, IssueDetailDto, IssueDto, RunDetailDto, RunDto, WakeResultDto } from '../src/shared/contract';
 import { ISSUE_STATUSES } from '../src/shared/domain';
 import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil as run, type Served } from './helpers/serve';
@@ -232,6 +235,24 @@ describe('vigil against a running serve', () => {
     expect(await human('run', 'show', running.id)).toContain('The run was cancelled');
   });
 
+  it('serves the built UI at the printed address and the wire protocol on /ws', async () => {
+    expect((await fetch(served.baseUrl)).status).toBe(401);
+    const page = await fetch(served.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    expect(await page.text()).toMatch(/<script[^>]+src="\.?\/assets\//);
+    const ws = new WebSocket(`ws://127.0.0.1:${served.port}/ws?token=${served.token}`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const answer = new Promise<any>((resolve) => ws.once('message', (m) => resolve(JSON.parse(m.toString()))));
+    ws.send(JSON.stringify({ id: 1, method: 'agents.get', params: { agent: 'ticker' } }));
+    expect(await answer).toMatchObject({ id: 1, ok: true, result: { name: 'ticker' } });
+    ws.close();
+  });
+
   it('refuses a second serve on the same folder, naming the owner pid', async () => {
     const second = await run(['serve', '--data-dir', data.dir, '--port', '0']);
     expect(second.code).not.toBe(0);
@@ -244,6 +265,10 @@ describe('vigil against a running serve', () => {
   it('stops cleanly on SIGTERM (exit 0), after which the CLI says it is not running', async () => {
     const exit = await served.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
+    expect(served.output().stderr).toContain('Vigil stopped');
+    // The socket file and the folder lock are gone with it.
+    expect(existsSync(served.socketPath)).toBe(false);
+    expect(existsSync(join(data.dir, 'vigil.lock'))).toBe(false);
     const after = await failing('status');
     expect(after.code).toBe(3);
     expect(after.line).toBe(`vigil: Vigil is not running for ${data.dir}. Start it with: vigil serve --data-dir ${data.dir} (or open the Vigil app).`);
