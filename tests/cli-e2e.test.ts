@@ -235,6 +235,18 @@ describe('vigil against a running serve', () => {
     expect(await human('run', 'show', running.id)).toContain('The run was cancelled');
   });
 
+  it("lets an agent's run call back with its run token, limited to its own issue", async () => {
+    const command = `vigil issue comment "$VIGIL_ISSUE_ID" 'hello from the agent'; vigil agent list; echo "list-exit=$?"`;
+    await human('agent', 'add', 'caller', '--adapter', 'process', '--command', command);
+    const issue = await json<IssueDto>('issue', 'create', 'Call back', '--assign', 'caller');
+    const done = await until('the caller run', async () => (await runsOf('--issue', issue.identifier)).find((r) => !['queued', 'running'].includes(r.status)));
+    const log = (await vigil('run', 'logs', done.id)).stdout;
+    expect(log).toMatch(/cannot call agents\.list/);
+    expect(log).toContain('list-exit=1');
+    const comments = (await json<IssueDetailDto>('issue', 'show', issue.identifier)).comments;
+    expect(comments.find((c) => c.body === 'hello from the agent')).toMatchObject({ authorType: 'agent', runId: done.id });
+  });
+
   it('serves the built UI at the printed address and the wire protocol on /ws', async () => {
     expect((await fetch(served.baseUrl)).status).toBe(401);
     const page = await fetch(served.url);
