@@ -1,4 +1,5 @@
 // Entry: pick the bridge (the desktop preload's, else a WebSocket to `vigil serve`), then render.
+import './zod-jitless';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';

@@ -74,7 +74,7 @@ export function RunsTable({ runs, columns, label }: { runs: RunDto[]; columns: R
 }
 
 function RunResult({ run }: { run: RunDto }) {
-  if (run.errorCode) return <span className="mono text-bad">{run.errorCode}</span>;
+  if (run.errorCode) return <span className={`mono ${run.errorCode === 'cancelled' ? 'dim' : 'text-bad'}`}>{run.errorCode}</span>;
   if (run.exitCode !== null) return <span className="mono dim">exit {run.exitCode}</span>;
   if (run.signal) return <span className="mono dim">{run.signal}</span>;
   return <span className="dim">—</span>;

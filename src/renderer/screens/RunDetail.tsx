@@ -10,7 +10,7 @@ import { Status } from '../components/Status';
 import { Elapsed } from '../components/Time';
 import { useAction } from '../data/mutations';
 import { useRun } from '../data/queries';
-import { formatBytes, formatCost, formatCount, formatTime, humanize } from '../format';
+import { formatBytes, formatCost, formatCount, formatTime, humanize, shortId } from '../format';
 
 // xterm is the heaviest part of the bundle: only a run's page loads it.
 const LogViewer = lazy(() => import('../log/LogViewer'));
@@ -130,7 +130,7 @@ function RetryChain({ run }: { run: RunDetailDto }) {
         {run.retryOf && <ChainItem run={run.retryOf} label="retry of" />}
         <li className="chain-item chain-self">
           <span className="chain-label">this run</span>
-          <code>{run.id.slice(0, 8)}</code>
+          <code>{shortId(run.id)}</code>
           <Status value={run.status} />
         </li>
         {run.retriedBy.map((r) => (

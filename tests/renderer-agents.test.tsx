@@ -1,0 +1,77 @@
+// @vitest-environment jsdom
+// The agent form: errors land next to their field (ours and the host's), and masked secrets
+// are shown masked and never sent back.
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { MASKED_SECRET } from '../src/shared/domain';
+import { FakeHost } from './renderer-fake-host';
+import { renderApp } from './renderer-harness';
+
+function errorOf(input: HTMLElement): string | null {
+  const id = input.getAttribute('aria-describedby');
+  return id ? (document.getElementById(id)?.textContent ?? null) : null;
+}
+
+describe('agent form', () => {
+  it('shows a missing command next to the command field', async () => {
+    const host = new FakeHost();
+    renderApp(host, '#/agents');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add agent' }));
+    const form = screen.getByRole('form', { name: 'New agent' });
+    fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'builder' } });
+    fireEvent.submit(form);
+    const command = within(form).getByLabelText('Command');
+    expect(command.getAttribute('aria-invalid')).toBe('true');
+    expect(errorOf(command)).toBe('the process adapter needs --command');
+    expect(host.calls('agents.create')).toEqual([]);
+  });
+
+  it("shows the host's error by the field it names", async () => {
+    const host = new FakeHost();
+    host.addAgent({ name: 'builder' });
+    renderApp(host, '#/agents');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add agent' }));
+    const form = screen.getByRole('form', { name: 'New agent' });
+    fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'builder' } });
+    fireEvent.change(within(form).getByLabelText('Command'), { target: { value: 'echo hi' } });
+    fireEvent.submit(form);
+    const name = within(form).getByLabelText('Name');
+    await waitFor(() => expect(errorOf(name)).toBe('an agent named "builder" already exists'));
+    expect(host.calls('agents.create')).toHaveLength(1);
+  });
+
+  it('shows a masked secret masked and sends only what changed, never the mask', async () => {
+    const host = new FakeHost();
+    const agent = host.addAgent({ name: 'builder', env: { REGION: 'eu' } }, { API_KEY: 'sk-real' });
+    expect(agent.env.API_KEY).toBe(MASKED_SECRET);
+    renderApp(host, '#/agents/builder');
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    const form = screen.getByRole('form', { name: 'Edit agent builder' });
+    expect(within(form).getByLabelText('API_KEY is set (hidden)').textContent).toBe(MASKED_SECRET);
+
+    // An untouched env is not sent at all.
+    fireEvent.change(within(form).getByLabelText('Timeout (s)'), { target: { value: '600' } });
+    fireEvent.submit(form);
+    await waitFor(() => expect(host.calls('agents.update')).toHaveLength(1));
+    expect(host.calls('agents.update')[0]).toEqual({ agent: agent.id, patch: { timeoutSec: 600 } });
+
+    // A changed env carries the new and changed values, and no mask.
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    const again = screen.getByRole('form', { name: 'Edit agent builder' });
+    fireEvent.change(within(again).getByDisplayValue('eu'), { target: { value: 'us' } });
+    fireEvent.submit(again);
+    await waitFor(() => expect(host.calls('agents.update')).toHaveLength(2));
+    const sent = host.calls('agents.update')[1] as { patch: { env: Record<string, string> } };
+    expect(sent.patch).toEqual({ env: { REGION: 'us' } });
+    expect(JSON.stringify(host.log)).not.toContain(MASKED_SECRET);
+
+    // Replacing the secret sends the new value.
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    const third = screen.getByRole('form', { name: 'Edit agent builder' });
+    fireEvent.click(within(third).getByRole('button', { name: 'Replace' }));
+    fireEvent.change(within(third).getByLabelText('Variable 2 value'), { target: { value: 'sk-new' } });
+    fireEvent.submit(third);
+    await waitFor(() => expect(host.calls('agents.update')).toHaveLength(3));
+    expect((host.calls('agents.update')[2] as { patch: unknown }).patch).toEqual({ env: { REGION: 'us', API_KEY: 'sk-new' } });
+  });
+});
