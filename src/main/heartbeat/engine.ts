@@ -28,7 +28,6 @@ import { SpawnError, spawnInPty, type PtyExit, type RunProcess } from '../proces
 import { terminateRun } from '../process/tree';
 import { newId, recordActivity, type ServiceContext } from '../services/context';
 import { commentDto, secretValuesOf, type AgentRow, type RunRow } from '../services/dto';
-import { escalate } from '../services/escalations';
 import { loadAgentDto, loadIssueDto, loadRunDto, runDtos } from '../services/lookup';
 import { appendRunEvent, insertQueuedRun, lockAgent, moveExecution } from './queue';
 import { buildRunEnv } from './run-env';
@@ -278,7 +277,6 @@ export class HeartbeatEngine {
     const redactor = new Redactor([...secretValuesOf(agent.env), token]);
     const adapter = getAdapter(agent.adapterType as AgentRow['adapterType'] & Parameters<typeof getAdapter>[0]);
     let proc: RunProcess;
-    let writer: RunLogWriter;
     try {
       const command = adapter.buildCommand({
         runId: run.id,
@@ -304,7 +302,7 @@ export class HeartbeatEngine {
       await this.failBeforeStart(run, err instanceof SpawnError ? 'spawn_failed' : 'spawn_failed', message);
       return;
     }
-    writer = this.logs.create(run.id, redactor);
+    const writer = this.logs.create(run.id, redactor);
     const live: LiveRun = {
       run,
       agent,
@@ -534,6 +532,12 @@ export class HeartbeatEngine {
   private async finalize(live: LiveRun, exit: PtyExit): Promise<void> {
     const claimed = await live.claim;
     for (const t of live.timers) clearTimeout(t);
+    // The redactor's held-back tail is the last live chunk.
+    const last = live.writer.end();
+    if (last.data.length > 0) {
+      live.batcher.push(last.offset, last.data);
+      live.lastLine.push(last.data);
+    }
     live.batcher.flush();
     const closed = await live.writer.close();
     live.batcher.close();
