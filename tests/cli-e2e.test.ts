@@ -1,12 +1,13 @@
 // The `vigil` CLI end to end: a real `bin/vigil serve` on a temp data dir, and real `bin/vigil`
 // invocations against it, human and --json, including the issue's acceptance scenario.
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AgentDto, CommentDto, EscalationDto, IssueDetailDto, IssueDto, RunDetailDto, RunDto, WakeResultDto } from '../src/shared/contract';
 import { ISSUE_STATUSES } from '../src/shared/domain';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil as run, type Served } from './helpers/serve';
+import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, VIGIL_BIN, vigil as run, type Served } from './helpers/serve';
 
 const data = tempDataDir();
 let served: Served;
@@ -54,7 +55,7 @@ const runsOf = async (...filters: string[]) => (await json<{ items: RunDto[] }>(
 
 beforeAll(async () => {
   ensureBuilt();
-  served = await startServe({ dataDir: data.dir });
+  served = await startServe({ dataDir: data.dir, args: ['--max-concurrent', '3'] });
 }, READY_TIMEOUT_MS + 300_000);
 
 afterAll(async () => {
@@ -72,7 +73,7 @@ describe('vigil against a running serve', () => {
 
   it('status', async () => {
     const status = await json<{ pid: number; dataDir: string; database: string }>('status');
-    expect(status).toMatchObject({ pid: served.pid, dataDir: data.dir, database: 'pglite' });
+    expect(status).toMatchObject({ pid: served.pid, dataDir: data.dir, database: 'pglite', globalMaxConcurrentRuns: 3 });
     const text = await human('status');
     expect(text).toContain(`pid ${served.pid}`);
     expect(text).toMatch(/Agents:\s+0/);
@@ -298,6 +299,15 @@ describe('vigil without a host', () => {
     expect(r.stderr).toBe(`vigil: Vigil is not running for ${empty.dir}. Start it with: vigil serve --data-dir ${empty.dir} (or open the Vigil app).\n`);
     const asJson = await run(['--json', 'status'], { dataDir: empty.dir });
     expect(JSON.parse(asJson.stdout)).toMatchObject({ error: { code: 'not_running' } });
+  });
+
+  it('bin/vigil asks for a build when the bundle is missing', async () => {
+    mkdirSync(join(empty.dir, 'bin'));
+    copyFileSync(VIGIL_BIN, join(empty.dir, 'bin', 'vigil'));
+    const r = spawnSync(process.execPath, [join(empty.dir, 'bin', 'vigil'), 'status'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('vigil: the CLI is not built: run npm run build first\n');
+    expect(statSync(VIGIL_BIN).mode & 0o111).not.toBe(0);
   });
 
   it('uses $VIGIL_HOME when there is no --data-dir', async () => {

@@ -111,6 +111,9 @@ describe('web server', () => {
     expect(wrong.body).not.toContain('<title>');
     expect((await raw(server.port, '/assets/app.js')).status).toBe(401);
     expect((await raw(server.port, '/', { headers: { cookie: 'vigil_token=nope' } })).status).toBe(401);
+    // The method does not matter: no token, no answer beyond 401.
+    expect((await raw(server.port, '/', { method: 'POST' })).status).toBe(401);
+    expect((await raw(server.port, '/api/call')).status).toBe(401);
   });
 
   it('serves the UI for ?token= and sets a strict HttpOnly cookie that then stands in for it', async () => {

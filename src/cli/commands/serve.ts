@@ -51,6 +51,9 @@ export const serveCommand: Command = {
     } catch (err) {
       await socket?.close();
       await host.close();
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(`port ${port} on ${bindHost} is in use: pick another with --port N (0 picks a free one)`);
+      }
       throw err;
     }
 

@@ -56,7 +56,7 @@ export async function startControlSocket(host: HostLike, socketPath: string): Pr
 function serveConnection(host: HostLike, socket: Socket): void {
   let dropped = false;
   const send = (message: WireMessage) => {
-    if (dropped || socket.destroyed) return;
+    if (dropped || !socket.writable) return;
     socket.write(`${JSON.stringify(message)}\n`);
     if (socket.writableLength > MAX_OUTBOUND_BYTES) drop('the client did not read its messages fast enough');
   };
@@ -75,7 +75,7 @@ function serveConnection(host: HostLike, socket: Socket): void {
     if (inFlight >= MAX_IN_FLIGHT) socket.pause();
     void session.receive(line).finally(() => {
       inFlight--;
-      if (inFlight < MAX_IN_FLIGHT && !dropped && !socket.destroyed) socket.resume();
+      if (inFlight < MAX_IN_FLIGHT && !dropped && socket.readable) socket.resume();
     });
   };
 

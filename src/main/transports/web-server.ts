@@ -110,18 +110,17 @@ export async function startWebServer(host: HostLike, opts: WebServerOptions): Pr
 
 async function handleHttp(host: HostLike, opts: WebServerOptions, req: IncomingMessage, res: ServerResponse, port: number): Promise<void> {
   const url = requestUrl(req);
+  const authorized = isAuthorized(req, url, opts.token);
   if (url.pathname === '/api/call') {
-    if (req.method !== 'POST') return sendText(res, 405, 'use POST', { Allow: 'POST' });
-    if (!isAuthorized(req, url, opts.token)) {
+    if (!authorized) {
       return sendJson(res, 401, failure(null, new ContractError('unauthorized', 'a valid token is required (Authorization: Bearer TOKEN)')));
     }
+    if (req.method !== 'POST') return sendText(res, 405, 'use POST', { Allow: 'POST' });
     if (!isSameOrigin(req, port)) return sendJson(res, 403, failure(null, new ContractError('forbidden', 'cross-origin requests are refused')));
     return handleApiCall(host, req, res);
   }
+  if (!authorized) return sendText(res, 401, 'Unauthorized: open the address `vigil serve` printed (it carries ?token=...).');
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
-  if (!isAuthorized(req, url, opts.token)) {
-    return sendText(res, 401, 'Unauthorized: open the address `vigil serve` printed (it carries ?token=...).');
-  }
   if (opts.staticDir === null) return sendText(res, 404, 'this server has no UI (run npm run build)');
   const found = await resolveStatic(opts.staticDir, url.pathname);
   if (found.kind === 'forbidden') return sendText(res, 403, 'forbidden');
