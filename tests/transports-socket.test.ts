@@ -55,7 +55,7 @@ class LineClient {
     return this.lines.shift();
   }
 
-  async request(id: number, method: string, params?: unknown, runToken?: string): Promise<any> {
+  async request(id: number | string, method: string, params?: unknown, runToken?: string): Promise<any> {
     this.send({ id, method, params, runToken });
     return this.next();
   }
