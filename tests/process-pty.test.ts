@@ -1,6 +1,6 @@
 // spawnInPty against real processes in real ptys.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as nodePty from 'node-pty';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,17 @@ describe('spawnInPty', () => {
     expect(stat.pgid).toBe(r.run.pid);
     expect(stat.sid).toBe(r.run.pid);
     expect(r.run.startId).toBe(readStartIdentity(r.run.pid));
+  });
+
+  it.runIf(process.platform === 'linux')('leaves a run no descriptor beyond stdio, not even an earlier run\'s pty master', async () => {
+    const first = janitor.spawnRun({ file: 'sleep', args: ['30'], cwd: '/' });
+    const second = janitor.spawnRun({ file: 'sleep', args: ['30'], cwd: '/' });
+    const fds = await waitFor(() => {
+      const s = readProcStat(second.run.pid);
+      return s && s.comm === 'sleep' ? readdirSync(`/proc/${second.run.pid}/fd`).map(Number).sort((a, b) => a - b) : null;
+    }, 'sleep to exec');
+    expect(fds).toEqual([0, 1, 2]);
+    expect(first.run.pid).not.toBe(second.run.pid);
   });
 
   it('passes exactly the given environment, plus TERM and PWD', async () => {

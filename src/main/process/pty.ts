@@ -1,7 +1,7 @@
 // A run's command in a real pty. The child is a session and process-group leader
 // (pid = pgid = sid), so the run's whole tree can be found and stopped later (tree.ts).
 // Output arrives as raw bytes; exit is reported only once every byte has been delivered.
-import { accessSync, constants as fsConstants, readSync, statSync, writeSync } from 'node:fs';
+import { accessSync, existsSync, constants as fsConstants, readSync, statSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, resolve } from 'node:path';
 import { ReadStream } from 'node:tty';
@@ -127,6 +127,15 @@ function checkSize(name: 'cols' | 'rows', value: number | undefined, fallback: n
 }
 
 /** Spawns in a new pty; the child is a session + process-group leader. Throws SpawnError for a missing cwd or executable. */
+/**
+ * node-pty's Linux fork leaves every pty master it opened inheritable, so each new run would
+ * hold the masters of the runs before it, and a crashed host would never hang up their
+ * terminals. The child closes every descriptor above stderr before it becomes the command.
+ * (macOS spawns with POSIX_SPAWN_CLOEXEC_DEFAULT and needs none of this.)
+ */
+const CLOSE_INHERITED_FDS = 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"; done; exec "$@"';
+const FD_CLOSER = process.platform === 'linux' && existsSync('/bin/bash') ? '/bin/bash' : null;
+
 export function spawnInPty(spec: SpawnSpec): RunProcess {
   if (process.platform === 'win32') throw new SpawnError('runs need a Unix pty (Linux or macOS); Windows is not supported');
   const cols = checkSize('cols', spec.cols, DEFAULT_COLS);
@@ -146,8 +155,8 @@ export function spawnInPty(spec: SpawnSpec): RunProcess {
   let forked;
   try {
     forked = native.fork(
-      executable,
-      spec.args,
+      FD_CLOSER ?? executable,
+      FD_CLOSER ? ['-c', CLOSE_INHERITED_FDS, 'vigil-run', executable, ...spec.args] : spec.args,
       Object.entries(env).map(([k, v]) => `${k}=${v}`),
       spec.cwd,
       cols,
