@@ -1,6 +1,7 @@
 // The window: navigation on the left, the current screen on the right.
 import { useEffect } from 'react';
 import { ConnectionBanner, Notices } from './components/Banner';
+import { Empty } from './components/Empty';
 import { Sidebar } from './components/Sidebar';
 import { useLiveUpdates, useNotices } from './data/use-live';
 import { useRoute, type Route } from './router';
@@ -13,7 +14,6 @@ import { IssuesScreen } from './screens/IssuesScreen';
 import { RunDetail } from './screens/RunDetail';
 import { RunsScreen } from './screens/RunsScreen';
 import { useGlobalShortcuts } from './shortcuts';
-import { Empty } from './components/Empty';
 
 export function App() {
   useLiveUpdates();

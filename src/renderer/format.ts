@@ -28,10 +28,13 @@ export function timeAgo(iso: string | null, now: number = Date.now()): string {
   return new Date(iso).toLocaleDateString();
 }
 
+const TIME = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
+/** "Nov 25, 17:12:06": short enough for a table cell, exact enough for a log. */
 export function formatTime(iso: string | null): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '—' : d.toLocaleString();
+  return Number.isNaN(d.getTime()) ? '—' : TIME.format(d);
 }
 
 export function formatBytes(n: number): string {

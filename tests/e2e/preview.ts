@@ -56,6 +56,18 @@ try {
       if (name.startsWith('run-detail')) await page.waitForSelector('.xterm-rows');
       await screenshot(page, `${name}-${scheme}`, dir);
     }
+    // The forms, with a validation error showing.
+    await visit(page, '#/agents');
+    await page.getByRole('button', { name: 'Add agent' }).click();
+    await page.getByRole('form', { name: 'New agent' }).getByLabel('Name').fill('nightly');
+    await page.getByRole('form', { name: 'New agent' }).getByRole('button', { name: 'Add agent' }).click();
+    await screenshot(page, `agent-form-${scheme}`, dir);
+    await visit(page, `#/agents/${fake.agent}`);
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await screenshot(page, `agent-edit-${scheme}`, dir);
+    await visit(page, '#/issues');
+    await page.getByRole('button', { name: 'New issue' }).click();
+    await screenshot(page, `issue-form-${scheme}`, dir);
     await page.context().close();
   }
 } finally {

@@ -6,6 +6,7 @@ import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, type Served } f
 import { launchBrowser, newPage, screenshot } from './browser';
 
 const HELLO = 'hello from the e2e agent';
+const BYE = 'the e2e agent is done';
 
 describe('the UI against vigil serve', () => {
   let served: Served;
@@ -40,13 +41,13 @@ describe('the UI against vigil serve', () => {
     await page.getByText('No agents yet.').waitFor();
   });
 
-  it('adds an agent, assigns it an issue, and shows its run start and finish live', async () => {
+  it('adds an agent, assigns it an issue, and shows its run and its log live', async () => {
     await goTo(page, 'a', 'Agents');
     await page.getByRole('button', { name: 'Add agent' }).click();
     const agentForm = page.getByRole('form', { name: 'New agent' });
     await agentForm.getByLabel('Name').fill('greeter');
-    // Prints the known line, then stays running long enough to be seen running.
-    await agentForm.getByLabel('Command').fill(`printf '%s\\n' '${HELLO}'; sleep 3`);
+    // Prints a known line, stays running long enough to be watched, then prints another.
+    await agentForm.getByLabel('Command').fill(`printf '%s\\n' '${HELLO}'; sleep 3; printf '%s\\n' '${BYE}'`);
     await agentForm.getByRole('button', { name: 'Add agent' }).click();
     await page.getByRole('heading', { name: 'greeter' }).waitFor();
 
@@ -58,19 +59,21 @@ describe('the UI against vigil serve', () => {
     await issueForm.getByRole('button', { name: 'Create issue' }).click();
     await page.waitForURL(/#\/issues\/[A-Z]+-\d+$/);
 
-    // No reload from here on: the run's row comes and changes through pushed events.
+    // No reload from here on: rows, statuses and log lines all arrive as pushed events.
     const runs = page.getByRole('table', { name: 'Runs of this issue' });
     await runs.locator('[data-status="running"]').waitFor({ timeout: 60_000 });
-    await runs.locator('[data-status="succeeded"]').waitFor({ timeout: 60_000 });
-  }, 180_000);
 
-  it('opens the run and finds the line in the log viewer', async () => {
-    await page.getByRole('table', { name: 'Runs of this issue' }).getByRole('link').first().click();
+    await runs.getByRole('link').first().click();
     await page.waitForURL(/#\/runs\/[^/]+$/);
-    await page.locator('.xterm-rows').getByText(HELLO).waitFor({ timeout: 30_000 });
-    await page.getByRole('heading', { name: /^Run / }).waitFor();
-    expect(await page.locator('.facts').getByText('Exit code').locator('..').textContent()).toContain('0');
-  }, 60_000);
+    const terminal = page.locator('.xterm-rows');
+    await terminal.getByText(HELLO).waitFor({ timeout: 30_000 });
+    await page.locator('.page-sub [data-status="succeeded"]').waitFor({ timeout: 60_000 });
+    await terminal.getByText(BYE).waitFor({ timeout: 30_000 });
+    expect(await page.locator('.facts').innerText()).toMatch(/EXIT CODE\s+0/i);
+
+    await page.goBack();
+    await page.getByRole('table', { name: 'Runs of this issue' }).locator('[data-status="succeeded"]').waitFor();
+  }, 180_000);
 
   it('escalates an issue whose agent keeps failing, live on the escalations screen', async () => {
     // A command that always fails: the first run fails, Vigil's one automatic continuation

@@ -9,7 +9,7 @@ export function ConfirmButton({ label, confirm, onConfirm, disabled }: { label: 
   }, [asking]);
   if (!asking) {
     return (
-      <button type="button" className="btn btn-danger-quiet" onClick={() => setAsking(true)} disabled={disabled}>
+      <button type="button" className="btn btn-small btn-danger-quiet" onClick={() => setAsking(true)} disabled={disabled}>
         {label}
       </button>
     );
@@ -20,7 +20,7 @@ export function ConfirmButton({ label, confirm, onConfirm, disabled }: { label: 
       <button
         ref={yes}
         type="button"
-        className="btn btn-danger"
+        className="btn btn-small btn-danger"
         onClick={() => {
           setAsking(false);
           onConfirm();
@@ -28,7 +28,7 @@ export function ConfirmButton({ label, confirm, onConfirm, disabled }: { label: 
       >
         Yes, {label.toLowerCase()}
       </button>
-      <button type="button" className="btn" onClick={() => setAsking(false)}>
+      <button type="button" className="btn btn-small" onClick={() => setAsking(false)}>
         Keep
       </button>
     </span>

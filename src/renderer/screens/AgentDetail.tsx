@@ -89,7 +89,7 @@ function AgentFacts({ agent }: { agent: AgentDto }) {
           </div>
         ))}
       </dl>
-      <div className="chain">
+      <div className="side-box">
         <h3>Environment</h3>
         {env.length === 0 ? (
           <p className="dim">No extra variables.</p>

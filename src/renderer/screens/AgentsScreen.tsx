@@ -49,9 +49,7 @@ export function AgentsScreen() {
                   <th>Adapter</th>
                   <th className="col-grow">Command</th>
                   <th className="right">Every</th>
-                  <th className="right" title="running / total / failed">
-                    Runs
-                  </th>
+                  <th className="right">Runs</th>
                   <th>Last heartbeat</th>
                   <th />
                 </tr>
@@ -73,9 +71,8 @@ export function AgentsScreen() {
                     </td>
                     <td className="right dim">{a.heartbeatIntervalSec ? formatDuration(a.heartbeatIntervalSec * 1000) : '—'}</td>
                     <td className="right num">
-                      {a.runningRuns}
-                      <span className="dim"> / {a.totalRuns}</span>
-                      {a.failedRuns > 0 && <span className="text-bad"> / {a.failedRuns}</span>}
+                      {a.totalRuns.toLocaleString()}
+                      {a.failedRuns > 0 && <span className="text-bad"> · {a.failedRuns.toLocaleString()} failed</span>}
                     </td>
                     <td className="dim">
                       <Ago iso={a.lastHeartbeatAt} />

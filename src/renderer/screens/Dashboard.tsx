@@ -108,7 +108,7 @@ function AgentsAtAGlance() {
               <tbody>
                 {agents.map((a) => (
                   <tr key={a.id}>
-                    <td>
+                    <td className="col-grow">
                       <AgentLink name={a.name} />
                     </td>
                     <td>

@@ -55,10 +55,8 @@ function RunPage({ run }: { run: RunDetailDto }) {
       />
       {cancel.error && <p className="form-error">{cancel.error.message}</p>}
       <ErrorCallout run={run} />
-      <div className="detail-grid">
-        <Facts run={run} />
-        <RetryChain run={run} />
-      </div>
+      <Facts run={run} />
+      <RetryChain run={run} />
       <Section title="Log" className="log-section">
         <Suspense fallback={<Loading what="the log viewer" />}>
           <LogViewer run={run} />
@@ -86,22 +84,26 @@ function ErrorCallout({ run }: { run: RunDetailDto }) {
 
 function Facts({ run }: { run: RunDetailDto }) {
   const usage = run.usage;
-  const rows: [string, ReactNode][] = [
+  // Always shown: how it ended and when. The rest only when there is something to say.
+  const always: [string, ReactNode][] = [
     ['Exit code', run.exitCode ?? '—'],
     ['Signal', run.signal ?? '—'],
     ['Started', formatTime(run.startedAt)],
     ['Finished', formatTime(run.finishedAt)],
     ['Duration', <Elapsed key="d" run={run} />],
     ['Trigger', [humanize(run.invocationSource), run.triggerDetail].filter(Boolean).join(' · ')],
-    ['Wake reason', run.wakeReason ?? '—'],
-    ['Retry reason', run.retryReason ? humanize(run.retryReason) : '—'],
-    ['Session', run.sessionId ? <code key="s">{run.sessionId}</code> : '—'],
-    ['Process', run.processPid ? <code key="p">pid {run.processPid}{run.processGroupId ? ` · pgid ${run.processGroupId}` : ''}</code> : '—'],
-    ['Log', `${formatBytes(run.logBytes)}${run.logPruned ? ' (pruned)' : ''}`],
-    ['Tokens', usage ? `${formatCount(usage.inputTokens)} in · ${formatCount(usage.outputTokens)} out${usage.cachedInputTokens ? ` · ${formatCount(usage.cachedInputTokens)} cached` : ''}` : '—'],
-    ['Cost', usage ? formatCost(usage.costUsd) : '—'],
-    ['Model', usage?.model ?? '—'],
   ];
+  const optional: [string, ReactNode][] = [
+    ['Wake reason', run.wakeReason],
+    ['Retry reason', run.retryReason && humanize(run.retryReason)],
+    ['Session', run.sessionId && <code key="s">{run.sessionId}</code>],
+    ['Process', run.processPid && <code key="p">pid {run.processPid}{run.processGroupId ? ` · pgid ${run.processGroupId}` : ''}</code>],
+    ['Log', `${formatBytes(run.logBytes)}${run.logPruned ? ' (pruned)' : ''}`],
+    ['Tokens', usage && (usage.inputTokens !== undefined || usage.outputTokens !== undefined) && `${formatCount(usage.inputTokens)} in · ${formatCount(usage.outputTokens)} out${usage.cachedInputTokens ? ` · ${formatCount(usage.cachedInputTokens)} cached` : ''}`],
+    ['Cost', usage?.costUsd !== undefined && formatCost(usage.costUsd)],
+    ['Model', usage?.model],
+  ];
+  const rows = [...always, ...optional.filter(([, v]) => v !== null && v !== undefined && v !== false && v !== '')];
   return (
     <dl className="facts" aria-label="Run facts">
       {rows.map(([k, v]) => (
@@ -115,23 +117,17 @@ function Facts({ run }: { run: RunDetailDto }) {
 }
 
 function RetryChain({ run }: { run: RunDetailDto }) {
-  if (!run.retryOf && run.retriedBy.length === 0) {
-    return (
-      <div className="chain">
-        <h3>Retry chain</h3>
-        <p className="dim">Not a retry, and not retried.</p>
-      </div>
-    );
-  }
+  if (!run.retryOf && run.retriedBy.length === 0) return null;
   return (
     <div className="chain" aria-label="Retry chain">
-      <h3>Retry chain</h3>
+      <span className="chain-title">Retry chain</span>
       <ol className="chain-list">
         {run.retryOf && <ChainItem run={run.retryOf} label="retry of" />}
         <li className="chain-item chain-self">
           <span className="chain-label">this run</span>
           <code>{shortId(run.id)}</code>
           <Status value={run.status} />
+          {run.errorCode && <code className="text-bad">{run.errorCode}</code>}
         </li>
         {run.retriedBy.map((r) => (
           <ChainItem key={r.id} run={r} label="retried by" />
