@@ -63,7 +63,8 @@ afterAll(async () => {
   data.cleanup();
 });
 
-describe('vigil against a running serve', () => {
+// Each step spawns several CLI processes against a host that runs real ptys: generous on a busy machine.
+describe('vigil against a running serve', { timeout: 180_000 }, () => {
   it('prints the ready line, socket and data dir', () => {
     expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
     const { stdout } = served.output();

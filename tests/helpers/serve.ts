@@ -96,7 +96,8 @@ export function startServe(opts: ServeOptions): Promise<Served> {
     proc.stdout!.on('data', () => {
       const match = /Vigil ready: ((http:\/\/[^/\s]+:(\d+)\/)\?token=([A-Za-z0-9_-]+))\n/.exec(stdout);
       const socket = /socket:\s+(\S.*)\n/.exec(stdout);
-      if (!match || !socket) return;
+      // The ready lines may arrive in separate chunks: ready means all of them are in.
+      if (!match || !socket || !/data dir:\s+\S.*\n/.test(stdout)) return;
       clearTimeout(timer);
       const waitExit = async (signal: NodeJS.Signals) => {
         if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);

@@ -65,12 +65,16 @@ export const serveCommand: Command = {
     if (out.json) {
       out.document({ url: readyUrl, socketPath, dataDir: host.info.dataDir, database: host.info.databaseKind, pid: process.pid, notices: host.info.notices });
     } else {
-      // The one place the token is ever printed.
-      out.line(`Vigil ready: ${readyUrl}`);
-      out.line(`  socket:   ${socketPath}`);
-      out.line(`  data dir: ${host.info.dataDir}`);
-      out.line(`  database: ${host.info.databaseKind}`);
-      for (const notice of host.info.notices) out.line(`notice: ${notice}`);
+      // The one place the token is ever printed; one write, so a reader gets the block whole.
+      out.line(
+        [
+          `Vigil ready: ${readyUrl}`,
+          `  socket:   ${socketPath}`,
+          `  data dir: ${host.info.dataDir}`,
+          `  database: ${host.info.databaseKind}`,
+          ...host.info.notices.map((notice) => `notice: ${notice}`),
+        ].join('\n'),
+      );
     }
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
