@@ -762,6 +762,8 @@ export class HeartbeatEngine {
   }
 
   private async emitRunAndNeighbours(runId: string, issueId: string | null, agentId: string): Promise<void> {
+    // Start-up recovery runs before any client is attached: loading DTOs for nobody is waste.
+    if (this.ctx.events.size === 0) return;
     const db = this.ctx.db;
     this.ctx.events.emit('run.updated', await loadRunDto(db, runId));
     if (issueId) this.ctx.events.emit('issue.updated', await loadIssueDto(db, issueId).catch(() => null as never));

@@ -144,7 +144,7 @@ export class Recovery {
       },
     );
     if (!done) return false;
-    if (retryId) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, retryId));
+    if (retryId && this.ctx.events.size > 0) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, retryId));
     await this.settle(done);
     return true;
   }
