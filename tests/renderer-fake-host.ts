@@ -21,6 +21,8 @@ export class FakeHost implements VigilBridge {
   escalations: EscalationDto[] = [];
   logs = new Map<string, Uint8Array>();
   prunedRuns = new Set<string>();
+  /** What start-up would have told the user (host.status notices). */
+  startupNotices: string[] = [];
   /** Every call made, in order, with its params: what a test asserts the UI sent. */
   readonly log: { method: CallName; params: unknown }[] = [];
   private listeners = new Set<(e: HostEvent) => void>();
@@ -231,7 +233,7 @@ export class FakeHost implements VigilBridge {
       runs: { queued: this.runs.filter((r) => r.status === 'queued').length, running: this.runs.filter((r) => r.status === 'running').length, detached: 0 },
       issues: { open: this.issues.filter((i) => !['done', 'cancelled'].includes(i.status)).length, blocked: this.issues.filter((i) => i.status === 'blocked').length },
       openEscalations: this.escalations.filter((e) => !e.resolvedAt).length,
-      notices: [],
+      notices: this.startupNotices,
     }),
 
     'agents.list': () => [...this.agents].sort((a, b) => a.name.localeCompare(b.name)),
