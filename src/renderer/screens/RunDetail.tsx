@@ -97,7 +97,7 @@ function Facts({ run }: { run: RunDetailDto }) {
     ['Wake reason', run.wakeReason],
     ['Retry reason', run.retryReason && humanize(run.retryReason)],
     ['Session', run.sessionId && <code key="s">{run.sessionId}</code>],
-    ['Process', run.processPid && <code key="p">pid {run.processPid}{run.processGroupId ? ` · pgid ${run.processGroupId}` : ''}</code>],
+    ['Process', run.processPid && <code key="p" title={run.processGroupId ? `process group ${run.processGroupId}` : undefined}>pid {run.processPid}</code>],
     ['Log', `${formatBytes(run.logBytes)}${run.logPruned ? ' (pruned)' : ''}`],
     ['Tokens', usage && (usage.inputTokens !== undefined || usage.outputTokens !== undefined) && `${formatCount(usage.inputTokens)} in · ${formatCount(usage.outputTokens)} out${usage.cachedInputTokens ? ` · ${formatCount(usage.cachedInputTokens)} cached` : ''}`],
     ['Cost', usage?.costUsd !== undefined && formatCost(usage.costUsd)],
