@@ -40,7 +40,7 @@ describe('agent form', () => {
     expect(host.calls('agents.create')).toHaveLength(1);
   });
 
-  it('shows a masked secret masked and sends only what changed, never the mask', async () => {
+  it('shows a masked secret masked, keeps it through edits, and only replaces it with a typed value', async () => {
     const host = new FakeHost();
     const agent = host.addAgent({ name: 'builder', env: { REGION: 'eu' } }, { API_KEY: 'sk-real' });
     expect(agent.env.API_KEY).toBe(MASKED_SECRET);
@@ -48,6 +48,8 @@ describe('agent form', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
     const form = screen.getByRole('form', { name: 'Edit agent builder' });
     expect(within(form).getByLabelText('API_KEY is set (hidden)').textContent).toBe(MASKED_SECRET);
+    expect(within(form).queryByDisplayValue(MASKED_SECRET)).toBeNull(); // never an editable value
+    expect(within(form).getByDisplayValue('API_KEY').hasAttribute('readonly')).toBe(true); // nor moved to another name
 
     // An untouched env is not sent at all.
     fireEvent.change(within(form).getByLabelText('Timeout (s)'), { target: { value: '600' } });
@@ -55,17 +57,17 @@ describe('agent form', () => {
     await waitFor(() => expect(host.calls('agents.update')).toHaveLength(1));
     expect(host.calls('agents.update')[0]).toEqual({ agent: agent.id, patch: { timeoutSec: 600 } });
 
-    // A changed env carries the new and changed values, and no mask.
+    // Another variable changes: the untouched secret goes back only as the host's keep-marker,
+    // and the host still holds the real value.
     fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
     const again = screen.getByRole('form', { name: 'Edit agent builder' });
     fireEvent.change(within(again).getByDisplayValue('eu'), { target: { value: 'us' } });
     fireEvent.submit(again);
     await waitFor(() => expect(host.calls('agents.update')).toHaveLength(2));
-    const sent = host.calls('agents.update')[1] as { patch: { env: Record<string, string> } };
-    expect(sent.patch).toEqual({ env: { REGION: 'us' } });
-    expect(JSON.stringify(host.log)).not.toContain(MASKED_SECRET);
+    expect((host.calls('agents.update')[1] as { patch: unknown }).patch).toEqual({ env: { REGION: 'us', API_KEY: MASKED_SECRET } });
+    expect(host.secrets.get(agent.id)).toEqual({ API_KEY: 'sk-real' });
 
-    // Replacing the secret sends the new value.
+    // Replacing it sends what was typed.
     fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
     const third = screen.getByRole('form', { name: 'Edit agent builder' });
     fireEvent.click(within(third).getByRole('button', { name: 'Replace' }));
@@ -73,5 +75,6 @@ describe('agent form', () => {
     fireEvent.submit(third);
     await waitFor(() => expect(host.calls('agents.update')).toHaveLength(3));
     expect((host.calls('agents.update')[2] as { patch: unknown }).patch).toEqual({ env: { REGION: 'us', API_KEY: 'sk-new' } });
+    expect(host.secrets.get(agent.id)).toEqual({ API_KEY: 'sk-new' });
   });
 });

@@ -264,14 +264,17 @@ export class FakeHost implements VigilBridge {
       const { env, ...rest } = p.patch;
       const patch: Partial<AgentDto> = { ...(rest as Partial<AgentDto>) };
       if (env) {
-        // Keeps secrets the client could not see and did not send (it only holds masks).
-        const secrets = this.secrets.get(agent.id) ?? {};
-        for (const [k, v] of Object.entries(env)) if (SECRET_NAME_RE.test(k)) secrets[k] = v;
+        // Like the host: env is replaced whole, and a mask sent back for a stored secret keeps it.
+        const stored = this.secrets.get(agent.id) ?? {};
+        const secrets: Record<string, string> = {};
+        const plain: Record<string, string> = {};
+        for (const [k, v] of Object.entries(env)) {
+          const value = v === MASKED_SECRET && k in stored ? stored[k] : v;
+          if (SECRET_NAME_RE.test(k)) secrets[k] = value;
+          else plain[k] = value;
+        }
         this.secrets.set(agent.id, secrets);
-        patch.env = {
-          ...Object.fromEntries(Object.entries(env).filter(([k]) => !SECRET_NAME_RE.test(k))),
-          ...Object.fromEntries(Object.keys(secrets).map((k) => [k, MASKED_SECRET])),
-        };
+        patch.env = { ...plain, ...Object.fromEntries(Object.keys(secrets).map((k) => [k, MASKED_SECRET])) };
       }
       return this.updateAgent(agent, patch);
     },

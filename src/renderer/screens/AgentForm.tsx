@@ -1,5 +1,6 @@
 // Add or edit an agent. Secret-looking env values arrive masked from the host: they are shown
-// masked, and only a value the user typed replaces one; the mask itself is never sent back.
+// masked, and only a value the user typed replaces one. The mask is never a new value: it only
+// goes back, for the name it came with, as the host's "keep the stored secret" marker.
 import { useState } from 'react';
 import { AgentCreateInput, calls, type AgentDto } from '../../shared/contract';
 import { ADAPTER_TYPES, MASKED_SECRET, SECRET_NAME_RE, type AdapterType } from '../../shared/domain';
@@ -26,10 +27,10 @@ export function envRowsOf(env: Record<string, string>): EnvRow[] {
   return Object.entries(env).map(([key, value]) => ({ key, value: value === MASKED_SECRET ? '' : value, masked: value === MASKED_SECRET }));
 }
 
-/** The env to send: masked rows the user left alone are not sent (the host keeps them). */
+/** The env to send. It replaces the stored one whole, so a secret left alone goes back as its mask. */
 export function envToSend(rows: EnvRow[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const row of rows) if (row.key.trim() && !row.masked) env[row.key.trim()] = row.value;
+  for (const row of rows) if (row.key.trim()) env[row.key.trim()] = row.masked ? MASKED_SECRET : row.value;
   return env;
 }
 
