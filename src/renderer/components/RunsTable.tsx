@@ -5,7 +5,7 @@ import { AgentLink, IssueLink, RunLink } from './Links';
 import { Status } from './Status';
 import { Ago, Elapsed } from './Time';
 
-export type RunColumn = 'agent' | 'issue' | 'source' | 'started' | 'duration' | 'result' | 'output';
+export type RunColumn = 'agent' | 'issue' | 'source' | 'started' | 'duration' | 'result' | 'output' | 'error';
 
 export function RunsTable({ runs, columns, label }: { runs: RunDto[]; columns: RunColumn[]; label: string }) {
   const has = (c: RunColumn) => columns.includes(c);
@@ -22,6 +22,7 @@ export function RunsTable({ runs, columns, label }: { runs: RunDto[]; columns: R
           {has('duration') && <th className="right">Duration</th>}
           {has('result') && <th>Result</th>}
           {has('output') && <th className="col-grow">Last output</th>}
+          {has('error') && <th className="col-grow">Error</th>}
         </tr>
       </thead>
       <tbody>
@@ -64,6 +65,11 @@ export function RunsTable({ runs, columns, label }: { runs: RunDto[]; columns: R
                 <span className="last-line mono" title={run.lastOutputLine ?? undefined}>
                   {run.lastOutputLine ?? <span className="dim">no output yet</span>}
                 </span>
+              </td>
+            )}
+            {has('error') && (
+              <td className="col-grow dim" title={run.error ?? undefined}>
+                {run.error ?? run.lastOutputLine ?? ''}
               </td>
             )}
           </tr>

@@ -114,12 +114,10 @@ function AgentsAtAGlance() {
                     <td>
                       <Status value={a.status} />
                     </td>
-                    <td className="right num dim" title="running / total runs">
-                      {a.runningRuns}/{a.totalRuns}
+                    <td className="right num dim">
+                      {a.runningRuns > 0 ? `${a.runningRuns} running` : `${a.totalRuns.toLocaleString()} runs`}
                     </td>
-                    <td className="right dim">
-                      <Ago iso={a.lastHeartbeatAt} />
-                    </td>
+                    <td className="right dim">{a.lastHeartbeatAt ? <Ago iso={a.lastHeartbeatAt} /> : 'never woke'}</td>
                   </tr>
                 ))}
               </tbody>
@@ -142,7 +140,7 @@ function RecentFailures() {
       {failed.isPending || timedOut.isPending ? null : runs.length === 0 ? (
         <Empty title="No failed runs." />
       ) : (
-        <RunsTable runs={runs} columns={['agent', 'issue', 'started', 'result']} label="Recent failures" />
+        <RunsTable runs={runs} columns={['agent', 'issue', 'started', 'result', 'error']} label="Recent failures" />
       )}
     </Section>
   );
