@@ -7,7 +7,8 @@ import { activityLog, agents, heartbeatRuns, issueComments, issues, workspaces }
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import type { CallContext } from '../api';
 import { newId, recordActivity, type ServiceContext } from './context';
-import { activityDto, commentDto } from './dto';
+import { Redactor } from '../logs/redactor';
+import { activityDto, commentDto, secretValuesOf } from './dto';
 import { escalationsOfIssue, resolveEscalationsOfIssue } from './escalations';
 import { issueDtos, loadIssueDto, requireAgent, requireIssue, runDtos } from './lookup';
 
@@ -172,6 +173,9 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
     'issues.comment': async (input: CallParsedInput<'issues.comment'>, call: CallContext) => {
       const issue = await requireIssue(ctx.db, input.issue);
       const byAgent = call.agent;
+      const author = byAgent ? (await ctx.db.select().from(agents).where(eq(agents.id, byAgent.agentId)))[0] : null;
+      // An agent's comment is its output too: its secrets never reach the database or events.
+      const body = author ? new Redactor(secretValuesOf(author.env)).redactText(input.body) : input.body;
       const [row] = await ctx.db
         .insert(issueComments)
         .values({
@@ -180,7 +184,7 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
           authorType: byAgent ? 'agent' : 'user',
           authorAgentId: byAgent?.agentId ?? null,
           runId: byAgent?.runId ?? null,
-          body: input.body,
+          body,
         })
         .returning();
       await recordActivity(ctx.db, ctx.workspaceId, {
@@ -190,8 +194,7 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
         entityId: issue.id,
         details: { commentId: row.id },
       });
-      const name = byAgent ? ((await ctx.db.select({ name: agents.name }).from(agents).where(eq(agents.id, byAgent.agentId)))[0]?.name ?? null) : null;
-      const dto = commentDto(row, name);
+      const dto = commentDto(row, author?.name ?? null);
       ctx.events.emit('comment.added', dto);
       if (!byAgent) await wakeAssignee(issue.id, 'issue_commented');
       return dto;
