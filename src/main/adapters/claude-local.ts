@@ -1,0 +1,226 @@
+// Claude Code in print mode, streaming JSON: one document per line (system/init, assistant, user,
+// result). Checked against `claude --help` of @anthropic-ai/claude-code 2.1.197.
+import type { UsageRecord } from '../db/schema';
+import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
+import { buildPrompt } from './prompt';
+import {
+  EVENT_TEXT_CHARS,
+  asArray,
+  asNumber,
+  asObject,
+  asString,
+  boundedJson,
+  clipChars,
+  oneLine,
+} from './text';
+import type { Adapter, AdapterEvent, AdapterResult } from './types';
+
+/**
+ * Print mode cannot ask for approval, so a tool call that needs one is denied; this rule lets the
+ * agent at least report back through the `vigil` CLI the prompt tells it to use.
+ */
+export const CLAUDE_VIGIL_TOOL_RULE = 'Bash(vigil *)';
+
+export const claudeLocalAdapter: Adapter = {
+  type: 'claude_local',
+  buildCommand(ctx) {
+    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', CLAUDE_VIGIL_TOOL_RULE];
+    if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
+    if (ctx.agent.model) args.push('--model', ctx.agent.model);
+    // `--` ends the options: a variadic option in agent.args (--add-dir a b) cannot swallow the
+    // prompt, and a prompt starting with "-" is not read as a flag.
+    args.push(...ctx.agent.args, '--', buildPrompt(ctx));
+    return { file: ctx.agent.command || 'claude', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env };
+  },
+  createParser: () => jsonLinesParser(new ClaudeStream()),
+};
+
+/** What Claude Code prints when --resume names a session it does not have (checked on 2.1.197). */
+const UNKNOWN_SESSION_RE = /No conversation found with session ID/i;
+const SUMMARY_CHARS = 4000;
+
+// Preferred input fields for a one-line description of a tool call, in order.
+const TOOL_INPUT_KEYS = ['command', 'file_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt'];
+
+class ClaudeStream implements JsonDocumentHandler {
+  private sessionId: string | null = null;
+  private sessionUnknown = false;
+  private model: string | null = null;
+  private finalUsage: UsageRecord | null = null;
+  /** Usage per API message, for a run cut short before its result line. Claude Code repeats a
+   *  message's usage on each of its content-block lines, so it is kept per message id. */
+  private readonly messageUsage = new Map<string, JsonObject>();
+  private lastAssistantText: string | null = null;
+  private finalText: string | null = null;
+
+  handle(doc: JsonObject, events: AdapterEvent[]): void {
+    switch (doc.type) {
+      case 'system':
+        return this.onSystem(doc, events);
+      case 'assistant':
+        return this.onAssistant(doc, events);
+      case 'user':
+        return this.onUser(doc, events);
+      case 'result':
+        return this.onResult(doc, events);
+    }
+  }
+
+  result(): AdapterResult {
+    const summary = this.finalText?.trim() || this.lastAssistantText?.trim() || null;
+    return {
+      sessionId: this.sessionUnknown ? null : this.sessionId,
+      usage: this.finalUsage ?? this.usageSoFar(),
+      summary: summary === null ? null : clipChars(summary, SUMMARY_CHARS),
+    };
+  }
+
+  private onSystem(doc: JsonObject, events: AdapterEvent[]): void {
+    const subtype = asString(doc.subtype) ?? 'unknown';
+    if (subtype !== 'init') {
+      events.push({ type: 'system', message: `System: ${subtype}`, payload: { subtype } });
+      return;
+    }
+    this.sessionId = asString(doc.session_id) ?? this.sessionId;
+    this.model = asString(doc.model) ?? this.model;
+    events.push({
+      type: 'system',
+      message: `Session ${this.sessionId ?? '(none)'} started${this.model ? ` with ${this.model}` : ''}`,
+      payload: {
+        subtype,
+        sessionId: this.sessionId,
+        model: this.model,
+        cwd: asString(doc.cwd),
+        permissionMode: asString(doc.permissionMode),
+        version: asString(doc.claude_code_version),
+      },
+    });
+  }
+
+  private onAssistant(doc: JsonObject, events: AdapterEvent[]): void {
+    const message = asObject(doc.message);
+    if (!message) return;
+    const messageId = asString(message.id);
+    const usage = asObject(message.usage);
+    if (messageId && usage) this.messageUsage.set(messageId, usage);
+    const parentToolUseId = asString(doc.parent_tool_use_id);
+    for (const block of asArray(message.content).map(asObject)) {
+      if (block?.type === 'text') {
+        const text = asString(block.text) ?? '';
+        if (!text.trim()) continue;
+        this.lastAssistantText = text;
+        events.push({
+          type: 'assistant',
+          message: oneLine(text),
+          payload: { text: clipChars(text, EVENT_TEXT_CHARS), parentToolUseId },
+        });
+      } else if (block?.type === 'tool_use') {
+        const name = asString(block.name) ?? 'tool';
+        events.push({
+          type: 'tool_use',
+          message: describeToolUse(name, asObject(block.input)),
+          payload: { id: asString(block.id), name, input: boundedJson(block.input ?? null), parentToolUseId },
+        });
+      }
+    }
+  }
+
+  // Tool results are mostly file contents and command output, already in the run log; only
+  // failures are worth an event.
+  private onUser(doc: JsonObject, events: AdapterEvent[]): void {
+    for (const block of asArray(asObject(doc.message)?.content).map(asObject)) {
+      if (block?.type !== 'tool_result' || block.is_error !== true) continue;
+      const text = toolResultText(block.content);
+      events.push({
+        type: 'tool_error',
+        message: oneLine(text || 'A tool call failed'),
+        payload: { toolUseId: asString(block.tool_use_id), content: clipChars(text, EVENT_TEXT_CHARS) },
+      });
+    }
+  }
+
+  private onResult(doc: JsonObject, events: AdapterEvent[]): void {
+    this.sessionId = asString(doc.session_id) ?? this.sessionId;
+    const errors = asArray(doc.errors).map(asString).filter((e): e is string => e !== null);
+    if (errors.some((e) => UNKNOWN_SESSION_RE.test(e))) this.sessionUnknown = true;
+    const resultText = asString(doc.result);
+    this.finalText = resultText?.trim() ? resultText : errors.join('\n') || this.finalText;
+    const costUsd = asNumber(doc.total_cost_usd);
+    this.model ??= Object.keys(asObject(doc.modelUsage) ?? {})[0] ?? null;
+    this.finalUsage = normalizeUsage(asObject(doc.usage), costUsd, this.model);
+
+    const subtype = asString(doc.subtype);
+    const isError = doc.is_error === true || (subtype !== null && subtype !== 'success');
+    const numTurns = asNumber(doc.num_turns);
+    let message: string;
+    if (isError) {
+      const why = oneLine(errors[0] ?? resultText ?? 'no details');
+      message = subtype && subtype !== 'success' ? `Failed (${subtype}): ${why}` : `Failed: ${why}`;
+    } else {
+      const parts = [numTurns === null ? null : `${numTurns} turn${numTurns === 1 ? '' : 's'}`];
+      parts.push(costUsd === null ? null : `$${costUsd.toFixed(4)}`);
+      const details = parts.filter(Boolean).join(', ');
+      message = details ? `Finished: ${details}` : 'Finished';
+    }
+    events.push({
+      type: 'result',
+      message,
+      payload: {
+        subtype,
+        isError,
+        numTurns,
+        durationMs: asNumber(doc.duration_ms),
+        costUsd,
+        usage: this.finalUsage,
+        errors: errors.length > 0 ? errors.map((e) => clipChars(e, EVENT_TEXT_CHARS)) : undefined,
+      },
+    });
+  }
+
+  private usageSoFar(): UsageRecord | null {
+    if (this.messageUsage.size === 0) return null;
+    const sum: Record<string, number> = {};
+    for (const usage of this.messageUsage.values()) {
+      for (const key of USAGE_KEYS) sum[key] = (sum[key] ?? 0) + (asNumber(usage[key]) ?? 0);
+    }
+    return normalizeUsage(sum, null, this.model);
+  }
+}
+
+const USAGE_KEYS = ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'output_tokens'];
+
+/**
+ * Claude counts fresh, cache-written and cache-read input separately; Vigil's inputTokens is their
+ * sum (all the input the model saw) and cachedInputTokens the cache-read part, as Codex reports it.
+ */
+function normalizeUsage(usage: JsonObject | null, costUsd: number | null, model: string | null): UsageRecord | null {
+  if (!usage && costUsd === null) return null;
+  const record: UsageRecord = {};
+  if (usage) {
+    const fresh = asNumber(usage.input_tokens);
+    const written = asNumber(usage.cache_creation_input_tokens);
+    const read = asNumber(usage.cache_read_input_tokens);
+    if (fresh !== null || written !== null || read !== null) {
+      record.inputTokens = (fresh ?? 0) + (written ?? 0) + (read ?? 0);
+    }
+    if (read !== null) record.cachedInputTokens = read;
+    const output = asNumber(usage.output_tokens);
+    if (output !== null) record.outputTokens = output;
+  }
+  if (costUsd !== null) record.costUsd = costUsd;
+  if (model) record.model = model;
+  return record;
+}
+
+function describeToolUse(name: string, input: JsonObject | null): string {
+  const key = TOOL_INPUT_KEYS.find((k) => typeof input?.[k] === 'string' && input[k] !== '');
+  return oneLine(key ? `${name}: ${String(input?.[key])}` : name);
+}
+
+function toolResultText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  return asArray(content)
+    .map((part) => asString(asObject(part)?.text))
+    .filter((text): text is string => text !== null)
+    .join('\n');
+}

@@ -1,0 +1,180 @@
+// Codex CLI, non-interactive: `codex exec --json` prints one event per line (thread.started,
+// turn.*, item.*, error). Checked against `codex exec --help` and `codex exec resume --help` of
+// @openai/codex 0.169.0.
+import type { UsageRecord } from '../db/schema';
+import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
+import { buildPrompt } from './prompt';
+import { EVENT_TEXT_CHARS, asArray, asNumber, asObject, asString, boundedJson, clipChars, oneLine, tailChars } from './text';
+import type { Adapter, AdapterEvent, AdapterResult } from './types';
+
+/** Without a sandbox choice Codex exec runs read-only: an agent could not change the code. */
+export const CODEX_DEFAULT_SANDBOX = 'workspace-write';
+
+export const codexLocalAdapter: Adapter = {
+  type: 'codex_local',
+  buildCommand(ctx) {
+    const cwd = ctx.agent.cwd ?? ctx.defaultCwd;
+    const args = ['exec', '--json', '--skip-git-repo-check', '--cd', cwd];
+    if (!choosesSandbox(ctx.agent.args)) args.push('--sandbox', CODEX_DEFAULT_SANDBOX);
+    if (ctx.agent.model) args.push('--model', ctx.agent.model);
+    args.push(...ctx.agent.args);
+    // exec's own options come before the subcommand: `exec resume` alone accepts neither --cd nor --sandbox.
+    if (ctx.resumeSessionId) args.push('resume', ctx.resumeSessionId);
+    args.push('--', buildPrompt(ctx));
+    return { file: ctx.agent.command || 'codex', args, cwd, env: ctx.env };
+  },
+  createParser: () => jsonLinesParser(new CodexStream()),
+};
+
+function choosesSandbox(args: string[]): boolean {
+  return args.some(
+    (arg) =>
+      arg === '-s' ||
+      arg === '--sandbox' ||
+      arg.startsWith('--sandbox=') ||
+      arg === '--dangerously-bypass-approvals-and-sandbox' ||
+      arg.includes('sandbox_mode='),
+  );
+}
+
+const SUMMARY_CHARS = 4000;
+
+class CodexStream implements JsonDocumentHandler {
+  private threadId: string | null = null;
+  private usage: Required<Pick<UsageRecord, 'inputTokens' | 'cachedInputTokens' | 'outputTokens'>> | null = null;
+  private lastMessage: string | null = null;
+  private failure: string | null = null;
+  private lastError: string | null = null;
+  /** Items already reported as started, so their completion does not repeat them. */
+  private readonly announced = new Set<string>();
+
+  handle(doc: JsonObject, events: AdapterEvent[]): void {
+    switch (doc.type) {
+      case 'thread.started':
+        this.threadId = asString(doc.thread_id) ?? this.threadId;
+        events.push({
+          type: 'system',
+          message: `Session ${this.threadId ?? '(none)'} started`,
+          payload: { sessionId: this.threadId },
+        });
+        return;
+      case 'turn.completed':
+        return this.onTurnCompleted(asObject(doc.usage), events);
+      case 'turn.failed': {
+        this.failure = asString(asObject(doc.error)?.message) ?? 'The turn failed';
+        events.push({ type: 'result', message: oneLine(`Turn failed: ${this.failure}`), payload: { error: this.failure } });
+        return;
+      }
+      case 'error':
+        return this.onError(asString(doc.message) ?? 'Unknown error', events);
+      case 'item.started':
+      case 'item.updated':
+      case 'item.completed': {
+        const item = asObject(doc.item);
+        if (item) this.onItem(item, doc.type === 'item.completed', events);
+        return;
+      }
+    }
+  }
+
+  result(): AdapterResult {
+    const summary = this.lastMessage?.trim() || this.failure;
+    return {
+      sessionId: this.threadId,
+      usage: this.usage,
+      summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
+    };
+  }
+
+  private onTurnCompleted(usage: JsonObject | null, events: AdapterEvent[]): void {
+    const input = asNumber(usage?.input_tokens) ?? 0;
+    const cached = asNumber(usage?.cached_input_tokens) ?? 0;
+    const output = asNumber(usage?.output_tokens) ?? 0;
+    // Codex's input_tokens already include the cached ones; a resumed exec can run several turns.
+    const total = this.usage ?? { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 };
+    this.usage = {
+      inputTokens: total.inputTokens + input,
+      cachedInputTokens: total.cachedInputTokens + cached,
+      outputTokens: total.outputTokens + output,
+    };
+    events.push({
+      type: 'result',
+      message: `Turn completed: ${input} input tokens (${cached} cached), ${output} output tokens`,
+      payload: { usage: { inputTokens: input, cachedInputTokens: cached, outputTokens: output } },
+    });
+  }
+
+  // Codex repeats the same error while it waits for the network; one event per distinct message.
+  private onError(message: string, events: AdapterEvent[]): void {
+    if (message === this.lastError) return;
+    this.lastError = message;
+    events.push({ type: 'error', message: oneLine(message), payload: { message: clipChars(message, EVENT_TEXT_CHARS) } });
+  }
+
+  private onItem(item: JsonObject, completed: boolean, events: AdapterEvent[]): void {
+    const id = asString(item.id) ?? '';
+    const status = asString(item.status);
+    switch (item.type) {
+      case 'agent_message': {
+        const text = asString(item.text) ?? '';
+        if (!completed || !text.trim()) return;
+        this.lastMessage = text;
+        events.push({ type: 'assistant', message: oneLine(text), payload: { text: clipChars(text, EVENT_TEXT_CHARS) } });
+        return;
+      }
+      case 'command_execution': {
+        const command = asString(item.command) ?? '';
+        this.announce(id, events, { type: 'tool_use', message: oneLine(`$ ${command}`), payload: { id, kind: 'command', command } });
+        const exitCode = asNumber(item.exit_code);
+        if (!completed || (status !== 'failed' && status !== 'declined' && (exitCode ?? 0) === 0)) return;
+        const output = asString(item.aggregated_output) ?? '';
+        events.push({
+          type: 'tool_error',
+          message: oneLine(status === 'declined' ? `Declined: ${command}` : `Exit ${exitCode ?? '?'}: ${command}`),
+          payload: { id, command, exitCode, status, output: tailChars(output, EVENT_TEXT_CHARS) },
+        });
+        return;
+      }
+      case 'file_change': {
+        if (!completed) return;
+        const changes = asArray(item.changes)
+          .map(asObject)
+          .map((c) => `${asString(c?.kind) ?? 'change'} ${asString(c?.path) ?? '?'}`);
+        const failed = status === 'failed';
+        events.push({
+          type: failed ? 'tool_error' : 'tool_use',
+          message: oneLine(`${failed ? 'File changes failed' : 'Changed files'}: ${changes.join(', ')}`),
+          payload: { id, kind: 'file_change', status, changes: boundedJson(item.changes ?? null) },
+        });
+        return;
+      }
+      case 'mcp_tool_call': {
+        const name = `${asString(item.server) ?? '?'}.${asString(item.tool) ?? '?'}`;
+        this.announce(id, events, {
+          type: 'tool_use',
+          message: oneLine(`MCP ${name}`),
+          payload: { id, kind: 'mcp', name, arguments: boundedJson(item.arguments ?? null) },
+        });
+        if (!completed || status !== 'failed') return;
+        const why = asString(asObject(item.error)?.message) ?? 'failed';
+        events.push({ type: 'tool_error', message: oneLine(`MCP ${name}: ${why}`), payload: { id, name, error: why } });
+        return;
+      }
+      case 'web_search': {
+        const query = asString(item.query) ?? '';
+        this.announce(id, events, { type: 'tool_use', message: oneLine(`Web search: ${query}`), payload: { id, kind: 'web_search', query } });
+        return;
+      }
+      case 'error': {
+        if (completed) this.onError(asString(item.message) ?? 'Unknown error', events);
+        return;
+      }
+    }
+  }
+
+  private announce(id: string, events: AdapterEvent[], event: AdapterEvent): void {
+    if (id && this.announced.has(id)) return;
+    if (id) this.announced.add(id);
+    events.push(event);
+  }
+}

@@ -1,0 +1,70 @@
+// What the heartbeat engine and an adapter exchange: how to start an agent's run, and how to read
+// what the agent prints into events, a resumable session id, usage and a summary.
+import type { AdapterType } from '../../shared/domain';
+import type { UsageRecord } from '../db/schema';
+
+export interface AdapterIssue {
+  id: string;
+  identifier: string;
+  title: string;
+  body: string;
+  status: string;
+  comments: { authorType: 'agent' | 'user' | 'system'; authorName: string | null; body: string; createdAt: string }[];
+}
+
+export interface AdapterRunContext {
+  runId: string;
+  agent: {
+    id: string;
+    name: string;
+    adapterType: AdapterType;
+    command: string | null;
+    cwd: string | null;
+    model: string | null;
+    args: string[];
+  };
+  issue: AdapterIssue | null;
+  /** issue_assigned, issue_commented, on_demand text, timer, issue_continuation_needed ... */
+  wakeReason: string | null;
+  /** process_loss | assignment_recovery | issue_continuation_needed */
+  retryReason: string | null;
+  /** The session this agent had on this issue, to resume. */
+  resumeSessionId: string | null;
+  /** The full environment, already prepared by the host (cookie, run token, agent env). */
+  env: Record<string, string>;
+  /** Used when agent.cwd is null. */
+  defaultCwd: string;
+}
+
+export interface AdapterCommand {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** Becomes a heartbeat_run_events row. */
+export interface AdapterEvent {
+  type: string;
+  message: string | null;
+  payload?: unknown;
+}
+
+export interface AdapterResult {
+  sessionId: string | null;
+  usage: UsageRecord | null;
+  summary: string | null;
+}
+
+export interface OutputParser {
+  /** Raw pty bytes, in order, split anywhere (mid-line, mid-UTF-8 sequence). Lines end in \r\n (pty ONLCR). */
+  push(chunk: Buffer): AdapterEvent[];
+  end(): AdapterEvent[];
+  result(): AdapterResult;
+}
+
+export interface Adapter {
+  readonly type: AdapterType;
+  buildCommand(ctx: AdapterRunContext): AdapterCommand;
+  createParser(): OutputParser;
+}
