@@ -1,0 +1,139 @@
+// Opens the data folder's PGlite database so that no crash leaves Vigil unable to start, and
+// never silently: a folder that does not open is kept aside (never deleted), the newest verified
+// backup is restored, or a new empty database is made, and the notices say which.
+// The caller holds the data-folder lock (lock.ts): two processes on one folder lose rows.
+import { existsSync } from 'node:fs';
+import { cp, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { backupsDirOf } from '../paths';
+import { listVerifiedBackups, stampOf, takeVerifiedBackup } from './backup';
+import { openStore, pgliteDirOf, type Store } from './client';
+import { inspectFolder } from './folder-state';
+import { migrate } from './migrate';
+import { probeFolder } from './probe';
+
+/** Generous: a loaded 2-core machine was measured taking 17 s for a first initdb. */
+export const DEFAULT_OPEN_TIMEOUT_MS = 60_000;
+
+export interface DataDirStore {
+  store: Store;
+  /** What the open had to do that the user must be told; empty on a plain open. */
+  notices: string[];
+  /** Takes a verified backup of the open store (the host calls it once it is ready). */
+  backup(): Promise<void>;
+}
+
+export async function openDataDirStore(dataDir: string, opts: { openTimeoutMs?: number } = {}): Promise<DataDirStore> {
+  const timeoutMs = opts.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
+  const dbDir = pgliteDirOf(dataDir);
+  const backupsDir = backupsDirOf(dataDir);
+  const notices: string[] = [];
+  let store: Store;
+  if (inspectFolder(dbDir).kind === 'absent') {
+    store = (await listVerifiedBackups(backupsDir)).length
+      ? await recover(dataDir, `the database folder ${dbDir} is missing or empty`, timeoutMs, notices)
+      : await openNew(dbDir, timeoutMs);
+  } else {
+    const opened = await openFolder(dbDir, timeoutMs);
+    store = 'store' in opened ? opened.store : await recover(dataDir, opened.failure, timeoutMs, notices);
+  }
+  // A failing migration is a bug or a newer schema, not a damaged folder: reported, not repaired.
+  try {
+    await migrate(store.sql);
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  // One backup at a time: pruning would otherwise remove a copy still being verified.
+  let queue: Promise<unknown> = Promise.resolve();
+  const backup = () => {
+    const run = queue.then(() => takeVerifiedBackup(store, dbDir, backupsDir, { timeoutMs }));
+    queue = run.catch(() => undefined);
+    return run.then(() => undefined);
+  };
+  return { store, notices, backup };
+}
+
+type Opened = { store: Store } | { failure: string };
+
+async function openFolder(dbDir: string, timeoutMs: number): Promise<Opened> {
+  const state = inspectFolder(dbDir);
+  if (state.kind === 'incomplete') {
+    return { failure: `the folder is incomplete (missing ${state.missing.join(', ')}): a first start killed during setup leaves it so` };
+  }
+  if (state.kind === 'unclean') {
+    // Replay the WAL where an abort or a hang cannot reach the host; the probe closes cleanly.
+    const probe = await probeFolder(dbDir, { timeoutMs, countRows: false });
+    if (!probe.ok) return { failure: `it was not closed cleanly and its crash recovery failed (${probe.failure}: ${probe.detail})` };
+  }
+  let store: Store | undefined;
+  try {
+    store = await withTimeout(openStore({ pgliteDir: dbDir, skipMigrate: true }), timeoutMs, (late) => void late.close());
+    await store.sql.query('select count(*) from pg_class');
+    return { store };
+  } catch (err) {
+    await store?.close().catch(() => undefined);
+    return { failure: `opening it failed (${(err as Error).message})` };
+  }
+}
+
+async function openNew(dbDir: string, timeoutMs: number): Promise<Store> {
+  return withTimeout(openStore({ pgliteDir: dbDir, skipMigrate: true }), timeoutMs, (late) => void late.close());
+}
+
+async function recover(dataDir: string, failure: string, timeoutMs: number, notices: string[]): Promise<Store> {
+  const dbDir = pgliteDirOf(dataDir);
+  const keptAt = existsSync(dbDir) ? await setAside(dataDir, dbDir) : null;
+  const kept = keptAt ? `; the damaged folder was kept at ${keptAt}` : '';
+  const tried: string[] = [];
+  for (const backup of await listVerifiedBackups(backupsDirOf(dataDir))) {
+    await cp(backup.dbDir, dbDir, { recursive: true });
+    const opened = await openFolder(dbDir, timeoutMs);
+    if ('store' in opened) {
+      notices.push(
+        `The database could not be opened: ${failure}. Restored the database from the backup taken at ${backup.takenAt}; changes after that time may be missing${kept}.`,
+      );
+      return opened.store;
+    }
+    tried.push(`${backup.takenAt}: ${opened.failure}`);
+    // Only the restored copy goes; the backup itself stays where it was.
+    await rm(dbDir, { recursive: true, force: true });
+  }
+  const store = await openNew(dbDir, timeoutMs);
+  const why = tried.length ? `no backup could be restored (${tried.join('; ')})` : 'there is no verified backup to restore';
+  notices.push(`The database could not be opened: ${failure}; ${why}. Vigil started with a NEW, EMPTY database${kept}.`);
+  return store;
+}
+
+async function setAside(dataDir: string, dbDir: string): Promise<string> {
+  const base = join(dataDir, `db.broken-${stampOf(new Date())}`);
+  let target = base;
+  for (let n = 1; existsSync(target); n++) target = `${base}-${n}`;
+  await rename(dbDir, target);
+  return target;
+}
+
+/** A late success is closed: the folder may have been set aside meanwhile. */
+function withTimeout<T>(work: Promise<T>, ms: number, onLate: (value: T) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      reject(new Error(`no answer after ${ms} ms`));
+    }, ms);
+    work.then(
+      (value) => {
+        if (settled) return onLate(value);
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
