@@ -1,0 +1,130 @@
+// pty_capture_ratio and pm2_capture_ratio: one command printing N bytes of text (200 MB; quick
+// 50 MB), captured three ways in one session, interleaved: Vigil (a real process-adapter run
+// through the real host, wake -> log closed, bytes verified on disk), a bare node-pty read,
+// and PM2 (its daemon, its log file). Median of the repetitions.
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  fixtureSha,
+  freshDataDir,
+  log,
+  MB,
+  median,
+  metric,
+  now,
+  profiled,
+  QUICK,
+  round,
+  runCase,
+  runWatcher,
+  sha256File,
+  startBenchHost,
+  textFixture,
+} from '../lib/common.mjs';
+import { barePtyRun } from '../lib/pty-bare.mjs';
+import { startPm2 } from '../lib/pm2.mjs';
+
+const N = QUICK ? 50 * MB : 200 * MB;
+const REPS = QUICK ? 3 : 5;
+
+runCase('capture', async () => {
+  const file = textFixture(N);
+  const sha = await fixtureSha(file);
+  // Without -opost the tty would turn every \n into \r\n: the log is to hold the file's bytes.
+  const command = `stty raw -opost; exec cat '${file}'`;
+
+  const dataDir = await freshDataDir();
+  const { host, call } = await startBenchHost({ dataDir, maxConcurrentRuns: 4 });
+  const watch = runWatcher(host);
+  const agent = await call('agents.create', { name: 'capture', adapterType: 'process', command, cwd: dataDir });
+  const pm2 = await startPm2();
+
+  let outFirst = 0;
+  let outLast = 0;
+  host.events.subscribe((e) => {
+    if (e.event !== 'run.output') return;
+    outLast = now();
+    outFirst ||= outLast;
+  });
+
+  const vigil = [];
+  const bare = [];
+  const peer = [];
+  const runVigil = async (rep) => {
+    outFirst = outLast = 0;
+    const t0 = now();
+    const { runId } = await call('agents.wake', { agent: agent.id });
+    const end = await watch.waitEnded(runId);
+    const ms = end.t - t0;
+    const path = join(dataDir, 'logs', `${runId}.log`);
+    const bytes = statSync(path).size;
+    const verified = (await sha256File(path)) === sha && end.run.logSha256 === sha && end.run.status === 'succeeded';
+    const r = { ms, bytes, lost: N - bytes, verified, status: end.run.status, streamMBs: (N / (outLast - outFirst)) / 1000, before: outFirst - t0, after: end.t - outLast };
+    log(`rep ${rep} vigil: ${(bytes / ms / 1000).toFixed(1)} MB/s (${ms.toFixed(0)} ms; first output after ${r.before.toFixed(0)} ms, log closed ${r.after.toFixed(0)} ms after the last; ${verified ? 'sha256 verified' : 'NOT VERIFIED'})`);
+    vigil.push(r);
+  };
+  const runBare = async (rep) => {
+    const r = await barePtyRun(command, { cwd: dataDir });
+    log(`rep ${rep} bare node-pty: ${(r.bytes / r.ms / 1000).toFixed(1)} MB/s (${r.ms.toFixed(0)} ms, ${N - r.bytes} bytes not delivered)`);
+    bare.push(r);
+  };
+  const runPm2 = async (rep) => {
+    const r = await pm2.capture('/bin/cat', [file], N);
+    r.verified = r.bytes === N && (await sha256File(r.path)) === sha;
+    log(`rep ${rep} pm2: ${(r.bytes / r.ms / 1000).toFixed(1)} MB/s (${r.ms.toFixed(0)} ms, ${N - r.bytes} bytes lost${r.verified ? ', sha256 verified' : ''})`);
+    peer.push(r);
+  };
+  // Warm-up (page cache, JIT, PM2's first spawn), not counted.
+  await runBare(0);
+  await profiled('capture-vigil-warmup', () => runVigil(0));
+  await runPm2(0);
+  vigil.length = bare.length = peer.length = 0;
+  const order = [runBare, runVigil, runPm2];
+  for (let rep = 1; rep <= REPS; rep++) {
+    for (let i = 0; i < order.length; i++) await order[(i + rep) % order.length](rep);
+  }
+  await pm2.stop();
+
+  const rate = (rs) => median(rs.map((r) => r.bytes / r.ms)) * 1000; // bytes/s
+  const vigilRate = rate(vigil);
+  const bareRate = rate(bare);
+  const pm2Rate = rate(peer);
+  const lost = Math.max(...vigil.map((r) => r.lost));
+  const allVerified = vigil.every((r) => r.verified);
+  const notes = [
+    `Vigil: ${round(vigilRate / MB, 1)} MB/s wake -> log closed and fsynced (streaming ${round(median(vigil.map((r) => r.streamMBs)), 1)} MB/s between first and last output; first output ${round(median(vigil.map((r) => r.before)), 0)} ms after the wake, log closed ${round(median(vigil.map((r) => r.after)), 0)} ms after the last output)`,
+    `bare node-pty: ${round(bareRate / MB, 1)} MB/s (spawn -> exit; it dropped up to ${Math.max(...bare.map((r) => N - r.bytes))} bytes of the tail)`,
+    `PM2: ${round(pm2Rate / MB, 1)} MB/s (start -> log complete; a pipe, not a pty; no fsync)`,
+  ];
+  return {
+    notes,
+    metrics: [
+      metric('pty_capture_ratio', {
+        value: round(vigilRate / bareRate, 3),
+        unit: 'ratio',
+        baseline: round(bareRate / MB, 1),
+        ratio: round(vigilRate / bareRate, 3),
+        target: 0.8,
+        ok: vigilRate / bareRate >= 0.8 && lost === 0 && allVerified,
+        detail: `Vigil ${round(vigilRate / MB, 1)} MB/s vs bare node-pty ${round(bareRate / MB, 1)} MB/s (${N / MB} MB, median of ${REPS})`,
+      }),
+      metric('pty_bytes_lost', {
+        value: lost,
+        unit: 'bytes',
+        target: 0,
+        ok: lost === 0 && allVerified,
+        detail: allVerified ? 'every run log byte-identical to the source (sha256)' : 'a run log differed from the source',
+      }),
+      metric('pm2_capture_ratio', {
+        value: round(vigilRate / pm2Rate, 3),
+        unit: 'ratio',
+        baseline: round(pm2Rate / MB, 1),
+        ratio: round(vigilRate / pm2Rate, 3),
+        target: 1,
+        ok: vigilRate / pm2Rate >= 1,
+        detail: `Vigil ${round(vigilRate / MB, 1)} MB/s / PM2 ${round(pm2Rate / MB, 1)} MB/s; >= 1 means Vigil is as fast or faster`,
+      }),
+    ],
+    raw: { vigil, bare, pm2: peer },
+  };
+});

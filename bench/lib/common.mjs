@@ -1,0 +1,333 @@
+// Shared pieces of the benchmarks: where things live, statistics, temp folders that are always
+// removed, a host on a fresh PGlite folder (the built bundle, out/main/host.js), run waiters.
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = resolve(BENCH_DIR, '..');
+export const CACHE_DIR = join(BENCH_DIR, '.cache');
+export const RESULTS_DIR = join(BENCH_DIR, 'results');
+export const QUICK = process.argv.includes('--quick');
+export const MiB = 1 << 20;
+export const MB = 1_000_000;
+mkdirSync(CACHE_DIR, { recursive: true });
+
+export const now = () => performance.now();
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function median(xs) {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function percentile(xs, p) {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+export const round = (x, digits = 2) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+export function log(...parts) {
+  process.stderr.write(`  ${parts.join(' ')}\n`);
+}
+
+// ------------------------------------------------------------------ cleanup
+const cleanups = [];
+/** Registers fn to run at the end of the case (LIFO), also on failure and on SIGINT/SIGTERM. */
+export function onCleanup(fn) {
+  cleanups.push(fn);
+}
+export async function runCleanups() {
+  while (cleanups.length) {
+    const fn = cleanups.pop();
+    try {
+      await fn();
+    } catch (err) {
+      log(`cleanup failed: ${err?.message ?? err}`);
+    }
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+export function tempDir(prefix = 'vigil-bench-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+// ------------------------------------------------------------------ the product
+let bundle = null;
+/** The built host library (out/main/host.js); run.mjs builds it first when missing or stale. */
+export async function loadHost() {
+  if (bundle) return bundle;
+  const path = join(ROOT, 'out', 'main', 'host.js');
+  if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run bench" (it builds) or "npm run build"`);
+  bundle = await import(pathToFileURL(path).href);
+  return bundle;
+}
+
+/** A key for cached databases: the migrations they were made with (a changed schema makes new ones). */
+export function schemaKey() {
+  const dir = join(ROOT, 'src', 'main', 'db', 'migrations');
+  const h = createHash('sha256');
+  for (const name of readdirSync(dir).sort()) {
+    if (name.endsWith('.sql')) h.update(name).update(readFileSync(join(dir, name)));
+  }
+  h.update(readFileSync(join(dir, 'meta', '_journal.json')));
+  return h.digest('hex').slice(0, 12);
+}
+
+let template = null;
+/**
+ * initdb is slow (~10 s on 2 cores): a migrated, cleanly closed PGlite folder is made once and
+ * cached under bench/.cache (keyed by the migrations); each host gets a copy.
+ */
+async function migratedTemplate() {
+  if (template) return template;
+  const dir = join(CACHE_DIR, `empty-${schemaKey()}`);
+  if (!existsSync(join(dir, 'db', 'PG_VERSION'))) {
+    log('making a migrated empty PGlite folder (once, cached in bench/.cache)...');
+    const tmp = mkdtempSync(join(CACHE_DIR, '.tmp-empty-'));
+    onCleanup(() => rmSync(tmp, { recursive: true, force: true }));
+    const { startHost } = await loadHost();
+    const host = await startHost({ dataDir: tmp, startScheduler: false, recoverOnStart: false, sweepIntervalMs: 0 });
+    await host.close();
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
+  template = dir;
+  return template;
+}
+
+/** A fresh data folder with a migrated, empty PGlite database (removed at the end). */
+export async function freshDataDir() {
+  const src = await migratedTemplate();
+  const dir = tempDir();
+  cpSync(join(src, 'db'), join(dir, 'db'), { recursive: true });
+  return dir;
+}
+
+/**
+ * Starts the real host (out/main/host.js) on a data folder; returns it with a closer that is
+ * registered for cleanup. opts are HostOptions.
+ */
+export async function startBenchHost(opts) {
+  const { startHost } = await loadHost();
+  const host = await startHost({ sweepIntervalMs: 0, ...opts });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await host.close();
+  };
+  onCleanup(close);
+  return { host, close, call: (method, params) => host.api.invoke(method, params) };
+}
+
+/** The underlying PGlite client of a host (drizzle keeps it as $client), for raw bulk SQL. */
+export function pgliteOf(host) {
+  const client = host.ctx?.db?.$client;
+  if (!client || typeof client.query !== 'function') throw new Error('host.ctx.db.$client is not a PGlite client');
+  return client;
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled']);
+
+/**
+ * Watches run events: `waitStatus(runId, pred)` resolves with (the event time, the run DTO) of
+ * the first run.updated for which pred holds, including one that arrived before the call.
+ */
+export function runWatcher(host) {
+  const seen = new Map(); // runId -> [{ t, run }]
+  const waiters = new Set();
+  const unsubscribe = host.events.subscribe((e) => {
+    if (e.event !== 'run.updated' && e.event !== 'run.created') return;
+    const t = now();
+    const entry = { t, run: e.data };
+    const list = seen.get(e.data.id) ?? [];
+    list.push(entry);
+    seen.set(e.data.id, list);
+    for (const w of [...waiters]) {
+      if (w.runId === e.data.id && w.pred(e.data)) {
+        waiters.delete(w);
+        w.resolve(entry);
+      }
+    }
+  });
+  onCleanup(unsubscribe);
+  return {
+    waitStatus(runId, pred, timeoutMs = 600_000) {
+      const hit = (seen.get(runId) ?? []).find((x) => pred(x.run));
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const w = { runId, pred, resolve };
+        waiters.add(w);
+        setTimeout(() => {
+          if (waiters.delete(w)) reject(new Error(`run ${runId}: timed out after ${timeoutMs} ms waiting for a status`));
+        }, timeoutMs).unref();
+      });
+    },
+    waitEnded(runId, timeoutMs) {
+      return this.waitStatus(runId, (r) => TERMINAL.has(r.status), timeoutMs);
+    },
+    forget(runId) {
+      seen.delete(runId);
+    },
+    stop: unsubscribe,
+  };
+}
+
+// ------------------------------------------------------------------ fixtures
+/**
+ * A file of `bytes` random base64 text in 76-character lines (printable ASCII and \n), cached
+ * under bench/.cache: the same bytes go through Vigil, a bare node-pty and PM2.
+ */
+export function textFixture(bytes) {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const path = join(CACHE_DIR, `text-${bytes}.txt`);
+  if (existsSync(path) && statSync(path).size === bytes) return path;
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const line = 77; // 76 characters + \n
+    const block = Buffer.alloc(line * 8192);
+    let left = bytes;
+    while (left > 0) {
+      const raw = randomBytes(57 * 8192).toString('base64'); // 57 bytes -> 76 characters
+      for (let i = 0; i < 8192; i++) {
+        block.write(raw.slice(i * 76, i * 76 + 76), i * line, 'latin1');
+        block[i * line + 76] = 10;
+      }
+      const n = Math.min(left, block.length);
+      writeSync(fd, block, 0, n);
+      left -= n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  return path;
+}
+
+export function sha256File(path) {
+  return new Promise((resolveHash, reject) => {
+    const h = createHash('sha256');
+    createReadStream(path, { highWaterMark: 4 * MiB })
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolveHash(h.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+const shaCache = new Map();
+export async function fixtureSha(path) {
+  if (!shaCache.has(path)) shaCache.set(path, await sha256File(path));
+  return shaCache.get(path);
+}
+
+// ------------------------------------------------------------------ machine
+export function machine() {
+  const cpu = cpus();
+  let kernel = '';
+  try {
+    kernel = execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim();
+  } catch {}
+  return {
+    cpu: cpu[0]?.model?.trim() ?? 'unknown',
+    cores: cpu.length,
+    memGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    os: kernel || process.platform,
+  };
+}
+
+// ------------------------------------------------------------------ results
+/** What a case hands back to run.mjs: written to BENCH_RESULT_FILE as JSON. */
+export function metric(name, fields) {
+  return { metric: name, baseline: null, ratio: null, ...fields };
+}
+
+/** Runs a case body: results out to BENCH_RESULT_FILE, cleanups always, exit code 1 on failure. */
+export async function runCase(name, body) {
+  const out = process.env.BENCH_RESULT_FILE;
+  let result;
+  try {
+    result = { name, ok: true, ...(await body()) };
+  } catch (err) {
+    result = { name, ok: false, error: err?.stack ?? String(err), metrics: [] };
+    log(`${name}: FAILED: ${err?.stack ?? err}`);
+  } finally {
+    await runCleanups();
+  }
+  if (out) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(out, JSON.stringify(result));
+  } else {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  }
+  // Whatever a library left behind (a PGlite worker, a pm2 socket) must not keep the case alive.
+  process.exit(result.ok ? 0 : 1);
+}
+
+// ------------------------------------------------------------------ profiling
+/**
+ * With BENCH_PROFILE=1, records a CPU profile of this process while fn runs (the measured
+ * window only, not set-up) to bench/results/profiles/<label>.cpuprofile; prints the top self
+ * times. Off by default: the profiler itself slows the process.
+ */
+export async function profiled(label, fn) {
+  if (process.env.BENCH_PROFILE !== '1') return fn();
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    const dir = join(RESULTS_DIR, 'profiles');
+    mkdirSync(dir, { recursive: true });
+    const { writeFileSync } = await import('node:fs');
+    const file = join(dir, `${label}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    log(`profile: ${file}`);
+    for (const line of summarizeProfile(profile, 15)) log(`  ${line}`);
+  }
+}
+
+/** Top self-time functions of a V8 CPU profile, as printable lines. */
+export function summarizeProfile(profile, top = 20) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const n = byId.get(id);
+    const cf = n.callFrame;
+    const key = `${cf.functionName || '(anonymous)'} ${cf.url ? `${cf.url.split('/').slice(-2).join('/')}:${cf.lineNumber + 1}` : ''}`.trim();
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  });
+  return [
+    `total ${(total / 1000).toFixed(0)} ms sampled`,
+    ...[...self]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`),
+  ];
+}
