@@ -4,7 +4,17 @@
 import type { UsageRecord } from '../db/schema';
 import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
 import { buildPrompt } from './prompt';
-import { EVENT_TEXT_CHARS, asArray, asNumber, asObject, asString, boundedJson, clipChars, oneLine, tailChars } from './text';
+import {
+  EVENT_TEXT_CHARS,
+  asArray,
+  asNumber,
+  asObject,
+  asString,
+  boundedJson,
+  clipChars,
+  oneLine,
+  tailChars,
+} from './text';
 import type { Adapter, AdapterEvent, AdapterResult } from './types';
 
 /** Without a sandbox choice Codex exec runs read-only: an agent could not change the code. */
@@ -62,7 +72,11 @@ class CodexStream implements JsonDocumentHandler {
         return this.onTurnCompleted(asObject(doc.usage), events);
       case 'turn.failed': {
         this.failure = asString(asObject(doc.error)?.message) ?? 'The turn failed';
-        events.push({ type: 'result', message: oneLine(`Turn failed: ${this.failure}`), payload: { error: this.failure } });
+        events.push({
+          type: 'result',
+          message: oneLine(`Turn failed: ${this.failure}`),
+          payload: { error: this.failure },
+        });
         return;
       }
       case 'error':
@@ -104,11 +118,16 @@ class CodexStream implements JsonDocumentHandler {
     });
   }
 
-  // Codex repeats the same error while it waits for the network; one event per distinct message.
+  // While it waits for the network Codex prints the same error again and again: a repeat of the
+  // previous error adds no event.
   private onError(message: string, events: AdapterEvent[]): void {
     if (message === this.lastError) return;
     this.lastError = message;
-    events.push({ type: 'error', message: oneLine(message), payload: { message: clipChars(message, EVENT_TEXT_CHARS) } });
+    events.push({
+      type: 'error',
+      message: oneLine(message),
+      payload: { message: clipChars(message, EVENT_TEXT_CHARS) },
+    });
   }
 
   private onItem(item: JsonObject, completed: boolean, events: AdapterEvent[]): void {
@@ -119,12 +138,20 @@ class CodexStream implements JsonDocumentHandler {
         const text = asString(item.text) ?? '';
         if (!completed || !text.trim()) return;
         this.lastMessage = text;
-        events.push({ type: 'assistant', message: oneLine(text), payload: { text: clipChars(text, EVENT_TEXT_CHARS) } });
+        events.push({
+          type: 'assistant',
+          message: oneLine(text),
+          payload: { text: clipChars(text, EVENT_TEXT_CHARS) },
+        });
         return;
       }
       case 'command_execution': {
         const command = asString(item.command) ?? '';
-        this.announce(id, events, { type: 'tool_use', message: oneLine(`$ ${command}`), payload: { id, kind: 'command', command } });
+        this.announce(id, events, {
+          type: 'tool_use',
+          message: oneLine(`$ ${command}`),
+          payload: { id, kind: 'command', command },
+        });
         const exitCode = asNumber(item.exit_code);
         if (!completed || (status !== 'failed' && status !== 'declined' && (exitCode ?? 0) === 0)) return;
         const output = asString(item.aggregated_output) ?? '';
@@ -162,7 +189,11 @@ class CodexStream implements JsonDocumentHandler {
       }
       case 'web_search': {
         const query = asString(item.query) ?? '';
-        this.announce(id, events, { type: 'tool_use', message: oneLine(`Web search: ${query}`), payload: { id, kind: 'web_search', query } });
+        this.announce(id, events, {
+          type: 'tool_use',
+          message: oneLine(`Web search: ${query}`),
+          payload: { id, kind: 'web_search', query },
+        });
         return;
       }
       case 'error': {

@@ -22,7 +22,7 @@ const TYPE_KEY = Buffer.from('"type"');
  * byte checks come first: a failed JSON.parse costs several microseconds (it builds an error),
  * and a log can hold millions of lines with braces in them.
  */
-export function parseJsonLine(buf: Buffer, lineStart = 0, lineEnd = buf.length): JsonObject | null {
+function parseJsonLine(buf: Buffer, lineStart = 0, lineEnd = buf.length): JsonObject | null {
   let end = lineEnd;
   while (end > lineStart && isSpace(buf[end - 1])) end--;
   if (end === lineStart || buf[end - 1] !== CLOSE_BRACE) return null;

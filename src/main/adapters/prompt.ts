@@ -11,7 +11,7 @@ const FREE_TEXT_MAX_BYTES = 4 * 1024;
 
 const WAKE_REASONS: Record<string, string> = {
   issue_assigned: 'The issue below was assigned to you.',
-  issue_commented: 'Someone commented on the issue below; read the newest comments first.',
+  issue_commented: 'Someone commented on the issue below; the newest comment is the last one.',
   issue_continuation_needed: 'The issue below is still open after your last run; continue where you left off.',
   timer: 'Your scheduled heartbeat timer fired.',
   on_demand: 'A user started this run by hand.',
@@ -41,12 +41,16 @@ function reasonLines(ctx: AdapterRunContext): string[] {
   if (ctx.wakeReason) {
     lines.push(
       WAKE_REASONS[ctx.wakeReason] ??
-        `You were woken with this request:\n${clipBytes(ctx.wakeReason, FREE_TEXT_MAX_BYTES)}`,
+        `You were woken with this request:\n${indent(clipBytes(ctx.wakeReason, FREE_TEXT_MAX_BYTES))}`,
     );
   }
   if (ctx.retryReason) lines.push(RETRY_REASONS[ctx.retryReason] ?? `This run is a retry (${ctx.retryReason}).`);
   if (lines.length === 0) lines.push('No particular reason was given; check the issue and continue.');
   return lines.map((line) => `- ${line}`);
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, '    ');
 }
 
 function issueSection(issue: AdapterIssue): string {

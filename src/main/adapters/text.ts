@@ -2,7 +2,7 @@
 // prompts stay bounded, and untyped JSON is read without trusting its shape.
 import type { JsonObject } from './json-lines';
 
-export const EVENT_MESSAGE_CHARS = 200;
+const EVENT_MESSAGE_CHARS = 200;
 export const EVENT_TEXT_CHARS = 4000;
 
 /** Cuts at most max UTF-16 units without splitting a surrogate pair. */
