@@ -50,11 +50,17 @@ function offline(type: AdapterType, fixture: string): { events: AdapterEvent[]; 
   return { events, result: parser.result() };
 }
 
-function recordedRuns(file: string): { argv: string[]; cwd: string }[] {
+interface RecordedRun {
+  argv: string[];
+  cwd: string;
+  vigilEnv: string[];
+}
+
+function recordedRuns(file: string): RecordedRun[] {
   return readFileSync(file, 'utf8')
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line) as { argv: string[]; cwd: string });
+    .map((line) => JSON.parse(line) as RecordedRun);
 }
 
 let dir: string;
@@ -94,7 +100,7 @@ describe.each([
 
     const [run1, run2] = recordedRuns(argvFile);
     const built = getAdapter(type).buildCommand(makeContext({ env }, { adapterType: type, cwd: dir }));
-    expect(run1).toEqual({ argv: built.args, cwd: dir });
+    expect(run1).toEqual({ argv: built.args, cwd: dir, vigilEnv: ['VIGIL_RUN_TOKEN'] });
     expect(run1.argv).not.toContain(resumeFlag);
     const at = run2.argv.indexOf(resumeFlag);
     expect(run2.argv.slice(at, at + 2)).toEqual([resumeFlag, first.result.sessionId]);
