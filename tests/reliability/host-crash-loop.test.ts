@@ -1,0 +1,350 @@
+// The host crash loop: a real `vigil serve` is SIGKILLed CRASH_LOOPS times (CI 25, manual 200)
+// while agents run in ptys (one printing as fast as it can, one leaving a nohup'd child, one a
+// setsid'd grandchild, one calling back through the CLI) and while issues and comments are being
+// created through the control socket and the CLI. After every restart:
+//   - it opens (prints `Vigil ready:`),
+//   - every issue and comment the host acknowledged before the kill is still there,
+//   - after a short settle, every run recorded `running` has a live process with its recorded
+//     start identity (none stuck),
+//   - no process carrying the cookie of an ended run is alive (no orphans),
+// and at the end every lost run has exactly one retry and no retry was retried for process loss.
+// CRASH_DB=postgres runs it on the test PostgreSQL server instead of PGlite.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { IssueDetailDto, IssueDto, RunDto } from '../../src/shared/contract';
+import { readStartIdentity } from '../../src/main/process/identity';
+import { cookieProcesses, killByCookie, stillAlive } from '../fixtures/reliability/procs';
+import { allPages, connectSocket, type WireConn } from '../fixtures/reliability/wire';
+import { ensureBuilt, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';
+import { freshPgDatabase } from '../helpers/stores';
+
+const LOOPS = Number(process.env.CRASH_LOOPS ?? 25);
+const DB = process.env.CRASH_DB === 'postgres' ? 'postgres' : 'pglite';
+/** Rows each loop may create before the kill (two socket writers and one CLI writer share it). */
+const MAX_ROWS_PER_LOOP = 30;
+/** How long after the first run is seen running the kill may come (uniformly, ms). */
+const KILL_DELAY_MS: [number, number] = [150, 1500];
+/** After `Vigil ready:`, how long runs get to settle before the stuck-run check. */
+const SETTLE_MS = 1000;
+/** A suspect (stuck run, orphan) must still be one after this long to count. */
+const RECHECK_MS = 3000;
+/** The whole ledger is verified every this many loops (and at the end); new rows every loop. */
+const FULL_CHECK_EVERY = 10;
+
+const AGENTS: Record<string, string> = {
+  printer: 'for i in 1 2 3 4 5 6; do seq 1 4000 | sed "s/^/burst $i line /"; sleep 0.2; done',
+  sleeper: 'echo started; sleep 2; echo finished',
+  forker: 'nohup sleep 60 >/dev/null 2>&1 & echo forked; sleep 1.5',
+  setsider: 'setsid sleep 60 >/dev/null 2>&1 & echo escaped; sleep 1.5',
+  caller: 'vigil issue comment "$VIGIL_ISSUE_ID" "progress from the agent"; sleep 1',
+};
+const AGENT_NAMES = Object.keys(AGENTS);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rand = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
+const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled']);
+
+interface Row {
+  kind: 'issue' | 'comment';
+  id: string;
+  /** The issue's id (for a comment, the issue it was made on). */
+  issueId: string;
+  loop: number;
+  via: 'socket' | 'cli';
+}
+
+interface Figures {
+  loops: number;
+  restarts: number;
+  unrecoverableOpens: number;
+  openMs: number[];
+  ackedIssues: number;
+  ackedComments: number;
+  lostRows: string[];
+  stuckRuns: string[];
+  orphans: string[];
+  duplicateRetries: string[];
+  lostWithoutRetry: string[];
+  runningAtKill: number[];
+  reapedByRecovery: number;
+  processesStoppedByRecovery: number;
+  rowsPerLoop: number[];
+}
+
+let served: Served | null = null;
+let data: ReturnType<typeof tempDataDir> | null = null;
+let env: NodeJS.ProcessEnv = {};
+const ourRuns = new Set<string>();
+
+async function start(f: Figures): Promise<Served> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const t0 = performance.now();
+    try {
+      const s = await startServe({ dataDir: data!.dir, env });
+      f.openMs.push(performance.now() - t0);
+      const recovered = /notice: Recovered after an unclean stop: (.*)\n/.exec(s.output().stdout)?.[1] ?? '';
+      f.reapedByRecovery += Number(/(\d+) lost run\(s\)/.exec(recovered)?.[1] ?? 0);
+      f.processesStoppedByRecovery += Number(/(\d+) orphaned process\(es\) stopped/.exec(recovered)?.[1] ?? 0);
+      return s;
+    } catch (err) {
+      f.unrecoverableOpens++;
+      console.error(`[crash loop] restart failed (attempt ${attempt + 1}): ${(err as Error).message.slice(0, 2000)}`);
+    }
+  }
+  throw new Error('the host did not open twice in a row');
+}
+
+/** Creates issues and comments over one socket connection until told to stop; acked rows go to the ledger. */
+async function socketWriter(conn: WireConn, loop: number, ledger: Row[], budget: { left: number }, stop: { now: boolean }): Promise<void> {
+  while (!stop.now && budget.left > 0 && !conn.isClosed) {
+    budget.left--;
+    const roll = Math.random();
+    const issues = ledger.filter((r) => r.kind === 'issue');
+    if (roll < 0.4 || issues.length === 0) {
+      const assign = roll < 0.2;
+      const answer = await conn.call('issues.create', {
+        title: `loop ${loop} ${assign ? 'assigned' : 'plain'} ${Math.random().toString(36).slice(2, 8)}`,
+        body: 'x'.repeat(rand(0, 2000)),
+        ...(assign ? { assignee: AGENT_NAMES[rand(0, AGENT_NAMES.length)] } : {}),
+      });
+      if (answer?.ok) ledger.push({ kind: 'issue', id: answer.result.id, issueId: answer.result.id, loop, via: 'socket' });
+      else if (answer) throw new Error(`issues.create refused: ${JSON.stringify(answer.error)}`);
+    } else {
+      const target = issues[issues.length - 1 - rand(0, Math.min(issues.length, 20))];
+      const answer = await conn.call('issues.comment', { issue: target.id, body: `loop ${loop} comment ${Math.random().toString(36).slice(2, 8)}` });
+      if (answer?.ok) ledger.push({ kind: 'comment', id: answer.result.id, issueId: target.id, loop, via: 'socket' });
+      else if (answer) throw new Error(`issues.comment refused: ${JSON.stringify(answer.error)}`);
+    }
+    await sleep(rand(20, 120));
+  }
+}
+
+/** One issue through the real CLI per loop: acked when the command exited 0 and printed it. */
+async function cliWriter(loop: number, ledger: Row[]): Promise<void> {
+  const r = await vigil(['issue', 'create', `loop ${loop} from the cli`, '--json'], { dataDir: data!.dir, env });
+  if (r.code !== 0) return;
+  const issue = JSON.parse(r.stdout) as IssueDto;
+  ledger.push({ kind: 'issue', id: issue.id, issueId: issue.id, loop, via: 'cli' });
+}
+
+/** Acked rows missing now; each lost row is counted once and then no longer looked for. */
+async function verifyLedger(conn: WireConn, rows: Row[], f: Figures): Promise<Row[]> {
+  if (rows.length === 0) return [];
+  const present = new Set((await allPages<IssueDto>(conn, 'issues.list')).map((i) => i.id));
+  const missing: Row[] = [];
+  const withComments = new Set(rows.filter((r) => r.kind === 'comment').map((r) => r.issueId));
+  const comments = new Set<string>();
+  for (const issueId of withComments) {
+    if (!present.has(issueId)) continue;
+    const answer = await conn.call('issues.get', { issue: issueId });
+    if (!answer?.ok) throw new Error(`issues.get ${issueId}: ${JSON.stringify(answer?.error ?? conn.closeInfo)}`);
+    for (const c of (answer.result as IssueDetailDto).comments) comments.add(c.id);
+  }
+  for (const r of rows) {
+    const there = r.kind === 'issue' ? present.has(r.id) : comments.has(r.id);
+    if (!there) {
+      missing.push(r);
+      f.lostRows.push(`${r.kind} ${r.id} (loop ${r.loop}, via ${r.via})`);
+    }
+  }
+  return missing;
+}
+
+async function allRuns(conn: WireConn): Promise<RunDto[]> {
+  const runs = await allPages<RunDto>(conn, 'runs.list');
+  for (const r of runs) ourRuns.add(r.id);
+  return runs;
+}
+
+/** Runs recorded running whose process is not the recorded one (after a settle and a recheck). */
+async function stuckRuns(conn: WireConn): Promise<string[]> {
+  const suspects = (await allRuns(conn)).filter((r) => r.status === 'running' && !(r.processPid && r.processStartId && readStartIdentity(r.processPid) === r.processStartId));
+  if (suspects.length === 0) return [];
+  await sleep(RECHECK_MS);
+  const now = new Map((await allRuns(conn)).map((r) => [r.id, r]));
+  return suspects
+    .filter((s) => {
+      const r = now.get(s.id);
+      return r?.status === 'running' && r.processPid === s.processPid && !(r.processPid && r.processStartId && readStartIdentity(r.processPid) === r.processStartId);
+    })
+    .map((r) => `${r.id} (${r.agent}, pid ${r.processPid}, ${r.errorCode ?? 'no error code'})`);
+}
+
+/** Live processes carrying the cookie of a run that has ended (after a recheck); they are killed once counted. */
+async function orphans(conn: WireConn | null, runs: Map<string, RunDto> | null): Promise<string[]> {
+  const table = runs ?? new Map((await allRuns(conn!)).map((r) => [r.id, r]));
+  const suspects = cookieProcesses(ourRuns).filter((p) => TERMINAL.has(table.get(p.runId)?.status ?? 'unknown'));
+  if (suspects.length === 0) return [];
+  await sleep(RECHECK_MS);
+  const again = runs ?? new Map((await allRuns(conn!)).map((r) => [r.id, r]));
+  const found = suspects.filter((p) => stillAlive(p) && TERMINAL.has(again.get(p.runId)?.status ?? 'unknown'));
+  for (const p of found) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  return found.map((p) => `pid ${p.pid} (${p.comm}) of ${again.get(p.runId)?.status} run ${p.runId} (${again.get(p.runId)?.agent})`);
+}
+
+/** Retry chains over every run: one retry per lost run, none of a retry lost in turn. */
+function retryFigures(runs: RunDto[], f: Figures): void {
+  const retriesOf = new Map<string, RunDto[]>();
+  for (const r of runs) if (r.retryOfRunId) retriesOf.set(r.retryOfRunId, [...(retriesOf.get(r.retryOfRunId) ?? []), r]);
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  for (const [original, retries] of retriesOf) {
+    if (retries.length > 1) f.duplicateRetries.push(`${original} retried ${retries.length} times`);
+    const o = byId.get(original);
+    if (o && o.processLossRetryCount >= 1) f.duplicateRetries.push(`${original} was already a retry and was retried again (${retries.map((r) => r.id).join(', ')})`);
+  }
+  for (const r of runs) {
+    if (r.status !== 'failed' || r.errorCode !== 'process_lost' || r.processLossRetryCount !== 0) continue;
+    // A detached process that later exited on its own is finalized without a retry (recovery.ts: watchDetached).
+    if (r.error?.startsWith('The detached process')) continue;
+    if ((retriesOf.get(r.id) ?? []).length !== 1) f.lostWithoutRetry.push(`${r.id} (${r.agent}): ${retriesOf.get(r.id)?.length ?? 0} retries`);
+  }
+}
+
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0);
+
+describe('host crash loop', () => {
+  beforeAll(async () => {
+    ensureBuilt();
+    data = tempDataDir('vigil-hostcrash-');
+    if (DB === 'postgres') {
+      if (!inject('pgUrl')) throw new Error('CRASH_DB=postgres needs a PostgreSQL server (VIGIL_TEST_PG_URL or a local install)');
+      env = { DATABASE_URL: await freshPgDatabase() };
+    }
+  }, 600_000);
+
+  afterAll(async () => {
+    await served?.stop();
+    killByCookie(ourRuns);
+    data?.cleanup();
+  }, 120_000);
+
+  it(`survives ${LOOPS} SIGKILLs during writes and runs: every restart opens, nothing acked is lost, no stuck run, no orphan, one retry per lost run`, async () => {
+    const started = performance.now();
+    const f: Figures = {
+      loops: 0,
+      restarts: 0,
+      unrecoverableOpens: 0,
+      openMs: [],
+      ackedIssues: 0,
+      ackedComments: 0,
+      lostRows: [],
+      stuckRuns: [],
+      orphans: [],
+      duplicateRetries: [],
+      lostWithoutRetry: [],
+      runningAtKill: [],
+      reapedByRecovery: 0,
+      processesStoppedByRecovery: 0,
+      rowsPerLoop: [],
+    };
+    const ledger: Row[] = [];
+    let unverified: Row[] = [];
+    served = await start(f);
+    let conn = await connectSocket(served.socketPath);
+    for (const [name, command] of Object.entries(AGENTS)) {
+      const answer = await conn.call('agents.create', { name, adapterType: 'process', command });
+      expect(answer?.ok, JSON.stringify(answer)).toBe(true);
+    }
+
+    for (let loop = 0; loop < LOOPS; loop++) {
+      // Writes and runs, then the kill.
+      const rows: Row[] = ledger.filter((r) => r.kind === 'issue').slice(-20);
+      const fresh: Row[] = [];
+      const stop = { now: false };
+      const budget = { left: MAX_ROWS_PER_LOOP };
+      const lane = (mine: Row[]) => {
+        // Both lanes see issues from before this loop to comment on; each keeps its own acks.
+        const view: Row[] = [...rows];
+        return socketWriter(conn, loop, view, budget, stop).then(() => {
+          mine.push(...view.slice(rows.length));
+        });
+      };
+      const a: Row[] = [];
+      const b: Row[] = [];
+      const cliRows: Row[] = [];
+      const writers = Promise.all([lane(a), lane(b), cliWriter(loop, cliRows)]);
+      // Kill once a run is active (bounded wait), a random moment later.
+      const deadline = Date.now() + 8000;
+      for (;;) {
+        const status = await conn.call('host.status', {}, { timeoutMs: 5000 });
+        if ((status?.ok && status.result.runs.running > 0) || Date.now() > deadline) {
+          f.runningAtKill.push(status?.ok ? status.result.runs.running : 0);
+          break;
+        }
+        await sleep(100);
+      }
+      await sleep(rand(KILL_DELAY_MS[0], KILL_DELAY_MS[1]));
+      const status = await conn.call('host.status', {}, { timeoutMs: 5000 });
+      if (status?.ok) f.runningAtKill[f.runningAtKill.length - 1] = status.result.runs.running;
+      await served.kill();
+      stop.now = true;
+      await writers;
+      conn.close();
+      fresh.push(...a, ...b, ...cliRows);
+      ledger.push(...fresh);
+      unverified.push(...fresh);
+      f.rowsPerLoop.push(fresh.length);
+      f.ackedIssues += fresh.filter((r) => r.kind === 'issue').length;
+      f.ackedComments += fresh.filter((r) => r.kind === 'comment').length;
+
+      // Restart and check.
+      served = await start(f);
+      f.restarts++;
+      conn = await connectSocket(served.socketPath);
+      const full = (loop + 1) % FULL_CHECK_EVERY === 0 || loop === LOOPS - 1;
+      const missing = await verifyLedger(conn, full ? ledger : unverified, f);
+      unverified = [];
+      for (const m of missing) ledger.splice(ledger.indexOf(m), 1);
+      // Right after `ready`, recovery has run: leftovers of the lost runs must be gone already.
+      f.orphans.push(...(await orphans(conn, null)));
+      await sleep(SETTLE_MS);
+      f.stuckRuns.push(...(await stuckRuns(conn)));
+      f.loops++;
+      if (missing.length || f.unrecoverableOpens) console.error(`[crash loop] loop ${loop}: ${missing.length} acked rows missing after the restart`);
+    }
+
+    // The end: retry chains over every run, then a clean stop that must leave no process behind.
+    const runs = await allRuns(conn);
+    retryFigures(runs, f);
+    conn.close();
+    const exit = await served.stop();
+    served = null;
+    expect(exit.code, 'the last host stops cleanly').toBe(0);
+    await sleep(500);
+    const afterStop = cookieProcesses(ourRuns).filter(stillAlive);
+    f.orphans.push(...afterStop.map((p) => `pid ${p.pid} (${p.comm}) of run ${p.runId} alive after a clean stop`));
+    killByCookie(ourRuns);
+
+    const seconds = (performance.now() - started) / 1000;
+    const summary =
+      `[crash loop] ${DB}: loops=${f.loops} unrecoverable_opens=${f.unrecoverableOpens} lost_rows=${f.lostRows.length} stuck_runs=${f.stuckRuns.length} ` +
+      `orphans=${f.orphans.length} duplicate_retries=${f.duplicateRetries.length} lost_runs_without_retry=${f.lostWithoutRetry.length} | ` +
+      `acked ${f.ackedIssues} issues + ${f.ackedComments} comments (${median(f.rowsPerLoop)} rows/loop), ${runs.length} runs ` +
+      `(${runs.filter((r) => r.errorCode === 'process_lost').length} lost, ${runs.filter((r) => r.retryOfRunId).length} retries, ${runs.filter((r) => r.status === 'succeeded').length} succeeded), ` +
+      `running at kill ${f.runningAtKill.reduce((a, b) => a + b, 0)} (median ${median(f.runningAtKill)}), recovery reaped ${f.reapedByRecovery} runs and stopped ${f.processesStoppedByRecovery} processes, ` +
+      `open ms median/max ${median(f.openMs).toFixed(0)}/${Math.max(0, ...f.openMs).toFixed(0)}, ${seconds.toFixed(0)} s`;
+    const details = [
+      ...f.lostRows.slice(0, 10).map((s) => `  lost: ${s}`),
+      ...f.stuckRuns.slice(0, 10).map((s) => `  stuck: ${s}`),
+      ...f.orphans.slice(0, 10).map((s) => `  orphan: ${s}`),
+      ...f.duplicateRetries.slice(0, 10).map((s) => `  duplicate retry: ${s}`),
+      ...f.lostWithoutRetry.slice(0, 10).map((s) => `  lost run without its retry: ${s}`),
+    ];
+    console.log([summary, ...details].join('\n'));
+
+    expect(f.loops).toBe(LOOPS);
+    expect(f.unrecoverableOpens, 'restarts that did not open').toBe(0);
+    expect(f.lostRows, 'acked rows lost').toEqual([]);
+    expect(f.stuckRuns, 'runs stuck running without their process').toEqual([]);
+    expect(f.orphans, 'processes of ended runs left alive').toEqual([]);
+    expect(f.duplicateRetries, 'duplicate retries').toEqual([]);
+    expect(f.lostWithoutRetry, 'lost runs without exactly one retry').toEqual([]);
+    expect(f.ackedIssues + f.ackedComments).toBeGreaterThan(LOOPS);
+    expect(f.reapedByRecovery, 'runs were active at the kills').toBeGreaterThan(0);
+  }, 3_600_000);
+});
