@@ -220,6 +220,16 @@ describeEachStore('heartbeat engine', (kind) => {
     expect(argvs[0].join(' ')).toContain(issue.identifier);
     expect(argvs[1]).toContain('--resume');
     expect(argvs[1][argvs[1].indexOf('--resume') + 1]).toBe(r1.sessionId);
+    // The CLI no longer knows the session: that run fails, and the next one starts fresh.
+    await h.call('agents.update', {
+      agent: 'claude',
+      patch: { env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_ARGV_FILE: argvFile, FAKE_CLAUDE_FIXTURE: 'claude-unknown-session.jsonl', FAKE_CLAUDE_EXIT: '1' } },
+    });
+    await h.call('issues.update', { issue: issue.identifier, status: 'todo' });
+    await waitFor(() => readFileSync(argvFile, 'utf8').trim().split('\n').length >= 4, 20_000, 'the resume to fail and the continuation to start');
+    const later = readFileSync(argvFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l).argv as string[]);
+    expect(later[2]).toContain('--resume');
+    expect(later[3]).not.toContain('--resume');
   });
 
   it('codex_local records its thread as the session and its usage', async () => {

@@ -721,7 +721,12 @@ export class HeartbeatEngine {
           totalInputTokens: sql`${agentRuntimeState.totalInputTokens} + ${usage?.inputTokens ?? 0}`,
           totalOutputTokens: sql`${agentRuntimeState.totalOutputTokens} + ${usage?.outputTokens ?? 0}`,
           totalCostUsd: sql`to_jsonb(coalesce((${agentRuntimeState.totalCostUsd})::text::numeric, 0) + ${usage?.costUsd ?? 0})`,
-          sessions: sql`${agentRuntimeState.sessions} || ${JSON.stringify(sessionPatch)}::jsonb`,
+          // A failed run that reported no session (e.g. a resume of a session the CLI no longer
+          // has) forgets the issue's session, so the next run starts fresh instead of failing again.
+          sessions:
+            !sessionId && failed && row.issueId
+              ? sql`${agentRuntimeState.sessions} - ${row.issueId}::text`
+              : sql`${agentRuntimeState.sessions} || ${JSON.stringify(sessionPatch)}::jsonb`,
           updatedAt: now,
         },
       });
