@@ -74,10 +74,13 @@ const short = (v: unknown) => {
   return s.length > 160 ? `${s.slice(0, 160)}…(${s.length})` : s;
 };
 
-function methodOf(data: string | Buffer): string | null {
+/** POST /api/call takes the same request without an id. */
+const HttpCall = WireRequest.partial({ id: true });
+
+function methodOf(data: string | Buffer, http = false): string | null {
   if (typeof data !== 'string' || Buffer.byteLength(data) > MAX_REQUEST_BYTES) return null;
   try {
-    const parsed = WireRequest.safeParse(JSON.parse(data));
+    const parsed = (http ? HttpCall : WireRequest).safeParse(JSON.parse(data));
     return parsed.success ? parsed.data.method : null;
   } catch {
     return null;
@@ -102,7 +105,7 @@ function judge(t: Tally, data: string | Buffer, got: Incoming, httpStatus?: numb
   // POST /api/call answers a malformed body with id null.
   if (!idOk && !(httpStatus !== undefined && doc.id === null && !doc.ok)) t.idMismatch.push(`got id ${short(doc.id)}, expected ${short(expected.id)} for ${short(data)}`);
   if (doc.ok) {
-    const method = methodOf(data);
+    const method = methodOf(data, httpStatus !== undefined);
     const schema =
       method === SUBSCRIBE || method === UNSUBSCRIBE
         ? null
