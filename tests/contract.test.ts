@@ -16,7 +16,7 @@ describe('contract validation in the host', () => {
     t.target.cleanup();
   });
 
-  const reject = (method: string, params: unknown) => t.host.api.invoke(method, params).then(
+  const reject = (method: unknown, params: unknown) => t.host.api.invoke(method, params).then(
     () => {
       throw new Error(`${method} accepted ${JSON.stringify(params)}`);
     },

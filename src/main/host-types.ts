@@ -21,6 +21,8 @@ export interface HostOptions {
   startScheduler?: boolean;
   /** Run start-up recovery (default true). */
   recoverOnStart?: boolean;
+  /** Take a verified backup of the PGlite folder once started (default true). */
+  backupOnStart?: boolean;
   /** Path to the `vigil` launcher that agents call back through (put on the run's PATH). */
   cliPath?: string;
   /** Extra env names the host treats as its own secrets and strips from runs. */

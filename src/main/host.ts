@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import { createApi, type AgentAuth, type Handlers } from './api';
-import { openStore, pgliteDirOf, type Store } from './db/client';
+import { openStore, type Store } from './db/client';
+import { openDataDirStore } from './db/safe-open';
 import { acquireDataDirLock } from './db/lock';
 import { heartbeatRuns, workspaces } from './db/schema';
 import { EventBus } from './event-bus';
@@ -46,7 +47,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   try {
     const opened: { store: Store; notices: string[]; backup: (() => Promise<void>) | null } = opts.databaseUrl
       ? { store: await openStore({ databaseUrl: opts.databaseUrl }), notices: [], backup: null }
-      : { store: await openStore({ pgliteDir: pgliteDirOf(dataDir) }), notices: [], backup: null };
+      : await openDataDirStore(dataDir);
     const openedStore = opened.store;
     store = openedStore;
     const notices = [...opened.notices];
@@ -136,9 +137,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       for (const t of timers) t.unref();
     }
     // The verified backup copies the folder: after start-up, so it never delays readiness.
-    if (backup) {
+    let backingUp: Promise<void> = Promise.resolve();
+    if (backup && opts.backupOnStart !== false) {
       const takeBackup = backup;
-      setImmediate(() => void takeBackup().catch((err) => events.emit('host.notice', { level: 'warning', message: `backup failed: ${(err as Error).message}` })));
+      backingUp = new Promise<void>((resolveBackup) =>
+        setImmediate(() =>
+          void takeBackup()
+            .catch((err) => events.emit('host.notice', { level: 'warning', message: `backup failed: ${(err as Error).message}` }))
+            .finally(resolveBackup),
+        ),
+      );
     }
 
     let closing: Promise<ShutdownSummary> | null = null;
@@ -154,6 +162,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           for (const t of timers) clearInterval(t);
           scheduler.stop();
           const cancelledRuns = await engine.shutdown();
+          await backingUp;
           await openedStore.close();
           lock.release();
           return { cancelledRuns };

@@ -21,6 +21,7 @@ export async function startTestHost(kind: StoreKind, opts: Partial<HostOptions> 
     databaseUrl: target.databaseUrl,
     killGraceMs: 300,
     sweepIntervalMs: 0,
+    backupOnStart: false,
     ...opts,
   })) as HostInternals;
   const events: HostEvent[] = [];
