@@ -9,6 +9,8 @@
 //   - no process carrying the cookie of an ended run is alive (no orphans),
 // and at the end every lost run has exactly one retry and no retry was retried for process loss.
 // CRASH_DB=postgres runs it on the test PostgreSQL server instead of PGlite.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { IssueDetailDto, IssueDto, RunDto } from '../../src/shared/contract';
 import { readStartIdentity } from '../../src/main/process/identity';
@@ -311,6 +313,15 @@ describe('host crash loop', () => {
     // The end: retry chains over every run, then a clean stop that must leave no process behind.
     const runs = await allRuns(conn);
     retryFigures(runs, f);
+
+    // The detectors themselves see what they look for: a planted orphan and a planted lost row.
+    const ended = runs.find((r) => TERMINAL.has(r.status))!;
+    const planted = spawn('sleep', ['30'], { env: { ...process.env, VIGIL_RUN_ID: ended.id }, stdio: 'ignore' });
+    await sleep(300);
+    const seen = await orphans(conn, null);
+    expect(seen.some((o) => o.startsWith(`pid ${planted.pid} `)), `the planted orphan was found: ${seen.join('; ')}`).toBe(true);
+    const scratch = { ...f, lostRows: [] as string[] };
+    expect(await verifyLedger(conn, [{ kind: 'issue', id: randomUUID(), issueId: 'none', loop: -1, via: 'socket' }], scratch)).toHaveLength(1);
     conn.close();
     const exit = await served.stop();
     served = null;
