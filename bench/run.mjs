@@ -75,7 +75,8 @@ function table(rows, headers) {
 const startedAt = new Date();
 const loadBefore = loadavg();
 process.stderr.write(`Vigil benchmarks${QUICK ? ' (--quick)' : ''}: ${selected.map((c) => c.name).join(', ')}\n`);
-ensureBuilt();
+if (process.env.BENCH_HOST_BUNDLE) process.stderr.write(`measuring ${process.env.BENCH_HOST_BUNDLE} (BENCH_HOST_BUNDLE), not out/\n`);
+else ensureBuilt();
 const results = [];
 for (const c of selected) {
   process.stderr.write(`\n[${c.name}]\n`);

@@ -1,14 +1,13 @@
 // One cold start, in a process of its own (as the app or `vigil serve` starts): imports the
 // built host, times startHost on the data folder given, then times runs.list pages. Prints JSON.
 import { performance } from 'node:perf_hooks';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from './common.mjs';
+import { hostBundlePath } from './common.mjs';
 
 const [dataDir, pagesArg] = process.argv.slice(2);
 const pages = Number(pagesArg ?? 20);
 let t = performance.now();
-const { startHost } = await import(pathToFileURL(join(ROOT, 'out', 'main', 'host.js')).href);
+const { startHost } = await import(pathToFileURL(hostBundlePath()).href);
 const importMs = performance.now() - t;
 t = performance.now();
 const host = await startHost({ dataDir, sweepIntervalMs: 0 });

@@ -68,11 +68,16 @@ export function tempDir(prefix = 'vigil-bench-') {
 }
 
 // ------------------------------------------------------------------ the product
+/** out/main/host.js, or BENCH_HOST_BUNDLE (another build of host.js, for A/B experiments). */
+export function hostBundlePath() {
+  return process.env.BENCH_HOST_BUNDLE ? resolve(process.env.BENCH_HOST_BUNDLE) : join(ROOT, 'out', 'main', 'host.js');
+}
+
 let bundle = null;
 /** The built host library (out/main/host.js); run.mjs builds it first when missing or stale. */
 export async function loadHost() {
   if (bundle) return bundle;
-  const path = join(ROOT, 'out', 'main', 'host.js');
+  const path = hostBundlePath();
   if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run bench" (it builds) or "npm run build"`);
   bundle = await import(pathToFileURL(path).href);
   return bundle;
@@ -331,3 +336,59 @@ export function summarizeProfile(profile, top = 20) {
       .map(([k, us]) => `${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`),
   ];
 }
+
+// ------------------------------------------------------------------ event-loop stalls
+/**
+ * The longest time the event loop did not turn while fn ran: a 5 ms interval timer's largest
+ * gap (the start and the end count as ticks). monitorEventLoopDelay records nothing at all when
+ * the loop never turns, so it cannot show this.
+ */
+export async function longestStall(fn) {
+  let last = now();
+  let longest = 0;
+  const tick = () => {
+    const t = now();
+    longest = Math.max(longest, t - last);
+    last = t;
+  };
+  const timer = setInterval(tick, 5);
+  try {
+    const value = await fn();
+    tick();
+    return { value, stallMs: longest };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Watches pids from a worker thread (it keeps polling while the main thread is busy) and
+ * resolves with the wall time (performance.timeOrigin + now(), ms) when none of them is alive.
+ */
+export async function whenAllGone(pids) {
+  const { Worker } = await import('node:worker_threads');
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { readFileSync } = require('node:fs');
+    const { performance } = require('node:perf_hooks');
+    const alive = (pid) => { try { const t = readFileSync('/proc/' + pid + '/stat', 'utf8'); return !/^[ZXx]$/.test(t.slice(t.lastIndexOf(')') + 2).split(' ')[0]); } catch { return false; } };
+    let left = workerData.pids;
+    const poll = () => {
+      left = left.filter(alive);
+      if (left.length === 0) parentPort.postMessage(performance.timeOrigin + performance.now());
+      else setTimeout(poll, 2);
+    };
+    poll();`;
+  const worker = new Worker(code, { eval: true, workerData: { pids } });
+  onCleanup(() => worker.terminate());
+  return new Promise((resolve, reject) => {
+    worker.once('message', (at) => {
+      void worker.terminate();
+      resolve(at);
+    });
+    worker.once('error', reject);
+  });
+}
+
+/** This thread's now() as wall time comparable with whenAllGone's answer. */
+export const wallNow = () => performance.timeOrigin + now();
