@@ -114,7 +114,8 @@ export class HeartbeatEngine {
       const [agent] = await tx.select().from(agents).where(eq(agents.id, agentId));
       if (!agent) throw notFound('agent', agentId);
       const detail = input.triggerDetail ?? (input.source === 'on_demand' ? 'user' : 'system');
-      if (agent.status === 'paused') {
+      // A wake that starts nothing is still recorded, with what became of it.
+      const recordSettledWake = async (status: 'skipped' | 'coalesced', extra: { error?: string; runId?: string }) => {
         const id = newId();
         await tx.insert(agentWakeupRequests).values({
           id,
@@ -124,10 +125,14 @@ export class HeartbeatEngine {
           triggerDetail: detail,
           reason: input.reason,
           payload: issueId ? { issueId } : {},
-          status: 'skipped',
-          error: 'agent is paused',
+          status,
           finishedAt: new Date(),
+          ...extra,
         });
+        return id;
+      };
+      if (agent.status === 'paused') {
+        const id = await recordSettledWake('skipped', { error: 'agent is paused' });
         return { wakeupId: id, status: 'skipped' as const, runId: null, reason: `agent ${agent.name} is paused` };
       }
       const [active] = await tx
@@ -143,19 +148,7 @@ export class HeartbeatEngine {
         .orderBy(asc(heartbeatRuns.createdAt))
         .limit(1);
       if (active) {
-        const id = newId();
-        await tx.insert(agentWakeupRequests).values({
-          id,
-          workspaceId: agent.workspaceId,
-          agentId,
-          source: input.source,
-          triggerDetail: detail,
-          reason: input.reason,
-          payload: issueId ? { issueId } : {},
-          status: 'coalesced',
-          runId: active.id,
-          finishedAt: new Date(),
-        });
+        const id = await recordSettledWake('coalesced', { runId: active.id });
         if (active.wakeupRequestId) {
           await tx
             .update(agentWakeupRequests)
