@@ -243,6 +243,24 @@ describeEachStore('heartbeat engine', (kind) => {
     expect(r.usage?.outputTokens).toBeGreaterThan(0);
   });
 
+  it('prunes the oldest logs past the retention limit; the runs stay and say so', async () => {
+    const h = await start({ logRetention: { maxRunsPerAgent: 2 } });
+    await h.call('agents.create', { name: 'chatty', adapterType: 'process', command: 'echo line-$VIGIL_RUN_ID' });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const w = await h.call('agents.wake', { agent: 'chatty' });
+      ids.push((await settledRun(h, w.runId!)).id);
+    }
+    await waitFor(async () => (await h.call('runs.get', { run: ids[1] })).logPruned, 10_000, 'the second run to be pruned');
+    for (const [i, id] of ids.entries()) {
+      const chunk = await h.call('runs.log', { run: id });
+      const pruned = i < 2;
+      expect((await h.call('runs.get', { run: id })).logPruned).toBe(pruned);
+      expect(chunk.pruned).toBe(pruned);
+      expect(Buffer.from(chunk.data, 'base64').toString().includes(`line-${id}`)).toBe(!pruned);
+    }
+  });
+
   it('a clean shutdown stops running groups (host_shutdown) and the next start continues the issue', async () => {
     const h = await start();
     await h.call('agents.create', { name: 'worker', adapterType: 'process', command: 'sleep 600' });

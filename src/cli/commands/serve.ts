@@ -22,6 +22,8 @@ export const serveCommand: Command = {
     port: { type: 'string', value: 'N', help: `web UI port (default ${DEFAULT_PORT}; 0 picks a free one)` },
     host: { type: 'string', value: 'ADDR', help: 'web UI address, loopback only (default 127.0.0.1)' },
     'max-concurrent': { type: 'string', value: 'N', help: 'runs at once across all agents (default 4)' },
+    'keep-logs': { type: 'string', value: 'N', help: "keep the newest N run logs per agent (default 200); older runs say their log was pruned" },
+    'keep-log-mb': { type: 'string', value: 'MB', help: 'keep at most MB of run logs per agent (default 1024)' },
   },
   summary: 'Run the Vigil host in the foreground (no desktop app needed).',
   async run(ctx, { opts }) {
@@ -30,6 +32,8 @@ export const serveCommand: Command = {
     const bindHost = str(opts, 'host') ?? '127.0.0.1';
     if (!isLoopbackHost(bindHost)) throw new UsageError(`--host must be a loopback address (127.0.0.1, ::1 or localhost), got '${bindHost}'`);
     const maxConcurrentRuns = wholeNumber(opts, 'max-concurrent', 'a whole number of at least 1', 1);
+    const keepLogs = wholeNumber(opts, 'keep-logs', 'a whole number of at least 1', 1);
+    const keepLogMb = wholeNumber(opts, 'keep-log-mb', 'a whole number of at least 1', 1);
     const { out } = ctx;
     // Loaded here, not at the top: the other commands start faster without the host's modules.
     const { startHost } = await import('../../main/host');
@@ -38,6 +42,7 @@ export const serveCommand: Command = {
       databaseUrl: process.env.DATABASE_URL || undefined,
       maxConcurrentRuns,
       cliPath: ctx.install.cliPath,
+      logRetention: { maxRunsPerAgent: keepLogs, maxBytesPerAgent: keepLogMb === undefined ? undefined : keepLogMb * 1024 * 1024 },
     });
 
     const socketPath = controlSocketPath(host.info.dataDir);
