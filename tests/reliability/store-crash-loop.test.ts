@@ -3,7 +3,7 @@
 // PGlite in a fresh process (what breaks without Vigil's safeguards) and the folder itself
 // through openDataDirStore (what Vigil makes of it). Committed ids (printed by the writer after
 // each commit returned) missing after the reopen are lost rows. The figures are printed.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cp, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -205,4 +205,61 @@ describe('store crash loop', () => {
       cleanup();
     }
   }, 3_600_000);
+
+  it('prints open and backup timings on a folder with 100,000 runs', async () => {
+    const { dir, cleanup } = tempDir('vigil-100k-');
+    try {
+      const seeding = await openDataDirStore(dir);
+      await seeding.store.sql.query(`insert into workspaces (id, name, issue_prefix) values ('w', 'W', 'W')`);
+      await seeding.store.sql.query(`insert into agents (id, workspace_id, name, adapter_type) values ('a', 'w', 'A', 'claude_local')`);
+      await seeding.store.sql.query(
+        `insert into heartbeat_runs (id, workspace_id, agent_id, status, invocation_source, context_snapshot, last_output_line, log_path, started_at, finished_at)
+         select 'run-' || g, 'w', 'a', 'succeeded', 'timer', '{"reason":"timer"}', 'the last line of run ' || g, '/logs/run-' || g || '.log', now(), now()
+         from generate_series(1, 100000) g`,
+      );
+      await seeding.store.close();
+      const timed = async (label: string, rows: string[]) => {
+        const t0 = performance.now();
+        const opened = await openDataDirStore(dir);
+        const openMs = performance.now() - t0;
+        // Queries wait while the backup copies the folder: the slowest of a steady trickle shows how long.
+        const t1 = performance.now();
+        let backingUp = true;
+        const backup = opened.backup().finally(() => (backingUp = false));
+        let heldMs = 0;
+        while (backingUp) {
+          const t2 = performance.now();
+          await opened.store.sql.query('select 1');
+          heldMs = Math.max(heldMs, performance.now() - t2);
+          await sleep(10);
+        }
+        await backup;
+        const backupMs = performance.now() - t1;
+        const runs = Number((await opened.store.sql.query('select count(*)::int as n from heartbeat_runs'))[0].n);
+        const t3 = performance.now();
+        await opened.store.close();
+        const closeMs = performance.now() - t3;
+        expect(runs).toBe(100_000);
+        expect(opened.notices).toEqual([]);
+        rows.push(`${pad(label, 34)}${pad(openMs.toFixed(0), 10)}${pad(backupMs.toFixed(0), 11)}${pad(heldMs.toFixed(0), 16)}${closeMs.toFixed(0)}`);
+      };
+      const rows: string[] = [];
+      for (let i = 0; i < 3; i++) await timed('clean (closed by Store.close)', rows);
+      for (let i = 0; i < 3; i++) {
+        await killWriterAt(pgliteDirOf(dir), 'rows', 300);
+        await timed('unclean (writer SIGKILLed)', rows);
+      }
+      console.log(
+        [
+          '',
+          `openDataDirStore on 100,000 runs (${readdirSync(join(dir, 'backups')).length} backups kept, load ${loadavg()[0].toFixed(1)}):`,
+          `${pad('folder', 34)}${pad('open ms', 10)}${pad('backup ms', 11)}${pad('query held max', 16)}close ms`,
+          ...rows,
+        ].join('\n'),
+      );
+    } finally {
+      cleanup();
+    }
+  }, 1_800_000);
 });
+

@@ -1,9 +1,10 @@
 // Verified backups of the PGlite folder: backups/<timestamp>/db plus a VERIFIED marker written
 // only after a separate process opened the copy and counted the same rows as the live store.
 // A copy without the marker (a crash mid-copy, a failed check) is never restored.
-import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from './client';
+import { bulkCopy, catchUp } from './folder-copy';
 import { countRows, probeFolder, type RowCounts } from './probe';
 
 export const KEEP_BACKUPS = 3;
@@ -53,9 +54,10 @@ async function backupNames(backupsDir: string): Promise<string[]> {
 }
 
 /**
- * Copies the live folder with every query held back (one transaction owns PGlite's queue while
- * the files are copied, after a CHECKPOINT), so the copy is the image a crash at that instant
- * would leave: the verification open replays what is left and must count the same rows.
+ * Copies the live folder, then, with every query held back (one transaction owns PGlite's
+ * queue) and after a CHECKPOINT, copies again what changed: the copy is the image a crash at
+ * that instant would leave. The verification open replays what is left and must count the
+ * same rows as the live store did at that instant.
  */
 export async function takeVerifiedBackup(
   store: Store,
@@ -68,10 +70,11 @@ export async function takeVerifiedBackup(
   const copyDir = join(dir, 'db');
   await mkdir(dir, { recursive: true });
   try {
+    const bulk = await bulkCopy(dbDir, copyDir);
     const expected = await store.sql.transaction(async (tx) => {
       await tx.query('CHECKPOINT');
       const counts = await countRows((sql) => tx.query(sql));
-      await cp(dbDir, copyDir, { recursive: true });
+      await catchUp(dbDir, copyDir, bulk);
       return counts;
     });
     const probe = await probeFolder(copyDir, { timeoutMs: opts.timeoutMs, countRows: true });
