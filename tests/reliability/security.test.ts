@@ -302,6 +302,44 @@ describe('security', () => {
     console.log(`[security] run token: ${Object.keys(live).length} outside calls with a live token (6 refused, 1 allowed per transport), 5 refused CLI calls from inside the run, dead after the run`);
   }, 240_000);
 
+  it("masks an agent's secret in what it writes on its issue through the CLI (comment, title, body)", async () => {
+    const s = served!;
+    const secret = `sk-report-${randomBytes(16).toString('hex')}`;
+    const events = await connectSocket(s.socketPath);
+    expect((await events.call('events.subscribe'))?.ok).toBe(true);
+    // An agent reporting its failure on its issue, key and all: the host redacts its comments
+    // (services/issues.ts), and must do the same for the title and body it sets.
+    const command = [
+      `vigil issue comment "$VIGIL_ISSUE_ID" "failed: the service rejected key $API_KEY"; echo "comment-exit=$?"`,
+      `vigil issue update "$VIGIL_ISSUE_ID" --body "last error: key $API_KEY was rejected"; echo "body-exit=$?"`,
+      `vigil issue update "$VIGIL_ISSUE_ID" --title "blocked on key $API_KEY"; echo "title-exit=$?"`,
+      'exit 2',
+    ].join('\n');
+    await mustCall(conn, 'agents.create', { name: 'reporter', adapterType: 'process', command, env: { API_KEY: secret } });
+    const issue = await mustCall<IssueDto>(conn, 'issues.create', { title: 'report your errors', assignee: 'reporter' });
+    const run = await waitRun(conn, { issue: issue.identifier }, () => true, 60_000, 'the reporter run');
+    ourRuns.add(run.id);
+    await waitEnded(conn, run.id, 120_000);
+    const log = (await runLog(conn, run.id)).toString();
+    expect(log).toContain('comment-exit=0');
+    expect(log).toContain('body-exit=0');
+    expect(log).toContain('title-exit=0');
+    await new Promise((r) => setTimeout(r, 300));
+    const detail = await mustCall<IssueDetailDto>(conn, 'issues.get', { issue: issue.identifier });
+    const found: Record<string, boolean> = {
+      comment: detail.comments.some((c) => c.body.includes(secret)),
+      body: detail.body.includes(secret),
+      title: detail.title.includes(secret),
+      activity: JSON.stringify(detail.activity).includes(secret),
+      'issue.updated events': JSON.stringify(events.events.filter((e) => e.event === 'issue.updated')).includes(secret),
+      'comment.added events': JSON.stringify(events.events.filter((e) => e.event === 'comment.added')).includes(secret),
+    };
+    events.close();
+    console.log(`[security] agent-written issue text with its secret: ${Object.entries(found).map(([k, v]) => `${k} ${v ? 'LEAKED' : 'masked'}`).join(', ')}`);
+    expect(detail.comments.some((c) => c.body === `failed: the service rejected key ${MASKED_SECRET}`)).toBe(true);
+    expect(Object.entries(found).filter(([, leaked]) => leaked).map(([where]) => where)).toEqual([]);
+  }, 240_000);
+
   it('never lets an agent secret out: logs, events, errors, answers, every table, the host output', async () => {
     const s = served!;
     const secret = `sk-vigil-${randomBytes(18).toString('hex')}`;
