@@ -4,7 +4,7 @@
 import { median, metric, now, percentile, QUICK, round, runCase, runWatcher, startBenchHost, freshDataDir, log } from '../lib/common.mjs';
 import { barePtyRun } from '../lib/pty-bare.mjs';
 
-const REPS = QUICK ? 15 : 40;
+const REPS = QUICK ? 10 : 40;
 
 runCase('spawn', async () => {
   const dataDir = await freshDataDir();

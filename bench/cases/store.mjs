@@ -8,7 +8,7 @@ import { historyDataDir, HISTORY } from '../lib/history-db.mjs';
 import { BENCH_DIR, log, median, metric, QUICK, round, runCase } from '../lib/common.mjs';
 
 const REPS = QUICK ? 3 : 5;
-const PAGES = QUICK ? 20 : 40;
+const PAGES = QUICK ? 10 : 40;
 
 runCase('store', async () => {
   const runs = [];
