@@ -1,8 +1,9 @@
 // Security checks against a real `vigil serve`: the web routes refuse a missing or wrong token
 // (every way of presenting one), the control socket is private, a run token only reaches its own
-// issue and dies with its run, and a secret given to an agent (--env API_KEY=...) that the agent
-// echoes, splits across writes and puts in its error message appears in no log file, event,
-// error, answer, database row (every table dumped as JSON) nor in the host's own output.
+// issue and dies with its run, an agent's secret is masked in the issue text it writes, and a
+// secret given to an agent (--env API_KEY=...) that the agent echoes, splits across writes and
+// puts in its error message appears in no log file, event, error, answer, database row (every
+// table dumped as JSON) nor in the host's own output.
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
