@@ -1,7 +1,7 @@
 // openDataDirStore on folders as crashes leave them: a SIGKILLed writer's folder is repaired
 // with every committed row; a folder that does not open is kept aside and the newest verified
 // backup restored (or a new database made), never silently.
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listVerifiedBackups } from '../src/main/db/backup';

@@ -83,7 +83,7 @@ async function openNew(dbDir: string, timeoutMs: number): Promise<Store> {
 
 async function recover(dataDir: string, failure: string, timeoutMs: number, notices: string[]): Promise<Store> {
   const dbDir = pgliteDirOf(dataDir);
-  const keptAt = existsSync(dbDir) ? await setAside(dataDir, dbDir) : null;
+  const keptAt = inspectFolder(dbDir).kind === 'absent' ? null : await setAside(dataDir, dbDir);
   const kept = keptAt ? `; the damaged folder was kept at ${keptAt}` : '';
   const tried: string[] = [];
   for (const backup of await listVerifiedBackups(backupsDirOf(dataDir))) {
