@@ -35,6 +35,9 @@ describe('contract validation in the host', () => {
       ['runs.list', { limit: 0 }, 'limit', /limit/],
       ['runs.log', { run: 'r', offset: -1 }, 'offset', /offset/],
       ['agents.update', { agent: 'known', patch: { timeoutSec: 'soon' } }, 'patch.timeoutSec', /timeoutSec/],
+      ['issues.create', { title: 'nul \u0000 inside' }, 'title', /NUL/],
+      ['issues.comment', { issue: 'VIG-1', body: 'lone \uD800 surrogate' }, 'body', /surrogate/],
+      ['agents.create', { name: 'x', adapterType: 'process', command: 'true', env: { OK: 'a\u0000b' } }, 'env.OK', /NUL/],
     ];
     for (const [method, params, field, message] of cases) {
       const err = await reject(method, params);

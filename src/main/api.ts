@@ -40,6 +40,10 @@ export function createApi(handlers: Handlers, auth: AgentAuth): Api {
       if (!isCallName(method)) {
         throw new ContractError('unknown_call', `unknown call "${typeof method === 'string' ? method.slice(0, 100) : typeof method}"`, 'method');
       }
+      const unstorable = findUnstorableText(params, []);
+      if (unstorable) {
+        throw new ContractError('invalid_input', `${method}: ${unstorable.join('.') || '(input)'}: text may not contain NUL characters or unpaired surrogates`, unstorable.join('.') || undefined);
+      }
       const parsed = calls[method].input.safeParse(params ?? {});
       if (!parsed.success) throw invalidInput(method, parsed.error);
       const agent = caller.kind === 'agent' ? await authorizeAgent(method, parsed.data, caller.runToken, auth) : null;
@@ -68,6 +72,24 @@ async function authorizeAgent(method: CallName, input: unknown, token: string, a
   await auth.reportActivity(scope.runId);
   return scope;
 }
+
+/**
+ * PostgreSQL cannot store a NUL character in text and JSON cannot carry an unpaired surrogate:
+ * refuse such input up front, naming where it is, instead of failing deep in a query.
+ * Returns the path of the first bad string (or key), or null.
+ */
+function findUnstorableText(value: unknown, path: string[], depth = 0): string[] | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
+  if (depth > 32 || value === null || typeof value !== 'object') return null;
+  for (const [key, inner] of Object.entries(value)) {
+    if (UNSTORABLE.test(key)) return [...path, key];
+    const found = findUnstorableText(inner, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function describe(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);

@@ -24,6 +24,14 @@ function decodeCursor(cursor: string | undefined): number | null {
 export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
   const actorOf = (c: CallContext) => (c.agent ? `agent:${c.agent.agentId}` : 'user');
 
+  /** What an agent writes is its output too: its secrets never reach the database or events. */
+  const agentRedactor = async (c: CallContext): Promise<(text: string) => string> => {
+    if (!c.agent) return (text) => text;
+    const [author] = await ctx.db.select({ env: agents.env }).from(agents).where(eq(agents.id, c.agent.agentId));
+    const redactor = new Redactor(author ? secretValuesOf(author.env) : []);
+    return (text) => redactor.redactText(text);
+  };
+
   const wakeAssignee = async (issueId: string, reason: 'issue_assigned' | 'issue_commented') => {
     const [issue] = await ctx.db.select().from(issues).where(eq(issues.id, issueId));
     if (!issue?.assigneeAgentId || !OPEN.includes(issue.status) || issue.status === 'blocked') return;
@@ -118,8 +126,9 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
       const issue = await requireIssue(ctx.db, input.issue);
       const now = new Date();
       const patch: Partial<typeof issues.$inferInsert> = { updatedAt: now };
-      if (input.title !== undefined) patch.title = input.title;
-      if (input.body !== undefined) patch.body = input.body;
+      const redact = await agentRedactor(call);
+      if (input.title !== undefined) patch.title = redact(input.title);
+      if (input.body !== undefined) patch.body = redact(input.body);
       if (input.priority !== undefined) patch.priority = input.priority;
       if (input.status !== undefined) {
         patch.status = input.status;
@@ -174,8 +183,7 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
       const issue = await requireIssue(ctx.db, input.issue);
       const byAgent = call.agent;
       const author = byAgent ? (await ctx.db.select().from(agents).where(eq(agents.id, byAgent.agentId)))[0] : null;
-      // An agent's comment is its output too: its secrets never reach the database or events.
-      const body = author ? new Redactor(secretValuesOf(author.env)).redactText(input.body) : input.body;
+      const body = (await agentRedactor(call))(input.body);
       const [row] = await ctx.db
         .insert(issueComments)
         .values({
