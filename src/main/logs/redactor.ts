@@ -3,8 +3,8 @@
 // Output is defined as if the whole stream were redacted at once: every occurrence of every
 // secret is found, occurrences that overlap are merged, and each merged span becomes one
 // MASKED_SECRET. So overlapping secrets, or one secret being a prefix of another, leak nothing.
-// Streaming only needs to hold back the bytes a not-yet-complete occurrence could still cover:
-// a byte at position p is final once p <= streamEnd - longest, i.e. at most (longest - 1) bytes.
+// Streaming only holds back the bytes a not-yet-complete occurrence could still cover: the
+// longest suffix of the stream that is a prefix of some secret (at most longest - 1 bytes).
 import { MASKED_SECRET } from '../../shared/domain';
 
 const MIN_SECRET_CHARS = 4;
@@ -35,7 +35,7 @@ export class Redactor {
     const window = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
     const windowStart = this.streamEnd - this.tail.length;
     this.streamEnd += chunk.length;
-    const out = this.emit(window, windowStart, this.streamEnd - this.hold);
+    const out = this.emit(window, windowStart, this.streamEnd - this.pendingPrefix(window));
     const keep = Math.min(this.hold, window.length);
     // Copied so a caller's large chunk is not pinned by a few held bytes.
     this.tail = Buffer.from(window.subarray(window.length - keep));
@@ -53,6 +53,24 @@ export class Redactor {
     if (!this.active || text.length === 0) return text;
     const once = new Redactor(this.secrets);
     return Buffer.concat([once.transform(Buffer.from(text, 'utf8')), once.flush()]).toString('utf8');
+  }
+
+  /**
+   * How many trailing bytes could still grow into a secret: the longest suffix of the window that
+   * is a proper prefix of some secret. Only those wait for more output, so a prompt or a quiet
+   * run's last line is shown at once instead of sitting behind a fixed hold-back.
+   */
+  private pendingPrefix(window: Buffer): number {
+    let longest = 0;
+    for (const { bytes } of this.needles) {
+      for (let k = Math.min(bytes.length - 1, window.length); k > longest; k--) {
+        if (window.compare(bytes, 0, k, window.length - k, window.length) === 0) {
+          longest = k;
+          break;
+        }
+      }
+    }
+    return longest;
   }
 
   /**
