@@ -92,7 +92,7 @@ export async function takeVerifiedBackup(
   }
 }
 
-export function countDiff(expected: RowCounts, actual: RowCounts): string | null {
+function countDiff(expected: RowCounts, actual: RowCounts): string | null {
   const tables = [...new Set([...Object.keys(expected), ...Object.keys(actual)])].sort();
   const diffs = tables.filter((t) => expected[t] !== actual[t]).map((t) => `${t} ${expected[t] ?? 'absent'} vs ${actual[t] ?? 'absent'}`);
   return diffs.length ? diffs.join(', ') : null;

@@ -10,12 +10,12 @@ export type RowCounts = Record<string, number>;
 export type ProbeFailure = 'exception' | 'abort' | 'timeout' | 'crash';
 
 export type ProbeResult =
-  | { ok: true; rowCounts: RowCounts | null; ms: number }
-  | { ok: false; failure: ProbeFailure; detail: string; ms: number };
+  | { ok: true; rowCounts: RowCounts | null }
+  | { ok: false; failure: ProbeFailure; detail: string };
 
-export const TABLES_SQL = `select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`;
+const TABLES_SQL = `select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`;
 
-export const countSqlOf = (table: string) => `select count(*)::int as n from public."${table.replace(/"/g, '""')}"`;
+const countSqlOf = (table: string) => `select count(*)::int as n from public."${table.replace(/"/g, '""')}"`;
 
 export async function countRows(query: (sql: string) => Promise<Record<string, unknown>[]>): Promise<RowCounts> {
   const counts: RowCounts = {};
@@ -55,7 +55,6 @@ function resolvePglite(): string {
 
 export function probeFolder(dir: string, opts: { timeoutMs: number; countRows: boolean }): Promise<ProbeResult> {
   const { timeoutMs } = opts;
-  const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['-e', CHILD_SCRIPT], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,18 +73,17 @@ export function probeFolder(dir: string, opts: { timeoutMs: number; countRows: b
       clearTimeout(timer);
       resolve(result);
     };
-    child.on('error', (err) => finish({ ok: false, failure: 'crash', detail: err.message, ms: Date.now() - started }));
+    child.on('error', (err) => finish({ ok: false, failure: 'crash', detail: err.message }));
     child.on('close', (code, signal) => {
-      const ms = Date.now() - started;
-      if (timedOut) return finish({ ok: false, failure: 'timeout', detail: `no answer after ${timeoutMs} ms`, ms });
+      if (timedOut) return finish({ ok: false, failure: 'timeout', detail: `no answer after ${timeoutMs} ms` });
       const parsed = parseLastLine(stdout);
-      if (parsed?.ok && code === 0) return finish({ ok: true, rowCounts: parsed.rowCounts ?? null, ms });
+      if (parsed?.ok && code === 0) return finish({ ok: true, rowCounts: parsed.rowCounts ?? null });
       if (parsed && !parsed.ok) {
         const detail = `${parsed.name ? `${parsed.name}: ` : ''}${parsed.message ?? ''}`;
-        return finish({ ok: false, failure: /Aborted\(\)/.test(detail) ? 'abort' : 'exception', detail, ms });
+        return finish({ ok: false, failure: /Aborted\(\)/.test(detail) ? 'abort' : 'exception', detail });
       }
       const tail = stderr.trim().split('\n').slice(-3).join(' | ');
-      finish({ ok: false, failure: 'crash', detail: `exit ${signal ?? code}${tail ? `: ${tail}` : ''}`, ms });
+      finish({ ok: false, failure: 'crash', detail: `exit ${signal ?? code}${tail ? `: ${tail}` : ''}` });
     });
   });
 }
