@@ -141,7 +141,7 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
           action: 'issue.updated',
           entityType: 'issue',
           entityId: issue.id,
-          details: { from: issue.status, ...input, issue: undefined },
+          details: { from: issue.status, to: patch.status ?? issue.status, fields: Object.keys(input).filter((k) => k !== 'issue') },
         });
       });
       if (issue.status === 'blocked' && input.status && input.status !== 'blocked') await resolveEscalationsOfIssue(ctx, issue.id);
