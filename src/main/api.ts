@@ -91,8 +91,13 @@ function findUnstorableText(value: unknown, path: string[], depth = 0): string[]
 
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * What an unexpected failure may say to a client: the database's own reason when there is one
+ * (the query layer's message repeats the SQL and its parameters, which may hold secrets), one line.
+ */
 function describe(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  // Keep the first line: a driver's multi-line dump is noise for a user.
-  return message.split('\n')[0].slice(0, 500);
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : null;
+  const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
+  if (message.startsWith('Failed query')) return 'a database query failed';
+  return message.split('\n')[0].slice(0, 300);
 }
