@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { agentWakeupRequests, escalations, heartbeatRuns, issueComments, issues } from '../src/main/db/schema';
-import { readStartIdentity } from '../src/main/process/identity';
+import { readProcStat, readStartIdentity } from '../src/main/process/identity';
 import { describeEachStore } from './helpers/stores';
 import { pidAlive, startTestHost, waitFor, type TestHost } from './helpers/host';
 
@@ -237,9 +237,10 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
 
   it('finds a process that escaped to a new session by its run cookie, and kills it', async () => {
     const runId = randomUUID();
-    const escaped = spawn('setsid', ['sleep', '600'], { stdio: 'ignore', detached: true, env: { ...process.env, VIGIL_RUN_ID: runId } });
+    // Not detached: setsid(1) then execs in place (it forks only when already a group leader).
+    const escaped = spawn('setsid', ['sleep', '600'], { stdio: 'ignore', env: { ...process.env, VIGIL_RUN_ID: runId } });
     children.push(escaped);
-    await waitFor(() => readStartIdentity(escaped.pid!) !== null, 2000, 'setsid child');
+    await waitFor(() => readProcStat(escaped.pid!)?.comm === 'sleep', 5000, 'setsid child');
     const { agentId } = await seedRun({ runId, processPid: 999_999_998, processGroupId: 999_999_998 });
     const result = await t.host.recovery.reapOrphanedRuns();
     expect(result.runIds).toEqual([runId]);

@@ -56,6 +56,7 @@ function required(dir: string | undefined): string {
 async function openPglite(dir: string): Promise<Store> {
   mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
+  yieldBetweenQueries(client);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   const sql: SqlRunner = {
     query: async (text, params) => (await client.query<Record<string, unknown>>(text, params as unknown[])).rows,
@@ -77,6 +78,39 @@ async function openPglite(dir: string): Promise<Store> {
       await client.close();
     },
   };
+}
+
+/** How long PGlite work may hold the event loop before a query waits one turn. */
+const YIELD_EVERY_MS = 5;
+
+/**
+ * PGlite answers in microtasks, so a chain of awaited queries (recovery, finalizing many runs)
+ * never lets timers or I/O run: pty output would sit unread for seconds. Every query (inside
+ * transactions too) first yields one event-loop turn once YIELD_EVERY_MS have passed since the
+ * last yield; PGlite's own lock keeps other queries out of an open transaction meanwhile.
+ */
+function yieldBetweenQueries(client: PGlite): void {
+  let lastYield = performance.now();
+  const turn = async () => {
+    if (performance.now() - lastYield < YIELD_EVERY_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
+  };
+  const query = client.query.bind(client);
+  client.query = (async (...args: Parameters<typeof query>) => {
+    await turn();
+    return query(...args);
+  }) as typeof client.query;
+  const transaction = client.transaction.bind(client);
+  client.transaction = ((fn: Parameters<typeof transaction>[0]) =>
+    transaction(async (tx) => {
+      const txQuery = tx.query.bind(tx);
+      tx.query = (async (...args: Parameters<typeof txQuery>) => {
+        await turn();
+        return txQuery(...args);
+      }) as typeof tx.query;
+      return fn(tx);
+    })) as typeof client.transaction;
 }
 
 async function openPostgres(url: string): Promise<Store> {

@@ -145,7 +145,8 @@ export class Recovery {
     );
     if (!done) return false;
     if (retryId && this.ctx.events.size > 0) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, retryId));
-    await this.settle(done);
+    // With its retry queued the issue has a live execution path: nothing more to settle.
+    if (!retryId) await this.settle(done);
     return true;
   }
 

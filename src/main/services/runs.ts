@@ -1,6 +1,6 @@
 // The run verbs of the contract: list (keyset pages, fast at 100,000 runs), detail with the
 // retry chain, cancel, and ranged log reads.
-import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { CallParsedInput, RunDetailDto } from '../../shared/contract';
 import { RUN_ERROR_EXPLANATIONS, type RunErrorCode } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
@@ -42,7 +42,8 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
         .select()
         .from(heartbeatRuns)
         .where(and(...where, ...page))
-        .orderBy(desc(heartbeatRuns.createdAt), desc(heartbeatRuns.id))
+        // Spelled like the index (desc nulls last), or PostgreSQL sorts the whole table per page.
+        .orderBy(sql`${heartbeatRuns.createdAt} desc nulls last`, sql`${heartbeatRuns.id} desc nulls last`)
         .limit(limit + 1);
       const items = rows.slice(0, limit);
       const last = items[items.length - 1];
