@@ -24,7 +24,7 @@ import { createOutputBatcher } from '../logs/output-batcher';
 import { Redactor } from '../logs/redactor';
 import { selectLogsToPrune } from '../logs/retention';
 import type { RunLogStore, RunLogWriter } from '../logs/run-log';
-import { SpawnError, spawnInPty, type PtyExit, type RunProcess } from '../process/pty';
+import { spawnInPty, type PtyExit, type RunProcess } from '../process/pty';
 import { terminateRun } from '../process/tree';
 import { newId, recordActivity, type ServiceContext } from '../services/context';
 import { commentDto, secretValuesOf, type AgentRow, type RunRow } from '../services/dto';
@@ -74,7 +74,7 @@ interface LiveRun {
   lastLineSaved: string | null;
 }
 
-/** Runs the engine knows are finished but whose finalize is still writing. */
+/** The statuses a run ends in. */
 const TERMINAL: RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
 export class HeartbeatEngine {
@@ -100,10 +100,6 @@ export class HeartbeatEngine {
 
   isLive(runId: string): boolean {
     return this.live.has(runId);
-  }
-
-  liveRunIds(): string[] {
-    return [...this.live.keys()];
   }
 
   // ------------------------------------------------------------------ wakes
@@ -201,7 +197,7 @@ export class HeartbeatEngine {
       });
   }
 
-  /** Resolves when the gate is idle (tests and shutdown). */
+  /** Resolves when the gate is idle (shutdown waits for it). */
   async settled(): Promise<void> {
     while (this.pumping) await this.pumpDone;
   }
@@ -292,7 +288,8 @@ export class HeartbeatEngine {
       proc = spawnInPty({ file: command.file, args: command.args, cwd: command.cwd, env: command.env, cols: 160, rows: 48 });
     } catch (err) {
       const message = redactor.redactText(err instanceof Error ? err.message : String(err));
-      await this.failBeforeStart(run, err instanceof SpawnError ? 'spawn_failed' : 'spawn_failed', message);
+      // A missing executable or folder (SpawnError) or any other refusal: the run never started.
+      await this.failBeforeStart(run, 'spawn_failed', message);
       return;
     }
     const writer = this.logs.create(run.id, redactor);

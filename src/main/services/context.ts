@@ -40,4 +40,3 @@ export async function recordActivity(q: Q, workspaceId: string | null, input: Ac
 }
 
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
-export const isoNow = (d: Date): string => d.toISOString();
