@@ -243,6 +243,21 @@ describeEachStore('heartbeat engine', (kind) => {
     expect(r.usage?.outputTokens).toBeGreaterThan(0);
   });
 
+  it('a missing executable or working folder fails the run with spawn_failed, naming it', async () => {
+    const h = await start();
+    await h.call('agents.create', { name: 'noclaude', adapterType: 'claude_local', env: { PATH: '/nonexistent' } });
+    await h.call('agents.create', { name: 'nocwd', adapterType: 'process', command: 'true', cwd: '/no/such/folder' });
+    const a = await h.call('agents.wake', { agent: 'noclaude' });
+    const b = await h.call('agents.wake', { agent: 'nocwd' });
+    const ra = await settledRun(h, a.runId!);
+    const rb = await settledRun(h, b.runId!);
+    expect(ra).toMatchObject({ status: 'failed', errorCode: 'spawn_failed' });
+    expect(ra.error).toContain('claude');
+    expect(rb).toMatchObject({ status: 'failed', errorCode: 'spawn_failed' });
+    expect(rb.error).toContain('/no/such/folder');
+    expect((await h.call('host.status', {})).runs.running).toBe(0);
+  });
+
   it('prunes the oldest logs past the retention limit; the runs stay and say so', async () => {
     const h = await start({ logRetention: { maxRunsPerAgent: 2 } });
     await h.call('agents.create', { name: 'chatty', adapterType: 'process', command: 'echo line-$VIGIL_RUN_ID' });
