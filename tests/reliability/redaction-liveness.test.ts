@@ -60,11 +60,16 @@ describe('redaction and live output', () => {
       5_000,
       'the prompt in the live log',
     ).catch(() => false);
+    const liveText = () =>
+      events.events
+        .filter((e) => e.event === 'run.output' && e.data.runId === run.id)
+        .map((e) => Buffer.from(e.data.data, 'base64').toString())
+        .join('');
+    // Live events are batched (50 ms), so they may trail the log by a moment: wait for them,
+    // still within the run's 8-second wait, and check the run was still waiting afterwards.
+    await waitFor(async () => liveText().includes('Continue? [y/N] '), 3_000, 'the prompt in the live events').catch(() => false);
     const status = (await mustCall<RunDto>(c, 'runs.get', { run: run.id })).status;
-    const live = events.events
-      .filter((e) => e.event === 'run.output' && e.data.runId === run.id)
-      .map((e) => Buffer.from(e.data.data, 'base64').toString())
-      .join('');
+    const live = liveText();
     events.close();
     console.log(`[redaction] live log while the run waits (${status}): ${JSON.stringify(seenLive)}; live events: ${JSON.stringify(live)}`);
 
