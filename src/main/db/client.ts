@@ -56,7 +56,7 @@ function required(dir: string | undefined): string {
 async function openPglite(dir: string): Promise<Store> {
   mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
-  yieldBetweenQueries(client);
+  const yields = yieldBetweenQueries(client);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   const sql: SqlRunner = {
     query: async (text, params) => (await client.query<Record<string, unknown>>(text, params as unknown[])).rows,
@@ -74,6 +74,8 @@ async function openPglite(dir: string): Promise<Store> {
     },
     close: async () => {
       if (client.closed) return;
+      // Writes issued before close() still land: let any waiting its turn reach the queue first.
+      await yields.drain();
       await client.exec('CHECKPOINT').catch(() => undefined);
       await client.close();
     },
@@ -89,11 +91,14 @@ const YIELD_EVERY_MS = 5;
  * transactions too) first yields one event-loop turn once YIELD_EVERY_MS have passed since the
  * last yield; PGlite's own lock keeps other queries out of an open transaction meanwhile.
  */
-function yieldBetweenQueries(client: PGlite): void {
+function yieldBetweenQueries(client: PGlite): { drain(): Promise<void> } {
   let lastYield = performance.now();
+  let waiting = 0;
   const turn = async () => {
     if (performance.now() - lastYield < YIELD_EVERY_MS) return;
+    waiting++;
     await new Promise<void>((resolve) => setImmediate(resolve));
+    waiting--;
     lastYield = performance.now();
   };
   const query = client.query.bind(client);
@@ -111,6 +116,12 @@ function yieldBetweenQueries(client: PGlite): void {
       }) as typeof tx.query;
       return fn(tx);
     })) as typeof client.transaction;
+  return {
+    /** Resolves once every query issued so far has reached PGlite's queue (close waits for them). */
+    async drain() {
+      while (waiting > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    },
+  };
 }
 
 async function openPostgres(url: string): Promise<Store> {
