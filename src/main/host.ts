@@ -108,6 +108,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const auth: AgentAuth = {
       async resolveRunToken(token) {
         const hash = createHash('sha256').update(token).digest('hex');
+        const live = await engine.liveRunOfToken(hash);
+        if (live) return live;
         const [run] = await db
           .select()
           .from(heartbeatRuns)

@@ -79,6 +79,8 @@ const TERMINAL: RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
 export class HeartbeatEngine {
   private readonly live = new Map<string, LiveRun>();
+  /** Run-token hash -> live run: an agent may call back before its run's claim has committed. */
+  private readonly liveTokens = new Map<string, LiveRun>();
   private started = false;
   private pumping = false;
   private pumpAgain = false;
@@ -316,6 +318,7 @@ export class HeartbeatEngine {
       lastLineSaved: null,
     };
     this.live.set(run.id, live);
+    this.liveTokens.set(tokenHash, live);
     proc.onData((chunk) => this.onOutput(live, chunk));
     writer.onDrain(() => {
       if (live.paused) {
@@ -521,6 +524,7 @@ export class HeartbeatEngine {
   // ------------------------------------------------------------------ finalize
   private async finalize(live: LiveRun, exit: PtyExit): Promise<void> {
     const claimed = await live.claim;
+    for (const [hash, owner] of this.liveTokens) if (owner === live) this.liveTokens.delete(hash);
     for (const t of live.timers) clearTimeout(t);
     // The redactor's held-back tail is the last live chunk.
     const last = live.writer.end();
@@ -813,6 +817,16 @@ export class HeartbeatEngine {
   }
 
   // ------------------------------------------------------------------ activity & shutdown
+  /**
+   * The live run a token belongs to, once its start is recorded; null when this host holds no
+   * such run (the caller then asks the database) or its claim lost.
+   */
+  async liveRunOfToken(tokenHash: string): Promise<{ runId: string; agentId: string; issueId: string | null } | null> {
+    const live = this.liveTokens.get(tokenHash);
+    if (!live || !(await live.claim)) return null;
+    return { runId: live.run.id, agentId: live.run.agentId, issueId: live.run.issueId };
+  }
+
   /** An agent reported activity with its run token: feeds the detached watchdog, clears the warning. */
   async reportActivity(runId: string): Promise<RunDto | null> {
     const now = new Date();
