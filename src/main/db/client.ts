@@ -57,6 +57,7 @@ async function openPglite(dir: string): Promise<Store> {
   mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
   const yields = yieldBetweenQueries(client);
+  let closing: Promise<void> | null = null;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   const sql: SqlRunner = {
     query: async (text, params) => (await client.query<Record<string, unknown>>(text, params as unknown[])).rows,
@@ -72,13 +73,15 @@ async function openPglite(dir: string): Promise<Store> {
     checkpoint: async () => {
       if (!client.closed) await client.exec('CHECKPOINT');
     },
-    close: async () => {
-      if (client.closed) return;
-      // Writes issued before close() still land: let any waiting its turn reach the queue first.
-      await yields.drain();
-      await client.exec('CHECKPOINT').catch(() => undefined);
-      await client.close();
-    },
+    // One close however often it is asked for: a second PGlite close() rejects while closing.
+    close: () =>
+      (closing ??= (async () => {
+        if (client.closed) return;
+        // Writes issued before close() still land: let any waiting its turn reach the queue first.
+        await yields.drain();
+        await client.exec('CHECKPOINT').catch(() => undefined);
+        await client.close();
+      })()),
   };
 }
 
