@@ -25,11 +25,11 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
   const actorOf = (c: CallContext) => (c.agent ? `agent:${c.agent.agentId}` : 'user');
 
   /** What an agent writes is its output too: its secrets never reach the database or events. */
-  const agentRedactor = async (c: CallContext): Promise<(text: string) => string> => {
-    if (!c.agent) return (text) => text;
-    const [author] = await ctx.db.select({ env: agents.env }).from(agents).where(eq(agents.id, c.agent.agentId));
+  const writerOf = async (c: CallContext): Promise<{ name: string | null; redact: (text: string) => string }> => {
+    if (!c.agent) return { name: null, redact: (text) => text };
+    const [author] = await ctx.db.select({ name: agents.name, env: agents.env }).from(agents).where(eq(agents.id, c.agent.agentId));
     const redactor = new Redactor(author ? secretValuesOf(author.env) : []);
-    return (text) => redactor.redactText(text);
+    return { name: author?.name ?? null, redact: (text) => redactor.redactText(text) };
   };
 
   const wakeAssignee = async (issueId: string, reason: 'issue_assigned' | 'issue_commented') => {
@@ -126,7 +126,7 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
       const issue = await requireIssue(ctx.db, input.issue);
       const now = new Date();
       const patch: Partial<typeof issues.$inferInsert> = { updatedAt: now };
-      const redact = await agentRedactor(call);
+      const { redact } = await writerOf(call);
       if (input.title !== undefined) patch.title = redact(input.title);
       if (input.body !== undefined) patch.body = redact(input.body);
       if (input.priority !== undefined) patch.priority = input.priority;
@@ -182,8 +182,8 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
     'issues.comment': async (input: CallParsedInput<'issues.comment'>, call: CallContext) => {
       const issue = await requireIssue(ctx.db, input.issue);
       const byAgent = call.agent;
-      const author = byAgent ? (await ctx.db.select().from(agents).where(eq(agents.id, byAgent.agentId)))[0] : null;
-      const body = (await agentRedactor(call))(input.body);
+      const author = await writerOf(call);
+      const body = author.redact(input.body);
       const [row] = await ctx.db
         .insert(issueComments)
         .values({
@@ -202,7 +202,7 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
         entityId: issue.id,
         details: { commentId: row.id },
       });
-      const dto = commentDto(row, author?.name ?? null);
+      const dto = commentDto(row, author.name);
       ctx.events.emit('comment.added', dto);
       if (!byAgent) await wakeAssignee(issue.id, 'issue_commented');
       return dto;
