@@ -1,4 +1,5 @@
 // Finding and killing a run's processes, with real process trees and real signals.
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -99,11 +100,28 @@ describe('findRunProcesses', () => {
     expect(found).not.toContain(zombie);
   });
 
-  it('never includes this process, even when its own session is asked for', () => {
-    const me = readProcStat(process.pid)!;
-    const sessionLeader = readStartIdentity(me.sid);
-    const found = findRunProcesses({ runId: randomUUID(), sid: me.sid, leaderPid: me.sid, leaderStartId: sessionLeader }).map((p) => p.pid);
-    expect(found).not.toContain(process.pid);
+  it('never includes the asking process, even when its cookie, group and session all name it', () => {
+    // Asked from a child that leads its own session: the test runner's own session id can be 0
+    // (its leader lives outside a container's pid namespace), which no query may name.
+    const runId = randomUUID();
+    const probe = [
+      "import { findRunProcesses } from './src/main/process/tree.ts';",
+      "import { readProcStat, readStartIdentity } from './src/main/process/identity.ts';",
+      'const me = readProcStat(process.pid);',
+      'const found = findRunProcesses({ runId: process.env.VIGIL_RUN_ID, pgid: me.pgid, sid: me.sid, leaderPid: me.sid, leaderStartId: readStartIdentity(me.sid) });',
+      'console.log(JSON.stringify({ me: process.pid, sid: me.sid, pgid: me.pgid, found: found.map((p) => p.pid) }));',
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
+      cwd: join(FIXTURES, '../../..'),
+      env: { ...process.env, VIGIL_RUN_ID: runId },
+      encoding: 'utf8',
+      detached: true,
+    });
+    expect(child.stderr).toBe('');
+    const out = JSON.parse(child.stdout) as { me: number; sid: number; pgid: number; found: number[] };
+    expect(out.sid).toBe(out.me);
+    expect(out.pgid).toBe(out.me);
+    expect(out.found).not.toContain(out.me);
   });
 
   it('answers many runs from one scan of the process table', async () => {
