@@ -111,11 +111,10 @@ describe('findRunProcesses', () => {
       'const found = findRunProcesses({ runId: process.env.VIGIL_RUN_ID, pgid: me.pgid, sid: me.sid, leaderPid: me.sid, leaderStartId: readStartIdentity(me.sid) });',
       'console.log(JSON.stringify({ me: process.pid, sid: me.sid, pgid: me.pgid, found: found.map((p) => p.pid) }));',
     ].join('\n');
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
+    const child = spawnSync('setsid', ['--wait', process.execPath, '--import', 'tsx', '--input-type=module', '-e', probe], {
       cwd: join(FIXTURES, '../../..'),
       env: { ...process.env, VIGIL_RUN_ID: runId },
       encoding: 'utf8',
-      detached: true,
     });
     expect(child.stderr).toBe('');
     const out = JSON.parse(child.stdout) as { me: number; sid: number; pgid: number; found: number[] };
