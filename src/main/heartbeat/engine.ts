@@ -3,7 +3,7 @@
 // moves the issue on. Recovery (src/main/recovery) handles what a crash left behind.
 import { createHash, randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
-import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { RunDto, WakeResultDto } from '../../shared/contract';
 import type { InvocationSource, RetryReason, RunErrorCode, RunStatus } from '../../shared/domain';
 import { ContractError, notFound } from '../../shared/errors';
@@ -26,10 +26,10 @@ import { selectLogsToPrune } from '../logs/retention';
 import type { RunLogStore, RunLogWriter } from '../logs/run-log';
 import { spawnInPty, type PtyExit, type RunProcess } from '../process/pty';
 import { terminateRun } from '../process/tree';
-import { newId, recordActivity, type ServiceContext } from '../services/context';
+import { newId, recordActivities, recordActivity, type ServiceContext, type Tx } from '../services/context';
 import { commentDto, secretValuesOf, type AgentRow, type RunRow } from '../services/dto';
 import { loadAgentDto, loadIssueDto, loadRunDto, runDtos } from '../services/lookup';
-import { appendRunEvent, insertQueuedRun, lockAgent, moveExecution } from './queue';
+import { appendRunEvent, appendRunEvents, insertQueuedRun, lockAgent, moveExecution } from './queue';
 import { buildRunEnv } from './run-env';
 import { runProcessQuery } from './run-processes';
 
@@ -49,6 +49,20 @@ export interface WakeInput {
   retryReason?: RetryReason | null;
   retryOfRunId?: string | null;
   processLossRetryCount?: number;
+}
+
+/** How a run ended; the optional parts keep what the run row already holds when absent. */
+export interface RunOutcome {
+  status: RunStatus;
+  errorCode: RunErrorCode | null;
+  error: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  logBytes?: number;
+  logSha256?: string | null;
+  lastOutputLine?: string | null;
+  sessionId?: string | null;
+  usage?: UsageRecord | null;
 }
 
 type StopReason = 'cancelled' | 'timeout' | 'host_shutdown' | 'log_write_failed';
@@ -602,128 +616,157 @@ export class HeartbeatEngine {
    * The one place a run ends: run row, wakeup, runtime totals, issue hand-back, agent state,
    * all in one transaction; events after commit.
    */
-  async finishRun(
-    run: RunRow,
-    f: {
-      status: RunStatus;
-      errorCode: RunErrorCode | null;
-      error: string | null;
-      exitCode: number | null;
-      signal: string | null;
-      logBytes?: number;
-      logSha256?: string | null;
-      lastOutputLine?: string | null;
-      sessionId?: string | null;
-      usage?: UsageRecord | null;
-    },
-    /** More work for the same transaction (recovery queues its retry here). */
-    within?: (tx: Parameters<Parameters<ServiceContext['db']['transaction']>[0]>[0], row: RunRow) => Promise<void>,
-  ): Promise<RunRow | null> {
-    const now = new Date();
-    const out = await this.ctx.db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(heartbeatRuns)
-        .set({
-          status: f.status,
-          errorCode: f.errorCode,
-          error: f.error,
-          exitCode: f.exitCode,
-          signal: f.signal,
-          finishedAt: now,
-          updatedAt: now,
-          ...(f.logBytes !== undefined ? { logBytes: f.logBytes, logSha256: f.logSha256 ?? null } : {}),
-          ...(f.lastOutputLine !== undefined ? { lastOutputLine: f.lastOutputLine } : {}),
-          ...(f.sessionId ? { sessionId: f.sessionId } : {}),
-          ...(f.usage ? { usage: f.usage } : {}),
-        })
-        .where(and(eq(heartbeatRuns.id, run.id), inArray(heartbeatRuns.status, ['queued', 'running'])))
-        .returning();
-      if (!row) return null;
-      if (run.wakeupRequestId) {
-        await tx
-          .update(agentWakeupRequests)
-          .set({
-            status: f.status === 'succeeded' ? 'finished' : f.status === 'cancelled' ? 'cancelled' : 'failed',
-            finishedAt: now,
-            error: f.error,
-            updatedAt: now,
-          })
-          .where(eq(agentWakeupRequests.id, run.wakeupRequestId));
-      }
-      await this.updateRuntime(tx, row, f.sessionId ?? null, f.usage ?? null, now);
-      let comment = null;
-      if (row.issueId) comment = await this.handBackIssue(tx, row, now);
-      const [{ n }] = await tx
-        .select({ n: sql<number>`count(*)::int` })
-        .from(heartbeatRuns)
-        .where(and(eq(heartbeatRuns.agentId, row.agentId), eq(heartbeatRuns.status, 'running')));
-      if (Number(n) === 0) {
-        await tx.update(agents).set({ status: 'idle', updatedAt: now }).where(and(eq(agents.id, row.agentId), eq(agents.status, 'running')));
-      }
-      await appendRunEvent(tx, row.id, 'finished', `${f.status}${f.errorCode ? ` (${f.errorCode})` : ''}`, {
-        exitCode: f.exitCode,
-        signal: f.signal,
-        errorCode: f.errorCode,
-      });
-      if (within) await within(tx, row);
-      await recordActivity(tx, row.workspaceId, {
-        actor: 'system',
-        action: `run.${f.status}`,
-        entityType: 'run',
-        entityId: row.id,
-        details: { errorCode: f.errorCode, exitCode: f.exitCode, issueId: row.issueId },
-      });
-      return { row, comment };
-    });
-    if (!out) return null;
-    await this.emitRunAndNeighbours(out.row.id, out.row.issueId, out.row.agentId);
-    if (out.comment) this.ctx.events.emit('comment.added', commentDto(out.comment, null));
-    return out.row;
+  async finishRun(run: RunRow, outcome: RunOutcome, within?: (tx: Tx, row: RunRow) => Promise<void>): Promise<RunRow | null> {
+    const [row] = await this.finishRuns([{ run, outcome }], within && ((tx, rows) => within(tx, rows[0])));
+    return row ?? null;
   }
 
-  private async updateRuntime(
-    tx: Parameters<Parameters<ServiceContext['db']['transaction']>[0]>[0],
-    row: RunRow,
-    sessionId: string | null,
-    usage: UsageRecord | null,
-    now: Date,
-  ): Promise<void> {
-    const failed = row.status === 'failed' || row.status === 'timed_out' ? 1 : 0;
-    const sessionPatch = sessionId && row.issueId ? { [row.issueId]: sessionId } : {};
-    await tx
-      .insert(agentRuntimeState)
-      .values({
-        agentId: row.agentId,
-        lastHeartbeatAt: now,
-        lastRunId: row.id,
-        lastRunStatus: row.status,
-        totalRuns: 1,
-        failedRuns: failed,
-        totalInputTokens: usage?.inputTokens ?? 0,
-        totalOutputTokens: usage?.outputTokens ?? 0,
-        totalCostUsd: usage?.costUsd ?? 0,
-        sessions: sessionPatch,
-      })
-      .onConflictDoUpdate({
-        target: agentRuntimeState.agentId,
-        set: {
-          lastHeartbeatAt: now,
-          lastRunId: row.id,
-          lastRunStatus: row.status,
-          totalRuns: sql`${agentRuntimeState.totalRuns} + 1`,
-          failedRuns: sql`${agentRuntimeState.failedRuns} + ${failed}`,
-          totalInputTokens: sql`${agentRuntimeState.totalInputTokens} + ${usage?.inputTokens ?? 0}`,
-          totalOutputTokens: sql`${agentRuntimeState.totalOutputTokens} + ${usage?.outputTokens ?? 0}`,
-          totalCostUsd: sql`to_jsonb(coalesce((${agentRuntimeState.totalCostUsd})::text::numeric, 0) + ${usage?.costUsd ?? 0})`,
-          // A failed run that reported no session (e.g. a resume of a session the CLI no longer
-          // has) forgets the issue's session, so the next run starts fresh instead of failing again.
-          sessions:
-            !sessionId && failed && row.issueId
-              ? sql`${agentRuntimeState.sessions} - ${row.issueId}::text`
-              : sql`${agentRuntimeState.sessions} || ${JSON.stringify(sessionPatch)}::jsonb`,
+  /**
+   * finishRun for many runs in one transaction and a fixed number of statements (per agent for
+   * the runtime totals): recovery ends hundreds of lost runs at once. A run that already ended is
+   * left alone and missing from the result; `within` sees only the runs ended here.
+   */
+  async finishRuns(items: { run: RunRow; outcome: RunOutcome }[], within?: (tx: Tx, rows: RunRow[]) => Promise<void>): Promise<RunRow[]> {
+    if (items.length === 0) return [];
+    const now = new Date();
+    const outcomes = new Map(items.map((i) => [i.run.id, i.outcome]));
+    const out = await this.ctx.db.transaction(async (tx) => {
+      const values = items.map(({ run, outcome: f }) => ({
+        id: run.id,
+        status: f.status,
+        error_code: f.errorCode,
+        error: f.error,
+        exit_code: f.exitCode,
+        signal: f.signal,
+        log_bytes: f.logBytes ?? null,
+        log_sha256: f.logSha256 ?? null,
+        last_output_line: f.lastOutputLine ?? null,
+        session_id: f.sessionId || null,
+        usage: f.usage ?? null,
+      }));
+      const rows = await tx
+        .update(heartbeatRuns)
+        .set({
+          status: sql`v.status`,
+          errorCode: sql`v.error_code`,
+          error: sql`v.error`,
+          exitCode: sql`v.exit_code`,
+          signal: sql`v.signal`,
+          finishedAt: now,
           updatedAt: now,
-        },
-      });
+          logBytes: sql`coalesce(v.log_bytes, ${heartbeatRuns.logBytes})`,
+          logSha256: sql`case when v.log_bytes is null then ${heartbeatRuns.logSha256} else v.log_sha256 end`,
+          lastOutputLine: sql`coalesce(v.last_output_line, ${heartbeatRuns.lastOutputLine})`,
+          sessionId: sql`coalesce(v.session_id, ${heartbeatRuns.sessionId})`,
+          usage: sql`coalesce(v.usage, ${heartbeatRuns.usage})`,
+        })
+        .from(
+          sql`jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(id text, status text, error_code text, error text, exit_code integer, signal text, log_bytes bigint, log_sha256 text, last_output_line text, session_id text, usage jsonb)`,
+        )
+        .where(and(sql`${heartbeatRuns.id} = v.id`, inArray(heartbeatRuns.status, ['queued', 'running'])))
+        .returning(getTableColumns(heartbeatRuns));
+      if (rows.length === 0) return null;
+      const ended = rows.map((row) => ({ row, f: outcomes.get(row.id)! }));
+      const wakeups = ended
+        .filter(({ row }) => row.wakeupRequestId)
+        .map(({ row, f }) => ({ id: row.wakeupRequestId, status: f.status === 'succeeded' ? 'finished' : f.status === 'cancelled' ? 'cancelled' : 'failed', error: f.error }));
+      if (wakeups.length > 0) {
+        await tx
+          .update(agentWakeupRequests)
+          .set({ status: sql`v.status`, finishedAt: now, error: sql`v.error`, updatedAt: now })
+          .from(sql`jsonb_to_recordset(${JSON.stringify(wakeups)}::jsonb) as v(id text, status text, error text)`)
+          .where(sql`${agentWakeupRequests.id} = v.id`);
+      }
+      await this.updateRuntime(tx, ended, now);
+      const comments = await this.handBackIssues(tx, rows, now);
+      await tx
+        .update(agents)
+        .set({ status: 'idle', updatedAt: now })
+        .where(
+          and(
+            inArray(agents.id, [...new Set(rows.map((r) => r.agentId))]),
+            eq(agents.status, 'running'),
+            sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.agentId} = ${agents.id} and ${heartbeatRuns.status} = 'running')`,
+          ),
+        );
+      await appendRunEvents(
+        tx,
+        ended.map(({ row, f }) => ({
+          runId: row.id,
+          type: 'finished',
+          message: `${f.status}${f.errorCode ? ` (${f.errorCode})` : ''}`,
+          payload: { exitCode: f.exitCode, signal: f.signal, errorCode: f.errorCode },
+        })),
+      );
+      if (within) await within(tx, rows);
+      await recordActivities(
+        tx,
+        ended.map(({ row, f }) => ({
+          workspaceId: row.workspaceId,
+          actor: 'system',
+          action: `run.${f.status}`,
+          entityType: 'run' as const,
+          entityId: row.id,
+          details: { errorCode: f.errorCode, exitCode: f.exitCode, issueId: row.issueId },
+        })),
+      );
+      return { rows, comments };
+    });
+    if (!out) return [];
+    for (const row of out.rows) await this.emitRunAndNeighbours(row.id, row.issueId, row.agentId);
+    for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
+    return out.rows;
+  }
+
+  /** Run counts, usage, the last run and the per-issue sessions: one upsert per agent. */
+  private async updateRuntime(tx: Tx, ended: { row: RunRow; f: RunOutcome }[], now: Date): Promise<void> {
+    const perAgent = new Map<string, { last: RunRow; runs: number; failed: number; input: number; output: number; cost: number; sessions: Record<string, string>; forget: string[] }>();
+    for (const { row, f } of ended) {
+      const a = perAgent.get(row.agentId) ?? { last: row, runs: 0, failed: 0, input: 0, output: 0, cost: 0, sessions: {}, forget: [] };
+      const failed = row.status === 'failed' || row.status === 'timed_out';
+      a.last = row;
+      a.runs++;
+      if (failed) a.failed++;
+      a.input += f.usage?.inputTokens ?? 0;
+      a.output += f.usage?.outputTokens ?? 0;
+      a.cost += f.usage?.costUsd ?? 0;
+      if (row.issueId && f.sessionId) a.sessions[row.issueId] = f.sessionId;
+      // A failed run that reported no session (e.g. a resume of a session the CLI no longer
+      // has) forgets the issue's session, so the next run starts fresh instead of failing again.
+      else if (row.issueId && failed) a.forget.push(row.issueId);
+      perAgent.set(row.agentId, a);
+    }
+    for (const [agentId, a] of perAgent) {
+      await tx
+        .insert(agentRuntimeState)
+        .values({
+          agentId,
+          lastHeartbeatAt: now,
+          lastRunId: a.last.id,
+          lastRunStatus: a.last.status,
+          totalRuns: a.runs,
+          failedRuns: a.failed,
+          totalInputTokens: a.input,
+          totalOutputTokens: a.output,
+          totalCostUsd: a.cost,
+          sessions: a.sessions,
+        })
+        .onConflictDoUpdate({
+          target: agentRuntimeState.agentId,
+          set: {
+            lastHeartbeatAt: now,
+            lastRunId: a.last.id,
+            lastRunStatus: a.last.status,
+            totalRuns: sql`${agentRuntimeState.totalRuns} + ${a.runs}`,
+            failedRuns: sql`${agentRuntimeState.failedRuns} + ${a.failed}`,
+            totalInputTokens: sql`${agentRuntimeState.totalInputTokens} + ${a.input}`,
+            totalOutputTokens: sql`${agentRuntimeState.totalOutputTokens} + ${a.output}`,
+            totalCostUsd: sql`to_jsonb(coalesce((${agentRuntimeState.totalCostUsd})::text::numeric, 0) + ${a.cost})`,
+            sessions: sql`(${agentRuntimeState.sessions} - array(select jsonb_array_elements_text(${JSON.stringify(a.forget)}::jsonb))) || ${JSON.stringify(a.sessions)}::jsonb`,
+            updatedAt: now,
+          },
+        });
+    }
   }
 
   /**
@@ -731,33 +774,44 @@ export class HeartbeatEngine {
    * the issue in progress goes to review (work to look at, not work to redo); a user's cancel
    * puts it back to todo. Failures stay in progress for recovery's continuation logic.
    */
-  private async handBackIssue(
-    tx: Parameters<Parameters<ServiceContext['db']['transaction']>[0]>[0],
-    row: RunRow,
-    now: Date,
-  ) {
-    const [issue] = await tx.select().from(issues).where(eq(issues.id, row.issueId!));
-    if (!issue) return null;
-    const patch: Partial<typeof issues.$inferInsert> = { updatedAt: now };
-    if (issue.executionRunId === row.id) patch.executionRunId = null;
-    let comment = null;
-    if (issue.status === 'in_progress' && row.status === 'succeeded') {
-      patch.status = 'in_review';
-      [comment] = await tx
-        .insert(issueComments)
-        .values({
+  private async handBackIssues(tx: Tx, rows: RunRow[], now: Date) {
+    const withIssue = rows.filter((r) => r.issueId);
+    if (withIssue.length === 0) return [];
+    const current = new Map(
+      (await tx.select().from(issues).where(inArray(issues.id, [...new Set(withIssue.map((r) => r.issueId!))]))).map((i) => [i.id, i]),
+    );
+    const toReview = new Map<string, RunRow>();
+    const toTodo = new Set<string>();
+    for (const row of withIssue) {
+      const issue = current.get(row.issueId!);
+      if (issue?.status !== 'in_progress' || toReview.has(issue.id) || toTodo.has(issue.id)) continue;
+      if (row.status === 'succeeded') toReview.set(issue.id, row);
+      else if (row.status === 'cancelled' && row.errorCode === 'cancelled') toTodo.add(issue.id);
+    }
+    const ids = [...current.keys()];
+    if (ids.length === 0) return [];
+    await tx
+      .update(issues)
+      .set({
+        executionRunId: sql`case when ${issues.executionRunId} = any(array(select jsonb_array_elements_text(${JSON.stringify(rows.map((r) => r.id))}::jsonb))) then null else ${issues.executionRunId} end`,
+        status: sql`case when ${issues.id} = any(array(select jsonb_array_elements_text(${JSON.stringify([...toReview.keys()])}::jsonb))) then 'in_review'
+          when ${issues.id} = any(array(select jsonb_array_elements_text(${JSON.stringify([...toTodo])}::jsonb))) then 'todo' else ${issues.status} end`,
+        updatedAt: now,
+      })
+      .where(inArray(issues.id, ids));
+    if (toReview.size === 0) return [];
+    return tx
+      .insert(issueComments)
+      .values(
+        [...toReview].map(([issueId, row]) => ({
           id: newId(),
-          issueId: issue.id,
+          issueId,
           authorType: 'system',
           runId: row.id,
           body: `Run ${row.id} finished successfully without updating this issue; moved to in_review for a look.`,
-        })
-        .returning();
-    } else if (issue.status === 'in_progress' && row.status === 'cancelled' && row.errorCode === 'cancelled') {
-      patch.status = 'todo';
-    }
-    await tx.update(issues).set(patch).where(eq(issues.id, issue.id));
-    return comment;
+        })),
+      )
+      .returning();
   }
 
   private async emitRunAndNeighbours(runId: string, issueId: string | null, agentId: string): Promise<void> {

@@ -1,9 +1,9 @@
 // Queueing a run: the one insert every path (wakes, retries, recovery) goes through, and the
 // run-event append every writer shares.
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { InvocationSource, RetryReason } from '../../shared/domain';
 import { agentWakeupRequests, heartbeatRunEvents, heartbeatRuns, issues, type ContextSnapshot } from '../db/schema';
-import { newId, recordActivity, type Q } from '../services/context';
+import { newId, recordActivities, type Q } from '../services/context';
 import type { RunRow } from '../services/dto';
 
 export interface QueueRunSpec {
@@ -21,61 +21,96 @@ export interface QueueRunSpec {
 
 /** Inserts a wakeup request and its queued run (callers hold the agent's advisory lock). */
 export async function insertQueuedRun(tx: Q, spec: QueueRunSpec): Promise<{ run: RunRow; wakeupId: string }> {
-  const wakeupId = newId();
-  const runId = newId();
-  const context: ContextSnapshot = {
-    ...(spec.extraContext ?? {}),
-    ...(spec.issueId ? { issueId: spec.issueId } : {}),
-    wakeReason: spec.reason,
-    ...(spec.retryReason ? { retryReason: spec.retryReason } : {}),
-  };
-  await tx.insert(agentWakeupRequests).values({
-    id: wakeupId,
-    workspaceId: spec.workspaceId,
-    agentId: spec.agentId,
-    source: spec.source,
-    triggerDetail: spec.triggerDetail,
-    reason: spec.reason,
-    payload: spec.issueId ? { issueId: spec.issueId } : {},
-    status: 'queued',
-    runId,
+  const [queued] = await insertQueuedRuns(tx, [spec]);
+  return queued;
+}
+
+/** The set-based form: four statements however many runs (recovery queues hundreds at once). */
+export async function insertQueuedRuns(tx: Q, specs: QueueRunSpec[]): Promise<{ run: RunRow; wakeupId: string }[]> {
+  if (specs.length === 0) return [];
+  const planned = specs.map((spec) => {
+    const context: ContextSnapshot = {
+      ...(spec.extraContext ?? {}),
+      ...(spec.issueId ? { issueId: spec.issueId } : {}),
+      wakeReason: spec.reason,
+      ...(spec.retryReason ? { retryReason: spec.retryReason } : {}),
+    };
+    return { spec, context, wakeupId: newId(), runId: newId() };
   });
-  const [run] = await tx
-    .insert(heartbeatRuns)
-    .values({
-      id: runId,
+  await tx.insert(agentWakeupRequests).values(
+    planned.map(({ spec, wakeupId, runId }) => ({
+      id: wakeupId,
       workspaceId: spec.workspaceId,
       agentId: spec.agentId,
-      status: 'queued',
-      invocationSource: spec.source,
+      source: spec.source,
       triggerDetail: spec.triggerDetail,
-      wakeupRequestId: wakeupId,
-      issueId: spec.issueId,
-      contextSnapshot: context,
-      retryOfRunId: spec.retryOfRunId ?? null,
-      processLossRetryCount: spec.processLossRetryCount ?? 0,
-    })
+      reason: spec.reason,
+      payload: spec.issueId ? { issueId: spec.issueId } : {},
+      status: 'queued',
+      runId,
+    })),
+  );
+  const rows = await tx
+    .insert(heartbeatRuns)
+    .values(
+      planned.map(({ spec, context, wakeupId, runId }) => ({
+        id: runId,
+        workspaceId: spec.workspaceId,
+        agentId: spec.agentId,
+        status: 'queued',
+        invocationSource: spec.source,
+        triggerDetail: spec.triggerDetail,
+        wakeupRequestId: wakeupId,
+        issueId: spec.issueId,
+        contextSnapshot: context,
+        retryOfRunId: spec.retryOfRunId ?? null,
+        processLossRetryCount: spec.processLossRetryCount ?? 0,
+      })),
+    )
     .returning();
-  await appendRunEvent(tx, runId, 'queued', `queued by ${spec.source}: ${spec.reason}`, { wakeupId });
-  await recordActivity(tx, spec.workspaceId, {
-    actor: spec.source === 'on_demand' ? 'user' : 'system',
-    action: 'run.queued',
-    entityType: 'run',
-    entityId: runId,
-    details: { agentId: spec.agentId, issueId: spec.issueId, reason: spec.reason, retryReason: spec.retryReason ?? null },
-  });
-  return { run, wakeupId };
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  await appendRunEvents(
+    tx,
+    planned.map(({ spec, runId, wakeupId }) => ({ runId, type: 'queued', message: `queued by ${spec.source}: ${spec.reason}`, payload: { wakeupId } })),
+  );
+  await recordActivities(
+    tx,
+    planned.map(({ spec, runId }) => ({
+      workspaceId: spec.workspaceId,
+      actor: spec.source === 'on_demand' ? 'user' : 'system',
+      action: 'run.queued',
+      entityType: 'run',
+      entityId: runId,
+      details: { agentId: spec.agentId, issueId: spec.issueId, reason: spec.reason, retryReason: spec.retryReason ?? null },
+    })),
+  );
+  return planned.map(({ runId, wakeupId }) => ({ run: byId.get(runId)!, wakeupId }));
+}
+
+export interface RunEventInput {
+  runId: string;
+  type: string;
+  message: string | null;
+  payload?: unknown;
 }
 
 export async function appendRunEvent(q: Q, runId: string, type: string, message: string | null, payload?: unknown): Promise<void> {
-  await q.insert(heartbeatRunEvents).values({
-    id: newId(),
-    runId,
-    seq: sql`(select coalesce(max(seq), 0) + 1 from heartbeat_run_events where run_id = ${runId})`,
-    type,
-    message,
-    payload: payload ?? null,
-  });
+  await appendRunEvents(q, [{ runId, type, message, payload }]);
+}
+
+/** One insert for many events, each numbered after its run's last (one event per run per call). */
+export async function appendRunEvents(q: Q, events: RunEventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  await q.insert(heartbeatRunEvents).values(
+    events.map((e) => ({
+      id: newId(),
+      runId: e.runId,
+      seq: sql`(select coalesce(max(seq), 0) + 1 from heartbeat_run_events where run_id = ${e.runId})`,
+      type: e.type,
+      message: e.message,
+      payload: e.payload ?? null,
+    })),
+  );
 }
 
 /** Serializes wakes and recovery decisions for one agent across hosts sharing a server. */
@@ -83,6 +118,24 @@ export async function lockAgent(tx: Q, agentId: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${agentId}))`);
 }
 
+/** Locks several agents at once, in one order, so two hosts locking overlapping sets cannot deadlock. */
+export async function lockAgents(tx: Q, agentIds: string[]): Promise<void> {
+  const ids = [...new Set(agentIds)].sort();
+  if (ids.length === 0) return;
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(a)) from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) with ordinality as t(a, n) order by n`);
+}
+
 export async function moveExecution(tx: Q, issueId: string, runId: string | null): Promise<void> {
-  await tx.update(issues).set({ executionRunId: runId, updatedAt: new Date() }).where(eq(issues.id, issueId));
+  await moveExecutions(tx, [{ issueId, runId }]);
+}
+
+/** Points each issue's execution slot at a run (or at none), in one statement. */
+export async function moveExecutions(tx: Q, moves: { issueId: string; runId: string | null }[]): Promise<void> {
+  if (moves.length === 0) return;
+  const last = new Map(moves.map((m) => [m.issueId, m.runId]));
+  await tx
+    .update(issues)
+    .set({ executionRunId: sql`v.run_id`, updatedAt: new Date() })
+    .from(sql`jsonb_to_recordset(${JSON.stringify([...last].map(([issue_id, run_id]) => ({ issue_id, run_id })))}::jsonb) as v(issue_id text, run_id text)`)
+    .where(sql`${issues.id} = v.issue_id`);
 }

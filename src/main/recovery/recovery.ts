@@ -2,17 +2,17 @@
 // starts and then periodically. Runs whose process is gone fail as process_lost and get one
 // retry; live processes are watched as detached; stranded assigned issues are dispatched or
 // continued once, then escalated.
-import { and, desc, eq, inArray, isNotNull, isNull, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import { agents, heartbeatRuns, issues } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
-import { insertQueuedRun, lockAgent, moveExecution } from '../heartbeat/queue';
+import { insertQueuedRuns, lockAgents, moveExecutions } from '../heartbeat/queue';
 import { isSameProcess, pidExists, readProcStat } from '../process/identity';
 import { terminateRun, terminateRuns } from '../process/tree';
 import { runProcessQuery } from '../heartbeat/run-processes';
 import type { ServiceContext } from '../services/context';
 import type { RunRow } from '../services/dto';
 import { escalate } from '../services/escalations';
-import { loadRunDto, runDtos } from '../services/lookup';
+import { runDtos } from '../services/lookup';
 
 export interface RecoveryOptions {
   killGraceMs: number;
@@ -37,6 +37,9 @@ const DISPATCH_BLOCKED =
   'Vigil retried dispatch of this issue once after its run ended without progress, and it still has no live execution path. Blocked until someone looks: retry it, reassign it, or move it back to todo.';
 const CONTINUATION_BLOCKED =
   'Vigil retried continuation of this in-progress issue once after its run ended without finishing, and it still has no live execution path. Blocked until someone looks: retry it, reassign it, or move it back to todo.';
+
+/** Lost runs ended per transaction: a fixed number of statements each, whatever the slice holds. */
+const LOST_RUNS_PER_TRANSACTION = 250;
 
 function hadRetry(run: RunRow): boolean {
   return !!run.contextSnapshot?.retryReason || run.processLossRetryCount > 0 || !!run.retryOfRunId;
@@ -80,7 +83,7 @@ export class Recovery {
     if (lost.length === 0) return result;
     // One scan of the process table for every lost run: leftovers found by group, session or cookie.
     const killed = await terminateRuns(lost.map(runProcessQuery), { graceMs: this.opts.killGraceMs });
-    for (const run of lost) {
+    const failures = lost.map((run) => {
       const terminated = killed.get(run.id)?.terminated ?? [];
       result.terminatedProcesses += terminated.length;
       const error =
@@ -90,9 +93,14 @@ export class Recovery {
           : run.processPid
             ? `Process lost: pid ${run.processPid} was no longer running when Vigil restarted.`
             : 'Process lost: Vigil stopped before the run recorded a process.';
-      if (await this.failLost(run, error)) {
+      return { run, error };
+    });
+    // In slices: each is one transaction of a fixed number of statements, short enough that
+    // the event loop turns between them while a crash left hundreds of runs behind.
+    for (let i = 0; i < failures.length; i += LOST_RUNS_PER_TRANSACTION) {
+      for (const id of await this.failLost(failures.slice(i, i + LOST_RUNS_PER_TRANSACTION))) {
         result.reaped++;
-        result.runIds.push(run.id);
+        result.runIds.push(id);
       }
     }
     return result;
@@ -112,42 +120,46 @@ export class Recovery {
     if (row) this.ctx.events.emit('run.updated', (await runDtos(this.ctx.db, [row]))[0]);
   }
 
-  /** Fails a lost run and, unless it already was the process-loss retry, queues exactly one retry. */
-  private async failLost(run: RunRow, error: string): Promise<boolean> {
-    let retryId: string | null = null;
-    const done = await this.engine.finishRun(
-      run,
-      { status: 'failed', errorCode: 'process_lost', error, exitCode: null, signal: null },
-      async (tx, row) => {
-        await lockAgent(tx, row.agentId);
-        if (row.processLossRetryCount >= 1) {
-          if (row.issueId) {
-            const [issue] = await tx.select().from(issues).where(eq(issues.id, row.issueId));
-            if (issue?.executionRunId === row.id) await moveExecution(tx, row.issueId, null);
-          }
-          return;
-        }
-        const { run: retry } = await insertQueuedRun(tx, {
-          workspaceId: row.workspaceId,
-          agentId: row.agentId,
-          source: 'automation',
-          triggerDetail: 'system',
-          reason: 'process_lost_retry',
-          issueId: row.issueId,
-          retryReason: 'process_loss',
-          retryOfRunId: row.id,
-          processLossRetryCount: row.processLossRetryCount + 1,
-          extraContext: { ...row.contextSnapshot, retryReason: 'process_loss' },
-        });
-        retryId = retry.id;
-        if (row.issueId) await moveExecution(tx, row.issueId, retry.id);
+  /**
+   * Fails lost runs and, for each that was not already the process-loss retry, queues exactly
+   * one retry in the same transaction. Returns the runs this call ended.
+   */
+  private async failLost(failures: { run: RunRow; error: string }[]): Promise<string[]> {
+    const retries = new Map<string, RunRow>();
+    const done = await this.engine.finishRuns(
+      failures.map(({ run, error }) => ({ run, outcome: { status: 'failed', errorCode: 'process_lost', error, exitCode: null, signal: null } })),
+      async (tx, rows) => {
+        await lockAgents(tx, rows.map((r) => r.agentId));
+        // A lost retry gets no retry of its own; ending it already released its issue.
+        const retried = rows.filter((row) => row.processLossRetryCount < 1);
+        const queued = await insertQueuedRuns(
+          tx,
+          retried.map((row) => ({
+            workspaceId: row.workspaceId,
+            agentId: row.agentId,
+            source: 'automation',
+            triggerDetail: 'system',
+            reason: 'process_lost_retry',
+            issueId: row.issueId,
+            retryReason: 'process_loss',
+            retryOfRunId: row.id,
+            processLossRetryCount: row.processLossRetryCount + 1,
+            extraContext: { ...row.contextSnapshot, retryReason: 'process_loss' },
+          })),
+        );
+        queued.forEach(({ run: retry }, k) => retries.set(retried[k].id, retry));
+        await moveExecutions(
+          tx,
+          queued.filter(({ run: retry }) => retry.issueId).map(({ run: retry }) => ({ issueId: retry.issueId!, runId: retry.id })),
+        );
       },
     );
-    if (!done) return false;
-    if (retryId && this.ctx.events.size > 0) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, retryId));
-    // With its retry queued the issue has a live execution path: nothing more to settle.
-    if (!retryId) await this.settle(done);
-    return true;
+    if (this.ctx.events.size > 0 && retries.size > 0) {
+      for (const dto of await runDtos(this.ctx.db, [...retries.values()])) this.ctx.events.emit('run.created', dto);
+    }
+    // With its retry queued an issue has a live execution path: only the others need settling.
+    for (const run of done) if (!retries.has(run.id)) await this.settle(run);
+    return done.map((r) => r.id);
   }
 
   /** After any run ends: a retry that failed escalates; other failures get recovery's one continuation. */
@@ -176,7 +188,15 @@ export class Recovery {
       .select({ id: issues.id })
       .from(issues)
       .innerJoin(agents, eq(agents.id, issues.assigneeAgentId))
-      .where(and(isNotNull(issues.assigneeAgentId), inArray(issues.status, ['todo', 'in_progress'])));
+      .where(
+        and(
+          isNotNull(issues.assigneeAgentId),
+          inArray(issues.status, ['todo', 'in_progress']),
+          ne(agents.status, 'paused'),
+          // An issue with a queued or running run has its execution path (after a crash: its retry).
+          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.issueId} = ${issues.id} and ${heartbeatRuns.status} in ('queued', 'running'))`,
+        ),
+      );
     return this.reconcileIssues(rows.map((r) => r.id));
   }
 

@@ -28,15 +28,22 @@ export interface ActivityInput {
 }
 
 export async function recordActivity(q: Q, workspaceId: string | null, input: ActivityInput): Promise<void> {
-  await q.insert(activityLog).values({
-    id: newId(),
-    workspaceId,
-    actor: input.actor,
-    action: input.action,
-    entityType: input.entityType,
-    entityId: input.entityId,
-    details: input.details ?? null,
-  });
+  await recordActivities(q, [{ ...input, workspaceId }]);
+}
+
+export async function recordActivities(q: Q, inputs: (ActivityInput & { workspaceId: string | null })[]): Promise<void> {
+  if (inputs.length === 0) return;
+  await q.insert(activityLog).values(
+    inputs.map((input) => ({
+      id: newId(),
+      workspaceId: input.workspaceId,
+      actor: input.actor,
+      action: input.action,
+      entityType: input.entityType,
+      entityId: input.entityId,
+      details: input.details ?? null,
+    })),
+  );
 }
 
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
