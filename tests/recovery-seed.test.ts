@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { agentWakeupRequests, escalations, heartbeatRuns, issueComments, issues } from '../src/main/db/schema';
+import { agentRuntimeState, agentWakeupRequests, escalations, heartbeatRunEvents, heartbeatRuns, issueComments, issues } from '../src/main/db/schema';
 import { readProcStat, readStartIdentity } from '../src/main/process/identity';
 import { describeEachStore } from './helpers/stores';
 import { pidAlive, startTestHost, waitFor, type TestHost } from './helpers/host';
@@ -154,6 +154,82 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
     const issue = await issueRow(issueId!);
     expect(issue.executionRunId).toBe(retry.id);
     expect(issue.checkoutRunId).toBe(runId);
+  });
+
+  it('ends hundreds of lost runs at once: one retry each, its issue pointed at it, totals counted', async () => {
+    // More runs than one recovery transaction holds, spread over three agents; every tenth was
+    // already the process-loss retry and gets none.
+    const agentIds: string[] = [];
+    for (let a = 0; a < 3; a++) agentIds.push((await t.call('agents.create', { name: `bulk-${a}`, adapterType: 'process', command: 'true' })).id);
+    const ws = t.host.ctx.workspaceId;
+    const seeded = Array.from({ length: 260 }, (_, i) => ({
+      runId: randomUUID(),
+      wakeupId: randomUUID(),
+      issueId: randomUUID(),
+      agentId: agentIds[i % 3],
+      wasRetry: i % 10 === 0,
+    }));
+    await db()
+      .insert(issues)
+      .values(seeded.map((s, i) => ({ id: s.issueId, workspaceId: ws, number: 9000 + i, identifier: `BULK-${9000 + i}`, title: `bulk ${i}`, status: 'in_progress', assigneeAgentId: s.agentId, executionRunId: s.runId })));
+    await db()
+      .insert(agentWakeupRequests)
+      .values(seeded.map((s) => ({ id: s.wakeupId, workspaceId: ws, agentId: s.agentId, source: 'assignment', triggerDetail: 'system', reason: 'issue_assigned', status: 'claimed', runId: s.runId })));
+    await db()
+      .insert(heartbeatRuns)
+      .values(
+        seeded.map((s) => ({
+          id: s.runId,
+          workspaceId: ws,
+          agentId: s.agentId,
+          invocationSource: 'assignment',
+          triggerDetail: 'system',
+          status: 'running',
+          wakeupRequestId: s.wakeupId,
+          issueId: s.issueId,
+          contextSnapshot: { issueId: s.issueId },
+          hostId: t.host.ctx.hostId,
+          processPid: 999_999_999,
+          processLossRetryCount: s.wasRetry ? 1 : 0,
+          startedAt: new Date(),
+        })),
+      );
+
+    const result = await t.host.recovery.reapOrphanedRuns();
+    expect(result.reaped).toBe(260);
+    expect(new Set(result.runIds)).toEqual(new Set(seeded.map((s) => s.runId)));
+
+    const runs = await db().select().from(heartbeatRuns);
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    const retryOf = new Map(runs.filter((r) => r.retryOfRunId).map((r) => [r.retryOfRunId!, r]));
+    expect(runs.filter((r) => r.retryOfRunId)).toHaveLength(234);
+    const issueRows = new Map((await db().select().from(issues)).map((i) => [i.id, i]));
+    const wakeups = new Map((await db().select().from(agentWakeupRequests)).map((w) => [w.id, w]));
+    for (const s of seeded) {
+      const lost = byId.get(s.runId)!;
+      expect([lost.status, lost.errorCode, lost.finishedAt !== null]).toEqual(['failed', 'process_lost', true]);
+      expect(wakeups.get(s.wakeupId)!.status).toBe('failed');
+      const retry = retryOf.get(s.runId);
+      if (s.wasRetry) {
+        expect(retry).toBeUndefined();
+        expect(issueRows.get(s.issueId)!.executionRunId).toBeNull();
+      } else {
+        expect([retry!.status, retry!.agentId, retry!.issueId, retry!.processLossRetryCount]).toEqual(['queued', s.agentId, s.issueId, 1]);
+        expect(retry!.contextSnapshot.retryReason).toBe('process_loss');
+        expect(wakeups.get(retry!.wakeupRequestId!)!.status).toBe('queued');
+        expect(issueRows.get(s.issueId)!.executionRunId).toBe(retry!.id);
+      }
+    }
+    const finished = await db().select().from(heartbeatRunEvents).where(eq(heartbeatRunEvents.type, 'finished'));
+    expect(finished.map((e) => e.runId).sort()).toEqual(seeded.map((s) => s.runId).sort());
+    for (const agentId of agentIds) {
+      const [state] = await db().select().from(agentRuntimeState).where(eq(agentRuntimeState.agentId, agentId));
+      const mine = seeded.filter((s) => s.agentId === agentId).length;
+      expect([state.totalRuns, state.failedRuns, state.lastRunStatus]).toEqual([mine, mine, 'failed']);
+    }
+    // The lost retries were escalated (retrying did not help); the rest wait for their retry.
+    const open = await db().select().from(escalations);
+    expect(open.map((e) => e.issueId).sort()).toEqual(seeded.filter((s) => s.wasRetry).map((s) => s.issueId).sort());
   });
 
   it('reaps an orphaned descendant process group whose leader is already gone', async () => {
