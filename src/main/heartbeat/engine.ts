@@ -184,7 +184,7 @@ export class HeartbeatEngine {
       return { wakeupId, status: 'queued' as const, runId: run.id, reason: null };
     });
     if (result.runId && result.status === 'queued') {
-      this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, result.runId));
+      if (this.ctx.events.size > 0) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, result.runId));
       this.pump();
     }
     return result;
@@ -417,12 +417,7 @@ export class HeartbeatEngine {
           .where(and(eq(issues.id, run.issueId), inArray(issues.status, ['backlog', 'todo', 'in_progress', 'in_review', 'blocked'])));
       }
       await tx.update(agents).set({ status: 'running', updatedAt: now }).where(and(eq(agents.id, agent.id), ne(agents.status, 'paused')));
-      await appendRunEvent(tx, run.id, 'started', `pid ${proc.pid} (process group ${proc.pgid})`, { pid: proc.pid, pgid: proc.pgid });
-      const [{ seq }] = await tx
-        .select({ seq: sql<number>`coalesce(max(seq), 0)::int` })
-        .from(heartbeatRunEvents)
-        .where(eq(heartbeatRunEvents.runId, run.id));
-      live.seq = Number(seq);
+      live.seq = await appendRunEvent(tx, run.id, 'started', `pid ${proc.pid} (process group ${proc.pgid})`, { pid: proc.pid, pgid: proc.pgid });
       await recordActivity(tx, agent.workspaceId, {
         actor: 'system',
         action: 'run.started',

@@ -94,14 +94,16 @@ export interface RunEventInput {
   payload?: unknown;
 }
 
-export async function appendRunEvent(q: Q, runId: string, type: string, message: string | null, payload?: unknown): Promise<void> {
-  await appendRunEvents(q, [{ runId, type, message, payload }]);
+/** Appends one event to a run and returns the sequence number it got. */
+export async function appendRunEvent(q: Q, runId: string, type: string, message: string | null, payload?: unknown): Promise<number> {
+  const [{ seq }] = await appendRunEvents(q, [{ runId, type, message, payload }]);
+  return seq;
 }
 
 /** One insert for many events, each numbered after its run's last (one event per run per call). */
-export async function appendRunEvents(q: Q, events: RunEventInput[]): Promise<void> {
-  if (events.length === 0) return;
-  await q.insert(heartbeatRunEvents).values(
+export async function appendRunEvents(q: Q, events: RunEventInput[]): Promise<{ runId: string; seq: number }[]> {
+  if (events.length === 0) return [];
+  return q.insert(heartbeatRunEvents).values(
     events.map((e) => ({
       id: newId(),
       runId: e.runId,
@@ -110,7 +112,7 @@ export async function appendRunEvents(q: Q, events: RunEventInput[]): Promise<vo
       message: e.message,
       payload: e.payload ?? null,
     })),
-  );
+  ).returning({ runId: heartbeatRunEvents.runId, seq: heartbeatRunEvents.seq });
 }
 
 /** Serializes wakes and recovery decisions for one agent across hosts sharing a server. */
