@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { acquireDataDirLock, type DataDirLock } from '../src/main/db/lock';
@@ -145,6 +146,31 @@ describe('start-up', () => {
     fake.app.markReady();
     await shownWindow();
     expect(fake.dialog.messageBoxes).toHaveLength(0);
+  });
+
+  it('packaged, writes its own `vigil` launcher into the data folder and hands it to the host', async () => {
+    fake.app.isPackaged = true;
+    const { deps, hostOptions } = setup({ VIGIL_HOME: dir.dir });
+    launchDesktopApp(deps);
+    fake.app.markReady();
+    await shownWindow();
+    const launcher = join(dir.dir, 'bin', 'vigil');
+    expect(hostOptions[0].cliPath).toBe(launcher);
+    const script = readFileSync(launcher, 'utf8');
+    expect(script).toContain(`ELECTRON_RUN_AS_NODE=1 exec '${process.execPath}' '${join(fake.app.getAppPath(), 'out', 'main', 'cli.js')}' "$@"`);
+    expect(fake.dialog.messageBoxes).toHaveLength(0);
+  });
+
+  it('packaged, still opens when the launcher cannot be written, and says agents cannot call back', async () => {
+    fake.app.isPackaged = true;
+    writeFileSync(join(dir.dir, 'bin'), 'a file where the launcher folder should be');
+    const { deps, hostOptions } = setup({ VIGIL_HOME: dir.dir });
+    const { started } = launchDesktopApp(deps);
+    fake.app.markReady();
+    expect(await started).toBe(true);
+    expect(hostOptions[0].cliPath).toBeUndefined();
+    await vi.waitFor(() => expect(fake.dialog.messageBoxes).toHaveLength(1));
+    expect(fake.dialog.messageBoxes[0].detail).toMatch(/Agents cannot call back through the vigil command: its launcher could not be written \(.*(EEXIST|ENOTDIR)/);
   });
 
   it('still opens when the control socket fails, and says the CLI cannot reach it', async () => {

@@ -37,6 +37,7 @@ class FakeApp extends EventEmitter {
     this.name = 'vigil';
     this.paths.clear();
     this.singleInstance = true;
+    this.isPackaged = false;
     this.quitRequests = 0;
     this.exitCode = null;
     this.ready = new Promise((resolve) => (this.readyResolve = resolve));

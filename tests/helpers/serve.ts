@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 export const VIGIL_BIN = join(ROOT, 'bin', 'vigil');
-const CLI_BUNDLE = join(ROOT, 'out', 'main', 'cli.js');
+export const CLI_BUNDLE = join(ROOT, 'out', 'main', 'cli.js');
 export const READY_TIMEOUT_MS = 120_000;
 
 export interface Exit {

@@ -1,10 +1,12 @@
 // The desktop app's lifecycle: one instance per data folder; on ready the host (its start-up
 // recovery runs inside), then the control socket (so the CLI works while the app runs), then the
 // window and the tray. Quitting closes the host cleanly before the process exits.
+import { join } from 'node:path';
 import { app, dialog, session, type BrowserWindow } from 'electron';
 import type { Host, HostOptions } from '../host-types';
 import { APP_NAME, controlSocketPath, resolveDataDir } from '../paths';
 import { forwardEvents, serveIpc } from './ipc';
+import { writeCliLauncher } from './cli-launcher';
 import { appLayout } from './layout';
 import { Notifier } from './notifications';
 import { QuitController } from './quit';
@@ -55,15 +57,23 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
 
   async function start(): Promise<boolean> {
     hardenSession(session.defaultSession, layout);
+    const launcherNotices: string[] = [];
+    let cliPath: string | undefined;
     try {
-      host = await deps.startHost({ dataDir, databaseUrl, cliPath: layout.cliLauncher });
+      cliPath = layout.cliLauncher.kind === 'ready' ? layout.cliLauncher.path : writeCliLauncher({ dir: join(dataDir, 'bin'), runtime: process.execPath, cliScript: layout.cliLauncher.cliScript });
+    } catch (err) {
+      // Runs still work; only agents' calls back (comments, status) have no `vigil` to use.
+      launcherNotices.push(`Agents cannot call back through the vigil command: its launcher could not be written (${(err as Error).message}).`);
+    }
+    try {
+      host = await deps.startHost({ dataDir, databaseUrl, cliPath });
     } catch (err) {
       const text = startupErrorText(err, dataDir, databaseUrl !== undefined);
       dialog.showErrorBox(text.title, text.content);
       app.exit(1);
       return false;
     }
-    const notices = [...host.info.notices];
+    const notices = [...host.info.notices, ...launcherNotices];
     try {
       socket = await deps.startControlSocket(host, controlSocketPath(dataDir));
     } catch (err) {

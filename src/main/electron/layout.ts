@@ -11,11 +11,11 @@ export interface AppLayout {
   appIcon: string;
   trayIconDir: string;
   /**
-   * The `vigil` launcher agents call back through (the host puts it on their PATH). Only in
-   * development: bin/vigil runs the built CLI with the system's node; a packaged app does not
-   * ship one yet.
+   * The `vigil` command agents call back through (the host puts it on their PATH). In
+   * development bin/vigil runs the built CLI with the system's node; a packaged app writes its
+   * own launcher at start-up (cli-launcher.ts) around cliScript.
    */
-  cliLauncher: string | undefined;
+  cliLauncher: { kind: 'ready'; path: string } | { kind: 'write'; cliScript: string };
 }
 
 export function appLayout(appPath: string, isPackaged: boolean, env: NodeJS.ProcessEnv): AppLayout {
@@ -27,7 +27,7 @@ export function appLayout(appPath: string, isPackaged: boolean, env: NodeJS.Proc
     renderer: devUrl ? { kind: 'dev', url: devUrl } : { kind: 'file', path: join(appPath, 'out', 'renderer', 'index.html') },
     appIcon: join(appPath, 'resources', 'icon.png'),
     trayIconDir: join(appPath, 'resources', 'tray'),
-    cliLauncher: isPackaged ? undefined : join(appPath, 'bin', 'vigil'),
+    cliLauncher: isPackaged ? { kind: 'write', cliScript: join(appPath, 'out', 'main', 'cli.js') } : { kind: 'ready', path: join(appPath, 'bin', 'vigil') },
   };
 }
 
