@@ -2,6 +2,7 @@
 // (IPC, control socket, WebSocket) calls `invoke`; nothing else reaches the services.
 import { AGENT_CALLS, calls, isCallName, type CallName, type CallOutput, type CallParsedInput } from '../shared/contract';
 import { ContractError, invalidInput } from '../shared/errors';
+import { hasUnstorableText } from './db/storable-text';
 
 /** Who is calling: the user (UI, CLI) or an agent holding its run's token. */
 export type Caller = { kind: 'user' } | { kind: 'agent'; runToken: string };
@@ -79,17 +80,15 @@ async function authorizeAgent(method: CallName, input: unknown, token: string, a
  * Returns the path of the first bad string (or key), or null.
  */
 function findUnstorableText(value: unknown, path: string[], depth = 0): string[] | null {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
+  if (typeof value === 'string') return hasUnstorableText(value) ? path : null;
   if (depth > 32 || value === null || typeof value !== 'object') return null;
   for (const [key, inner] of Object.entries(value)) {
-    if (UNSTORABLE.test(key)) return [...path, key];
+    if (hasUnstorableText(key)) return [...path, key];
     const found = findUnstorableText(inner, [...path, key], depth + 1);
     if (found) return found;
   }
   return null;
 }
-
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * What an unexpected failure may say to a client: the database's own reason when there is one

@@ -19,6 +19,7 @@ import {
   issues,
   type UsageRecord,
 } from '../db/schema';
+import { jsonbParam, storableText } from '../db/storable-text';
 import { createLastLineTracker } from '../logs/last-line';
 import { createOutputBatcher } from '../logs/output-batcher';
 import { Redactor } from '../logs/redactor';
@@ -457,13 +458,14 @@ export class HeartbeatEngine {
     await live.claim;
     const batch = live.pendingEvents.splice(0, live.pendingEvents.length);
     if (batch.length === 0) return;
-    const redact = (v: unknown): unknown => (live.redactor.active && v !== undefined ? JSON.parse(live.redactor.redactText(JSON.stringify(v))) : v);
+    const storable = (v: unknown): unknown => (v === undefined ? v : JSON.parse(jsonbParam(v)));
+    const redact = (v: unknown): unknown => storable(live.redactor.active && v !== undefined ? JSON.parse(live.redactor.redactText(JSON.stringify(v))) : v);
     const rows = batch.map((e) => ({
       id: newId(),
       runId: live.run.id,
       seq: ++live.seq,
       type: e.type.slice(0, 100),
-      message: e.message === null ? null : live.redactor.redactText(e.message).slice(0, 4000),
+      message: e.message === null ? null : storableText(live.redactor.redactText(e.message).slice(0, 4000)),
       payload: (redact(e.payload) ?? null) as unknown,
     }));
     try {
@@ -656,7 +658,7 @@ export class HeartbeatEngine {
           usage: sql`coalesce(v.usage, ${heartbeatRuns.usage})`,
         })
         .from(
-          sql`jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(id text, status text, error_code text, error text, exit_code integer, signal text, log_bytes bigint, log_sha256 text, last_output_line text, session_id text, usage jsonb)`,
+          sql`jsonb_to_recordset(${jsonbParam(values)}::jsonb) as v(id text, status text, error_code text, error text, exit_code integer, signal text, log_bytes bigint, log_sha256 text, last_output_line text, session_id text, usage jsonb)`,
         )
         .where(and(sql`${heartbeatRuns.id} = v.id`, inArray(heartbeatRuns.status, ['queued', 'running'])))
         .returning(getTableColumns(heartbeatRuns));
@@ -669,7 +671,7 @@ export class HeartbeatEngine {
         await tx
           .update(agentWakeupRequests)
           .set({ status: sql`v.status`, finishedAt: now, error: sql`v.error`, updatedAt: now })
-          .from(sql`jsonb_to_recordset(${JSON.stringify(wakeups)}::jsonb) as v(id text, status text, error text)`)
+          .from(sql`jsonb_to_recordset(${jsonbParam(wakeups)}::jsonb) as v(id text, status text, error text)`)
           .where(sql`${agentWakeupRequests.id} = v.id`);
       }
       await this.updateRuntime(tx, ended, now);
@@ -725,7 +727,7 @@ export class HeartbeatEngine {
       a.input += f.usage?.inputTokens ?? 0;
       a.output += f.usage?.outputTokens ?? 0;
       a.cost += f.usage?.costUsd ?? 0;
-      if (row.issueId && f.sessionId) a.sessions[row.issueId] = f.sessionId;
+      if (row.issueId && f.sessionId) a.sessions[row.issueId] = storableText(f.sessionId);
       // A failed run that reported no session (e.g. a resume of a session the CLI no longer
       // has) forgets the issue's session, so the next run starts fresh instead of failing again.
       else if (row.issueId && failed) a.forget.push(row.issueId);
@@ -757,7 +759,7 @@ export class HeartbeatEngine {
             totalInputTokens: sql`${agentRuntimeState.totalInputTokens} + ${a.input}`,
             totalOutputTokens: sql`${agentRuntimeState.totalOutputTokens} + ${a.output}`,
             totalCostUsd: sql`to_jsonb(coalesce((${agentRuntimeState.totalCostUsd})::text::numeric, 0) + ${a.cost})`,
-            sessions: sql`(${agentRuntimeState.sessions} - array(select jsonb_array_elements_text(${JSON.stringify(a.forget)}::jsonb))) || ${JSON.stringify(a.sessions)}::jsonb`,
+            sessions: sql`(${agentRuntimeState.sessions} - array(select jsonb_array_elements_text(${jsonbParam(a.forget)}::jsonb))) || ${jsonbParam(a.sessions)}::jsonb`,
             updatedAt: now,
           },
         });

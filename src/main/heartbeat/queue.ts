@@ -2,6 +2,7 @@
 // run-event append every writer shares.
 import { sql } from 'drizzle-orm';
 import type { InvocationSource, RetryReason } from '../../shared/domain';
+import { jsonbParam } from '../db/storable-text';
 import { agentWakeupRequests, heartbeatRunEvents, heartbeatRuns, issues, type ContextSnapshot } from '../db/schema';
 import { newId, recordActivities, type Q } from '../services/context';
 import type { RunRow } from '../services/dto';
@@ -138,6 +139,6 @@ export async function moveExecutions(tx: Q, moves: { issueId: string; runId: str
   await tx
     .update(issues)
     .set({ executionRunId: sql`v.run_id`, updatedAt: new Date() })
-    .from(sql`jsonb_to_recordset(${JSON.stringify([...last].map(([issue_id, run_id]) => ({ issue_id, run_id })))}::jsonb) as v(issue_id text, run_id text)`)
+    .from(sql`jsonb_to_recordset(${jsonbParam([...last].map(([issue_id, run_id]) => ({ issue_id, run_id })))}::jsonb) as v(issue_id text, run_id text)`)
     .where(sql`${issues.id} = v.issue_id`);
 }
