@@ -2,12 +2,14 @@
 // pid; a dead owner's lock, and one whose pid now belongs to another process, are taken over.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acquireDataDirLock, DataDirLockedError } from '../src/main/db/lock';
 import { lockPathOf } from '../src/main/paths';
 import { readStartIdentity } from '../src/main/process/identity';
 import { tempDir } from './helpers/stores';
 
+const ROOT = join(import.meta.dirname, '..');
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
@@ -80,4 +82,47 @@ describe('data-folder lock', () => {
     expect(ownerPid(dir)).toBe(process.pid);
     lock.release();
   });
+});
+
+describe('data-folder lock under contention', () => {
+  /** Starts n processes that all try to take the folder's lock at the same instant. */
+  async function race(dir: string, n: number): Promise<string[]> {
+    const go = Date.now() + 1500;
+    const probe = [
+      "import { acquireDataDirLock } from './src/main/db/lock.ts';",
+      `while (Date.now() < ${go}) {}`,
+      'let outcome;',
+      "try { acquireDataDirLock(process.env.LOCK_DIR); outcome = 'won'; } catch (e) { outcome = e.name === 'DataDirLockedError' ? 'refused' : 'error: ' + e.message; }",
+      'console.log(outcome);',
+      // A winner holds the lock while the others are still deciding.
+      "if (outcome === 'won') await new Promise((r) => setTimeout(r, 1500));",
+    ].join('\n');
+    const children = Array.from({ length: n }, () =>
+      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
+        cwd: ROOT,
+        env: { ...process.env, LOCK_DIR: dir },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
+    return Promise.all(
+      children.map(
+        (child) =>
+          new Promise<string>((resolve) => {
+            let out = '';
+            child.stdout!.on('data', (d) => (out += String(d)));
+            child.on('exit', () => resolve(out.trim()));
+          }),
+      ),
+    );
+  }
+
+  it('lets exactly one of many simultaneous starters take a stale lock', async () => {
+    for (let round = 0; round < 4; round++) {
+      const dir = folder();
+      writeLockOf(dir, 999_999_999, 'gone');
+      const outcomes = await race(dir, 6);
+      expect(outcomes.filter((o) => o === 'won'), `round ${round}: ${outcomes.join(', ')}`).toHaveLength(1);
+      expect(outcomes.filter((o) => o !== 'won' && o !== 'refused')).toEqual([]);
+    }
+  }, 120_000);
 });
