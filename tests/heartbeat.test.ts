@@ -184,8 +184,11 @@ describeEachStore('heartbeat engine', (kind) => {
     const mine = await h.call('issues.create', { title: 'mine', assignee: 'tok' });
     const token = await waitFor(() => { try { return readFileSync(tokenFile, 'utf8').trim(); } catch { return null; } }, 10_000, 'token');
     const agent = { kind: 'agent' as const, runToken: token };
-    const c = await h.call('issues.comment', { issue: mine.identifier, body: 'working on it' }, agent);
+    const c = await h.call('issues.comment', { issue: mine.identifier, body: `working on it (my token is ${token})` }, agent);
     expect(c.authorType).toBe('agent');
+    // An agent pasting its own token leaves no usable copy behind.
+    expect(c.body).toMatch(/^working on it \(my token is .+\)$/);
+    expect(c.body).not.toContain(token);
     await expect(h.call('issues.comment', { issue: other.identifier, body: 'x' }, agent)).rejects.toMatchObject({ code: 'forbidden', field: 'issue' });
     await expect(h.call('issues.update', { issue: other.identifier, status: 'done' }, agent)).rejects.toMatchObject({ code: 'forbidden' });
     await expect(h.call('agents.create', { name: 'evil', adapterType: 'process', command: 'true' }, agent)).rejects.toMatchObject({ code: 'forbidden' });

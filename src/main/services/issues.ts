@@ -24,11 +24,13 @@ function decodeCursor(cursor: string | undefined): number | null {
 export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
   const actorOf = (c: CallContext) => (c.agent ? `agent:${c.agent.agentId}` : 'user');
 
-  /** What an agent writes is its output too: its secrets never reach the database or events. */
+  /** What an agent writes is its output too: its secrets and token never reach the database or events. */
   const writerOf = async (c: CallContext): Promise<{ name: string | null; redact: (text: string) => string }> => {
     if (!c.agent) return { name: null, redact: (text) => text };
     const [author] = await ctx.db.select({ name: agents.name, env: agents.env }).from(agents).where(eq(agents.id, c.agent.agentId));
-    const redactor = new Redactor(author ? secretValuesOf(author.env) : []);
+    // Its run token too: an agent pasting it into a comment must not leave it readable.
+    const token = c.caller.kind === 'agent' ? [c.caller.runToken] : [];
+    const redactor = new Redactor([...(author ? secretValuesOf(author.env) : []), ...token]);
     return { name: author?.name ?? null, redact: (text) => redactor.redactText(text) };
   };
 
