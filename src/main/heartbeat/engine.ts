@@ -460,15 +460,15 @@ export class HeartbeatEngine {
     if (batch.length === 0) return;
     const storable = (v: unknown): unknown => (v === undefined ? v : JSON.parse(jsonbParam(v)));
     const redact = (v: unknown): unknown => storable(live.redactor.active && v !== undefined ? JSON.parse(live.redactor.redactText(JSON.stringify(v))) : v);
-    const rows = batch.map((e) => ({
-      id: newId(),
-      runId: live.run.id,
-      seq: ++live.seq,
-      type: e.type.slice(0, 100),
-      message: e.message === null ? null : storableText(live.redactor.redactText(e.message).slice(0, 4000)),
-      payload: (redact(e.payload) ?? null) as unknown,
-    }));
     try {
+      const rows = batch.map((e) => ({
+        id: newId(),
+        runId: live.run.id,
+        seq: ++live.seq,
+        type: storableText(e.type.slice(0, 100)),
+        message: e.message === null ? null : storableText(live.redactor.redactText(e.message).slice(0, 4000)),
+        payload: (redact(e.payload) ?? null) as unknown,
+      }));
       for (let i = 0; i < rows.length; i += 200) await this.ctx.db.insert(heartbeatRunEvents).values(rows.slice(i, i + 200));
     } catch {
       // Structured events are a convenience; the byte log is the record. Never stop a run for them.
