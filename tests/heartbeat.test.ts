@@ -235,6 +235,31 @@ describeEachStore('heartbeat engine', (kind) => {
     expect(later[3]).not.toContain('--resume');
   });
 
+  it('an agent whose JSON carries NUL and lone surrogates still ends its run, with its events and session kept', async () => {
+    const h = await start();
+    const fixture = join(h.target.dataDir, 'odd.jsonl');
+    const session = 'odd-\\udc00-session';
+    writeFileSync(
+      fixture,
+      [
+        `{"type":"system","subtype":"init","session_id":"${session}","model":"claude-sonnet-4-5"}`,
+        `{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"nul\\u0000 and \\ud800 alone"}]},"session_id":"${session}"}`,
+        `{"type":"result","subtype":"success","is_error":false,"result":"done\\u0000","session_id":"${session}","total_cost_usd":0.01,"usage":{"input_tokens":5,"output_tokens":6}}`,
+        '',
+      ].join('\n'),
+    );
+    await h.call('agents.create', { name: 'odd', adapterType: 'claude_local', env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_FIXTURE: fixture } });
+    const issue = await h.call('issues.create', { title: 'odd output', assignee: 'odd' });
+    const [run] = await runsOfIssue(h, issue.identifier);
+    const done = await settledRun(h, run.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.sessionId).toBe('odd-\uFFFD-session');
+    const detail = await h.call('runs.get', { run: run.id });
+    const texts = JSON.stringify(detail.events);
+    expect(texts).toContain('nul\uFFFD and \uFFFD alone');
+    expect(detail.events.map((e) => e.type)).toContain('result');
+  });
+
   it('codex_local records its thread as the session and its usage', async () => {
     const h = await start();
     await h.call('agents.create', { name: 'codex', adapterType: 'codex_local', env: { PATH: `${FAKE_BIN}:${process.env.PATH}` } });
