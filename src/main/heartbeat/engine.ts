@@ -458,8 +458,12 @@ export class HeartbeatEngine {
     await live.claim;
     const batch = live.pendingEvents.splice(0, live.pendingEvents.length);
     if (batch.length === 0) return;
-    const storable = (v: unknown): unknown => (v === undefined ? v : JSON.parse(jsonbParam(v)));
-    const redact = (v: unknown): unknown => storable(live.redactor.active && v !== undefined ? JSON.parse(live.redactor.redactText(JSON.stringify(v))) : v);
+    // One pass over the payload's JSON: storable text, then the agent's secrets redacted.
+    const clean = (v: unknown): unknown => {
+      if (v === undefined) return v;
+      const json = jsonbParam(v);
+      return JSON.parse(live.redactor.active ? live.redactor.redactText(json) : json);
+    };
     try {
       const rows = batch.map((e) => ({
         id: newId(),
@@ -467,7 +471,7 @@ export class HeartbeatEngine {
         seq: ++live.seq,
         type: storableText(e.type.slice(0, 100)),
         message: e.message === null ? null : storableText(live.redactor.redactText(e.message).slice(0, 4000)),
-        payload: (redact(e.payload) ?? null) as unknown,
+        payload: (clean(e.payload) ?? null) as unknown,
       }));
       for (let i = 0; i < rows.length; i += 200) await this.ctx.db.insert(heartbeatRunEvents).values(rows.slice(i, i + 200));
     } catch {
