@@ -60,7 +60,11 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
     const launcherNotices: string[] = [];
     let cliPath: string | undefined;
     try {
-      cliPath = layout.cliLauncher.kind === 'ready' ? layout.cliLauncher.path : writeCliLauncher({ dir: join(dataDir, 'bin'), runtime: process.execPath, cliScript: layout.cliLauncher.cliScript });
+      const launcher = layout.cliLauncher;
+      cliPath =
+        launcher.kind === 'ready'
+          ? launcher.path
+          : writeCliLauncher({ dir: join(dataDir, 'bin'), runtime: process.execPath, cliScript: launcher.cliScript });
     } catch (err) {
       // Runs still work; only agents' calls back (comments, status) have no `vigil` to use.
       launcherNotices.push(`Agents cannot call back through the vigil command: its launcher could not be written (${(err as Error).message}).`);
