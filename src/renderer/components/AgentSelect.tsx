@@ -1,5 +1,6 @@
 // A filter by agent name, from the agents the host knows.
 import { useAgents } from '../data/queries';
+import { AgentOptions } from './Options';
 
 export function AgentSelect({ value, onChange, label = 'Agent', anyLabel = 'any' }: { value: string; onChange: (v: string) => void; label?: string; anyLabel?: string }) {
   const agents = useAgents().data ?? [];
@@ -8,11 +9,7 @@ export function AgentSelect({ value, onChange, label = 'Agent', anyLabel = 'any'
       <span>{label}</span>
       <select value={value} onChange={(e) => onChange(e.target.value)}>
         <option value="">{anyLabel}</option>
-        {agents.map((a) => (
-          <option key={a.id} value={a.name}>
-            {a.name}
-          </option>
-        ))}
+        <AgentOptions agents={agents} />
         {value && !agents.some((a) => a.name === value) && <option value={value}>{value}</option>}
       </select>
     </label>

@@ -7,6 +7,7 @@ import { ADAPTER_TYPES, MASKED_SECRET, SECRET_NAME_RE, type AdapterType } from '
 import { Field, FormError } from '../components/Field';
 import { FORM, fromHost, validate, type FieldErrors } from '../components/form-errors';
 import { useAction } from '../data/mutations';
+import { ValueOptions } from '../components/Options';
 
 const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env'] as const;
 
@@ -117,11 +118,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         <Field label="Adapter" error={errors.adapterType} hint={ADAPTER_HINT[adapterType]}>
           {(p) => (
             <select {...p} value={adapterType} disabled={editing} onChange={(e) => setAdapterType(e.target.value as AdapterType)}>
-              {ADAPTER_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
+              <ValueOptions values={ADAPTER_TYPES} />
             </select>
           )}
         </Field>

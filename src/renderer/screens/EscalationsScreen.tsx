@@ -12,6 +12,7 @@ import { useAction } from '../data/mutations';
 import { useAgents, useEscalations } from '../data/queries';
 import { formatTime, humanize } from '../format';
 import { href } from '../router';
+import { AgentOptions } from '../components/Options';
 
 const KIND_HELP: Record<EscalationDto['kind'], string> = {
   dispatch_exhausted: 'Vigil could not get a run started for this issue after its retries.',
@@ -97,11 +98,7 @@ function EscalationCard({ escalation: e }: { escalation: EscalationDto }) {
           <span className="reassign">
             <select aria-label={`Reassign ${e.issueIdentifier} to`} value={agent} onChange={(ev) => setAgent(ev.target.value)}>
               <option value="">reassign to…</option>
-              {agents.map((a) => (
-                <option key={a.id} value={a.name}>
-                  {a.name}
-                </option>
-              ))}
+              <AgentOptions agents={agents} />
             </select>
             <button type="button" className="btn btn-small" disabled={busy || !agent} onClick={() => assign.mutate({ issue: e.issueIdentifier, agent }, { onSuccess: () => setAgent('') })}>
               Reassign

@@ -15,6 +15,7 @@ import { plainMessage } from '../data/errors';
 import { useAction } from '../data/mutations';
 import { useAgents, useIssue } from '../data/queries';
 import { formatTime, humanize } from '../format';
+import { AgentOptions, ValueOptions } from '../components/Options';
 
 export function IssueDetail({ issueRef }: { issueRef: string }) {
   const query = useIssue(issueRef);
@@ -85,21 +86,13 @@ function IssueControls({ issue }: { issue: IssueDetailDto }) {
       <label className="side-field">
         <span>Status</span>
         <select value={issue.status} disabled={update.isPending} onChange={(e) => update.mutate({ issue: issue.identifier, status: e.target.value as IssueStatus })}>
-          {ISSUE_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {humanize(s)}
-            </option>
-          ))}
+          <ValueOptions values={ISSUE_STATUSES} label={humanize} />
         </select>
       </label>
       <label className="side-field">
         <span>Priority</span>
         <select value={issue.priority} disabled={update.isPending} onChange={(e) => update.mutate({ issue: issue.identifier, priority: e.target.value as IssuePriority })}>
-          {ISSUE_PRIORITIES.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
+          <ValueOptions values={ISSUE_PRIORITIES} />
         </select>
       </label>
       <label className="side-field">
@@ -110,11 +103,7 @@ function IssueControls({ issue }: { issue: IssueDetailDto }) {
           onChange={(e) => assign.mutate({ issue: issue.identifier, agent: e.target.value || null })}
         >
           <option value="">unassigned</option>
-          {agents.map((a) => (
-            <option key={a.id} value={a.name}>
-              {a.name}
-            </option>
-          ))}
+          <AgentOptions agents={agents} />
         </select>
       </label>
       {error && <FormError message={plainMessage(error)} />}

@@ -6,6 +6,7 @@ import { Field, FormError } from '../components/Field';
 import { FORM, fromHost, validate, type FieldErrors } from '../components/form-errors';
 import { useAction } from '../data/mutations';
 import { useAgents } from '../data/queries';
+import { AgentOptions, ValueOptions } from '../components/Options';
 
 const FIELDS = ['title', 'body', 'assignee', 'priority'] as const;
 
@@ -52,22 +53,14 @@ export function IssueForm({ onDone, onCancel }: { onDone: (identifier: string) =
           {(p) => (
             <select {...p} value={assignee} onChange={(e) => setAssignee(e.target.value)}>
               <option value="">unassigned</option>
-              {agents.map((a) => (
-                <option key={a.id} value={a.name}>
-                  {a.name}
-                </option>
-              ))}
+              <AgentOptions agents={agents} />
             </select>
           )}
         </Field>
         <Field label="Priority" error={errors.priority}>
           {(p) => (
             <select {...p} value={priority} onChange={(e) => setPriority(e.target.value as IssuePriority)}>
-              {ISSUE_PRIORITIES.map((v) => (
-                <option key={v} value={v}>
-                  {v}
-                </option>
-              ))}
+              <ValueOptions values={ISSUE_PRIORITIES} />
             </select>
           )}
         </Field>

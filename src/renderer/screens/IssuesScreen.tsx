@@ -14,6 +14,7 @@ import { flatten, useIssues } from '../data/queries';
 import { humanize } from '../format';
 import { href, navigate, useHashParams } from '../router';
 import { IssueForm } from './IssueForm';
+import { ValueOptions } from '../components/Options';
 
 export function IssuesScreen() {
   const [params, setParams] = useHashParams();
@@ -47,11 +48,7 @@ export function IssuesScreen() {
           <span>Status</span>
           <select value={status ?? ''} onChange={(e) => setParams({ status: e.target.value })}>
             <option value="">any</option>
-            {ISSUE_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {humanize(s)}
-              </option>
-            ))}
+            <ValueOptions values={ISSUE_STATUSES} label={humanize} />
           </select>
         </label>
         <AgentSelect label="Assignee" value={assignee} onChange={(v) => setParams({ assignee: v })} />

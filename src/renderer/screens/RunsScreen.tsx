@@ -10,6 +10,7 @@ import { useDebounced } from '../components/useDebounced';
 import { flatten, useRuns } from '../data/queries';
 import { humanize } from '../format';
 import { useHashParams } from '../router';
+import { ValueOptions } from '../components/Options';
 
 export function RunsScreen() {
   const [params, setParams] = useHashParams();
@@ -31,11 +32,7 @@ export function RunsScreen() {
           <span>Status</span>
           <select value={status ?? ''} onChange={(e) => setParams({ status: e.target.value })}>
             <option value="">any</option>
-            {RUN_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {humanize(s)}
-              </option>
-            ))}
+            <ValueOptions values={RUN_STATUSES} label={humanize} />
           </select>
         </label>
         <label className="inline-field">
