@@ -66,7 +66,7 @@ describe('start-up', () => {
     expect(await started).toBe(true);
     await shownWindow();
     expect(timeline).toEqual(['app ready', 'host started', 'socket started', 'window created', 'window shown']);
-    expect(hostOptions).toEqual([{ dataDir: dir.dir, databaseUrl: 'postgres://localhost/vigil', cliPath: join(fake.app.getAppPath(), 'bin', 'vigil') }]);
+    expect(hostOptions).toEqual([{ dataDir: dir.dir, databaseUrl: 'postgres://localhost/vigil', cliPath: join(fake.app.getAppPath(), 'bin', 'vigil'), pickFolder: expect.any(Function) }]);
     expect(socketPaths).toEqual([controlSocketPath(dir.dir)]);
     expect(fake.tray().destroyed).toBe(false);
   });

@@ -27,7 +27,12 @@ export interface HostOptions {
   cliPath?: string;
   /** Extra env names the host treats as its own secrets and strips from runs. */
   hostSecretEnv?: string[];
+  /** A native folder dialog (the desktop app's); without one, folders are typed as paths. */
+  pickFolder?: FolderPicker;
 }
+
+/** Opens a folder dialog; resolves to the chosen folder, or null when cancelled. */
+export type FolderPicker = (request: { title: string; defaultPath: string }) => Promise<string | null>;
 
 export interface HostInfo {
   dataDir: string;

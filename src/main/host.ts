@@ -24,6 +24,7 @@ import { hostHandlers } from './services/host-calls';
 import { issueHandlers } from './services/issues';
 import { findIssue } from './services/lookup';
 import { runHandlers } from './services/runs';
+import { setupHandlers } from './services/setup';
 
 export type { Host, HostOptions } from './host-types';
 export { DataDirLockedError } from './db/lock';
@@ -104,6 +105,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...agentHandlers(ctx, engine, onAgentsChanged),
       ...issueHandlers(ctx, engine),
       ...runHandlers(ctx, engine, logs),
+      ...setupHandlers(ctx, opts.pickFolder ?? null),
     };
     const auth: AgentAuth = {
       async resolveRunToken(token) {

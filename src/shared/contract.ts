@@ -216,6 +216,41 @@ export const LogChunkDto = z.object({
 });
 export type LogChunkDto = z.infer<typeof LogChunkDto>;
 
+/** An agent CLI Vigil has an adapter for, as found on the host's PATH. */
+export const AgentCliDto = z.object({
+  adapterType: AdapterType,
+  /** What the adapter runs by default (claude, codex). */
+  command: z.string(),
+  label: z.string(),
+  /** Where PATH resolves it; null when it is not installed. */
+  path: z.string().nullable(),
+  /** The first line of its `--version`. */
+  version: z.string().nullable(),
+  /** Found but not usable as is (its `--version` failed or hung). */
+  problem: z.string().nullable(),
+});
+export type AgentCliDto = z.infer<typeof AgentCliDto>;
+
+/** What a first run needs to offer ready-made agents. */
+export const SetupInfoDto = z.object({
+  clis: z.array(AgentCliDto),
+  /** native: `setup.pickFolder` opens the desktop app's folder dialog; path: type a path. */
+  folderPicker: z.enum(['native', 'path']),
+  home: z.string(),
+  /** Folders worth offering: agents' folders, the host's working folder, home. */
+  suggestedFolders: z.array(z.string()),
+});
+export type SetupInfoDto = z.infer<typeof SetupInfoDto>;
+
+export const FolderCheckDto = z.object({
+  /** The absolute path meant (~ expanded). */
+  path: z.string(),
+  ok: z.boolean(),
+  problem: z.string().nullable(),
+  gitRepo: z.boolean(),
+});
+export type FolderCheckDto = z.infer<typeof FolderCheckDto>;
+
 export const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable(), total: z.number().int() });
 
 // ---------------------------------------------------------------- inputs
@@ -353,6 +388,16 @@ export const calls = {
   /** Unblock the issue and dispatch it again (a fresh retry budget). */
   'escalations.retry': { input: z.object({ escalation: id }).strict(), output: EscalationDto },
   'escalations.dismiss': { input: z.object({ escalation: id }).strict(), output: EscalationDto },
+
+  /** The agent CLIs on the host's PATH (with versions) and how folders are picked here. */
+  'setup.detect': { input: z.object({}).strict(), output: SetupInfoDto },
+  /** The desktop app's native folder dialog; `path: null` when cancelled. Refused (unsupported) without one. */
+  'setup.pickFolder': {
+    input: z.object({ title: z.string().max(200).optional(), defaultPath: z.string().min(1).max(4096).optional() }).strict(),
+    output: z.object({ path: z.string().nullable() }),
+  },
+  /** Whether a path names a folder an agent can work in. */
+  'setup.checkFolder': { input: z.object({ path: z.string().trim().min(1).max(4096) }).strict(), output: FolderCheckDto },
 
   'activity.list': {
     input: z.object({ entityId: id.optional(), limit: limit.optional() }).strict(),

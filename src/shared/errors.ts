@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'unauthorized',
   'not_running',
   'internal',
+  /** This host cannot do that (a native dialog without the desktop app). */
+  'unsupported',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -3,7 +3,7 @@
 //   vi.mock('electron', async () => (await import('./helpers/fake-electron')).electronModule);
 // and call `fake.reset()` before each test.
 import { EventEmitter } from 'node:events';
-import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, MessageBoxOptions, NotificationConstructorOptions } from 'electron';
+import type { BrowserWindowConstructorOptions, MenuItemConstructorOptions, MessageBoxOptions, NotificationConstructorOptions, OpenDialogOptions } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { createApi, type Handlers } from '../../src/main/api';
 import { EventBus } from '../../src/main/event-bus';
@@ -307,6 +307,16 @@ function createFake() {
       timeline.push('error box');
       dialog.errorBoxes.push({ title, content });
     },
+    /** Every open dialog shown: its parent window (null when none) and options. */
+    openDialogs: [] as Array<{ parent: unknown; options: OpenDialogOptions }>,
+    /** What the user picks in an open dialog. */
+    openAnswer: (_options: OpenDialogOptions): { canceled: boolean; filePaths: string[] } => ({ canceled: true, filePaths: [] }),
+    showOpenDialog(first: unknown, second?: OpenDialogOptions) {
+      const [parent, options] = second ? [first, second] : [null, first as OpenDialogOptions];
+      timeline.push('open dialog');
+      dialog.openDialogs.push({ parent, options });
+      return Promise.resolve(dialog.openAnswer(options));
+    },
     showMessageBox(first: unknown, second?: MessageBoxOptions) {
       const options = second ?? (first as MessageBoxOptions);
       timeline.push('message box');
@@ -379,6 +389,8 @@ function createFake() {
       dialog.errorBoxes.length = 0;
       dialog.messageBoxes.length = 0;
       dialog.answer = () => 0;
+      dialog.openDialogs.length = 0;
+      dialog.openAnswer = () => ({ canceled: true, filePaths: [] });
       shell.opened.length = 0;
       session.defaultSession.headersListener = null;
       session.defaultSession.permissionRequest = null;

@@ -70,6 +70,7 @@ const HTTP_STATUS: Record<string, number> = {
   unauthorized: 401,
   not_running: 503,
   internal: 500,
+  unsupported: 501,
 };
 
 const short = (v: unknown) => {

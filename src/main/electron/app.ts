@@ -7,6 +7,7 @@ import type { Host, HostOptions } from '../host-types';
 import { APP_NAME, controlSocketPath, resolveDataDir } from '../paths';
 import { forwardEvents, serveIpc } from './ipc';
 import { writeCliLauncher } from './cli-launcher';
+import { nativeFolderPicker } from './folder-picker';
 import { appLayout } from './layout';
 import { Notifier } from './notifications';
 import { QuitController } from './quit';
@@ -70,7 +71,7 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
       launcherNotices.push(`Agents cannot call back through the vigil command: its launcher could not be written (${(err as Error).message}).`);
     }
     try {
-      host = await deps.startHost({ dataDir, databaseUrl, cliPath });
+      host = await deps.startHost({ dataDir, databaseUrl, cliPath, pickFolder: nativeFolderPicker(() => window.current()) });
     } catch (err) {
       const text = startupErrorText(err, dataDir, databaseUrl !== undefined);
       dialog.showErrorBox(text.title, text.content);

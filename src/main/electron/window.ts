@@ -73,6 +73,11 @@ export class MainWindow {
     return existing;
   }
 
+  /** The window, when there is a live one (a dialog's parent). */
+  current(): BrowserWindow | null {
+    return this.window && !this.window.isDestroyed() ? this.window : null;
+  }
+
   /** The renderer to push events to, when there is a live one. */
   contents(): WebContents | null {
     const contents = this.window && !this.window.isDestroyed() ? this.window.webContents : null;

@@ -40,6 +40,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
   not_running: 503,
   internal: 500,
+  unsupported: 501,
 };
 
 const HttpCall = WireRequest.partial({ id: true });

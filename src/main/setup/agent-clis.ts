@@ -1,0 +1,75 @@
+// Which agent CLIs this machine has: looked up on PATH like a shell would, each asked for its
+// `--version` with a timeout (a CLI that hangs or asks to log in must not hang the caller).
+// The dashboard's first-run path and `vigil doctor` both ask here.
+import { execFile } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import type { AdapterType } from '../../shared/domain';
+
+export interface AgentCli {
+  adapterType: Exclude<AdapterType, 'process'>;
+  /** What the adapter runs by default. */
+  command: string;
+  label: string;
+  /** Where PATH resolves it; null when it is not there. */
+  path: string | null;
+  /** The first line `--version` printed; null when not found or when it failed. */
+  version: string | null;
+  /** Why it cannot be used as found (`--version` failed or timed out); null when fine or absent. */
+  problem: string | null;
+}
+
+/** The CLIs Vigil has adapters for, in the order they are offered. */
+export const KNOWN_AGENT_CLIS: ReadonlyArray<Pick<AgentCli, 'adapterType' | 'command' | 'label'>> = [
+  { adapterType: 'claude_local', command: 'claude', label: 'Claude Code' },
+  { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI' },
+];
+
+export const VERSION_TIMEOUT_MS = 5000;
+
+/** The executable `name` resolves to on `pathVar`, or null (a shell's lookup: first match wins). */
+export function findOnPath(name: string, pathVar: string | undefined = process.env.PATH): string | null {
+  if (isAbsolute(name)) return isExecutableFile(name) ? name : null;
+  for (const dir of (pathVar ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return null;
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `file --version`: its first non-empty output line, or why it failed. */
+export function versionOf(file: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = VERSION_TIMEOUT_MS): Promise<{ version: string | null; problem: string | null }> {
+  return new Promise((resolve) => {
+    execFile(file, ['--version'], { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024, windowsHide: true }, (err, stdout, stderr) => {
+      const line = `${stdout}\n${stderr}`
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => l.length > 0);
+      if (!err) return resolve({ version: line ? line.slice(0, 200) : null, problem: line ? null : '`--version` printed nothing' });
+      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+      const why = e.killed ? `did not answer within ${Math.round(timeoutMs / 1000)} s` : typeof e.code === 'number' ? `exited ${e.code}` : (e.code ?? e.message);
+      resolve({ version: null, problem: `\`${file} --version\` ${why}${line ? `: ${line.slice(0, 200)}` : ''}` });
+    });
+  });
+}
+
+/** Every known CLI, found or not, asked for its version in parallel. */
+export async function findAgentClis(env: NodeJS.ProcessEnv = process.env, timeoutMs = VERSION_TIMEOUT_MS): Promise<AgentCli[]> {
+  return Promise.all(
+    KNOWN_AGENT_CLIS.map(async (cli) => {
+      const path = findOnPath(cli.command, env.PATH);
+      if (!path) return { ...cli, path: null, version: null, problem: null };
+      return { ...cli, path, ...(await versionOf(path, env, timeoutMs)) };
+    }),
+  );
+}
