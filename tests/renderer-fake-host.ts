@@ -1,7 +1,7 @@
 // An in-memory double of the host for the renderer's tests: enough of the contract to drive
 // the screens, the same input validation (so errors name their field like the real host's),
 // and an event emitter. Test-only: the shipped bundle never imports it.
-import { calls, type AgentDto, type CallInput, type CallName, type CallOutput, type CommentDto, type EscalationDto, type IssueDto, type RunDetailDto, type RunDto, type RunEventDto } from '../src/shared/contract';
+import { calls, type SetupInfoDto, type AgentDto, type CallInput, type CallName, type CallOutput, type CommentDto, type EscalationDto, type IssueDto, type RunDetailDto, type RunDto, type RunEventDto } from '../src/shared/contract';
 import { MASKED_SECRET, RUN_ERROR_EXPLANATIONS, SECRET_NAME_RE } from '../src/shared/domain';
 import { ContractError, invalidInput, notFound } from '../src/shared/errors';
 import type { EventName, EventPayload, HostEvent } from '../src/shared/events';
@@ -21,6 +21,12 @@ export class FakeHost implements VigilBridge {
   escalations: EscalationDto[] = [];
   logs = new Map<string, Uint8Array>();
   prunedRuns = new Set<string>();
+  /** What setup.detect answers: no CLIs and typed paths unless a test says otherwise. */
+  setupInfo: SetupInfoDto = { clis: [], folderPicker: 'path', home: '/home/dev', suggestedFolders: ['/home/dev'] };
+  /** Folders setup.checkFolder accepts (anything else: "there is no such folder"). */
+  folders = new Set<string>(['/home/dev']);
+  /** What the native folder dialog answers (null: cancelled). */
+  pickedFolder: string | null = null;
   /** What start-up would have told the user (host.status notices). */
   startupNotices: string[] = [];
   /** Every call made, in order, with its params: what a test asserts the UI sent. */
@@ -235,6 +241,17 @@ export class FakeHost implements VigilBridge {
       openEscalations: this.escalations.filter((e) => !e.resolvedAt).length,
       notices: this.startupNotices,
     }),
+
+    'setup.detect': () => this.setupInfo,
+    'setup.pickFolder': () => {
+      if (this.setupInfo.folderPicker !== 'native') throw new ContractError('unsupported', 'there is no native folder dialog here');
+      return { path: this.pickedFolder };
+    },
+    'setup.checkFolder': (p: { path: string }) => {
+      const path = p.path.replace(/^~(?=\/|$)/, this.setupInfo.home).replace(/\/+$/, '') || '/';
+      if (!path.startsWith('/')) return { path, ok: false, problem: 'give the full path of the folder (starting with / or ~/)', gitRepo: false };
+      return this.folders.has(path) ? { path, ok: true, problem: null, gitRepo: path.includes('src') } : { path, ok: false, problem: 'there is no such folder', gitRepo: false };
+    },
 
     'agents.list': () => [...this.agents].sort((a, b) => a.name.localeCompare(b.name)),
     'agents.get': (p: { agent: string }) => this.agent(p.agent),

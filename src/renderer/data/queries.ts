@@ -30,6 +30,8 @@ export const keys = {
   runs: (filters: RunFilters, pageSize: number) => ['runs.list', clean(filters), pageSize] as const,
   run: (id: string) => ['runs.get', id] as const,
   escalations: (open: boolean) => ['escalations.list', { open }] as const,
+  setup: () => ['setup.detect'] as const,
+  folder: (path: string) => ['setup.checkFolder', path] as const,
 };
 
 /** Drops empty filters so `{status: undefined}` and `{}` share a cache entry. */
@@ -48,6 +50,18 @@ export const useAgent = (ref: string) => useCall('agents.get', { agent: ref }, k
 export const useIssue = (ref: string) => useCall('issues.get', { issue: ref }, keys.issue(ref));
 export const useRun = (id: string) => useCall('runs.get', { run: id }, keys.run(id));
 export const useEscalations = (open: boolean) => useCall('escalations.list', open ? { open } : {}, keys.escalations(open));
+
+/** The agent CLIs on the host's PATH: asked again on each mount, since one may be installed meanwhile. */
+export function useSetupInfo(enabled = true) {
+  const bridge = useBridge();
+  return useQuery({ queryKey: keys.setup(), queryFn: () => bridge.invoke('setup.detect', {}), staleTime: 0, retry: false, enabled });
+}
+
+/** Whether a typed path is a folder an agent can work in (empty: not asked). */
+export function useFolderCheck(path: string) {
+  const bridge = useBridge();
+  return useQuery({ queryKey: keys.folder(path), queryFn: () => bridge.invoke('setup.checkFolder', { path }), enabled: path.trim() !== '', staleTime: 0, retry: false });
+}
 
 export function useRuns(filters: RunFilters, pageSize = 50) {
   const bridge = useBridge();

@@ -7,6 +7,7 @@ import { ADAPTER_TYPES, MASKED_SECRET, SECRET_NAME_RE, type AdapterType } from '
 import { Field, FormError } from '../components/Field';
 import { FORM, fromHost, validate, type FieldErrors } from '../components/form-errors';
 import { useAction } from '../data/mutations';
+import { useSetupInfo } from '../data/queries';
 import { ValueOptions } from '../components/Options';
 
 const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env'] as const;
@@ -46,7 +47,12 @@ const num = (s: string): number | null => (s.trim() === '' ? null : Number(s));
 export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDone: (agent: AgentDto) => void; onCancel: () => void }) {
   const editing = !!agent;
   const [name, setName] = useState(agent?.name ?? '');
-  const [adapterType, setAdapterType] = useState<AdapterType>(agent?.adapterType ?? 'process');
+  // A new agent defaults to the first agent CLI found on the host's PATH, until the user picks.
+  const setup = useSetupInfo(!editing);
+  const firstCli = setup.data?.clis.find((c) => c.path && !c.problem);
+  const [chosenAdapter, setAdapterType] = useState<AdapterType | null>(agent?.adapterType ?? null);
+  const adapterType: AdapterType = chosenAdapter ?? firstCli?.adapterType ?? 'process';
+  const foundCli = setup.data?.clis.find((c) => c.adapterType === adapterType && c.path);
   const [command, setCommand] = useState(agent?.command ?? '');
   const [cwd, setCwd] = useState(agent?.cwd ?? '');
   const [model, setModel] = useState(agent?.model ?? '');
@@ -115,7 +121,11 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
             {(p) => <input {...p} autoFocus className="mono" value={name} onChange={(e) => setName(e.target.value)} placeholder="reviewer" />}
           </Field>
         )}
-        <Field label="Adapter" error={errors.adapterType} hint={ADAPTER_HINT[adapterType]}>
+        <Field
+          label="Adapter"
+          error={errors.adapterType}
+          hint={foundCli && !editing ? `${ADAPTER_HINT[adapterType]} Found ${foundCli.version ?? foundCli.command} at ${foundCli.path}.` : ADAPTER_HINT[adapterType]}
+        >
           {(p) => (
             <select {...p} value={adapterType} disabled={editing} onChange={(e) => setAdapterType(e.target.value as AdapterType)}>
               <ValueOptions values={ADAPTER_TYPES} />

@@ -10,11 +10,13 @@ import { Ago } from '../components/Time';
 import { flatten, useAgents, useEscalations, useHostStatus, useRuns } from '../data/queries';
 import { humanize } from '../format';
 import { href } from '../router';
+import { FirstRun } from './FirstRun';
 
 export function Dashboard() {
   return (
     <div className="page">
       <PageHeader title="Dashboard" sub={<HostSummary />} />
+      <FirstRun />
       <div className="dash-grid">
         <RunningNow />
         <NeedsAttention />
