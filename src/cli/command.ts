@@ -37,7 +37,8 @@ export interface Command {
   args: string[];
   options: Record<string, OptionSpec>;
   summary: string;
-  run(ctx: Context, input: Invocation): Promise<void>;
+  /** Resolves to the exit code when it is not 0 without an error (doctor's findings). */
+  run(ctx: Context, input: Invocation): Promise<void | number>;
 }
 
 /** A mistake in how the CLI was called: exit 2. */

@@ -5,6 +5,7 @@ import { parseCommandLine } from './args';
 import { connect, type Client } from './client';
 import type { Command, Context } from './command';
 import { agentCommands } from './commands/agent';
+import { doctorCommand } from './commands/doctor';
 import { issueCommands } from './commands/issue';
 import { miscCommands } from './commands/misc';
 import { runCommands } from './commands/run';
@@ -12,7 +13,7 @@ import { serveCommand } from './commands/serve';
 import { describeFailure } from './errors';
 import { createOutput } from './output';
 
-export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), ...agentCommands, ...issueCommands, ...runCommands, ...miscCommands.slice(1)];
+export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), doctorCommand, ...agentCommands, ...issueCommands, ...runCommands, ...miscCommands.slice(1)];
 
 export async function main(argv: string[], install: Context['install']): Promise<number> {
   // Known before parsing, so even a usage error answers in the requested form.
@@ -39,8 +40,8 @@ export async function main(argv: string[], install: Context['install']): Promise
       install,
       client: async () => (client ??= await connect(controlSocketPath(dataDir))),
     };
-    await parsed.command.run(ctx, parsed.input);
-    return 0;
+    const code = await parsed.command.run(ctx, parsed.input);
+    return typeof code === 'number' ? code : 0;
   } catch (err) {
     const failure = describeFailure(err, dataDir);
     if (json) createOutput(true).document({ error: failure.error });

@@ -134,6 +134,17 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
   throw new Error(`could not take the lock on ${dataDir} within ${ACQUIRE_TIMEOUT_MS / 1000} s: other Vigil processes keep starting on it`);
 }
 
+/** Who holds a data folder's lock, without taking it (for `vigil doctor`). */
+export type LockState = { state: 'free' } | { state: 'owned'; pid: number; since: string } | { state: 'stale'; pid: number | null };
+
+export function inspectDataDirLock(dataDir: string): LockState {
+  const path = lockPathOf(dataDir);
+  if (!exists(path)) return { state: 'free' };
+  const owner = readLock(path);
+  if (!owner) return { state: 'stale', pid: null };
+  return isSameProcess(owner.pid, owner.startId) ? { state: 'owned', pid: owner.pid, since: owner.at } : { state: 'stale', pid: owner.pid };
+}
+
 function makeLock(path: string): DataDirLock {
   let released = false;
   return {
