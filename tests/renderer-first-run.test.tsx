@@ -105,7 +105,7 @@ describe('agent form default adapter', () => {
     const form = screen.getByRole('form', { name: 'New agent' });
     const adapter = within(form).getByLabelText('Adapter') as HTMLSelectElement;
     await waitFor(() => expect(adapter.value).toBe('claude_local'));
-    expect(within(form).getByText(/Found 2\.1\.197 \(Claude Code\) at \/usr\/local\/bin\/claude/)).toBeTruthy();
+    expect(within(form).getByText('Found on this machine: 2.1.197 (Claude Code).').getAttribute('title')).toBe('/usr/local/bin/claude');
     // A choice the user makes sticks.
     fireEvent.change(adapter, { target: { value: 'process' } });
     expect(adapter.value).toBe('process');

@@ -124,7 +124,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         <Field
           label="Adapter"
           error={errors.adapterType}
-          hint={foundCli && !editing ? `${ADAPTER_HINT[adapterType]} Found ${foundCli.version ?? foundCli.command} at ${foundCli.path}.` : ADAPTER_HINT[adapterType]}
+          hint={foundCli && !editing ? <span title={foundCli.path ?? undefined}>Found on this machine: {foundCli.version ?? foundCli.command}.</span> : ADAPTER_HINT[adapterType]}
         >
           {(p) => (
             <select {...p} value={adapterType} disabled={editing} onChange={(e) => setAdapterType(e.target.value as AdapterType)}>

@@ -22,11 +22,8 @@ export const SAMPLE_ISSUE = {
   title: 'Say hello: tell me what this project is',
   body: [
     'A first issue from Vigil, to see an agent run from start to end.',
-    '',
-    'Look around the files in your working folder without changing anything, then answer with one comment:',
-    'what this project is, in three sentences, and the first thing you would look at.',
-    'When you have commented, set this issue to in_review.',
-  ].join('\n'),
+    'Look around the files in your working folder without changing anything, then answer with one comment: what this project is, in three sentences, and the first thing you would look at. When you have commented, set this issue to in_review.',
+  ].join('\n\n'),
 };
 
 /** Renders nothing once there is an agent (or while the agents are loading). */
