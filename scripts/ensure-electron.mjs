@@ -66,7 +66,8 @@ function describe(err) {
   const cause = err?.cause;
   const detail = cause ? cause.code ?? cause.message : null;
   const host = cause?.hostname ? ` ${cause.hostname}` : '';
-  return `${String(err?.message ?? err).split('\n')[0]}${detail ? `: ${detail}${host}` : ''}`;
+  const message = String(err?.message ?? err).split('\n')[0].replace(/\.$/, '');
+  return `${message}${detail ? `: ${detail}${host}` : ''}`;
 }
 
 /** One line of progress: rewritten in place on a terminal, every 10 % otherwise. */

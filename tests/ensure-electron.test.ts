@@ -3,6 +3,7 @@
 // and never answers), so the test never fetches the real binary even on a machine online.
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,28 @@ describe.skipIf(binaryInstalled)('npm start without the Electron binary', () => 
     expectTheParagraph(result);
     expect(result.stderr).toMatch(/ECONNREFUSED/);
     console.log(`npm start without Electron, download refused: exit ${result.code} after ${result.ms} ms`);
+  });
+
+  it('shows the download progress, and a download that does not check out is refused, not launched', async () => {
+    // A mirror that serves 2 MB of something that is not Electron's zip.
+    const paths: string[] = [];
+    const mirror = createHttpServer((req, res) => {
+      paths.push(req.url ?? '');
+      const body = Buffer.alloc(2_000_000, 7);
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': body.length });
+      res.end(body);
+    });
+    const port = await listen(mirror as unknown as Server);
+    try {
+      const result = await npm(['start'], offline(port), 60_000);
+      expect(paths).toEqual([expect.stringMatching(/\/v\d+\.\d+\.\d+\/electron-v\d+\.\d+\.\d+-linux-\w+\.zip$/)]);
+      expect(result.stderr).toContain('Downloading the Electron binary');
+      expect(result.stderr).toMatch(/100 % {2}2\.0 of 2\.0 MB/);
+      expectTheParagraph(result);
+      expect(result.stderr).toMatch(/checksum/i);
+    } finally {
+      mirror.close();
+    }
   });
 
   it('npm run dev: a download that never answers is given up, not waited for', async () => {
