@@ -46,6 +46,8 @@ describe('the UI against vigil serve', () => {
     await page.getByRole('button', { name: 'Add agent' }).click();
     const agentForm = page.getByRole('form', { name: 'New agent' });
     await agentForm.getByLabel('Name').fill('greeter');
+    // The form defaults to an agent CLI found on the host's PATH: this agent is a plain command.
+    await agentForm.getByLabel('Adapter').selectOption('process');
     // Prints a known line, stays running long enough to be watched, then prints another.
     await agentForm.getByLabel('Command').fill(`printf '%s\\n' '${HELLO}'; sleep 3; printf '%s\\n' '${BYE}'`);
     await agentForm.getByRole('button', { name: 'Add agent' }).click();
@@ -82,6 +84,7 @@ describe('the UI against vigil serve', () => {
     await page.getByRole('button', { name: 'Add agent' }).click();
     const agentForm = page.getByRole('form', { name: 'New agent' });
     await agentForm.getByLabel('Name').fill('breaker');
+    await agentForm.getByLabel('Adapter').selectOption('process');
     await agentForm.getByLabel('Command').fill("echo 'about to fail'; exit 3");
     await agentForm.getByRole('button', { name: 'Add agent' }).click();
     await page.getByRole('heading', { name: 'breaker' }).waitFor();
