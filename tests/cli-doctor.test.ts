@@ -78,6 +78,9 @@ describe('vigil doctor', () => {
     expect(result.stdout).toMatch(/warn {2}Claude Code +`claude` is not on PATH/);
     expect(result.stdout).toMatch(/\n +fix: Install Claude Code: `npm install -g @anthropic-ai\/claude-code`/);
     expect(result.stdout).toContain('Vigil can run; 2 warning(s).');
+    // A folder that does not exist yet is fine: Vigil creates it private.
+    expect(result.stdout).toMatch(/ok {4}data folder +\S+ does not exist yet: Vigil creates it \(private, 0700\)/);
+    expect(result.stdout).toMatch(/ok {4}data files +none yet/);
   });
 
   it('on a broken one: the open folder, its readable files, the missing CLI and the unreachable DATABASE_URL, each named; exit 1', async () => {

@@ -94,7 +94,10 @@ function checkDataFolder(dataDir: string): Finding[] {
     const parent = nearestExisting(dataDir);
     try {
       accessSync(parent, constants.W_OK | constants.X_OK);
-      return [ok('data-folder', title, `${dataDir} does not exist yet: Vigil creates it (private, 0700) when it first starts`)];
+      return [
+        ok('data-folder', title, `${dataDir} does not exist yet: Vigil creates it (private, 0700) when it first starts`),
+        ok('data-files', 'data files', 'none yet'),
+      ];
     } catch {
       return [fail('data-folder', title, `${dataDir} does not exist and cannot be created: ${parent} is not writable by you`, `Choose a folder you own: --data-dir DIR or VIGIL_HOME=DIR.`)];
     }
