@@ -31,15 +31,16 @@ beforeAll(async () => {
     signals,
   });
   fake.app.markReady();
-  await vi.waitFor(() => expect(fake.window().visible).toBe(true), { timeout: 30_000 });
+  // A PGlite start takes tens of seconds on a loaded machine.
+  await vi.waitFor(() => expect(fake.window().visible).toBe(true), { timeout: 150_000, interval: 200 });
   window = fake.window();
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   signals.emit('SIGTERM');
-  await vi.waitFor(() => expect(fake.app.exitCode).toBe(0), { timeout: 20_000 });
+  await vi.waitFor(() => expect(fake.app.exitCode).toBe(0), { timeout: 60_000 });
   dir.cleanup();
-});
+}, 90_000);
 
 describe('the folder picker of the desktop app', () => {
   it('is announced as native by setup.detect', async () => {
