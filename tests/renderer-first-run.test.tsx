@@ -119,3 +119,23 @@ describe('agent form default adapter', () => {
     expect(adapter.value).toBe('process');
   });
 });
+
+describe('agent form working folder', () => {
+  it('in the desktop app, has a native folder dialog behind "Choose folder…"', async () => {
+    const host = hostWith([CLAUDE], 'native');
+    host.pickedFolder = '/home/dev/src/app';
+    renderApp(host, '#/agents');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add agent' }));
+    const form = screen.getByRole('form', { name: 'New agent' });
+    fireEvent.click(await within(form).findByRole('button', { name: 'Choose folder…' }));
+    await waitFor(() => expect((within(form).getByLabelText('Working folder') as HTMLInputElement).value).toBe('/home/dev/src/app'));
+  });
+
+  it('in a browser, is a typed path only', async () => {
+    renderApp(hostWith([CLAUDE]), '#/agents');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add agent' }));
+    const form = screen.getByRole('form', { name: 'New agent' });
+    await waitFor(() => expect((within(form).getByLabelText('Adapter') as HTMLSelectElement).value).toBe('claude_local'));
+    expect(within(form).queryByRole('button', { name: 'Choose folder…' })).toBeNull();
+  });
+});

@@ -163,6 +163,23 @@ declare global {
   }
 }
 
-const host = seededHost();
+/** A first start in the desktop app (`?fresh`): no agents yet, Claude Code on PATH, a native folder dialog. */
+export function freshHost(): FakeHost {
+  const h = new FakeHost();
+  h.setupInfo = {
+    clis: [
+      { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', path: '/home/dev/.local/bin/claude', version: '2.1.197 (Claude Code)', problem: null },
+      { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', path: null, version: null, problem: null },
+    ],
+    folderPicker: 'native',
+    home: '/home/dev',
+    suggestedFolders: ['/home/dev'],
+  };
+  h.folders = new Set(['/home/dev', '/home/dev/src/shop']);
+  h.pickedFolder = '/home/dev/src/shop';
+  return h;
+}
+
+const host = new URLSearchParams(window.location.search).has('fresh') ? freshHost() : seededHost();
 window.vigil = host;
 window.__vigilFake = host;

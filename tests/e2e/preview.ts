@@ -68,6 +68,16 @@ try {
     await visit(page, '#/issues');
     await page.getByRole('button', { name: 'New issue' }).click();
     await screenshot(page, `issue-form-${scheme}`, dir);
+    // A first start in the desktop app: the first-run panel, its folder from the native dialog.
+    await page.goto(`http://127.0.0.1:${port}/?fresh#/`);
+    await page.getByRole('region', { name: 'Get started' }).getByText('2.1.197 (Claude Code)').waitFor();
+    await screenshot(page, `first-run-desktop-${scheme}`, dir);
+    await page.getByRole('button', { name: 'Choose folder…' }).click();
+    await page.getByText('/home/dev/src/shop: a git repository.').waitFor();
+    await screenshot(page, `first-run-desktop-picked-${scheme}`, dir);
+    await visit(page, '#/agents');
+    await page.getByRole('button', { name: 'Add agent' }).click();
+    await screenshot(page, `agent-form-desktop-${scheme}`, dir);
     await page.context().close();
   }
 } finally {

@@ -1,6 +1,7 @@
 // Where an agent works: the desktop app's native folder dialog, or a typed path (with the
 // folders worth offering one click away) checked by the host as it is typed.
 import { useState } from 'react';
+import '../styles/first-run.css';
 import type { FolderCheckDto, SetupInfoDto } from '../../shared/contract';
 import { useBridge } from '../data/bridge-context';
 import { plainMessage, toContractError } from '../data/errors';
@@ -22,17 +23,7 @@ export function FolderChooser({
   check: FolderCheckDto | null;
   onChange: (path: string) => void;
 }) {
-  const bridge = useBridge();
   const [pickError, setPickError] = useState<string | null>(null);
-  const pick = async () => {
-    setPickError(null);
-    try {
-      const { path } = await bridge.invoke('setup.pickFolder', { title: 'Choose the folder the agent works in', ...(value ? { defaultPath: value } : {}) });
-      if (path) onChange(path);
-    } catch (err) {
-      setPickError(plainMessage(toContractError(err)));
-    }
-  };
   const problem = pickError ?? (check && !check.ok && check.path !== '' ? check.problem : null);
   const others = options.filter((o) => o !== value);
   return (
@@ -49,11 +40,7 @@ export function FolderChooser({
           aria-invalid={!!problem}
           aria-describedby={`${id}-note`}
         />
-        {info.folderPicker === 'native' && (
-          <button type="button" className="btn" onClick={() => void pick()}>
-            Choose folder…
-          </button>
-        )}
+        {info.folderPicker === 'native' && <PickFolderButton defaultPath={value} onPicked={onChange} onError={setPickError} />}
       </div>
       <p id={`${id}-note`} className={problem ? 'field-error' : 'field-hint'} role={problem ? 'alert' : undefined}>
         {problem ??
@@ -73,5 +60,24 @@ export function FolderChooser({
         </div>
       )}
     </div>
+  );
+}
+
+/** Opens the desktop app's native folder dialog (setup.pickFolder); a cancel changes nothing. */
+export function PickFolderButton({ defaultPath, onPicked, onError }: { defaultPath: string; onPicked: (path: string) => void; onError: (message: string | null) => void }) {
+  const bridge = useBridge();
+  const pick = async () => {
+    onError(null);
+    try {
+      const { path } = await bridge.invoke('setup.pickFolder', { title: 'Choose the folder the agent works in', ...(defaultPath.trim() ? { defaultPath: defaultPath.trim() } : {}) });
+      if (path) onPicked(path);
+    } catch (err) {
+      onError(plainMessage(toContractError(err)));
+    }
+  };
+  return (
+    <button type="button" className="btn" onClick={() => void pick()}>
+      Choose folder…
+    </button>
   );
 }

@@ -52,9 +52,9 @@ export const useRun = (id: string) => useCall('runs.get', { run: id }, keys.run(
 export const useEscalations = (open: boolean) => useCall('escalations.list', open ? { open } : {}, keys.escalations(open));
 
 /** The agent CLIs on the host's PATH: asked again on each mount, since one may be installed meanwhile. */
-export function useSetupInfo(enabled = true) {
+export function useSetupInfo() {
   const bridge = useBridge();
-  return useQuery({ queryKey: keys.setup(), queryFn: () => bridge.invoke('setup.detect', {}), staleTime: 0, retry: false, enabled });
+  return useQuery({ queryKey: keys.setup(), queryFn: () => bridge.invoke('setup.detect', {}), staleTime: 0, retry: false });
 }
 
 /** Whether a typed path is a folder an agent can work in (empty: not asked). */

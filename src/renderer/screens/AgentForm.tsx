@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { AgentCreateInput, calls, type AgentDto } from '../../shared/contract';
 import { ADAPTER_TYPES, MASKED_SECRET, SECRET_NAME_RE, type AdapterType } from '../../shared/domain';
 import { Field, FormError } from '../components/Field';
+import { PickFolderButton } from '../components/FolderChooser';
 import { FORM, fromHost, validate, type FieldErrors } from '../components/form-errors';
 import { useAction } from '../data/mutations';
 import { useSetupInfo } from '../data/queries';
@@ -48,7 +49,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
   const editing = !!agent;
   const [name, setName] = useState(agent?.name ?? '');
   // A new agent defaults to the first agent CLI found on the host's PATH, until the user picks.
-  const setup = useSetupInfo(!editing);
+  const setup = useSetupInfo();
   const firstCli = setup.data?.clis.find((c) => c.path && !c.problem);
   const [chosenAdapter, setAdapterType] = useState<AdapterType | null>(agent?.adapterType ?? null);
   const adapterType: AdapterType = chosenAdapter ?? firstCli?.adapterType ?? 'process';
@@ -61,6 +62,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
   const [maxConcurrent, setMaxConcurrent] = useState((agent?.maxConcurrentRuns ?? 1).toString());
   const [env, setEnv] = useState<EnvRow[]>(() => envRowsOf(agent?.env ?? {}));
   const [errors, setErrors] = useState<FieldErrors>({});
+  const [pickError, setPickError] = useState<string | null>(null);
   const create = useAction('agents.create', { onSuccess: onDone, invalidate: ['agents.list'] });
   const update = useAction('agents.update', { onSuccess: onDone, invalidate: ['agents.get', 'agents.list'] });
   const pending = create.isPending || update.isPending;
@@ -144,8 +146,13 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
             />
           )}
         </Field>
-        <Field label="Working folder" error={errors.cwd} wide>
-          {(p) => <input {...p} className="mono" value={cwd} onChange={(e) => setCwd(e.target.value)} placeholder="/path/to/repo" />}
+        <Field label="Working folder" error={errors.cwd ?? pickError} wide>
+          {(p) => (
+            <div className="folder-row">
+              <input {...p} className="mono" value={cwd} onChange={(e) => setCwd(e.target.value)} placeholder="/path/to/repo" />
+              {setup.data?.folderPicker === 'native' && <PickFolderButton defaultPath={cwd} onPicked={setCwd} onError={setPickError} />}
+            </div>
+          )}
         </Field>
         <Field label="Heartbeat interval (s)" error={errors.heartbeatIntervalSec} hint="Empty: wake only on assignment or by hand.">
           {(p) => <input {...p} inputMode="numeric" value={intervalSec} onChange={(e) => setIntervalSec(e.target.value)} placeholder="none" />}

@@ -11,7 +11,6 @@ import { plainMessage, toContractError } from '../data/errors';
 import { useAgents, useFolderCheck, useSetupInfo } from '../data/queries';
 import { recentFolders, rememberFolder } from '../data/recent-folders';
 import { href, navigate } from '../router';
-import '../styles/first-run.css';
 
 const INSTALL_HINT: Record<string, string> = {
   claude_local: 'npm install -g @anthropic-ai/claude-code',
