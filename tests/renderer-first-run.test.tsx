@@ -8,8 +8,8 @@ import { SAMPLE_ISSUE } from '../src/renderer/screens/FirstRun';
 import { FakeHost } from './renderer-fake-host';
 import { renderApp } from './renderer-harness';
 
-const CLAUDE: AgentCliDto = { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', path: '/usr/local/bin/claude', version: '2.1.197 (Claude Code)', problem: null };
-const CODEX_MISSING: AgentCliDto = { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', path: null, version: null, problem: null };
+const CLAUDE: AgentCliDto = { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', install: 'npm install -g @anthropic-ai/claude-code', path: '/usr/local/bin/claude', version: '2.1.197 (Claude Code)', problem: null };
+const CODEX_MISSING: AgentCliDto = { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', install: 'npm install -g @openai/codex', path: null, version: null, problem: null };
 const CODEX: AgentCliDto = { ...CODEX_MISSING, path: '/usr/bin/codex', version: 'codex-cli 0.169.0' };
 
 function hostWith(clis: AgentCliDto[], folderPicker: 'native' | 'path' = 'path'): FakeHost {

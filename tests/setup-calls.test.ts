@@ -30,8 +30,8 @@ describe('agent CLIs on PATH', () => {
     const claude = executable(bin, 'claude', "echo '2.1.197 (Claude Code)'");
     const clis = await findAgentClis({ PATH: `${join(dir.dir, 'nowhere')}:${bin}` });
     expect(clis).toEqual([
-      { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', path: claude, version: '2.1.197 (Claude Code)', problem: null },
-      { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', path: null, version: null, problem: null },
+      { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', install: 'npm install -g @anthropic-ai/claude-code', path: claude, version: '2.1.197 (Claude Code)', problem: null },
+      { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', install: 'npm install -g @openai/codex', path: null, version: null, problem: null },
     ]);
   });
 

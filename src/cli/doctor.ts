@@ -176,17 +176,12 @@ function checkDisk(dataDir: string): Finding {
   }
 }
 
-const INSTALL: Record<string, string> = {
-  claude: 'Install Claude Code: `npm install -g @anthropic-ai/claude-code` (then log in once: `claude`).',
-  codex: 'Install Codex CLI: `npm install -g @openai/codex` (then log in once: `codex`).',
-};
-
 async function checkAgentClis(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Finding[]> {
   const clis = await findAgentClis(env, timeoutMs);
   return clis.map((cli) => {
     const id = `cli:${cli.command}`;
     const title = cli.label;
-    if (!cli.path) return warn(id, title, `\`${cli.command}\` is not on PATH: ${cli.adapterType} agents cannot run`, INSTALL[cli.command] ?? `Install ${cli.command}.`);
+    if (!cli.path) return warn(id, title, `\`${cli.command}\` is not on PATH: ${cli.adapterType} agents cannot run`, `Install ${cli.label}: \`${cli.install}\` (then log in once: \`${cli.command}\`).`);
     if (cli.problem) return warn(id, title, `${cli.path}: ${cli.problem}`, `Run \`${cli.command} --version\` in a terminal and fix what it says (often a login or an update).`);
     return ok(id, title, `${cli.version} (${cli.path})`);
   });

@@ -222,6 +222,8 @@ export const AgentCliDto = z.object({
   /** What the adapter runs by default (claude, codex). */
   command: z.string(),
   label: z.string(),
+  /** The command that installs it (npm install -g ...). */
+  install: z.string(),
   /** Where PATH resolves it; null when it is not installed. */
   path: z.string().nullable(),
   /** The first line of its `--version`. */

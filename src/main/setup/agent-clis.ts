@@ -11,6 +11,8 @@ export interface AgentCli {
   /** What the adapter runs by default. */
   command: string;
   label: string;
+  /** The command that installs it. */
+  install: string;
   /** Where PATH resolves it; null when it is not there. */
   path: string | null;
   /** The first line `--version` printed; null when not found or when it failed. */
@@ -20,9 +22,9 @@ export interface AgentCli {
 }
 
 /** The CLIs Vigil has adapters for, in the order they are offered. */
-export const KNOWN_AGENT_CLIS: ReadonlyArray<Pick<AgentCli, 'adapterType' | 'command' | 'label'>> = [
-  { adapterType: 'claude_local', command: 'claude', label: 'Claude Code' },
-  { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI' },
+export const KNOWN_AGENT_CLIS: ReadonlyArray<Pick<AgentCli, 'adapterType' | 'command' | 'label' | 'install'>> = [
+  { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', install: 'npm install -g @anthropic-ai/claude-code' },
+  { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', install: 'npm install -g @openai/codex' },
 ];
 
 export const VERSION_TIMEOUT_MS = 5000;

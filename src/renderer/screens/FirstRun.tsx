@@ -12,11 +12,6 @@ import { useAgents, useFolderCheck, useSetupInfo } from '../data/queries';
 import { recentFolders, rememberFolder } from '../data/recent-folders';
 import { href, navigate } from '../router';
 
-const INSTALL_HINT: Record<string, string> = {
-  claude_local: 'npm install -g @anthropic-ai/claude-code',
-  codex_local: 'npm install -g @openai/codex',
-};
-
 export const SAMPLE_ISSUE = {
   title: 'Say hello: tell me what this project is',
   body: [
@@ -118,7 +113,7 @@ function FirstRunPanel() {
                   <div className="cli-text">
                     <span className="cli-name">{cli.label}</span>
                     <span className="dim">
-                      not found on PATH — install with <code>{INSTALL_HINT[cli.adapterType]}</code>
+                      not found on PATH — install with <code>{cli.install}</code>
                     </span>
                   </div>
                 </li>
