@@ -39,9 +39,12 @@ describe('first run on the dashboard', () => {
     renderApp(host, '#/');
     const start = await panel();
     const folder = within(start).getByLabelText('The folder it works in') as HTMLInputElement;
-    // The first folder worth offering is filled in and checked.
-    expect(folder.value).toBe('/home/dev/src/shop');
+    // Nothing is filled in for a user who never chose a folder: the suggestions are one click away.
+    expect(folder.value).toBe('');
     const add = within(start).getByRole('button', { name: 'Add Claude Code agent' }) as HTMLButtonElement;
+    expect(add.disabled).toBe(true);
+    fireEvent.click(within(start).getByRole('button', { name: '/home/dev/src/shop' }));
+    expect(folder.value).toBe('/home/dev/src/shop');
     await waitFor(() => expect(add.disabled).toBe(false));
     fireEvent.click(add);
     await waitFor(() => expect(window.location.hash).toBe('#/issues/VIG-1'));
@@ -72,6 +75,16 @@ describe('first run on the dashboard', () => {
     expect(host.calls('issues.create')).toEqual([]);
   });
 
+  it('fills in the folder chosen last time in this browser', async () => {
+    localStorage.setItem('vigil.recentFolders', JSON.stringify(['/home/dev/src/app']));
+    renderApp(hostWith([CLAUDE]), '#/');
+    const start = await panel();
+    expect((within(start).getByLabelText('The folder it works in') as HTMLInputElement).value).toBe('/home/dev/src/app');
+    expect(await within(start).findByText('/home/dev/src/app: a git repository.')).toBeTruthy();
+    // The other folders worth offering come after it.
+    expect(within(start).getAllByRole('button', { name: /^\/home\/dev/ }).map((b) => b.textContent)).toEqual(['/home/dev/src/shop', '/home/dev']);
+  });
+
   it('in the desktop app, the folder comes from the native dialog', async () => {
     const host = hostWith([CLAUDE], 'native');
     host.pickedFolder = '/home/dev/src/app';
@@ -79,7 +92,7 @@ describe('first run on the dashboard', () => {
     const start = await panel();
     fireEvent.click(within(start).getByRole('button', { name: 'Choose folder…' }));
     await waitFor(() => expect((within(start).getByLabelText('The folder it works in') as HTMLInputElement).value).toBe('/home/dev/src/app'));
-    expect(host.calls('setup.pickFolder')).toEqual([{ title: 'Choose the folder the agent works in', defaultPath: '/home/dev/src/shop' }]);
+    expect(host.calls('setup.pickFolder')).toEqual([{ title: 'Choose the folder the agent works in' }]);
   });
 
   it('without any CLI, says so and where else to go', async () => {

@@ -33,9 +33,11 @@ function FirstRunPanel() {
   const folderId = useId();
   const setup = useSetupInfo();
   const info = setup.data;
-  const options = info ? [...new Set([...recentFolders(), ...info.suggestedFolders])] : [];
+  const [recent] = useState(recentFolders);
+  const options = info ? [...new Set([...recent, ...info.suggestedFolders])] : [];
+  // Only a folder the user chose before is filled in: an agent may change files where it works.
   const [typed, setTyped] = useState<string | null>(null);
-  const folder = typed ?? options[0] ?? '';
+  const folder = typed ?? recent[0] ?? '';
   const settled = useDebounced(folder.trim());
   const check = useFolderCheck(settled);
   const verdict = settled === folder.trim() ? (check.data ?? null) : null;
