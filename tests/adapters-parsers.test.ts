@@ -32,6 +32,7 @@ const FIXTURES: [AdapterType, string][] = [
   ['claude_local', 'claude-success.jsonl'],
   ['claude_local', 'claude-not-logged-in.jsonl'],
   ['claude_local', 'claude-unknown-session.jsonl'],
+  ['codex_local', 'codex-unknown-thread.jsonl'],
   ['codex_local', 'codex-success.jsonl'],
   ['codex_local', 'codex-turn-failed.jsonl'],
   ['codex_local', 'codex-offline.jsonl'],
@@ -59,6 +60,14 @@ describe('claude_local parser', () => {
     ]);
     expect(events[2].payload).toMatchObject({ id: 'toolu_01', name: 'Bash', input: { command: 'npm test -- cart' } });
     expect(events[7].payload).toMatchObject({ subtype: 'success', isError: false, numTurns: 4, durationMs: 48213 });
+  });
+
+  it('says the session is unknown only when the CLI refuses to resume it (claude and codex)', () => {
+    expect(parse('claude_local', [ptyBytes('claude-unknown-session.jsonl')]).result).toMatchObject({ sessionId: null, sessionUnknown: true });
+    expect(parse('codex_local', [ptyBytes('codex-unknown-thread.jsonl')]).result).toMatchObject({ sessionId: null, sessionUnknown: true });
+    // A failure of another kind keeps the session: the next run resumes it.
+    expect(parse('codex_local', [ptyBytes('codex-turn-failed.jsonl')]).result.sessionUnknown).toBe(false);
+    expect(parse('claude_local', [ptyBytes('claude-not-logged-in.jsonl')]).result.sessionUnknown).toBe(false);
   });
 
   it('reads the real output of an unauthenticated claude 2.1.197 (pty noise included)', () => {
