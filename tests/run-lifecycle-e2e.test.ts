@@ -97,7 +97,7 @@ describeEachStore('a host SIGKILLed after its agent reported a session', (kind) 
       const prompt = argv[argv.length - 1];
       expect(prompt).toContain('continues the same conversation');
       expect(prompt).not.toContain('process_lost_retry');
-    });
+    }, 300_000);
   }
 });
 
@@ -134,7 +134,7 @@ onPostgres()('hosts sharing one PostgreSQL database', () => {
     expect(new Set(lines).size).toBe(20);
     expect(runs.map((r: RunDto) => r.status)).toEqual(Array(20).fill('succeeded'));
     expect(new Set(runIds)).toEqual(new Set(lines));
-  });
+  }, 300_000);
 
   it("a second host on the same machine leaves the first host's live run alone", async () => {
     const databaseUrl = await freshPgDatabase();
@@ -156,5 +156,5 @@ onPostgres()('hosts sharing one PostgreSQL database', () => {
       return TERMINAL.includes(r.status) ? r : null;
     }, 60_000, 'the run to end');
     expect([ended.status, ended.errorCode]).toEqual(['succeeded', null]);
-  });
+  }, 300_000);
 });

@@ -10,7 +10,7 @@ import type { InvocationSource, RetryReason, RunErrorCode, RunStatus } from '../
 import { ContractError, notFound } from '../../shared/errors';
 import { getAdapter } from '../adapters/index';
 import type { AdapterEvent } from '../adapters/types';
-import { agentRuntimeState, agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, type PendingInput } from '../db/schema';
+import { agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, type PendingInput } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
 import { Redactor } from '../logs/redactor';
 import type { RunLogStore } from '../logs/run-log';
@@ -313,19 +313,20 @@ export class HeartbeatEngine {
     };
     // In the live map before the claim commits: recovery on this host never judges a run it is starting.
     this.live.set(queued.id, live);
-    let claimed: RunRow | null;
+    let claim: Awaited<ReturnType<typeof claimRun>>;
     try {
-      claimed = await claimRun(ctx.db, queued, this.owner, { tokenHash, logPath: this.logs.pathOf(queued.id) });
+      claim = await claimRun(ctx.db, queued, this.owner, { tokenHash, logPath: this.logs.pathOf(queued.id) });
     } catch (err) {
       this.live.delete(queued.id);
       settle();
       throw err;
     }
-    if (!claimed) {
+    if (!claim) {
       this.live.delete(queued.id);
       settle();
       return false;
     }
+    const claimed = claim.row;
     live.run = claimed;
     this.liveTokens.set(tokenHash, live);
     const done = (work: Promise<void>) =>
@@ -336,7 +337,7 @@ export class HeartbeatEngine {
         this.pump();
       });
     try {
-      const handle = await this.spawn(live, token);
+      const handle = await this.spawn(live, token, claim.resumeSessionId);
       if (!handle) {
         forgetToken();
         done(this.endLive(live, { status: 'cancelled', errorCode: live.stopReason === 'host_shutdown' ? 'host_shutdown' : 'cancelled', error: live.stopDetail, exitCode: null, signal: null }));
@@ -361,11 +362,10 @@ export class HeartbeatEngine {
   }
 
   /** Builds the command and spawns it; null when the run was stopped before its process could start. */
-  private async spawn(live: LiveRun, token: string): Promise<RunHandle | null> {
+  private async spawn(live: LiveRun, token: string, resumeSessionId: string | null): Promise<RunHandle | null> {
     const { run, agent, redactor } = live;
     const ctx = this.ctx;
     const { issue, input } = run.issueId ? await loadAdapterIssue(ctx.db, run.issueId, run.contextSnapshot) : { issue: null, input: undefined };
-    const [runtime] = await ctx.db.select({ sessions: agentRuntimeState.sessions }).from(agentRuntimeState).where(eq(agentRuntimeState.agentId, agent.id));
     const snapshot = run.contextSnapshot;
     const wakeReason = typeof snapshot.wakeReason === 'string' ? snapshot.wakeReason : null;
     const env = buildRunEnv({
@@ -396,7 +396,7 @@ export class HeartbeatEngine {
       issue,
       wakeReason,
       retryReason: typeof snapshot.retryReason === 'string' ? snapshot.retryReason : null,
-      resumeSessionId: run.issueId ? (runtime?.sessions?.[run.issueId] ?? null) : null,
+      resumeSessionId: run.issueId ? resumeSessionId : null,
       input,
       env,
       defaultCwd: homedir(),
