@@ -365,7 +365,13 @@ export class HeartbeatEngine {
   private async spawn(live: LiveRun, token: string, resumeSessionId: string | null): Promise<RunHandle | null> {
     const { run, agent, redactor } = live;
     const ctx = this.ctx;
-    const { issue, input } = run.issueId ? await loadAdapterIssue(ctx.db, run.issueId, run.contextSnapshot) : { issue: null, input: undefined };
+    // A read that fails for the database's sake is retried: it is no reason to fail the run.
+    const issueId = run.issueId;
+    const loaded = issueId
+      ? await retryUntilLanded(this.retrying, `reading the issue of run ${run.id}`, () => loadAdapterIssue(ctx.db, issueId, run.contextSnapshot), () => !!live.stopReason)
+      : { issue: null, input: undefined };
+    if (!loaded) return null;
+    const { issue, input } = loaded;
     const snapshot = run.contextSnapshot;
     const wakeReason = typeof snapshot.wakeReason === 'string' ? snapshot.wakeReason : null;
     const env = buildRunEnv({
@@ -434,7 +440,7 @@ export class HeartbeatEngine {
     if (!marked) return false;
     live.run = marked.row;
     live.seq = marked.seq;
-    await this.emitRunAndNeighbours(live.run.id, live.run.issueId, live.run.agentId);
+    await this.emitRunAndNeighbours(live.run.id, live.run.issueId, live.run.agentId).catch(() => undefined);
     return true;
   }
 
@@ -548,23 +554,26 @@ export class HeartbeatEngine {
   private async finalize(live: LiveRun, exit: RunExit): Promise<void> {
     live.exited = true;
     for (const t of live.timers) clearTimeout(t);
-    const end = await live.output!.end();
-    await live.eventFlush;
+    // Nothing before the end may keep the end from being recorded.
+    const end = await live.output!.end().catch(() => null);
+    await live.eventFlush.catch(() => undefined);
     // Descendants that outlive the leader (nohup, background jobs) must not leak.
     await this.stopProcess(live).catch(() => undefined);
-    await live.started;
-    await live.sessionWrite;
+    await live.started.catch(() => false);
+    await live.sessionWrite.catch(() => undefined);
     const outcome = this.outcomeOf(live, exit);
     await this.endLive(live, {
       ...outcome,
       exitCode: exit.exitCode,
       signal: exit.signal,
-      logBytes: end.logBytes,
-      logSha256: end.logSha256,
-      lastOutputLine: end.lastOutputLine,
-      sessionId: end.result.sessionId,
-      sessionUnknown: end.result.sessionUnknown,
-      usage: end.result.usage,
+      ...(end && {
+        logBytes: end.logBytes,
+        logSha256: end.logSha256,
+        lastOutputLine: end.lastOutputLine,
+        sessionId: end.result.sessionId,
+        sessionUnknown: end.result.sessionUnknown,
+        usage: end.result.usage,
+      }),
     });
   }
 
@@ -622,12 +631,17 @@ export class HeartbeatEngine {
   async finishRuns(items: EndItem[], within?: (tx: Tx, rows: RunRow[]) => Promise<void>): Promise<RunRow[]> {
     const out = await endRuns(this.ctx.db, items, within);
     if (!out) return [];
-    for (const row of out.rows) await this.emitRunAndNeighbours(row.id, row.issueId, row.agentId);
-    for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
-    if (this.ctx.events.size > 0 && out.followUps.length > 0) {
-      for (const dto of await runDtos(this.ctx.db, out.followUps)) this.ctx.events.emit('run.created', dto);
-    }
     this.pump();
+    // Committed: telling listeners is best effort (the database may have gone away just now).
+    try {
+      for (const row of out.rows) await this.emitRunAndNeighbours(row.id, row.issueId, row.agentId);
+      for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
+      if (this.ctx.events.size > 0 && out.followUps.length > 0) {
+        for (const dto of await runDtos(this.ctx.db, out.followUps)) this.ctx.events.emit('run.created', dto);
+      }
+    } catch {
+      /* the rows are right; clients refresh on their next read */
+    }
     return out.rows;
   }
 
