@@ -128,8 +128,13 @@ onPostgres()('hosts sharing one PostgreSQL database', () => {
     const runs = await waitFor(async () => {
       const items = (await call(serves[0], 'runs.list', { limit: 100 })).items;
       return items.length === 20 && items.every((r) => TERMINAL.includes(r.status)) ? items : null;
-    }, 120_000, 'all 20 runs to end');
+    }, 120_000, 'all 20 runs to end').catch(async (err: Error) => {
+      const items = (await call(serves[0], 'runs.list', { limit: 100 })).items;
+      console.log(`[four hosts] not all ended: ${readLines(starts).length} starts; ${items.map((r) => `${r.status}/${r.errorCode ?? '-'}`).join(' ')}`);
+      throw err;
+    });
     const lines = readLines(starts);
+    console.log(`[four hosts] ${lines.length} process starts for 20 runs (${new Set(lines).size} distinct); ${runs.map((r: RunDto) => `${r.status}/${r.errorCode ?? '-'}`).join(' ')}`);
     expect(lines).toHaveLength(20);
     expect(new Set(lines).size).toBe(20);
     expect(runs.map((r: RunDto) => r.status)).toEqual(Array(20).fill('succeeded'));
