@@ -218,7 +218,7 @@ export async function endRuns(db: Db, items: EndItem[], within?: (tx: Tx, rows: 
         and(
           inArray(agents.id, [...new Set(rows.map((r) => r.agentId))]),
           eq(agents.status, 'running'),
-          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.agentId} = ${agents.id} and ${heartbeatRuns.status} = 'running')`,
+          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.agentId} = ${agents.id} and ${heartbeatRuns.status} in ('starting', 'running'))`,
         ),
       );
     await appendRunEvents(
