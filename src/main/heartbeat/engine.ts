@@ -410,7 +410,14 @@ export class HeartbeatEngine {
     // A cancel (or shutdown) that came while the run was being claimed: its process never starts.
     if (live.stopReason) return null;
     const handle = this.spawner.spawn(run.id, { file: command.file, args: command.args, cwd: command.cwd, env: command.env, cols: 160, rows: 48 });
-    const writer = this.logs.create(run.id, redactor);
+    let writer;
+    try {
+      writer = this.logs.create(run.id, redactor);
+    } catch (err) {
+      // No log, no run: the process must not outlive this refusal.
+      await handle.terminate(this.opts.killGraceMs).catch(() => undefined);
+      throw err;
+    }
     live.output = new RunOutput(handle, writer, adapter.createParser(), redactor, {
       emitOutput: (offset, data) => ctx.events.emit('run.output', { runId: run.id, offset, data: data.toString('base64') }),
       onEvents: (events) => this.queueEvents(live, events),
