@@ -69,6 +69,7 @@ export class FakeHost implements VigilBridge {
       cwd: null,
       model: null,
       args: [],
+      workspace: 'none',
       env: {},
       status: 'idle',
       heartbeatIntervalSec: null,

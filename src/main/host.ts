@@ -24,6 +24,9 @@ import { hostHandlers } from './services/host-calls';
 import { issueHandlers } from './services/issues';
 import { findIssue } from './services/lookup';
 import { runHandlers } from './services/runs';
+import { workspaceHandlers } from './services/workspaces';
+import { IssueWorkspaces } from './workspaces/issue-workspaces';
+import { systemOpener } from './workspaces/open';
 
 export type { Host, HostOptions } from './host-types';
 export { DataDirLockedError } from './db/lock';
@@ -58,6 +61,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const hostId = machineId();
     const ctx: ServiceContext = { db, events, hostId, dataDir, workspaceId };
     const logs = new RunLogStore(logsDirOf(dataDir));
+    const workspaces = new IssueWorkspaces(ctx);
     const maxConcurrentRuns = opts.maxConcurrentRuns ?? 4;
     const killGraceMs = opts.killGraceMs ?? 3000;
     const engine = new HeartbeatEngine(ctx, logs, {
@@ -97,6 +101,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       if (stranded.escalated) parts.push(`${stranded.escalated} issue(s) blocked and escalated`);
       if (parts.length) notices.push(`Recovered after an unclean stop: ${parts.join('; ')}.`);
     }
+    const strayWorktrees = await workspaces.sweep().catch((err: Error) => `Worktree clean-up failed: ${err.message}`);
+    if (strayWorktrees) notices.push(strayWorktrees);
 
     const onAgentsChanged = () => void scheduler.sync().catch(() => undefined);
     const handlers: Handlers = {
@@ -104,6 +110,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...agentHandlers(ctx, engine, onAgentsChanged),
       ...issueHandlers(ctx, engine),
       ...runHandlers(ctx, engine, logs),
+      ...workspaceHandlers(ctx, workspaces, opts.openFolder ?? systemOpener()),
     };
     const auth: AgentAuth = {
       async resolveRunToken(token) {
