@@ -31,6 +31,7 @@ export function buildPrompt(ctx: AdapterRunContext): string {
     ['Why you are running:', ...reasonLines(ctx)].join('\n'),
     ctx.issue ? issueSection(ctx.issue) : 'There is no issue attached to this run.',
   ];
+  if (ctx.workspace) sections.push(workspaceSection(ctx.workspace));
   if (ctx.issue && ctx.issue.comments.length > 0) sections.push(commentsSection(ctx.issue));
   sections.push(reportSection(ctx.issue));
   return sections.join('\n\n');
@@ -47,6 +48,14 @@ function reasonLines(ctx: AdapterRunContext): string[] {
   if (ctx.retryReason) lines.push(RETRY_REASONS[ctx.retryReason] ?? `This run is a retry (${ctx.retryReason}).`);
   if (lines.length === 0) lines.push('No particular reason was given; check the issue and continue.');
   return lines.map((line) => `- ${line}`);
+}
+
+function workspaceSection(ws: NonNullable<AdapterRunContext['workspace']>): string {
+  return [
+    `Your workspace: a git worktree of its own for this issue, at ${ws.path}, on the branch ${ws.branch} (made from ${ws.baseBranch}).`,
+    `Stay on ${ws.branch}: do not switch branches, check out other commits, rebase, or merge into ${ws.baseBranch}.`,
+    'Commit when you like; what you leave uncommitted is kept too. A person reviews the diff and merges it.',
+  ].join('\n');
 }
 
 function indent(text: string): string {

@@ -30,6 +30,8 @@ export interface AdapterRunContext {
   retryReason: string | null;
   /** The session this agent had on this issue, to resume. */
   resumeSessionId: string | null;
+  /** The issue's git worktree, when the agent works in worktrees: the run's folder is in it. */
+  workspace?: { path: string; branch: string; baseBranch: string } | null;
   /** The full environment, already prepared by the host (cookie, run token, agent env). */
   env: Record<string, string>;
   /** Used when agent.cwd is null. */

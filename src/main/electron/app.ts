@@ -2,13 +2,14 @@
 // recovery runs inside), then the control socket (so the CLI works while the app runs), then the
 // window and the tray. Quitting closes the host cleanly before the process exits.
 import { join } from 'node:path';
-import { app, dialog, session, type BrowserWindow } from 'electron';
+import { app, dialog, session, shell, type BrowserWindow } from 'electron';
 import type { Host, HostOptions } from '../host-types';
 import { APP_NAME, controlSocketPath, resolveDataDir } from '../paths';
 import { forwardEvents, serveIpc } from './ipc';
 import { writeCliLauncher } from './cli-launcher';
 import { appLayout } from './layout';
 import { Notifier } from './notifications';
+import { electronOpener } from './open-folder';
 import { QuitController } from './quit';
 import { startupErrorText } from './startup-error';
 import { VigilTray } from './tray';
@@ -70,7 +71,7 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
       launcherNotices.push(`Agents cannot call back through the vigil command: its launcher could not be written (${(err as Error).message}).`);
     }
     try {
-      host = await deps.startHost({ dataDir, databaseUrl, cliPath });
+      host = await deps.startHost({ dataDir, databaseUrl, cliPath, openFolder: electronOpener(shell) });
     } catch (err) {
       const text = startupErrorText(err, dataDir, databaseUrl !== undefined);
       dialog.showErrorBox(text.title, text.content);
