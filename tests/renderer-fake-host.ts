@@ -1,7 +1,7 @@
 // An in-memory double of the host for the renderer's tests: enough of the contract to drive
 // the screens, the same input validation (so errors name their field like the real host's),
 // and an event emitter. Test-only: the shipped bundle never imports it.
-import { calls, type AgentDto, type CallInput, type CallName, type CallOutput, type CommentDto, type EscalationDto, type IssueDto, type RunDetailDto, type RunDto, type RunEventDto } from '../src/shared/contract';
+import { calls, type AgentDto, type IssueDiffDto, type CallInput, type CallName, type CallOutput, type CommentDto, type EscalationDto, type IssueDto, type RunDetailDto, type RunDto, type RunEventDto } from '../src/shared/contract';
 import { MASKED_SECRET, RUN_ERROR_EXPLANATIONS, SECRET_NAME_RE } from '../src/shared/domain';
 import { ContractError, invalidInput, notFound } from '../src/shared/errors';
 import type { EventName, EventPayload, HostEvent } from '../src/shared/events';
@@ -21,6 +21,8 @@ export class FakeHost implements VigilBridge {
   escalations: EscalationDto[] = [];
   logs = new Map<string, Uint8Array>();
   prunedRuns = new Set<string>();
+  /** issues.diff answers by issue identifier; an issue without one has no worktree. */
+  diffs = new Map<string, IssueDiffDto>();
   /** What start-up would have told the user (host.status notices). */
   startupNotices: string[] = [];
   /** Every call made, in order, with its params: what a test asserts the UI sent. */
@@ -294,6 +296,8 @@ export class FakeHost implements VigilBridge {
       return { wakeupId: nextId(), status: 'queued', runId: run.id, reason: null };
     },
 
+    'issues.diff': (p: CallInput<'issues.diff'>) =>
+      this.diffs.get(p.issue) ?? { workspace: null, files: [], additions: 0, deletions: 0, commitsAhead: 0, uncommitted: false, fromCommit: null, headCommit: null, patch: null, patchTruncated: false },
     'issues.list': (p: CallInput<'issues.list'>) => {
       let items = [...this.issues].reverse();
       if (p.status) items = items.filter((i) => i.status === p.status);

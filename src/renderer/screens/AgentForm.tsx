@@ -3,13 +3,13 @@
 // goes back, for the name it came with, as the host's "keep the stored secret" marker.
 import { useState } from 'react';
 import { AgentCreateInput, calls, type AgentDto } from '../../shared/contract';
-import { ADAPTER_TYPES, MASKED_SECRET, SECRET_NAME_RE, type AdapterType } from '../../shared/domain';
+import { ADAPTER_TYPES, MASKED_SECRET, SECRET_NAME_RE, type AdapterType, type WorkspaceMode } from '../../shared/domain';
 import { Field, FormError } from '../components/Field';
 import { FORM, fromHost, validate, type FieldErrors } from '../components/form-errors';
 import { useAction } from '../data/mutations';
 import { ValueOptions } from '../components/Options';
 
-const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env'] as const;
+const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'workspace', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env'] as const;
 
 const ADAPTER_HINT: Record<AdapterType, string> = {
   process: 'Any command, run in a terminal each heartbeat.',
@@ -49,6 +49,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
   const [adapterType, setAdapterType] = useState<AdapterType>(agent?.adapterType ?? 'process');
   const [command, setCommand] = useState(agent?.command ?? '');
   const [cwd, setCwd] = useState(agent?.cwd ?? '');
+  const [workspace, setWorkspace] = useState<WorkspaceMode>(agent?.workspace ?? 'none');
   const [model, setModel] = useState(agent?.model ?? '');
   const [intervalSec, setIntervalSec] = useState(agent?.heartbeatIntervalSec?.toString() ?? '');
   const [timeoutSec, setTimeoutSec] = useState(agent?.timeoutSec?.toString() ?? '');
@@ -67,6 +68,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         adapterType,
         ...(command.trim() ? { command: command.trim() } : {}),
         ...(cwd.trim() ? { cwd: cwd.trim() } : {}),
+        ...(workspace === 'worktree' ? { workspace } : {}),
         ...(model.trim() ? { model: model.trim() } : {}),
         ...(num(intervalSec) !== null ? { heartbeatIntervalSec: num(intervalSec) } : {}),
         ...(num(timeoutSec) !== null ? { timeoutSec: num(timeoutSec) } : {}),
@@ -81,6 +83,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
     const patch = {
       ...(command.trim() !== (agent.command ?? '') && command.trim() ? { command: command.trim() } : {}),
       ...(cwd.trim() !== (agent.cwd ?? '') && cwd.trim() ? { cwd: cwd.trim() } : {}),
+      ...(workspace !== agent.workspace ? { workspace } : {}),
       ...(model.trim() !== (agent.model ?? '') && model.trim() ? { model: model.trim() } : {}),
       ...(num(intervalSec) !== agent.heartbeatIntervalSec ? { heartbeatIntervalSec: num(intervalSec) } : {}),
       ...(num(timeoutSec) !== agent.timeoutSec ? { timeoutSec: num(timeoutSec) } : {}),
@@ -136,6 +139,14 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         </Field>
         <Field label="Working folder" error={errors.cwd} wide>
           {(p) => <input {...p} className="mono" value={cwd} onChange={(e) => setCwd(e.target.value)} placeholder="/path/to/repo" />}
+        </Field>
+        <Field label="Workspace" error={errors.workspace} wide hint="A git worktree per issue: agents on one repository never edit under each other, and you review and merge each diff.">
+          {(p) => (
+            <select {...p} value={workspace} onChange={(e) => setWorkspace(e.target.value as WorkspaceMode)}>
+              <option value="none">the working folder as it is</option>
+              <option value="worktree">a git worktree per issue (the folder must be a git repository)</option>
+            </select>
+          )}
         </Field>
         <Field label="Heartbeat interval (s)" error={errors.heartbeatIntervalSec} hint="Empty: wake only on assignment or by hand.">
           {(p) => <input {...p} inputMode="numeric" value={intervalSec} onChange={(e) => setIntervalSec(e.target.value)} placeholder="none" />}
