@@ -78,7 +78,9 @@ function WorkspaceBody({ issue, diff, workspace: ws }: { issue: IssueDetailDto; 
   const [result, setResult] = useState<MergeResultDto | null>(null);
   if (ws.state !== 'active') {
     return (
-      <p className="ws-closed" role="status">
+      <>
+        {result && <MergeOutcome result={result} />}
+        <p className="ws-closed">
         <span className={`tag ${ws.state === 'merged' ? 'tag-ok' : ''}`}>{ws.state}</span> <code>{ws.branch}</code>{' '}
         {ws.state === 'merged' ? (
           <>
@@ -88,7 +90,8 @@ function WorkspaceBody({ issue, diff, workspace: ws }: { issue: IssueDetailDto; 
           'was thrown away'
         )}{' '}
         {ws.closedAt && <Ago iso={ws.closedAt} />}; its worktree was removed.
-      </p>
+        </p>
+      </>
     );
   }
   const running = issue.runs.some((r) => r.status === 'running' || r.status === 'queued');
