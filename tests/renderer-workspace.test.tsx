@@ -93,7 +93,7 @@ describe('issue worktree view', () => {
 
     const files = await screen.findByRole('list', { name: 'Changed files' });
     expect(within(files).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Anew file.txt+1 −0', 'Msrc/app.ts+1 −1']);
-    const code = screen.getByRole('article', { name: 'Diff of src/app.ts' });
+    const code = await screen.findByRole('article', { name: 'Diff of src/app.ts' }, { timeout: 10_000 });
     expect(code.querySelector('.ws-line-add .hljs-string')?.textContent).toBe("'hello world'");
     expect(code.querySelector('.ws-line-del .hljs-keyword')?.textContent).toBe('export');
     expect(screen.getByText('vigil/VIG-1-greeting')).toBeTruthy();

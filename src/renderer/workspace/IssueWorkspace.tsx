@@ -3,7 +3,7 @@
 // It refreshes after every run and while one writes (its run.output and run.updated events,
 // at most every 1.5 s), never by polling. A missing or broken worktree is said as such.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { ChangedFileDto, IssueDetailDto, IssueDiffDto, MergeResultDto, OpenTarget, WorkspaceDto } from '../../shared/contract';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { FormError } from '../components/Field';
@@ -12,13 +12,11 @@ import { Ago } from '../components/Time';
 import { useBridge } from '../data/bridge-context';
 import { plainMessage } from '../data/errors';
 import { useAction } from '../data/mutations';
-import { highlightLine, languageOf } from './highlight';
-import { parsePatch, type DiffFile } from './patch';
 import './workspace.css';
 
 const REFRESH_MS = 1500;
-/** Beyond this many lines the view stops and points at the CLI. */
-const MAX_LINES = 3000;
+// highlight.js is big: its chunk loads with the first diff, not with the app.
+const DiffView = lazy(() => import('./DiffView'));
 
 const diffKey = (issue: string) => ['issues.diff', issue] as const;
 
@@ -157,13 +155,13 @@ function Actions({ issue, ws, diff, running, onMerged }: { issue: IssueDetailDto
         </button>
         <span className="ws-open" role="group" aria-label="Open the worktree">
           <span className="dim small">Open in</span>
-          <button type="button" className="btn btn-small btn-quiet" onClick={() => openWith('editor')}>
+          <button type="button" className="btn btn-small" onClick={() => openWith('editor')}>
             editor
           </button>
-          <button type="button" className="btn btn-small btn-quiet" onClick={() => openWith('terminal')}>
+          <button type="button" className="btn btn-small" onClick={() => openWith('terminal')}>
             terminal
           </button>
-          <button type="button" className="btn btn-small btn-quiet" onClick={() => openWith('files')}>
+          <button type="button" className="btn btn-small" onClick={() => openWith('files')}>
             files
           </button>
         </span>
@@ -223,12 +221,13 @@ function MergeOutcome({ result }: { result: MergeResultDto }) {
 }
 
 function Changes({ diff }: { diff: IssueDiffDto }) {
-  const files = useMemo(() => (diff.patch ? parsePatch(diff.patch) : []), [diff.patch]);
   if (diff.files.length === 0) return <p className="dim">No changes yet.</p>;
   return (
     <>
       <FileList files={diff.files} />
-      <DiffView files={files} truncated={diff.patchTruncated} />
+      <Suspense fallback={<p className="dim">Loading the diff…</p>}>
+        <DiffView patch={diff.patch ?? ''} truncated={diff.patchTruncated} />
+      </Suspense>
     </>
   );
 }
@@ -264,59 +263,4 @@ function FileList({ files }: { files: ChangedFileDto[] }) {
 function jumpTo(e: React.MouseEvent, path: string) {
   e.preventDefault();
   document.getElementById(`diff-${path}`)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
-}
-
-function DiffView({ files, truncated }: { files: DiffFile[]; truncated: boolean }) {
-  let budget = MAX_LINES;
-  return (
-    <div className="ws-diff">
-      {files.map((file) => {
-        const language = languageOf(file.path);
-        const shown = budget > 0;
-        const lines = file.hunks.reduce((n, h) => n + h.lines.length + 1, 0);
-        budget -= lines;
-        return (
-          <article key={file.path} className="ws-diff-file" id={`diff-${file.path}`} aria-label={`Diff of ${file.path}`}>
-            <header className="ws-diff-head mono">{file.oldPath ? `${file.oldPath} → ${file.path}` : file.path}</header>
-            {file.binary ? (
-              <p className="dim small ws-diff-note">Binary file changed.</p>
-            ) : !shown ? (
-              <p className="dim small ws-diff-note">Not shown: the diff is long. See it whole with vigil issue diff.</p>
-            ) : file.hunks.length === 0 ? (
-              <p className="dim small ws-diff-note">No content changes (mode or rename only).</p>
-            ) : (
-              <table className="ws-diff-table">
-                <tbody>
-                  {file.hunks.map((h, i) => (
-                    <Hunk key={i} header={h.header} lines={h.lines} language={language} />
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </article>
-        );
-      })}
-      {truncated && <p className="dim small">The diff was cut at 2 MiB; vigil issue diff shows it whole.</p>}
-    </div>
-  );
-}
-
-function Hunk({ header, lines, language }: { header: string; lines: DiffFile['hunks'][number]['lines']; language: string | null }) {
-  return (
-    <>
-      <tr className="ws-hunk">
-        <td colSpan={3} className="mono">
-          {header}
-        </td>
-      </tr>
-      {lines.map((l, i) => (
-        <tr key={i} className={`ws-line ws-line-${l.kind}`}>
-          <td className="ws-no">{l.oldNo ?? ''}</td>
-          <td className="ws-no">{l.newNo ?? ''}</td>
-          {/* highlight.js escapes what it is given: its output is markup of spans only. */}
-          <td className="ws-code hljs" dangerouslySetInnerHTML={{ __html: (l.kind === 'add' ? '+' : l.kind === 'del' ? '-' : ' ') + highlightLine(l.text, l.kind === 'note' ? null : language) }} />
-        </tr>
-      ))}
-    </>
-  );
 }
