@@ -130,6 +130,15 @@ describeEachStore('issue worktrees', (kind) => {
     expect(agent.workspace).toBe('none');
     await expect(h.call('agents.update', { agent: 'x', patch: { workspace: 'worktree' } })).rejects.toMatchObject({ code: 'invalid_input', field: 'patch.cwd' });
 
+    // A repository that cannot give a base branch: the run fails as workspace_failed, saying why.
+    const repo = makeRepo();
+    cleanups.push(repo.cleanup);
+    await h.call('agents.create', { name: 'w', adapterType: 'process', command: 'true', cwd: repo.dir, workspace: 'worktree' });
+    sh(repo.dir, ['checkout', '--quiet', '--detach']);
+    const issue = await h.call('issues.create', { title: 'Detached', assignee: 'w' });
+    const failed = await waitFor(async () => (await h.call('runs.list', { issue: issue.identifier })).items.find((r) => r.status === 'failed'), 20_000, 'the run to fail');
+    expect(failed).toMatchObject({ errorCode: 'workspace_failed', error: expect.stringContaining('detached HEAD') });
+
     // A folder under workspaces/ that no issue claims is listed, and said at start, never deleted.
     const stray = join(h.target.dataDir, 'workspaces', 'VIG-99');
     mkdirSync(stray, { recursive: true });

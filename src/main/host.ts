@@ -11,6 +11,7 @@ import { acquireDataDirLock } from './db/lock';
 import { heartbeatRuns, workspaces } from './db/schema';
 import { EventBus } from './event-bus';
 import { HeartbeatEngine } from './heartbeat/engine';
+import { currentHostInstance } from './heartbeat/host-instance';
 import { TimerScheduler } from './heartbeat/scheduler';
 import type { Host, HostInfo, HostOptions, ShutdownSummary } from './host-types';
 import { RunLogStore } from './logs/run-log';
@@ -59,9 +60,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const events = new EventBus();
     const workspaceId = await ensureWorkspace(db);
     const hostId = machineId();
-    const ctx: ServiceContext = { db, events, hostId, dataDir, workspaceId };
+    const ctx: ServiceContext = { db, events, hostId, hostInstanceId: currentHostInstance(), dataDir, workspaceId };
     const logs = new RunLogStore(logsDirOf(dataDir));
-    const workspaces = new IssueWorkspaces(ctx);
+    const worktrees = new IssueWorkspaces(ctx);
     const maxConcurrentRuns = opts.maxConcurrentRuns ?? 4;
     const killGraceMs = opts.killGraceMs ?? 3000;
     const engine = new HeartbeatEngine(ctx, logs, {
@@ -69,6 +70,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       killGraceMs,
       cliPath: opts.cliPath ?? null,
       hostSecretEnv: opts.hostSecretEnv ?? [],
+      workspaces: worktrees,
       logRetention: {
         maxRunsPerAgent: opts.logRetention?.maxRunsPerAgent ?? 200,
         maxBytesPerAgent: opts.logRetention?.maxBytesPerAgent ?? 1 << 30,
@@ -101,7 +103,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       if (stranded.escalated) parts.push(`${stranded.escalated} issue(s) blocked and escalated`);
       if (parts.length) notices.push(`Recovered after an unclean stop: ${parts.join('; ')}.`);
     }
-    const strayWorktrees = await workspaces.sweep().catch((err: Error) => `Worktree clean-up failed: ${err.message}`);
+    const strayWorktrees = await worktrees.sweep().catch((err: Error) => `Worktree clean-up failed: ${err.message}`);
     if (strayWorktrees) notices.push(strayWorktrees);
 
     const onAgentsChanged = () => void scheduler.sync().catch(() => undefined);
@@ -110,7 +112,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...agentHandlers(ctx, engine, onAgentsChanged),
       ...issueHandlers(ctx, engine),
       ...runHandlers(ctx, engine, logs),
-      ...workspaceHandlers(ctx, workspaces, opts.openFolder ?? systemOpener()),
+      ...workspaceHandlers(ctx, worktrees, opts.openFolder ?? systemOpener()),
     };
     const auth: AgentAuth = {
       async resolveRunToken(token) {
@@ -120,7 +122,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         const [run] = await db
           .select()
           .from(heartbeatRuns)
-          .where(and(eq(heartbeatRuns.runTokenHash, hash), inArray(heartbeatRuns.status, ['queued', 'running'])));
+          .where(and(eq(heartbeatRuns.runTokenHash, hash), inArray(heartbeatRuns.status, ['starting', 'running'])));
         return run ? { runId: run.id, agentId: run.agentId, issueId: run.issueId } : null;
       },
       resolveIssueId: async (ref) => (await findIssue(db, ref))?.id ?? null,
@@ -138,6 +140,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
             void (async () => {
               await recovery.reapOrphanedRuns();
               await recovery.reconcileStrandedAssignedIssues();
+              engine.pump();
             })().catch(() => undefined);
           }, sweepMs),
         );

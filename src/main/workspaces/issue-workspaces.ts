@@ -10,7 +10,7 @@ import { agents, issues, issueWorkspaces } from '../db/schema';
 import { iso, newId, type ServiceContext } from '../services/context';
 import type { AgentRow, RunRow } from '../services/dto';
 import { git } from './git';
-import { addWorktree, branchNameOf, repositoryRoot, runFolderIn, worktreeProblem } from './worktree';
+import { addWorktree, branchNameOf, repositoryRoot, runFolderIn, WorkspaceError, worktreeProblem } from './worktree';
 
 export type WorkspaceRow = typeof issueWorkspaces.$inferSelect;
 
@@ -48,6 +48,8 @@ export class IssueWorkspaces {
     this.preparing.set(issueId, next);
     try {
       return await next;
+    } catch (err) {
+      throw err instanceof WorkspaceError ? err : new WorkspaceError(`the issue's worktree could not be prepared: ${(err as Error).message}`);
     } finally {
       if (this.preparing.get(issueId) === next) this.preparing.delete(issueId);
     }
