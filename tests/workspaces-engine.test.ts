@@ -139,10 +139,21 @@ describeEachStore('issue worktrees', (kind) => {
     const failed = await waitFor(async () => (await h.call('runs.list', { issue: issue.identifier })).items.find((r) => r.status === 'failed'), 20_000, 'the run to fail');
     expect(failed).toMatchObject({ errorCode: 'workspace_failed', error: expect.stringContaining('detached HEAD') });
 
+    // A branch of the wanted name that is not this issue's (an older database): never adopted.
+    sh(repo.dir, ['checkout', '--quiet', 'main']);
+    sh(repo.dir, ['branch', 'vigil/VIG-2-stale']);
+    const stale = await h.call('issues.create', { title: 'Stale', assignee: 'w' });
+    expect(stale.identifier).toBe('VIG-2');
+    const fresh = await waitFor(async () => (await h.call('issues.diff', { issue: 'VIG-2' })).workspace, 20_000, 'the worktree of VIG-2');
+    expect(fresh.branch).toBe('vigil/VIG-2-stale-2');
+    expect(sh(repo.dir, ['rev-parse', 'vigil/VIG-2-stale'])).toBe(sh(repo.dir, ['rev-parse', 'main']));
+
     // A folder under workspaces/ that no issue claims is listed, and said at start, never deleted.
     const stray = join(h.target.dataDir, 'workspaces', 'VIG-99');
     mkdirSync(stray, { recursive: true });
-    expect(await h.call('workspaces.list', {})).toEqual({ workspaces: [], strayFolders: [stray] });
+    const listed = await h.call('workspaces.list', {});
+    expect(listed.strayFolders).toEqual([stray]);
+    expect(listed.workspaces.map((w) => w.issueIdentifier)).toEqual(['VIG-2']);
     await h.stop();
     t = await startTestHost(kind, {}, h.target);
     expect(t.host.info.notices.join('\n')).toContain('1 worktree folder(s) belong to no open issue and were kept');

@@ -10,7 +10,7 @@ import { agents, issues, issueWorkspaces } from '../db/schema';
 import { iso, newId, type ServiceContext } from '../services/context';
 import type { AgentRow, RunRow } from '../services/dto';
 import { git } from './git';
-import { addWorktree, branchNameOf, repositoryRoot, runFolderIn, WorkspaceError, worktreeProblem } from './worktree';
+import { addWorktree, branchExists, branchNameOf, repositoryRoot, runFolderIn, WorkspaceError, worktreeProblem } from './worktree';
 
 export type WorkspaceRow = typeof issueWorkspaces.$inferSelect;
 
@@ -67,7 +67,8 @@ export class IssueWorkspaces {
     } else {
       const [issue] = await this.ctx.db.select().from(issues).where(eq(issues.id, issueId));
       if (!issue) throw new Error(`issue ${issueId} is gone`);
-      const made = await addWorktree(repo, join(this.dir, issue.identifier), branchNameOf(issue.identifier, issue.title));
+      const path = join(this.dir, issue.identifier);
+      const made = await addWorktree(repo, path, await this.freshBranch(repo, path, branchNameOf(issue.identifier, issue.title)));
       await this.ctx.db
         .insert(issueWorkspaces)
         .values({ id: newId(), issueId, agentId: agent.id, repoPath: repo, ...made })
@@ -76,6 +77,19 @@ export class IssueWorkspaces {
       if (!row) throw new Error('the worktree was made but its record could not be written');
     }
     return { cwd: runFolderIn(row.path, repo, agentCwd), path: row.path, branch: row.branch, baseBranch: row.baseBranch };
+  }
+
+  /**
+   * The branch name for a new worktree. A branch of that name without its worktree folder is
+   * someone else's (an older database, a failed clean-up): never adopted, a suffix is added.
+   * With the folder there it is this issue's own, made just before a crash.
+   */
+  private async freshBranch(repo: string, path: string, wanted: string): Promise<string> {
+    if (existsSync(path)) return wanted;
+    for (let n = 1; ; n++) {
+      const name = n === 1 ? wanted : `${wanted}-${n}`;
+      if (!(await branchExists(repo, name))) return name;
+    }
   }
 
   async active(issueId: string): Promise<WorkspaceRow | null> {
