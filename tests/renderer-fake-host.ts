@@ -298,6 +298,12 @@ export class FakeHost implements VigilBridge {
 
     'issues.diff': (p: CallInput<'issues.diff'>) =>
       this.diffs.get(p.issue) ?? { workspace: null, files: [], additions: 0, deletions: 0, commitsAhead: 0, uncommitted: false, fromCommit: null, headCommit: null, patch: null, patchTruncated: false },
+    'issues.discard': (p: CallInput<'issues.discard'>) => {
+      const diff = this.diffs.get(p.issue);
+      if (!diff?.workspace || !p.confirm) throw new ContractError('invalid_input', 'confirm it', 'confirm');
+      diff.workspace = { ...diff.workspace, state: 'discarded', closedAt: this.now() };
+      return diff.workspace;
+    },
     'issues.list': (p: CallInput<'issues.list'>) => {
       let items = [...this.issues].reverse();
       if (p.status) items = items.filter((i) => i.status === p.status);

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The issue page's worktree section: files with +/- counts and a coloured diff, a missing
 // worktree said as such (never as every file deleted), and refreshes driven by the run's events.
-import { act, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { IssueDiffDto, WorkspaceDto } from '../src/shared/contract';
 import { parsePatch } from '../src/renderer/workspace/patch';
@@ -111,6 +111,24 @@ describe('issue worktree view', () => {
     await new Promise((r) => setTimeout(r, 1800));
     expect(host.calls('issues.diff').length).toBe(before + 1);
   }, 20_000);
+
+  it('requests changes with a comment, and discards only after a second click', async () => {
+    const host = new FakeHost();
+    const issue = host.addIssue({ title: 'Greeting' });
+    host.diffs.set(issue.identifier, diffOf(workspace(issue.id)));
+    renderApp(host, `#/issues/${issue.identifier}`);
+    fireEvent.click(await screen.findByRole('button', { name: 'Request changes' }));
+    fireEvent.change(screen.getByLabelText('What to change'), { target: { value: 'Keep the old greeting too.' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send and wake the agent' }));
+    await waitFor(() => expect(host.calls('issues.comment')).toEqual([{ issue: issue.identifier, body: 'Changes requested:\nKeep the old greeting too.' }]));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Discard' }));
+    expect(host.calls('issues.discard')).toEqual([]);
+    expect(screen.getByText(/Delete the worktree and vigil\/VIG-1-greeting, with 2 changed files\?/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Yes, discard' }));
+    await waitFor(() => expect(host.calls('issues.discard')).toEqual([{ issue: issue.identifier, confirm: true }]));
+    expect(await screen.findByText('was thrown away', { exact: false })).toBeTruthy();
+  });
 
   it('says a missing worktree is missing, with no file list', async () => {
     const host = new FakeHost();
