@@ -153,7 +153,8 @@ describeEachStore('issue worktrees', (kind) => {
     mkdirSync(stray, { recursive: true });
     const listed = await h.call('workspaces.list', {});
     expect(listed.strayFolders).toEqual([stray]);
-    expect(listed.workspaces.map((w) => w.issueIdentifier)).toEqual(['VIG-2']);
+    // (VIG-1's one continuation may have found the repository back on main and made its worktree.)
+    expect(listed.workspaces.map((w) => w.issueIdentifier)).toContain('VIG-2');
     await h.stop();
     t = await startTestHost(kind, {}, h.target);
     expect(t.host.info.notices.join('\n')).toContain('1 worktree folder(s) belong to no open issue and were kept');
