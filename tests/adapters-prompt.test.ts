@@ -19,6 +19,14 @@ describe('buildPrompt', () => {
     expect(prompt).toContain('You are fixer');
   });
 
+  it('says which branch the agent is on in its worktree, and not to switch branches', () => {
+    const workspace = { path: '/data/workspaces/SHOP-12', branch: 'vigil/SHOP-12-cart', baseBranch: 'main' };
+    const prompt = buildPrompt(makeContext({ workspace }));
+    expect(prompt).toContain('at /data/workspaces/SHOP-12, on the branch vigil/SHOP-12-cart (made from main)');
+    expect(prompt).toContain('Stay on vigil/SHOP-12-cart: do not switch branches');
+    expect(buildPrompt(makeContext())).not.toContain('worktree');
+  });
+
   it('gives the last 10 comments, newest last, whatever order they come in', () => {
     const comments = Array.from({ length: 14 }, (_, i) => comment(i + 1)).reverse();
     const prompt = buildPrompt(makeContext({ issue: makeIssue({ comments }) }));

@@ -66,7 +66,18 @@ describe('start-up', () => {
     expect(await started).toBe(true);
     await shownWindow();
     expect(timeline).toEqual(['app ready', 'host started', 'socket started', 'window created', 'window shown']);
-    expect(hostOptions).toEqual([{ dataDir: dir.dir, databaseUrl: 'postgres://localhost/vigil', cliPath: join(fake.app.getAppPath(), 'bin', 'vigil'), pickFolder: expect.any(Function) }]);
+    expect(hostOptions).toEqual([
+      {
+        dataDir: dir.dir,
+        databaseUrl: 'postgres://localhost/vigil',
+        cliPath: join(fake.app.getAppPath(), 'bin', 'vigil'),
+        pickFolder: expect.any(Function),
+        openFolder: expect.any(Function),
+      },
+    ]);
+    // An issue's worktree opens in the file manager through Electron's shell.
+    expect(await hostOptions[0].openFolder!('/tmp/some-worktree', 'files')).toBe('the file manager');
+    expect(fake.shell.openedPaths).toEqual(['/tmp/some-worktree']);
     expect(socketPaths).toEqual([controlSocketPath(dir.dir)]);
     expect(fake.tray().destroyed).toBe(false);
   });

@@ -1,7 +1,7 @@
 // An in-memory double of the host for the renderer's tests: enough of the contract to drive
 // the screens, the same input validation (so errors name their field like the real host's),
 // and an event emitter. Test-only: the shipped bundle never imports it.
-import { calls, type SetupInfoDto, type AgentDto, type CallInput, type CallName, type CallOutput, type CommentDto, type EscalationDto, type IssueDto, type RunDetailDto, type RunDto, type RunEventDto } from '../src/shared/contract';
+import { calls, type SetupInfoDto, type AgentDto, type IssueDiffDto, type CallInput, type CallName, type CallOutput, type CommentDto, type EscalationDto, type IssueDto, type RunDetailDto, type RunDto, type RunEventDto } from '../src/shared/contract';
 import { MASKED_SECRET, RUN_ERROR_EXPLANATIONS, SECRET_NAME_RE } from '../src/shared/domain';
 import { ContractError, invalidInput, notFound } from '../src/shared/errors';
 import type { EventName, EventPayload, HostEvent } from '../src/shared/events';
@@ -27,6 +27,8 @@ export class FakeHost implements VigilBridge {
   folders = new Set<string>(['/home/dev']);
   /** What the native folder dialog answers (null: cancelled). */
   pickedFolder: string | null = null;
+  /** issues.diff answers by issue identifier; an issue without one has no worktree. */
+  diffs = new Map<string, IssueDiffDto>();
   /** What start-up would have told the user (host.status notices). */
   startupNotices: string[] = [];
   /** Every call made, in order, with its params: what a test asserts the UI sent. */
@@ -75,6 +77,7 @@ export class FakeHost implements VigilBridge {
       cwd: null,
       model: null,
       args: [],
+      workspace: 'none',
       env: {},
       status: 'idle',
       heartbeatIntervalSec: null,
@@ -310,6 +313,14 @@ export class FakeHost implements VigilBridge {
       return { wakeupId: nextId(), status: 'queued', runId: run.id, reason: null };
     },
 
+    'issues.diff': (p: CallInput<'issues.diff'>) =>
+      this.diffs.get(p.issue) ?? { workspace: null, files: [], additions: 0, deletions: 0, commitsAhead: 0, uncommitted: false, fromCommit: null, headCommit: null, patch: null, patchTruncated: false },
+    'issues.discard': (p: CallInput<'issues.discard'>) => {
+      const diff = this.diffs.get(p.issue);
+      if (!diff?.workspace || !p.confirm) throw new ContractError('invalid_input', 'confirm it', 'confirm');
+      diff.workspace = { ...diff.workspace, state: 'discarded', closedAt: this.now() };
+      return diff.workspace;
+    },
     'issues.list': (p: CallInput<'issues.list'>) => {
       let items = [...this.issues].reverse();
       if (p.status) items = items.filter((i) => i.status === p.status);

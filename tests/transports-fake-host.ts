@@ -20,6 +20,7 @@ export const echoAgent: AgentDto = {
   cwd: null,
   model: null,
   args: [],
+  workspace: 'none',
   env: {},
   status: 'idle',
   heartbeatIntervalSec: null,

@@ -46,6 +46,14 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * The command printed its answer (a JSON document, say) and failed: exit 1 with this line on
+ * stderr, and no second document.
+ */
+export class AnsweredFailure extends Error {
+  override readonly name = 'AnsweredFailure';
+}
+
 export function str(opts: OptionValues, name: string): string | undefined {
   const value = opts[name];
   return typeof value === 'string' ? value : undefined;

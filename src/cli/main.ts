@@ -3,17 +3,18 @@
 import { controlSocketPath, resolveDataDir } from '../main/paths';
 import { parseCommandLine } from './args';
 import { connect, type Client } from './client';
-import type { Command, Context } from './command';
+import { AnsweredFailure, type Command, type Context } from './command';
 import { agentCommands } from './commands/agent';
 import { doctorCommand } from './commands/doctor';
 import { issueCommands } from './commands/issue';
 import { miscCommands } from './commands/misc';
 import { runCommands } from './commands/run';
+import { workspaceCommands } from './commands/workspace';
 import { serveCommand } from './commands/serve';
 import { describeFailure } from './errors';
 import { createOutput } from './output';
 
-export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), doctorCommand, ...agentCommands, ...issueCommands, ...runCommands, ...miscCommands.slice(1)];
+export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), doctorCommand, ...agentCommands, ...issueCommands, ...workspaceCommands, ...runCommands, ...miscCommands.slice(1)];
 
 export async function main(argv: string[], install: Context['install']): Promise<number> {
   // Known before parsing, so even a usage error answers in the requested form.
@@ -43,6 +44,10 @@ export async function main(argv: string[], install: Context['install']): Promise
     const code = await parsed.command.run(ctx, parsed.input);
     return typeof code === 'number' ? code : 0;
   } catch (err) {
+    if (err instanceof AnsweredFailure) {
+      process.stderr.write(`vigil: ${err.message}\n`);
+      return 1;
+    }
     const failure = describeFailure(err, dataDir);
     if (json) createOutput(true).document({ error: failure.error });
     process.stderr.write(`vigil: ${failure.line}\n`);

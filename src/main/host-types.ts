@@ -1,6 +1,7 @@
 // The host as its shells (Electron main, `vigil serve`, tests, benchmarks) see it.
 import type { Api } from './api';
 import type { EventBus } from './event-bus';
+import type { FolderOpener } from './workspaces/open';
 
 export interface HostOptions {
   /** Data folder: lock, logs, socket, backups, and the PGlite database unless databaseUrl. */
@@ -25,6 +26,8 @@ export interface HostOptions {
   backupOnStart?: boolean;
   /** Path to the `vigil` launcher that agents call back through (put on the run's PATH). */
   cliPath?: string;
+  /** Opens an issue's worktree in the editor, a terminal or the file manager (default: xdg-open, $VISUAL, code...). */
+  openFolder?: FolderOpener;
   /** Extra env names the host treats as its own secrets and strips from runs. */
   hostSecretEnv?: string[];
   /** A native folder dialog (the desktop app's); without one, folders are typed as paths. */

@@ -26,6 +26,9 @@ import { issueHandlers } from './services/issues';
 import { findIssue } from './services/lookup';
 import { runHandlers } from './services/runs';
 import { setupHandlers } from './services/setup';
+import { workspaceHandlers } from './services/workspaces';
+import { IssueWorkspaces } from './workspaces/issue-workspaces';
+import { systemOpener } from './workspaces/open';
 
 export type { Host, HostOptions } from './host-types';
 export { DataDirLockedError } from './db/lock';
@@ -60,6 +63,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const hostId = machineId();
     const ctx: ServiceContext = { db, events, hostId, hostInstanceId: currentHostInstance(), dataDir, workspaceId };
     const logs = new RunLogStore(logsDirOf(dataDir));
+    const worktrees = new IssueWorkspaces(ctx);
     const maxConcurrentRuns = opts.maxConcurrentRuns ?? 4;
     const killGraceMs = opts.killGraceMs ?? 3000;
     const engine = new HeartbeatEngine(ctx, logs, {
@@ -67,6 +71,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       killGraceMs,
       cliPath: opts.cliPath ?? null,
       hostSecretEnv: opts.hostSecretEnv ?? [],
+      workspaces: worktrees,
       logRetention: {
         maxRunsPerAgent: opts.logRetention?.maxRunsPerAgent ?? 200,
         maxBytesPerAgent: opts.logRetention?.maxBytesPerAgent ?? 1 << 30,
@@ -99,6 +104,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       if (stranded.escalated) parts.push(`${stranded.escalated} issue(s) blocked and escalated`);
       if (parts.length) notices.push(`Recovered after an unclean stop: ${parts.join('; ')}.`);
     }
+    const strayWorktrees = await worktrees.sweep().catch((err: Error) => `Worktree clean-up failed: ${err.message}`);
+    if (strayWorktrees) notices.push(strayWorktrees);
 
     const onAgentsChanged = () => void scheduler.sync().catch(() => undefined);
     const handlers: Handlers = {
@@ -107,6 +114,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...issueHandlers(ctx, engine),
       ...runHandlers(ctx, engine, logs),
       ...setupHandlers(ctx, opts.pickFolder ?? null),
+      ...workspaceHandlers(ctx, worktrees, opts.openFolder ?? systemOpener()),
     };
     const auth: AgentAuth = {
       async resolveRunToken(token) {

@@ -13,6 +13,9 @@ import {
   RunErrorCode,
   RunStatus,
   WakeupStatus,
+  WorkspaceHealth,
+  WorkspaceMode,
+  WorkspaceState,
 } from './domain';
 
 // ---------------------------------------------------------------- shared pieces
@@ -38,6 +41,8 @@ export const AgentDto = z.object({
   cwd: z.string().nullable(),
   model: z.string().nullable(),
   args: z.array(z.string()),
+  /** worktree: each issue it works on gets a git worktree of the repository at cwd. */
+  workspace: WorkspaceMode,
   /** Secret-looking values are masked: the host never sends them out. */
   env: z.record(z.string(), z.string()),
   status: AgentStatus,
@@ -252,6 +257,73 @@ export const FolderCheckDto = z.object({
   gitRepo: z.boolean(),
 });
 export type FolderCheckDto = z.infer<typeof FolderCheckDto>;
+export const WorkspaceDto = z.object({
+  id,
+  issueId: id,
+  /** null when the issue is gone (the worktree is kept and listed, never deleted silently). */
+  issueIdentifier: z.string().nullable(),
+  issueTitle: z.string().nullable(),
+  agentId: z.string().nullable(),
+  agent: z.string().nullable(),
+  repoPath: z.string(),
+  path: z.string(),
+  branch: z.string(),
+  baseBranch: z.string(),
+  baseCommit: z.string(),
+  state: WorkspaceState,
+  mergedCommit: z.string().nullable(),
+  /** Checked on disk for active worktrees; merged and discarded ones are gone by design ('ok'). */
+  health: WorkspaceHealth,
+  problem: z.string().nullable(),
+  createdAt: iso,
+  updatedAt: iso,
+  closedAt: iso.nullable(),
+});
+export type WorkspaceDto = z.infer<typeof WorkspaceDto>;
+
+export const ChangedFileDto = z.object({
+  path: z.string(),
+  oldPath: z.string().nullable(),
+  change: z.enum(['added', 'modified', 'deleted', 'renamed', 'copied', 'type_changed']),
+  /** null for binary files. */
+  additions: z.number().int().nullable(),
+  deletions: z.number().int().nullable(),
+  binary: z.boolean(),
+});
+export type ChangedFileDto = z.infer<typeof ChangedFileDto>;
+
+export const IssueDiffDto = z.object({
+  /** The issue's worktree (the active one, else the latest); null when it never had one. */
+  workspace: WorkspaceDto.nullable(),
+  /** Only for a healthy active worktree; empty otherwise (a missing worktree is not "all deleted"). */
+  files: z.array(ChangedFileDto),
+  additions: z.number().int(),
+  deletions: z.number().int(),
+  commitsAhead: z.number().int(),
+  uncommitted: z.boolean(),
+  fromCommit: z.string().nullable(),
+  headCommit: z.string().nullable(),
+  /** The unified diff unless `stat` was asked for; cut at 2 MiB (patchTruncated). */
+  patch: z.string().nullable(),
+  patchTruncated: z.boolean(),
+});
+export type IssueDiffDto = z.infer<typeof IssueDiffDto>;
+
+export const MergeResultDto = z.object({
+  merged: z.boolean(),
+  outcome: z.enum(['fast_forward', 'merge_commit', 'already_merged', 'conflict', 'refused']),
+  /** The base branch's new head, when merged. */
+  commit: z.string().nullable(),
+  /** Files that conflict, when outcome is conflict. */
+  conflicts: z.array(z.string()),
+  /** One sentence saying what happened (or why not). */
+  message: z.string(),
+  workspace: WorkspaceDto,
+});
+export type MergeResultDto = z.infer<typeof MergeResultDto>;
+
+export const OpenTarget = z.enum(['editor', 'terminal', 'files']);
+export type OpenTarget = z.infer<typeof OpenTarget>;
 
 export const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable(), total: z.number().int() });
 
@@ -266,6 +338,7 @@ const agentFields = {
   timeoutSec: z.number().int().min(1).max(7 * 24 * 3600).nullable().optional(),
   maxConcurrentRuns: z.number().int().min(1).max(64).optional(),
   env: envMap.optional(),
+  workspace: WorkspaceMode.optional(),
 };
 
 export const AgentCreateInput = z
@@ -282,6 +355,9 @@ export const AgentCreateInput = z
   .superRefine((v, ctx) => {
     if (v.adapterType === 'process' && !v.command) {
       ctx.addIssue({ code: 'custom', path: ['command'], message: 'the process adapter needs --command' });
+    }
+    if (v.workspace === 'worktree' && !v.cwd) {
+      ctx.addIssue({ code: 'custom', path: ['cwd'], message: '--workspace worktree needs --cwd: the git repository to make worktrees of' });
     }
   });
 export type AgentCreateInput = z.infer<typeof AgentCreateInput>;
@@ -352,6 +428,25 @@ export const calls = {
   'issues.comment': {
     input: z.object({ issue: issueRef, body: z.string().trim().min(1).max(100_000) }).strict(),
     output: CommentDto,
+  },
+
+  /** What the issue's worktree changed against its base branch, committed and not. */
+  'issues.diff': {
+    input: z.object({ issue: issueRef, stat: z.boolean().optional() }).strict(),
+    output: IssueDiffDto,
+  },
+  /** Commits what the agent left, merges the branch into its base (fast-forward or a merge commit). */
+  'issues.merge': { input: z.object({ issue: issueRef }).strict(), output: MergeResultDto },
+  /** Removes the issue's worktree and branch, work included: `confirm: true` is required. */
+  'issues.discard': { input: z.object({ issue: issueRef, confirm: z.boolean().optional() }).strict(), output: WorkspaceDto },
+  'issues.openWorkspace': {
+    input: z.object({ issue: issueRef, with: OpenTarget.optional() }).strict(),
+    output: z.object({ path: z.string(), opened: z.boolean(), how: z.string() }),
+  },
+  /** Active worktrees, those whose issue is gone, and folders under workspaces/ no row knows. */
+  'workspaces.list': {
+    input: z.object({}).strict(),
+    output: z.object({ workspaces: z.array(WorkspaceDto), strayFolders: z.array(z.string()) }),
   },
 
   'runs.list': {

@@ -43,6 +43,7 @@ export const RUN_ERROR_CODES = [
   'host_shutdown', // the host shut down cleanly while the run was active
   'spawn_failed', // the command could not be started at all
   'log_write_failed', // the run log could not be written (disk full, permissions)
+  'workspace_failed', // the issue's git worktree could not be made or found
 ] as const;
 export const RunErrorCode = z.enum(RUN_ERROR_CODES);
 export type RunErrorCode = z.infer<typeof RunErrorCode>;
@@ -73,7 +74,22 @@ export const RUN_ERROR_EXPLANATIONS: Record<RunErrorCode, string> = {
   host_shutdown: 'Vigil shut down while this run was active and stopped it; the issue continues on the next start.',
   spawn_failed: 'The agent command could not be started (missing executable or working folder).',
   log_write_failed: 'Vigil could not write the run log (disk full or not writable); the run was stopped.',
+  workspace_failed: "Vigil could not make or find the issue's git worktree, so the agent was not started; the error says why.",
 };
+
+/** none: runs in the agent's folder as it is; worktree: each issue in a git worktree of its own. */
+export const WORKSPACE_MODES = ['none', 'worktree'] as const;
+export const WorkspaceMode = z.enum(WORKSPACE_MODES);
+export type WorkspaceMode = z.infer<typeof WorkspaceMode>;
+
+/** An issue's worktree: being worked on, merged into its base branch, or thrown away. */
+export const WORKSPACE_STATES = ['active', 'merged', 'discarded'] as const;
+export const WorkspaceState = z.enum(WORKSPACE_STATES);
+export type WorkspaceState = z.infer<typeof WorkspaceState>;
+
+/** ok; missing: the folder is gone; broken: the folder is there but not a usable worktree. */
+export const WorkspaceHealth = z.enum(['ok', 'missing', 'broken']);
+export type WorkspaceHealth = z.infer<typeof WorkspaceHealth>;
 
 export const ISSUE_IDENTIFIER_RE = /^[A-Z][A-Z0-9]{0,9}-\d+$/;
 /** Names look like key/token/secret/password: their values are redacted everywhere. */

@@ -326,9 +326,14 @@ function createFake() {
   };
   const shell = {
     opened: [] as string[],
+    openedPaths: [] as string[],
     openExternal(url: string) {
       shell.opened.push(url);
       return Promise.resolve();
+    },
+    openPath(path: string) {
+      shell.openedPaths.push(path);
+      return Promise.resolve('');
     },
   };
   type HeadersListener = (details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders?: Record<string, string[]> }) => void) => void;
@@ -392,6 +397,7 @@ function createFake() {
       dialog.openDialogs.length = 0;
       dialog.openAnswer = () => ({ canceled: true, filePaths: [] });
       shell.opened.length = 0;
+      shell.openedPaths.length = 0;
       session.defaultSession.headersListener = null;
       session.defaultSession.permissionRequest = null;
       session.defaultSession.permissionCheck = null;

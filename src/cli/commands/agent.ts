@@ -1,13 +1,14 @@
 // vigil agent add | list | show | pause | resume | remove | update
 import { resolve } from 'node:path';
 import type { AgentDto, CallInput } from '../../shared/contract';
-import { ADAPTER_TYPES } from '../../shared/domain';
+import { ADAPTER_TYPES, WORKSPACE_MODES } from '../../shared/domain';
 import { defined, envPairs, oneOf, secondsOrOff, str, UsageError, wholeNumber, type Command, type Context, type OptionSpec, type OptionValues } from '../command';
 import { readable, seconds, shortTime } from '../output';
 
 const FIELD_OPTIONS: Record<string, OptionSpec> = {
   command: { type: 'string', value: 'CMD', help: 'shell command of a process agent (run with sh -c in a pty)' },
   cwd: { type: 'string', value: 'DIR', help: 'working folder of its runs' },
+  workspace: { type: 'string', value: 'worktree|none', help: 'worktree: each issue in a git worktree of the repository at --cwd (default none)' },
   role: { type: 'string', value: 'ROLE', help: 'role shown to the agent (default engineer)' },
   interval: { type: 'string', value: 'SECONDS', help: "heartbeat timer: wake every SECONDS ('off': never)" },
   timeout: { type: 'string', value: 'SECONDS', help: "kill a run after SECONDS ('off': no timeout)" },
@@ -30,6 +31,7 @@ function agentFields(opts: OptionValues): AgentFields {
     maxConcurrentRuns: wholeNumber(opts, 'max-concurrent', 'a whole number of at least 1', 1),
     model: str(opts, 'model'),
     env: envPairs(opts),
+    workspace: oneOf(opts, 'workspace', WORKSPACE_MODES),
   };
   return defined(fields);
 }
@@ -45,6 +47,7 @@ function showAgent(ctx: Context, agent: AgentDto): void {
     ['Command', agent.command],
     ['Args', agent.args.length ? agent.args.join(' ') : null],
     ['Cwd', agent.cwd],
+    ['Workspace', agent.workspace === 'worktree' ? 'a git worktree per issue' : null],
     ['Model', agent.model],
     ['Env', env.length ? env.join(' ') : null],
     ['Interval', agent.heartbeatIntervalSec === null ? 'off' : seconds(agent.heartbeatIntervalSec)],

@@ -41,6 +41,7 @@ export function buildPrompt(ctx: AdapterRunContext): string {
   const pending = pendingSection(ctx);
   if (pending) sections.push(pending);
   sections.push(ctx.issue ? issueSection(ctx.issue) : 'There is no issue attached to this run.');
+  if (ctx.workspace) sections.push(workspaceSection(ctx.workspace));
   if (ctx.issue && ctx.issue.comments.length > 0) sections.push(commentsSection(ctx.issue));
   sections.push(reportSection(ctx.issue));
   return sections.join('\n\n');
@@ -73,6 +74,14 @@ function pendingSection(ctx: AdapterRunContext): string | null {
 
 function quoteComment(c: AdapterComment): string {
   return indent(`${authorLabel(c.authorType, c.authorName)}, ${c.createdAt}:\n${clipBytes(c.body, COMMENT_MAX_BYTES)}`);
+}
+
+function workspaceSection(ws: NonNullable<AdapterRunContext['workspace']>): string {
+  return [
+    `Your workspace: a git worktree of its own for this issue, at ${ws.path}, on the branch ${ws.branch} (made from ${ws.baseBranch}).`,
+    `Stay on ${ws.branch}: do not switch branches, check out other commits, rebase, or merge into ${ws.baseBranch}.`,
+    'Commit when you like; what you leave uncommitted is kept too. A person reviews the diff and merges it.',
+  ].join('\n');
 }
 
 function indent(text: string): string {

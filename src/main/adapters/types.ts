@@ -47,6 +47,8 @@ export interface AdapterRunContext {
   resumeSessionId: string | null;
   /** The comment that woke it and the input that arrived during its last run (none when absent). */
   input?: AdapterRunInput;
+  /** The git worktree, when the agent works in worktrees: the run's folder is in it. */
+  workspace?: { path: string; branch: string; baseBranch: string } | null;
   /** The full environment, already prepared by the host (cookie, run token, agent env). */
   env: Record<string, string>;
   /** Used when agent.cwd is null. */

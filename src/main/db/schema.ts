@@ -32,6 +32,8 @@ export interface AdapterConfig {
   cwd?: string;
   model?: string;
   args?: string[];
+  /** 'worktree': each issue is worked in a git worktree of the repository at cwd of its own. */
+  workspace?: 'worktree' | 'none';
 }
 
 export interface RuntimeConfig {
@@ -274,4 +276,36 @@ export const activityLog = pgTable(
     createdAt: created(),
   },
   (t) => [index('activity_entity_idx').on(t.entityId, t.createdAt)],
+);
+
+/**
+ * An issue's git worktree: made at its first run by an agent with `workspace: worktree`, used by
+ * every later run of the issue, removed only once merged or discarded. The issue is not a
+ * foreign key on purpose: a row whose issue is gone must stay, to be listed for clean-up.
+ */
+export const issueWorkspaces = pgTable(
+  'issue_workspaces',
+  {
+    id: text('id').primaryKey(),
+    issueId: text('issue_id').notNull(),
+    agentId: text('agent_id'),
+    /** The repository's top folder (where the agent's cwd is). */
+    repoPath: text('repo_path').notNull(),
+    path: text('path').notNull(),
+    branch: text('branch').notNull(),
+    baseBranch: text('base_branch').notNull(),
+    baseCommit: text('base_commit').notNull(),
+    /** active | merged | discarded */
+    state: text('state').notNull().default('active'),
+    mergedCommit: text('merged_commit'),
+    closedAt: ts('closed_at'),
+    createdAt: created(),
+    updatedAt: updated(),
+  },
+  (t) => [
+    uniqueIndex('issue_workspaces_active_uq')
+      .on(t.issueId)
+      .where(sql`state = 'active'`),
+    index('issue_workspaces_issue_idx').on(t.issueId, t.createdAt),
+  ],
 );

@@ -2,7 +2,7 @@
 // recovery runs inside), then the control socket (so the CLI works while the app runs), then the
 // window and the tray. Quitting closes the host cleanly before the process exits.
 import { join } from 'node:path';
-import { app, dialog, session, type BrowserWindow } from 'electron';
+import { app, dialog, session, shell, type BrowserWindow } from 'electron';
 import type { Host, HostOptions } from '../host-types';
 import { APP_NAME, controlSocketPath, resolveDataDir } from '../paths';
 import { forwardEvents, serveIpc } from './ipc';
@@ -10,6 +10,7 @@ import { writeCliLauncher } from './cli-launcher';
 import { nativeFolderPicker } from './folder-picker';
 import { appLayout } from './layout';
 import { Notifier } from './notifications';
+import { electronOpener } from './open-folder';
 import { QuitController } from './quit';
 import { startupErrorText } from './startup-error';
 import { VigilTray } from './tray';
@@ -71,7 +72,7 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
       launcherNotices.push(`Agents cannot call back through the vigil command: its launcher could not be written (${(err as Error).message}).`);
     }
     try {
-      host = await deps.startHost({ dataDir, databaseUrl, cliPath, pickFolder: nativeFolderPicker(() => window.current()) });
+      host = await deps.startHost({ dataDir, databaseUrl, cliPath, pickFolder: nativeFolderPicker(() => window.current()), openFolder: electronOpener(shell) });
     } catch (err) {
       const text = startupErrorText(err, dataDir, databaseUrl !== undefined);
       dialog.showErrorBox(text.title, text.content);

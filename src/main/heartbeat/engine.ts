@@ -25,6 +25,8 @@ import { insertQueuedRun, lockAgent, moveExecution } from './queue';
 import { buildRunEnv } from './run-env';
 import { localPtySpawner, RunOutput, type RunExit, type RunHandle, type RunSpawner } from './run-process';
 import { runProcessQuery } from './run-processes';
+import { WorkspaceError } from '../workspaces/worktree';
+import type { RunWorkspace } from '../workspaces/issue-workspaces';
 import { addPendingInput, claimRun, endRuns, LIVE_STATUSES, markRunning, recordSession, type EndItem, type RunOutcome, type RunOwner } from './run-state';
 
 export type { RunOutcome } from './run-state';
@@ -41,6 +43,8 @@ export interface EngineOptions {
   safetyPumpMs?: number;
   /** How long a clean shutdown keeps trying to record the end of its runs (database away). */
   shutdownLandMs?: number;
+  /** The issue's git worktree a run works in, for agents with `workspace: worktree`. */
+  workspaces?: { forRun(run: RunRow, agent: AgentRow): Promise<RunWorkspace | null> };
 }
 
 export interface WakeInput {
@@ -354,7 +358,8 @@ export class HeartbeatEngine {
       forgetToken();
       const message = live.redactor.redactText(err instanceof Error ? err.message : String(err));
       // A missing executable or folder (SpawnError) or any other refusal: the run never started.
-      done(this.endLive(live, { status: 'failed', errorCode: 'spawn_failed', error: message, exitCode: null, signal: null }));
+      const errorCode = err instanceof WorkspaceError ? 'workspace_failed' : 'spawn_failed';
+      done(this.endLive(live, { status: 'failed', errorCode, error: message, exitCode: null, signal: null }));
       return true;
     }
     this.armTimers(live);
@@ -388,6 +393,7 @@ export class HeartbeatEngine {
     });
     const adapterType = agent.adapterType as Parameters<typeof getAdapter>[0];
     const adapter = getAdapter(adapterType);
+    const workspace = (await this.opts.workspaces?.forRun(run, agent)) ?? null;
     const command = adapter.buildCommand({
       runId: run.id,
       agent: {
@@ -395,7 +401,7 @@ export class HeartbeatEngine {
         name: agent.name,
         adapterType,
         command: agent.adapterConfig.command ?? null,
-        cwd: agent.adapterConfig.cwd ?? null,
+        cwd: workspace?.cwd ?? agent.adapterConfig.cwd ?? null,
         model: agent.adapterConfig.model ?? null,
         args: agent.adapterConfig.args ?? [],
       },
@@ -404,6 +410,7 @@ export class HeartbeatEngine {
       retryReason: typeof snapshot.retryReason === 'string' ? snapshot.retryReason : null,
       resumeSessionId: run.issueId ? resumeSessionId : null,
       input,
+      workspace,
       env,
       defaultCwd: homedir(),
     });

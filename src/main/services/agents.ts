@@ -5,6 +5,7 @@ import { MASKED_SECRET } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
 import { agentRuntimeState, agents, heartbeatRuns, type AdapterConfig, type RuntimeConfig } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
+import { repositoryRoot, WorkspaceError } from '../workspaces/worktree';
 import { newId, recordActivity, type ServiceContext } from './context';
 import { agentDtos, loadAgentDto, requireAgent, requireIssue } from './lookup';
 
@@ -16,12 +17,25 @@ function configOf(input: AgentFields, base: { adapter: AdapterConfig; runtime: R
   if (input.cwd !== undefined) adapter.cwd = input.cwd;
   if (input.model !== undefined) adapter.model = input.model;
   if (input.args !== undefined) adapter.args = input.args;
+  if (input.workspace !== undefined) adapter.workspace = input.workspace;
   const runtime: RuntimeConfig = { ...base.runtime };
   if (input.heartbeatIntervalSec !== undefined) runtime.heartbeatIntervalSec = input.heartbeatIntervalSec;
   if (input.timeoutSec !== undefined) runtime.timeoutSec = input.timeoutSec;
   if (input.maxConcurrentRuns !== undefined) runtime.maxConcurrentRuns = input.maxConcurrentRuns;
   runtime.maxConcurrentRuns ??= 1;
   return { adapter, runtime };
+}
+
+/** An agent that works in worktrees needs a git repository at its folder: said now, not at its first run. */
+async function checkWorkspace(adapter: AdapterConfig, field: string): Promise<void> {
+  if (adapter.workspace !== 'worktree') return;
+  if (!adapter.cwd) throw new ContractError('invalid_input', '--workspace worktree needs --cwd: the git repository to make worktrees of', `${field}cwd`);
+  try {
+    await repositoryRoot(adapter.cwd);
+  } catch (err) {
+    if (err instanceof WorkspaceError) throw new ContractError('invalid_input', `--workspace worktree needs a git repository: ${err.message}`, `${field}cwd`);
+    throw err;
+  }
 }
 
 /** A masked value sent back unchanged keeps the stored secret; anything else replaces it. */
@@ -62,6 +76,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       const existing = await ctx.db.select({ id: agents.id }).from(agents).where(and(eq(agents.workspaceId, ctx.workspaceId), eq(agents.name, input.name)));
       if (existing.length > 0) throw new ContractError('conflict', `an agent named "${input.name}" already exists`, 'name');
       const { adapter, runtime } = configOf(input, { adapter: {}, runtime: {} });
+      await checkWorkspace(adapter, '');
       const id = newId();
       await ctx.db.transaction(async (tx) => {
         await tx.insert(agents).values({
@@ -90,6 +105,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
       const { adapter, runtime } = configOf(input.patch, { adapter: agent.adapterConfig, runtime: agent.runtimeConfig });
       if (agent.adapterType === 'process' && !adapter.command) throw new ContractError('invalid_input', 'the process adapter needs a command', 'patch.command');
+      await checkWorkspace(adapter, 'patch.');
       await ctx.db
         .update(agents)
         .set({

@@ -51,6 +51,7 @@ export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number
     cwd: a.adapterConfig.cwd ?? null,
     model: a.adapterConfig.model ?? null,
     args: a.adapterConfig.args ?? [],
+    workspace: a.adapterConfig.workspace ?? 'none',
     env: maskEnv(a.env),
     status: a.status as AgentDto['status'],
     heartbeatIntervalSec: a.runtimeConfig.heartbeatIntervalSec ?? null,

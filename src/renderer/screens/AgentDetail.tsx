@@ -72,6 +72,7 @@ function AgentFacts({ agent }: { agent: AgentDto }) {
   const rows: [string, ReactNode][] = [
     ['Command', agent.command ? <code key="c">{agent.command}</code> : 'adapter default'],
     ['Working folder', agent.cwd ? <code key="w">{agent.cwd}</code> : 'default'],
+    ['Workspace', agent.workspace === 'worktree' ? 'a git worktree per issue' : 'the working folder as it is'],
     ['Model', agent.model ?? 'adapter default'],
     ['Heartbeat', agent.heartbeatIntervalSec ? `every ${formatDuration(agent.heartbeatIntervalSec * 1000)}` : 'on assignment or by hand'],
     ['Timeout', agent.timeoutSec ? formatDuration(agent.timeoutSec * 1000) : 'none'],

@@ -3,7 +3,7 @@
 // goes back, for the name it came with, as the host's "keep the stored secret" marker.
 import { useState } from 'react';
 import { AgentCreateInput, calls, type AgentDto } from '../../shared/contract';
-import { ADAPTER_TYPES, MASKED_SECRET, SECRET_NAME_RE, type AdapterType } from '../../shared/domain';
+import { ADAPTER_TYPES, MASKED_SECRET, SECRET_NAME_RE, type AdapterType, type WorkspaceMode } from '../../shared/domain';
 import { Field, FormError } from '../components/Field';
 import { PickFolderButton } from '../components/FolderChooser';
 import { FORM, fromHost, validate, type FieldErrors } from '../components/form-errors';
@@ -11,7 +11,7 @@ import { useAction } from '../data/mutations';
 import { useSetupInfo } from '../data/queries';
 import { ValueOptions } from '../components/Options';
 
-const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env'] as const;
+const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'workspace', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env'] as const;
 
 const ADAPTER_HINT: Record<AdapterType, string> = {
   process: 'Any command, run in a terminal each heartbeat.',
@@ -56,6 +56,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
   const foundCli = setup.data?.clis.find((c) => c.adapterType === adapterType && c.path);
   const [command, setCommand] = useState(agent?.command ?? '');
   const [cwd, setCwd] = useState(agent?.cwd ?? '');
+  const [workspace, setWorkspace] = useState<WorkspaceMode>(agent?.workspace ?? 'none');
   const [model, setModel] = useState(agent?.model ?? '');
   const [intervalSec, setIntervalSec] = useState(agent?.heartbeatIntervalSec?.toString() ?? '');
   const [timeoutSec, setTimeoutSec] = useState(agent?.timeoutSec?.toString() ?? '');
@@ -75,6 +76,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         adapterType,
         ...(command.trim() ? { command: command.trim() } : {}),
         ...(cwd.trim() ? { cwd: cwd.trim() } : {}),
+        ...(workspace === 'worktree' ? { workspace } : {}),
         ...(model.trim() ? { model: model.trim() } : {}),
         ...(num(intervalSec) !== null ? { heartbeatIntervalSec: num(intervalSec) } : {}),
         ...(num(timeoutSec) !== null ? { timeoutSec: num(timeoutSec) } : {}),
@@ -89,6 +91,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
     const patch = {
       ...(command.trim() !== (agent.command ?? '') && command.trim() ? { command: command.trim() } : {}),
       ...(cwd.trim() !== (agent.cwd ?? '') && cwd.trim() ? { cwd: cwd.trim() } : {}),
+      ...(workspace !== agent.workspace ? { workspace } : {}),
       ...(model.trim() !== (agent.model ?? '') && model.trim() ? { model: model.trim() } : {}),
       ...(num(intervalSec) !== agent.heartbeatIntervalSec ? { heartbeatIntervalSec: num(intervalSec) } : {}),
       ...(num(timeoutSec) !== agent.timeoutSec ? { timeoutSec: num(timeoutSec) } : {}),
@@ -152,6 +155,14 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
               <input {...p} className="mono" value={cwd} onChange={(e) => setCwd(e.target.value)} placeholder="/path/to/repo" />
               {setup.data?.folderPicker === 'native' && <PickFolderButton defaultPath={cwd} onPicked={setCwd} onError={setPickError} />}
             </div>
+          )}
+        </Field>
+        <Field label="Workspace" error={errors.workspace} wide hint="A git worktree per issue: agents on one repository never edit under each other, and you review and merge each diff.">
+          {(p) => (
+            <select {...p} value={workspace} onChange={(e) => setWorkspace(e.target.value as WorkspaceMode)}>
+              <option value="none">the working folder as it is</option>
+              <option value="worktree">a git worktree per issue (the folder must be a git repository)</option>
+            </select>
           )}
         </Field>
         <Field label="Heartbeat interval (s)" error={errors.heartbeatIntervalSec} hint="Empty: wake only on assignment or by hand.">

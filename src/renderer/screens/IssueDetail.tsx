@@ -16,6 +16,7 @@ import { useAction } from '../data/mutations';
 import { useAgents, useIssue } from '../data/queries';
 import { formatTime, humanize } from '../format';
 import { AgentOptions, ValueOptions } from '../components/Options';
+import { IssueWorkspace } from '../workspace/IssueWorkspace';
 
 export function IssueDetail({ issueRef }: { issueRef: string }) {
   const query = useIssue(issueRef);
@@ -55,6 +56,7 @@ function IssuePage({ issue }: { issue: IssueDetailDto }) {
           <Section title="Description">
             {issue.body.trim() ? <div className="prose">{issue.body}</div> : <p className="dim">No description.</p>}
           </Section>
+          <IssueWorkspace issue={issue} />
           <Section title={`Comments (${issue.comments.length})`}>
             <Comments comments={issue.comments} />
             <CommentForm issue={issue.identifier} />

@@ -1,0 +1,112 @@
+// vigil issue diff | merge | discard | open, vigil workspace list: an issue's git worktree.
+import { createInterface } from 'node:readline/promises';
+import type { IssueDiffDto, WorkspaceDto } from '../../shared/contract';
+import { OpenTarget } from '../../shared/contract';
+import { AnsweredFailure, oneOf, UsageError, type Command } from '../command';
+import { shortTime } from '../output';
+
+const counts = (f: IssueDiffDto['files'][number]) => (f.binary ? 'binary' : `+${f.additions ?? 0} -${f.deletions ?? 0}`);
+
+function describeWorkspace(ws: WorkspaceDto): string {
+  if (ws.state !== 'active') return `${ws.branch} was ${ws.state}${ws.mergedCommit ? ` (${ws.mergedCommit.slice(0, 10)})` : ''} ${shortTime(ws.closedAt)}; its worktree is gone.`;
+  if (ws.health !== 'ok') return `The worktree of ${ws.branch} cannot be read: ${ws.problem}`;
+  return `${ws.branch} (from ${ws.baseBranch}) in ${ws.path}`;
+}
+
+async function confirmed(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new UsageError('refusing to discard without --yes (stdin is not a terminal to ask on)');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export const workspaceCommands: Command[] = [
+  {
+    name: 'issue diff',
+    args: ['ID'],
+    options: { stat: { type: 'boolean', help: 'only the changed files with their +/- counts' } },
+    summary: "What the issue's worktree changed against its base branch, committed and not.",
+    async run(ctx, { args, opts }) {
+      const diff = await (await ctx.client()).call('issues.diff', { issue: args.ID, stat: opts.stat === true });
+      if (ctx.out.json) return ctx.out.document(diff);
+      if (!diff.workspace) return ctx.out.line(`${args.ID} has no worktree (its agent does not work in worktrees, or it has not run yet).`);
+      ctx.out.line(describeWorkspace(diff.workspace));
+      if (diff.workspace.state !== 'active' || diff.workspace.health !== 'ok') return;
+      if (diff.files.length === 0) return ctx.out.line('No changes.');
+      const width = Math.max(...diff.files.map((f) => counts(f).length));
+      for (const f of diff.files) ctx.out.line(`  ${counts(f).padEnd(width)}  ${f.change.padEnd(8)}  ${f.oldPath ? `${f.oldPath} -> ` : ''}${f.path}`);
+      const pending = diff.uncommitted ? ', with uncommitted changes' : '';
+      ctx.out.line(`${diff.files.length} file(s), +${diff.additions} -${diff.deletions}; ${diff.commitsAhead} commit(s) ahead${pending}.`);
+      if (diff.patch) {
+        ctx.out.line();
+        await ctx.out.write(Buffer.from(diff.patch));
+        if (diff.patchTruncated) ctx.out.line('(diff cut at 2 MiB)');
+      }
+    },
+  },
+  {
+    name: 'issue merge',
+    args: ['ID'],
+    options: {},
+    summary: "Merge the issue's branch into its base branch (committing what the agent left first).",
+    async run(ctx, { args }) {
+      const result = await (await ctx.client()).call('issues.merge', { issue: args.ID });
+      if (ctx.out.json) ctx.out.document(result);
+      else if (result.merged) ctx.out.line(result.message);
+      if (!result.merged) throw new AnsweredFailure(result.message);
+    },
+  },
+  {
+    name: 'issue discard',
+    args: ['ID'],
+    options: { yes: { type: 'boolean', help: 'do not ask: the worktree, its branch and every change in them are deleted' } },
+    summary: "Delete the issue's worktree and branch, with their changes.",
+    async run(ctx, { args, opts }) {
+      const client = await ctx.client();
+      if (opts.yes !== true) {
+        const diff = await client.call('issues.diff', { issue: args.ID, stat: true });
+        const ws = diff.workspace?.state === 'active' ? diff.workspace : null;
+        if (!ws) throw new AnsweredFailure(`${args.ID} has no active worktree to discard`);
+        if (!(await confirmed(`Delete ${ws.path} and the branch ${ws.branch}, with ${diff.files.length} changed file(s)?`))) {
+          return ctx.out.json ? ctx.out.document({ discarded: false }) : ctx.out.line('Kept.');
+        }
+      }
+      const ws = await client.call('issues.discard', { issue: args.ID, confirm: true });
+      if (ctx.out.json) return ctx.out.document(ws);
+      ctx.out.line(`Discarded ${ws.branch} and its worktree.`);
+    },
+  },
+  {
+    name: 'issue open',
+    args: ['ID'],
+    options: { with: { type: 'string', value: 'editor|terminal|files', help: 'what to open the worktree in (default files)' } },
+    summary: "Open the issue's worktree in your editor, a terminal or the file manager.",
+    async run(ctx, { args, opts }) {
+      const opened = await (await ctx.client()).call('issues.openWorkspace', { issue: args.ID, with: oneOf(opts, 'with', OpenTarget.options) });
+      if (ctx.out.json) return ctx.out.document(opened);
+      if (!opened.opened) throw new AnsweredFailure(`could not open ${opened.path}: ${opened.how}`);
+      ctx.out.line(`Opened ${opened.path} (${opened.how}).`);
+    },
+  },
+  {
+    name: 'workspace list',
+    args: [],
+    options: {},
+    summary: 'List the active worktrees, those whose issue is gone, and stray folders (nothing is deleted).',
+    async run(ctx) {
+      const list = await (await ctx.client()).call('workspaces.list', {});
+      if (ctx.out.json) return ctx.out.document(list);
+      if (list.workspaces.length === 0 && list.strayFolders.length === 0) return ctx.out.line('No worktrees.');
+      if (list.workspaces.length > 0) {
+        ctx.out.table(
+          ['ISSUE', 'BRANCH', 'BASE', 'STATE', 'PATH'],
+          list.workspaces.map((w) => [w.issueIdentifier ?? '(issue gone)', w.branch, w.baseBranch, w.health === 'ok' ? w.state : w.health, w.path]),
+        );
+      }
+      for (const folder of list.strayFolders) ctx.out.line(`stray folder (no issue claims it; delete it yourself if it is not needed): ${folder}`);
+    },
+  },
+];

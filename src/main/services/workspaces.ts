@@ -1,0 +1,137 @@
+// The workspace verbs of the contract: an issue's diff against its base, merge, discard, open,
+// and the list for clean-up. Nothing with unmerged work is removed without `confirm`.
+import { and, eq, inArray } from 'drizzle-orm';
+import type { CallParsedInput, IssueDiffDto, MergeResultDto } from '../../shared/contract';
+import { ContractError } from '../../shared/errors';
+import { heartbeatRuns, issueComments, issues } from '../db/schema';
+import { worktreeDiff } from '../workspaces/diff';
+import type { IssueWorkspaces, WorkspaceRow } from '../workspaces/issue-workspaces';
+import { mergeWorktree, type MergeOutcome } from '../workspaces/merge';
+import type { FolderOpener } from '../workspaces/open';
+import { removeWorktree } from '../workspaces/worktree';
+import { newId, recordActivity, type ServiceContext } from './context';
+import { commentDto, type IssueRow } from './dto';
+import { loadIssueDto, requireIssue } from './lookup';
+
+export function workspaceHandlers(ctx: ServiceContext, workspaces: IssueWorkspaces, openFolder: FolderOpener) {
+  const requireActive = async (issue: IssueRow, verb: string): Promise<WorkspaceRow> => {
+    const row = await workspaces.active(issue.id);
+    if (!row) throw new ContractError('not_found', `${issue.identifier} has no active worktree to ${verb}`, 'issue');
+    return row;
+  };
+  const refuseWhileRunning = async (issue: IssueRow, verb: string) => {
+    const live = await ctx.db
+      .select({ id: heartbeatRuns.id, status: heartbeatRuns.status })
+      .from(heartbeatRuns)
+      .where(and(eq(heartbeatRuns.issueId, issue.id), inArray(heartbeatRuns.status, ['queued', 'running'])));
+    if (live.length > 0) throw new ContractError('conflict', `${issue.identifier} has a ${live[0].status} run (${live[0].id}); wait for it to end or cancel it, then ${verb}`);
+  };
+  const requireHealthy = async (issue: IssueRow, row: WorkspaceRow) => {
+    const { problem } = await workspaces.health(row);
+    if (problem) throw new ContractError('conflict', `${issue.identifier}'s worktree cannot be used: ${problem}`);
+  };
+  /** A system comment and an activity row, and the events that show them. */
+  const tell = async (issue: IssueRow, action: string, body: string, details: Record<string, unknown>, patch: Partial<IssueRow> = {}) => {
+    const now = new Date();
+    const comment = await ctx.db.transaction(async (tx) => {
+      if (Object.keys(patch).length) await tx.update(issues).set({ ...patch, updatedAt: now }).where(eq(issues.id, issue.id));
+      const [row] = await tx.insert(issueComments).values({ id: newId(), issueId: issue.id, authorType: 'system', body }).returning();
+      await recordActivity(tx, ctx.workspaceId, { actor: 'user', action, entityType: 'issue', entityId: issue.id, details });
+      return row;
+    });
+    ctx.events.emit('comment.added', commentDto(comment, null));
+    ctx.events.emit('issue.updated', await loadIssueDto(ctx.db, issue.id));
+  };
+  /** Removal after merge or a confirmed discard; a failure is said, never hidden. */
+  const remove = async (row: WorkspaceRow): Promise<string | null> => {
+    try {
+      await removeWorktree(row.repoPath, row.path, row.branch);
+      return null;
+    } catch (err) {
+      return `the worktree could not be removed (${(err as Error).message}); it is listed by vigil workspace list`;
+    }
+  };
+
+  return {
+    'issues.diff': async (input: CallParsedInput<'issues.diff'>): Promise<IssueDiffDto> => {
+      const issue = await requireIssue(ctx.db, input.issue);
+      const row = await workspaces.latest(issue.id);
+      const empty = { files: [], additions: 0, deletions: 0, commitsAhead: 0, uncommitted: false, fromCommit: null, headCommit: null, patch: null, patchTruncated: false };
+      if (!row) return { workspace: null, ...empty };
+      const [dto] = await workspaces.dtos([row]);
+      // Merged, discarded, missing or broken: no file list at all, never "every file deleted".
+      if (row.state !== 'active' || dto.health !== 'ok') return { workspace: dto, ...empty };
+      try {
+        const diff = await worktreeDiff(row.path, { branch: row.baseBranch, commit: row.baseCommit }, { patch: !input.stat });
+        return { workspace: dto, ...diff };
+      } catch (err) {
+        return { workspace: { ...dto, health: 'broken', problem: `git could not read the worktree: ${(err as Error).message}` }, ...empty };
+      }
+    },
+
+    'issues.merge': async (input: CallParsedInput<'issues.merge'>): Promise<MergeResultDto> => {
+      const issue = await requireIssue(ctx.db, input.issue);
+      const row = await requireActive(issue, 'merge');
+      await refuseWhileRunning(issue, 'merge');
+      await requireHealthy(issue, row);
+      let outcome: MergeOutcome;
+      try {
+        outcome = await mergeWorktree({
+          repo: row.repoPath,
+          worktree: row.path,
+          branch: row.branch,
+          baseBranch: row.baseBranch,
+          commitMessage: `${issue.identifier}: ${issue.title}\n\nChanges left uncommitted in ${row.branch}, committed by Vigil when merging.`,
+          mergeMessage: `Merge ${issue.identifier}: ${issue.title}\n\nBranch ${row.branch}, merged by Vigil.`,
+        });
+      } catch (err) {
+        throw new ContractError('conflict', `merging ${row.branch} into ${row.baseBranch} failed, nothing was changed: ${(err as Error).message}`);
+      }
+      if (outcome.kind === 'conflict' || outcome.kind === 'refused') {
+        const message =
+          outcome.kind === 'conflict'
+            ? `Merging ${row.branch} into ${row.baseBranch} conflicts in ${outcome.files.join(', ') || 'some files'}; nothing was merged and ${row.baseBranch} is as it was. Resolve it in the worktree (or ask the agent to), then merge again.`
+            : `Not merged: ${outcome.reason}. ${row.baseBranch} is as it was.`;
+        await recordActivity(ctx.db, ctx.workspaceId, { actor: 'user', action: 'issue.merge_refused', entityType: 'issue', entityId: issue.id, details: { outcome: outcome.kind, files: outcome.kind === 'conflict' ? outcome.files.join(', ') : null } });
+        const [dto] = await workspaces.dtos([row]);
+        return { merged: false, outcome: outcome.kind, commit: null, conflicts: outcome.kind === 'conflict' ? outcome.files : [], message, workspace: dto };
+      }
+      const closed = await workspaces.close(row, 'merged', outcome.commit);
+      const leftBehind = await remove(row);
+      const how = outcome.kind === 'already_merged' ? 'was already in' : outcome.method === 'fast_forward' ? 'fast-forwarded' : 'merged with a merge commit into';
+      const message = `${row.branch} ${how} ${row.baseBranch} (${outcome.commit.slice(0, 10)})${outcome.committedChanges ? ', after committing the changes the agent left uncommitted' : ''}${outcome.kind === 'merged' && outcome.checkout ? `; the checkout at ${outcome.checkout} follows` : ''}. ${leftBehind ? `But ${leftBehind}.` : 'The worktree and its branch were removed.'}`;
+      await tell(issue, 'issue.merged', `Merged: ${message}`, { branch: row.branch, into: row.baseBranch, commit: outcome.commit }, issue.status === 'done' ? {} : { status: 'done', completedAt: new Date() });
+      const [dto] = await workspaces.dtos([closed]);
+      return { merged: true, outcome: outcome.kind === 'already_merged' ? 'already_merged' : outcome.method, commit: outcome.commit, conflicts: [], message, workspace: dto };
+    },
+
+    'issues.discard': async (input: CallParsedInput<'issues.discard'>) => {
+      const issue = await requireIssue(ctx.db, input.issue);
+      const row = await requireActive(issue, 'discard');
+      if (input.confirm !== true) {
+        throw new ContractError('invalid_input', `discarding deletes ${row.path} and the branch ${row.branch} with every change in them; confirm it (vigil issue discard ${issue.identifier} --yes)`, 'confirm');
+      }
+      await refuseWhileRunning(issue, 'discard');
+      const closed = await workspaces.close(row, 'discarded');
+      const leftBehind = await remove(row);
+      await tell(issue, 'issue.discarded', `Discarded the worktree ${row.path} and its branch ${row.branch}.${leftBehind ? ` But ${leftBehind}.` : ''}`, { branch: row.branch });
+      return (await workspaces.dtos([closed]))[0];
+    },
+
+    'issues.openWorkspace': async (input: CallParsedInput<'issues.openWorkspace'>) => {
+      const issue = await requireIssue(ctx.db, input.issue);
+      const row = await requireActive(issue, 'open');
+      await requireHealthy(issue, row);
+      try {
+        return { path: row.path, opened: true, how: await openFolder(row.path, input.with ?? 'files') };
+      } catch (err) {
+        return { path: row.path, opened: false, how: (err as Error).message };
+      }
+    },
+
+    'workspaces.list': async () => {
+      const { rows, strayFolders } = await workspaces.list();
+      return { workspaces: await workspaces.dtos(rows), strayFolders };
+    },
+  };
+}

@@ -1,0 +1,186 @@
+// The issue workspaces of one host: the worktree each issue is worked in (made at its first
+// run, found again for every later one), its health on disk, and the start-up clean-up that
+// prunes git's records of vanished worktrees and lists, never deletes, what no issue claims.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import type { WorkspaceDto } from '../../shared/contract';
+import type { WorkspaceHealth } from '../../shared/domain';
+import { agents, issues, issueWorkspaces } from '../db/schema';
+import { iso, newId, type ServiceContext } from '../services/context';
+import type { AgentRow, RunRow } from '../services/dto';
+import { git } from './git';
+import { addWorktree, branchExists, branchNameOf, repositoryRoot, runFolderIn, WorkspaceError, worktreeProblem } from './worktree';
+
+export type WorkspaceRow = typeof issueWorkspaces.$inferSelect;
+
+/** What a run needs to know of its issue's worktree. */
+export interface RunWorkspace {
+  cwd: string;
+  path: string;
+  branch: string;
+  baseBranch: string;
+}
+
+export const workspacesDirOf = (dataDir: string) => join(dataDir, 'workspaces');
+
+export class IssueWorkspaces {
+  /** One preparation at a time per issue: a retry and a follow-up must not both make it. */
+  private readonly preparing = new Map<string, Promise<RunWorkspace>>();
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  get dir(): string {
+    return workspacesDirOf(this.ctx.dataDir);
+  }
+
+  /**
+   * The folder a run works in: null for agents without worktrees (their own folder), else the
+   * issue's worktree, made at its first run and made again from its branch if it went missing.
+   * Throws a WorkspaceError saying why when that cannot be done.
+   */
+  async forRun(run: RunRow, agent: AgentRow): Promise<RunWorkspace | null> {
+    if (agent.adapterConfig.workspace !== 'worktree' || !run.issueId || !agent.adapterConfig.cwd) return null;
+    const issueId = run.issueId;
+    const cwd = agent.adapterConfig.cwd;
+    const prev = this.preparing.get(issueId) ?? Promise.resolve(null);
+    const next = prev.catch(() => null).then(() => this.prepare(issueId, agent, cwd));
+    this.preparing.set(issueId, next);
+    try {
+      return await next;
+    } catch (err) {
+      throw err instanceof WorkspaceError ? err : new WorkspaceError(`the issue's worktree could not be prepared: ${(err as Error).message}`);
+    } finally {
+      if (this.preparing.get(issueId) === next) this.preparing.delete(issueId);
+    }
+  }
+
+  private async prepare(issueId: string, agent: AgentRow, agentCwd: string): Promise<RunWorkspace> {
+    const repo = await repositoryRoot(agentCwd);
+    let row = await this.active(issueId);
+    if (row && row.repoPath !== repo) {
+      throw new Error(`this issue already has a worktree of another repository (${row.repoPath}); merge or discard it before ${agent.name} works on it in ${repo}`);
+    }
+    if (row) {
+      // Lost (deleted by hand, a disk clean-up): made again from its branch, commits intact.
+      if (await worktreeProblem(row.path, row.branch)) await addWorktree(repo, row.path, row.branch, { branch: row.baseBranch, commit: row.baseCommit });
+    } else {
+      const [issue] = await this.ctx.db.select().from(issues).where(eq(issues.id, issueId));
+      if (!issue) throw new Error(`issue ${issueId} is gone`);
+      const path = join(this.dir, issue.identifier);
+      const made = await addWorktree(repo, path, await this.freshBranch(repo, path, branchNameOf(issue.identifier, issue.title)));
+      await this.ctx.db
+        .insert(issueWorkspaces)
+        .values({ id: newId(), issueId, agentId: agent.id, repoPath: repo, ...made })
+        .onConflictDoNothing();
+      row = await this.active(issueId);
+      if (!row) throw new Error('the worktree was made but its record could not be written');
+    }
+    return { cwd: runFolderIn(row.path, repo, agentCwd), path: row.path, branch: row.branch, baseBranch: row.baseBranch };
+  }
+
+  /**
+   * The branch name for a new worktree. A branch of that name without its worktree folder is
+   * someone else's (an older database, a failed clean-up): never adopted, a suffix is added.
+   * With the folder there it is this issue's own, made just before a crash.
+   */
+  private async freshBranch(repo: string, path: string, wanted: string): Promise<string> {
+    if (existsSync(path)) return wanted;
+    for (let n = 1; ; n++) {
+      const name = n === 1 ? wanted : `${wanted}-${n}`;
+      if (!(await branchExists(repo, name))) return name;
+    }
+  }
+
+  async active(issueId: string): Promise<WorkspaceRow | null> {
+    const [row] = await this.ctx.db
+      .select()
+      .from(issueWorkspaces)
+      .where(and(eq(issueWorkspaces.issueId, issueId), eq(issueWorkspaces.state, 'active')));
+    return row ?? null;
+  }
+
+  /** The active worktree, else the latest merged or discarded one. */
+  async latest(issueId: string): Promise<WorkspaceRow | null> {
+    return (await this.active(issueId)) ?? (await this.ctx.db.select().from(issueWorkspaces).where(eq(issueWorkspaces.issueId, issueId)).orderBy(desc(issueWorkspaces.createdAt)).limit(1))[0] ?? null;
+  }
+
+  async health(row: WorkspaceRow): Promise<{ health: WorkspaceHealth; problem: string | null }> {
+    if (row.state !== 'active') return { health: 'ok', problem: null };
+    const problem = await worktreeProblem(row.path, row.branch);
+    if (!problem) return { health: 'ok', problem: null };
+    return { health: existsSync(row.path) ? 'broken' : 'missing', problem };
+  }
+
+  async dtos(rows: WorkspaceRow[]): Promise<WorkspaceDto[]> {
+    if (rows.length === 0) return [];
+    const issueIds = [...new Set(rows.map((r) => r.issueId))];
+    const agentIds = [...new Set(rows.map((r) => r.agentId).filter((x): x is string => !!x))];
+    const issueRows = new Map((await this.ctx.db.select().from(issues).where(inArray(issues.id, issueIds))).map((i) => [i.id, i]));
+    const names = new Map(
+      agentIds.length ? (await this.ctx.db.select({ id: agents.id, name: agents.name }).from(agents).where(inArray(agents.id, agentIds))).map((a) => [a.id, a.name]) : [],
+    );
+    return Promise.all(
+      rows.map(async (r) => ({
+        id: r.id,
+        issueId: r.issueId,
+        issueIdentifier: issueRows.get(r.issueId)?.identifier ?? null,
+        issueTitle: issueRows.get(r.issueId)?.title ?? null,
+        agentId: r.agentId,
+        agent: r.agentId ? (names.get(r.agentId) ?? null) : null,
+        repoPath: r.repoPath,
+        path: r.path,
+        branch: r.branch,
+        baseBranch: r.baseBranch,
+        baseCommit: r.baseCommit,
+        state: r.state as WorkspaceDto['state'],
+        mergedCommit: r.mergedCommit,
+        ...(await this.health(r)),
+        createdAt: r.createdAt.toISOString(),
+        updatedAt: r.updatedAt.toISOString(),
+        closedAt: iso(r.closedAt),
+      })),
+    );
+  }
+
+  async close(row: WorkspaceRow, state: 'merged' | 'discarded', mergedCommit: string | null = null): Promise<WorkspaceRow> {
+    const now = new Date();
+    const [done] = await this.ctx.db
+      .update(issueWorkspaces)
+      .set({ state, mergedCommit, closedAt: now, updatedAt: now })
+      .where(and(eq(issueWorkspaces.id, row.id), eq(issueWorkspaces.state, 'active')))
+      .returning();
+    return done ?? row;
+  }
+
+  /** Active worktrees (whose issue is gone or not), and folders under workspaces/ that no active row claims. */
+  async list(): Promise<{ rows: WorkspaceRow[]; strayFolders: string[] }> {
+    const rows = await this.ctx.db.select().from(issueWorkspaces).where(eq(issueWorkspaces.state, 'active')).orderBy(desc(issueWorkspaces.createdAt));
+    const claimed = new Set(rows.map((r) => r.path));
+    const strayFolders = existsSync(this.dir)
+      ? readdirSync(this.dir, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => join(this.dir, e.name))
+          .filter((p) => !claimed.has(p))
+      : [];
+    return { rows, strayFolders };
+  }
+
+  /**
+   * At start: `git worktree prune` in every repository Vigil made worktrees of (git forgets the
+   * ones whose folder is gone; their branches stay), and a sentence about what no issue claims.
+   * Nothing is deleted here.
+   */
+  async sweep(): Promise<string | null> {
+    const { rows, strayFolders } = await this.list();
+    const repos = new Set(rows.map((r) => r.repoPath));
+    for (const a of await this.ctx.db.select().from(agents)) {
+      if (a.adapterConfig.workspace === 'worktree' && a.adapterConfig.cwd) repos.add(await repositoryRoot(a.adapterConfig.cwd).catch(() => a.adapterConfig.cwd!));
+    }
+    for (const repo of repos) await git(repo, ['worktree', 'prune']).catch(() => undefined);
+    const known = new Set((await this.ctx.db.select({ id: issues.id }).from(issues).where(inArray(issues.id, rows.map((r) => r.issueId).concat(['-'])))).map((i) => i.id));
+    const orphaned = rows.filter((r) => !known.has(r.issueId)).length;
+    if (orphaned + strayFolders.length === 0) return null;
+    return `${orphaned + strayFolders.length} worktree folder(s) belong to no open issue and were kept (see vigil workspace list).`;
+  }
+}

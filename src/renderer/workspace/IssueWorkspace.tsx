@@ -1,0 +1,266 @@
+// An issue's git worktree on its page: what it changed against its base branch (files with
+// +/- counts, the diff with syntax colours), and Merge, Discard, Open and Request changes.
+// It refreshes after every run and while one writes (its run.output and run.updated events,
+// at most every 1.5 s), never by polling. A missing or broken worktree is said as such.
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import type { ChangedFileDto, IssueDetailDto, IssueDiffDto, MergeResultDto, OpenTarget, WorkspaceDto } from '../../shared/contract';
+import { ConfirmButton } from '../components/ConfirmButton';
+import { FormError } from '../components/Field';
+import { Section } from '../components/PageHeader';
+import { Ago } from '../components/Time';
+import { useBridge } from '../data/bridge-context';
+import { plainMessage } from '../data/errors';
+import { useAction } from '../data/mutations';
+import './workspace.css';
+
+const REFRESH_MS = 1500;
+// highlight.js is big: its chunk loads with the first diff, not with the app.
+const DiffView = lazy(() => import('./DiffView'));
+
+const diffKey = (issue: string) => ['issues.diff', issue] as const;
+
+export function IssueWorkspace({ issue }: { issue: IssueDetailDto }) {
+  const bridge = useBridge();
+  const qc = useQueryClient();
+  const ref = issue.identifier;
+  const query = useQuery({ queryKey: diffKey(ref), queryFn: () => bridge.invoke('issues.diff', { issue: ref }) });
+  useRefreshOnRuns(issue, () => void qc.invalidateQueries({ queryKey: diffKey(ref) }));
+  const diff = query.data;
+  if (!diff?.workspace) return null;
+  return (
+    <Section title="Changes" className="workspace" aside={<WorkspaceSummary diff={diff} />}>
+      <WorkspaceBody issue={issue} diff={diff} workspace={diff.workspace} />
+    </Section>
+  );
+}
+
+/** Refetch while a run of this issue writes and when one ends: throttled, trailing. */
+function useRefreshOnRuns(issue: IssueDetailDto, refresh: () => void) {
+  const bridge = useBridge();
+  const runIds = useRef(new Set<string>());
+  runIds.current = new Set(issue.runs.map((r) => r.id));
+  const latest = useRef(refresh);
+  latest.current = refresh;
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const schedule = () => {
+      timer ??= setTimeout(() => {
+        timer = null;
+        latest.current();
+      }, REFRESH_MS);
+    };
+    const off = bridge.onEvent((e) => {
+      if (e.event === 'run.output' && runIds.current.has(e.data.runId)) schedule();
+      else if ((e.event === 'run.updated' || e.event === 'run.created') && e.data.issueId === issue.id) schedule();
+      else if (e.event === 'issue.updated' && e.data.id === issue.id) schedule();
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [bridge, issue.id]);
+}
+
+function WorkspaceSummary({ diff }: { diff: IssueDiffDto }) {
+  const ws = diff.workspace!;
+  if (ws.state !== 'active' || ws.health !== 'ok') return null;
+  return (
+    <span className="ws-summary dim">
+      {diff.files.length} file{diff.files.length === 1 ? '' : 's'} <span className="ws-add">+{diff.additions}</span> <span className="ws-del">−{diff.deletions}</span>
+    </span>
+  );
+}
+
+function WorkspaceBody({ issue, diff, workspace: ws }: { issue: IssueDetailDto; diff: IssueDiffDto; workspace: WorkspaceDto }) {
+  const [result, setResult] = useState<MergeResultDto | null>(null);
+  if (ws.state !== 'active') {
+    return (
+      <>
+        {result && <MergeOutcome result={result} />}
+        <p className="ws-closed">
+        <span className={`tag ${ws.state === 'merged' ? 'tag-ok' : ''}`}>{ws.state}</span> <code>{ws.branch}</code>{' '}
+        {ws.state === 'merged' ? (
+          <>
+            into <code>{ws.baseBranch}</code> at <code>{ws.mergedCommit?.slice(0, 10)}</code>
+          </>
+        ) : (
+          'was thrown away'
+        )}{' '}
+        {ws.closedAt && <Ago iso={ws.closedAt} />}; its worktree was removed.
+        </p>
+      </>
+    );
+  }
+  const running = issue.runs.some((r) => r.status === 'running' || r.status === 'queued');
+  return (
+    <>
+      <BranchLine diff={diff} ws={ws} />
+      {ws.health !== 'ok' ? (
+        <div className="banner banner-bad ws-problem" role="alert">
+          <span className="banner-text">
+            The worktree {ws.health === 'missing' ? 'is missing' : 'cannot be read'}: {ws.problem}. No changes can be shown. Its branch <code>{ws.branch}</code> keeps the committed
+            work; the next run of this issue makes the worktree again from it.
+          </span>
+        </div>
+      ) : (
+        <Actions issue={issue} ws={ws} diff={diff} running={running} onMerged={setResult} />
+      )}
+      {result && <MergeOutcome result={result} />}
+      {ws.health === 'ok' && <Changes diff={diff} />}
+    </>
+  );
+}
+
+function BranchLine({ diff, ws }: { diff: IssueDiffDto; ws: WorkspaceDto }) {
+  return (
+    <p className="ws-branch">
+      <code>{ws.branch}</code> <span className="dim">from</span> <code>{ws.baseBranch}</code>
+      {ws.health === 'ok' && (
+        <span className="dim">
+          {' '}
+          · {diff.commitsAhead} commit{diff.commitsAhead === 1 ? '' : 's'} ahead{diff.uncommitted ? ' · uncommitted changes' : ''}
+        </span>
+      )}
+      <span className="dim mono small ws-path" title="The worktree folder">
+        {ws.path}
+      </span>
+    </p>
+  );
+}
+
+function Actions({ issue, ws, diff, running, onMerged }: { issue: IssueDetailDto; ws: WorkspaceDto; diff: IssueDiffDto; running: boolean; onMerged: (r: MergeResultDto) => void }) {
+  const ref = issue.identifier;
+  const merge = useAction('issues.merge', { onSuccess: onMerged, invalidate: ['issues.diff', 'issues.get'] });
+  const discard = useAction('issues.discard', { invalidate: ['issues.diff', 'issues.get'] });
+  const open = useAction('issues.openWorkspace');
+  const [asking, setAsking] = useState(false);
+  const error = merge.error ?? discard.error ?? open.error;
+  const openWith = (target: OpenTarget) => open.mutate({ issue: ref, with: target });
+  const empty = diff.files.length === 0 && diff.commitsAhead === 0;
+  return (
+    <>
+      <div className="ws-actions">
+        <button
+          type="button"
+          className="btn btn-primary btn-small"
+          disabled={running || merge.isPending || empty}
+          title={running ? 'A run of this issue is active' : empty ? 'Nothing to merge' : `Merge ${ws.branch} into ${ws.baseBranch}`}
+          onClick={() => merge.mutate({ issue: ref })}
+        >
+          {merge.isPending ? 'Merging…' : `Merge into ${ws.baseBranch}`}
+        </button>
+        <button type="button" className="btn btn-small" onClick={() => setAsking((v) => !v)} aria-expanded={asking}>
+          Request changes
+        </button>
+        <span className="ws-open" role="group" aria-label="Open the worktree">
+          <span className="dim small">Open in</span>
+          <button type="button" className="btn btn-small" onClick={() => openWith('editor')}>
+            editor
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => openWith('terminal')}>
+            terminal
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => openWith('files')}>
+            files
+          </button>
+        </span>
+        <span className="ws-spacer" />
+        <ConfirmButton
+          label="Discard"
+          confirm={`Delete the worktree and ${ws.branch}${diff.files.length ? `, with ${diff.files.length} changed file${diff.files.length === 1 ? '' : 's'}` : ''}?`}
+          disabled={running || discard.isPending}
+          onConfirm={() => discard.mutate({ issue: ref, confirm: true })}
+        />
+      </div>
+      {open.data && (
+        <p className={`small ${open.data.opened ? 'dim' : 'ws-warn'}`} role="status">
+          {open.data.opened ? `Opened ${open.data.path} (${open.data.how}).` : `Could not open ${open.data.path}: ${open.data.how}`}
+        </p>
+      )}
+      {error && <FormError message={plainMessage(error)} />}
+      {asking && <RequestChanges issue={ref} onDone={() => setAsking(false)} />}
+    </>
+  );
+}
+
+/** A comment that wakes the assignee, which works on in the same worktree. */
+function RequestChanges({ issue, onDone }: { issue: string; onDone: () => void }) {
+  const [body, setBody] = useState('');
+  const comment = useAction('issues.comment', { onSuccess: onDone });
+  const send = () => body.trim() && comment.mutate({ issue, body: `Changes requested:\n${body.trim()}` });
+  return (
+    <form
+      className="ws-request"
+      aria-label="Request changes"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
+      <textarea aria-label="What to change" rows={3} autoFocus value={body} placeholder="What should the agent change? It works on in the same worktree." onChange={(e) => setBody(e.target.value)} />
+      {comment.error && <FormError message={plainMessage(comment.error)} />}
+      <div className="form-actions">
+        <button type="submit" className="btn btn-small" disabled={!body.trim() || comment.isPending}>
+          Send and wake the agent
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function MergeOutcome({ result }: { result: MergeResultDto }) {
+  return (
+    <div className={`banner ${result.merged ? 'banner-info' : 'banner-warn'} ws-result`} role="status">
+      <span className="banner-text">
+        {result.merged ? 'Merged. ' : result.outcome === 'conflict' ? 'Conflict. ' : 'Not merged. '}
+        {result.message}
+      </span>
+    </div>
+  );
+}
+
+function Changes({ diff }: { diff: IssueDiffDto }) {
+  if (diff.files.length === 0) return <p className="dim">No changes yet.</p>;
+  return (
+    <>
+      <FileList files={diff.files} />
+      <Suspense fallback={<p className="dim">Loading the diff…</p>}>
+        <DiffView patch={diff.patch ?? ''} truncated={diff.patchTruncated} />
+      </Suspense>
+    </>
+  );
+}
+
+const CHANGE_LABEL: Record<ChangedFileDto['change'], string> = { added: 'A', modified: 'M', deleted: 'D', renamed: 'R', copied: 'C', type_changed: 'T' };
+
+function FileList({ files }: { files: ChangedFileDto[] }) {
+  return (
+    <ul className="ws-files" aria-label="Changed files">
+      {files.map((f) => (
+        <li key={f.path}>
+          <span className={`ws-change ws-change-${f.change}`} title={f.change}>
+            {CHANGE_LABEL[f.change]}
+          </span>
+          <a className="mono ws-file" href={`#diff-${encodeURIComponent(f.path)}`} onClick={(e) => jumpTo(e, f.path)}>
+            {f.oldPath ? `${f.oldPath} → ` : ''}
+            {f.path}
+          </a>
+          {f.binary ? (
+            <span className="dim small">binary</span>
+          ) : (
+            <span className="ws-counts mono small">
+              <span className="ws-add">+{f.additions}</span> <span className="ws-del">−{f.deletions}</span>
+            </span>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The app's router owns the hash: scroll to the file without touching it. */
+function jumpTo(e: React.MouseEvent, path: string) {
+  e.preventDefault();
+  document.getElementById(`diff-${path}`)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+}
