@@ -1,12 +1,14 @@
 // Every event the host pushes to its clients. Transports forward them unchanged.
 import { z } from 'zod';
-import { AgentDto, CommentDto, EscalationDto, IssueDto, LogChunkDto, RunDto } from './contract';
+import { AgentDto, CommentDto, EscalationDto, IssueDto, LogChunkDto, RunDto, RunEventDto } from './contract';
 
 export const events = {
   'run.created': RunDto,
   'run.updated': RunDto,
   /** A batch of live pty output; `data` is base64 of the bytes appended at `offset`. */
   'run.output': LogChunkDto.pick({ runId: true, offset: true, data: true }),
+  /** Structured events the run's adapter parsed (a transcript's rows), right after they are stored. */
+  'run.event': z.object({ runId: z.string(), events: z.array(RunEventDto) }),
   'issue.updated': IssueDto,
   'comment.added': CommentDto,
   'agent.updated': AgentDto,

@@ -8,7 +8,7 @@ import type { RunDto, WakeResultDto } from '../../shared/contract';
 import type { InvocationSource, RetryReason, RunErrorCode, RunStatus } from '../../shared/domain';
 import { ContractError, notFound } from '../../shared/errors';
 import { getAdapter } from '../adapters/index';
-import type { AdapterEvent, AdapterIssue, OutputParser } from '../adapters/types';
+import { promptEvent, type AdapterEvent, type AdapterIssue, type OutputParser } from '../adapters/types';
 import {
   agentRuntimeState,
   agentWakeupRequests,
@@ -28,7 +28,7 @@ import type { RunLogStore, RunLogWriter } from '../logs/run-log';
 import { spawnInPty, type PtyExit, type RunProcess } from '../process/pty';
 import { terminateRun } from '../process/tree';
 import { newId, recordActivities, recordActivity, type ServiceContext, type Tx } from '../services/context';
-import { commentDto, secretValuesOf, type AgentRow, type RunRow } from '../services/dto';
+import { commentDto, runEventDto, secretValuesOf, type AgentRow, type RunRow } from '../services/dto';
 import { loadAgentDto, loadIssueDto, loadRunDto, runDtos } from '../services/lookup';
 import { appendRunEvent, appendRunEvents, insertQueuedRun, lockAgent, moveExecution } from './queue';
 import { buildRunEnv } from './run-env';
@@ -283,6 +283,7 @@ export class HeartbeatEngine {
     const redactor = new Redactor([...secretValuesOf(agent.env), token]);
     const adapter = getAdapter(agent.adapterType as AgentRow['adapterType'] & Parameters<typeof getAdapter>[0]);
     let proc: RunProcess;
+    let prompt: string | undefined;
     try {
       const command = adapter.buildCommand({
         runId: run.id,
@@ -303,6 +304,7 @@ export class HeartbeatEngine {
         defaultCwd: homedir(),
       });
       proc = spawnInPty({ file: command.file, args: command.args, cwd: command.cwd, env: command.env, cols: 160, rows: 48 });
+      prompt = command.prompt;
     } catch (err) {
       const message = redactor.redactText(err instanceof Error ? err.message : String(err));
       // A missing executable or folder (SpawnError) or any other refusal: the run never started.
@@ -333,6 +335,7 @@ export class HeartbeatEngine {
       lastLineSaved: null,
     };
     this.live.set(run.id, live);
+    if (prompt) this.queueEvents(live, [promptEvent(prompt)]);
     this.liveTokens.set(tokenHash, live);
     proc.onData((chunk) => this.onOutput(live, chunk));
     writer.onDrain(() => {
@@ -473,7 +476,10 @@ export class HeartbeatEngine {
         message: e.message === null ? null : storableText(live.redactor.redactText(e.message).slice(0, 4000)),
         payload: (clean(e.payload) ?? null) as unknown,
       }));
-      for (let i = 0; i < rows.length; i += 200) await this.ctx.db.insert(heartbeatRunEvents).values(rows.slice(i, i + 200));
+      for (let i = 0; i < rows.length; i += 200) {
+        const inserted = await this.ctx.db.insert(heartbeatRunEvents).values(rows.slice(i, i + 200)).returning();
+        if (this.ctx.events.size > 0) this.ctx.events.emit('run.event', { runId: live.run.id, events: inserted.map(runEventDto) });
+      }
     } catch {
       // Structured events are a convenience; the byte log is the record. Never stop a run for them.
     }
