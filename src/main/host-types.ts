@@ -27,6 +27,8 @@ export interface HostOptions {
   cliPath?: string;
   /** Extra env names the host treats as its own secrets and strips from runs. */
   hostSecretEnv?: string[];
+  /** When a silent run with a prompt on its screen counts as waiting for input (default 60 s). */
+  attention?: { silenceMs?: number; checkEveryMs?: number };
 }
 
 export interface HostInfo {

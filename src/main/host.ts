@@ -24,6 +24,9 @@ import { hostHandlers } from './services/host-calls';
 import { issueHandlers } from './services/issues';
 import { findIssue } from './services/lookup';
 import { runHandlers } from './services/runs';
+import { reviewHandlers } from './services/review';
+import { SettingsStore, settingsHandlers } from './services/settings';
+import { AttentionWatcher } from './attention';
 
 export type { Host, HostOptions } from './host-types';
 export { DataDirLockedError } from './db/lock';
@@ -98,12 +101,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       if (parts.length) notices.push(`Recovered after an unclean stop: ${parts.join('; ')}.`);
     }
 
+    const settings = new SettingsStore(dataDir);
+    const attention = await AttentionWatcher.start(ctx, settings, opts.attention);
     const onAgentsChanged = () => void scheduler.sync().catch(() => undefined);
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
       ...agentHandlers(ctx, engine, onAgentsChanged),
       ...issueHandlers(ctx, engine),
       ...runHandlers(ctx, engine, logs),
+      ...reviewHandlers(ctx),
+      ...settingsHandlers(settings, events),
     };
     const auth: AgentAuth = {
       async resolveRunToken(token) {
@@ -162,6 +169,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       close() {
         closing ??= (async () => {
           for (const t of timers) clearInterval(t);
+          attention.dispose();
           scheduler.stop();
           const cancelledRuns = await engine.shutdown();
           await backingUp;

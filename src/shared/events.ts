@@ -1,6 +1,6 @@
 // Every event the host pushes to its clients. Transports forward them unchanged.
 import { z } from 'zod';
-import { AgentDto, CommentDto, EscalationDto, IssueDto, LogChunkDto, RunDto, RunEventDto } from './contract';
+import { AgentDto, CommentDto, EscalationDto, IssueDto, LogChunkDto, NotifyKind, RunDto, RunEventDto, SettingsDto } from './contract';
 
 export const events = {
   'run.created': RunDto,
@@ -15,6 +15,19 @@ export const events = {
   'agent.removed': z.object({ id: z.string() }),
   'escalation.opened': EscalationDto,
   'escalation.updated': EscalationDto,
+  /**
+   * Something needs the user: an issue went to review or got blocked, a run seems to wait for
+   * input, an escalation opened. Sent only for kinds the settings leave on; clients notify.
+   */
+  'attention.needed': z.object({
+    kind: NotifyKind,
+    issueId: z.string().nullable(),
+    issueIdentifier: z.string().nullable(),
+    issueTitle: z.string().nullable(),
+    runId: z.string().nullable(),
+    message: z.string(),
+  }),
+  'settings.updated': SettingsDto,
   /** Something the user must be told (a restored database, a recovery summary). */
   'host.notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
 } as const;
