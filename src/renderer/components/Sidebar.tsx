@@ -9,6 +9,7 @@ const ITEMS = [
   { key: 'r', label: 'Runs', to: href.runs(), screens: ['runs', 'run'] },
   { key: 'a', label: 'Agents', to: href.agents(), screens: ['agents', 'agent'] },
   { key: 'e', label: 'Escalations', to: href.escalations(), screens: ['escalations'] },
+  { key: 's', label: 'Settings', to: href.settings(), screens: ['settings'] },
 ] as const;
 
 export function Sidebar({ route }: { route: Route }) {

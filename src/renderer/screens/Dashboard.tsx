@@ -1,4 +1,4 @@
-// What is running, what waits for a human, who is working, what broke lately.
+// What waits for your review, what is running, what waits for a human, who is working, what broke lately.
 import type { RunDto } from '../../shared/contract';
 import { Empty } from '../components/Empty';
 import { AgentLink, IssueLink } from '../components/Links';
@@ -10,12 +10,14 @@ import { Ago } from '../components/Time';
 import { flatten, useAgents, useEscalations, useHostStatus, useRuns } from '../data/queries';
 import { humanize } from '../format';
 import { href } from '../router';
+import { ReviewQueue } from './ReviewQueue';
 
 export function Dashboard() {
   return (
     <div className="page">
       <PageHeader title="Dashboard" sub={<HostSummary />} />
       <div className="dash-grid">
+        <ReviewQueue />
         <RunningNow />
         <NeedsAttention />
         <AgentsAtAGlance />
