@@ -2,7 +2,7 @@
 // in a browser tab each `attention.needed` event becomes a Notification once the user allowed
 // them (the desktop app shows OS notifications from its main process instead).
 import { useEffect } from 'react';
-import type { EventPayload } from '../../shared/events';
+import { attentionBody, attentionTitle, type Attention } from '../../shared/attention';
 import { href, navigate } from '../router';
 import { useBridge } from './bridge-context';
 import { useReviewQueue } from './queries';
@@ -17,21 +17,7 @@ export function useWindowTitle(): void {
   }, [count]);
 }
 
-export function attentionTitle(a: EventPayload<'attention.needed'>): string {
-  const what = a.issueIdentifier ?? 'A run';
-  switch (a.kind) {
-    case 'in_review':
-      return `${what} is ready for review`;
-    case 'blocked':
-      return `${what} is blocked`;
-    case 'waiting_input':
-      return `${what} waits for your input`;
-    case 'escalation':
-      return `${what} needs attention`;
-  }
-}
-
-export function attentionRoute(a: EventPayload<'attention.needed'>): string {
+export function attentionRoute(a: Attention): string {
   if (a.kind === 'waiting_input' && a.runId) return href.run(a.runId);
   return a.issueIdentifier ? href.issue(a.issueIdentifier) : href.dashboard();
 }
@@ -49,7 +35,7 @@ export function useBrowserNotifications(): void {
       const a = event.data;
       // One notification per issue (or run) at a time: a blocked issue's escalation replaces
       // the "blocked" one instead of adding a second.
-      const n = new Notification(attentionTitle(a), { body: [a.issueTitle, a.message].filter(Boolean).join('\n'), tag: a.issueId ?? a.runId ?? a.kind });
+      const n = new Notification(attentionTitle(a), { body: attentionBody(a), tag: a.issueId ?? a.runId ?? a.kind });
       n.onclick = () => {
         window.focus();
         navigate(attentionRoute(a));
