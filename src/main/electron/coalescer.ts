@@ -11,7 +11,7 @@ export interface CoalescerOptions<T = unknown> {
   fold?: (items: T[]) => T[];
 }
 
-export const NOTIFICATION_BURSTS: CoalescerOptions = { settleMs: 1000, windowMs: 10_000, maxSingles: 3 };
+export const NOTIFICATION_BURSTS: Omit<CoalescerOptions, 'fold'> = { settleMs: 1000, windowMs: 10_000, maxSingles: 3 };
 
 export type Delivery<T> = { kind: 'single'; item: T } | { kind: 'summary'; items: T[] };
 
