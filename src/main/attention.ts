@@ -15,10 +15,10 @@ type Attention = EventPayload<'attention.needed'>;
 
 /**
  * A last screen line that asks something: a question, a yes/no choice, a password or
- * "press enter" request, or a bare shell/REPL prompt.
+ * "press enter" request, an interactive picker ("? Select ›"), or a bare shell/REPL prompt.
  */
 const PROMPT_LINE_RE =
-  /(\?\s*$)|([[(]\s*y(es)?\s*\/\s*n(o)?\s*[\])]\s*:?\s*$)|((password|passphrase|username|token|enter|continue|confirm|choose|select|answer)[^\n]{0,80}[:>]\s*$)|(^\s*[>❯›$#]\s*$)|(press (enter|return|any key))/i;
+  /(\?\s*$)|([[(]\s*y(es)?\s*\/\s*n(o)?\s*[\])]\s*:?\s*$)|((password|passphrase|username|token|enter|continue|confirm|choose|select|answer)[^\n]{0,80}[:>]\s*$)|(^\s*[>❯›$#]\s*$)|([❯›]\s*$)|(^\?\s)|(press (enter|return|any key))/i;
 
 export function looksLikePrompt(line: string | null): boolean {
   return !!line && line.trim().length > 0 && PROMPT_LINE_RE.test(line.trim());
