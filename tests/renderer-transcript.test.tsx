@@ -79,7 +79,7 @@ describe('the transcript of a claude_local run', () => {
     // Thinking folded; the result with turns, tokens and cost.
     const thinking = within(transcript).getAllByText('Thinking');
     expect(thinking.every((t) => t.closest('details')?.open === false)).toBe(true);
-    const result = within(transcript).getByRole('contentinfo', { name: 'Result' });
+    const result = within(transcript).getByRole('group', { name: 'Result' });
     expect(result.textContent).toContain('8 turns');
     expect(result.textContent).toContain('100,354 tokens in · 550 out');
     expect(result.textContent).toContain('$0.12');

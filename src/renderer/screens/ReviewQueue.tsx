@@ -13,6 +13,14 @@ import { useAction } from '../data/mutations';
 import { useReviewQueue } from '../data/queries';
 import { href, navigate } from '../router';
 import { useReviewQueueKeys } from '../shortcuts';
+import { renderMarkdown } from '../transcript/Markdown';
+
+/** An agent's words are Markdown; in a one-line summary its markers would only be noise. */
+function plainText(markdown: string): string {
+  const holder = document.createElement('div');
+  holder.innerHTML = renderMarkdown(markdown);
+  return (holder.textContent ?? '').replace(/\s+/g, ' ').trim();
+}
 
 export function ReviewQueue() {
   const query = useReviewQueue();
@@ -127,7 +135,7 @@ function ReviewRow(props: { item: ReviewItemDto; asking: boolean; onAsk: () => v
       </div>
       {lastWords ? (
         <blockquote className="review-words" aria-label="Last words">
-          <span className="review-source dim">{lastWords.source === 'comment' ? 'commented' : lastWords.source === 'run' ? 'said last' : 'Vigil'}:</span> {lastWords.text}
+          <span className="review-source dim">{lastWords.source === 'comment' ? 'commented' : lastWords.source === 'run' ? 'said last' : 'Vigil'}:</span> {plainText(lastWords.text)}
           {lastWords.runId && (
             <>
               {' '}

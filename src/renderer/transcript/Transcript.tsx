@@ -82,7 +82,7 @@ function ResultLine({ item }: { item: Extract<TranscriptItem, { kind: 'result' }
   if (item.costUsd !== null) parts.push(formatCost(item.costUsd));
   if (item.durationMs !== null) parts.push(`${Math.round(item.durationMs / 1000)} s`);
   return (
-    <footer className={`tx-result${item.isError ? ' tx-result-error' : ''}`} aria-label="Result">
+    <div className={`tx-result${item.isError ? ' tx-result-error' : ''}`} role="group" aria-label="Result">
       <b>{item.isError ? 'Failed' : 'Finished'}</b>
       {parts.length > 0 && <span>{parts.join(' · ')}</span>}
       {item.errors.map((e, i) => (
@@ -90,6 +90,6 @@ function ResultLine({ item }: { item: Extract<TranscriptItem, { kind: 'result' }
           {e}
         </pre>
       ))}
-    </footer>
+    </div>
   );
 }
