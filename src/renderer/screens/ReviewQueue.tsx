@@ -26,7 +26,7 @@ export function ReviewQueue() {
   const query = useReviewQueue();
   const count = query.data?.length ?? 0;
   return (
-    <Section title="Needs your review" className="span-2 review-queue" aside={count > 0 ? <span className="dim">j/k move · Enter open · a approve · r request changes</span> : undefined}>
+    <Section title="Needs your review" className="span-2 review-queue" aside={count > 0 ? <span className="dim review-hint">j/k move · Enter open · a approve · r request changes</span> : undefined}>
       <QueryView query={query} what="the review queue">
         {(items) =>
           items.length === 0 ? (
