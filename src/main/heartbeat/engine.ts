@@ -77,6 +77,8 @@ interface LiveRun {
   /** Resolves when the run's end is durable (or it was never this host's). */
   finished: Promise<void>;
   lastLineSaved: string | null;
+  /** What the adapter's command told the agent; the run's first event once it is marked running. */
+  prompt?: string;
 }
 
 /** Wakes that bring something for the agent to read; a timer or automation wake during a run adds nothing. */
@@ -350,6 +352,7 @@ export class HeartbeatEngine {
         done(this.finalize(live, exit));
       });
       live.started = this.markStarted(live, handle);
+      if (live.prompt) this.queueEvents(live, [promptEvent(live.prompt)]);
     } catch (err) {
       forgetToken();
       const message = live.redactor.redactText(err instanceof Error ? err.message : String(err));
@@ -404,7 +407,7 @@ export class HeartbeatEngine {
     // A cancel (or shutdown) that came while the run was being claimed: its process never starts.
     if (live.stopReason) return null;
     const handle = this.spawner.spawn(run.id, { file: command.file, args: command.args, cwd: command.cwd, env: command.env, cols: 160, rows: 48 });
-    if (command.prompt) this.queueEvents(live, [promptEvent(command.prompt)]);
+    live.prompt = command.prompt;
     const writer = this.logs.create(run.id, redactor);
     live.output = new RunOutput(handle, writer, adapter.createParser(), redactor, {
       emitOutput: (offset, data) => ctx.events.emit('run.output', { runId: run.id, offset, data: data.toString('base64') }),
