@@ -60,6 +60,7 @@ describe('claude_local adapter', () => {
       ],
       cwd: '/home/dev/shop',
       env: ctx.env,
+      prompt: buildPrompt(ctx),
     });
   });
 
@@ -118,6 +119,7 @@ describe('codex_local adapter', () => {
       ],
       cwd: '/home/dev/shop',
       env: ctx.env,
+      prompt: buildPrompt(ctx),
     });
   });
 

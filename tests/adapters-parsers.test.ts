@@ -30,6 +30,7 @@ const CLAUDE_SUMMARY =
 
 const FIXTURES: [AdapterType, string][] = [
   ['claude_local', 'claude-success.jsonl'],
+  ['claude_local', 'claude-transcript.jsonl'],
   ['claude_local', 'claude-not-logged-in.jsonl'],
   ['claude_local', 'claude-unknown-session.jsonl'],
   ['codex_local', 'codex-unknown-thread.jsonl'],
@@ -53,13 +54,70 @@ describe('claude_local parser', () => {
       ['assistant', 'Je regarde l’issue SHOP-12 — ça démarre ✓ 🚀'],
       ['tool_use', 'Bash: npm test -- cart'],
       ['tool_error', 'FAIL cart.test.ts ✕ applies the discount (12 ms) Tests: 1 failed, 7 passed'],
+      ['thinking', 'The discount is applied twice.'],
       ['tool_use', 'Edit: /home/dev/shop/src/cart.ts'],
+      ['tool_result', 'The file /home/dev/shop/src/cart.ts has been updated.'],
       ['tool_use', 'Bash: vigil issue comment SHOP-12 "Fixed the double discount in src/cart.ts; tests pass."'],
+      ['tool_result', 'Comment added to SHOP-12'],
       ['assistant', CLAUDE_SUMMARY],
       ['result', 'Finished: 4 turns, $0.0731'],
     ]);
     expect(events[2].payload).toMatchObject({ id: 'toolu_01', name: 'Bash', input: { command: 'npm test -- cart' } });
-    expect(events[7].payload).toMatchObject({ subtype: 'success', isError: false, numTurns: 4, durationMs: 48213 });
+    expect(events[3].payload).toMatchObject({ toolUseId: 'toolu_01', isError: true, truncated: false });
+    expect(events[10].payload).toMatchObject({ subtype: 'success', isError: false, numTurns: 4, durationMs: 48213, text: CLAUDE_SUMMARY });
+  });
+
+  it('keeps what a transcript needs: thinking, Markdown text, tool inputs and every tool result', () => {
+    const { events } = parse('claude_local', [ptyBytes('claude-transcript.jsonl')]);
+    const byType = (type: string) => events.filter((e) => e.type === type).map((e) => e.payload as Record<string, unknown>);
+    expect(byType('thinking').map((p) => p.text)).toEqual([
+      'The issue says totals are off when a coupon is used. I should read the cart module first, then run its tests.',
+      'applyDiscount is called twice on line 3. Remove the outer call.',
+    ]);
+    expect(byType('assistant')[0]).toMatchObject({ text: expect.stringContaining('**`src/cart.ts`**'), truncated: false });
+    const tools = byType('tool_use');
+    expect(tools.map((t) => t.name)).toEqual(['Read', 'Bash', 'Edit', 'Write', 'Bash', 'Bash', 'Bash']);
+    expect(tools[0].input).toEqual({ file_path: '/home/dev/shop/src/cart.ts' });
+    expect(tools[2].input).toEqual({
+      file_path: '/home/dev/shop/src/cart.ts',
+      old_string: '  if (coupon) total = applyDiscount(applyDiscount(total, coupon), coupon);',
+      new_string: '  if (coupon) total = applyDiscount(total, coupon);',
+    });
+    expect((tools[3].input as { content: string }).content).toContain("test('a coupon is applied once'");
+    const results = events.filter((e) => e.type === 'tool_result' || e.type === 'tool_error');
+    expect(results.map((e) => [e.type, (e.payload as { toolUseId: string }).toolUseId])).toEqual([
+      ['tool_result', 'toolu_T1'],
+      ['tool_error', 'toolu_T2'],
+      ['tool_result', 'toolu_T3'],
+      ['tool_result', 'toolu_T4'],
+      ['tool_error', 'toolu_T5'],
+      ['tool_result', 'toolu_T6'],
+      ['tool_result', 'toolu_T7'],
+    ]);
+    expect(results[5].payload).toMatchObject({ text: 'PASS src/cart.test.ts\nPASS src/cart.regression.test.ts\nTests: 9 passed, 9 total', isError: false });
+    expect(byType('result')[0]).toMatchObject({ numTurns: 8, costUsd: 0.1184, usage: { inputTokens: 100354, outputTokens: 550 } });
+  });
+
+  it('clips each tool result and each input string to 16 KiB on its own, marked', () => {
+    const big = 'x'.repeat(40_000);
+    const lines = [
+      { type: 'assistant', message: { id: 'm', content: [{ type: 'tool_use', id: 't', name: 'Write', input: { file_path: '/a', content: big } }] } },
+      { type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: 't', content: big }] } },
+    ];
+    const { events } = parse('claude_local', [Buffer.from(lines.map((l) => JSON.stringify(l)).join('\r\n') + '\r\n')]);
+    const input = (events[0].payload as { input: { file_path: string; content: string } }).input;
+    expect(input.file_path).toBe('/a');
+    expect(Buffer.byteLength(input.content)).toBeLessThan(17 * 1024);
+    expect(input.content.endsWith('[… truncated by Vigil]')).toBe(true);
+    expect(events[1].payload).toMatchObject({ truncated: true });
+    expect(Buffer.byteLength((events[1].payload as { text: string }).text)).toBeLessThan(17 * 1024);
+  });
+
+  it('turns an AskUserQuestion call into an input request', () => {
+    const { events } = parse('claude_local', [ptyBytes('claude-asks.jsonl')]);
+    const asks = events.filter((e) => e.type === 'input_request');
+    expect(asks).toHaveLength(1);
+    expect(asks[0].payload).toEqual({ question: 'Should the coupon apply before or after tax?', toolUseId: 'toolu_Q1' });
   });
 
   it('says the session is unknown only when the CLI refuses to resume it (claude and codex)', () => {
@@ -125,15 +183,19 @@ describe('codex_local parser', () => {
     });
     expect(events.map((e) => [e.type, e.message])).toEqual([
       ['system', `Session ${CODEX_THREAD} started`],
+      ['thinking', '**Looking for the failing test**'],
       ['tool_use', "$ bash -lc 'npm test -- cart'"],
       ['tool_error', "Exit 1: bash -lc 'npm test -- cart'"],
       ['tool_use', 'Changed files: update src/cart.ts'],
       ['tool_use', "$ bash -lc 'npm test -- cart'"],
+      ['tool_result', 'Tests: 8 passed'],
       ['tool_use', `$ bash -lc 'vigil issue comment SHOP-12 "Fixed the double discount — tests pass ✓"'`],
+      ['tool_result', 'Comment added to SHOP-12'],
       ['assistant', 'Fixed the double discount in src/cart.ts; the 8 cart tests pass. 🚀'],
       ['result', 'Turn completed: 24510 input tokens (19200 cached), 1337 output tokens'],
     ]);
-    expect(events[2].payload).toMatchObject({ exitCode: 1, output: 'FAIL cart.test.ts\n  ✕ applies the discount\n' });
+    expect(events[2].payload).toMatchObject({ id: 'item_1', name: 'Bash', input: { command: "bash -lc 'npm test -- cart'" } });
+    expect(events[3].payload).toMatchObject({ toolUseId: 'item_1', isError: true, exitCode: 1, text: 'FAIL cart.test.ts\n  ✕ applies the discount\n' });
   });
 
   it('reports a failed turn and a failed MCP call', () => {

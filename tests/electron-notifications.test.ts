@@ -95,6 +95,29 @@ describe('escalation notifications', () => {
     expect(FakeNotification.all).toHaveLength(0);
   });
 
+  it('an issue ready for review, blocked, or a run waiting for input: one each, opening where it points', async () => {
+    await launch();
+    host.moveIssue('VIG-20', 'in_review');
+    await vi.advanceTimersByTimeAsync(2000);
+    host.events.emit('attention.needed', { kind: 'waiting_input', issueId: 'issue-VIG-21', issueIdentifier: 'VIG-21', issueTitle: 'Ask me', runId: 'run-21', message: 'Seems to wait for input: Continue? [y/N]' });
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(titles()).toEqual(['VIG-20 is ready for review', 'VIG-21 waits for your input']);
+    expect(FakeNotification.all[0].options.body).toContain('ready for your review');
+    FakeNotification.all[1].click();
+    expect(fake.window().loads.at(-1)).toMatch(/#\/runs\/run-21$/);
+  });
+
+  it('an issue blocked and escalated in one burst gives one notification: the escalation', async () => {
+    await launch();
+    host.moveIssue('VIG-30', 'blocked');
+    escalate('VIG-30', { message: 'Retrying did not help.' });
+    escalate('VIG-31');
+    host.moveIssue('VIG-31', 'blocked');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(titles()).toEqual(['VIG-30 needs attention', 'VIG-31 needs attention']);
+    expect(FakeNotification.all[0].options.body).toContain('Retrying did not help.');
+  });
+
   it('a host notice is a notification too', async () => {
     await launch();
     host.events.emit('host.notice', { level: 'warning', message: 'backup failed: disk full' });

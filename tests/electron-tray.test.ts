@@ -102,6 +102,27 @@ describe('the tray', () => {
     expect(tray.labels().slice(0, 6)).toEqual(['Running (5)', 'agent-26 — VIG-26', 'agent-27 — VIG-27', 'agent-28 — VIG-28', 'agent-29 — VIG-29', 'agent-30 — VIG-30']);
   });
 
+  it('counts the review queue: in review and blocked issues, one item that opens the dashboard', async () => {
+    await launch('darwin');
+    host.moveIssue('VIG-5', 'in_review');
+    host.moveIssue('VIG-6', 'in_review');
+    host.moveIssue('VIG-7', 'blocked');
+    await settle();
+    expect(tray.labels()).toEqual(['No agents running', '---', 'Waiting for you (3): 2 in review, 1 blocked', '---', 'Open Vigil', 'Pause all agents', 'Quit']);
+    expect(tray.tooltip).toBe('Vigil: 3 waiting for you');
+    expect(icon()).toBe('tray-escalation.png');
+    tray.click('Waiting for you (3): 2 in review, 1 blocked');
+    expect(fake.window().loads.at(-1)).toMatch(/index\.html#\/$/);
+
+    host.moveIssue('VIG-5', 'done');
+    host.moveIssue('VIG-6', 'done');
+    host.moveIssue('VIG-7', 'todo');
+    await settle();
+    expect(tray.labels()[1]).toBe('---');
+    expect(tray.labels()).not.toContain('Waiting for you (3): 2 in review, 1 blocked');
+    expect(icon()).toBe('tray-idle.png');
+  });
+
   it('uses the 32 px art on Linux', async () => {
     await launch('linux');
     expect(icon()).toBe('tray-idle-32.png');
@@ -122,7 +143,7 @@ describe('the tray model', () => {
   it('lists at most ten of each, then how many more', () => {
     const running = Array.from({ length: 10 }, (_, i) => runDto({ id: `r${i}`, agent: `a${i}` }));
     const escalations = Array.from({ length: 12 }, (_, i) => escalationDto({ id: `e${i}`, issueIdentifier: `VIG-${i}` }));
-    const state: TrayState = { running, runningTotal: 14, escalations };
+    const state: TrayState = { running, runningTotal: 14, escalations, review: IDLE.review };
     const menu = labels(state);
     expect(menu).toContain('a0 — no issue');
     expect(menu.filter((label) => label.startsWith('and '))).toEqual(['and 4 more…', 'and 2 more…']);
@@ -133,8 +154,9 @@ describe('the tray model', () => {
     const run = runDto({ id: 'r', agent: 'a' });
     const escalation = escalationDto({ id: 'e', issueIdentifier: 'VIG-1' });
     expect(trayVariant(IDLE)).toBe('idle');
-    expect(trayVariant({ running: [run], runningTotal: 1, escalations: [] })).toBe('running');
-    expect(trayVariant({ running: [], runningTotal: 0, escalations: [escalation] })).toBe('escalation');
-    expect(trayVariant({ running: [run], runningTotal: 1, escalations: [escalation] })).toBe('escalation');
+    expect(trayVariant({ running: [run], runningTotal: 1, escalations: [], review: IDLE.review })).toBe('running');
+    expect(trayVariant({ running: [run], runningTotal: 1, escalations: [], review: { inReview: 1, blocked: 0 } })).toBe('escalation');
+    expect(trayVariant({ running: [], runningTotal: 0, escalations: [escalation], review: IDLE.review })).toBe('escalation');
+    expect(trayVariant({ running: [run], runningTotal: 1, escalations: [escalation], review: IDLE.review })).toBe('escalation');
   });
 });

@@ -238,6 +238,34 @@ describeEachStore('heartbeat engine', (kind) => {
     expect(later[3]).not.toContain('--resume');
   });
 
+  it('claude_local records the prompt it sent, then pushes each stored transcript event live (run.event)', async () => {
+    const h = await start();
+    const pushed: { runId: string; seq: number; type: string }[] = [];
+    h.host.events.subscribe((e) => {
+      if (e.event === 'run.event') for (const ev of e.data.events) pushed.push({ runId: e.data.runId, seq: ev.seq, type: ev.type });
+    });
+    await h.call('agents.create', {
+      name: 'scribe',
+      adapterType: 'claude_local',
+      env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_FIXTURE: 'claude-transcript.jsonl', FAKE_CLAUDE_LINE_DELAY_MS: '20' },
+    });
+    const issue = await h.call('issues.create', { title: 'Coupons count twice', body: 'Totals are off with a coupon.', assignee: 'scribe' });
+    const [run] = await runsOfIssue(h, issue.identifier);
+    const done = await settledRun(h, run.id);
+    expect(done.status).toBe('succeeded');
+    const detail = await h.call('runs.get', { run: run.id });
+    const prompt = detail.events.find((e) => e.type === 'prompt');
+    const started = detail.events.find((e) => e.type === 'started');
+    expect(prompt?.seq).toBe((started?.seq ?? NaN) + 1);
+    expect((prompt?.payload as { text: string }).text).toContain('Totals are off with a coupon.');
+    const stored = detail.events.filter((e) => pushed.some((p) => p.seq === e.seq));
+    // Every adapter event that was stored was pushed, with its stored seq, for this run only.
+    const adapterTypes = ['prompt', 'system', 'assistant', 'thinking', 'tool_use', 'tool_result', 'tool_error', 'result'];
+    expect(stored.map((e) => e.seq)).toEqual(detail.events.filter((e) => adapterTypes.includes(e.type)).map((e) => e.seq));
+    expect(pushed.every((p) => p.runId === run.id)).toBe(true);
+    expect(pushed.filter((p) => p.type === 'tool_use')).toHaveLength(7);
+  });
+
   it('an agent whose JSON carries NUL and lone surrogates still ends its run, with its events and session kept', async () => {
     const h = await start();
     const fixture = join(h.target.dataDir, 'odd.jsonl');

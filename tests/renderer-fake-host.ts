@@ -1,7 +1,7 @@
 // An in-memory double of the host for the renderer's tests: enough of the contract to drive
 // the screens, the same input validation (so errors name their field like the real host's),
 // and an event emitter. Test-only: the shipped bundle never imports it.
-import { calls, type SetupInfoDto, type AgentDto, type IssueDiffDto, type CallInput, type CallName, type CallOutput, type CommentDto, type EscalationDto, type IssueDto, type RunDetailDto, type RunDto, type RunEventDto } from '../src/shared/contract';
+import { calls, type SetupInfoDto, type AgentDto, type IssueDiffDto, type CallInput, type CallName, type CallOutput, type CommentDto, type EscalationDto, type IssueDto, type RunDetailDto, type RunDto, type RunEventDto, type SettingsDto } from '../src/shared/contract';
 import { MASKED_SECRET, RUN_ERROR_EXPLANATIONS, SECRET_NAME_RE } from '../src/shared/domain';
 import { ContractError, invalidInput, notFound } from '../src/shared/errors';
 import type { EventName, EventPayload, HostEvent } from '../src/shared/events';
@@ -19,6 +19,7 @@ export class FakeHost implements VigilBridge {
   runs: RunDto[] = [];
   runEvents = new Map<string, RunEventDto[]>();
   escalations: EscalationDto[] = [];
+  settings: SettingsDto = { notifications: { in_review: true, blocked: true, waiting_input: true, escalation: true } };
   logs = new Map<string, Uint8Array>();
   prunedRuns = new Set<string>();
   /** What setup.detect answers: no CLIs and typed paths unless a test says otherwise. */
@@ -369,6 +370,7 @@ export class FakeHost implements VigilBridge {
       const run = this.run(p.run);
       return {
         ...run,
+        adapterType: this.agents.find((a) => a.id === run.agentId)?.adapterType ?? null,
         retryOf: run.retryOfRunId ? this.run(run.retryOfRunId) : null,
         retriedBy: this.runs.filter((r) => r.retryOfRunId === run.id),
         events: this.runEvents.get(run.id) ?? [],
@@ -390,6 +392,29 @@ export class FakeHost implements VigilBridge {
       const length = Math.min(p.tail ?? p.length ?? max, max);
       const slice = pruned ? new Uint8Array() : bytes.subarray(offset, offset + length);
       return { runId: run.id, offset, data: encodeBase64(slice), totalBytes: bytes.length, live: run.status === 'running', pruned };
+    },
+
+    'review.queue': () =>
+      (['in_review', 'blocked'] as const).flatMap((status) =>
+        [...this.issues]
+          .filter((i) => i.status === status)
+          .reverse()
+          .map((issue) => {
+            const said = [...this.comments].reverse().find((c) => c.issueId === issue.id && c.authorType === 'agent');
+            const lastRun = [...this.runs].reverse().find((r) => r.issueId === issue.id);
+            return {
+              issue,
+              lastWords: said ? { text: said.body, source: 'comment' as const, runId: said.runId, at: said.createdAt } : null,
+              lastRunId: lastRun?.id ?? null,
+              changes: null,
+            };
+          }),
+      ),
+    'settings.get': () => this.settings,
+    'settings.update': (p: CallInput<'settings.update'>) => {
+      this.settings = { notifications: { ...this.settings.notifications, ...p.notifications } };
+      this.emit('settings.updated', structuredClone(this.settings));
+      return this.settings;
     },
 
     'escalations.list': (p: { open?: boolean }) => [...this.escalations].filter((e) => !p.open || !e.resolvedAt).reverse(),

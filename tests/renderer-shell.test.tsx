@@ -42,7 +42,7 @@ describe('app shell', () => {
     // Made while the socket was down: only a refetch can show it.
     host.addAgent({ name: 'late-agent' });
     act(() => host.set('open', true));
-    expect(await screen.findByRole('link', { name: 'late-agent' })).toBeTruthy();
+    expect(await screen.findByRole('link', { name: 'late-agent' }, { timeout: 10_000 })).toBeTruthy();
     expect(screen.queryByText(/Disconnected from Vigil/)).toBeNull();
   });
 

@@ -32,6 +32,8 @@ export interface HostOptions {
   hostSecretEnv?: string[];
   /** A native folder dialog (the desktop app's); without one, folders are typed as paths. */
   pickFolder?: FolderPicker;
+  /** When a silent run with a prompt on its screen counts as waiting for input (default 60 s). */
+  attention?: { silenceMs?: number; checkEveryMs?: number };
 }
 
 /** Opens a folder dialog; resolves to the chosen folder, or null when cancelled. */

@@ -29,6 +29,9 @@ import { setupHandlers } from './services/setup';
 import { workspaceHandlers } from './services/workspaces';
 import { IssueWorkspaces } from './workspaces/issue-workspaces';
 import { systemOpener } from './workspaces/open';
+import { reviewHandlers } from './services/review';
+import { SettingsStore, settingsHandlers } from './services/settings';
+import { AttentionWatcher } from './attention';
 
 export type { Host, HostOptions } from './host-types';
 export { DataDirLockedError } from './db/lock';
@@ -107,6 +110,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const strayWorktrees = await worktrees.sweep().catch((err: Error) => `Worktree clean-up failed: ${err.message}`);
     if (strayWorktrees) notices.push(strayWorktrees);
 
+    const settings = new SettingsStore(dataDir);
+    const attention = await AttentionWatcher.start(ctx, settings, opts.attention);
     const onAgentsChanged = () => void scheduler.sync().catch(() => undefined);
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
@@ -115,6 +120,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...runHandlers(ctx, engine, logs),
       ...setupHandlers(ctx, opts.pickFolder ?? null),
       ...workspaceHandlers(ctx, worktrees, opts.openFolder ?? systemOpener()),
+      ...reviewHandlers(ctx),
+      ...settingsHandlers(settings, events),
     };
     const auth: AgentAuth = {
       async resolveRunToken(token) {
@@ -174,6 +181,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       close() {
         closing ??= (async () => {
           for (const t of timers) clearInterval(t);
+          attention.dispose();
           scheduler.stop();
           const cancelledRuns = await engine.shutdown();
           await backingUp;

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { ConnectionBanner, Notices } from './components/Banner';
 import { Empty } from './components/Empty';
 import { Sidebar } from './components/Sidebar';
+import { useBrowserNotifications, useWindowTitle } from './data/use-attention';
 import { useLiveUpdates, useNotices } from './data/use-live';
 import { useRoute, type Route } from './router';
 import { AgentDetail } from './screens/AgentDetail';
@@ -13,11 +14,14 @@ import { IssueDetail } from './screens/IssueDetail';
 import { IssuesScreen } from './screens/IssuesScreen';
 import { RunDetail } from './screens/RunDetail';
 import { RunsScreen } from './screens/RunsScreen';
+import { SettingsScreen } from './screens/SettingsScreen';
 import { useGlobalShortcuts } from './shortcuts';
 
 export function App() {
   useLiveUpdates();
   useGlobalShortcuts();
+  useWindowTitle();
+  useBrowserNotifications();
   const route = useRoute();
   const { notices, dismiss } = useNotices();
   useEffect(() => {
@@ -55,6 +59,8 @@ function Screen({ route }: { route: Route }) {
       return <AgentDetail key={route.name} name={route.name} />;
     case 'escalations':
       return <EscalationsScreen />;
+    case 'settings':
+      return <SettingsScreen />;
     case 'not-found':
       return (
         <Empty title={`Nothing at “${route.path}”.`}>

@@ -10,6 +10,7 @@ export type Route =
   | { screen: 'agents' }
   | { screen: 'agent'; name: string }
   | { screen: 'escalations' }
+  | { screen: 'settings' }
   | { screen: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -21,6 +22,7 @@ export function parseRoute(hash: string): Route {
   if (head === 'runs') return ref ? { screen: 'run', id: ref } : { screen: 'runs' };
   if (head === 'agents') return ref ? { screen: 'agent', name: ref } : { screen: 'agents' };
   if (head === 'escalations' && !ref) return { screen: 'escalations' };
+  if (head === 'settings' && !ref) return { screen: 'settings' };
   return { screen: 'not-found', path };
 }
 
@@ -41,6 +43,7 @@ export const href = {
   agents: () => '#/agents',
   agent: (name: string) => `#/agents/${encodeURIComponent(name)}`,
   escalations: () => '#/escalations',
+  settings: () => '#/settings',
 };
 
 export function navigate(to: string): void {

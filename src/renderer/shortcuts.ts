@@ -1,5 +1,6 @@
-// `g d` dashboard, `g i` issues, `g r` runs, `g a` agents, `g e` escalations; `/` focuses the
-// screen's search field. Ignored while typing in a field.
+// `g d` dashboard, `g i` issues, `g r` runs, `g a` agents, `g e` escalations, `g s` settings; `/`
+// focuses the screen's search field. The dashboard's review queue adds j/k (move), Enter (open),
+// a (approve), r (request changes): see useReviewQueueKeys. Ignored while typing in a field.
 import { useEffect } from 'react';
 import { href, navigate } from './router';
 
@@ -9,9 +10,10 @@ const GO: Record<string, string> = {
   r: href.runs(),
   a: href.agents(),
   e: href.escalations(),
+  s: href.settings(),
 };
 
-function typing(target: EventTarget | null): boolean {
+export function typing(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || !!target.closest('.xterm');
 }
@@ -41,4 +43,28 @@ export function useGlobalShortcuts(): void {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+}
+
+export interface ReviewQueueKeys {
+  move(delta: 1 | -1): void;
+  open(): void;
+  approve(): void;
+  requestChanges(): void;
+}
+
+/** The review queue's keys, while it is on screen. */
+export function useReviewQueueKeys(keys: ReviewQueueKeys): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      const act: Record<string, () => void> = { j: () => keys.move(1), k: () => keys.move(-1), Enter: keys.open, a: keys.approve, r: keys.requestChanges };
+      const action = act[e.key];
+      // Enter on a focused link or button is that element's own business.
+      if (!action || (e.key === 'Enter' && e.target instanceof HTMLElement && e.target.closest('a, button'))) return;
+      e.preventDefault();
+      action();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [keys]);
 }

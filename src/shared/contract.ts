@@ -115,6 +115,8 @@ export const RunEventDto = z.object({
 export type RunEventDto = z.infer<typeof RunEventDto>;
 
 export const RunDetailDto = RunDto.extend({
+  /** The run's agent's adapter (what its output means); null once the agent was removed. */
+  adapterType: AdapterType.nullable(),
   retryOf: RunDto.nullable(),
   retriedBy: z.array(RunDto),
   events: z.array(RunEventDto),
@@ -257,6 +259,7 @@ export const FolderCheckDto = z.object({
   gitRepo: z.boolean(),
 });
 export type FolderCheckDto = z.infer<typeof FolderCheckDto>;
+
 export const WorkspaceDto = z.object({
   id,
   issueId: id,
@@ -324,6 +327,28 @@ export type MergeResultDto = z.infer<typeof MergeResultDto>;
 
 export const OpenTarget = z.enum(['editor', 'terminal', 'files']);
 export type OpenTarget = z.infer<typeof OpenTarget>;
+
+/** An issue waiting for the user: in review (approve or ask for changes) or blocked. */
+export const ReviewItemDto = z.object({
+  issue: IssueDto,
+  /** What the agent said last: its last comment, else its last run's last words. */
+  lastWords: z
+    .object({ text: z.string(), source: z.enum(['comment', 'run', 'system']), runId: z.string().nullable(), at: iso })
+    .nullable(),
+  lastRunId: z.string().nullable(),
+  /** Size of the agent's changes, once workspaces record a diff (null until then). */
+  changes: z.object({ files: z.number().int(), additions: z.number().int(), deletions: z.number().int() }).nullable(),
+});
+export type ReviewItemDto = z.infer<typeof ReviewItemDto>;
+
+/** Which "needs you" notifications to give; each kind can be turned off. */
+export const NOTIFY_KINDS = ['in_review', 'blocked', 'waiting_input', 'escalation'] as const;
+export const NotifyKind = z.enum(NOTIFY_KINDS);
+export type NotifyKind = z.infer<typeof NotifyKind>;
+export const SettingsDto = z.object({
+  notifications: z.object({ in_review: z.boolean(), blocked: z.boolean(), waiting_input: z.boolean(), escalation: z.boolean() }),
+});
+export type SettingsDto = z.infer<typeof SettingsDto>;
 
 export const Page = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable(), total: z.number().int() });
 
@@ -476,6 +501,17 @@ export const calls = {
       })
       .strict(),
     output: LogChunkDto,
+  },
+
+  /** Issues in review, then blocked ones, each with the agent's last words. */
+  'review.queue': { input: z.object({}).strict(), output: z.array(ReviewItemDto) },
+
+  'settings.get': { input: z.object({}).strict(), output: SettingsDto },
+  'settings.update': {
+    input: z
+      .object({ notifications: z.object({ in_review: z.boolean(), blocked: z.boolean(), waiting_input: z.boolean(), escalation: z.boolean() }).partial().strict().optional() })
+      .strict(),
+    output: SettingsDto,
   },
 
   'escalations.list': {

@@ -1,18 +1,33 @@
 // Every event the host pushes to its clients. Transports forward them unchanged.
 import { z } from 'zod';
-import { AgentDto, CommentDto, EscalationDto, IssueDto, LogChunkDto, RunDto } from './contract';
+import { AgentDto, CommentDto, EscalationDto, IssueDto, LogChunkDto, NotifyKind, RunDto, RunEventDto, SettingsDto } from './contract';
 
 export const events = {
   'run.created': RunDto,
   'run.updated': RunDto,
   /** A batch of live pty output; `data` is base64 of the bytes appended at `offset`. */
   'run.output': LogChunkDto.pick({ runId: true, offset: true, data: true }),
+  /** Structured events the run's adapter parsed (a transcript's rows), right after they are stored. */
+  'run.event': z.object({ runId: z.string(), events: z.array(RunEventDto) }),
   'issue.updated': IssueDto,
   'comment.added': CommentDto,
   'agent.updated': AgentDto,
   'agent.removed': z.object({ id: z.string() }),
   'escalation.opened': EscalationDto,
   'escalation.updated': EscalationDto,
+  /**
+   * Something needs the user: an issue went to review or got blocked, a run seems to wait for
+   * input, an escalation opened. Sent only for kinds the settings leave on; clients notify.
+   */
+  'attention.needed': z.object({
+    kind: NotifyKind,
+    issueId: z.string().nullable(),
+    issueIdentifier: z.string().nullable(),
+    issueTitle: z.string().nullable(),
+    runId: z.string().nullable(),
+    message: z.string(),
+  }),
+  'settings.updated': SettingsDto,
   /** Something the user must be told (a restored database, a recovery summary). */
   'host.notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
 } as const;

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createApi, type Handlers } from '../../src/main/api';
 import { EventBus } from '../../src/main/event-bus';
 import type { Host, HostInfo } from '../../src/main/host-types';
-import type { EscalationDto, RunDto } from '../../src/shared/contract';
+import type { EscalationDto, IssueDto, RunDto } from '../../src/shared/contract';
 import { ContractError } from '../../src/shared/errors';
 
 export class FakeEvent {
@@ -472,15 +472,40 @@ export function escalationDto(fields: Partial<EscalationDto> & Pick<EscalationDt
   };
 }
 
+export function issueDto(fields: Partial<IssueDto> & Pick<IssueDto, 'identifier'>): IssueDto {
+  const at = now();
+  return {
+    id: `issue-${fields.identifier}`,
+    title: `Issue ${fields.identifier}`,
+    body: '',
+    status: 'todo',
+    priority: 'medium',
+    assigneeAgentId: null,
+    assigneeAgent: 'builder',
+    assigneeUserId: null,
+    checkoutRunId: null,
+    executionRunId: null,
+    startedAt: null,
+    completedAt: null,
+    createdAt: at,
+    updatedAt: at,
+    ...fields,
+  };
+}
+
 export interface FakeHost extends Host {
   runs: RunDto[];
   escalations: EscalationDto[];
+  /** Status of each issue by identifier: what the tray counts (in review, blocked). */
+  issueStatuses: Map<string, string>;
   pausedAll: number;
   closed: boolean;
   /** Starts a run and emits run.created, as the engine would. */
   startRun(run: RunDto): void;
   finishRun(id: string): void;
   openEscalation(escalation: EscalationDto): void;
+  /** Moves an issue and emits issue.updated and, for in_review/blocked, attention.needed, as the host would. */
+  moveIssue(identifier: string, status: 'todo' | 'in_review' | 'blocked' | 'done'): void;
 }
 
 /** A host with the real API dispatcher (and its validation) over in-memory runs and escalations. */
@@ -492,6 +517,10 @@ export function createFakeHost(info: Partial<HostInfo> = {}): FakeHost {
       return { items: items.slice(0, input.limit ?? 50), nextCursor: null, total: items.length };
     },
     'escalations.list': async (input) => host.escalations.filter((e) => !input.open || e.resolvedAt === null),
+    'issues.list': async (input) => {
+      const total = [...host.issueStatuses.values()].filter((s) => !input.status || s === input.status).length;
+      return { items: [], nextCursor: null, total };
+    },
     'host.pauseAll': async () => {
       host.pausedAll++;
       return { paused: new Set(host.runs.map((run) => run.agentId)).size };
@@ -515,6 +544,7 @@ export function createFakeHost(info: Partial<HostInfo> = {}): FakeHost {
     info: { dataDir: '/fake/data', databaseKind: 'pglite', hostId: 'fake', pid: process.pid, startedAt: now(), version: '0.0.0', notices: [], ...info },
     runs: [],
     escalations: [],
+    issueStatuses: new Map(),
     pausedAll: 0,
     closed: false,
     async close() {
@@ -537,6 +567,17 @@ export function createFakeHost(info: Partial<HostInfo> = {}): FakeHost {
     openEscalation(escalation) {
       host.escalations.push(escalation);
       events.emit('escalation.opened', escalation);
+      // The host's attention watcher turns an escalation into a "needs you" event.
+      const { issueId, issueIdentifier, issueTitle, runId, message } = escalation;
+      events.emit('attention.needed', { kind: 'escalation', issueId, issueIdentifier, issueTitle, runId, message });
+    },
+    moveIssue(identifier, status) {
+      host.issueStatuses.set(identifier, status);
+      events.emit('issue.updated', issueDto({ identifier, status }));
+      if (status === 'in_review' || status === 'blocked') {
+        const message = status === 'in_review' ? 'builder finished: ready for your review.' : 'Blocked: it waits for you.';
+        events.emit('attention.needed', { kind: status, issueId: `issue-${identifier}`, issueIdentifier: identifier, issueTitle: `Issue ${identifier}`, runId: null, message });
+      }
     },
   };
   return host;

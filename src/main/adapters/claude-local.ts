@@ -9,8 +9,9 @@ import {
   asNumber,
   asObject,
   asString,
-  boundedJson,
   clipChars,
+  clipText,
+  clipToolInput,
   oneLine,
 } from './text';
 import type { Adapter, AdapterEvent, AdapterResult } from './types';
@@ -29,8 +30,9 @@ export const claudeLocalAdapter: Adapter = {
     if (ctx.agent.model) args.push('--model', ctx.agent.model);
     // `--` ends the options: a variadic option in agent.args (--add-dir a b) cannot swallow the
     // prompt, and a prompt starting with "-" is not read as a flag.
-    args.push(...ctx.agent.args, '--', buildPrompt(ctx));
-    return { file: ctx.agent.command || 'claude', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env };
+    const prompt = buildPrompt(ctx);
+    args.push(...ctx.agent.args, '--', prompt);
+    return { file: ctx.agent.command || 'claude', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
   },
   createParser: () => jsonLinesParser(new ClaudeStream()),
 };
@@ -38,6 +40,9 @@ export const claudeLocalAdapter: Adapter = {
 /** What Claude Code prints when --resume names a session it does not have (checked on 2.1.197). */
 const UNKNOWN_SESSION_RE = /No conversation found with session ID/i;
 const SUMMARY_CHARS = 4000;
+
+/** Claude Code's tool for asking the user a question; in print mode nobody can answer it. */
+const ASK_USER_TOOLS = new Set(['AskUserQuestion']);
 
 // Preferred input fields for a one-line description of a tool call, in order.
 const TOOL_INPUT_KEYS = ['command', 'file_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt'];
@@ -110,32 +115,38 @@ class ClaudeStream implements JsonDocumentHandler {
         const text = asString(block.text) ?? '';
         if (!text.trim()) continue;
         this.lastAssistantText = text;
-        events.push({
-          type: 'assistant',
-          message: oneLine(text),
-          payload: { text: clipChars(text, EVENT_TEXT_CHARS), parentToolUseId },
-        });
+        events.push({ type: 'assistant', message: oneLine(text), payload: { ...clipText(text), parentToolUseId } });
+      } else if (block?.type === 'thinking') {
+        const text = asString(block.thinking) ?? '';
+        if (!text.trim()) continue;
+        events.push({ type: 'thinking', message: oneLine(text), payload: clipText(text) });
       } else if (block?.type === 'tool_use') {
         const name = asString(block.name) ?? 'tool';
+        const input = asObject(block.input);
+        const id = asString(block.id);
         events.push({
           type: 'tool_use',
-          message: describeToolUse(name, asObject(block.input)),
-          payload: { id: asString(block.id), name, input: boundedJson(block.input ?? null), parentToolUseId },
+          message: describeToolUse(name, input),
+          payload: { id, name, input: clipToolInput(block.input ?? null), parentToolUseId },
         });
+        if (ASK_USER_TOOLS.has(name)) {
+          const question = askedQuestion(input) || 'The agent asks you a question.';
+          events.push({ type: 'input_request', message: oneLine(question), payload: { question: clipChars(question, EVENT_TEXT_CHARS), toolUseId: id } });
+        }
       }
     }
   }
 
-  // Tool results are mostly file contents and command output, already in the run log; only
-  // failures are worth an event.
+  // Every tool result is kept (bounded): the transcript shows a command's output beside it.
   private onUser(doc: JsonObject, events: AdapterEvent[]): void {
     for (const block of asArray(asObject(doc.message)?.content).map(asObject)) {
-      if (block?.type !== 'tool_result' || block.is_error !== true) continue;
+      if (block?.type !== 'tool_result') continue;
+      const isError = block.is_error === true;
       const text = toolResultText(block.content);
       events.push({
-        type: 'tool_error',
-        message: oneLine(text || 'A tool call failed'),
-        payload: { toolUseId: asString(block.tool_use_id), content: clipChars(text, EVENT_TEXT_CHARS) },
+        type: isError ? 'tool_error' : 'tool_result',
+        message: oneLine(text || (isError ? 'A tool call failed' : '(no output)')),
+        payload: { toolUseId: asString(block.tool_use_id), isError, ...clipText(text) },
       });
     }
   }
@@ -174,6 +185,7 @@ class ClaudeStream implements JsonDocumentHandler {
         costUsd,
         usage: this.finalUsage,
         errors: errors.length > 0 ? errors.map((e) => clipChars(e, EVENT_TEXT_CHARS)) : undefined,
+        text: resultText === null ? null : clipText(resultText).text,
       },
     });
   }
@@ -216,6 +228,16 @@ function normalizeUsage(usage: JsonObject | null, costUsd: number | null, model:
 function describeToolUse(name: string, input: JsonObject | null): string {
   const key = TOOL_INPUT_KEYS.find((k) => typeof input?.[k] === 'string' && input[k] !== '');
   return oneLine(key ? `${name}: ${String(input?.[key])}` : name);
+}
+
+/** AskUserQuestion's input: { questions: [{ question, options... }] } (or a plain question). */
+function askedQuestion(input: JsonObject | null): string {
+  const direct = asString(input?.question);
+  if (direct) return direct;
+  return asArray(input?.questions)
+    .map((q) => asString(asObject(q)?.question))
+    .filter((q): q is string => !!q)
+    .join('\n');
 }
 
 function toolResultText(content: unknown): string {

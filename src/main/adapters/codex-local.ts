@@ -10,10 +10,11 @@ import {
   asNumber,
   asObject,
   asString,
-  boundedJson,
   clipChars,
+  clipText,
+  clipToolInput,
   oneLine,
-  tailChars,
+  tailBytes,
 } from './text';
 import type { Adapter, AdapterEvent, AdapterResult } from './types';
 
@@ -30,8 +31,9 @@ export const codexLocalAdapter: Adapter = {
     args.push(...ctx.agent.args);
     // exec's own options come before the subcommand: `exec resume` alone accepts neither --cd nor --sandbox.
     if (ctx.resumeSessionId) args.push('resume', ctx.resumeSessionId);
-    args.push('--', buildPrompt(ctx));
-    return { file: ctx.agent.command || 'codex', args, cwd, env: ctx.env };
+    const prompt = buildPrompt(ctx);
+    args.push('--', prompt);
+    return { file: ctx.agent.command || 'codex', args, cwd, env: ctx.env, prompt };
   },
   createParser: () => jsonLinesParser(new CodexStream()),
 };
@@ -146,11 +148,13 @@ class CodexStream implements JsonDocumentHandler {
         const text = asString(item.text) ?? '';
         if (!completed || !text.trim()) return;
         this.lastMessage = text;
-        events.push({
-          type: 'assistant',
-          message: oneLine(text),
-          payload: { text: clipChars(text, EVENT_TEXT_CHARS) },
-        });
+        events.push({ type: 'assistant', message: oneLine(text), payload: clipText(text) });
+        return;
+      }
+      case 'reasoning': {
+        const text = asString(item.text) ?? '';
+        if (!completed || !text.trim()) return;
+        events.push({ type: 'thinking', message: oneLine(text), payload: clipText(text) });
         return;
       }
       case 'command_execution': {
@@ -158,15 +162,19 @@ class CodexStream implements JsonDocumentHandler {
         this.announce(id, events, {
           type: 'tool_use',
           message: oneLine(`$ ${command}`),
-          payload: { id, kind: 'command', command },
+          payload: { id, name: 'Bash', input: { command: clipText(command).text }, kind: 'command', command },
         });
+        if (!completed) return;
         const exitCode = asNumber(item.exit_code);
-        if (!completed || (status !== 'failed' && status !== 'declined' && (exitCode ?? 0) === 0)) return;
-        const output = asString(item.aggregated_output) ?? '';
+        const failed = status === 'failed' || status === 'declined' || (exitCode ?? 0) !== 0;
+        // The end of a command's output is where its error usually is.
+        const output = tailBytes(asString(item.aggregated_output) ?? '');
         events.push({
-          type: 'tool_error',
-          message: oneLine(status === 'declined' ? `Declined: ${command}` : `Exit ${exitCode ?? '?'}: ${command}`),
-          payload: { id, command, exitCode, status, output: tailChars(output, EVENT_TEXT_CHARS) },
+          type: failed ? 'tool_error' : 'tool_result',
+          message: failed
+            ? oneLine(status === 'declined' ? `Declined: ${command}` : `Exit ${exitCode ?? '?'}: ${command}`)
+            : oneLine(output.text || '(no output)'),
+          payload: { toolUseId: id, isError: failed, exitCode, ...output, command, status },
         });
         return;
       }
@@ -177,10 +185,17 @@ class CodexStream implements JsonDocumentHandler {
           .map((c) => `${asString(c?.kind) ?? 'change'} ${asString(c?.path) ?? '?'}`);
         const failed = status === 'failed';
         events.push({
-          type: failed ? 'tool_error' : 'tool_use',
+          type: 'tool_use',
           message: oneLine(`${failed ? 'File changes failed' : 'Changed files'}: ${changes.join(', ')}`),
-          payload: { id, kind: 'file_change', status, changes: boundedJson(item.changes ?? null) },
+          payload: { id, name: 'FileChange', input: { changes: clipToolInput(item.changes ?? null) }, kind: 'file_change', status },
         });
+        if (failed) {
+          events.push({
+            type: 'tool_error',
+            message: oneLine(`File changes failed: ${changes.join(', ')}`),
+            payload: { toolUseId: id, isError: true, text: 'The file changes failed.', truncated: false },
+          });
+        }
         return;
       }
       case 'mcp_tool_call': {
@@ -188,11 +203,15 @@ class CodexStream implements JsonDocumentHandler {
         this.announce(id, events, {
           type: 'tool_use',
           message: oneLine(`MCP ${name}`),
-          payload: { id, kind: 'mcp', name, arguments: boundedJson(item.arguments ?? null) },
+          payload: { id, name, input: clipToolInput(item.arguments ?? null), kind: 'mcp' },
         });
         if (!completed || status !== 'failed') return;
         const why = asString(asObject(item.error)?.message) ?? 'failed';
-        events.push({ type: 'tool_error', message: oneLine(`MCP ${name}: ${why}`), payload: { id, name, error: why } });
+        events.push({
+          type: 'tool_error',
+          message: oneLine(`MCP ${name}: ${why}`),
+          payload: { toolUseId: id, isError: true, ...clipText(why), id, name, error: why },
+        });
         return;
       }
       case 'web_search': {
@@ -200,7 +219,7 @@ class CodexStream implements JsonDocumentHandler {
         this.announce(id, events, {
           type: 'tool_use',
           message: oneLine(`Web search: ${query}`),
-          payload: { id, kind: 'web_search', query },
+          payload: { id, name: 'WebSearch', input: { query }, kind: 'web_search', query },
         });
         return;
       }

@@ -2,6 +2,8 @@
 // what the agent prints into events, a resumable session id, usage and a summary.
 import type { AdapterType } from '../../shared/domain';
 import type { UsageRecord } from '../db/schema';
+import { PROMPT_TEXT_BYTES } from '../../shared/run-events';
+import { clipBytes, oneLine } from './text';
 
 export interface AdapterComment {
   authorType: 'agent' | 'user' | 'system';
@@ -60,9 +62,11 @@ export interface AdapterCommand {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** The prompt the command carries (coding agents), recorded as the run's `prompt` event. */
+  prompt?: string;
 }
 
-/** Becomes a heartbeat_run_events row. */
+/** Becomes a heartbeat_run_events row. Transcript types and payloads: src/shared/run-events.ts. */
 export interface AdapterEvent {
   type: string;
   message: string | null;
@@ -82,6 +86,12 @@ export interface OutputParser {
   push(chunk: Buffer): AdapterEvent[];
   end(): AdapterEvent[];
   result(): AdapterResult;
+}
+
+/** The run's first transcript event: the prompt Vigil sent. */
+export function promptEvent(prompt: string): AdapterEvent {
+  const text = clipBytes(prompt, PROMPT_TEXT_BYTES);
+  return { type: 'prompt', message: oneLine(prompt), payload: { text, truncated: text !== prompt } };
 }
 
 export interface Adapter {

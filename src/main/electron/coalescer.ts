@@ -3,13 +3,15 @@
 // `maxSingles`, each is delivered alone, otherwise they go out as one summary. At most one
 // summary per window: later overflow waits and joins the next one. So at most maxSingles + 1
 // notifications per window, whatever the rate.
-export interface CoalescerOptions {
+export interface CoalescerOptions<T = unknown> {
   settleMs: number;
   windowMs: number;
   maxSingles: number;
+  /** Merges what waits before it is counted (two events about one thing become one). */
+  fold?: (items: T[]) => T[];
 }
 
-export const NOTIFICATION_BURSTS: CoalescerOptions = { settleMs: 1000, windowMs: 10_000, maxSingles: 3 };
+export const NOTIFICATION_BURSTS: Omit<CoalescerOptions, 'fold'> = { settleMs: 1000, windowMs: 10_000, maxSingles: 3 };
 
 export type Delivery<T> = { kind: 'single'; item: T } | { kind: 'summary'; items: T[] };
 
@@ -21,7 +23,7 @@ export class BurstCoalescer<T> {
 
   constructor(
     private readonly deliver: (delivery: Delivery<T>) => void,
-    private readonly options: CoalescerOptions = NOTIFICATION_BURSTS,
+    private readonly options: CoalescerOptions<T> = NOTIFICATION_BURSTS,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -47,7 +49,7 @@ export class BurstCoalescer<T> {
     const now = this.now();
     const { windowMs, maxSingles } = this.options;
     this.delivered = this.delivered.filter((at) => now - at < windowMs);
-    const items = this.pending;
+    const items = this.options.fold ? this.options.fold(this.pending) : this.pending;
     if (this.delivered.length + items.length <= maxSingles) {
       this.pending = [];
       for (const item of items) this.deliver({ kind: 'single', item });

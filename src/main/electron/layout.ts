@@ -37,4 +37,5 @@ export const routes = {
   run: (id: string) => `/runs/${encodeURIComponent(id)}`,
   runs: '/runs',
   escalations: '/escalations',
+  dashboard: '/',
 } as const;

@@ -1,11 +1,12 @@
-// OS notifications: one per escalation (and per host notice), bursts folded into a summary.
-// Clicking one opens the window at the issue.
+// OS notifications: one per "needs you" event (an issue in review or blocked, a run waiting for
+// input, an escalation; the host sends only the kinds the settings leave on) and per host
+// notice, bursts folded into a summary. Clicking one opens the window where it points.
 import { Notification } from 'electron';
-import type { EscalationDto } from '../../shared/contract';
+import { attentionBody, attentionTitle, foldByIssue, type Attention } from '../../shared/attention';
 import type { EventPayload } from '../../shared/events';
 import type { EventBus } from '../event-bus';
 import { APP_NAME } from '../paths';
-import { BurstCoalescer, type Delivery } from './coalescer';
+import { BurstCoalescer, NOTIFICATION_BURSTS, type Delivery } from './coalescer';
 import { routes } from './layout';
 
 export interface NotificationText {
@@ -22,18 +23,25 @@ function listed(names: string[], max = 3): string {
   return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
 
-export function escalationText(delivery: Delivery<EscalationDto>): NotificationText {
+function routeOf(a: Attention): string | undefined {
+  if (a.kind === 'waiting_input' && a.runId) return routes.run(a.runId);
+  return a.issueIdentifier ? routes.issue(a.issueIdentifier) : undefined;
+}
+
+export function attentionText(delivery: Delivery<Attention>): NotificationText {
   if (delivery.kind === 'single') {
-    const e = delivery.item;
-    return { title: `${e.issueIdentifier} needs attention`, body: `${e.issueTitle}\n${e.message}`, route: routes.issue(e.issueIdentifier) };
+    const a = delivery.item;
+    return { title: attentionTitle(a), body: attentionBody(a), route: routeOf(a) };
   }
-  const identifiers = [...new Set(delivery.items.map((e) => e.issueIdentifier))];
+  const identifiers = [...new Set(delivery.items.map((a) => a.issueIdentifier ?? 'a run'))];
+  const allEscalations = delivery.items.every((a) => a.kind === 'escalation');
   return {
     title: `${delivery.items.length} issues need attention`,
     body: listed(identifiers),
-    route: identifiers.length === 1 ? routes.issue(identifiers[0]) : routes.escalations,
+    route: identifiers.length === 1 ? routeOf(delivery.items[0]) : allEscalations ? routes.escalations : routes.dashboard,
   };
 }
+
 
 export function noticeText(delivery: Delivery<Notice>): NotificationText {
   if (delivery.kind === 'single') return { title: APP_NAME, body: delivery.item.message };
@@ -42,7 +50,7 @@ export function noticeText(delivery: Delivery<Notice>): NotificationText {
 }
 
 export class Notifier {
-  private readonly escalations = new BurstCoalescer<EscalationDto>((d) => this.show(escalationText(d)));
+  private readonly attention = new BurstCoalescer<Attention>((d) => this.show(attentionText(d)), { ...NOTIFICATION_BURSTS, fold: foldByIssue });
   private readonly notices = new BurstCoalescer<Notice>((d) => this.show(noticeText(d)));
   /** Electron drops a notification's handlers once it is garbage collected: hold them. */
   private readonly live = new Set<Notification>();
@@ -53,14 +61,14 @@ export class Notifier {
     private readonly open: (route?: string) => void,
   ) {
     this.unsubscribe = events.subscribe((event) => {
-      if (event.event === 'escalation.opened') this.escalations.push(event.data);
+      if (event.event === 'attention.needed') this.attention.push(event.data);
       else if (event.event === 'host.notice') this.notices.push(event.data);
     });
   }
 
   dispose(): void {
     this.unsubscribe();
-    this.escalations.dispose();
+    this.attention.dispose();
     this.notices.dispose();
     for (const notification of this.live) notification.close();
     this.live.clear();

@@ -13,9 +13,11 @@ export interface TrayState {
   running: RunDto[];
   runningTotal: number;
   escalations: EscalationDto[];
+  /** The dashboard's review queue: issues in review and blocked ones. */
+  review: { inReview: number; blocked: number };
 }
 
-export const IDLE: TrayState = { running: [], runningTotal: 0, escalations: [] };
+export const IDLE: TrayState = { running: [], runningTotal: 0, escalations: [], review: { inReview: 0, blocked: 0 } };
 
 export type TrayVariant = 'idle' | 'running' | 'escalation';
 
@@ -26,16 +28,21 @@ export interface TrayActions {
 }
 
 export async function readTrayState(api: Api): Promise<TrayState> {
-  const [runs, escalations] = await Promise.all([
+  const count = async (status: 'in_review' | 'blocked') => ((await api.invoke('issues.list', { status, limit: 1 })) as { total: number }).total;
+  const [runs, escalations, inReview, blocked] = await Promise.all([
     api.invoke('runs.list', { status: 'running', limit: MAX_LISTED }) as Promise<{ items: RunDto[]; total: number }>,
     api.invoke('escalations.list', { open: true }) as Promise<EscalationDto[]>,
+    count('in_review'),
+    count('blocked'),
   ]);
-  return { running: runs.items, runningTotal: runs.total, escalations };
+  return { running: runs.items, runningTotal: runs.total, escalations, review: { inReview, blocked } };
 }
 
-/** Escalations win: something waiting on the user matters more than work in progress. */
+const waiting = (state: TrayState) => state.review.inReview + state.review.blocked;
+
+/** What waits on the user (escalations, the review queue) wins over work in progress. */
 export function trayVariant(state: TrayState): TrayVariant {
-  if (state.escalations.length > 0) return 'escalation';
+  if (state.escalations.length > 0 || waiting(state) > 0) return 'escalation';
   return state.runningTotal > 0 ? 'running' : 'idle';
 }
 
@@ -50,6 +57,7 @@ export function trayTooltip(state: TrayState): string {
   const parts: string[] = [];
   if (state.runningTotal > 0) parts.push(`${plural(state.runningTotal, 'agent', 'agents')} running`);
   if (state.escalations.length > 0) parts.push(`${plural(state.escalations.length, 'issue needs', 'issues need')} attention`);
+  if (waiting(state) > 0) parts.push(`${waiting(state)} waiting for you`);
   return `${APP_NAME}: ${parts.length ? parts.join(', ') : 'idle'}`;
 }
 
@@ -70,6 +78,12 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
     }
     const more = state.runningTotal - state.running.length;
     if (more > 0) items.push({ label: `and ${more} more…`, click: () => actions.open(routes.runs) });
+  }
+  if (waiting(state) > 0) {
+    const { inReview, blocked } = state.review;
+    const parts = [inReview ? `${inReview} in review` : null, blocked ? `${blocked} blocked` : null].filter(Boolean).join(', ');
+    items.push({ type: 'separator' });
+    items.push({ label: `Waiting for you (${waiting(state)}): ${parts}`, click: () => actions.open(routes.dashboard) });
   }
   if (state.escalations.length > 0) {
     items.push({ type: 'separator' });

@@ -14,6 +14,7 @@ const REFRESH_ON: ReadonlySet<EventName> = new Set<EventName>([
   'agent.removed',
   'escalation.opened',
   'escalation.updated',
+  'issue.updated',
 ]);
 const DEBOUNCE_MS = 250;
 

@@ -9,14 +9,14 @@ import type { RunDto, WakeResultDto } from '../../shared/contract';
 import type { InvocationSource, RetryReason, RunErrorCode, RunStatus } from '../../shared/domain';
 import { ContractError, notFound } from '../../shared/errors';
 import { getAdapter } from '../adapters/index';
-import type { AdapterEvent } from '../adapters/types';
+import { promptEvent, type AdapterEvent } from '../adapters/types';
 import { agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, type PendingInput } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
 import { Redactor } from '../logs/redactor';
 import type { RunLogStore } from '../logs/run-log';
 import { terminateRun } from '../process/tree';
 import { newId, type ServiceContext, type Tx } from '../services/context';
-import { commentDto, secretValuesOf, type AgentRow, type RunRow } from '../services/dto';
+import { commentDto, runEventDto, secretValuesOf, type AgentRow, type RunRow } from '../services/dto';
 import { loadAgentDto, loadIssueDto, loadRunDto, runDtos } from '../services/lookup';
 import { loadAdapterIssue } from './adapter-issue';
 import { retryUntilLanded, type Retrying } from './durable';
@@ -81,6 +81,8 @@ interface LiveRun {
   /** Resolves when the run's end is durable (or it was never this host's). */
   finished: Promise<void>;
   lastLineSaved: string | null;
+  /** What the adapter's command told the agent; the run's first event once it is marked running. */
+  prompt?: string;
 }
 
 /** Wakes that bring something for the agent to read; a timer or automation wake during a run adds nothing. */
@@ -354,6 +356,7 @@ export class HeartbeatEngine {
         done(this.finalize(live, exit));
       });
       live.started = this.markStarted(live, handle);
+      if (live.prompt) this.queueEvents(live, [promptEvent(live.prompt)]);
     } catch (err) {
       forgetToken();
       const message = live.redactor.redactText(err instanceof Error ? err.message : String(err));
@@ -417,6 +420,7 @@ export class HeartbeatEngine {
     // A cancel (or shutdown) that came while the run was being claimed: its process never starts.
     if (live.stopReason) return null;
     const handle = this.spawner.spawn(run.id, { file: command.file, args: command.args, cwd: command.cwd, env: command.env, cols: 160, rows: 48 });
+    live.prompt = command.prompt;
     let writer;
     try {
       writer = this.logs.create(run.id, redactor);
@@ -500,7 +504,10 @@ export class HeartbeatEngine {
         message: e.message === null ? null : storableText(live.redactor.redactText(e.message).slice(0, 4000)),
         payload: (clean(e.payload) ?? null) as unknown,
       }));
-      for (let i = 0; i < rows.length; i += 200) await this.ctx.db.insert(heartbeatRunEvents).values(rows.slice(i, i + 200));
+      for (let i = 0; i < rows.length; i += 200) {
+        const inserted = await this.ctx.db.insert(heartbeatRunEvents).values(rows.slice(i, i + 200)).returning();
+        if (this.ctx.events.size > 0) this.ctx.events.emit('run.event', { runId: live.run.id, events: inserted.map(runEventDto) });
+      }
     } catch {
       // Structured events are a convenience; the byte log is the record. Never stop a run for them.
     }

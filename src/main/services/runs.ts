@@ -4,7 +4,7 @@ import { and, asc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { CallParsedInput, RunDetailDto } from '../../shared/contract';
 import { RUN_ERROR_EXPLANATIONS, type RunErrorCode } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
-import { heartbeatRunEvents, heartbeatRuns } from '../db/schema';
+import { agents, heartbeatRunEvents, heartbeatRuns } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import type { RunLogStore } from '../logs/run-log';
 import type { ServiceContext } from './context';
@@ -65,8 +65,10 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
         .orderBy(asc(heartbeatRunEvents.seq))
         .limit(1000);
       const [dto, ...rest] = await runDtos(ctx.db, [run, ...retryOf, ...retriedBy]);
+      const [agent] = await ctx.db.select({ adapterType: agents.adapterType }).from(agents).where(eq(agents.id, run.agentId));
       return {
         ...dto,
+        adapterType: (agent?.adapterType as RunDetailDto['adapterType']) ?? null,
         retryOf: retryOf.length ? rest[0] : null,
         retriedBy: rest.slice(retryOf.length),
         events: events.map(runEventDto),

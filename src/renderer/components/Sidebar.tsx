@@ -1,5 +1,5 @@
 // Navigation, with the counts that deserve a glance: what runs, what waits for a human.
-import { useHostStatus } from '../data/queries';
+import { useHostStatus, useReviewQueue } from '../data/queries';
 import { href, type Route } from '../router';
 import { useTheme } from '../theme';
 
@@ -9,12 +9,15 @@ const ITEMS = [
   { key: 'r', label: 'Runs', to: href.runs(), screens: ['runs', 'run'] },
   { key: 'a', label: 'Agents', to: href.agents(), screens: ['agents', 'agent'] },
   { key: 'e', label: 'Escalations', to: href.escalations(), screens: ['escalations'] },
+  { key: 's', label: 'Settings', to: href.settings(), screens: ['settings'] },
 ] as const;
 
 export function Sidebar({ route }: { route: Route }) {
   const status = useHostStatus().data;
   const { theme, toggle } = useTheme();
+  const waiting = useReviewQueue().data?.length;
   const counts: Record<string, number | undefined> = {
+    d: waiting,
     r: status ? status.runs.running : undefined,
     e: status ? status.openEscalations : undefined,
   };
@@ -32,7 +35,7 @@ export function Sidebar({ route }: { route: Route }) {
             <li key={item.key}>
               <a href={item.to} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
                 <span>{item.label}</span>
-                {count ? <span className={`count${item.key === 'e' ? ' count-warn' : ''}`}>{count}</span> : null}
+                {count ? <span className={`count${item.key === 'e' || item.key === 'd' ? ' count-warn' : ''}`}>{count}</span> : null}
                 <kbd className="nav-key" aria-label={`shortcut g ${item.key}`}>
                   g {item.key}
                 </kbd>

@@ -2,7 +2,7 @@
 // last output line) patch caches in place; rare ones (an issue changing) refetch what they
 // touch, because some of what they change (activity, counts) only the host can compute.
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
-import type { AgentDto, CommentDto, EscalationDto, IssueDetailDto, IssueDto, RunDetailDto, RunDto } from '../../shared/contract';
+import type { AgentDto, CommentDto, EscalationDto, IssueDetailDto, IssueDto, RunDetailDto, RunDto, RunEventDto } from '../../shared/contract';
 import type { HostEvent } from '../../shared/events';
 import type { IssueFilters, IssuesPage, PagedData, RunFilters, RunsPage } from './queries';
 
@@ -25,9 +25,15 @@ export function applyEvent(qc: QueryClient, event: HostEvent): void {
     case 'escalation.opened':
     case 'escalation.updated':
       return applyEscalation(qc, event.data);
+    case 'run.event':
+      return applyRunEvents(qc, event.data.runId, event.data.events);
     case 'run.output':
     case 'host.notice':
-      return; // the log viewer and the notices listen to these themselves
+    case 'attention.needed':
+      return; // the log viewer, the notices and the notifier listen to these themselves
+    case 'settings.updated':
+      qc.setQueryData(['settings.get'], event.data);
+      return;
   }
 }
 
@@ -64,6 +70,17 @@ function applyRun(qc: QueryClient, run: RunDto, created: boolean): void {
   }
 }
 
+/** A transcript grows in place: new rows appended in seq order, a row seen twice kept once. */
+function applyRunEvents(qc: QueryClient, runId: string, events: RunEventDto[]): void {
+  qc.setQueryData<RunDetailDto>(['runs.get', runId], (detail) => {
+    if (!detail) return detail;
+    const known = new Set(detail.events.map((e) => e.id));
+    const fresh = events.filter((e) => !known.has(e.id));
+    if (fresh.length === 0) return detail;
+    return { ...detail, events: [...detail.events, ...fresh].sort((a, b) => a.seq - b.seq) };
+  });
+}
+
 function findCachedRun(qc: QueryClient, id: string): RunDto | undefined {
   const detail = qc.getQueryData<RunDetailDto>(['runs.get', id]);
   if (detail) return detail;
@@ -98,9 +115,12 @@ function applyIssue(qc: QueryClient, issue: IssueDto): void {
   updateIssueDetails(qc, issue.id, (detail) => ({ ...detail, ...issue }));
   invalidateIssueDetails(qc, issue.id);
   void qc.invalidateQueries({ queryKey: ['host.status'] });
+  void qc.invalidateQueries({ queryKey: ['review.queue'] });
 }
 
 function applyComment(qc: QueryClient, comment: CommentDto): void {
+  // An agent's comment is its last words in the review queue.
+  if (comment.authorType !== 'user') void qc.invalidateQueries({ queryKey: ['review.queue'] });
   updateIssueDetails(qc, comment.issueId, (issue) =>
     issue.comments.some((c) => c.id === comment.id) ? issue : { ...issue, comments: [...issue.comments, comment] },
   );

@@ -32,6 +32,8 @@ export const keys = {
   escalations: (open: boolean) => ['escalations.list', { open }] as const,
   setup: () => ['setup.detect'] as const,
   folder: (path: string) => ['setup.checkFolder', path] as const,
+  reviewQueue: () => ['review.queue'] as const,
+  settings: () => ['settings.get'] as const,
 };
 
 /** Drops empty filters so `{status: undefined}` and `{}` share a cache entry. */
@@ -49,6 +51,8 @@ export const useAgents = () => useCall('agents.list', {}, keys.agents());
 export const useAgent = (ref: string) => useCall('agents.get', { agent: ref }, keys.agent(ref));
 export const useIssue = (ref: string) => useCall('issues.get', { issue: ref }, keys.issue(ref));
 export const useRun = (id: string) => useCall('runs.get', { run: id }, keys.run(id));
+export const useReviewQueue = () => useCall('review.queue', {}, keys.reviewQueue());
+export const useSettings = () => useCall('settings.get', {}, keys.settings());
 export const useEscalations = (open: boolean) => useCall('escalations.list', open ? { open } : {}, keys.escalations(open));
 
 /** The agent CLIs on the host's PATH: asked again on each mount, since one may be installed meanwhile. */

@@ -1,4 +1,4 @@
-// What is running, what waits for a human, who is working, what broke lately.
+// What waits for your review, what is running, what waits for a human, who is working, what broke lately.
 import type { RunDto } from '../../shared/contract';
 import { Empty } from '../components/Empty';
 import { AgentLink, IssueLink } from '../components/Links';
@@ -11,6 +11,7 @@ import { flatten, useAgents, useEscalations, useHostStatus, useRuns } from '../d
 import { humanize } from '../format';
 import { href } from '../router';
 import { FirstRun } from './FirstRun';
+import { ReviewQueue } from './ReviewQueue';
 
 export function Dashboard() {
   return (
@@ -18,6 +19,7 @@ export function Dashboard() {
       <PageHeader title="Dashboard" sub={<HostSummary />} />
       <FirstRun />
       <div className="dash-grid">
+        <ReviewQueue />
         <RunningNow />
         <NeedsAttention />
         <AgentsAtAGlance />

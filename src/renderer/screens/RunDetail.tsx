@@ -1,5 +1,7 @@
-// One run: how it ended and why, its place in a retry chain, its events and its log.
-import { lazy, Suspense, type ReactNode } from 'react';
+// One run: how it ended and why, its place in a retry chain, its events and its log. A coding
+// agent's run opens on its transcript, the raw terminal one tab away; a plain command's run
+// shows its terminal.
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import type { RunDetailDto, RunDto } from '../../shared/contract';
 import { ACTIVE_RUN_STATUSES, RUN_ERROR_EXPLANATIONS } from '../../shared/domain';
 import { ConfirmButton } from '../components/ConfirmButton';
@@ -11,6 +13,8 @@ import { Elapsed } from '../components/Time';
 import { useAction } from '../data/mutations';
 import { useRun } from '../data/queries';
 import { formatBytes, formatCost, formatCount, formatTime, humanize, shortId } from '../format';
+import { hasTranscript } from '../transcript/model';
+import { Transcript } from '../transcript/Transcript';
 
 // xterm is the heaviest part of the bundle: only a run's page loads it.
 const LogViewer = lazy(() => import('../log/LogViewer'));
@@ -57,13 +61,66 @@ function RunPage({ run }: { run: RunDetailDto }) {
       <ErrorCallout run={run} />
       <Facts run={run} />
       <RetryChain run={run} />
-      <Section title="Log" className="log-section">
-        <Suspense fallback={<Loading what="the log viewer" />}>
-          <LogViewer run={run} />
-        </Suspense>
-      </Section>
-      <Events run={run} />
+      {readsAsTranscript(run) ? (
+        <RunTabs run={run} />
+      ) : (
+        <>
+          <Section title="Log" className="log-section">
+            <Terminal run={run} />
+          </Section>
+          <Events run={run} />
+        </>
+      )}
     </>
+  );
+}
+
+function readsAsTranscript(run: RunDetailDto): boolean {
+  return run.adapterType === 'claude_local' || run.adapterType === 'codex_local' || (run.adapterType === null && hasTranscript(run.events));
+}
+
+function Terminal({ run }: { run: RunDetailDto }) {
+  return (
+    <Suspense fallback={<Loading what="the log viewer" />}>
+      <LogViewer run={run} />
+    </Suspense>
+  );
+}
+
+type Tab = 'transcript' | 'terminal' | 'events';
+const TABS: [Tab, string][] = [
+  ['transcript', 'Transcript'],
+  ['terminal', 'Terminal'],
+  ['events', 'Events'],
+];
+
+function RunTabs({ run }: { run: RunDetailDto }) {
+  const [tab, setTab] = useState<Tab>('transcript');
+  return (
+    <section className="section run-tabs">
+      <div className="tabs" role="tablist" aria-label="Run views">
+        {TABS.map(([id, label]) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            id={`run-tab-${id}`}
+            aria-selected={tab === id}
+            aria-controls={`run-panel-${id}`}
+            className={`tab${tab === id ? ' tab-active' : ''}`}
+            onClick={() => setTab(id)}
+          >
+            {label}
+            {id === 'events' && <span className="tab-count">{run.events.length}</span>}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`run-panel-${tab}`} aria-labelledby={`run-tab-${tab}`} className={tab === 'terminal' ? 'log-section' : undefined}>
+        {tab === 'transcript' && <Transcript run={run} />}
+        {tab === 'terminal' && <Terminal run={run} />}
+        {tab === 'events' && <EventsTable run={run} />}
+      </div>
+    </section>
   );
 }
 
@@ -151,6 +208,14 @@ function ChainItem({ run, label }: { run: RunDto; label: string }) {
 function Events({ run }: { run: RunDetailDto }) {
   return (
     <Section title={`Events (${run.events.length})`}>
+      <EventsTable run={run} />
+    </Section>
+  );
+}
+
+function EventsTable({ run }: { run: RunDetailDto }) {
+  return (
+    <>
       {run.events.length === 0 ? (
         <p className="dim">No events recorded.</p>
       ) : (
@@ -169,6 +234,6 @@ function Events({ run }: { run: RunDetailDto }) {
           </tbody>
         </table>
       )}
-    </Section>
+    </>
   );
 }

@@ -1,0 +1,62 @@
+// The user's settings, kept as settings.json in the data folder: they belong to this machine
+// and its user (which notifications to show), not to a database a team may share. Written
+// whole to a temporary file and renamed over the old one, so a crash never leaves half a file.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SettingsDto, type CallParsedInput } from '../../shared/contract';
+import type { EventBus } from '../event-bus';
+
+export const DEFAULT_SETTINGS: SettingsDto = {
+  notifications: { in_review: true, blocked: true, waiting_input: true, escalation: true },
+};
+
+export class SettingsStore {
+  private current: SettingsDto;
+  readonly path: string;
+
+  constructor(dataDir: string) {
+    this.path = join(dataDir, 'settings.json');
+    this.current = readSettings(this.path);
+  }
+
+  get(): SettingsDto {
+    return structuredClone(this.current);
+  }
+
+  update(patch: CallParsedInput<'settings.update'>): SettingsDto {
+    const next: SettingsDto = { notifications: { ...this.current.notifications, ...patch.notifications } };
+    mkdirSync(join(this.path, '..'), { recursive: true });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, this.path);
+    this.current = next;
+    return this.get();
+  }
+}
+
+/** Missing, unreadable or hand-broken settings fall back to the defaults, field by field. */
+function readSettings(path: string): SettingsDto {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return structuredClone(DEFAULT_SETTINGS);
+  }
+  const notifications = { ...DEFAULT_SETTINGS.notifications };
+  const given = (raw as { notifications?: Record<string, unknown> } | null)?.notifications ?? {};
+  for (const key of Object.keys(notifications) as (keyof typeof notifications)[]) {
+    if (typeof given[key] === 'boolean') notifications[key] = given[key] as boolean;
+  }
+  return SettingsDto.parse({ notifications });
+}
+
+export function settingsHandlers(store: SettingsStore, events: EventBus) {
+  return {
+    'settings.get': async () => store.get(),
+    'settings.update': async (input: CallParsedInput<'settings.update'>) => {
+      const next = store.update(input);
+      events.emit('settings.updated', next);
+      return next;
+    },
+  };
+}
