@@ -6,13 +6,14 @@ import { connect, type Client } from './client';
 import type { Command, Context } from './command';
 import { agentCommands } from './commands/agent';
 import { issueCommands } from './commands/issue';
+import { machineCommands } from './commands/machine';
 import { miscCommands } from './commands/misc';
 import { runCommands } from './commands/run';
 import { serveCommand } from './commands/serve';
 import { describeFailure } from './errors';
 import { createOutput } from './output';
 
-export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), ...agentCommands, ...issueCommands, ...runCommands, ...miscCommands.slice(1)];
+export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), ...agentCommands, ...issueCommands, ...runCommands, ...machineCommands, ...miscCommands.slice(1)];
 
 export async function main(argv: string[], install: Context['install']): Promise<number> {
   // Known before parsing, so even a usage error answers in the requested form.

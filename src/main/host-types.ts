@@ -27,12 +27,20 @@ export interface HostOptions {
   cliPath?: string;
   /** Extra env names the host treats as its own secrets and strips from runs. */
   hostSecretEnv?: string[];
+  /** Team mode: this host's machine id (default: this machine's, from /etc/machine-id and the hostname). */
+  machineId?: string;
+  /** The machine's name shown to people (default: the machine id when one is given, else the hostname). */
+  machineName?: string;
+  /** The machine's lease: renewed every third of it; a machine silent this long is offline (default 15 s). */
+  machineLeaseMs?: number;
 }
 
 export interface HostInfo {
   dataDir: string;
   databaseKind: 'pglite' | 'postgres';
+  /** This host's machine id and name (team mode). */
   hostId: string;
+  machineName: string;
   pid: number;
   startedAt: string;
   version: string;

@@ -42,6 +42,8 @@ export const RUN_ERROR_CODES = [
   'host_shutdown', // the host shut down cleanly while the run was active
   'spawn_failed', // the command could not be started at all
   'log_write_failed', // the run log could not be written (disk full, permissions)
+  'host_offline', // team mode: the run's machine stopped renewing its lease; it may still run there (a warning)
+  'abandoned', // team mode: a person cancelled a run while its machine was offline
 ] as const;
 export const RunErrorCode = z.enum(RUN_ERROR_CODES);
 export type RunErrorCode = z.infer<typeof RunErrorCode>;
@@ -72,6 +74,10 @@ export const RUN_ERROR_EXPLANATIONS: Record<RunErrorCode, string> = {
   host_shutdown: 'Vigil shut down while this run was active and stopped it; the issue continues on the next start.',
   spawn_failed: 'The agent command could not be started (missing executable or working folder).',
   log_write_failed: 'Vigil could not write the run log (disk full or not writable); the run was stopped.',
+  host_offline:
+    "The machine running this run stopped renewing its lease (it crashed, lost the network or was switched off). The run may still be running there; that machine's Vigil settles it when it comes back.",
+  abandoned:
+    'The run was cancelled while its machine was offline: Vigil could not stop its process there. When that machine comes back, its Vigil stops any process the run left.',
 };
 
 export const ISSUE_IDENTIFIER_RE = /^[A-Z][A-Z0-9]{0,9}-\d+$/;

@@ -6,7 +6,9 @@ import { ContractError } from '../../shared/errors';
 import { agentRuntimeState, agents, heartbeatRuns, type AdapterConfig, type RuntimeConfig } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import { newId, recordActivity, type ServiceContext } from './context';
+import type { AgentRow } from './dto';
 import { agentDtos, loadAgentDto, requireAgent, requireIssue } from './lookup';
+import { loadMachines, offlineWords, requireMachine } from './machines';
 
 type AgentFields = CallParsedInput<'agents.update'>['patch'];
 
@@ -32,6 +34,15 @@ function mergeEnv(stored: Record<string, string>, incoming: Record<string, strin
 }
 
 export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onChange: () => void) {
+  const refuseWithActiveRuns = async (agent: AgentRow, what: string) => {
+    const active = await ctx.db
+      .select({ id: heartbeatRuns.id })
+      .from(heartbeatRuns)
+      .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, ['queued', 'running'])));
+    if (active.length > 0) {
+      throw new ContractError('conflict', `agent "${agent.name}" has ${active.length} queued or running run(s); cancel them or pause the agent first, then ${what}`);
+    }
+  };
   const emit = async (id: string) => {
     ctx.events.emit('agent.updated', await loadAgentDto(ctx.db, id));
     onChange();
@@ -62,6 +73,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       const existing = await ctx.db.select({ id: agents.id }).from(agents).where(and(eq(agents.workspaceId, ctx.workspaceId), eq(agents.name, input.name)));
       if (existing.length > 0) throw new ContractError('conflict', `an agent named "${input.name}" already exists`, 'name');
       const { adapter, runtime } = configOf(input, { adapter: {}, runtime: {} });
+      const machineId = input.machine ? (await requireMachine(ctx.db, input.machine, 'machine')).id : ctx.hostId;
       const id = newId();
       await ctx.db.transaction(async (tx) => {
         await tx.insert(agents).values({
@@ -73,6 +85,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
           adapterConfig: adapter,
           runtimeConfig: runtime,
           env: input.env ?? {},
+          machineId,
         });
         await tx.insert(agentRuntimeState).values({ agentId: id });
         await recordActivity(tx, ctx.workspaceId, {
@@ -80,7 +93,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
           action: 'agent.created',
           entityType: 'agent',
           entityId: id,
-          details: { name: input.name, adapterType: input.adapterType },
+          details: { name: input.name, adapterType: input.adapterType, machineId },
         });
       });
       await emit(id);
@@ -90,6 +103,11 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
       const { adapter, runtime } = configOf(input.patch, { adapter: agent.adapterConfig, runtime: agent.runtimeConfig });
       if (agent.adapterType === 'process' && !adapter.command) throw new ContractError('invalid_input', 'the process adapter needs a command', 'patch.command');
+      let machineId = agent.machineId;
+      if (input.patch.machine) {
+        machineId = (await requireMachine(ctx.db, input.patch.machine, 'patch.machine')).id;
+        if (machineId !== agent.machineId) await refuseWithActiveRuns(agent, 'move it to another machine');
+      }
       await ctx.db
         .update(agents)
         .set({
@@ -97,6 +115,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
           adapterConfig: adapter,
           runtimeConfig: runtime,
           env: input.patch.env ? mergeEnv(agent.env, input.patch.env) : agent.env,
+          machineId,
           updatedAt: new Date(),
         })
         .where(eq(agents.id, agent.id));
@@ -114,13 +133,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
     'agents.resume': async (input: CallParsedInput<'agents.resume'>) => setStatus(input.agent, false),
     'agents.remove': async (input: CallParsedInput<'agents.remove'>) => {
       const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
-      const active = await ctx.db
-        .select({ id: heartbeatRuns.id })
-        .from(heartbeatRuns)
-        .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, ['queued', 'running'])));
-      if (active.length > 0) {
-        throw new ContractError('conflict', `agent "${agent.name}" has ${active.length} queued or running run(s); cancel them or pause the agent first`);
-      }
+      await refuseWithActiveRuns(agent, 'remove it');
       await ctx.db.transaction(async (tx) => {
         await tx.delete(agents).where(eq(agents.id, agent.id));
         await recordActivity(tx, ctx.workspaceId, { actor: 'user', action: 'agent.removed', entityType: 'agent', entityId: agent.id, details: { name: agent.name } });
@@ -133,6 +146,16 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
       let issueId: string | null = null;
       if (input.issue) issueId = (await requireIssue(ctx.db, input.issue)).id;
+      // Team mode: the agent's own machine runs it; a wake it cannot carry out is refused, not parked.
+      if (agent.machineId && agent.machineId !== ctx.hostId) {
+        const [machine] = await loadMachines(ctx.db, [agent.machineId]);
+        if (!machine?.online) {
+          throw new ContractError(
+            'machine_offline',
+            `agent "${agent.name}" runs on ${machine ? offlineWords(machine) : `machine "${agent.machineId}", which is not known here`}: it can be woken once that machine is back`,
+          );
+        }
+      }
       return engine.wake(agent.id, { source: 'on_demand', reason: input.reason ?? 'on_demand', triggerDetail: 'user', issueId });
     },
     'host.pauseAll': async () => {

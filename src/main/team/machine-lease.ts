@@ -1,0 +1,174 @@
+// Team mode's machines: this host registers its machine and renews its lease every few
+// seconds; every host watches the others' leases. A machine whose lease expired is offline:
+// this host says so (machine.updated) and marks that machine's running runs host_offline
+// (they may still be running there; that machine's start-up recovery settles them, or a
+// person cancels them: recorded as abandoned). Leases are judged by the database's clock.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { ContractError } from '../../shared/errors';
+import type { Db } from '../db/client';
+import { agents, heartbeatRuns, machines } from '../db/schema';
+import type { EventBus } from '../event-bus';
+import { machineDto, type MachineRow } from '../services/dto';
+import { runDtos } from '../services/lookup';
+import { listMachineDtos, loadMachines, offlineWords } from '../services/machines';
+import { hostInstanceAlive, hostInstanceOfThisBoot } from './host-instance';
+
+export interface MachineIdentity {
+  id: string;
+  name: string;
+  leaseMs: number;
+  /** This host process: `<pid>/<start identity>`. */
+  hostInstance: string;
+}
+
+/** Default lease: renewed every third of it, so a host misses two renewals before it is offline. */
+export const DEFAULT_LEASE_MS = 15_000;
+
+/** Run statuses whose process lives on its machine (and is therefore in doubt when it goes offline). */
+const LIVE_ON_MACHINE = ['running'];
+
+export class MachineLease {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly online = new Map<string, boolean>();
+  private ticking: Promise<void> | null = null;
+  private lostRow = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventBus,
+    readonly identity: MachineIdentity,
+    /** Whether this host holds a run live: a false alarm (this host was too slow to renew) is taken back. */
+    private readonly isLive: (runId: string) => boolean = () => false,
+  ) {}
+
+  /**
+   * Takes the machine row. Refused while another live host serves the same machine id: on this
+   * machine, a host whose process still runs; elsewhere (another boot), one whose lease is current.
+   */
+  async register(): Promise<void> {
+    const me = this.identity;
+    const [existing] = await loadMachines(this.db, [me.id]);
+    if (existing && existing.hostInstance !== me.hostInstance && existing.online) {
+      const sameBoot = hostInstanceOfThisBoot(existing.hostInstance);
+      if (!sameBoot || hostInstanceAlive(existing.hostInstance)) {
+        throw new ContractError(
+          'conflict',
+          `machine id "${me.id}" is in use by another running Vigil (host ${existing.hostInstance}, last seen ${existing.lastSeenAt.toISOString()}): ` +
+            `give this host its own id with --machine-id ID (or VIGIL_MACHINE_ID)${sameBoot ? '' : `, or wait ${Math.ceil(existing.leaseMs / 1000)} s for its lease to expire`}`,
+        );
+      }
+    }
+    const values = { id: me.id, name: me.name, hostInstance: me.hostInstance, leaseMs: me.leaseMs, startedAt: sql`now()`, lastSeenAt: sql`now()`, stoppedAt: null };
+    const rows = await this.db
+      .insert(machines)
+      .values(values)
+      .onConflictDoUpdate({
+        target: machines.id,
+        set: { name: me.name, hostInstance: me.hostInstance, leaseMs: me.leaseMs, startedAt: sql`now()`, lastSeenAt: sql`now()`, stoppedAt: null },
+        // Compare-and-set: only over the row as it was read, so two starters cannot both win.
+        setWhere: existing ? eq(machines.hostInstance, existing.hostInstance) : undefined,
+      })
+      .returning();
+    if (rows.length === 0) throw new ContractError('conflict', `machine id "${me.id}" was taken by another Vigil starting at the same moment`);
+    // Agents from before team mode (no machine) belong to the first host that starts.
+    await this.db.update(agents).set({ machineId: me.id }).where(sql`${agents.machineId} is null`);
+    for (const m of await loadMachines(this.db)) this.online.set(m.id, m.id === me.id || m.online);
+  }
+
+  start(onTickError: (message: string) => void): void {
+    const every = Math.max(100, Math.floor(this.identity.leaseMs / 3));
+    this.timer = setInterval(() => {
+      this.ticking ??= this.tick()
+        .catch((err: Error) => onTickError(`machine lease: ${err.message}`))
+        .finally(() => (this.ticking = null));
+    }, every);
+    this.timer.unref();
+  }
+
+  /** Renews this machine's lease, then looks at everyone else's. */
+  async tick(): Promise<void> {
+    const me = this.identity;
+    const renewed = await this.db
+      .update(machines)
+      .set({ lastSeenAt: sql`now()` })
+      .where(and(eq(machines.id, me.id), eq(machines.hostInstance, me.hostInstance)))
+      .returning({ id: machines.id });
+    if (renewed.length === 0 && !this.lostRow) {
+      this.lostRow = true;
+      this.events.emit('host.notice', { level: 'error', message: `another Vigil took over machine id "${me.id}": give each host its own --machine-id` });
+    }
+    const flagged = await this.db
+      .select({ id: heartbeatRuns.id })
+      .from(heartbeatRuns)
+      .where(and(eq(heartbeatRuns.hostId, me.id), eq(heartbeatRuns.status, 'running'), eq(heartbeatRuns.errorCode, 'host_offline')));
+    const live = flagged.map((r) => r.id).filter((id) => this.isLive(id));
+    if (live.length > 0) {
+      const cleared = await this.db
+        .update(heartbeatRuns)
+        .set({ errorCode: null, error: null, updatedAt: new Date() })
+        .where(and(inArray(heartbeatRuns.id, live), eq(heartbeatRuns.status, 'running'), eq(heartbeatRuns.errorCode, 'host_offline')))
+        .returning();
+      if (cleared.length > 0 && this.events.size > 0) for (const dto of await runDtos(this.db, cleared)) this.events.emit('run.updated', dto);
+    }
+    const all = await loadMachines(this.db);
+    const changed: string[] = [];
+    for (const m of all) {
+      const online = m.id === me.id ? true : m.online;
+      if (this.online.get(m.id) !== online) changed.push(m.id);
+      this.online.set(m.id, online);
+    }
+    const offline = all.filter((m) => m.id !== me.id && !m.online);
+    if (offline.length > 0) await this.markRunsHostOffline(offline);
+    if (changed.length > 0 && this.events.size > 0) {
+      for (const dto of await listMachineDtos(this.db, me.id)) if (changed.includes(dto.id)) this.events.emit('machine.updated', dto);
+    }
+  }
+
+  /** Running runs of machines that went offline: marked, not ended (their processes may live on). */
+  private async markRunsHostOffline(offline: MachineRow[]): Promise<void> {
+    const marked = [];
+    for (const m of offline) {
+      marked.push(
+        ...(await this.db
+          .update(heartbeatRuns)
+          .set({
+            errorCode: 'host_offline',
+            error: `${offlineWords(m)}; the run may still be running there. That machine settles it when it comes back; cancelling it here records it as abandoned.`,
+            updatedAt: new Date(),
+          })
+          .where(
+            and(
+              inArray(heartbeatRuns.status, LIVE_ON_MACHINE),
+              eq(heartbeatRuns.hostId, m.id),
+              sql`${heartbeatRuns.errorCode} is distinct from 'host_offline'`,
+            ),
+          )
+          .returning()),
+      );
+    }
+    if (marked.length > 0 && this.events.size > 0) for (const dto of await runDtos(this.db, marked)) this.events.emit('run.updated', dto);
+  }
+
+  /** Whether a machine is online now (asks the database: a lease may have expired a moment ago). */
+  async isOnline(id: string): Promise<boolean> {
+    if (id === this.identity.id) return true;
+    const [m] = await loadMachines(this.db, [id]);
+    return !!m?.online;
+  }
+
+  /** A clean stop: offline at once for everyone, without waiting for the lease to run out. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.ticking;
+    const [row] = await this.db
+      .update(machines)
+      .set({ stoppedAt: sql`now()` })
+      .where(and(eq(machines.id, this.identity.id), eq(machines.hostInstance, this.identity.hostInstance)))
+      .returning()
+      .catch(() => [] as MachineRow[]);
+    if (row && this.events.size > 0) {
+      this.events.emit('machine.updated', machineDto(row, { online: false, self: true, agents: 0, runningRuns: 0 }));
+    }
+  }
+}
