@@ -229,6 +229,7 @@ export class FakeHost implements VigilBridge {
       version: '0.1.0',
       pid: 4242,
       hostId: 'fake-host',
+      machineName: 'laptop',
       dataDir: '/home/dev/.config/Vigil',
       database: 'pglite',
       startedAt: new Date(this.clock - 3_600_000).toISOString(),
@@ -240,6 +241,21 @@ export class FakeHost implements VigilBridge {
       notices: this.startupNotices,
     }),
 
+    'machines.list': () => [
+      {
+        id: 'm1',
+        name: 'laptop',
+        hostInstance: '4242/boot:1',
+        leaseMs: 15_000,
+        startedAt: new Date(this.clock - 3_600_000).toISOString(),
+        lastSeenAt: new Date(this.clock).toISOString(),
+        stoppedAt: null,
+        online: true,
+        self: true,
+        agents: this.agents.length,
+        runningRuns: this.runs.filter((r) => r.status === 'running').length,
+      },
+    ],
     'agents.list': () => [...this.agents].sort((a, b) => a.name.localeCompare(b.name)),
     'agents.get': (p: { agent: string }) => this.agent(p.agent),
     'agents.create': (p: CallInput<'agents.create'>) => {

@@ -28,7 +28,7 @@ export interface StreamResult {
   pruned: boolean;
 }
 
-type Item = { kind: 'output'; offset: number; data: Buffer } | { kind: 'ended' } | { kind: 'lost'; reason: string };
+type Item = { kind: 'output'; offset: number; data: Buffer } | { kind: 'ended' } | { kind: 'lost'; reason: string } | { kind: 'machine_offline'; reason: string };
 
 export async function streamRunLog(
   client: Client,
@@ -44,8 +44,14 @@ export async function streamRunLog(
     wake?.();
   };
   let runId = runRef;
+  let machineId: string | null = null;
   const onEvent = (event: HostEvent) => {
-    if (event.event === 'run.output' && event.data.runId === runId) {
+    if (event.event === 'machine.updated' && event.data.id === machineId && !event.data.online) {
+      // Team mode: the run's machine stopped; its output can no longer reach this host.
+      push({ kind: 'machine_offline', reason: `machine "${event.data.name}" went offline while following the log of run ${runId}; the run may still be running there` });
+    } else if (event.event === 'run.updated' && event.data.id === runId && event.data.errorCode === 'host_offline') {
+      push({ kind: 'machine_offline', reason: event.data.error ?? `the machine of run ${runId} went offline while following its log` });
+    } else if (event.event === 'run.output' && event.data.runId === runId) {
       push({ kind: 'output', offset: event.data.offset, data: Buffer.from(event.data.data, 'base64') });
     } else if (event.event === 'run.updated' && event.data.id === runId && !isActive(event.data.status)) {
       push({ kind: 'ended' });
@@ -57,6 +63,8 @@ export async function streamRunLog(
   try {
     const run = await client.call('runs.get', { run: runRef });
     runId = run.id;
+    machineId = run.machineId;
+    if (opts.follow && run.errorCode === 'host_offline') throw new ContractError('machine_offline', run.error ?? `the machine of run ${runId} is offline`);
     const first = await startingChunk(client, runId, opts.tail);
     if (first.pruned) return { runId, offset: first.offset, end: first.offset, pruned: true };
     const cursor = new Cursor(first.offset, write);
@@ -72,6 +80,7 @@ export async function streamRunLog(
       while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       const item = queue.shift() as Item;
       if (item.kind === 'lost') throw new ContractError('not_running', `lost the connection to Vigil while following the log: ${item.reason}`);
+      if (item.kind === 'machine_offline') throw new ContractError('machine_offline', item.reason);
       // The run is over: whatever its last chunks carried is in the log now.
       if (item.kind === 'ended') return await done();
       if (item.offset > cursor.next) await fillGap(client, runId, cursor, item.offset);

@@ -30,6 +30,7 @@ export const keys = {
   runs: (filters: RunFilters, pageSize: number) => ['runs.list', clean(filters), pageSize] as const,
   run: (id: string) => ['runs.get', id] as const,
   escalations: (open: boolean) => ['escalations.list', { open }] as const,
+  machines: () => ['machines.list'] as const,
 };
 
 /** Drops empty filters so `{status: undefined}` and `{}` share a cache entry. */
@@ -47,6 +48,7 @@ export const useAgents = () => useCall('agents.list', {}, keys.agents());
 export const useAgent = (ref: string) => useCall('agents.get', { agent: ref }, keys.agent(ref));
 export const useIssue = (ref: string) => useCall('issues.get', { issue: ref }, keys.issue(ref));
 export const useRun = (id: string) => useCall('runs.get', { run: id }, keys.run(id));
+export const useMachines = () => useCall('machines.list', {}, keys.machines());
 export const useEscalations = (open: boolean) => useCall('escalations.list', open ? { open } : {}, keys.escalations(open));
 
 export function useRuns(filters: RunFilters, pageSize = 50) {
