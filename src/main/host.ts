@@ -89,7 +89,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     await lease.register();
     let team: Team | null = null;
     if (opts.databaseUrl) {
-      team = await startTeam({ url: opts.databaseUrl, db, events, lease, hostInstance });
+      team = await startTeam({ url: opts.databaseUrl, db, events, lease });
       ctx.remote = team.requests;
       teamOnFailure = team;
     }

@@ -33,11 +33,12 @@ export class PgEventBridge {
   private receiving: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
   private closed = false;
+  /** This bridge's own id on the channel (two hosts in one process still tell theirs apart). */
+  private readonly instance = randomUUID();
 
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
-    private readonly instance: string,
     private readonly onError: (message: string) => void,
   ) {}
 

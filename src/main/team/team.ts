@@ -16,10 +16,10 @@ export interface Team {
   close(): Promise<void>;
 }
 
-export async function startTeam(opts: { url: string; db: Db; events: EventBus; lease: MachineLease; hostInstance: string }): Promise<Team> {
+export async function startTeam(opts: { url: string; db: Db; events: EventBus; lease: MachineLease }): Promise<Team> {
   const { db, events, lease } = opts;
   const warn = (message: string) => events.emit('host.notice', { level: 'warning', message });
-  const bridge = new PgEventBridge(db, events, opts.hostInstance, warn);
+  const bridge = new PgEventBridge(db, events, warn);
   const requests = new MachineRequests(
     db,
     lease.identity.id,
