@@ -162,7 +162,8 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       const rows = await ctx.db
         .update(agents)
         .set({ status: 'paused', updatedAt: new Date() })
-        .where(and(eq(agents.workspaceId, ctx.workspaceId), inArray(agents.status, ['idle', 'running', 'error'])))
+        // Team mode: "pause all" is this machine's agents (the tray's button); others pause theirs.
+        .where(and(eq(agents.workspaceId, ctx.workspaceId), eq(agents.machineId, ctx.hostId), inArray(agents.status, ['idle', 'running', 'error'])))
         .returning({ id: agents.id });
       for (const r of rows) ctx.events.emit('agent.updated', await loadAgentDto(ctx.db, r.id));
       await recordActivity(ctx.db, ctx.workspaceId, { actor: 'user', action: 'agents.paused_all', entityType: 'host', entityId: ctx.hostId, details: { count: rows.length } });
