@@ -12,13 +12,13 @@ import { acquireDataDirLock } from './db/lock';
 import { heartbeatRuns, workspaces } from './db/schema';
 import { EventBus } from './event-bus';
 import { HeartbeatEngine } from './heartbeat/engine';
+import { currentHostInstance } from './heartbeat/host-instance';
 import { TimerScheduler } from './heartbeat/scheduler';
 import type { Host, HostInfo, HostOptions, ShutdownSummary } from './host-types';
 import { RunLogStore } from './logs/run-log';
 import { logsDirOf } from './paths';
 import { machineId } from './process/identity';
 import { machineHandlers } from './services/machines';
-import { currentHostInstance } from './team/host-instance';
 import { DEFAULT_LEASE_MS, MachineLease } from './team/machine-lease';
 import { startTeam, type Team } from './team/team';
 import { Recovery } from './recovery/recovery';
@@ -64,7 +64,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const hostId = opts.machineId ?? machineId();
     const machineName = opts.machineName ?? (opts.machineId ? opts.machineId : hostname());
     const hostInstance = currentHostInstance();
-    const ctx: ServiceContext = { db, events, hostId, dataDir, workspaceId, remote: null };
+    const ctx: ServiceContext = { db, events, hostId, hostInstanceId: hostInstance, dataDir, workspaceId, remote: null };
     const logs = new RunLogStore(logsDirOf(dataDir));
     const maxConcurrentRuns = opts.maxConcurrentRuns ?? 4;
     const killGraceMs = opts.killGraceMs ?? 3000;
@@ -147,7 +147,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         const [run] = await db
           .select()
           .from(heartbeatRuns)
-          .where(and(eq(heartbeatRuns.runTokenHash, hash), inArray(heartbeatRuns.status, ['queued', 'running'])));
+          .where(and(eq(heartbeatRuns.runTokenHash, hash), inArray(heartbeatRuns.status, ['starting', 'running'])));
         return run ? { runId: run.id, agentId: run.agentId, issueId: run.issueId } : null;
       },
       resolveIssueId: async (ref) => (await findIssue(db, ref))?.id ?? null,
@@ -178,6 +178,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
             void (async () => {
               await recovery.reapOrphanedRuns();
               await recovery.reconcileStrandedAssignedIssues();
+              engine.pump();
             })().catch(() => undefined);
           }, sweepMs),
         );

@@ -26,6 +26,8 @@ export interface ServiceContext {
   hostId: string;
   /** Another machine's host, reached through the database; null without team mode (PGlite). */
   remote: RemoteHosts | null;
+  /** This host process (heartbeat/host-instance.ts): the owner recorded on the runs it claims. */
+  hostInstanceId: string;
   dataDir: string;
   workspaceId: string;
 }

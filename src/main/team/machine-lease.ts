@@ -11,7 +11,7 @@ import type { EventBus } from '../event-bus';
 import { machineDto, type MachineRow } from '../services/dto';
 import { runDtos } from '../services/lookup';
 import { listMachineDtos, loadMachines, offlineWords } from '../services/machines';
-import { hostInstanceAlive, hostInstanceOfThisBoot } from './host-instance';
+import { hostInstanceAlive, hostInstanceOfThisBoot } from '../heartbeat/host-instance';
 
 export interface MachineIdentity {
   id: string;
