@@ -108,10 +108,12 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (opts.recoverOnStart !== false) {
       const reaped = await recovery.reapOrphanedRuns();
       const stranded = await recovery.reconcileStrandedAssignedIssues();
+      const abandoned = await recovery.stopAbandoned();
       const parts: string[] = [];
       if (reaped.reaped) parts.push(`${reaped.reaped} lost run(s) failed and retried once where allowed`);
       if (reaped.detached.length) parts.push(`${reaped.detached.length} run(s) still alive and watched as detached`);
       if (reaped.terminatedProcesses) parts.push(`${reaped.terminatedProcesses} orphaned process(es) stopped`);
+      if (abandoned) parts.push(`${abandoned} process(es) of runs cancelled while this machine was offline stopped`);
       if (stranded.dispatchRequeued + stranded.continuationRequeued) {
         parts.push(`${stranded.dispatchRequeued + stranded.continuationRequeued} stranded issue(s) dispatched again`);
       }

@@ -156,7 +156,7 @@ async function ownerOf(ctx: ServiceContext, run: RunRow): Promise<MachineWithSta
  */
 async function cancelOnOfflineMachine(ctx: ServiceContext, engine: HeartbeatEngine, run: RunRow, owner: MachineWithState): Promise<RunDto> {
   if (run.status === 'queued') return engine.cancelRun(run.id, 'cancelled');
-  if (run.status !== 'running') throw new ContractError('conflict', `run ${run.id} already ended (${run.status})`);
+  if (run.status !== 'running' && run.status !== 'starting') throw new ContractError('conflict', `run ${run.id} already ended (${run.status})`);
   const where = owner.lastSeenAt ? offlineWords(owner) : `machine "${owner.name}" is not known here`;
   await engine.finishRun(run, {
     status: 'cancelled',

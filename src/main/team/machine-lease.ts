@@ -12,6 +12,7 @@ import { machineDto, type MachineRow } from '../services/dto';
 import { runDtos } from '../services/lookup';
 import { listMachineDtos, loadMachines, offlineWords } from '../services/machines';
 import { hostInstanceAlive, hostInstanceOfThisBoot } from '../heartbeat/host-instance';
+import { LIVE_STATUSES } from '../heartbeat/run-state';
 
 export interface MachineIdentity {
   id: string;
@@ -25,7 +26,7 @@ export interface MachineIdentity {
 export const DEFAULT_LEASE_MS = 15_000;
 
 /** Run statuses whose process lives on its machine (and is therefore in doubt when it goes offline). */
-const LIVE_ON_MACHINE = ['running'];
+const LIVE_ON_MACHINE = LIVE_STATUSES;
 
 export class MachineLease {
   private timer: NodeJS.Timeout | null = null;
