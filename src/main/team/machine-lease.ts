@@ -11,7 +11,7 @@ import type { EventBus } from '../event-bus';
 import { machineDto, type MachineRow } from '../services/dto';
 import { runDtos } from '../services/lookup';
 import { listMachineDtos, loadMachines, offlineWords } from '../services/machines';
-import { hostInstanceAlive, hostInstanceOfThisBoot } from '../heartbeat/host-instance';
+import { hostInstanceOfThisBoot } from '../heartbeat/host-instance';
 import { LIVE_STATUSES } from '../heartbeat/run-state';
 
 export interface MachineIdentity {
@@ -32,7 +32,6 @@ export class MachineLease {
   private timer: NodeJS.Timeout | null = null;
   private readonly online = new Map<string, boolean>();
   private ticking: Promise<void> | null = null;
-  private lostRow = false;
 
   constructor(
     private readonly db: Db,
@@ -43,34 +42,32 @@ export class MachineLease {
   ) {}
 
   /**
-   * Takes the machine row. Refused while another live host serves the same machine id: on this
-   * machine, a host whose process still runs; elsewhere (another boot), one whose lease is current.
+   * Takes the machine row. Refused while a host of another boot (another machine given the same
+   * id) holds a current lease on it: a clash of ids. Hosts of this machine may share its id
+   * (several data folders on one database): they share its process table, and each run's host
+   * instance says which of them owns it.
    */
   async register(): Promise<void> {
     const me = this.identity;
-    const [existing] = await loadMachines(this.db, [me.id]);
-    if (existing && existing.hostInstance !== me.hostInstance && existing.online) {
-      const sameBoot = hostInstanceOfThisBoot(existing.hostInstance);
-      if (!sameBoot || hostInstanceAlive(existing.hostInstance)) {
+    // Compare-and-set over the row as read; hosts of one machine starting together retry.
+    for (let attempt = 0; ; attempt++) {
+      const [existing] = await loadMachines(this.db, [me.id]);
+      if (existing && existing.hostInstance !== me.hostInstance && existing.online && !hostInstanceOfThisBoot(existing.hostInstance)) {
         throw new ContractError(
           'conflict',
-          `machine id "${me.id}" is in use by another running Vigil (host ${existing.hostInstance}, last seen ${existing.lastSeenAt.toISOString()}): ` +
-            `give this host its own id with --machine-id ID (or VIGIL_MACHINE_ID)${sameBoot ? '' : `, or wait ${Math.ceil(existing.leaseMs / 1000)} s for its lease to expire`}`,
+          `machine id "${me.id}" is in use by a Vigil on another machine (host ${existing.hostInstance}, last seen ${existing.lastSeenAt.toISOString()}): ` +
+            `give this host its own id with --machine-id ID (or VIGIL_MACHINE_ID), or wait ${Math.ceil(existing.leaseMs / 1000)} s for its lease to expire`,
         );
       }
+      const fields = { name: me.name, hostInstance: me.hostInstance, leaseMs: me.leaseMs, startedAt: sql`now()`, lastSeenAt: sql`now()`, stoppedAt: null };
+      const rows = await this.db
+        .insert(machines)
+        .values({ id: me.id, ...fields })
+        .onConflictDoUpdate({ target: machines.id, set: fields, setWhere: existing ? eq(machines.hostInstance, existing.hostInstance) : undefined })
+        .returning({ id: machines.id });
+      if (rows.length > 0) break;
+      if (attempt >= 10) throw new ContractError('conflict', `machine id "${me.id}": could not register it (other hosts kept taking it); start again`);
     }
-    const values = { id: me.id, name: me.name, hostInstance: me.hostInstance, leaseMs: me.leaseMs, startedAt: sql`now()`, lastSeenAt: sql`now()`, stoppedAt: null };
-    const rows = await this.db
-      .insert(machines)
-      .values(values)
-      .onConflictDoUpdate({
-        target: machines.id,
-        set: { name: me.name, hostInstance: me.hostInstance, leaseMs: me.leaseMs, startedAt: sql`now()`, lastSeenAt: sql`now()`, stoppedAt: null },
-        // Compare-and-set: only over the row as it was read, so two starters cannot both win.
-        setWhere: existing ? eq(machines.hostInstance, existing.hostInstance) : undefined,
-      })
-      .returning();
-    if (rows.length === 0) throw new ContractError('conflict', `machine id "${me.id}" was taken by another Vigil starting at the same moment`);
     // Agents from before team mode (no machine) belong to the first host that starts.
     await this.db.update(agents).set({ machineId: me.id }).where(sql`${agents.machineId} is null`);
     for (const m of await loadMachines(this.db)) this.online.set(m.id, m.id === me.id || m.online);
@@ -89,15 +86,8 @@ export class MachineLease {
   /** Renews this machine's lease, then looks at everyone else's. */
   async tick(): Promise<void> {
     const me = this.identity;
-    const renewed = await this.db
-      .update(machines)
-      .set({ lastSeenAt: sql`now()` })
-      .where(and(eq(machines.id, me.id), eq(machines.hostInstance, me.hostInstance)))
-      .returning({ id: machines.id });
-    if (renewed.length === 0 && !this.lostRow) {
-      this.lostRow = true;
-      this.events.emit('host.notice', { level: 'error', message: `another Vigil took over machine id "${me.id}": give each host its own --machine-id` });
-    }
+    // Any host of this machine keeps it online (a co-host's clean stop does not take it offline).
+    await this.db.update(machines).set({ lastSeenAt: sql`now()`, stoppedAt: null }).where(eq(machines.id, me.id));
     const flagged = await this.db
       .select({ id: heartbeatRuns.id })
       .from(heartbeatRuns)
