@@ -12,6 +12,8 @@ export const PAGE_BYTES = 1 << 20;
 /** A live chunk can announce bytes the host has not made readable yet: retry the gap this often. */
 const GAP_RETRY_MS = 50;
 const GAP_RETRIES = 100;
+/** With no event for this long, --follow asks for the run's state instead of waiting on. */
+const QUIET_CHECK_MS = 5000;
 
 export interface StreamOptions {
   follow: boolean;
@@ -77,7 +79,21 @@ export async function streamRunLog(
     await readUpTo(client, runId, cursor, Infinity);
 
     for (;;) {
-      while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      while (queue.length === 0) {
+        const quiet = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), QUIET_CHECK_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(false);
+          };
+        });
+        // Silence: look at the run itself, so a lost notification (team mode) never leaves us waiting.
+        if (quiet && queue.length === 0) {
+          const now = await client.call('runs.get', { run: runId });
+          if (now.errorCode === 'host_offline') push({ kind: 'machine_offline', reason: now.error ?? `the machine of run ${runId} is offline` });
+          else if (!isActive(now.status)) push({ kind: 'ended' });
+        }
+      }
       const item = queue.shift() as Item;
       if (item.kind === 'lost') throw new ContractError('not_running', `lost the connection to Vigil while following the log: ${item.reason}`);
       if (item.kind === 'machine_offline') throw new ContractError('machine_offline', item.reason);
