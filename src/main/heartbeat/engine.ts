@@ -10,7 +10,7 @@ import type { InvocationSource, RetryReason, RunErrorCode, RunStatus } from '../
 import { ContractError, notFound } from '../../shared/errors';
 import { getAdapter } from '../adapters/index';
 import type { AdapterEvent } from '../adapters/types';
-import { agentRuntimeState, agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, type PendingInput } from '../db/schema';
+import { agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, type PendingInput } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
 import { Redactor } from '../logs/redactor';
 import type { RunLogStore } from '../logs/run-log';
@@ -315,19 +315,20 @@ export class HeartbeatEngine {
     };
     // In the live map before the claim commits: recovery on this host never judges a run it is starting.
     this.live.set(queued.id, live);
-    let claimed: RunRow | null;
+    let claim: Awaited<ReturnType<typeof claimRun>>;
     try {
-      claimed = await claimRun(ctx.db, queued, this.owner, { tokenHash, logPath: this.logs.pathOf(queued.id) });
+      claim = await claimRun(ctx.db, queued, this.owner, { tokenHash, logPath: this.logs.pathOf(queued.id) });
     } catch (err) {
       this.live.delete(queued.id);
       settle();
       throw err;
     }
-    if (!claimed) {
+    if (!claim) {
       this.live.delete(queued.id);
       settle();
       return false;
     }
+    const claimed = claim.row;
     live.run = claimed;
     this.liveTokens.set(tokenHash, live);
     const done = (work: Promise<void>) =>
@@ -338,7 +339,7 @@ export class HeartbeatEngine {
         this.pump();
       });
     try {
-      const handle = await this.spawn(live, token);
+      const handle = await this.spawn(live, token, claim.resumeSessionId);
       if (!handle) {
         forgetToken();
         done(this.endLive(live, { status: 'cancelled', errorCode: live.stopReason === 'host_shutdown' ? 'host_shutdown' : 'cancelled', error: live.stopDetail, exitCode: null, signal: null }));
@@ -363,11 +364,16 @@ export class HeartbeatEngine {
   }
 
   /** Builds the command and spawns it; null when the run was stopped before its process could start. */
-  private async spawn(live: LiveRun, token: string): Promise<RunHandle | null> {
+  private async spawn(live: LiveRun, token: string, resumeSessionId: string | null): Promise<RunHandle | null> {
     const { run, agent, redactor } = live;
     const ctx = this.ctx;
-    const { issue, input } = run.issueId ? await loadAdapterIssue(ctx.db, run.issueId, run.contextSnapshot) : { issue: null, input: undefined };
-    const [runtime] = await ctx.db.select({ sessions: agentRuntimeState.sessions }).from(agentRuntimeState).where(eq(agentRuntimeState.agentId, agent.id));
+    // A read that fails for the database's sake is retried: it is no reason to fail the run.
+    const issueId = run.issueId;
+    const loaded = issueId
+      ? await retryUntilLanded(this.retrying, `reading the issue of run ${run.id}`, () => loadAdapterIssue(ctx.db, issueId, run.contextSnapshot), () => !!live.stopReason)
+      : { issue: null, input: undefined };
+    if (!loaded) return null;
+    const { issue, input } = loaded;
     const snapshot = run.contextSnapshot;
     const wakeReason = typeof snapshot.wakeReason === 'string' ? snapshot.wakeReason : null;
     const env = buildRunEnv({
@@ -398,7 +404,7 @@ export class HeartbeatEngine {
       issue,
       wakeReason,
       retryReason: typeof snapshot.retryReason === 'string' ? snapshot.retryReason : null,
-      resumeSessionId: run.issueId ? (runtime?.sessions?.[run.issueId] ?? null) : null,
+      resumeSessionId: run.issueId ? resumeSessionId : null,
       input,
       env,
       defaultCwd: homedir(),
@@ -406,7 +412,14 @@ export class HeartbeatEngine {
     // A cancel (or shutdown) that came while the run was being claimed: its process never starts.
     if (live.stopReason) return null;
     const handle = this.spawner.spawn(run.id, { file: command.file, args: command.args, cwd: command.cwd, env: command.env, cols: 160, rows: 48 });
-    const writer = this.logs.create(run.id, redactor);
+    let writer;
+    try {
+      writer = this.logs.create(run.id, redactor);
+    } catch (err) {
+      // No log, no run: the process must not outlive this refusal.
+      await handle.terminate(this.opts.killGraceMs).catch(() => undefined);
+      throw err;
+    }
     live.output = new RunOutput(handle, writer, adapter.createParser(), redactor, {
       emitOutput: (offset, data) => ctx.events.emit('run.output', { runId: run.id, offset, data: data.toString('base64') }),
       onEvents: (events) => this.queueEvents(live, events),
@@ -436,7 +449,7 @@ export class HeartbeatEngine {
     if (!marked) return false;
     live.run = marked.row;
     live.seq = marked.seq;
-    await this.emitRunAndNeighbours(live.run.id, live.run.issueId, live.run.agentId);
+    await this.emitRunAndNeighbours(live.run.id, live.run.issueId, live.run.agentId).catch(() => undefined);
     return true;
   }
 
@@ -551,23 +564,26 @@ export class HeartbeatEngine {
   private async finalize(live: LiveRun, exit: RunExit): Promise<void> {
     live.exited = true;
     for (const t of live.timers) clearTimeout(t);
-    const end = await live.output!.end();
-    await live.eventFlush;
+    // Nothing before the end may keep the end from being recorded.
+    const end = await live.output!.end().catch(() => null);
+    await live.eventFlush.catch(() => undefined);
     // Descendants that outlive the leader (nohup, background jobs) must not leak.
     await this.stopProcess(live).catch(() => undefined);
-    await live.started;
-    await live.sessionWrite;
+    await live.started.catch(() => false);
+    await live.sessionWrite.catch(() => undefined);
     const outcome = this.outcomeOf(live, exit);
     await this.endLive(live, {
       ...outcome,
       exitCode: exit.exitCode,
       signal: exit.signal,
-      logBytes: end.logBytes,
-      logSha256: end.logSha256,
-      lastOutputLine: end.lastOutputLine,
-      sessionId: end.result.sessionId,
-      sessionUnknown: end.result.sessionUnknown,
-      usage: end.result.usage,
+      ...(end && {
+        logBytes: end.logBytes,
+        logSha256: end.logSha256,
+        lastOutputLine: end.lastOutputLine,
+        sessionId: end.result.sessionId,
+        sessionUnknown: end.result.sessionUnknown,
+        usage: end.result.usage,
+      }),
     });
   }
 
@@ -625,12 +641,17 @@ export class HeartbeatEngine {
   async finishRuns(items: EndItem[], within?: (tx: Tx, rows: RunRow[]) => Promise<void>): Promise<RunRow[]> {
     const out = await endRuns(this.ctx.db, items, within);
     if (!out) return [];
-    for (const row of out.rows) await this.emitRunAndNeighbours(row.id, row.issueId, row.agentId);
-    for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
-    if (this.ctx.events.size > 0 && out.followUps.length > 0) {
-      for (const dto of await runDtos(this.ctx.db, out.followUps)) this.ctx.events.emit('run.created', dto);
-    }
     this.pump();
+    // Committed: telling listeners is best effort (the database may have gone away just now).
+    try {
+      for (const row of out.rows) await this.emitRunAndNeighbours(row.id, row.issueId, row.agentId);
+      for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
+      if (this.ctx.events.size > 0 && out.followUps.length > 0) {
+        for (const dto of await runDtos(this.ctx.db, out.followUps)) this.ctx.events.emit('run.created', dto);
+      }
+    } catch {
+      /* the rows are right; clients refresh on their next read */
+    }
     return out.rows;
   }
 
