@@ -191,8 +191,10 @@ d('team mode: two machines on one PostgreSQL server', () => {
 
   it('shows A offline and its runs host_offline after A is killed, refuses what only A can do, and A settles its runs when it is back', async () => {
     await A.json<AgentDto>('agent', 'add', 'long', '--adapter', 'process', '--command', 'echo long; sleep 300');
+    await A.json<AgentDto>('agent', 'add', 'long2', '--adapter', 'process', '--command', 'echo long2; sleep 300');
     const wake = await A.json<{ runId: string }>('wake', 'long');
-    await until('the long run to run', async () => (await runOf(B, wake.runId)).status === 'running', 30_000);
+    const wake2 = await A.json<{ runId: string }>('wake', 'long2');
+    await until('the long runs to run', async () => (await runOf(B, wake.runId)).status === 'running' && (await runOf(B, wake2.runId)).status === 'running', 30_000);
     const killedAt = Date.now();
     await hostA.kill();
 
@@ -219,6 +221,12 @@ d('team mode: two machines on one PostgreSQL server', () => {
     const woke = await B.run('wake', 'long');
     expect(woke.code).toBe(1);
     expect(woke.stderr).toMatch(/machine "alpha" is offline/);
+    // A person gives up on the other run meanwhile: recorded as abandoned, not as stopped.
+    const cancel = await B.run('run', 'cancel', wake2.runId);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    const abandoned = await runOf(B, wake2.runId);
+    expect([abandoned.status, abandoned.errorCode]).toEqual(['cancelled', 'abandoned']);
+    expect(abandoned.error).toMatch(/may still be running there/);
 
     hostA = await serve(dirA.dir, 'alpha');
     const settled = await until(
@@ -234,6 +242,8 @@ d('team mode: two machines on one PostgreSQL server', () => {
     expect(['process_lost', 'process_detached']).toContain(settled.errorCode);
     const machines = await B.json<MachineDto[]>('machine', 'list');
     expect(machines.find((m) => m.id === 'alpha')?.online).toBe(true);
+    // The abandoned run stays as the person left it.
+    expect([(await runOf(B, wake2.runId)).status, (await runOf(B, wake2.runId)).errorCode]).toEqual(['cancelled', 'abandoned']);
   });
 });
 
