@@ -149,7 +149,7 @@ function Machines() {
                     <span className={m.online ? 'tag' : 'tag tag-warn'}>{m.online ? 'online' : m.stoppedAt ? 'offline (stopped)' : 'offline (lease expired)'}</span>
                   </td>
                   <td className="right num dim">
-                    {m.agents} agents · {m.runningRuns} running
+                    {m.agents} {m.agents === 1 ? 'agent' : 'agents'} · {m.runningRuns} running
                   </td>
                   <td className="right dim">
                     seen <Ago iso={m.lastSeenAt} />
