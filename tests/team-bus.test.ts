@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostEvent } from '../src/shared/events';
 import { startTestHost, waitFor, type TestHost } from './helpers/host';
-import { describeEachStore, makeStoreTarget, tempDir } from './helpers/stores';
+import { describeEachStore, makeStoreTarget, pgUrl, tempDir } from './helpers/stores';
 
 describeEachStore('team mode: machines and live events', (kind) => {
   const hosts: TestHost[] = [];
@@ -110,6 +110,39 @@ describeEachStore('team mode: machines and live events', (kind) => {
     expect((await two.call('agents.get', { agent: agent.id })).machineOnline).toBe(false);
     await expect(two.call('agents.wake', { agent: 'far' })).rejects.toMatchObject({ code: 'machine_offline', message: expect.stringMatching(/machine "m1" is offline/) });
     await waitFor(() => two.events.some((e) => e.event === 'machine.updated' && e.data.id === 'm1' && !e.data.online), 10_000, 'machine.updated on host two');
+  });
+});
+
+// Timers of several machines: PostgreSQL only (a PGlite folder has one host).
+(pgUrl() ? describe : describe.skip)('team mode: timers [postgres]', () => {
+  const kind = 'postgres' as const;
+  const hosts: TestHost[] = [];
+  const cleanups: (() => void)[] = [];
+  afterEach(async () => {
+    for (const h of hosts.splice(0)) await h.stop().catch(() => undefined);
+    for (const c of cleanups.splice(0)) c();
+  });
+
+  it("arms an agent's timer only on its machine, which picks up an agent made elsewhere without a restart", async () => {
+    const target = await makeStoreTarget(kind);
+    cleanups.push(target.cleanup);
+    const one = await startTestHost(kind, { machineId: 'm1' }, target);
+    hosts.push(one);
+    const otherDir = tempDir();
+    cleanups.push(otherDir.cleanup);
+    const two = await startTestHost(kind, { machineId: 'm2' }, { ...target, dataDir: otherDir.dir });
+    hosts.push(two);
+    // Made on m2 for m1: m1 hears of it (agent.updated) and arms its timer; m2 never does.
+    const agent = await two.call('agents.create', { name: 'ticker', adapterType: 'process', command: 'true', heartbeatIntervalSec: 1, machine: 'm1' });
+    const timerRuns = async () => (await two.call('runs.list', { agent: agent.id, limit: 100 })).items.filter((r) => r.invocationSource === 'timer');
+    const first = await waitFor(async () => (await timerRuns()).find((r) => r.status === 'succeeded'), 20_000, 'a timer run of the agent');
+    expect(first.machineId).toBe('m1');
+    // m1 stops: nobody wakes its agent's timer any more (m2 would have, before timers were per machine).
+    await one.stop();
+    hosts.splice(hosts.indexOf(one), 1);
+    const after = (await timerRuns()).length;
+    await new Promise((r) => setTimeout(r, 3500));
+    expect((await timerRuns()).length).toBe(after);
   });
 });
 
