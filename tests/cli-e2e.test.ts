@@ -90,7 +90,7 @@ describe('vigil against a running serve', { timeout: 180_000 }, () => {
     const list = await json<AgentDto[]>('agent', 'list');
     expect(list.map((a) => a.name).sort()).toEqual(['alpha', 'beta']);
     const table = (await human('agent', 'list')).trimEnd().split('\n');
-    expect(table[0]).toMatch(/^NAME\s+STATUS\s+ADAPTER\s+RUNS/);
+    expect(table[0]).toMatch(/^NAME\s+STATUS\s+MACHINE\s+ADAPTER\s+RUNS/);
     expect(table.slice(1).map((l) => l.split(/\s+/)[0]).sort()).toEqual(['alpha', 'beta']);
     // Aligned: every row's STATUS column starts where the header's does.
     const statusAt = table[0].indexOf('STATUS');

@@ -88,6 +88,9 @@ export class FakeHost implements VigilBridge {
       totalRuns: 0,
       failedRuns: 0,
       runningRuns: 0,
+      machineId: 'm1',
+      machine: 'laptop',
+      machineOnline: true,
       createdAt: at,
       updatedAt: at,
       ...partial,
@@ -139,6 +142,7 @@ export class FakeHost implements VigilBridge {
       processPid: null,
       processGroupId: null,
       processStartId: null,
+      machineId: 'm1',
       processLossRetryCount: 0,
       retryOfRunId: null,
       exitCode: 0,
@@ -235,6 +239,7 @@ export class FakeHost implements VigilBridge {
       version: '0.1.0',
       pid: 4242,
       hostId: 'fake-host',
+      machineName: 'laptop',
       dataDir: '/home/dev/.config/Vigil',
       database: 'pglite',
       startedAt: new Date(this.clock - 3_600_000).toISOString(),
@@ -257,6 +262,21 @@ export class FakeHost implements VigilBridge {
       return this.folders.has(path) ? { path, ok: true, problem: null, gitRepo: path.includes('src') } : { path, ok: false, problem: 'there is no such folder', gitRepo: false };
     },
 
+    'machines.list': () => [
+      {
+        id: 'm1',
+        name: 'laptop',
+        hostInstance: '4242/boot:1',
+        leaseMs: 15_000,
+        startedAt: new Date(this.clock - 3_600_000).toISOString(),
+        lastSeenAt: new Date(this.clock).toISOString(),
+        stoppedAt: null,
+        online: true,
+        self: true,
+        agents: this.agents.length,
+        runningRuns: this.runs.filter((r) => r.status === 'running').length,
+      },
+    ],
     'agents.list': () => [...this.agents].sort((a, b) => a.name.localeCompare(b.name)),
     'agents.get': (p: { agent: string }) => this.agent(p.agent),
     'agents.create': (p: CallInput<'agents.create'>) => {

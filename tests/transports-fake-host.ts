@@ -30,6 +30,9 @@ export const echoAgent: AgentDto = {
   totalRuns: 0,
   failedRuns: 0,
   runningRuns: 0,
+  machineId: 'h1',
+  machine: 'h1',
+  machineOnline: true,
   createdAt: now,
   updatedAt: now,
 };
@@ -38,6 +41,7 @@ const status: HostStatusDto = {
   version: '0.0.0-test',
   pid: process.pid,
   hostId: 'h1',
+  machineName: 'h1',
   dataDir: '/nowhere',
   database: 'pglite',
   startedAt: now,

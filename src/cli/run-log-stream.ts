@@ -12,6 +12,8 @@ export const PAGE_BYTES = 1 << 20;
 /** A live chunk can announce bytes the host has not made readable yet: retry the gap this often. */
 const GAP_RETRY_MS = 50;
 const GAP_RETRIES = 100;
+/** With no event for this long, --follow asks for the run's state instead of waiting on. */
+const QUIET_CHECK_MS = 5000;
 
 export interface StreamOptions {
   follow: boolean;
@@ -28,7 +30,7 @@ export interface StreamResult {
   pruned: boolean;
 }
 
-type Item = { kind: 'output'; offset: number; data: Buffer } | { kind: 'ended' } | { kind: 'lost'; reason: string };
+type Item = { kind: 'output'; offset: number; data: Buffer } | { kind: 'ended' } | { kind: 'lost'; reason: string } | { kind: 'machine_offline'; reason: string };
 
 export async function streamRunLog(
   client: Client,
@@ -44,8 +46,14 @@ export async function streamRunLog(
     wake?.();
   };
   let runId = runRef;
+  let machineId: string | null = null;
   const onEvent = (event: HostEvent) => {
-    if (event.event === 'run.output' && event.data.runId === runId) {
+    if (event.event === 'machine.updated' && event.data.id === machineId && !event.data.online) {
+      // Team mode: the run's machine stopped; its output can no longer reach this host.
+      push({ kind: 'machine_offline', reason: `machine "${event.data.name}" went offline while following the log of run ${runId}; the run may still be running there` });
+    } else if (event.event === 'run.updated' && event.data.id === runId && event.data.errorCode === 'host_offline') {
+      push({ kind: 'machine_offline', reason: event.data.error ?? `the machine of run ${runId} went offline while following its log` });
+    } else if (event.event === 'run.output' && event.data.runId === runId) {
       push({ kind: 'output', offset: event.data.offset, data: Buffer.from(event.data.data, 'base64') });
     } else if (event.event === 'run.updated' && event.data.id === runId && !isActive(event.data.status)) {
       push({ kind: 'ended' });
@@ -57,6 +65,8 @@ export async function streamRunLog(
   try {
     const run = await client.call('runs.get', { run: runRef });
     runId = run.id;
+    machineId = run.machineId;
+    if (opts.follow && run.errorCode === 'host_offline') throw new ContractError('machine_offline', run.error ?? `the machine of run ${runId} is offline`);
     const first = await startingChunk(client, runId, opts.tail);
     if (first.pruned) return { runId, offset: first.offset, end: first.offset, pruned: true };
     const cursor = new Cursor(first.offset, write);
@@ -69,9 +79,24 @@ export async function streamRunLog(
     await readUpTo(client, runId, cursor, Infinity);
 
     for (;;) {
-      while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      while (queue.length === 0) {
+        const quiet = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), QUIET_CHECK_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(false);
+          };
+        });
+        // Silence: look at the run itself, so a lost notification (team mode) never leaves us waiting.
+        if (quiet && queue.length === 0) {
+          const now = await client.call('runs.get', { run: runId });
+          if (now.errorCode === 'host_offline') push({ kind: 'machine_offline', reason: now.error ?? `the machine of run ${runId} is offline` });
+          else if (!isActive(now.status)) push({ kind: 'ended' });
+        }
+      }
       const item = queue.shift() as Item;
       if (item.kind === 'lost') throw new ContractError('not_running', `lost the connection to Vigil while following the log: ${item.reason}`);
+      if (item.kind === 'machine_offline') throw new ContractError('machine_offline', item.reason);
       // The run is over: whatever its last chunks carried is in the log now.
       if (item.kind === 'ended') return await done();
       if (item.offset > cursor.next) await fillGap(client, runId, cursor, item.offset);

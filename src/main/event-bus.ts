@@ -1,16 +1,28 @@
-// The host's one event stream. Services emit; transports subscribe and forward.
+// The host's one event stream. Services emit; transports subscribe and forward. In team mode
+// (src/main/team/pg-event-bridge.ts) events of other machines' hosts arrive here too: each
+// listener is told where an event came from, so the bridge forwards only this host's own.
 import type { EventName, EventPayload, HostEvent } from '../shared/events';
 
-export type EventListener = (event: HostEvent) => void;
+/** 'local': emitted by this host; 'peer': another host's, received over the database. */
+export type EventOrigin = 'local' | 'peer';
+export type EventListener = (event: HostEvent, origin: EventOrigin) => void;
 
 export class EventBus {
   private readonly listeners = new Set<EventListener>();
 
   emit<N extends EventName>(event: N, data: EventPayload<N>): void {
-    const message = { event, data } as HostEvent;
+    this.deliver({ event, data } as HostEvent, 'local');
+  }
+
+  /** An event another host emitted: every listener gets it, marked as a peer's. */
+  emitFromPeer(message: HostEvent): void {
+    this.deliver(message, 'peer');
+  }
+
+  private deliver(message: HostEvent, origin: EventOrigin): void {
     for (const listener of this.listeners) {
       try {
-        listener(message);
+        listener(message, origin);
       } catch {
         // A broken subscriber (a closed socket) must not stop the others or the emitter.
       }

@@ -34,6 +34,12 @@ export interface HostOptions {
   pickFolder?: FolderPicker;
   /** When a silent run with a prompt on its screen counts as waiting for input (default 60 s). */
   attention?: { silenceMs?: number; checkEveryMs?: number };
+  /** Team mode: this host's machine id (default: this machine's, from /etc/machine-id and the hostname). */
+  machineId?: string;
+  /** The machine's name shown to people (default: the machine id when one is given, else the hostname). */
+  machineName?: string;
+  /** The machine's lease: renewed every third of it; a machine silent this long is offline (default 15 s). */
+  machineLeaseMs?: number;
 }
 
 /** Opens a folder dialog; resolves to the chosen folder, or null when cancelled. */
@@ -42,7 +48,9 @@ export type FolderPicker = (request: { title: string; defaultPath: string }) => 
 export interface HostInfo {
   dataDir: string;
   databaseKind: 'pglite' | 'postgres';
+  /** This host's machine id and name (team mode). */
   hostId: string;
+  machineName: string;
   pid: number;
   startedAt: string;
   version: string;

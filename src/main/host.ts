@@ -2,6 +2,7 @@
 // the desktop app and in `vigil serve`. A relaunch walks: lock the folder -> open and migrate
 // -> recovery reaps orphans and reconciles stranded issues -> the scheduler starts.
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import { createApi, type AgentAuth, type Handlers } from './api';
@@ -17,6 +18,9 @@ import type { Host, HostInfo, HostOptions, ShutdownSummary } from './host-types'
 import { RunLogStore } from './logs/run-log';
 import { logsDirOf } from './paths';
 import { machineId } from './process/identity';
+import { machineHandlers } from './services/machines';
+import { DEFAULT_LEASE_MS, MachineLease } from './team/machine-lease';
+import { startTeam, type Team } from './team/team';
 import { Recovery } from './recovery/recovery';
 import { agentHandlers } from './services/agents';
 import type { Db } from './db/client';
@@ -52,6 +56,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const lock = acquireDataDirLock(dataDir);
   const timers: NodeJS.Timeout[] = [];
   let store: Store | null = null;
+  let teamOnFailure: Team | null = null;
   try {
     const opened: { store: Store; notices: string[]; backup: (() => Promise<void>) | null } = opts.databaseUrl
       ? { store: await openStore({ databaseUrl: opts.databaseUrl }), notices: [], backup: null }
@@ -63,8 +68,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const db = openedStore.db;
     const events = new EventBus();
     const workspaceId = await ensureWorkspace(db);
-    const hostId = machineId();
-    const ctx: ServiceContext = { db, events, hostId, hostInstanceId: currentHostInstance(), dataDir, workspaceId };
+    const hostId = opts.machineId ?? machineId();
+    const machineName = opts.machineName ?? (opts.machineId ? opts.machineId : hostname());
+    const hostInstance = currentHostInstance();
+    const ctx: ServiceContext = { db, events, hostId, hostInstanceId: hostInstance, dataDir, workspaceId, remote: null };
     const logs = new RunLogStore(logsDirOf(dataDir));
     const worktrees = new IssueWorkspaces(ctx);
     const maxConcurrentRuns = opts.maxConcurrentRuns ?? 4;
@@ -84,10 +91,23 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     engine.onRunSettled = (run) => recovery.settle(run);
     const scheduler = new TimerScheduler(ctx, engine);
 
+    // Team mode: this machine's row and lease (PGlite too: one machine, shown the same way).
+    const lease = new MachineLease(db, events, { id: hostId, name: machineName, leaseMs: opts.machineLeaseMs ?? DEFAULT_LEASE_MS, hostInstance }, (id) =>
+      engine.isLive(id),
+    );
+    await lease.register();
+    let team: Team | null = null;
+    if (opts.databaseUrl) {
+      team = await startTeam({ url: opts.databaseUrl, db, events, lease });
+      ctx.remote = team.requests;
+      teamOnFailure = team;
+    }
+
     const info: HostInfo = {
       dataDir,
       databaseKind: openedStore.kind,
       hostId,
+      machineName,
       pid: process.pid,
       startedAt: new Date().toISOString(),
       version: VIGIL_VERSION,
@@ -97,10 +117,12 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (opts.recoverOnStart !== false) {
       const reaped = await recovery.reapOrphanedRuns();
       const stranded = await recovery.reconcileStrandedAssignedIssues();
+      const abandoned = await recovery.stopAbandoned();
       const parts: string[] = [];
       if (reaped.reaped) parts.push(`${reaped.reaped} lost run(s) failed and retried once where allowed`);
       if (reaped.detached.length) parts.push(`${reaped.detached.length} run(s) still alive and watched as detached`);
       if (reaped.terminatedProcesses) parts.push(`${reaped.terminatedProcesses} orphaned process(es) stopped`);
+      if (abandoned) parts.push(`${abandoned} process(es) of runs cancelled while this machine was offline stopped`);
       if (stranded.dispatchRequeued + stranded.continuationRequeued) {
         parts.push(`${stranded.dispatchRequeued + stranded.continuationRequeued} stranded issue(s) dispatched again`);
       }
@@ -113,16 +135,29 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const settings = new SettingsStore(dataDir);
     const attention = await AttentionWatcher.start(ctx, settings, opts.attention);
     const onAgentsChanged = () => void scheduler.sync().catch(() => undefined);
+    const runs = runHandlers(ctx, engine, logs);
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
       ...agentHandlers(ctx, engine, onAgentsChanged),
       ...issueHandlers(ctx, engine),
-      ...runHandlers(ctx, engine, logs),
+      ...runs.handlers,
       ...setupHandlers(ctx, opts.pickFolder ?? null),
       ...workspaceHandlers(ctx, worktrees, opts.openFolder ?? systemOpener()),
       ...reviewHandlers(ctx),
       ...settingsHandlers(settings, events),
+      ...machineHandlers(ctx),
     };
+    // Another machine's changes, arriving live: an agent changed there (re-arm timers, maybe
+    // resume), work queued there for an agent of this machine (start it).
+    events.subscribe((event, origin) => {
+      if (origin !== 'peer') return;
+      if (event.event === 'agent.updated' || event.event === 'agent.removed') {
+        onAgentsChanged();
+        engine.pump();
+      } else if (event.event === 'run.created' || (event.event === 'run.updated' && event.data.status !== 'running' && event.data.status !== 'queued')) {
+        engine.pump();
+      }
+    });
     const auth: AgentAuth = {
       async resolveRunToken(token) {
         const hash = createHash('sha256').update(token).digest('hex');
@@ -139,9 +174,22 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     };
     const api = createApi(handlers, auth);
 
+    const noticeOf = (message: string) => events.emit('host.notice', { level: 'warning', message });
+    lease.start(noticeOf);
+    if (team) {
+      const t = team;
+      t.onReconnect(() => {
+        // Notifications sent while the listener was down are gone: catch up from the tables.
+        onAgentsChanged();
+        engine.pump();
+      });
+      timers.push(setInterval(() => void t.prune().catch(() => undefined), 60_000));
+    }
+
     if (opts.startScheduler !== false) {
       await scheduler.sync();
       engine.start();
+      team?.requests.serve(runs.requestHandlers);
       const sweepMs = opts.sweepIntervalMs ?? 60_000;
       if (sweepMs > 0) {
         timers.push(
@@ -184,6 +232,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           attention.dispose();
           scheduler.stop();
           const cancelledRuns = await engine.shutdown();
+          await lease.stop();
+          await team?.close();
           await backingUp;
           await openedStore.close();
           lock.release();
@@ -195,6 +245,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     return host;
   } catch (err) {
     for (const t of timers) clearInterval(t);
+    await teamOnFailure?.close().catch(() => undefined);
     await store?.close().catch(() => undefined);
     lock.release();
     throw err;

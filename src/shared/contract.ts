@@ -53,6 +53,10 @@ export const AgentDto = z.object({
   totalRuns: z.number().int(),
   failedRuns: z.number().int(),
   runningRuns: z.number().int(),
+  /** Team mode: the machine whose host runs this agent, its name, and whether it is online. */
+  machineId: z.string().nullable(),
+  machine: z.string().nullable(),
+  machineOnline: z.boolean(),
   createdAt: iso,
   updatedAt: iso,
 });
@@ -84,6 +88,8 @@ export const RunDto = z.object({
   processPid: z.number().int().nullable(),
   processGroupId: z.number().int().nullable(),
   processStartId: z.string().nullable(),
+  /** The machine that ran it (once started) or will run it (its agent's machine). */
+  machineId: z.string().nullable(),
   processLossRetryCount: z.number().int(),
   retryOfRunId: z.string().nullable(),
   exitCode: z.number().int().nullable(),
@@ -195,10 +201,29 @@ export const WakeResultDto = z.object({
 });
 export type WakeResultDto = z.infer<typeof WakeResultDto>;
 
+export const MachineDto = z.object({
+  id,
+  name: z.string(),
+  hostInstance: z.string(),
+  leaseMs: z.number().int(),
+  startedAt: iso,
+  lastSeenAt: iso,
+  stoppedAt: iso.nullable(),
+  /** Renewing its lease: within leaseMs of the database's clock and not stopped. */
+  online: z.boolean(),
+  /** The machine of the host answering. */
+  self: z.boolean(),
+  agents: z.number().int(),
+  runningRuns: z.number().int(),
+});
+export type MachineDto = z.infer<typeof MachineDto>;
+
 export const HostStatusDto = z.object({
   version: z.string(),
   pid: z.number().int(),
+  /** This host's machine id (team mode: `vigil serve --machine-id`). */
   hostId: z.string(),
+  machineName: z.string(),
   dataDir: z.string(),
   database: z.enum(['pglite', 'postgres']),
   startedAt: iso,
@@ -364,6 +389,8 @@ const agentFields = {
   maxConcurrentRuns: z.number().int().min(1).max(64).optional(),
   env: envMap.optional(),
   workspace: WorkspaceMode.optional(),
+  /** Team mode: the machine (name or id) whose host runs the agent; default the one it is created on. */
+  machine: z.string().min(1).max(200).optional(),
 };
 
 export const AgentCreateInput = z
@@ -391,6 +418,7 @@ export type AgentCreateInput = z.infer<typeof AgentCreateInput>;
 export const calls = {
   'host.status': { input: z.object({}).strict(), output: HostStatusDto },
   'host.pauseAll': { input: z.object({}).strict(), output: z.object({ paused: z.number().int() }) },
+  'machines.list': { input: z.object({}).strict(), output: z.array(MachineDto) },
 
   'agents.list': { input: z.object({}).strict(), output: z.array(AgentDto) },
   'agents.get': { input: z.object({ agent: agentRef }).strict(), output: AgentDto },

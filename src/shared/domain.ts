@@ -44,6 +44,8 @@ export const RUN_ERROR_CODES = [
   'spawn_failed', // the command could not be started at all
   'log_write_failed', // the run log could not be written (disk full, permissions)
   'workspace_failed', // the issue's git worktree could not be made or found
+  'host_offline', // team mode: the run's machine stopped renewing its lease; it may still run there (a warning)
+  'abandoned', // team mode: a person cancelled a run while its machine was offline
 ] as const;
 export const RunErrorCode = z.enum(RUN_ERROR_CODES);
 export type RunErrorCode = z.infer<typeof RunErrorCode>;
@@ -75,6 +77,10 @@ export const RUN_ERROR_EXPLANATIONS: Record<RunErrorCode, string> = {
   spawn_failed: 'The agent command could not be started (missing executable or working folder).',
   log_write_failed: 'Vigil could not write the run log (disk full or not writable); the run was stopped.',
   workspace_failed: "Vigil could not make or find the issue's git worktree, so the agent was not started; the error says why.",
+  host_offline:
+    "The machine running this run stopped renewing its lease (it crashed, lost the network or was switched off). The run may still be running there; that machine's Vigil settles it when it comes back.",
+  abandoned:
+    'The run was cancelled while its machine was offline: Vigil could not stop its process there. When that machine comes back, its Vigil stops any process the run left.',
 };
 
 /** none: runs in the agent's folder as it is; worktree: each issue in a git worktree of its own. */

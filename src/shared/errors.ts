@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'forbidden',
   'unauthorized',
   'not_running',
+  /** Team mode: the machine that owns the run or agent is offline, so it cannot carry this out. */
+  'machine_offline',
   'internal',
   /** This host cannot do that (a native dialog without the desktop app). */
   'unsupported',

@@ -1,6 +1,6 @@
 // Every event the host pushes to its clients. Transports forward them unchanged.
 import { z } from 'zod';
-import { AgentDto, CommentDto, EscalationDto, IssueDto, LogChunkDto, NotifyKind, RunDto, RunEventDto, SettingsDto } from './contract';
+import { AgentDto, CommentDto, EscalationDto, IssueDto, LogChunkDto, MachineDto, NotifyKind, RunDto, RunEventDto, SettingsDto } from './contract';
 
 export const events = {
   'run.created': RunDto,
@@ -28,6 +28,8 @@ export const events = {
     message: z.string(),
   }),
   'settings.updated': SettingsDto,
+  /** Team mode: a machine came online, went offline (its lease expired) or stopped. */
+  'machine.updated': MachineDto,
   /** Something the user must be told (a restored database, a recovery summary). */
   'host.notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
 } as const;

@@ -439,6 +439,7 @@ export function runDto(fields: Partial<RunDto> & Pick<RunDto, 'id' | 'agent'>): 
     processPid: null,
     processGroupId: null,
     processStartId: null,
+    machineId: null,
     processLossRetryCount: 0,
     retryOfRunId: null,
     exitCode: null,
@@ -541,7 +542,7 @@ export function createFakeHost(info: Partial<HostInfo> = {}): FakeHost {
   const host: FakeHost = {
     api,
     events,
-    info: { dataDir: '/fake/data', databaseKind: 'pglite', hostId: 'fake', pid: process.pid, startedAt: now(), version: '0.0.0', notices: [], ...info },
+    info: { dataDir: '/fake/data', databaseKind: 'pglite', hostId: 'fake', machineName: 'fake', pid: process.pid, startedAt: now(), version: '0.0.0', notices: [], ...info },
     runs: [],
     escalations: [],
     issueStatuses: new Map(),

@@ -15,6 +15,7 @@ const FIELD_OPTIONS: Record<string, OptionSpec> = {
   'max-concurrent': { type: 'string', value: 'N', help: 'runs of this agent at once (default 1)' },
   model: { type: 'string', value: 'M', help: 'model for claude_local / codex_local' },
   env: { type: 'string', multiple: true, value: 'KEY=VALUE', help: 'environment of its runs (repeatable; update replaces the whole set)' },
+  machine: { type: 'string', value: 'NAME', help: "team mode: the machine whose Vigil runs it (default: the one it is added on; see vigil machine list)" },
 };
 
 type AgentFields = Omit<CallInput<'agents.create'>, 'name' | 'adapterType'>;
@@ -32,6 +33,7 @@ function agentFields(opts: OptionValues): AgentFields {
     model: str(opts, 'model'),
     env: envPairs(opts),
     workspace: oneOf(opts, 'workspace', WORKSPACE_MODES),
+    machine: str(opts, 'machine'),
   };
   return defined(fields);
 }
@@ -53,11 +55,14 @@ function showAgent(ctx: Context, agent: AgentDto): void {
     ['Interval', agent.heartbeatIntervalSec === null ? 'off' : seconds(agent.heartbeatIntervalSec)],
     ['Timeout', agent.timeoutSec === null ? 'none' : seconds(agent.timeoutSec)],
     ['Max concurrent', agent.maxConcurrentRuns],
+    ['Machine', machineWords(agent)],
     ['Runs', `${agent.totalRuns} total, ${agent.failedRuns} failed, ${agent.runningRuns} running`],
     ['Last heartbeat', shortTime(agent.lastHeartbeatAt)],
     ['Created', shortTime(agent.createdAt)],
   ]);
 }
+
+const machineWords = (a: AgentDto) => (a.machine ?? a.machineId ?? '-') + (a.machineId && !a.machineOnline ? ' (offline)' : '');
 
 /** pause / resume / remove: one agent, one call, one sentence. */
 function simple(name: 'pause' | 'resume', summary: string, done: string): Command {
@@ -69,7 +74,9 @@ function simple(name: 'pause' | 'resume', summary: string, done: string): Comman
     async run(ctx, { args }) {
       const agent = await (await ctx.client()).call(name === 'pause' ? 'agents.pause' : 'agents.resume', { agent: args.NAME });
       if (ctx.out.json) return ctx.out.document(agent);
-      ctx.out.line(`${done} agent ${agent.name} (${readable(agent.status)}).`);
+      // Pausing is a record every host reads: it holds for an offline machine when it is back.
+      const offline = agent.machineId && !agent.machineOnline ? `; its machine ${agent.machine ?? agent.machineId} is offline and picks this up when it is back` : '';
+      ctx.out.line(`${done} agent ${agent.name} (${readable(agent.status)}${offline}).`);
     },
   };
 }
@@ -88,7 +95,7 @@ export const agentCommands: Command[] = [
       if (adapterType === 'process' && str(opts, 'command') === undefined) throw new UsageError('missing --command: the process adapter needs --command CMD');
       const agent = await (await ctx.client()).call('agents.create', { name: args.NAME, adapterType, ...agentFields(opts) });
       if (ctx.out.json) return ctx.out.document(agent);
-      ctx.out.line(`Added agent ${agent.name} (${agent.adapterType}${agent.command ? `: ${agent.command}` : ''}).`);
+      ctx.out.line(`Added agent ${agent.name} (${agent.adapterType}${agent.command ? `: ${agent.command}` : ''}) on machine ${agent.machine ?? agent.machineId}.`);
     },
   },
   {
@@ -101,10 +108,11 @@ export const agentCommands: Command[] = [
       if (ctx.out.json) return ctx.out.document(agents);
       if (agents.length === 0) return ctx.out.line('No agents. Add one with: vigil agent add NAME --adapter process --command CMD');
       ctx.out.table(
-        ['NAME', 'STATUS', 'ADAPTER', 'RUNS', 'FAILED', 'RUNNING', 'INTERVAL', 'LAST HEARTBEAT'],
+        ['NAME', 'STATUS', 'MACHINE', 'ADAPTER', 'RUNS', 'FAILED', 'RUNNING', 'INTERVAL', 'LAST HEARTBEAT'],
         agents.map((a) => [
           a.name,
           readable(a.status),
+          machineWords(a),
           a.adapterType,
           String(a.totalRuns),
           String(a.failedRuns),

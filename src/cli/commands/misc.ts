@@ -17,6 +17,7 @@ export const miscCommands: Command[] = [
         ['Data dir', s.dataDir],
         ['Socket', controlSocketPath(ctx.dataDir)],
         ['Database', s.database],
+        ['Machine', `${s.machineName} (${s.hostId})`],
         ['Agents', `${s.agents.total} (${s.agents.running} running, ${s.agents.paused} paused)`],
         ['Runs', `${s.runs.running} running, ${s.runs.queued} queued${s.runs.detached ? `, ${s.runs.detached} detached` : ''} (at most ${s.globalMaxConcurrentRuns} at once)`],
         ['Issues', `${s.issues.open} open, ${s.issues.blocked} blocked`],

@@ -24,6 +24,8 @@ export const serveCommand: Command = {
     'max-concurrent': { type: 'string', value: 'N', help: 'runs at once across all agents (default 4)' },
     'keep-logs': { type: 'string', value: 'N', help: "keep the newest N run logs per agent (default 200); older runs say their log was pruned" },
     'keep-log-mb': { type: 'string', value: 'MB', help: 'keep at most MB of run logs per agent (default 1024)' },
+    'machine-id': { type: 'string', value: 'ID', help: "team mode: this machine's id (default $VIGIL_MACHINE_ID, else one derived from /etc/machine-id and the hostname)" },
+    'machine-name': { type: 'string', value: 'NAME', help: 'team mode: the name people see (default $VIGIL_MACHINE_NAME, else the machine id if given, else the hostname)' },
   },
   summary: 'Run the Vigil host in the foreground (no desktop app needed).',
   async run(ctx, { opts }) {
@@ -34,6 +36,16 @@ export const serveCommand: Command = {
     const maxConcurrentRuns = wholeNumber(opts, 'max-concurrent', 'a whole number of at least 1', 1);
     const keepLogs = wholeNumber(opts, 'keep-logs', 'a whole number of at least 1', 1);
     const keepLogMb = wholeNumber(opts, 'keep-log-mb', 'a whole number of at least 1', 1);
+    const machineId = str(opts, 'machine-id') ?? (process.env.VIGIL_MACHINE_ID || undefined);
+    const machineName = str(opts, 'machine-name') ?? (process.env.VIGIL_MACHINE_NAME || undefined);
+    for (const [option, value] of [['--machine-id', machineId], ['--machine-name', machineName]] as const) {
+      if (value !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/.test(value)) {
+        throw new UsageError(`${option} must be 1-100 letters, digits, _ . : or - (starting with a letter or digit), got '${value}'`);
+      }
+    }
+    // Tests use a short lease; people keep the default.
+    const leaseMs = process.env.VIGIL_MACHINE_LEASE_MS ? Number(process.env.VIGIL_MACHINE_LEASE_MS) : undefined;
+    if (leaseMs !== undefined && (!Number.isInteger(leaseMs) || leaseMs < 300)) throw new UsageError(`VIGIL_MACHINE_LEASE_MS must be a whole number of milliseconds of at least 300`);
     const { out } = ctx;
     // Loaded here, not at the top: the other commands start faster without the host's modules.
     const { startHost } = await import('../../main/host');
@@ -42,6 +54,9 @@ export const serveCommand: Command = {
       databaseUrl: process.env.DATABASE_URL || undefined,
       maxConcurrentRuns,
       cliPath: ctx.install.cliPath,
+      machineId,
+      machineName,
+      machineLeaseMs: leaseMs,
       logRetention: { maxRunsPerAgent: keepLogs, maxBytesPerAgent: keepLogMb === undefined ? undefined : keepLogMb * 1024 * 1024 },
     });
 
@@ -68,7 +83,7 @@ export const serveCommand: Command = {
     });
     const readyUrl = `${web.url}?token=${token}`;
     if (out.json) {
-      out.document({ url: readyUrl, socketPath, dataDir: host.info.dataDir, database: host.info.databaseKind, pid: process.pid, notices: host.info.notices });
+      out.document({ url: readyUrl, socketPath, dataDir: host.info.dataDir, database: host.info.databaseKind, machineId: host.info.hostId, machineName: host.info.machineName, pid: process.pid, notices: host.info.notices });
     } else {
       // The one place the token is ever printed; one write, so a reader gets the block whole.
       out.line(
@@ -77,6 +92,7 @@ export const serveCommand: Command = {
           `  socket:   ${socketPath}`,
           `  data dir: ${host.info.dataDir}`,
           `  database: ${host.info.databaseKind}`,
+          `  machine:  ${host.info.machineName} (${host.info.hostId})`,
           ...host.info.notices.map((notice) => `notice: ${notice}`),
         ].join('\n'),
       );

@@ -42,6 +42,53 @@ export interface RuntimeConfig {
   maxConcurrentRuns?: number;
 }
 
+/**
+ * Team mode: one row per Vigil host's machine sharing this database. A machine is online while
+ * its host renews `lastSeenAt` within `leaseMs` (database time, so clocks never disagree).
+ */
+export const machines = pgTable('machines', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** The host process now serving this machine (`<pid>/<start identity>`). */
+  hostInstance: text('host_instance').notNull(),
+  leaseMs: integer('lease_ms').notNull(),
+  startedAt: ts('started_at').notNull().defaultNow(),
+  lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+  /** Set by a clean shutdown: offline at once, without waiting for the lease. */
+  stoppedAt: ts('stopped_at'),
+});
+
+/**
+ * Team mode: an action one host asks of the machine that owns a run or agent (cancel a run, read
+ * a run's log). The owner is told by NOTIFY, carries it out and writes the answer here.
+ */
+export const machineRequests = pgTable(
+  'machine_requests',
+  {
+    id: text('id').primaryKey(),
+    machineId: text('machine_id').notNull(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull(),
+    status: text('status').notNull().default('pending'),
+    result: jsonb('result'),
+    error: jsonb('error'),
+    createdAt: created(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [index('machine_requests_pending_idx').on(t.machineId, t.status)],
+);
+
+/** Team mode: contract events too large for a NOTIFY payload (8000 bytes); the NOTIFY carries the id. */
+export const busEvents = pgTable(
+  'bus_events',
+  {
+    id: text('id').primaryKey(),
+    payload: text('payload').notNull(),
+    createdAt: created(),
+  },
+  (t) => [index('bus_events_created_idx').on(t.createdAt)],
+);
+
 export const agents = pgTable(
   'agents',
   {
@@ -57,6 +104,8 @@ export const agents = pgTable(
     runtimeConfig: jsonb('runtime_config').$type<RuntimeConfig>().notNull().default({}),
     /** The agent's extra environment; secret-looking values are redacted wherever they surface. */
     env: jsonb('env').$type<Record<string, string>>().notNull().default({}),
+    /** The machine whose host runs this agent (team mode); null: adopted by the next host to start. */
+    machineId: text('machine_id'),
     createdAt: created(),
     updatedAt: updated(),
   },

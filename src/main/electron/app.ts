@@ -72,7 +72,15 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
       launcherNotices.push(`Agents cannot call back through the vigil command: its launcher could not be written (${(err as Error).message}).`);
     }
     try {
-      host = await deps.startHost({ dataDir, databaseUrl, cliPath, pickFolder: nativeFolderPicker(() => window.current()), openFolder: electronOpener(shell) });
+      host = await deps.startHost({
+        dataDir,
+        databaseUrl,
+        cliPath,
+        pickFolder: nativeFolderPicker(() => window.current()),
+        openFolder: electronOpener(shell),
+        machineId: env.VIGIL_MACHINE_ID || undefined,
+        machineName: env.VIGIL_MACHINE_NAME || undefined,
+      });
     } catch (err) {
       const text = startupErrorText(err, dataDir, databaseUrl !== undefined);
       dialog.showErrorBox(text.title, text.content);

@@ -262,9 +262,9 @@ export class HeartbeatEngine {
   }
 
   /**
-   * The oldest queued runs that can start now, fair per agent: each agent contributes at most its
-   * free slots (maxConcurrentRuns minus its live runs on every host), so one capped agent's
-   * backlog never hides another agent's work.
+   * The oldest queued runs of this machine's agents that can start now, fair per agent: each
+   * agent contributes at most its free slots (maxConcurrentRuns minus its live runs on every
+   * host), so one capped agent's backlog never hides another agent's work.
    */
   private async startableRuns(limit: number): Promise<{ run: RunRow; agent: AgentRow }[]> {
     const eligible = sql`(
@@ -273,6 +273,8 @@ export class HeartbeatEngine {
           row_number() over (partition by r.agent_id order by r.created_at, r.id) as rn
         from heartbeat_runs r join agents a on a.id = r.agent_id
         where r.status = 'queued' and a.status <> 'paused'
+          -- Team mode: only an agent's own machine starts its runs (in its folders, on its process table).
+          and (a.machine_id = ${this.ctx.hostId} or a.machine_id is null)
       ) ranked
       join agents a on a.id = ranked.agent_id
       where ranked.rn <= coalesce((a.runtime_config->>'maxConcurrentRuns')::int, 1)
@@ -559,8 +561,9 @@ export class HeartbeatEngine {
       return loadRunDto(this.ctx.db, runId);
     }
     if (run.status === 'starting' || run.status === 'running') {
+      // The runs.cancel service asks the owner's host (team mode); reaching here means a caller skipped it.
       if (run.hostId && run.hostId !== this.ctx.hostId) {
-        throw new ContractError('conflict', `run ${runId} is running on another machine (${run.hostId}); cancel it there`);
+        throw new ContractError('conflict', `run ${runId} is running on another machine (${run.hostId}): only that machine's Vigil can stop it`);
       }
       // Another host instance on this machine, or a detached run whose process outlived an
       // earlier host: stop it only if it is still the same process (or carries the run's cookie).
@@ -606,7 +609,7 @@ export class HeartbeatEngine {
     const item: EndItem = { run: live.run, outcome, from: LIVE_STATUSES };
     const run = await retryUntilLanded(this.retrying, `finalizing run ${live.run.id}`, () => this.finishRuns([item]).then((rows) => rows[0] ?? null), () => false);
     if (!run) return;
-    void applyLogRetention(this.ctx.db, this.logs, run.agentId, this.opts.logRetention);
+    void applyLogRetention(this.ctx.db, this.logs, run.agentId, this.ctx.hostId, this.opts.logRetention);
     if (this.onRunSettled) await this.onRunSettled(run).catch(() => undefined);
   }
 

@@ -5,8 +5,8 @@
 //
 // On one machine an instance is proved alive by the process table: the host's pid plus its start
 // identity (which carries the boot id, so an instance from before a reboot is always dead).
-// Across machines (team mode) this is where a lease would answer the same question.
-import { isSameProcess, readStartIdentity } from '../process/identity';
+// Across machines (team mode) the machine lease (src/main/team/machine-lease.ts) answers it.
+import { isSameProcess, readStartIdentity, startIdOfThisBoot } from '../process/identity';
 
 /** `<pid>/<start identity>` of this host process. */
 export function currentHostInstance(): string {
@@ -32,3 +32,9 @@ export function hostInstanceAlive(instance: string | null | undefined): boolean 
   return !!parsed && isSameProcess(parsed.pid, parsed.startId);
 }
 
+
+/** Recorded in this boot of this machine, so this process table can judge it (team mode's machine lease asks). */
+export function hostInstanceOfThisBoot(instance: string): boolean {
+  const parsed = parse(instance);
+  return !!parsed && startIdOfThisBoot(parsed.startId);
+}

@@ -95,7 +95,7 @@ export async function handBackIssues(tx: Tx, rows: RunRow[], followedUp: Set<str
     const issue = current.get(row.issueId!);
     if (issue?.status !== 'in_progress' || toReview.has(issue.id) || toTodo.has(issue.id) || followedUp.has(row.id)) continue;
     if (row.status === 'succeeded') toReview.set(issue.id, row);
-    else if (row.status === 'cancelled' && row.errorCode === 'cancelled') toTodo.add(issue.id);
+    else if (row.status === 'cancelled' && (row.errorCode === 'cancelled' || row.errorCode === 'abandoned')) toTodo.add(issue.id);
   }
   const ids = [...current.keys()];
   if (ids.length === 0) return [];
@@ -125,7 +125,7 @@ export async function handBackIssues(tx: Tx, rows: RunRow[], followedUp: Set<str
 
 /** Whether an ended run's pending input gets its follow-up run (a person's cancel means stop). */
 export function wantsFollowUp(row: RunRow, f: RunOutcome): boolean {
-  return row.pendingInput.length > 0 && !f.continuedByCaller && !(row.status === 'cancelled' && row.errorCode === 'cancelled');
+  return row.pendingInput.length > 0 && !f.continuedByCaller && !(row.status === 'cancelled' && (row.errorCode === 'cancelled' || row.errorCode === 'abandoned'));
 }
 
 /**

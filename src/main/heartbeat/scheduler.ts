@@ -1,7 +1,7 @@
 // Timer wakes: one interval per agent with a heartbeat interval. A timer that fires while the
 // agent's previous timer run is still queued or running coalesces into it (the engine decides),
 // so a timer shorter than a run never piles up runs.
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull, or } from 'drizzle-orm';
 import { agents } from '../db/schema';
 import type { ServiceContext } from '../services/context';
 import type { HeartbeatEngine } from './engine';
@@ -18,7 +18,11 @@ export class TimerScheduler {
   /** Re-reads agents and (re)arms their timers. Called at start and after any agent change. */
   async sync(): Promise<void> {
     if (this.stopped) return;
-    const rows = await this.ctx.db.select().from(agents).where(eq(agents.workspaceId, this.ctx.workspaceId));
+    // Team mode: only this machine's agents; another machine arms its own.
+    const rows = await this.ctx.db
+      .select()
+      .from(agents)
+      .where(and(eq(agents.workspaceId, this.ctx.workspaceId), or(eq(agents.machineId, this.ctx.hostId), isNull(agents.machineId))));
     const wanted = new Map<string, number>();
     for (const a of rows) {
       const sec = a.runtimeConfig.heartbeatIntervalSec;

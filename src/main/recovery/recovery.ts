@@ -116,6 +116,32 @@ export class Recovery {
     return result;
   }
 
+  /**
+   * Team mode: runs of this machine that a person cancelled while it was offline (abandoned).
+   * Their processes may have outlived that; whatever of them is still alive (same process, or
+   * carrying the run's cookie) is stopped now. Start-up only: a machine is offline only while
+   * its host is not running.
+   */
+  async stopAbandoned(): Promise<number> {
+    const rows = await this.ctx.db
+      .select()
+      .from(heartbeatRuns)
+      .where(
+        and(
+          eq(heartbeatRuns.hostId, this.ctx.hostId),
+          eq(heartbeatRuns.status, 'cancelled'),
+          eq(heartbeatRuns.errorCode, 'abandoned'),
+          sql`${heartbeatRuns.finishedAt} > now() - interval '7 days'`,
+        ),
+      );
+    const mine = rows.filter((r) => r.hostInstanceId !== this.ctx.hostInstanceId && !hostInstanceAlive(r.hostInstanceId));
+    if (mine.length === 0) return 0;
+    const killed = await terminateRuns(mine.map(runProcessQuery), { graceMs: this.opts.killGraceMs });
+    let stopped = 0;
+    for (const k of killed.values()) stopped += k.terminated.length;
+    return stopped;
+  }
+
   /** A live process whose host is gone: this host adopts it (owner instance moves here) and watches it. */
   private async markDetached(run: RunRow): Promise<void> {
     if (run.errorCode === 'process_detached' && run.hostInstanceId === this.ctx.hostInstanceId) return;
@@ -215,6 +241,8 @@ export class Recovery {
           isNotNull(issues.assigneeAgentId),
           inArray(issues.status, ['todo', 'in_progress']),
           ne(agents.status, 'paused'),
+          // Team mode: each machine reconciles its own agents' issues.
+          or(eq(agents.machineId, this.ctx.hostId), isNull(agents.machineId)),
           // An issue with a queued or running run has its execution path (after a crash: its retry).
           sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.issueId} = ${issues.id} and ${heartbeatRuns.status} in ('queued', 'starting', 'running'))`,
         ),
@@ -239,6 +267,7 @@ export class Recovery {
     if (!issue?.assigneeAgentId || (issue.status !== 'todo' && issue.status !== 'in_progress')) return null;
     const [agent] = await this.ctx.db.select().from(agents).where(eq(agents.id, issue.assigneeAgentId));
     if (!agent || agent.status === 'paused') return null;
+    if (agent.machineId && agent.machineId !== this.ctx.hostId) return null; // its own machine decides
     const runs = await this.ctx.db
       .select()
       .from(heartbeatRuns)
@@ -247,7 +276,8 @@ export class Recovery {
       .limit(20);
     if (runs.some((r) => r.status === 'queued' || r.status === 'starting' || r.status === 'running')) return null;
     const latest = runs[0] ?? null;
-    if (latest?.status === 'cancelled' && latest.errorCode === 'cancelled') return null; // a person stopped it
+    // A person stopped it (here, or while its machine was offline: abandoned).
+    if (latest?.status === 'cancelled' && (latest.errorCode === 'cancelled' || latest.errorCode === 'abandoned')) return null;
     if (issue.status === 'todo') {
       if (latest?.status === 'succeeded') return null;
       if (latest?.contextSnapshot?.retryReason === 'assignment_recovery') {

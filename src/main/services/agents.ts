@@ -7,7 +7,9 @@ import { agentRuntimeState, agents, heartbeatRuns, type AdapterConfig, type Runt
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import { repositoryRoot, WorkspaceError } from '../workspaces/worktree';
 import { newId, recordActivity, type ServiceContext } from './context';
+import type { AgentRow } from './dto';
 import { agentDtos, loadAgentDto, requireAgent, requireIssue } from './lookup';
+import { loadMachines, offlineWords, requireMachine } from './machines';
 
 type AgentFields = CallParsedInput<'agents.update'>['patch'];
 
@@ -46,6 +48,15 @@ function mergeEnv(stored: Record<string, string>, incoming: Record<string, strin
 }
 
 export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onChange: () => void) {
+  const refuseWithActiveRuns = async (agent: AgentRow, what: string) => {
+    const active = await ctx.db
+      .select({ id: heartbeatRuns.id })
+      .from(heartbeatRuns)
+      .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, ['queued', 'starting', 'running'])));
+    if (active.length > 0) {
+      throw new ContractError('conflict', `agent "${agent.name}" has ${active.length} queued or running run(s); cancel them or pause the agent first, then ${what}`);
+    }
+  };
   const emit = async (id: string) => {
     ctx.events.emit('agent.updated', await loadAgentDto(ctx.db, id));
     onChange();
@@ -77,6 +88,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       if (existing.length > 0) throw new ContractError('conflict', `an agent named "${input.name}" already exists`, 'name');
       const { adapter, runtime } = configOf(input, { adapter: {}, runtime: {} });
       await checkWorkspace(adapter, '');
+      const machineId = input.machine ? (await requireMachine(ctx.db, input.machine, 'machine')).id : ctx.hostId;
       const id = newId();
       await ctx.db.transaction(async (tx) => {
         await tx.insert(agents).values({
@@ -88,6 +100,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
           adapterConfig: adapter,
           runtimeConfig: runtime,
           env: input.env ?? {},
+          machineId,
         });
         await tx.insert(agentRuntimeState).values({ agentId: id });
         await recordActivity(tx, ctx.workspaceId, {
@@ -95,7 +108,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
           action: 'agent.created',
           entityType: 'agent',
           entityId: id,
-          details: { name: input.name, adapterType: input.adapterType },
+          details: { name: input.name, adapterType: input.adapterType, machineId },
         });
       });
       await emit(id);
@@ -106,6 +119,11 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       const { adapter, runtime } = configOf(input.patch, { adapter: agent.adapterConfig, runtime: agent.runtimeConfig });
       if (agent.adapterType === 'process' && !adapter.command) throw new ContractError('invalid_input', 'the process adapter needs a command', 'patch.command');
       await checkWorkspace(adapter, 'patch.');
+      let machineId = agent.machineId;
+      if (input.patch.machine) {
+        machineId = (await requireMachine(ctx.db, input.patch.machine, 'patch.machine')).id;
+        if (machineId !== agent.machineId) await refuseWithActiveRuns(agent, 'move it to another machine');
+      }
       await ctx.db
         .update(agents)
         .set({
@@ -113,6 +131,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
           adapterConfig: adapter,
           runtimeConfig: runtime,
           env: input.patch.env ? mergeEnv(agent.env, input.patch.env) : agent.env,
+          machineId,
           updatedAt: new Date(),
         })
         .where(eq(agents.id, agent.id));
@@ -130,13 +149,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
     'agents.resume': async (input: CallParsedInput<'agents.resume'>) => setStatus(input.agent, false),
     'agents.remove': async (input: CallParsedInput<'agents.remove'>) => {
       const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
-      const active = await ctx.db
-        .select({ id: heartbeatRuns.id })
-        .from(heartbeatRuns)
-        .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, ['queued', 'starting', 'running'])));
-      if (active.length > 0) {
-        throw new ContractError('conflict', `agent "${agent.name}" has ${active.length} queued or running run(s); cancel them or pause the agent first`);
-      }
+      await refuseWithActiveRuns(agent, 'remove it');
       await ctx.db.transaction(async (tx) => {
         await tx.delete(agents).where(eq(agents.id, agent.id));
         await recordActivity(tx, ctx.workspaceId, { actor: 'user', action: 'agent.removed', entityType: 'agent', entityId: agent.id, details: { name: agent.name } });
@@ -149,13 +162,24 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
       let issueId: string | null = null;
       if (input.issue) issueId = (await requireIssue(ctx.db, input.issue)).id;
+      // Team mode: the agent's own machine runs it; a wake it cannot carry out is refused, not parked.
+      if (agent.machineId && agent.machineId !== ctx.hostId) {
+        const [machine] = await loadMachines(ctx.db, [agent.machineId]);
+        if (!machine?.online) {
+          throw new ContractError(
+            'machine_offline',
+            `agent "${agent.name}" runs on ${machine ? offlineWords(machine) : `machine "${agent.machineId}", which is not known here`}: it can be woken once that machine is back`,
+          );
+        }
+      }
       return engine.wake(agent.id, { source: 'on_demand', reason: input.reason ?? 'on_demand', triggerDetail: 'user', issueId });
     },
     'host.pauseAll': async () => {
       const rows = await ctx.db
         .update(agents)
         .set({ status: 'paused', updatedAt: new Date() })
-        .where(and(eq(agents.workspaceId, ctx.workspaceId), inArray(agents.status, ['idle', 'running', 'error'])))
+        // Team mode: "pause all" is this machine's agents (the tray's button); others pause theirs.
+        .where(and(eq(agents.workspaceId, ctx.workspaceId), eq(agents.machineId, ctx.hostId), inArray(agents.status, ['idle', 'running', 'error'])))
         .returning({ id: agents.id });
       for (const r of rows) ctx.events.emit('agent.updated', await loadAgentDto(ctx.db, r.id));
       await recordActivity(ctx.db, ctx.workspaceId, { actor: 'user', action: 'agents.paused_all', entityType: 'host', entityId: ctx.hostId, details: { count: rows.length } });

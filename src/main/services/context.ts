@@ -8,11 +8,24 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** A database handle or an open transaction: queries run the same on both. */
 export type Q = Db | Tx;
 
+/** Team mode: what a host may ask of another machine's host (src/main/team/machine-requests.ts). */
+export type RequestKind = 'run.cancel' | 'run.log';
+
+export interface RemoteHosts {
+  /** Has machine `machineId`'s host carry this out and returns its answer; throws machine_offline when it cannot. */
+  ask(machineId: string, kind: RequestKind, payload: Record<string, unknown>, timeoutMs?: number): Promise<unknown>;
+}
+
 export interface ServiceContext {
   db: Db;
   events: EventBus;
-  /** This machine's process table (runs recorded by another machine are never judged here). */
+  /**
+   * This host's machine id (`vigil serve --machine-id`, default per machine): whose process
+   * table judges a run, and which agents this host runs.
+   */
   hostId: string;
+  /** Another machine's host, reached through the database; null without team mode (PGlite). */
+  remote: RemoteHosts | null;
   /** This host process (heartbeat/host-instance.ts): the owner recorded on the runs it claims. */
   hostInstanceId: string;
   dataDir: string;

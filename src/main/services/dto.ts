@@ -6,6 +6,7 @@ import type {
   CommentDto,
   EscalationDto,
   IssueDto,
+  MachineDto,
   RunDto,
   RunEventDto,
 } from '../../shared/contract';
@@ -40,7 +41,15 @@ export function secretValuesOf(env: Record<string, string>): string[] {
     .map(([, v]) => v);
 }
 
-export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number): AgentDto {
+export type MachineRow = InferSelectModel<typeof schema.machines>;
+
+/** A machine's name and whether its lease is current (computed by the database's clock). */
+export interface MachineState {
+  name: string;
+  online: boolean;
+}
+
+export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number, machine: MachineState | null): AgentDto {
   return {
     id: a.id,
     workspaceId: a.workspaceId,
@@ -61,12 +70,15 @@ export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number
     totalRuns: rt?.totalRuns ?? 0,
     failedRuns: rt?.failedRuns ?? 0,
     runningRuns,
+    machineId: a.machineId,
+    machine: machine?.name ?? null,
+    machineOnline: machine?.online ?? false,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
   };
 }
 
-export function runDto(r: RunRow, agentName: string, issueIdentifier: string | null): RunDto {
+export function runDto(r: RunRow, agentName: string, issueIdentifier: string | null, agentMachineId: string | null = null): RunDto {
   const ctx = r.contextSnapshot ?? {};
   return {
     id: r.id,
@@ -83,6 +95,7 @@ export function runDto(r: RunRow, agentName: string, issueIdentifier: string | n
     processPid: r.processPid,
     processGroupId: r.processGroupId,
     processStartId: r.processStartId,
+    machineId: r.hostId ?? agentMachineId,
     processLossRetryCount: r.processLossRetryCount,
     retryOfRunId: r.retryOfRunId,
     exitCode: r.exitCode,
@@ -99,6 +112,19 @@ export function runDto(r: RunRow, agentName: string, issueIdentifier: string | n
     finishedAt: iso(r.finishedAt),
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+export function machineDto(m: MachineRow, state: { online: boolean; self: boolean; agents: number; runningRuns: number }): MachineDto {
+  return {
+    id: m.id,
+    name: m.name,
+    hostInstance: m.hostInstance,
+    leaseMs: m.leaseMs,
+    startedAt: m.startedAt.toISOString(),
+    lastSeenAt: m.lastSeenAt.toISOString(),
+    stoppedAt: iso(m.stoppedAt),
+    ...state,
   };
 }
 

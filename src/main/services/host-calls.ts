@@ -18,6 +18,7 @@ export function hostHandlers(ctx: ServiceContext, engine: HeartbeatEngine, info:
       version: info.version,
       pid: info.pid,
       hostId: info.hostId,
+      machineName: info.machineName,
       dataDir: info.dataDir,
       database: info.databaseKind,
       startedAt: info.startedAt,

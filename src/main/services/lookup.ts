@@ -5,6 +5,7 @@ import { ISSUE_IDENTIFIER_RE } from '../../shared/domain';
 import { notFound } from '../../shared/errors';
 import { agentRuntimeState, agents, heartbeatRuns, issues } from '../db/schema';
 import type { Q } from './context';
+import { machineStates } from './machines';
 import { agentDto, issueDto, runDto, type AgentRow, type IssueRow, type RunRow } from './dto';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -58,8 +59,8 @@ export async function runDtos(q: Q, rows: RunRow[]): Promise<RunDto[]> {
   if (rows.length === 0) return [];
   const agentIds = [...new Set(rows.map((r) => r.agentId))];
   const issueIds = [...new Set(rows.map((r) => r.issueId).filter((x): x is string => !!x))];
-  const names = new Map(
-    (await q.select({ id: agents.id, name: agents.name }).from(agents).where(inArray(agents.id, agentIds))).map((a) => [a.id, a.name]),
+  const agentRows = new Map(
+    (await q.select({ id: agents.id, name: agents.name, machineId: agents.machineId }).from(agents).where(inArray(agents.id, agentIds))).map((a) => [a.id, a]),
   );
   const idents = new Map(
     issueIds.length
@@ -69,7 +70,9 @@ export async function runDtos(q: Q, rows: RunRow[]): Promise<RunDto[]> {
         ])
       : [],
   );
-  return rows.map((r) => runDto(r, names.get(r.agentId) ?? '(removed)', r.issueId ? (idents.get(r.issueId) ?? null) : null));
+  return rows.map((r) =>
+    runDto(r, agentRows.get(r.agentId)?.name ?? '(removed)', r.issueId ? (idents.get(r.issueId) ?? null) : null, agentRows.get(r.agentId)?.machineId ?? null),
+  );
 }
 
 export async function loadRunDto(q: Q, id: string): Promise<RunDto> {
@@ -105,7 +108,8 @@ export async function agentDtos(q: Q, rows: AgentRow[]): Promise<AgentDto[]> {
         .groupBy(heartbeatRuns.agentId)
     ).map((r) => [r.agentId, Number(r.n)]),
   );
-  return rows.map((r) => agentDto(r, runtime.get(r.id) ?? null, running.get(r.id) ?? 0));
+  const machines = await machineStates(q, rows.map((r) => r.machineId));
+  return rows.map((r) => agentDto(r, runtime.get(r.id) ?? null, running.get(r.id) ?? 0, r.machineId ? (machines.get(r.machineId) ?? null) : null));
 }
 
 export async function loadAgentDto(q: Q, id: string): Promise<AgentDto> {

@@ -1,15 +1,16 @@
 // The run verbs of the contract: list (keyset pages, fast at 100,000 runs), detail with the
 // retry chain, cancel, and ranged log reads.
 import { and, asc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { CallParsedInput, RunDetailDto } from '../../shared/contract';
+import { calls, type CallParsedInput, type LogChunkDto, type RunDetailDto, type RunDto } from '../../shared/contract';
 import { RUN_ERROR_EXPLANATIONS, type RunErrorCode } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
 import { agents, heartbeatRunEvents, heartbeatRuns } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import type { RunLogStore } from '../logs/run-log';
 import type { ServiceContext } from './context';
-import { runEventDto } from './dto';
-import { requireAgent, requireIssue, requireRun, runDtos } from './lookup';
+import { runEventDto, type RunRow } from './dto';
+import { loadRunDto, requireAgent, requireIssue, requireRun, runDtos } from './lookup';
+import { loadMachines, offlineWords, type MachineWithState } from './machines';
 
 const MAX_LOG_READ = 1 << 20;
 
@@ -25,7 +26,7 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 }
 
 export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: RunLogStore) {
-  return {
+  const handlers = {
     'runs.list': async (input: CallParsedInput<'runs.list'>) => {
       const limit = input.limit ?? 50;
       const where: SQL[] = [eq(heartbeatRuns.workspaceId, ctx.workspaceId)];
@@ -76,26 +77,95 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
       };
     },
 
-    'runs.cancel': async (input: CallParsedInput<'runs.cancel'>) => {
-      await requireRun(ctx.db, input.run);
-      return engine.cancelRun(input.run, 'cancelled');
+    'runs.cancel': async (input: CallParsedInput<'runs.cancel'>): Promise<RunDto> => {
+      const run = await requireRun(ctx.db, input.run);
+      const owner = await ownerOf(ctx, run);
+      if (!owner) return engine.cancelRun(run.id, 'cancelled');
+      if (owner.online) return (await remote(ctx).ask(owner.id, 'run.cancel', { runId: run.id })) as RunDto;
+      return cancelOnOfflineMachine(ctx, engine, run, owner);
     },
 
-    'runs.log': async (input: CallParsedInput<'runs.log'>) => {
+    'runs.log': async (input: CallParsedInput<'runs.log'>): Promise<LogChunkDto> => {
       const run = await requireRun(ctx.db, input.run);
-      const slice = await logs.read(run.id, {
-        offset: input.tail === undefined ? (input.offset ?? 0) : undefined,
-        length: Math.min(input.length ?? MAX_LOG_READ, MAX_LOG_READ),
-        tail: input.tail,
-      });
-      return {
-        runId: run.id,
-        offset: slice.offset,
-        data: slice.data.toString('base64'),
-        totalBytes: slice.totalBytes,
-        live: engine.isLive(run.id),
-        pruned: run.logPruned,
-      };
+      // A log stays with the machine that ran it: another machine's is read through its host.
+      if (run.hostId && run.hostId !== ctx.hostId) {
+        const [owner] = await loadMachines(ctx.db, [run.hostId]);
+        if (!owner?.online) {
+          throw new ContractError(
+            'machine_offline',
+            `the log of run ${run.id} is kept on ${owner ? offlineWords(owner) : `machine "${run.hostId}", which is not known here`}: it can be read once that machine is back`,
+          );
+        }
+        return (await remote(ctx).ask(owner.id, 'run.log', input, 15_000)) as LogChunkDto;
+      }
+      return readLocalLog(run, input);
     },
   };
+
+  async function readLocalLog(run: RunRow, input: CallParsedInput<'runs.log'>): Promise<LogChunkDto> {
+    const slice = await logs.read(run.id, {
+      offset: input.tail === undefined ? (input.offset ?? 0) : undefined,
+      length: Math.min(input.length ?? MAX_LOG_READ, MAX_LOG_READ),
+      tail: input.tail,
+    });
+    return {
+      runId: run.id,
+      offset: slice.offset,
+      data: slice.data.toString('base64'),
+      totalBytes: slice.totalBytes,
+      live: engine.isLive(run.id),
+      pruned: run.logPruned,
+    };
+  }
+
+  return {
+    handlers,
+    /** What this host does when another machine asks (team mode). */
+    requestHandlers: {
+      'run.cancel': async (payload: Record<string, unknown>) => engine.cancelRun(String(payload.runId), 'cancelled'),
+      'run.log': async (payload: Record<string, unknown>) => {
+        const input = calls['runs.log'].input.parse(payload);
+        return readLocalLog(await requireRun(ctx.db, input.run), input);
+      },
+    },
+  };
+}
+
+const remote = (ctx: ServiceContext) => {
+  if (!ctx.remote) throw new ContractError('internal', 'this run belongs to another machine, but this host has no team connection');
+  return ctx.remote;
+};
+
+/**
+ * The machine whose host must act on a run: the one running it, else (queued) its agent's.
+ * Null when that is this host.
+ */
+async function ownerOf(ctx: ServiceContext, run: RunRow): Promise<MachineWithState | null> {
+  let machineId = run.hostId;
+  if (!machineId || run.status === 'queued') {
+    const [agent] = await ctx.db.select({ machineId: agents.machineId }).from(agents).where(eq(agents.id, run.agentId));
+    machineId = run.status === 'queued' ? (agent?.machineId ?? machineId) : machineId;
+  }
+  if (!machineId || machineId === ctx.hostId) return null;
+  const [owner] = await loadMachines(ctx.db, [machineId]);
+  return owner ?? { id: machineId, name: machineId, online: false } as MachineWithState;
+}
+
+/**
+ * Nobody can stop a process on a machine that is offline. A queued run simply ends here; a
+ * running one is ended as abandoned, saying its process may still run there (that machine's
+ * recovery stops what is left of it when it comes back).
+ */
+async function cancelOnOfflineMachine(ctx: ServiceContext, engine: HeartbeatEngine, run: RunRow, owner: MachineWithState): Promise<RunDto> {
+  if (run.status === 'queued') return engine.cancelRun(run.id, 'cancelled');
+  if (run.status !== 'running' && run.status !== 'starting') throw new ContractError('conflict', `run ${run.id} already ended (${run.status})`);
+  const where = owner.lastSeenAt ? offlineWords(owner) : `machine "${owner.name}" is not known here`;
+  await engine.finishRun(run, {
+    status: 'cancelled',
+    errorCode: 'abandoned',
+    error: `Cancelled by a person while ${where}; its process may still be running there until that machine's Vigil comes back and stops it.`,
+    exitCode: null,
+    signal: null,
+  });
+  return loadRunDto(ctx.db, run.id);
 }

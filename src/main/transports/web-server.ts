@@ -39,6 +39,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   unauthorized: 401,
   not_running: 503,
+  machine_offline: 503,
   internal: 500,
   unsupported: 501,
 };

@@ -27,6 +27,12 @@ export function applyEvent(qc: QueryClient, event: HostEvent): void {
       return applyEscalation(qc, event.data);
     case 'run.event':
       return applyRunEvents(qc, event.data.runId, event.data.events);
+    case 'machine.updated':
+      // Team mode: a machine came or went; its agents' "offline" marks change with it.
+      void qc.invalidateQueries({ queryKey: ['machines.list'] });
+      void qc.invalidateQueries({ queryKey: ['agents.list'] });
+      void qc.invalidateQueries({ queryKey: ['agents.get'] });
+      return;
     case 'run.output':
     case 'host.notice':
     case 'attention.needed':
@@ -63,6 +69,7 @@ function applyRun(qc: QueryClient, run: RunDto, created: boolean): void {
     if (run.retryOfRunId) void qc.invalidateQueries({ queryKey: ['runs.get', run.retryOfRunId] });
     void qc.invalidateQueries({ queryKey: ['host.status'] });
     void qc.invalidateQueries({ queryKey: ['agents.list'] });
+    void qc.invalidateQueries({ queryKey: ['machines.list'] });
   }
 
   if (run.issueId) {
@@ -144,6 +151,7 @@ function invalidateIssueDetails(qc: QueryClient, issueId: string): void {
 // ---------------------------------------------------------------- agents, escalations
 
 function applyAgent(qc: QueryClient, agent: AgentDto): void {
+  void qc.invalidateQueries({ queryKey: ['machines.list'] });
   qc.setQueryData<AgentDto[]>(['agents.list'], (list) => {
     if (!list) return list;
     const next = list.some((a) => a.id === agent.id) ? list.map((a) => (a.id === agent.id ? agent : a)) : [...list, agent];

@@ -34,6 +34,7 @@ export const keys = {
   folder: (path: string) => ['setup.checkFolder', path] as const,
   reviewQueue: () => ['review.queue'] as const,
   settings: () => ['settings.get'] as const,
+  machines: () => ['machines.list'] as const,
 };
 
 /** Drops empty filters so `{status: undefined}` and `{}` share a cache entry. */
@@ -53,6 +54,7 @@ export const useIssue = (ref: string) => useCall('issues.get', { issue: ref }, k
 export const useRun = (id: string) => useCall('runs.get', { run: id }, keys.run(id));
 export const useReviewQueue = () => useCall('review.queue', {}, keys.reviewQueue());
 export const useSettings = () => useCall('settings.get', {}, keys.settings());
+export const useMachines = () => useCall('machines.list', {}, keys.machines());
 export const useEscalations = (open: boolean) => useCall('escalations.list', open ? { open } : {}, keys.escalations(open));
 
 /** The agent CLIs on the host's PATH: asked again on each mount, since one may be installed meanwhile. */

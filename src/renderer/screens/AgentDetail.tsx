@@ -77,6 +77,7 @@ function AgentFacts({ agent }: { agent: AgentDto }) {
     ['Heartbeat', agent.heartbeatIntervalSec ? `every ${formatDuration(agent.heartbeatIntervalSec * 1000)}` : 'on assignment or by hand'],
     ['Timeout', agent.timeoutSec ? formatDuration(agent.timeoutSec * 1000) : 'none'],
     ['Max concurrent', agent.maxConcurrentRuns],
+    ['Machine', `${agent.machine ?? agent.machineId ?? '—'}${agent.machineId && !agent.machineOnline ? ' (offline)' : ''}`],
     ['Runs', `${agent.totalRuns} total · ${agent.runningRuns} running · ${agent.failedRuns} failed`],
     ['Added', formatTime(agent.createdAt)],
   ];

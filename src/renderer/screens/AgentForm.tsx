@@ -8,10 +8,10 @@ import { Field, FormError } from '../components/Field';
 import { PickFolderButton } from '../components/FolderChooser';
 import { FORM, fromHost, validate, type FieldErrors } from '../components/form-errors';
 import { useAction } from '../data/mutations';
-import { useSetupInfo } from '../data/queries';
+import { useMachines, useSetupInfo } from '../data/queries';
 import { ValueOptions } from '../components/Options';
 
-const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'workspace', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env'] as const;
+const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'workspace', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env', 'machine'] as const;
 
 const ADAPTER_HINT: Record<AdapterType, string> = {
   process: 'Any command, run in a terminal each heartbeat.',
@@ -62,6 +62,9 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
   const [timeoutSec, setTimeoutSec] = useState(agent?.timeoutSec?.toString() ?? '');
   const [maxConcurrent, setMaxConcurrent] = useState((agent?.maxConcurrentRuns ?? 1).toString());
   const [env, setEnv] = useState<EnvRow[]>(() => envRowsOf(agent?.env ?? {}));
+  // Team mode: which machine's Vigil runs it ('' = the host's own, or the agent's current one).
+  const [machine, setMachine] = useState(agent?.machineId ?? '');
+  const machines = useMachines().data ?? [];
   const [errors, setErrors] = useState<FieldErrors>({});
   const [pickError, setPickError] = useState<string | null>(null);
   const create = useAction('agents.create', { onSuccess: onDone, invalidate: ['agents.list'] });
@@ -82,6 +85,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         ...(num(timeoutSec) !== null ? { timeoutSec: num(timeoutSec) } : {}),
         maxConcurrentRuns: num(maxConcurrent) ?? 1,
         ...(env.some((r) => r.key.trim()) ? { env: envToSend(env) } : {}),
+        ...(machine ? { machine } : {}),
       };
       const invalid = validate(AgentCreateInput, input, FIELDS);
       setErrors(invalid ?? {});
@@ -97,6 +101,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
       ...(num(timeoutSec) !== agent.timeoutSec ? { timeoutSec: num(timeoutSec) } : {}),
       ...(num(maxConcurrent) !== agent.maxConcurrentRuns ? { maxConcurrentRuns: num(maxConcurrent) ?? 1 } : {}),
       ...(sameEnv(env, agent.env) ? {} : { env: envToSend(env) }),
+      ...(machine && machine !== agent.machineId ? { machine } : {}),
     };
     const input = { agent: agent.id, patch };
     const invalid = validate(calls['agents.update'].input, input, FIELDS);
@@ -177,6 +182,20 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         <Field label="Model" error={errors.model}>
           {(p) => <input {...p} className="mono" value={model} onChange={(e) => setModel(e.target.value)} placeholder="adapter default" />}
         </Field>
+        {machines.length > 1 && (
+          <Field label="Machine" error={errors.machine} hint="Team mode: whose Vigil runs it, in that machine's folders.">
+            {(p) => (
+              <select {...p} value={machine || machines.find((m) => m.self)?.id || ''} onChange={(e) => setMachine(e.target.value)}>
+                {machines.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.name}
+                    {m.online ? '' : ' (offline)'}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
         <div className="field field-wide">
           <span className="label">Environment</span>
           <EnvRows rows={env} onChange={setEnv} />

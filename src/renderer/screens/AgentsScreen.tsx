@@ -46,6 +46,7 @@ export function AgentsScreen() {
                 <tr>
                   <th>Agent</th>
                   <th>Status</th>
+                  <th>Machine</th>
                   <th>Adapter</th>
                   <th className="col-grow">Command</th>
                   <th className="right">Every</th>
@@ -62,6 +63,10 @@ export function AgentsScreen() {
                     </td>
                     <td>
                       <Status value={a.status} />
+                    </td>
+                    <td className="dim">
+                      {a.machine ?? a.machineId ?? '—'}
+                      {a.machineId && !a.machineOnline ? <span className="tag tag-warn"> offline</span> : null}
                     </td>
                     <td className="mono dim">{a.adapterType}</td>
                     <td className="col-grow">

@@ -7,7 +7,7 @@ import { QueryView } from '../components/QueryView';
 import { RunsTable } from '../components/RunsTable';
 import { Status } from '../components/Status';
 import { Ago } from '../components/Time';
-import { flatten, useAgents, useEscalations, useHostStatus, useRuns } from '../data/queries';
+import { flatten, useAgents, useEscalations, useHostStatus, useMachines, useRuns } from '../data/queries';
 import { humanize } from '../format';
 import { href } from '../router';
 import { FirstRun } from './FirstRun';
@@ -23,6 +23,7 @@ export function Dashboard() {
         <RunningNow />
         <NeedsAttention />
         <AgentsAtAGlance />
+        <Machines />
         <RecentFailures />
       </div>
     </div>
@@ -128,6 +129,40 @@ function AgentsAtAGlance() {
             </table>
           )
         }
+      </QueryView>
+    </Section>
+  );
+}
+
+/** Team mode: the machines sharing this database (one host each), and whether each is online. */
+function Machines() {
+  const query = useMachines();
+  return (
+    <Section title="Machines">
+      <QueryView query={query} what="machines">
+        {(machines) => (
+          <table className="table" aria-label="Machines">
+            <tbody>
+              {machines.map((m) => (
+                <tr key={m.id} data-machine={m.name}>
+                  <td className="col-grow">
+                    {m.name}
+                    {m.self ? <span className="dim"> (this one)</span> : null}
+                  </td>
+                  <td>
+                    <span className={m.online ? 'tag' : 'tag tag-warn'}>{m.online ? 'online' : m.stoppedAt ? 'offline (stopped)' : 'offline (lease expired)'}</span>
+                  </td>
+                  <td className="right num dim">
+                    {m.agents} {m.agents === 1 ? 'agent' : 'agents'} · {m.runningRuns} running
+                  </td>
+                  <td className="right dim">
+                    seen <Ago iso={m.lastSeenAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
       </QueryView>
     </Section>
   );
