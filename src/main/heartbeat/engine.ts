@@ -320,7 +320,7 @@ export class HeartbeatEngine {
       batcher: createOutputBatcher({
         emit: (offset, data) => ctx.events.emit('run.output', { runId: run.id, offset, data: data.toString('base64') }),
       }),
-      lastLine: createLastLineTracker(),
+      lastLine: createLastLineTracker(500, (text) => redactor.redactText(text)),
       claim: Promise.resolve(false),
       stopReason: null,
       stopDetail: null,
@@ -462,7 +462,7 @@ export class HeartbeatEngine {
     const clean = (v: unknown): unknown => {
       if (v === undefined) return v;
       const json = jsonbParam(v);
-      return JSON.parse(live.redactor.active ? live.redactor.redactText(json) : json);
+      return live.redactor.redactJson(json);
     };
     try {
       const rows = batch.map((e) => ({
