@@ -24,6 +24,8 @@ const ESC = 0x1b;
  * flood of escapes cannot make the redactor hold output back without bound.
  */
 const MAX_SKIPPED_ESCAPE_BYTES = 4096;
+/** Up to this many distinct bytes that wake the matcher, native searches beat a loop over bytes. */
+const MAX_NATIVE_WAKES = 4;
 
 /** Escape parser states; TEXT means not inside an escape sequence. */
 const TEXT = 0;
@@ -53,6 +55,8 @@ class Automaton {
   readonly delta: Int32Array;
   /** 1 for a byte that leaves the root (or starts an escape): the only bytes the root stops at. */
   readonly wakes = new Uint8Array(256);
+  /** The same bytes as a list, when they are few enough to look for natively (memchr) one by one. */
+  readonly wakeList: number[] | null;
   /** Length of the prefix a state stands for. */
   readonly depth: Int32Array;
   /** Length of the longest form ending at a state (0: none). */
@@ -116,6 +120,8 @@ class Automaton {
       }
     }
     for (let b = 0; b < 256; b++) this.wakes[b] = this.delta[this.classOf[b]] !== 0 || (b === ESC && this.skipEscapes) ? 1 : 0;
+    const list = [...this.wakes.keys()].filter((b) => this.wakes[b] === 1);
+    this.wakeList = list.length <= MAX_NATIVE_WAKES ? list : null;
   }
 }
 
@@ -202,7 +208,8 @@ export class Redactor {
 
   /** Runs the automaton over the chunk, recording every occurrence that ends in it. */
   private scan(chunk: Buffer, base: number): void {
-    const { classOf, classes, delta, match, depth, skipEscapes, wakes } = this.auto!;
+    const { classOf, classes, delta, match, depth, skipEscapes, wakes, wakeList } = this.auto!;
+    const next = wakeList ? wakeList.map(() => -1) : null;
     const ring = this.ring;
     const ringMask = this.ringMask;
     let state = this.state;
@@ -212,7 +219,19 @@ export class Redactor {
     for (let i = 0; i < n; i++) {
       // Most output never leaves the root: skip it in a tight loop.
       if (state === 0 && escape === TEXT) {
-        while (i < n && wakes[chunk[i]] === 0) i++;
+        if (next) {
+          let at = n;
+          for (let k = 0; k < next.length; k++) {
+            if (next[k] < i) {
+              const found = chunk.indexOf(wakeList![k], i);
+              next[k] = found === -1 ? n : found;
+            }
+            if (next[k] < at) at = next[k];
+          }
+          i = at;
+        } else {
+          while (i < n && wakes[chunk[i]] === 0) i++;
+        }
         if (i === n) break;
       }
       const b = chunk[i];
