@@ -82,6 +82,7 @@ export function fakeHost(): FakeHost {
   }) as Handlers;
   const auth: AgentAuth = {
     resolveRunToken: async (token) => (token === AGENT_TOKEN ? { runId: 'r1', agentId: 'a1', issueId: 'i1' } : null),
+    resolveRunId: async (runId) => (runId === 'r1' ? { scope: { runId: 'r1', agentId: 'a1', issueId: 'i1' } } : runId === 'r-ended' ? { scope: null } : null),
     resolveIssueId: async (ref) => (ref === 'VIG-1' || ref === 'i1' ? 'i1' : ref),
     reportActivity: async () => undefined,
   };

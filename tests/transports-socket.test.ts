@@ -174,6 +174,21 @@ describe('control socket', () => {
     expect(host.events.size).toBe(0);
   });
 
+  it("scopes events.subscribe like every call: a run token sees its own run's events, a bogus one is refused", async () => {
+    const bogus = await open();
+    expect(await bogus.request(1, 'events.subscribe', undefined, 'not-a-run-token')).toMatchObject({ id: 1, ok: false, error: { code: 'unauthorized' } });
+    const agent = await open();
+    expect(await agent.request(1, 'events.subscribe', undefined, AGENT_TOKEN)).toEqual({ id: 1, ok: true, result: { subscribed: true } });
+    host.events.emit('agent.removed', { id: 'someone' });
+    host.events.emit('run.output', { runId: 'r2', offset: 0, data: 'b3RoZXI=' });
+    host.events.emit('host.notice', { level: 'info', message: 'not for agents' });
+    host.events.emit('run.output', { runId: 'r1', offset: 0, data: 'b3du' });
+    // Only its own run's output arrives, and the bogus subscriber got nothing at all.
+    expect(await agent.next()).toEqual({ type: 'event', event: 'run.output', data: { runId: 'r1', offset: 0, data: 'b3du' } });
+    expect(await bogus.request(2, 'agents.list', {})).toMatchObject({ id: 2, ok: true });
+    expect(await agent.request(2, 'issues.get', { issue: 'VIG-1' }, AGENT_TOKEN)).toMatchObject({ id: 2, ok: true });
+  });
+
   it('keeps serving other clients while one misbehaves or is slow', async () => {
     const good = await open();
     const bad = await open();

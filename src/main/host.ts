@@ -116,6 +116,12 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           .where(and(eq(heartbeatRuns.runTokenHash, hash), inArray(heartbeatRuns.status, ['queued', 'running'])));
         return run ? { runId: run.id, agentId: run.agentId, issueId: run.issueId } : null;
       },
+      async resolveRunId(runId) {
+        const [run] = await db.select().from(heartbeatRuns).where(eq(heartbeatRuns.id, runId));
+        if (!run) return null;
+        const alive = run.status === 'queued' || run.status === 'running';
+        return { scope: alive ? { runId: run.id, agentId: run.agentId, issueId: run.issueId } : null };
+      },
       resolveIssueId: async (ref) => (await findIssue(db, ref))?.id ?? null,
       reportActivity: async (runId) => void (await engine.reportActivity(runId)),
     };
