@@ -189,6 +189,59 @@ describe('control socket', () => {
     expect(await agent.request(2, 'issues.get', { issue: 'VIG-1' }, AGENT_TOKEN)).toMatchObject({ id: 2, ok: true });
   });
 
+  /** Requests sent by another process (through `sh -c`, so an ancestor may carry the env), one answer per line. */
+  const fromProcess = (env: Record<string, string>, requests: unknown[], shell: string): Promise<any[]> =>
+    new Promise((resolve, reject) => {
+      const client = `
+        const c = require('node:net').createConnection(process.argv[1]);
+        const want = ${requests.length}; let buf = ''; const out = [];
+        c.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\\n')) >= 0) { out.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1); }
+          if (out.length >= want) { process.stdout.write(JSON.stringify(out)); c.end(); } });
+        c.on('connect', () => { for (const r of ${JSON.stringify(requests)}) c.write(JSON.stringify(r) + '\\n'); });`;
+      const child = spawn('/bin/sh', ['-c', `${shell} "$NODE" -e "$CLIENT" "$SOCK"`], {
+        env: { PATH: process.env.PATH ?? '', NODE: process.execPath, CLIENT: client, SOCK: path, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+      child.on('error', reject);
+      child.on('close', () => {
+        try {
+          resolve(JSON.parse(stdout));
+        } catch {
+          reject(new Error(`no answers from the client process: ${stdout}`));
+        }
+      });
+    });
+
+  it("treats a process carrying a run's cookie as that run's agent, whatever token it sends", async () => {
+    const calls = [
+      { id: 1, method: 'agents.list', params: {} },
+      { id: 2, method: 'agents.list', params: {}, runToken: 'stolen' },
+      { id: 3, method: 'issues.get', params: { issue: 'VIG-1' }, runToken: 'stolen' },
+      { id: 4, method: 'issues.get', params: { issue: 'VIG-2' }, runToken: AGENT_TOKEN },
+      { id: 5, method: 'events.subscribe' },
+    ];
+    // The cookie on the calling process itself, then only on its parent shell (the client dropped it).
+    for (const shell of ['exec', 'env -u VIGIL_RUN_ID']) {
+      const answers = await fromProcess({ VIGIL_RUN_ID: 'r1' }, calls, shell);
+      expect(answers.map((a) => [a.id, a.ok ? 'ok' : a.error.code]).sort(), shell).toEqual([
+        [1, 'unauthorized'],
+        [2, 'forbidden'],
+        [3, 'ok'],
+        [4, 'forbidden'],
+        [5, 'unauthorized'],
+      ]);
+    }
+    // A process of a run that ended is refused; a cookie this host does not know (a nested Vigil) is ignored.
+    const ended = await fromProcess({ VIGIL_RUN_ID: 'r-ended' }, [{ id: 1, method: 'issues.get', params: { issue: 'VIG-1' }, runToken: AGENT_TOKEN }], 'exec');
+    expect(ended[0]).toMatchObject({ ok: false, error: { code: 'unauthorized', message: expect.stringContaining('ended') } });
+    const unknown = await fromProcess({ VIGIL_RUN_ID: 'some-other-vigil-run' }, [{ id: 1, method: 'agents.list', params: {} }], 'exec');
+    expect(unknown[0]).toMatchObject({ ok: true });
+    const none = await fromProcess({}, [{ id: 1, method: 'agents.list', params: {} }], 'exec');
+    expect(none[0]).toMatchObject({ ok: true });
+  }, 60_000);
+
   it('keeps serving other clients while one misbehaves or is slow', async () => {
     const good = await open();
     const bad = await open();

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import type { HostLike } from '../host-types';
 import { ContractError } from '../../shared/errors';
 import { MAX_REQUEST_BYTES } from '../../shared/wire';
+import { peerPids, runCookieOf } from './peer-process';
 import { createWireSession, failure, MAX_OUTBOUND_BYTES, tooLarge, type WireMessage } from './wire-session';
 
 /** Requests one connection may have in flight before we stop reading from it. */
@@ -60,7 +61,9 @@ function serveConnection(host: HostLike, socket: Socket): void {
     socket.write(`${JSON.stringify(message)}\n`);
     if (socket.writableLength > MAX_OUTBOUND_BYTES) drop('the client did not read its messages fast enough');
   };
-  const session = createWireSession(host, send);
+  const processRunId = runCookieOfPeer(socket);
+  processRunId.catch(() => undefined); // answered per request, if any comes
+  const session = createWireSession(host, send, { processRunId });
   const drop = (reason: string) => {
     dropped = true;
     session.close();
@@ -112,6 +115,24 @@ function serveConnection(host: HostLike, socket: Socket): void {
     /* a client vanished mid-write; 'close' follows */
   });
   socket.on('close', () => session.close());
+}
+
+/**
+ * The run cookie of the connected process (or an ancestor): an agent's process is its run's
+ * agent whatever token it sends. Where the peer cannot be looked up at all (no `ss`, not Linux)
+ * only the token counts; a peer that vanished before it could be looked up is refused.
+ */
+async function runCookieOfPeer(socket: Socket): Promise<string | null> {
+  const peer = await peerPids(socket);
+  if (peer.kind === 'unsupported') return null;
+  if (peer.pids.length === 0) {
+    throw new ContractError('unauthorized', 'could not identify the process on the other end of this connection; connect from a process that stays until it is answered');
+  }
+  for (const pid of peer.pids) {
+    const runId = await runCookieOf(pid);
+    if (runId) return runId;
+  }
+  return null;
 }
 
 /** The tmp-dir fallback's folder is shared ground: create it 0700 and refuse one we do not own. */

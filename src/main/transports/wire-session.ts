@@ -25,7 +25,8 @@ export interface WireSession {
 export interface WireSessionOptions {
   /**
    * The run cookie (VIGIL_RUN_ID) of the connected process or its ancestors, once known; null
-   * when it carries none. Only the control socket can tell (it sees the peer's pid).
+   * when it carries none. Only the control socket can tell (it sees the peer's pid). Rejects
+   * when the peer could not be identified: every request is then refused with that error.
    */
   processRunId?: Promise<string | null>;
 }
@@ -67,7 +68,13 @@ export function createWireSession(host: HostLike, send: (message: WireMessage) =
       }
       const request = parsed.data;
       // Every request of a connection waits for the same lookup, so they keep their order.
-      const processRunId = (await opts.processRunId) ?? undefined;
+      let processRunId: string | undefined;
+      try {
+        processRunId = (await opts.processRunId) ?? undefined;
+      } catch (err) {
+        answer(failure(request.id, err));
+        return;
+      }
       if (closed) return;
       if (request.method === SUBSCRIBE) {
         const caller = callerOf(request, processRunId);
