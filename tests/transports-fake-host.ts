@@ -92,3 +92,33 @@ export function fakeHost(): FakeHost {
     releaseSlowCalls: () => slow.splice(0).forEach((resolve) => resolve()),
   };
 }
+
+/**
+ * A host that works like one database connection: calls are handled one after another, each
+ * taking a turn of the event loop, in the order they reached the API. Whoever gets many calls
+ * in first makes everyone behind wait: the shape a request flood has on the real host.
+ */
+export function serializedHost(): HostLike & { handled: () => number } {
+  let chain: Promise<unknown> = Promise.resolve();
+  let handled = 0;
+  return {
+    api: {
+      invoke(method) {
+        const call = chain.then(
+          () =>
+            new Promise((resolve) =>
+              setImmediate(() => {
+                handled++;
+                resolve({ method });
+              }),
+            ),
+        );
+        chain = call;
+        return call;
+      },
+      scopeOf: async () => null,
+    },
+    events: new EventBus(),
+    handled: () => handled,
+  };
+}

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { controlSocketPath } from '../src/main/paths';
 import { startControlSocket, type ControlSocket } from '../src/main/transports/control-socket';
 import { MAX_REQUEST_BYTES } from '../src/shared/wire';
-import { AGENT_TOKEN, echoAgent, fakeHost, type FakeHost } from './transports-fake-host';
+import { AGENT_TOKEN, echoAgent, fakeHost, serializedHost, type FakeHost } from './transports-fake-host';
 
 /** A raw line-oriented client: send lines, await parsed lines. */
 class LineClient {
@@ -346,4 +346,36 @@ describe('control socket file handling', () => {
     client.socket.destroy();
     await server.close();
   });
+});
+
+describe('control socket under a request flood', () => {
+  it('a burst of 1,500 requests in one write slows its sender, not another client', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-sock-flood-'));
+    const path = controlSocketPath(dir);
+    const host = serializedHost();
+    const server = await startControlSocket(host, path);
+    const flooder = await LineClient.open(path);
+    const other = await LineClient.open(path);
+    try {
+      const burst = Array.from({ length: 1500 }, (_, i) => JSON.stringify({ id: i, method: 'agents.list', params: {} })).join('\n');
+      flooder.send(`${burst}\n`);
+      // Let the burst land first: the other client's call comes in behind all of it.
+      while (host.handled() === 0) await new Promise((resolve) => setImmediate(resolve));
+      const answer = await other.request('mine', 'host.status', {});
+      const handledWhenAnswered = host.handled();
+      expect(answer).toMatchObject({ id: 'mine', ok: true });
+      console.log(`[socket] flood: the other client was answered after ${handledWhenAnswered} of 1,501 calls`);
+      // Answered while most of the flood still waits (before the fix: after 1,419 of them).
+      expect(handledWhenAnswered).toBeLessThan(750);
+      // The flood itself is served whole, in order.
+      const ids: number[] = [];
+      for (let i = 0; i < 1500; i++) ids.push((await flooder.next()).id);
+      expect(ids).toEqual(Array.from({ length: 1500 }, (_, i) => i));
+    } finally {
+      flooder.socket.destroy();
+      other.socket.destroy();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

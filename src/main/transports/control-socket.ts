@@ -8,9 +8,9 @@ import type { HostLike } from '../host-types';
 import { ContractError } from '../../shared/errors';
 import { MAX_REQUEST_BYTES } from '../../shared/wire';
 import { peerPids, runCookieOf } from './peer-process';
-import { createWireSession, failure, MAX_OUTBOUND_BYTES, tooLarge, type WireMessage } from './wire-session';
+import { createBoundedReceiver, createWireSession, failure, MAX_OUTBOUND_BYTES, tooLarge, type WireMessage } from './wire-session';
 
-/** Requests one connection may have in flight before we stop reading from it. */
+/** Requests of one connection handled at once; the rest of what it sent waits, and we stop reading. */
 const MAX_IN_FLIGHT = 32;
 /** How long a dropped connection gets to flush its farewell before it is destroyed. */
 const DROP_GRACE_MS = 2000;
@@ -72,15 +72,15 @@ function serveConnection(host: HostLike, socket: Socket): void {
     setTimeout(() => socket.destroy(), DROP_GRACE_MS).unref();
   };
 
-  let inFlight = 0;
-  const run = (line: string) => {
-    inFlight++;
-    if (inFlight >= MAX_IN_FLIGHT) socket.pause();
-    void session.receive(line).finally(() => {
-      inFlight--;
-      if (inFlight < MAX_IN_FLIGHT && !dropped && socket.readable) socket.resume();
-    });
-  };
+  const receiver = createBoundedReceiver(
+    MAX_IN_FLIGHT,
+    (line) => session.receive(line),
+    (reading) => {
+      if (!reading) socket.pause();
+      else if (!dropped && socket.readable) socket.resume();
+    },
+  );
+  const run = (line: string) => receiver.push(line);
 
   // Bytes of the current, unterminated line; `discarding` skips the rest of an oversize one.
   let pending: Buffer[] = [];
@@ -114,7 +114,10 @@ function serveConnection(host: HostLike, socket: Socket): void {
   socket.on('error', () => {
     /* a client vanished mid-write; 'close' follows */
   });
-  socket.on('close', () => session.close());
+  socket.on('close', () => {
+    receiver.clear();
+    session.close();
+  });
 }
 
 /**

@@ -121,6 +121,52 @@ function isEventOfRun(event: HostEvent, runId: string): boolean {
   return false;
 }
 
+/**
+ * Bounds the work of one connection: at most `limit` of its documents are being handled at
+ * once, and the ones already received beyond that wait here, in order, while the transport
+ * stops reading (`setReading(false)`). A client that sends a burst in one write only slows
+ * itself; the host keeps answering other connections in between.
+ */
+export function createBoundedReceiver(
+  limit: number,
+  handle: (text: string) => Promise<void>,
+  setReading: (reading: boolean) => void,
+): { push(text: string): void; clear(): void } {
+  const waiting: string[] = [];
+  let head = 0;
+  let inFlight = 0;
+  let reading = true;
+  const pump = () => {
+    while (inFlight < limit && head < waiting.length) {
+      const text = waiting[head++];
+      inFlight++;
+      void handle(text).finally(() => {
+        inFlight--;
+        pump();
+      });
+    }
+    if (head === waiting.length) {
+      waiting.length = 0;
+      head = 0;
+    }
+    const wantReading = inFlight < limit && waiting.length === 0;
+    if (wantReading !== reading) {
+      reading = wantReading;
+      setReading(reading);
+    }
+  };
+  return {
+    push(text) {
+      waiting.push(text);
+      pump();
+    },
+    clear() {
+      waiting.length = 0;
+      head = 0;
+    },
+  };
+}
+
 /** One API call on behalf of a wire request; a run token (or the caller's run cookie) makes the caller that run's agent. */
 export async function dispatch(
   host: HostLike,
