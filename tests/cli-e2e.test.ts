@@ -66,7 +66,7 @@ afterAll(async () => {
 // Each step spawns several CLI processes against a host that runs real ptys: generous on a busy machine.
 describe('vigil against a running serve', { timeout: 180_000 }, () => {
   it('prints the ready line, socket and data dir', () => {
-    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]{43}$/);
     const { stdout } = served.output();
     expect(stdout).toContain(`data dir: ${data.dir}`);
     expect(stdout.split(served.token)).toHaveLength(2);
@@ -250,13 +250,14 @@ describe('vigil against a running serve', { timeout: 180_000 }, () => {
   });
 
   it('serves the built UI at the printed address and the wire protocol on /ws', async () => {
-    expect((await fetch(served.baseUrl)).status).toBe(401);
+    // The page is public code (the token stays in the fragment, which fetch never sends); data is not.
     const page = await fetch(served.url);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(page.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    expect(page.headers.get('set-cookie')).toBeNull();
     expect(await page.text()).toMatch(/<script[^>]+src="\.?\/assets\//);
-    const ws = new WebSocket(`ws://127.0.0.1:${served.port}/ws?token=${served.token}`);
+    expect((await fetch(`${served.baseUrl}api/call`, { method: 'POST', body: '{"method":"agents.list"}' })).status).toBe(401);
+    const ws = new WebSocket(`ws://127.0.0.1:${served.port}/ws`, ['vigil', `vigil-token.${served.token}`]);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
