@@ -8,6 +8,7 @@ import { createApi, type AgentAuth, type Handlers } from './api';
 import { openStore, type Store } from './db/client';
 import { openDataDirStore } from './db/safe-open';
 import { acquireDataDirLock } from './db/lock';
+import { makeDataDirPrivate } from './db/private-folder';
 import { heartbeatRuns, workspaces } from './db/schema';
 import { EventBus } from './event-bus';
 import { HeartbeatEngine } from './heartbeat/engine';
@@ -41,6 +42,8 @@ async function ensureWorkspace(db: Db): Promise<string> {
 
 export async function startHost(opts: HostOptions): Promise<Host> {
   const dataDir = resolve(opts.dataDir);
+  // Before anything is written there: the lock, the database, logs and backups come out private.
+  const privacyNotice = makeDataDirPrivate(dataDir);
   const lock = acquireDataDirLock(dataDir);
   const timers: NodeJS.Timeout[] = [];
   let store: Store | null = null;
@@ -50,7 +53,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       : await openDataDirStore(dataDir);
     const openedStore = opened.store;
     store = openedStore;
-    const notices = [...opened.notices];
+    const notices = [...(privacyNotice ? [privacyNotice] : []), ...opened.notices];
     const backup = opened.backup;
     const db = openedStore.db;
     const events = new EventBus();
