@@ -21,6 +21,7 @@ export const echoAgent: AgentDto = {
   model: null,
   args: [],
   env: {},
+  envPublic: [],
   status: 'idle',
   heartbeatIntervalSec: null,
   timeoutSec: null,

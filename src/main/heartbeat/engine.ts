@@ -280,7 +280,7 @@ export class HeartbeatEngine {
       cliPath: this.opts.cliPath,
       hostSecretEnv: this.opts.hostSecretEnv,
     });
-    const redactor = new Redactor([...secretValuesOf(agent.env), token]);
+    const redactor = new Redactor([...secretValuesOf(agent.env, agent.envPublic), token]);
     const adapter = getAdapter(agent.adapterType as AgentRow['adapterType'] & Parameters<typeof getAdapter>[0]);
     let proc: RunProcess;
     try {

@@ -73,6 +73,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
           adapterConfig: adapter,
           runtimeConfig: runtime,
           env: input.env ?? {},
+          envPublic: input.envPublic ?? [],
         });
         await tx.insert(agentRuntimeState).values({ agentId: id });
         await recordActivity(tx, ctx.workspaceId, {
@@ -97,6 +98,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
           adapterConfig: adapter,
           runtimeConfig: runtime,
           env: input.patch.env ? mergeEnv(agent.env, input.patch.env) : agent.env,
+          envPublic: input.patch.envPublic ?? agent.envPublic,
           updatedAt: new Date(),
         })
         .where(eq(agents.id, agent.id));
