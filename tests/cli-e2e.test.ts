@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AgentDto, CommentDto, EscalationDto, IssueDetailDto, IssueDto, RunDetailDto, RunDto, WakeResultDto } from '../src/shared/contract';
-import { ISSUE_STATUSES } from '../src/shared/domain';
+import { ISSUE_STATUSES, MASKED_SECRET } from '../src/shared/domain';
 import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, VIGIL_BIN, vigil as run, type Served } from './helpers/serve';
 
 const data = tempDataDir();
@@ -81,10 +81,13 @@ describe('vigil against a running serve', { timeout: 180_000 }, () => {
   });
 
   it('agent add / list / show / pause / resume / update / remove', async () => {
-    const added = await json<AgentDto>('agent', 'add', 'alpha', '--adapter', 'process', '--command', 'echo alpha', '--interval', '3600', '--env', 'GREETING=hi', '--env', 'API_TOKEN=s3cret');
+    const added = await json<AgentDto>('agent', 'add', 'alpha', '--adapter', 'process', '--command', 'echo alpha', '--interval', '3600', '--env', 'GREETING=hi', '--env', 'API_TOKEN=s3cret', '--env', 'DB_PASS=hunter22', '--env-public', 'GREETING');
     expect(added).toMatchObject({ name: 'alpha', adapterType: 'process', command: 'echo alpha', heartbeatIntervalSec: 3600, status: 'idle' });
     expect(added.env.GREETING).toBe('hi');
     expect(added.env.API_TOKEN).not.toBe('s3cret');
+    // Every value is a secret unless named public, whatever its name looks like.
+    expect(added.env.DB_PASS).toBe(MASKED_SECRET);
+    expect(added.envPublic).toEqual(['GREETING']);
     expect(await human('agent', 'add', 'beta', '--adapter', 'process', '--command', 'true', '--timeout', '60')).toMatch(/Added agent beta \(process: true\)/);
 
     const list = await json<AgentDto[]>('agent', 'list');
