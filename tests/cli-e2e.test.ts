@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AgentDto, CommentDto, EscalationDto, IssueDetailDto, IssueDto, RunDetailDto, RunDto, WakeResultDto } from '../src/shared/contract';
-import { ISSUE_STATUSES } from '../src/shared/domain';
+import { ISSUE_STATUSES, MASKED_SECRET } from '../src/shared/domain';
 import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, VIGIL_BIN, vigil as run, type Served } from './helpers/serve';
 
 const data = tempDataDir();
@@ -66,7 +66,7 @@ afterAll(async () => {
 // Each step spawns several CLI processes against a host that runs real ptys: generous on a busy machine.
 describe('vigil against a running serve', { timeout: 180_000 }, () => {
   it('prints the ready line, socket and data dir', () => {
-    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]{43}$/);
     const { stdout } = served.output();
     expect(stdout).toContain(`data dir: ${data.dir}`);
     expect(stdout.split(served.token)).toHaveLength(2);
@@ -81,10 +81,13 @@ describe('vigil against a running serve', { timeout: 180_000 }, () => {
   });
 
   it('agent add / list / show / pause / resume / update / remove', async () => {
-    const added = await json<AgentDto>('agent', 'add', 'alpha', '--adapter', 'process', '--command', 'echo alpha', '--interval', '3600', '--env', 'GREETING=hi', '--env', 'API_TOKEN=s3cret');
+    const added = await json<AgentDto>('agent', 'add', 'alpha', '--adapter', 'process', '--command', 'echo alpha', '--interval', '3600', '--env', 'GREETING=hi', '--env', 'API_TOKEN=s3cret', '--env', 'DB_PASS=hunter22', '--env-public', 'GREETING');
     expect(added).toMatchObject({ name: 'alpha', adapterType: 'process', command: 'echo alpha', heartbeatIntervalSec: 3600, status: 'idle' });
     expect(added.env.GREETING).toBe('hi');
     expect(added.env.API_TOKEN).not.toBe('s3cret');
+    // Every value is a secret unless named public, whatever its name looks like.
+    expect(added.env.DB_PASS).toBe(MASKED_SECRET);
+    expect(added.envPublic).toEqual(['GREETING']);
     expect(await human('agent', 'add', 'beta', '--adapter', 'process', '--command', 'true', '--timeout', '60')).toMatch(/Added agent beta \(process: true\)/);
 
     const list = await json<AgentDto[]>('agent', 'list');
@@ -250,13 +253,14 @@ describe('vigil against a running serve', { timeout: 180_000 }, () => {
   });
 
   it('serves the built UI at the printed address and the wire protocol on /ws', async () => {
-    expect((await fetch(served.baseUrl)).status).toBe(401);
+    // The page is public code (the token stays in the fragment, which fetch never sends); data is not.
     const page = await fetch(served.url);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(page.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    expect(page.headers.get('set-cookie')).toBeNull();
     expect(await page.text()).toMatch(/<script[^>]+src="\.?\/assets\//);
-    const ws = new WebSocket(`ws://127.0.0.1:${served.port}/ws?token=${served.token}`);
+    expect((await fetch(`${served.baseUrl}api/call`, { method: 'POST', body: '{"method":"agents.list"}' })).status).toBe(401);
+    const ws = new WebSocket(`ws://127.0.0.1:${served.port}/ws`, ['vigil', `vigil-token.${served.token}`]);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

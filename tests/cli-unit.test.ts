@@ -7,7 +7,7 @@ import { NotRunningError } from '../src/cli/client';
 import { UsageError } from '../src/cli/command';
 import { describeFailure, EXIT_NOT_RUNNING, EXIT_USAGE } from '../src/cli/errors';
 import { COMMANDS } from '../src/cli/main';
-import { duration, formatTable } from '../src/cli/output';
+import { createOutput, duration, formatTable } from '../src/cli/output';
 import { PAGE_BYTES, streamRunLog } from '../src/cli/run-log-stream';
 import type { LogChunkDto, RunDto } from '../src/shared/contract';
 import { ContractError } from '../src/shared/errors';
@@ -30,7 +30,7 @@ describe('command line', () => {
     expect(parsed.kind).toBe('run');
     if (parsed.kind !== 'run') return;
     expect(parsed.command.name).toBe('agent add');
-    expect(parsed.globals).toEqual({ dataDir: '/tmp/x', json: true });
+    expect(parsed.globals).toEqual({ dataDir: '/tmp/x', json: true, raw: false });
     expect(parsed.input.args).toEqual({ NAME: 'echo' });
     expect(parsed.input.opts).toMatchObject({ adapter: 'process', command: 'echo hi', env: ['A=1', 'B=2'] });
   });
@@ -202,5 +202,32 @@ describe('run log follower', () => {
     await tick();
     host.lose('the host closed the connection');
     await expect(done).rejects.toThrow(/lost the connection to Vigil while following/);
+  });
+});
+
+describe('agent-written text on a terminal', () => {
+  const capture = (raw: boolean) => {
+    let text = '';
+    const stream = { write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream;
+    return { out: createOutput(false, stream, raw), text: () => text };
+  };
+  const hostile = 'done\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b]0;owned\x07\rreal\u202etxt.exe\x9b31m';
+
+  it('is shown with control characters escaped: no clipboard write, screen clear, retitle or reordering', () => {
+    const { out, text } = capture(false);
+    out.line(hostile);
+    out.fields([['Comment', `first line\n${hostile}`]]);
+    out.table(['TITLE'], [[hostile]]);
+    expect(text()).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/);
+    expect(text()).toContain('done\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J\\x1b]0;owned\\x07\\x0dreal\\u202etxt.exe\\x9b31m');
+    // Newlines and tabs still lay the text out.
+    expect(text()).toContain('first line\n');
+  });
+
+  it('is printed as is with --raw', () => {
+    const { out, text } = capture(true);
+    out.line(hostile);
+    expect(text()).toBe(`${hostile}\n`);
+    expect(parse(['--raw', 'issue', 'show', 'VIG-1']).globals.raw).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { RunDto } from '../src/shared/contract';
+import { MASKED_SECRET } from '../src/shared/domain';
 import { describeEachStore } from './helpers/stores';
 import { pidAlive, startTestHost, waitFor, type TestHost } from './helpers/host';
 
@@ -160,18 +161,23 @@ describeEachStore('heartbeat engine', (kind) => {
   it('never lets a secret reach the log, the live events or the agent as seen by clients', async () => {
     const h = await start();
     const secret = 'sk-live-4f9a8b7c6d5e';
+    // Names say nothing: every value is a secret unless its name is marked public.
+    const others = { DB_PASS: 'db-pass-value-1', GITHUB_PAT: 'github_pat_11ABCDEFG', MY_CONFIG: 'config-with-credentials' };
     const agent = await h.call('agents.create', {
       name: 'sec',
       adapterType: 'process',
-      env: { API_TOKEN: secret, PLAIN: 'visible-value' },
-      command: 'echo "token=$API_TOKEN plain=$PLAIN run=$VIGIL_RUN_TOKEN"; printenv API_TOKEN',
+      env: { API_TOKEN: secret, PLAIN: 'visible-value', ...others },
+      envPublic: ['PLAIN'],
+      command: 'echo "token=$API_TOKEN plain=$PLAIN run=$VIGIL_RUN_TOKEN db=$DB_PASS pat=$GITHUB_PAT cfg=$MY_CONFIG"; printenv API_TOKEN',
     });
-    expect(agent.env.API_TOKEN).not.toContain(secret);
-    expect(agent.env.PLAIN).toBe('visible-value');
+    expect(agent.env).toEqual({ API_TOKEN: MASKED_SECRET, PLAIN: 'visible-value', DB_PASS: MASKED_SECRET, GITHUB_PAT: MASKED_SECRET, MY_CONFIG: MASKED_SECRET });
+    expect(agent.envPublic).toEqual(['PLAIN']);
+    expect(JSON.stringify(await h.call('agents.list', {}))).not.toMatch(/db-pass-value|github_pat_|config-with/);
     const w = await h.call('agents.wake', { agent: 'sec' });
     await settledRun(h, w.runId!);
     const text = await log(h, w.runId!);
     expect(text).toContain('plain=visible-value');
+    expect(text).toContain(`db=${MASKED_SECRET} pat=${MASKED_SECRET} cfg=${MASKED_SECRET}`);
     expect(text).not.toContain(secret);
     expect(text).not.toMatch(/run=[A-Za-z0-9_-]{20,}/);
     const everything = JSON.stringify(h.events) + h.events.filter((e) => e.event === 'run.output').map((e) => Buffer.from((e.data as { data: string }).data, 'base64').toString()).join('');

@@ -102,3 +102,15 @@ describe('createLastLineTracker', () => {
     );
   });
 });
+
+describe('createLastLineTracker with a redactor', () => {
+  it('masks a secret that only appears once the line is put together (backspace, \\r redraw)', async () => {
+    const { Redactor } = await import('../src/main/logs/redactor');
+    const r = new Redactor(['sk-joined-secret']);
+    const t = createLastLineTracker(500, (text) => r.redactText(text));
+    // Each byte chunk holds no whole secret: the terminal's backspace puts it together.
+    t.push(r.transform(Buffer.from('key sk-joinedX\b-secret')));
+    t.push(r.flush());
+    expect(t.get()).toBe('key ••••••');
+  });
+});

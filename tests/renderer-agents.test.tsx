@@ -77,4 +77,19 @@ describe('agent form', () => {
     expect((host.calls('agents.update')[2] as { patch: unknown }).patch).toEqual({ env: { REGION: 'us', API_KEY: 'sk-new' } });
     expect(host.secrets.get(agent.id)).toEqual({ API_KEY: 'sk-new' });
   });
+
+  it('sends every env value as a secret unless its row is marked public', async () => {
+    const host = new FakeHost();
+    const agent = host.addAgent({ name: 'deployer', env: { REGION: 'eu' } }, { DB_PASS: 'hunter2-db' });
+    renderApp(host, '#/agents/deployer');
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    const form = screen.getByRole('form', { name: 'Edit agent deployer' });
+    expect((within(form).getByLabelText('REGION is public') as HTMLInputElement).checked).toBe(true);
+    expect((within(form).getByLabelText('DB_PASS is public') as HTMLInputElement).checked).toBe(false);
+    // REGION stops being public: the names go out, the values stay as they were.
+    fireEvent.click(within(form).getByLabelText('REGION is public'));
+    fireEvent.submit(form);
+    await waitFor(() => expect(host.calls('agents.update')).toHaveLength(1));
+    expect(host.calls('agents.update')[0]).toEqual({ agent: agent.id, patch: { envPublic: [] } });
+  });
 });

@@ -2,7 +2,7 @@
 // the screens, the same input validation (so errors name their field like the real host's),
 // and an event emitter. Test-only: the shipped bundle never imports it.
 import { calls, type SetupInfoDto, type AgentDto, type IssueDiffDto, type CallInput, type CallName, type CallOutput, type CommentDto, type EscalationDto, type IssueDto, type RunDetailDto, type RunDto, type RunEventDto, type SettingsDto } from '../src/shared/contract';
-import { MASKED_SECRET, RUN_ERROR_EXPLANATIONS, SECRET_NAME_RE } from '../src/shared/domain';
+import { MASKED_SECRET, RUN_ERROR_EXPLANATIONS } from '../src/shared/domain';
 import { ContractError, invalidInput, notFound } from '../src/shared/errors';
 import type { EventName, EventPayload, HostEvent } from '../src/shared/events';
 import type { VigilBridge } from '../src/shared/bridge';
@@ -80,6 +80,7 @@ export class FakeHost implements VigilBridge {
       args: [],
       workspace: 'none',
       env: {},
+      envPublic: Object.keys(partial.env ?? {}),
       status: 'idle',
       heartbeatIntervalSec: null,
       timeoutSec: null,
@@ -281,8 +282,10 @@ export class FakeHost implements VigilBridge {
     'agents.get': (p: { agent: string }) => this.agent(p.agent),
     'agents.create': (p: CallInput<'agents.create'>) => {
       if (this.agents.some((a) => a.name === p.name)) throw new ContractError('conflict', `an agent named "${p.name}" already exists`, 'name');
-      const secretEnv = Object.fromEntries(Object.entries(p.env ?? {}).filter(([k]) => SECRET_NAME_RE.test(k)));
-      const plainEnv = Object.fromEntries(Object.entries(p.env ?? {}).filter(([k]) => !SECRET_NAME_RE.test(k)));
+      // Like the host: every value is a secret unless its name is marked public.
+      const isPublic = (k: string) => (p.envPublic ?? []).includes(k);
+      const secretEnv = Object.fromEntries(Object.entries(p.env ?? {}).filter(([k]) => !isPublic(k)));
+      const plainEnv = Object.fromEntries(Object.entries(p.env ?? {}).filter(([k]) => isPublic(k)));
       const agent = this.addAgent(
         {
           name: p.name,
@@ -302,8 +305,12 @@ export class FakeHost implements VigilBridge {
     },
     'agents.update': (p: CallInput<'agents.update'>) => {
       const agent = this.agent(p.agent);
-      const { env, ...rest } = p.patch;
+      const { env: given, ...rest } = p.patch;
       const patch: Partial<AgentDto> = { ...(rest as Partial<AgentDto>) };
+      const publicNames = p.patch.envPublic ?? agent.envPublic;
+      // A change of public names alone re-sorts the stored values too.
+      const stored0 = this.secrets.get(agent.id) ?? {};
+      const env = given ?? (p.patch.envPublic ? { ...agent.env, ...Object.fromEntries(Object.keys(stored0).map((k) => [k, MASKED_SECRET])) } : undefined);
       if (env) {
         // Like the host: env is replaced whole, and a mask sent back for a stored secret keeps it.
         const stored = this.secrets.get(agent.id) ?? {};
@@ -311,7 +318,7 @@ export class FakeHost implements VigilBridge {
         const plain: Record<string, string> = {};
         for (const [k, v] of Object.entries(env)) {
           const value = v === MASKED_SECRET && k in stored ? stored[k] : v;
-          if (SECRET_NAME_RE.test(k)) secrets[k] = value;
+          if (!publicNames.includes(k)) secrets[k] = value;
           else plain[k] = value;
         }
         this.secrets.set(agent.id, secrets);

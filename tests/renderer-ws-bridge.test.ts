@@ -1,7 +1,7 @@
 // The browser's bridge to `vigil serve`: requests wait for the socket, answers and events find
 // their listeners, a lost socket fails what was in flight and comes back subscribed.
 import { describe, expect, it } from 'vitest';
-import { socketUrlForPage, WsBridge, type ConnectionState } from '../src/renderer/data/ws-bridge';
+import { connectionForPage, WsBridge, type ConnectionState } from '../src/renderer/data/ws-bridge';
 
 class FakeSocket {
   readyState = 0;
@@ -30,7 +30,7 @@ class FakeSocket {
 function setup() {
   const sockets: FakeSocket[] = [];
   const bridge = new WsBridge({
-    url: 'ws://host/ws?token=t',
+    url: 'ws://host/ws',
     createSocket: (url) => {
       const s = new FakeSocket(url);
       sockets.push(s);
@@ -98,18 +98,40 @@ describe('WebSocket bridge', () => {
   });
 });
 
-describe('socket URL', () => {
-  it('passes the page token on once and removes it from the address bar', () => {
+describe('connection for the page', () => {
+  const memory = () => {
+    const items = new Map<string, string>();
+    return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v) };
+  };
+
+  it('moves a #token= fragment into sessionStorage, out of the address bar, and offers it as a subprotocol', () => {
     const replaced: string[] = [];
-    const location = { protocol: 'https:', host: 'box:7777', search: '?token=abc&x=1', pathname: '/', hash: '#/runs' } as Location;
-    const history = { state: null, replaceState: (_s: unknown, _t: string, url: string) => replaced.push(url) } as unknown as History;
-    expect(socketUrlForPage(location, history)).toBe('wss://box:7777/ws?token=abc');
-    expect(replaced).toEqual(['/?x=1#/runs']);
+    const storage = memory();
+    const location = { protocol: 'https:', host: 'box:7777', search: '?x=1', pathname: '/', hash: '#token=abc' };
+    const history = { state: null, replaceState: (_s: unknown, _t: string, url?: string | URL | null) => void replaced.push(String(url)) };
+    expect(connectionForPage(location, history, storage)).toEqual({ url: 'wss://box:7777/ws', protocols: ['vigil', 'vigil-token.abc'] });
+    expect(replaced).toEqual(['/?x=1']);
+    expect(storage.getItem('vigil.token')).toBe('abc');
+    // A reload: no fragment any more, the tab's storage still has the token; the URL is left alone.
+    const again = connectionForPage({ ...location, hash: '#/runs' }, { state: null, replaceState: () => expect.unreachable() }, storage);
+    expect(again.protocols).toEqual(['vigil', 'vigil-token.abc']);
   });
 
-  it('connects without a token when the page has none (the cookie authenticates)', () => {
-    const location = { protocol: 'http:', host: '127.0.0.1:5000', search: '', pathname: '/', hash: '' } as Location;
-    const history = { replaceState: () => expect.unreachable() } as unknown as History;
-    expect(socketUrlForPage(location, history)).toBe('ws://127.0.0.1:5000/ws');
+  it('keeps the route after the token and moves an old ?token= too; the socket URL never carries it', () => {
+    const replaced: string[] = [];
+    const history = { state: null, replaceState: (_s: unknown, _t: string, url?: string | URL | null) => void replaced.push(String(url)) };
+    const a = connectionForPage({ protocol: 'http:', host: 'h:1', search: '', pathname: '/', hash: '#token=t1&/runs' }, history, memory());
+    const b = connectionForPage({ protocol: 'http:', host: 'h:1', search: '?token=t2&x=1', pathname: '/', hash: '#/runs' }, history, memory());
+    expect(replaced).toEqual(['/#/runs', '/?x=1#/runs']);
+    expect([a.url, b.url]).toEqual(['ws://h:1/ws', 'ws://h:1/ws']);
+    expect(b.protocols).toEqual(['vigil', 'vigil-token.t2']);
+  });
+
+  it('connects without a token when the tab has none (the server then refuses it)', () => {
+    const history = { state: null, replaceState: () => expect.unreachable() };
+    expect(connectionForPage({ protocol: 'http:', host: '127.0.0.1:5000', search: '', pathname: '/', hash: '' }, history, memory())).toEqual({
+      url: 'ws://127.0.0.1:5000/ws',
+      protocols: ['vigil'],
+    });
   });
 });

@@ -22,6 +22,7 @@ export const echoAgent: AgentDto = {
   args: [],
   workspace: 'none',
   env: {},
+  envPublic: [],
   status: 'idle',
   heartbeatIntervalSec: null,
   timeoutSec: null,
@@ -87,6 +88,7 @@ export function fakeHost(): FakeHost {
   }) as Handlers;
   const auth: AgentAuth = {
     resolveRunToken: async (token) => (token === AGENT_TOKEN ? { runId: 'r1', agentId: 'a1', issueId: 'i1' } : null),
+    resolveRunId: async (runId) => (runId === 'r1' ? { scope: { runId: 'r1', agentId: 'a1', issueId: 'i1' } } : runId === 'r-ended' ? { scope: null } : null),
     resolveIssueId: async (ref) => (ref === 'VIG-1' || ref === 'i1' ? 'i1' : ref),
     reportActivity: async () => undefined,
   };
@@ -94,5 +96,35 @@ export function fakeHost(): FakeHost {
     api: createApi(handlers, auth),
     events: new EventBus(),
     releaseSlowCalls: () => slow.splice(0).forEach((resolve) => resolve()),
+  };
+}
+
+/**
+ * A host that works like one database connection: calls are handled one after another, each
+ * taking a turn of the event loop, in the order they reached the API. Whoever gets many calls
+ * in first makes everyone behind wait: the shape a request flood has on the real host.
+ */
+export function serializedHost(): HostLike & { handled: () => number } {
+  let chain: Promise<unknown> = Promise.resolve();
+  let handled = 0;
+  return {
+    api: {
+      invoke(method) {
+        const call = chain.then(
+          () =>
+            new Promise((resolve) =>
+              setImmediate(() => {
+                handled++;
+                resolve({ method });
+              }),
+            ),
+        );
+        chain = call;
+        return call;
+      },
+      scopeOf: async () => null,
+    },
+    events: new EventBus(),
+    handled: () => handled,
   };
 }

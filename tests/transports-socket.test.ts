@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { controlSocketPath } from '../src/main/paths';
 import { startControlSocket, type ControlSocket } from '../src/main/transports/control-socket';
 import { MAX_REQUEST_BYTES } from '../src/shared/wire';
-import { AGENT_TOKEN, echoAgent, fakeHost, type FakeHost } from './transports-fake-host';
+import { AGENT_TOKEN, echoAgent, fakeHost, serializedHost, type FakeHost } from './transports-fake-host';
 
 /** A raw line-oriented client: send lines, await parsed lines. */
 class LineClient {
@@ -174,6 +174,74 @@ describe('control socket', () => {
     expect(host.events.size).toBe(0);
   });
 
+  it("scopes events.subscribe like every call: a run token sees its own run's events, a bogus one is refused", async () => {
+    const bogus = await open();
+    expect(await bogus.request(1, 'events.subscribe', undefined, 'not-a-run-token')).toMatchObject({ id: 1, ok: false, error: { code: 'unauthorized' } });
+    const agent = await open();
+    expect(await agent.request(1, 'events.subscribe', undefined, AGENT_TOKEN)).toEqual({ id: 1, ok: true, result: { subscribed: true } });
+    host.events.emit('agent.removed', { id: 'someone' });
+    host.events.emit('run.output', { runId: 'r2', offset: 0, data: 'b3RoZXI=' });
+    host.events.emit('host.notice', { level: 'info', message: 'not for agents' });
+    host.events.emit('run.output', { runId: 'r1', offset: 0, data: 'b3du' });
+    // Only its own run's output arrives, and the bogus subscriber got nothing at all.
+    expect(await agent.next()).toEqual({ type: 'event', event: 'run.output', data: { runId: 'r1', offset: 0, data: 'b3du' } });
+    expect(await bogus.request(2, 'agents.list', {})).toMatchObject({ id: 2, ok: true });
+    expect(await agent.request(2, 'issues.get', { issue: 'VIG-1' }, AGENT_TOKEN)).toMatchObject({ id: 2, ok: true });
+  });
+
+  /** Requests sent by another process (through `sh -c`, so an ancestor may carry the env), one answer per line. */
+  const fromProcess = (env: Record<string, string>, requests: unknown[], shell: string): Promise<any[]> =>
+    new Promise((resolve, reject) => {
+      const client = `
+        const c = require('node:net').createConnection(process.argv[1]);
+        const want = ${requests.length}; let buf = ''; const out = [];
+        c.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\\n')) >= 0) { out.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1); }
+          if (out.length >= want) { process.stdout.write(JSON.stringify(out)); c.end(); } });
+        c.on('connect', () => { for (const r of ${JSON.stringify(requests)}) c.write(JSON.stringify(r) + '\\n'); });`;
+      const child = spawn('/bin/sh', ['-c', `${shell} "$NODE" -e "$CLIENT" "$SOCK"`], {
+        env: { PATH: process.env.PATH ?? '', NODE: process.execPath, CLIENT: client, SOCK: path, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+      child.on('error', reject);
+      child.on('close', () => {
+        try {
+          resolve(JSON.parse(stdout));
+        } catch {
+          reject(new Error(`no answers from the client process: ${stdout}`));
+        }
+      });
+    });
+
+  it("treats a process carrying a run's cookie as that run's agent, whatever token it sends", async () => {
+    const calls = [
+      { id: 1, method: 'agents.list', params: {} },
+      { id: 2, method: 'agents.list', params: {}, runToken: 'stolen' },
+      { id: 3, method: 'issues.get', params: { issue: 'VIG-1' }, runToken: 'stolen' },
+      { id: 4, method: 'issues.get', params: { issue: 'VIG-2' }, runToken: AGENT_TOKEN },
+      { id: 5, method: 'events.subscribe' },
+    ];
+    // The cookie on the calling process itself, then only on its parent shell (the client dropped it).
+    for (const shell of ['exec', 'env -u VIGIL_RUN_ID']) {
+      const answers = await fromProcess({ VIGIL_RUN_ID: 'r1' }, calls, shell);
+      expect(answers.map((a) => [a.id, a.ok ? 'ok' : a.error.code]).sort(), shell).toEqual([
+        [1, 'unauthorized'],
+        [2, 'forbidden'],
+        [3, 'ok'],
+        [4, 'forbidden'],
+        [5, 'unauthorized'],
+      ]);
+    }
+    // A process of a run that ended is refused; a cookie this host does not know (a nested Vigil) is ignored.
+    const ended = await fromProcess({ VIGIL_RUN_ID: 'r-ended' }, [{ id: 1, method: 'issues.get', params: { issue: 'VIG-1' }, runToken: AGENT_TOKEN }], 'exec');
+    expect(ended[0]).toMatchObject({ ok: false, error: { code: 'unauthorized', message: expect.stringContaining('ended') } });
+    const unknown = await fromProcess({ VIGIL_RUN_ID: 'some-other-vigil-run' }, [{ id: 1, method: 'agents.list', params: {} }], 'exec');
+    expect(unknown[0]).toMatchObject({ ok: true });
+    const none = await fromProcess({}, [{ id: 1, method: 'agents.list', params: {} }], 'exec');
+    expect(none[0]).toMatchObject({ ok: true });
+  }, 60_000);
+
   it('keeps serving other clients while one misbehaves or is slow', async () => {
     const good = await open();
     const bad = await open();
@@ -278,4 +346,36 @@ describe('control socket file handling', () => {
     client.socket.destroy();
     await server.close();
   });
+});
+
+describe('control socket under a request flood', () => {
+  it('a burst of 1,500 requests in one write slows its sender, not another client', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-sock-flood-'));
+    const path = controlSocketPath(dir);
+    const host = serializedHost();
+    const server = await startControlSocket(host, path);
+    const flooder = await LineClient.open(path);
+    const other = await LineClient.open(path);
+    try {
+      const burst = Array.from({ length: 1500 }, (_, i) => JSON.stringify({ id: i, method: 'agents.list', params: {} })).join('\n');
+      flooder.send(`${burst}\n`);
+      // Let the burst land first: the other client's call comes in behind all of it.
+      while (host.handled() === 0) await new Promise((resolve) => setImmediate(resolve));
+      const answer = await other.request('mine', 'host.status', {});
+      const handledWhenAnswered = host.handled();
+      expect(answer).toMatchObject({ id: 'mine', ok: true });
+      console.log(`[socket] flood: the other client was answered after ${handledWhenAnswered} of 1,501 calls`);
+      // Answered while most of the flood still waits (before the fix: after 1,419 of them).
+      expect(handledWhenAnswered).toBeLessThan(750);
+      // The flood itself is served whole, in order.
+      const ids: number[] = [];
+      for (let i = 0; i < 1500; i++) ids.push((await flooder.next()).id);
+      expect(ids).toEqual(Array.from({ length: 1500 }, (_, i) => i));
+    } finally {
+      flooder.socket.destroy();
+      other.socket.destroy();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startWebServer, type WebServer } from '../src/main/transports/web-server';
-import { echoAgent, fakeHost, type FakeHost } from './transports-fake-host';
+import { echoAgent, fakeHost, serializedHost, type FakeHost } from './transports-fake-host';
 
 const INDEX = '<!doctype html><title>Vigil</title><script src="/assets/app.js"></script>';
 const APP_JS = 'console.log("vigil")';
@@ -35,9 +35,9 @@ function raw(port: number, path: string, opts: { method?: string; headers?: Reco
 }
 
 /** Resolves with the open socket, or rejects with the HTTP status the upgrade was refused with. */
-function openWs(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+function openWs(url: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
+    const ws = new WebSocket(url, protocols, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
     ws.once('error', reject);
@@ -90,7 +90,9 @@ describe('web server', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const wsUrl = (query = `?token=${token}`) => `ws://127.0.0.1:${server.port}/ws${query}`;
+  const wsUrl = () => `ws://127.0.0.1:${server.port}/ws`;
+  const tokenProtocols = () => ['vigil', `vigil-token.${token}`];
+  const authedWs = () => openWs(wsUrl(), {}, tokenProtocols());
   const track = (ws: WebSocket) => (sockets.push(ws), ws);
 
   it('refuses to bind a non-loopback address', async () => {
@@ -103,40 +105,38 @@ describe('web server', () => {
     expect(server.url).not.toContain(token);
   });
 
-  it('answers 401 on / without a token or with a wrong one', async () => {
-    expect((await raw(server.port, '/')).status).toBe(401);
-    const wrong = await raw(server.port, `/?token=${randomBytes(32).toString('base64url')}`);
-    expect(wrong.status).toBe(401);
-    expect(wrong.headers['set-cookie']).toBeUndefined();
-    expect(wrong.body).not.toContain('<title>');
-    expect((await raw(server.port, '/assets/app.js')).status).toBe(401);
-    expect((await raw(server.port, '/', { headers: { cookie: 'vigil_token=nope' } })).status).toBe(401);
-    // The method does not matter: no token, no answer beyond 401.
-    expect((await raw(server.port, '/', { method: 'POST' })).status).toBe(401);
-    expect((await raw(server.port, '/api/call')).status).toBe(401);
-  });
-
-  it('serves the UI for ?token= and sets a strict HttpOnly cookie that then stands in for it', async () => {
-    const first = await raw(server.port, `/?token=${token}`);
-    expect(first.status).toBe(200);
-    expect(first.body).toBe(INDEX);
-    expect(first.headers['content-type']).toMatch(/^text\/html/);
-    const cookie = String(first.headers['set-cookie']);
-    expect(cookie).toContain(`vigil_token=${token}`);
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const js = await raw(server.port, '/assets/app.js', { headers: { cookie: `vigil_token=${token}` } });
+  it('serves the UI without a token (public code, no data) and never sets a cookie; data routes answer 401', async () => {
+    const page = await raw(server.port, '/');
+    expect(page.status).toBe(200);
+    expect(page.body).toBe(INDEX);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    const js = await raw(server.port, '/assets/app.js');
     expect(js.status).toBe(200);
     expect(js.body).toBe(APP_JS);
-    expect(js.headers['content-type']).toMatch(/^text\/javascript/);
-    const again = await raw(server.port, '/', { headers: { cookie: `other=1; vigil_token=${token}` } });
-    expect(again.status).toBe(200);
-    // A bearer header works as well (scripts).
-    expect((await raw(server.port, '/assets/app.js', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    for (const reply of [page, js, await raw(server.port, `/?token=${token}`)]) expect(reply.headers['set-cookie']).toBeUndefined();
+    // No data without the token, whatever the method; a cookie or a query token is not one.
+    expect((await raw(server.port, '/', { method: 'POST' })).status).toBe(405);
+    expect((await raw(server.port, '/api/call')).status).toBe(401);
+    for (const headers of [{}, { cookie: `vigil_token=${token}` }] as Record<string, string>[]) {
+      expect((await raw(server.port, `/api/call?token=${token}`, { method: 'POST', headers, body: '{"method":"agents.list"}' })).status).toBe(401);
+    }
+  });
+
+  it('refuses a Host header that is not a loopback name with its port (421), token or not', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const body = JSON.stringify({ method: 'agents.list' });
+    for (const host of ['evil.example', `evil.example:${server.port}`, `127.0.0.1:${server.port + 1}`, '127.0.0.1', `attacker.127.0.0.1.nip.io:${server.port}`, `user@127.0.0.1:${server.port}`]) {
+      expect((await raw(server.port, '/', { headers: { host } })).status, host).toBe(421);
+      expect((await raw(server.port, '/api/call', { method: 'POST', headers: { ...auth, host }, body })).status, host).toBe(421);
+      await expect(openWs(wsUrl(), { host, ...auth }), host).rejects.toThrow('status 421');
+    }
+    for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`, `127.0.0.2:${server.port}`]) {
+      expect((await raw(server.port, '/api/call', { method: 'POST', headers: { ...auth, host }, body })).status, host).toBe(200);
+    }
   });
 
   it('sends the CSP and nosniff headers', async () => {
-    for (const reply of [await raw(server.port, `/?token=${token}`), await raw(server.port, '/')]) {
+    for (const reply of [await raw(server.port, '/index.html'), await raw(server.port, '/')]) {
       expect(reply.headers['content-security-policy']).toBe(
         `default-src 'self'; connect-src 'self' ws://127.0.0.1:${server.port}; style-src 'self' 'unsafe-inline'; img-src 'self' data:`,
       );
@@ -190,16 +190,21 @@ describe('web server', () => {
   });
 
   it('rejects the WebSocket upgrade without a token, with a wrong one, or from another origin', async () => {
-    await expect(openWs(wsUrl(''))).rejects.toThrow('status 401');
-    await expect(openWs(wsUrl('?token=wrong'))).rejects.toThrow('status 401');
-    await expect(openWs(wsUrl(), { origin: 'http://evil.example' })).rejects.toThrow('status 403');
-    await expect(openWs(wsUrl(), { origin: `http://127.0.0.1:${server.port + 1}` })).rejects.toThrow('status 403');
-    track(await openWs(wsUrl(), { origin: `http://127.0.0.1:${server.port}` }));
-    track(await openWs(wsUrl(''), { cookie: `vigil_token=${token}` }));
+    await expect(openWs(wsUrl())).rejects.toThrow('status 401');
+    await expect(openWs(wsUrl(), {}, ['vigil', 'vigil-token.wrong'])).rejects.toThrow('status 401');
+    await expect(openWs(`${wsUrl()}?token=${token}`)).rejects.toThrow('status 401');
+    await expect(openWs(wsUrl(), { cookie: `vigil_token=${token}` })).rejects.toThrow('status 401');
+    await expect(openWs(wsUrl(), { origin: 'http://evil.example' }, tokenProtocols())).rejects.toThrow('status 403');
+    await expect(openWs(wsUrl(), { origin: `http://127.0.0.1:${server.port + 1}` }, tokenProtocols())).rejects.toThrow('status 403');
+    // The browser's way: the token subprotocol; the server picks the plain one, never echoing the token.
+    const ws = track(await openWs(wsUrl(), { origin: `http://127.0.0.1:${server.port}` }, tokenProtocols()));
+    expect(ws.protocol).toBe('vigil');
+    // A script's way: a bearer header.
+    track(await openWs(wsUrl(), { authorization: `Bearer ${token}` }));
   });
 
   it('speaks the wire protocol over the WebSocket, events included', async () => {
-    const client = new WsClient(track(await openWs(wsUrl())));
+    const client = new WsClient(track(await authedWs()));
     expect(await client.request(1, 'agents.get', { agent: 'echo' })).toEqual({ id: 1, ok: true, result: echoAgent });
     expect(await client.request(2, 'agents.get', { agent: 7 })).toMatchObject({ id: 2, ok: false, error: { code: 'invalid_input', field: 'agent' } });
     client.ws.send('{oops');
@@ -210,7 +215,7 @@ describe('web server', () => {
   });
 
   it('drops a WebSocket subscriber that stops reading', async () => {
-    const slow = track(await openWs(wsUrl()));
+    const slow = track(await authedWs());
     const slowClient = new WsClient(slow);
     await slowClient.request(1, 'events.subscribe');
     const closed = new Promise<number>((resolve) => slow.once('close', (code) => resolve(code)));
@@ -224,4 +229,33 @@ describe('web server', () => {
     slow.resume();
     expect([1006, 1008]).toContain(await closed);
   });
+});
+
+describe('web server under a request flood', () => {
+  it('5,000 WebSocket messages at once slow their sender, not another client', async () => {
+    const host = serializedHost();
+    const token = randomBytes(32).toString('base64url');
+    const server = await startWebServer(host, { host: '127.0.0.1', port: 0, token, staticDir: null });
+    const open = () => openWs(`ws://127.0.0.1:${server.port}/ws`, { authorization: `Bearer ${token}` });
+    const flooder = await open();
+    const other = new WsClient(await open());
+    try {
+      let floodAnswers = 0;
+      flooder.on('message', () => floodAnswers++);
+      for (let i = 0; i < 5000; i++) flooder.send(JSON.stringify({ id: i, method: 'agents.list', params: {} }));
+      while (host.handled() === 0) await new Promise((resolve) => setImmediate(resolve));
+      const answer = await other.request(1, 'host.status', {});
+      const handledWhenAnswered = host.handled();
+      expect(answer).toMatchObject({ id: 1, ok: true });
+      console.log(`[web] flood: the other client was answered after ${handledWhenAnswered} of 5,001 calls`);
+      expect(handledWhenAnswered).toBeLessThan(2500);
+      const deadline = Date.now() + 60_000;
+      while (floodAnswers < 5000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(floodAnswers).toBe(5000);
+    } finally {
+      flooder.terminate();
+      other.ws.terminate();
+      await server.close();
+    }
+  }, 120_000);
 });

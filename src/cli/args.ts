@@ -6,6 +6,7 @@ import { UsageError, type Command, type Invocation, type OptionSpec, type Option
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   'data-dir': { type: 'string', value: 'DIR', help: 'the data folder (default: $VIGIL_HOME, else the desktop app folder)' },
   json: { type: 'boolean', help: 'print exactly one JSON document on stdout' },
+  raw: { type: 'boolean', help: "print agent-written text as is (by default control characters are shown escaped, e.g. \\x1b)" },
   help: { type: 'boolean', help: 'show help' },
   version: { type: 'boolean', help: 'print the version' },
 };
@@ -13,6 +14,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
 export interface Globals {
   dataDir?: string;
   json: boolean;
+  raw: boolean;
 }
 
 export type Parsed =
@@ -39,6 +41,7 @@ export function parseCommandLine(argv: string[], commands: Command[]): Parsed {
   const globals: Globals = {
     dataDir: typeof loose.values['data-dir'] === 'string' ? loose.values['data-dir'] : undefined,
     json: loose.values.json === true,
+    raw: loose.values.raw === true,
   };
   if (loose.values.version === true) return { kind: 'version', globals };
   const help = loose.values.help === true;

@@ -94,6 +94,14 @@ export function envPairs(opts: OptionValues, name = 'env'): Record<string, strin
   return env;
 }
 
+/** A repeatable option of env names (--env-public NAME). */
+export function envNames(opts: OptionValues, name: string): string[] | undefined {
+  const values = opts[name];
+  if (!Array.isArray(values) || values.length === 0) return undefined;
+  for (const v of values) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) throw new UsageError(`--${name} expects an env name (letters, digits and _), got '${v}'`);
+  return [...new Set(values)];
+}
+
 /** Drops undefined entries, so the strict contract schemas see only what was given. */
 export function defined<T extends Record<string, unknown>>(input: T): T {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as T;

@@ -13,20 +13,22 @@ import { runCommands } from './commands/run';
 import { workspaceCommands } from './commands/workspace';
 import { serveCommand } from './commands/serve';
 import { describeFailure } from './errors';
-import { createOutput } from './output';
+import { createOutput, escapeControls } from './output';
 
 export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), doctorCommand, ...agentCommands, ...issueCommands, ...workspaceCommands, ...runCommands, ...machineCommands, ...miscCommands.slice(1)];
 
 export async function main(argv: string[], install: Context['install']): Promise<number> {
   // Known before parsing, so even a usage error answers in the requested form.
   let json = argv.includes('--json');
+  let raw = argv.includes('--raw');
   let dataDir = resolveDataDir();
   let client: Client | null = null;
   try {
     const parsed = parseCommandLine(argv, COMMANDS);
     json = parsed.globals.json;
+    raw = parsed.globals.raw;
     dataDir = resolveDataDir(parsed.globals.dataDir);
-    const out = createOutput(json);
+    const out = createOutput(json, process.stdout, raw);
     if (parsed.kind === 'help') {
       out.line(parsed.text);
       return 0;
@@ -51,7 +53,8 @@ export async function main(argv: string[], install: Context['install']): Promise
     }
     const failure = describeFailure(err, dataDir);
     if (json) createOutput(true).document({ error: failure.error });
-    process.stderr.write(`vigil: ${failure.line}\n`);
+    // An error may quote what an agent wrote: escaped like everything else shown to a person.
+    process.stderr.write(`vigil: ${raw ? failure.line : escapeControls(failure.line)}\n`);
     return failure.exitCode;
   } finally {
     (client as Client | null)?.close();

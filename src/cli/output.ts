@@ -1,5 +1,8 @@
 // What the CLI prints: one JSON document with --json, else compact aligned tables and short
 // times for a person. Raw bytes (run logs) go through `write`, which honours backpressure.
+// Text for a person is shown with its control characters escaped (unless --raw): comments,
+// titles, errors and last lines are written by agents, and an escape sequence in them could
+// clear the screen, retitle the window or write the clipboard (OSC 52).
 
 export interface Output {
   readonly json: boolean;
@@ -12,9 +15,9 @@ export interface Output {
   write(bytes: Buffer): Promise<void>;
 }
 
-export function createOutput(json: boolean, stream: NodeJS.WritableStream = process.stdout): Output {
+export function createOutput(json: boolean, stream: NodeJS.WritableStream = process.stdout, raw = false): Output {
   const line = (text = '') => {
-    stream.write(`${text}\n`);
+    stream.write(`${raw ? text : escapeControls(text)}\n`);
   };
   return {
     json,
@@ -36,6 +39,17 @@ export function createOutput(json: boolean, stream: NodeJS.WritableStream = proc
       });
     },
   };
+}
+
+/**
+ * Control characters made visible: C0 (but newline and tab), DEL, C1, and the bidirectional
+ * overrides that reorder what a reader sees. `\x1b[31m` prints as the six characters it is.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 export function formatTable(headers: string[], rows: string[][]): string[] {

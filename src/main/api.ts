@@ -4,8 +4,12 @@ import { AGENT_CALLS, calls, isCallName, type CallName, type CallOutput, type Ca
 import { ContractError, invalidInput } from '../shared/errors';
 import { hasUnstorableText } from './db/storable-text';
 
-/** Who is calling: the user (UI, CLI) or an agent holding its run's token. */
-export type Caller = { kind: 'user' } | { kind: 'agent'; runToken: string };
+/**
+ * Who is calling: the user (UI, CLI) or an agent holding its run's token. `processRunId` is the
+ * run cookie (VIGIL_RUN_ID) the control socket found on the calling process or one of its
+ * ancestors: such a caller is that run's agent whatever token it sends, or none.
+ */
+export type Caller = { kind: 'user'; processRunId?: string } | { kind: 'agent'; runToken: string; processRunId?: string };
 export const USER: Caller = { kind: 'user' };
 
 /** An agent caller, once its token was resolved to a live run. */
@@ -25,6 +29,8 @@ export type Handlers = { [N in CallName]: (input: CallParsedInput<N>, ctx: CallC
 export interface AgentAuth {
   /** Resolves a run token to its run, or null when unknown or the run is over. */
   resolveRunToken(token: string): Promise<AgentScope | null>;
+  /** A run of this database by id: its scope while it lives, `ended` after, null when unknown here. */
+  resolveRunId(runId: string): Promise<{ scope: AgentScope | null } | null>;
   /** Resolves an issue reference (id or identifier) to its id, or null. */
   resolveIssueId(ref: string): Promise<string | null>;
   /** The agent did something: clears a detached warning, feeds the silence watchdog. */
@@ -33,6 +39,8 @@ export interface AgentAuth {
 
 export interface Api {
   invoke(method: unknown, params: unknown, caller?: Caller): Promise<unknown>;
+  /** The run a caller acts for (null: the user); throws `unauthorized` for a token or cookie that is no live run's. */
+  scopeOf(caller: Caller): Promise<AgentScope | null>;
 }
 
 export function createApi(handlers: Handlers, auth: AgentAuth): Api {
@@ -47,7 +55,8 @@ export function createApi(handlers: Handlers, auth: AgentAuth): Api {
       }
       const parsed = calls[method].input.safeParse(params ?? {});
       if (!parsed.success) throw invalidInput(method, parsed.error);
-      const agent = caller.kind === 'agent' ? await authorizeAgent(method, parsed.data, caller.runToken, auth) : null;
+      const scope = await resolveScope(caller, auth);
+      const agent = scope ? await authorizeAgent(method, parsed.data, scope, auth) : null;
       try {
         const handler = handlers[method] as (input: unknown, ctx: CallContext) => Promise<unknown>;
         return await handler(parsed.data, { caller, agent });
@@ -56,12 +65,33 @@ export function createApi(handlers: Handlers, auth: AgentAuth): Api {
         throw new ContractError('internal', `${method} failed: ${describe(err)}`);
       }
     },
+    scopeOf: (caller) => resolveScope(caller, auth),
   };
 }
 
-async function authorizeAgent(method: CallName, input: unknown, token: string, auth: AgentAuth): Promise<AgentScope> {
-  const scope = await auth.resolveRunToken(token);
+/**
+ * The run a caller acts for. A process carrying a run's cookie is that run's agent, whichever
+ * token it sends (or it is refused when it sends none): dropping VIGIL_RUN_TOKEN does not make
+ * an agent the user. A cookie of a run this database does not know (a nested Vigil) is ignored.
+ */
+async function resolveScope(caller: Caller, auth: AgentAuth): Promise<AgentScope | null> {
+  if (caller.processRunId !== undefined) {
+    const run = await auth.resolveRunId(caller.processRunId);
+    if (run) {
+      if (!run.scope) throw new ContractError('unauthorized', `this process belongs to run ${caller.processRunId}, which has ended`);
+      if (caller.kind !== 'agent') {
+        throw new ContractError('unauthorized', `this process belongs to run ${caller.processRunId}: an agent's calls must carry its run token (VIGIL_RUN_TOKEN)`);
+      }
+      return run.scope;
+    }
+  }
+  if (caller.kind !== 'agent') return null;
+  const scope = await auth.resolveRunToken(caller.runToken);
   if (!scope) throw new ContractError('unauthorized', 'the run token is unknown or its run has ended');
+  return scope;
+}
+
+async function authorizeAgent(method: CallName, input: unknown, scope: AgentScope, auth: AgentAuth): Promise<AgentScope> {
   if (!AGENT_CALLS.has(method)) throw new ContractError('forbidden', `an agent's run token cannot call ${method}`);
   const ref = (input as { issue?: string }).issue;
   if (ref !== undefined) {

@@ -9,6 +9,7 @@ import { createApi, type AgentAuth, type Handlers } from './api';
 import { openStore, type Store } from './db/client';
 import { openDataDirStore } from './db/safe-open';
 import { acquireDataDirLock } from './db/lock';
+import { makeDataDirPrivate } from './db/private-folder';
 import { heartbeatRuns, workspaces } from './db/schema';
 import { EventBus } from './event-bus';
 import { HeartbeatEngine } from './heartbeat/engine';
@@ -53,6 +54,8 @@ async function ensureWorkspace(db: Db): Promise<string> {
 
 export async function startHost(opts: HostOptions): Promise<Host> {
   const dataDir = resolve(opts.dataDir);
+  // Before anything is written there: the lock, the database, logs and backups come out private.
+  const privacyNotice = makeDataDirPrivate(dataDir);
   const lock = acquireDataDirLock(dataDir);
   const timers: NodeJS.Timeout[] = [];
   let store: Store | null = null;
@@ -63,7 +66,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       : await openDataDirStore(dataDir);
     const openedStore = opened.store;
     store = openedStore;
-    const notices = [...opened.notices];
+    const notices = [...(privacyNotice ? [privacyNotice] : []), ...opened.notices];
     const backup = opened.backup;
     const db = openedStore.db;
     const events = new EventBus();
@@ -168,6 +171,12 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           .from(heartbeatRuns)
           .where(and(eq(heartbeatRuns.runTokenHash, hash), inArray(heartbeatRuns.status, ['starting', 'running'])));
         return run ? { runId: run.id, agentId: run.agentId, issueId: run.issueId } : null;
+      },
+      async resolveRunId(runId) {
+        const [run] = await db.select().from(heartbeatRuns).where(eq(heartbeatRuns.id, runId));
+        if (!run) return null;
+        const alive = run.status === 'queued' || run.status === 'running';
+        return { scope: alive ? { runId: run.id, agentId: run.agentId, issueId: run.issueId } : null };
       },
       resolveIssueId: async (ref) => (await findIssue(db, ref))?.id ?? null,
       reportActivity: async (runId) => void (await engine.reportActivity(runId)),

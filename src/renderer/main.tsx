@@ -6,13 +6,13 @@ import { createRoot } from 'react-dom/client';
 import type { VigilBridge } from '../shared/bridge';
 import { App } from './App';
 import { BridgeProvider } from './data/bridge-context';
-import { socketUrlForPage, WsBridge } from './data/ws-bridge';
+import { connectionForPage, WsBridge } from './data/ws-bridge';
 import './styles/app.css';
 import { applyTheme } from './theme';
 
 applyTheme();
 
-const bridge: VigilBridge = window.vigil ?? new WsBridge({ url: socketUrlForPage(window.location, window.history) });
+const bridge: VigilBridge = window.vigil ?? new WsBridge(connectionForPage(window.location, window.history, window.sessionStorage));
 
 const queryClient = new QueryClient({
   defaultOptions: {

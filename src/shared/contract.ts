@@ -28,7 +28,8 @@ const runRef = id;
 const iso = z.string();
 const limit = z.number().int().min(1).max(500);
 const cursor = z.string().max(500);
-const envMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are letters, digits and _'), z.string().max(32_768));
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are letters, digits and _');
+const envMap = z.record(envName, z.string().max(32_768));
 
 // ---------------------------------------------------------------- DTOs
 export const AgentDto = z.object({
@@ -43,8 +44,10 @@ export const AgentDto = z.object({
   args: z.array(z.string()),
   /** worktree: each issue it works on gets a git worktree of the repository at cwd. */
   workspace: WorkspaceMode,
-  /** Secret-looking values are masked: the host never sends them out. */
+  /** Every value is masked unless its name is in envPublic: the host never sends secrets out. */
   env: z.record(z.string(), z.string()),
+  /** Env names marked public (their values are shown and not redacted). */
+  envPublic: z.array(z.string()),
   status: AgentStatus,
   heartbeatIntervalSec: z.number().int().nullable(),
   timeoutSec: z.number().int().nullable(),
@@ -391,6 +394,8 @@ const agentFields = {
   workspace: WorkspaceMode.optional(),
   /** Team mode: the machine (name or id) whose host runs the agent; default the one it is created on. */
   machine: z.string().min(1).max(200).optional(),
+  /** Env names whose values are not secret (replaces the whole set). */
+  envPublic: z.array(envName).max(200).optional(),
 };
 
 export const AgentCreateInput = z

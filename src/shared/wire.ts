@@ -26,3 +26,8 @@ export type WireEvent = { type: 'event' } & HostEvent;
 
 /** Largest accepted request, in bytes. */
 export const MAX_REQUEST_BYTES = 1 << 20;
+
+/** The subprotocol every Vigil WebSocket speaks (the server selects it, never the token one). */
+export const WS_PROTOCOL = 'vigil';
+/** A browser cannot set headers on a WebSocket: it offers `vigil-token.<token>` as a subprotocol. */
+export const WS_TOKEN_PROTOCOL_PREFIX = 'vigil-token.';

@@ -536,6 +536,7 @@ export function createFakeHost(info: Partial<HostInfo> = {}): FakeHost {
   }) as Handlers;
   const api = createApi(handlers, {
     resolveRunToken: async () => null,
+    resolveRunId: async () => null,
     resolveIssueId: async () => null,
     reportActivity: async () => undefined,
   });

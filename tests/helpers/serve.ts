@@ -32,7 +32,7 @@ export interface Exit {
 }
 
 export interface Served {
-  /** The printed address, token included: http://127.0.0.1:PORT/?token=TOKEN */
+  /** The printed address, token in the fragment: http://127.0.0.1:PORT/#token=TOKEN */
   url: string;
   /** http://127.0.0.1:PORT/ */
   baseUrl: string;
@@ -94,7 +94,7 @@ export function startServe(opts: ServeOptions): Promise<Served> {
       fail(new Error(`vigil serve exited (${exit.code ?? exit.signal}) before it was ready\nstdout: ${stdout}\nstderr: ${stderr}`));
     });
     proc.stdout!.on('data', () => {
-      const match = /Vigil ready: ((http:\/\/[^/\s]+:(\d+)\/)\?token=([A-Za-z0-9_-]+))\n/.exec(stdout);
+      const match = /Vigil ready: ((http:\/\/[^/\s]+:(\d+)\/)#token=([A-Za-z0-9_-]+))\n/.exec(stdout);
       const socket = /socket:\s+(\S.*)\n/.exec(stdout);
       // The ready lines may arrive in separate chunks: ready means all of them are in.
       if (!match || !socket || !/data dir:\s+\S.*\n/.test(stdout)) return;

@@ -364,7 +364,7 @@ describe('contract fuzzing', () => {
       expect(await sock.next(500)).toBeNull();
       sock.close();
       // Raw garbage instead of HTTP, and a WebSocket handshake cut short.
-      for (const junk of [Buffer.from('\x00\x01\x02 not http at all\r\n\r\n'), Buffer.from(`GET /ws?token=${s.token} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`)]) {
+      for (const junk of [Buffer.from('\x00\x01\x02 not http at all\r\n\r\n'), Buffer.from(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nAuthorization: Bearer ${s.token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`)]) {
         await new Promise<void>((done) => {
           const raw = createConnection({ host: '127.0.0.1', port: s.port });
           raw.on('error', () => done());
@@ -375,7 +375,7 @@ describe('contract fuzzing', () => {
           });
         });
       }
-      const fresh = new WebSocket(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`);
+      const fresh = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { headers: { authorization: `Bearer ${s.token}` } });
       await new Promise<void>((done, fail) => {
         fresh.once('open', () => done());
         fresh.once('error', fail);

@@ -6,7 +6,8 @@
 // table dumped as JSON) nor in the host's own output.
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import { runLog, runsOf, waitEnded, waitRun } from '../fixtures/reliability/runs
 import { allPages, connectSocket, connectWs, mustCall, type WireConn } from '../fixtures/reliability/wire';
 import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';
 import { waitFor } from '../helpers/host';
+import { launchBrowser, newPage } from '../e2e/browser';
 
 interface HttpAnswer {
   status: number;
@@ -40,9 +42,9 @@ function http(url: string, opts: { method?: string; headers?: Record<string, str
 }
 
 /** A WebSocket handshake: opened, or refused with this HTTP status. */
-function wsAttempt(url: string, headers: Record<string, string> = {}): Promise<{ opened: boolean; status: number | null }> {
+function wsAttempt(url: string, headers: Record<string, string> = {}, protocols: string[] = []): Promise<{ opened: boolean; status: number | null }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
+    const ws = new WebSocket(url, protocols, { headers });
     ws.once('open', () => {
       ws.terminate();
       resolve({ opened: true, status: 101 });
@@ -79,7 +81,7 @@ describe('security', () => {
     rmSync(scratch, { recursive: true, force: true });
   }, 120_000);
 
-  it('refuses a missing or wrong token on /, /api/call and /ws, however it is presented', async () => {
+  it('refuses a missing or wrong token on /api/call and /ws, however it is presented; a cookie or a URL token is no credential', async () => {
     const s = served!;
     const token = s.token;
     const wrong = [
@@ -91,26 +93,26 @@ describe('security', () => {
       token.toUpperCase() === token ? token.toLowerCase() : token.toUpperCase(),
       ` ${token}`.slice(0, token.length),
     ];
-    const presentations: { name: string; query: (t: string) => string; headers: (t: string) => Record<string, string> }[] = [
-      { name: 'nothing', query: () => '', headers: () => ({}) },
-      { name: '?token=', query: (t) => `?token=${encodeURIComponent(t)}`, headers: () => ({}) },
-      { name: 'Bearer', query: () => '', headers: (t) => ({ authorization: `Bearer ${t}` }) },
-      { name: 'cookie', query: () => '', headers: (t) => ({ cookie: `vigil_token=${t}` }) },
-      { name: 'Basic', query: () => '', headers: (t) => ({ authorization: `Basic ${Buffer.from(`vigil:${t}`).toString('base64')}` }) },
-      { name: 'other cookie name', query: () => '', headers: () => ({ cookie: `token=${token}; vigil=${token}` }) },
-      { name: 'token header', query: () => '', headers: () => ({ 'x-vigil-token': token, token }) },
+    const presentations: { name: string; query: (t: string) => string; headers: (t: string) => Record<string, string>; credential: boolean }[] = [
+      { name: 'nothing', query: () => '', headers: () => ({}), credential: false },
+      { name: '?token=', query: (t) => `?token=${encodeURIComponent(t)}`, headers: () => ({}), credential: false },
+      { name: 'Bearer', query: () => '', headers: (t) => ({ authorization: `Bearer ${t}` }), credential: true },
+      { name: 'subprotocol', query: () => '', headers: (t) => ({ 'sec-websocket-protocol': `vigil, vigil-token.${t}` }), credential: true },
+      { name: 'cookie', query: () => '', headers: (t) => ({ cookie: `vigil_token=${t}` }), credential: false },
+      { name: 'Basic', query: () => '', headers: (t) => ({ authorization: `Basic ${Buffer.from(`vigil:${t}`).toString('base64')}` }), credential: false },
+      { name: 'other cookie name', query: () => '', headers: (t) => ({ cookie: `token=${t}; vigil=${t}` }), credential: false },
+      { name: 'token header', query: () => '', headers: (t) => ({ 'x-vigil-token': t, token: t }), credential: false },
     ];
     const refused: string[] = [];
     const admitted: string[] = [];
     let checks = 0;
     for (const p of presentations) {
-      const values = p.name === 'nothing' || p.name === 'other cookie name' || p.name === 'token header' || p.name === 'Basic' ? [token] : wrong;
+      // A presentation that is no credential is tried with the right token too.
+      const values = p.credential ? wrong : [token, ...wrong.slice(0, 2)];
       for (const value of values) {
         const q = p.query(value);
         const headers = p.headers(value);
         const label = `${p.name} ${JSON.stringify(value.slice(0, 12))}`;
-        const root = await http(`${s.baseUrl}${q}`, { headers });
-        const index = await http(`${s.baseUrl}index.html${q}`, { headers });
         const callPost = await http(`${s.baseUrl}api/call${q}`, {
           method: 'POST',
           headers: { ...headers, 'content-type': 'application/json' },
@@ -118,10 +120,11 @@ describe('security', () => {
         });
         const callGet = await http(`${s.baseUrl}api/call${q}`, { headers });
         const ws = await wsAttempt(`ws://127.0.0.1:${s.port}/ws${q}`, headers);
-        checks += 5;
+        // The UI is public code without data: served, never with the token or a cookie.
+        const root = await http(`${s.baseUrl}${q}`, { headers });
+        expect(root.headers['set-cookie'], label).toBeUndefined();
+        checks += 3;
         for (const [route, status] of [
-          ['/', root.status],
-          ['/index.html', index.status],
           ['POST /api/call', callPost.status],
           ['GET /api/call', callGet.status],
           ['/ws', ws.status],
@@ -129,27 +132,118 @@ describe('security', () => {
           (status === 401 ? refused : admitted).push(`${route} with ${label}: ${status}`);
         }
         expect(ws.opened, `/ws with ${label}`).toBe(false);
-        const answer = JSON.parse(callPost.body);
-        expect(answer).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-        for (const body of [root.body, index.body, callPost.body, callGet.body]) expect(body).not.toContain(token);
+        expect(JSON.parse(callPost.body)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+        for (const body of [root.body, callPost.body, callGet.body]) expect(body).not.toContain(token);
       }
     }
     // With the token: each route works, so the refusals above were about the token.
-    expect((await http(`${s.baseUrl}?token=${token}`)).status).toBe(200);
     const ok = await http(`${s.baseUrl}api/call`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ id: 1, method: 'host.status', params: {} }),
     });
     expect(ok.status).toBe(200);
-    expect((await wsAttempt(`ws://127.0.0.1:${s.port}/ws`, { cookie: `vigil_token=${token}` })).opened).toBe(true);
-    // The right token from another site's page is refused too.
+    expect((await wsAttempt(`ws://127.0.0.1:${s.port}/ws`, {}, ['vigil', `vigil-token.${token}`])).opened).toBe(true);
+    // The right token from another site's page is refused too, and so is a request for another Host name.
     const foreign = { origin: 'http://evil.example', authorization: `Bearer ${token}` };
     expect((await wsAttempt(`ws://127.0.0.1:${s.port}/ws`, foreign)).opened).toBe(false);
     expect((await http(`${s.baseUrl}api/call`, { method: 'POST', headers: { ...foreign, 'content-type': 'application/json' }, body: '{"id":1,"method":"agents.list"}' })).status).toBe(403);
-    console.log(`[security] web auth: ${checks} requests without a valid token, ${refused.length} refused with 401, ${admitted.length} not`);
+    for (const host of ['evil.example', `evil.example:${s.port}`, `127.0.0.1:${s.port + 1}`]) {
+      const misdirected = await http(`${s.baseUrl}api/call`, { method: 'POST', headers: { host, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"id":1,"method":"agents.list"}' });
+      expect(misdirected.status, host).toBe(421);
+      expect((await wsAttempt(`ws://127.0.0.1:${s.port}/ws`, { host, authorization: `Bearer ${token}` })).status, host).toBe(421);
+    }
+    console.log(`[security] web auth: ${checks} requests without a valid credential, ${refused.length} refused with 401, ${admitted.length} not; foreign Host names 421`);
     expect(admitted).toEqual([]);
   });
+
+  it('a page on another local port learns nothing that calls the API: a real Chromium opens Vigil, then the thief replays what it got', async () => {
+    const s = served!;
+    const received: { url: string; headers: Record<string, string | string[] | undefined> }[] = [];
+    const thief = createServer((req, res) => {
+      received.push({ url: req.url ?? '', headers: req.headers });
+      res.writeHead(200, { 'content-type': 'text/html' });
+      // The thief's page asks for more: an image and a script from itself, a fetch to Vigil.
+      res.end(`<!doctype html><img src="/pixel.png"><script>fetch('http://127.0.0.1:${s.port}/api/call', { method: 'POST', credentials: 'include', body: '{"method":"agents.list"}' }).catch(() => {});</script>`);
+    });
+    await new Promise<void>((resolve) => thief.listen(0, '127.0.0.1', () => resolve()));
+    const thiefPort = (thief.address() as AddressInfo).port;
+    const browser = await launchBrowser();
+    try {
+      const page = await newPage(browser);
+      await page.goto(s.url);
+      await page.getByRole('heading', { name: 'Dashboard' }).waitFor({ timeout: 60_000 });
+      expect(page.url()).not.toContain('token');
+      const cookies = await page.context().cookies();
+      expect(cookies, 'Vigil sets no cookie').toEqual([]);
+      // The same browser, the same tab, another local port (and localhost, the other name for it).
+      await page.goto(`http://127.0.0.1:${thiefPort}/`);
+      await page.goto(`http://localhost:${thiefPort}/again`);
+      await waitFor(() => received.length >= 3, 30_000, 'the thief to be visited');
+    } finally {
+      await browser.close();
+      await new Promise<void>((resolve) => thief.close(() => resolve()));
+    }
+    const seen = JSON.stringify(received);
+    expect(seen).not.toContain(s.token);
+    // Replay everything received (every header, cookies included) against Vigil's API and socket.
+    const statuses: number[] = [];
+    for (const r of received) {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && !['host', 'content-length', 'connection'].includes(k)) headers[k] = String(v);
+      const call = await http(`${s.baseUrl}api/call`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"id":1,"method":"agents.list"}' });
+      statuses.push(call.status);
+      statuses.push((await wsAttempt(`ws://127.0.0.1:${s.port}/ws`, headers)).status ?? 0);
+      // Every value it got, tried as a bearer token too.
+      for (const value of Object.values(headers).flatMap((v) => v.split(/[;,= ]+/)).filter((v) => v.length >= 16)) {
+        statuses.push((await http(`${s.baseUrl}api/call`, { method: 'POST', headers: { authorization: `Bearer ${value}` }, body: '{"id":1,"method":"agents.list"}' })).status);
+      }
+    }
+    console.log(`[security] browser: the other port got ${received.length} requests (${received.filter((r) => r.headers.cookie).length} with a cookie); ${statuses.length} replays against Vigil: ${[...new Set(statuses)].join(', ')}`);
+    expect(statuses.length).toBeGreaterThanOrEqual(6);
+    expect(statuses.every((st) => st === 401)).toBe(true);
+  }, 180_000);
+
+  it('an agent that drops its run token is still its run: refused as the user, limited to its issue', async () => {
+    const probe = `sk-victim-${randomBytes(8).toString('hex')}`;
+    await mustCall(conn, 'agents.create', { name: 'victim', adapterType: 'process', command: 'echo "$VICTIM_KEY"', env: { VICTIM_KEY: probe } });
+    const command = [
+      'unset VIGIL_RUN_TOKEN',
+      `vigil agent add evil-twin --adapter process --command 'echo pwned'; echo "add-exit=$?"`,
+      `vigil agent update victim --command 'echo stolen: $VICTIM_KEY'; echo "update-exit=$?"`,
+      `VIGIL_RUN_TOKEN= vigil issue comment "$VIGIL_ISSUE_ID" 'as the user?'; echo "empty-exit=$?"`,
+      // A child that also drops VIGIL_RUN_ID still has the cookie on its parent shell.
+      `env -u VIGIL_RUN_ID vigil issue create 'made without a token'; echo "create-exit=$?"`,
+      `echo "calls done ${'.'.repeat(80)}"`,
+    ].join('\n');
+    await mustCall(conn, 'agents.create', { name: 'dropper', adapterType: 'process', command });
+    const issue = await mustCall<IssueDto>(conn, 'issues.create', { title: 'drop your token', assignee: 'dropper' });
+    const run = await waitRun(conn, { issue: issue.identifier }, () => true, 60_000, 'the dropper run');
+    ourRuns.add(run.id);
+    await waitEnded(conn, run.id, 120_000);
+    const log = (await runLog(conn, run.id)).toString();
+    for (const call of ['add-exit', 'update-exit', 'empty-exit', 'create-exit']) expect(log, call).toContain(`${call}=1`);
+    expect(log).toMatch(/must carry its run token/);
+    const agents = await mustCall<AgentDto[]>(conn, 'agents.list', {});
+    expect(agents.map((a) => a.name)).not.toContain('evil-twin');
+    expect(agents.find((a) => a.name === 'victim')?.command).toBe('echo "$VICTIM_KEY"');
+    expect((await mustCall<IssueDetailDto>(conn, 'issues.get', { issue: issue.identifier })).comments.filter((c) => c.authorType !== 'system')).toEqual([]);
+    expect((await allPages<IssueDto>(conn, 'issues.list')).map((i) => i.title)).not.toContain('made without a token');
+    console.log('[security] an agent without its run token: 4 of 4 calls refused (agent add, agent update, empty token, child without the cookie)');
+  }, 240_000);
+
+  it('shows agent-written escapes escaped in `vigil issue show`, raw only with --raw', async () => {
+    const osc52 = '\x1b]52;c;cm0gLXJmIH4=\x07';
+    const issue = await mustCall<IssueDto>(conn, 'issues.create', { title: 'escapes' });
+    // As an agent would write it (through the API, the way `vigil issue comment` sends it).
+    await mustCall(conn, 'issues.comment', { issue: issue.identifier, body: `done${osc52}\x1b[2J\x1b]0;owned\x07` });
+    const shown = await vigil(['issue', 'show', issue.identifier], { dataDir: data!.dir });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).not.toContain('\x1b');
+    expect(shown.stdout).toContain('done\\x1b]52;c;cm0gLXJmIH4=\\x07');
+    const raw = await vigil(['issue', 'show', issue.identifier, '--raw'], { dataDir: data!.dir });
+    expect(raw.stdout).toContain(osc52);
+  }, 120_000);
 
   it('keeps the control socket private: mode 0600, owned by the user, in a folder nobody else can write', async () => {
     const s = served!;
@@ -208,6 +302,7 @@ describe('security', () => {
       adapterType: 'process',
       command,
       env: { CAPTURE_PATH: capture, GO_PATH: go, OTHER_REF: other.identifier, OTHER_UUID: other.id },
+      envPublic: ['CAPTURE_PATH', 'GO_PATH', 'OTHER_REF', 'OTHER_UUID'],
     });
     const own = await mustCall<IssueDto>(conn, 'issues.create', { title: 'yours', assignee: 'token-probe' });
     const run = await waitRun(conn, { issue: own.identifier }, (r) => r.status === 'running', 60_000, 'the token-probe run');
@@ -368,6 +463,7 @@ describe('security', () => {
       adapterType: 'process',
       command,
       env: { API_KEY: secret, SERVICE_PASSWORD: password, PLAIN_SETTING: 'visible-value', CAPTURE_PATH: capture },
+      envPublic: ['PLAIN_SETTING', 'CAPTURE_PATH'],
     });
     const issue = await mustCall<IssueDto>(conn, 'issues.create', { title: 'use the key', assignee: 'leaky' });
     const first = await waitRun(conn, { issue: issue.identifier }, () => true, 60_000, 'the leaky run');

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { AgentDto, CallInput } from '../../shared/contract';
 import { ADAPTER_TYPES, WORKSPACE_MODES } from '../../shared/domain';
-import { defined, envPairs, oneOf, secondsOrOff, str, UsageError, wholeNumber, type Command, type Context, type OptionSpec, type OptionValues } from '../command';
+import { defined, envNames, envPairs, oneOf, secondsOrOff, str, UsageError, wholeNumber, type Command, type Context, type OptionSpec, type OptionValues } from '../command';
 import { readable, seconds, shortTime } from '../output';
 
 const FIELD_OPTIONS: Record<string, OptionSpec> = {
@@ -14,7 +14,8 @@ const FIELD_OPTIONS: Record<string, OptionSpec> = {
   timeout: { type: 'string', value: 'SECONDS', help: "kill a run after SECONDS ('off': no timeout)" },
   'max-concurrent': { type: 'string', value: 'N', help: 'runs of this agent at once (default 1)' },
   model: { type: 'string', value: 'M', help: 'model for claude_local / codex_local' },
-  env: { type: 'string', multiple: true, value: 'KEY=VALUE', help: 'environment of its runs (repeatable; update replaces the whole set)' },
+  env: { type: 'string', multiple: true, value: 'KEY=VALUE', help: 'environment of its runs; every value is a secret, masked and redacted (repeatable; update replaces the whole set)' },
+  'env-public': { type: 'string', multiple: true, value: 'NAME', help: 'this env name is not a secret: shown and not redacted (repeatable; update replaces the set)' },
   machine: { type: 'string', value: 'NAME', help: "team mode: the machine whose Vigil runs it (default: the one it is added on; see vigil machine list)" },
 };
 
@@ -34,12 +35,13 @@ function agentFields(opts: OptionValues): AgentFields {
     env: envPairs(opts),
     workspace: oneOf(opts, 'workspace', WORKSPACE_MODES),
     machine: str(opts, 'machine'),
+    envPublic: envNames(opts, 'env-public'),
   };
   return defined(fields);
 }
 
 function showAgent(ctx: Context, agent: AgentDto): void {
-  const env = Object.entries(agent.env).map(([k, v]) => `${k}=${v}`);
+  const env = Object.entries(agent.env).map(([k, v]) => `${k}=${v}${agent.envPublic.includes(k) ? '' : ' (secret)'}`);
   ctx.out.fields([
     ['Agent', agent.name],
     ['Id', agent.id],

@@ -81,7 +81,8 @@ export const serveCommand: Command = {
     host.events.subscribe((event) => {
       if (event.event === 'host.notice') log(`[${event.data.level}] ${event.data.message}`);
     });
-    const readyUrl = `${web.url}?token=${token}`;
+    // The token rides in the fragment: a browser never sends it to any server; the page keeps it.
+    const readyUrl = `${web.url}#token=${token}`;
     if (out.json) {
       out.document({ url: readyUrl, socketPath, dataDir: host.info.dataDir, database: host.info.databaseKind, machineId: host.info.hostId, machineName: host.info.machineName, pid: process.pid, notices: host.info.notices });
     } else {

@@ -102,10 +102,12 @@ export const agents = pgTable(
     adapterType: text('adapter_type').notNull(),
     adapterConfig: jsonb('adapter_config').$type<AdapterConfig>().notNull().default({}),
     runtimeConfig: jsonb('runtime_config').$type<RuntimeConfig>().notNull().default({}),
-    /** The agent's extra environment; secret-looking values are redacted wherever they surface. */
+    /** The agent's extra environment: every value is a secret (masked, redacted) unless its name is in envPublic. */
     env: jsonb('env').$type<Record<string, string>>().notNull().default({}),
     /** The machine whose host runs this agent (team mode); null: adopted by the next host to start. */
     machineId: text('machine_id'),
+    /** Env names the user marked public: shown in answers, not redacted. */
+    envPublic: jsonb('env_public').$type<string[]>().notNull().default([]),
     createdAt: created(),
     updatedAt: updated(),
   },

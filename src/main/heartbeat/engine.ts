@@ -304,7 +304,7 @@ export class HeartbeatEngine {
     const live: LiveRun = {
       run: queued,
       agent,
-      redactor: new Redactor([...secretValuesOf(agent.env), token]),
+      redactor: new Redactor([...secretValuesOf(agent.env, agent.envPublic), token]),
       handle: null,
       output: null,
       stopReason: null,
@@ -495,7 +495,7 @@ export class HeartbeatEngine {
     const clean = (v: unknown): unknown => {
       if (v === undefined) return v;
       const json = jsonbParam(v);
-      return JSON.parse(live.redactor.active ? live.redactor.redactText(json) : json);
+      return live.redactor.redactJson(json);
     };
     try {
       const rows = batch.map((e) => ({

@@ -78,7 +78,8 @@ export interface RunOutputEnd {
 /** Connects a handle's output to the parser, the log, live events and the last line. */
 export class RunOutput {
   private readonly batcher: OutputBatcher;
-  private readonly lastLine = createLastLineTracker();
+  // Escapes stripped can join a secret split by them: the line is redacted again once plain.
+  private readonly lastLine = createLastLineTracker(500, (text) => this.redactor.redactText(text));
   private paused = false;
   private reportedSession: string | null = null;
 

@@ -127,8 +127,16 @@ class LineScanner {
   }
 }
 
-/** Tracks the last non-empty line of terminal output (ANSI escapes stripped, \r handled as a terminal would: text after the last \r of a line wins), bounded memory, for RunDto.lastOutputLine. */
-export function createLastLineTracker(maxChars = 500): { push(chunk: Buffer): void; get(): string | null } {
+/**
+ * Tracks the last non-empty line of terminal output (ANSI escapes stripped, \r handled as a
+ * terminal would: text after the last \r of a line wins), bounded memory, for
+ * RunDto.lastOutputLine. `redact` sees the line once its escapes are stripped and its pieces
+ * joined: a secret only a terminal would put together (backspaces, \r-redraws) is masked too.
+ */
+export function createLastLineTracker(
+  maxChars = 500,
+  redact: (text: string) => string = (text) => text,
+): { push(chunk: Buffer): void; get(): string | null } {
   const decoder = new StringDecoder('utf8');
   const current = new LineScanner(maxChars);
   const scratch = new LineScanner(maxChars);
@@ -164,8 +172,16 @@ export function createLastLineTracker(maxChars = 500): { push(chunk: Buffer): vo
     current.feed(decoder.write(chunk.subarray(last + 1)));
   };
 
-  return {
-    push,
-    get: () => current.visible() || lastFinished,
+  let seen: string | null = null;
+  let shown: string | null = null;
+  const get = () => {
+    const line = current.visible() || lastFinished;
+    if (line !== seen) {
+      seen = line;
+      shown = line === null ? null : redact(line);
+    }
+    return shown;
   };
+
+  return { push, get };
 }

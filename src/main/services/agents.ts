@@ -101,6 +101,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
           runtimeConfig: runtime,
           env: input.env ?? {},
           machineId,
+          envPublic: input.envPublic ?? [],
         });
         await tx.insert(agentRuntimeState).values({ agentId: id });
         await recordActivity(tx, ctx.workspaceId, {
@@ -132,6 +133,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
           runtimeConfig: runtime,
           env: input.patch.env ? mergeEnv(agent.env, input.patch.env) : agent.env,
           machineId,
+          envPublic: input.patch.envPublic ?? agent.envPublic,
           updatedAt: new Date(),
         })
         .where(eq(agents.id, agent.id));

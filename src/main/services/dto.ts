@@ -10,7 +10,7 @@ import type {
   RunDto,
   RunEventDto,
 } from '../../shared/contract';
-import { MASKED_SECRET, SECRET_NAME_RE, type RunErrorCode } from '../../shared/domain';
+import { MASKED_SECRET, type RunErrorCode } from '../../shared/domain';
 import type * as schema from '../db/schema';
 import { iso } from './context';
 
@@ -24,20 +24,20 @@ export type ActivityRow = InferSelectModel<typeof schema.activityLog>;
 export type RunEventRow = InferSelectModel<typeof schema.heartbeatRunEvents>;
 export type WakeupRow = InferSelectModel<typeof schema.agentWakeupRequests>;
 
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME_RE.test(name);
-}
-
-export function maskEnv(env: Record<string, string>): Record<string, string> {
+/**
+ * Every env value is a secret unless the user marked its name public: a name says nothing
+ * reliable (DB_PASS, GITHUB_PAT, MY_CONFIG), so nothing is guessed from it.
+ */
+export function maskEnv(env: Record<string, string>, publicNames: readonly string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) out[k] = isSecretName(k) ? MASKED_SECRET : v;
+  for (const [k, v] of Object.entries(env)) out[k] = publicNames.includes(k) ? v : MASKED_SECRET;
   return out;
 }
 
-/** The values to redact from a run's output, events and errors. */
-export function secretValuesOf(env: Record<string, string>): string[] {
+/** The values to redact from a run's output, events and errors: all but the public ones. */
+export function secretValuesOf(env: Record<string, string>, publicNames: readonly string[] = []): string[] {
   return Object.entries(env)
-    .filter(([k, v]) => isSecretName(k) && v.length > 0)
+    .filter(([k, v]) => !publicNames.includes(k) && v.length > 0)
     .map(([, v]) => v);
 }
 
@@ -61,7 +61,8 @@ export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number
     model: a.adapterConfig.model ?? null,
     args: a.adapterConfig.args ?? [],
     workspace: a.adapterConfig.workspace ?? 'none',
-    env: maskEnv(a.env),
+    env: maskEnv(a.env, a.envPublic),
+    envPublic: a.envPublic ?? [],
     status: a.status as AgentDto['status'],
     heartbeatIntervalSec: a.runtimeConfig.heartbeatIntervalSec ?? null,
     timeoutSec: a.runtimeConfig.timeoutSec ?? null,

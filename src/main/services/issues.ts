@@ -27,10 +27,10 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
   /** What an agent writes is its output too: its secrets and token never reach the database or events. */
   const writerOf = async (c: CallContext): Promise<{ name: string | null; redact: (text: string) => string }> => {
     if (!c.agent) return { name: null, redact: (text) => text };
-    const [author] = await ctx.db.select({ name: agents.name, env: agents.env }).from(agents).where(eq(agents.id, c.agent.agentId));
+    const [author] = await ctx.db.select({ name: agents.name, env: agents.env, envPublic: agents.envPublic }).from(agents).where(eq(agents.id, c.agent.agentId));
     // Its run token too: an agent pasting it into a comment must not leave it readable.
     const token = c.caller.kind === 'agent' ? [c.caller.runToken] : [];
-    const redactor = new Redactor([...(author ? secretValuesOf(author.env) : []), ...token]);
+    const redactor = new Redactor([...(author ? secretValuesOf(author.env, author.envPublic) : []), ...token]);
     return { name: author?.name ?? null, redact: (text) => redactor.redactText(text) };
   };
 

@@ -7,9 +7,10 @@ import { dirname } from 'node:path';
 import type { HostLike } from '../host-types';
 import { ContractError } from '../../shared/errors';
 import { MAX_REQUEST_BYTES } from '../../shared/wire';
-import { createWireSession, failure, MAX_OUTBOUND_BYTES, tooLarge, type WireMessage } from './wire-session';
+import { peerPids, runCookieOf } from './peer-process';
+import { createBoundedReceiver, createWireSession, failure, MAX_OUTBOUND_BYTES, tooLarge, type WireMessage } from './wire-session';
 
-/** Requests one connection may have in flight before we stop reading from it. */
+/** Requests of one connection handled at once; the rest of what it sent waits, and we stop reading. */
 const MAX_IN_FLIGHT = 32;
 /** How long a dropped connection gets to flush its farewell before it is destroyed. */
 const DROP_GRACE_MS = 2000;
@@ -60,7 +61,9 @@ function serveConnection(host: HostLike, socket: Socket): void {
     socket.write(`${JSON.stringify(message)}\n`);
     if (socket.writableLength > MAX_OUTBOUND_BYTES) drop('the client did not read its messages fast enough');
   };
-  const session = createWireSession(host, send);
+  const processRunId = runCookieOfPeer(socket);
+  processRunId.catch(() => undefined); // answered per request, if any comes
+  const session = createWireSession(host, send, { processRunId });
   const drop = (reason: string) => {
     dropped = true;
     session.close();
@@ -69,15 +72,15 @@ function serveConnection(host: HostLike, socket: Socket): void {
     setTimeout(() => socket.destroy(), DROP_GRACE_MS).unref();
   };
 
-  let inFlight = 0;
-  const run = (line: string) => {
-    inFlight++;
-    if (inFlight >= MAX_IN_FLIGHT) socket.pause();
-    void session.receive(line).finally(() => {
-      inFlight--;
-      if (inFlight < MAX_IN_FLIGHT && !dropped && socket.readable) socket.resume();
-    });
-  };
+  const receiver = createBoundedReceiver(
+    MAX_IN_FLIGHT,
+    (line) => session.receive(line),
+    (reading) => {
+      if (!reading) socket.pause();
+      else if (!dropped && socket.readable) socket.resume();
+    },
+  );
+  const run = (line: string) => receiver.push(line);
 
   // Bytes of the current, unterminated line; `discarding` skips the rest of an oversize one.
   let pending: Buffer[] = [];
@@ -111,7 +114,28 @@ function serveConnection(host: HostLike, socket: Socket): void {
   socket.on('error', () => {
     /* a client vanished mid-write; 'close' follows */
   });
-  socket.on('close', () => session.close());
+  socket.on('close', () => {
+    receiver.clear();
+    session.close();
+  });
+}
+
+/**
+ * The run cookie of the connected process (or an ancestor): an agent's process is its run's
+ * agent whatever token it sends. Where the peer cannot be looked up at all (no `ss`, not Linux)
+ * only the token counts; a peer that vanished before it could be looked up is refused.
+ */
+async function runCookieOfPeer(socket: Socket): Promise<string | null> {
+  const peer = await peerPids(socket);
+  if (peer.kind === 'unsupported') return null;
+  if (peer.pids.length === 0) {
+    throw new ContractError('unauthorized', 'could not identify the process on the other end of this connection; connect from a process that stays until it is answered');
+  }
+  for (const pid of peer.pids) {
+    const runId = await runCookieOf(pid);
+    if (runId) return runId;
+  }
+  return null;
 }
 
 /** The tmp-dir fallback's folder is shared ground: create it 0700 and refuse one we do not own. */

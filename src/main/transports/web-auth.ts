@@ -1,10 +1,12 @@
-// Who may talk to the web server: a holder of the token printed by `vigil serve`, sent as the
-// session cookie, `?token=` or a bearer header, from a page of this very origin.
+// Who may talk to the web server: a holder of the token `vigil serve` printed, presented in a
+// header (never a cookie: browsers send cookies to every port of a host, so a cookie would reach
+// any other local server), from a page of this very origin, addressed by a loopback name with
+// Vigil's port. The static UI is public code and holds no data; every route to data asks.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
+import { WS_TOKEN_PROTOCOL_PREFIX } from '../../shared/wire';
 
-export const COOKIE_NAME = 'vigil_token';
 
 /** Compares digests, so neither the content nor the length of the token leaks through timing. */
 export function tokensEqual(given: string, expected: string): boolean {
@@ -13,40 +15,26 @@ export function tokensEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export function queryToken(url: URL): string | null {
-  return url.searchParams.get('token');
-}
-
-export function presentedTokens(req: IncomingMessage, url: URL): string[] {
+/** `Authorization: Bearer TOKEN`, and on a WebSocket upgrade the token subprotocol. */
+export function presentedTokens(req: IncomingMessage): string[] {
   const found: string[] = [];
-  const query = queryToken(url);
-  if (query !== null) found.push(query);
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) found.push(auth.slice('Bearer '.length).trim());
-  const cookie = readCookie(req, COOKIE_NAME);
-  if (cookie !== null) found.push(cookie);
+  const protocols = req.headers['sec-websocket-protocol'];
+  if (typeof protocols === 'string') {
+    for (const p of protocols.split(',')) {
+      const name = p.trim();
+      if (name.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) found.push(name.slice(WS_TOKEN_PROTOCOL_PREFIX.length));
+    }
+  }
   return found;
 }
 
-/** Any presented credential that matches is enough (a stale cookie must not mask a fresh ?token=). */
-export function isAuthorized(req: IncomingMessage, url: URL, token: string): boolean {
+/** Any presented credential that matches is enough. */
+export function isAuthorized(req: IncomingMessage, token: string): boolean {
   let ok = false;
-  for (const candidate of presentedTokens(req, url)) ok = tokensEqual(candidate, token) || ok;
+  for (const candidate of presentedTokens(req)) ok = tokensEqual(candidate, token) || ok;
   return ok;
-}
-
-export function sessionCookie(token: string): string {
-  return `${COOKIE_NAME}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-}
-
-function readCookie(req: IncomingMessage, name: string): string | null {
-  const header = req.headers.cookie;
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -55,6 +43,22 @@ export function isLoopbackHost(host: string): boolean {
   if (isIPv4(bare)) return bare.startsWith('127.');
   if (isIPv6(bare)) return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
   return false;
+}
+
+/**
+ * The Host header must name a loopback address with our port: a request for another name
+ * (DNS rebinding, a proxy, a confused client) is not for us, token or not.
+ */
+export function isExpectedHost(req: IncomingMessage, port: number): boolean {
+  const host = req.headers.host;
+  if (!host) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(`http://${host}`);
+  } catch {
+    return false;
+  }
+  return parsed.host === host.toLowerCase() && (parsed.port || '80') === String(port) && isLoopbackHost(parsed.hostname) && parsed.username === '' && parsed.pathname === '/';
 }
 
 /**

@@ -1,14 +1,18 @@
 // The browser's way in: the built UI, a WebSocket speaking the wire protocol, and POST /api/call
-// for scripts. Loopback only, and nothing without the token `vigil serve` printed.
+// for scripts. Loopback only, addressed by a loopback name with our port (Host header), and no
+// data without the token `vigil serve` printed: a bearer header, or on the WebSocket the token
+// subprotocol (a browser cannot set headers there). No cookie: a browser would send it to any
+// other server on 127.0.0.1. The page gets the token from the printed URL's fragment, which
+// never reaches a server, and keeps it in sessionStorage.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { HostLike } from '../host-types';
 import { ContractError, type ErrorCode } from '../../shared/errors';
-import { MAX_REQUEST_BYTES, SUBSCRIBE, UNSUBSCRIBE, WireRequest, type WireResponse } from '../../shared/wire';
+import { MAX_REQUEST_BYTES, SUBSCRIBE, UNSUBSCRIBE, WireRequest, WS_PROTOCOL, type WireResponse } from '../../shared/wire';
 import { resolveStatic, sendFile } from './static-files';
-import { isAuthorized, isLoopbackHost, isSameOrigin, queryToken, sessionCookie, tokensEqual } from './web-auth';
-import { createWireSession, dispatch, failure, MAX_OUTBOUND_BYTES, type WireMessage } from './wire-session';
+import { isAuthorized, isExpectedHost, isLoopbackHost, isSameOrigin } from './web-auth';
+import { createBoundedReceiver, createWireSession, dispatch, failure, MAX_OUTBOUND_BYTES, type WireMessage } from './wire-session';
 
 export interface WebServerOptions {
   host: string;
@@ -51,7 +55,12 @@ export async function startWebServer(host: HostLike, opts: WebServerOptions): Pr
     throw new Error(`refusing to listen on ${opts.host}: the web server only binds to a loopback address (127.0.0.1, ::1 or localhost)`);
   }
   const server = createServer();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+  // The server picks the plain protocol, never echoing the token one back.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: WS_MAX_PAYLOAD,
+    handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
   // The CSP names the port, which is only known once bound (--port 0).
   let port = 0;
   let csp = '';
@@ -65,6 +74,7 @@ export async function startWebServer(host: HostLike, opts: WebServerOptions): Pr
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     securityHeaders(res);
+    if (!isExpectedHost(req, port)) return sendText(res, 421, `misdirected request: address Vigil as 127.0.0.1:${port} (the Host header names another server)`);
     handleHttp(host, opts, req, res, port).catch(() => {
       if (!res.headersSent) sendText(res, 500, 'internal error');
       else res.destroy();
@@ -74,8 +84,9 @@ export async function startWebServer(host: HostLike, opts: WebServerOptions): Pr
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = requestUrl(req);
+    if (!isExpectedHost(req, port)) return rejectUpgrade(socket, 421, 'Misdirected Request');
     if (url.pathname !== '/ws') return rejectUpgrade(socket, 404, 'Not Found');
-    if (!isAuthorized(req, url, opts.token)) return rejectUpgrade(socket, 401, 'Unauthorized');
+    if (!isAuthorized(req, opts.token)) return rejectUpgrade(socket, 401, 'Unauthorized');
     if (!isSameOrigin(req, port)) return rejectUpgrade(socket, 403, 'Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(host, ws));
   });
@@ -112,27 +123,22 @@ export async function startWebServer(host: HostLike, opts: WebServerOptions): Pr
 
 async function handleHttp(host: HostLike, opts: WebServerOptions, req: IncomingMessage, res: ServerResponse, port: number): Promise<void> {
   const url = requestUrl(req);
-  const authorized = isAuthorized(req, url, opts.token);
   if (url.pathname === '/api/call') {
-    if (!authorized) {
+    if (!isAuthorized(req, opts.token)) {
       return sendJson(res, 401, failure(null, new ContractError('unauthorized', 'a valid token is required (Authorization: Bearer TOKEN)')));
     }
     if (req.method !== 'POST') return sendText(res, 405, 'use POST', { Allow: 'POST' });
     if (!isSameOrigin(req, port)) return sendJson(res, 403, failure(null, new ContractError('forbidden', 'cross-origin requests are refused')));
     return handleApiCall(host, req, res);
   }
-  if (!authorized) return sendText(res, 401, 'Unauthorized: open the address `vigil serve` printed (it carries ?token=...).');
+  // The UI itself is public code without data: the page asks for the token (from the printed
+  // address's #token= fragment) before it can read anything.
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
   if (opts.staticDir === null) return sendText(res, 404, 'this server has no UI (run npm run build)');
   const found = await resolveStatic(opts.staticDir, url.pathname);
   if (found.kind === 'forbidden') return sendText(res, 403, 'forbidden');
   if (found.kind === 'not_found') {
     return sendText(res, 404, url.pathname === '/' ? 'the UI is not built (run npm run build)' : 'not found');
-  }
-  // The page was opened with the printed address: from now on the cookie stands in for the token.
-  const fromQuery = queryToken(url);
-  if (url.pathname === '/' && fromQuery !== null && tokensEqual(fromQuery, opts.token)) {
-    res.setHeader('Set-Cookie', sessionCookie(opts.token));
   }
   sendFile(res, found, req.method === 'HEAD');
 }
@@ -177,24 +183,29 @@ function serveWebSocket(host: HostLike, ws: WebSocket): void {
     }
   };
   const session = createWireSession(host, send);
-  let inFlight = 0;
+  const receiver = createBoundedReceiver(
+    MAX_IN_FLIGHT,
+    (text) => session.receive(text),
+    (reading) => {
+      if (!reading) ws.pause();
+      else if (ws.isPaused) ws.resume();
+    },
+  );
   ws.on('message', (data: RawData, isBinary: boolean) => {
     const text = isBinary ? null : rawToString(data);
     if (text === null) {
       send(failure(null, new ContractError('invalid_input', 'binary messages are not accepted: send JSON text')));
       return;
     }
-    inFlight++;
-    if (inFlight >= MAX_IN_FLIGHT) ws.pause();
-    void session.receive(text).finally(() => {
-      inFlight--;
-      if (inFlight < MAX_IN_FLIGHT && ws.isPaused) ws.resume();
-    });
+    receiver.push(text);
   });
   ws.on('error', () => {
     /* 'close' follows */
   });
-  ws.on('close', () => session.close());
+  ws.on('close', () => {
+    receiver.clear();
+    session.close();
+  });
 }
 
 function rawToString(data: RawData): string {

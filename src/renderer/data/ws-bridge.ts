@@ -1,11 +1,12 @@
 // The browser's way to the host when there is no preload: a WebSocket to `vigil serve`.
-// The server authenticates with an HttpOnly cookie it set when the page was opened with
-// ?token=; the token also rides on the first socket URL, then leaves the address bar.
+// The printed address carries the token in its fragment (#token=, never sent to any server);
+// the page moves it into sessionStorage (this tab only), takes it out of the address bar, and
+// offers it as a WebSocket subprotocol. No cookie: a browser would send one to every port.
 import type { VigilBridge } from '../../shared/bridge';
 import type { CallInput, CallName, CallOutput } from '../../shared/contract';
 import { ContractError } from '../../shared/errors';
 import type { HostEvent } from '../../shared/events';
-import { SUBSCRIBE, type WireRequest, type WireResponse } from '../../shared/wire';
+import { SUBSCRIBE, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX, type WireRequest, type WireResponse } from '../../shared/wire';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
 
@@ -36,7 +37,9 @@ interface SocketLike {
 
 export interface WsBridgeOptions {
   url: string;
-  createSocket?: (url: string) => SocketLike;
+  /** WebSocket subprotocols to offer (the token rides in one of them). */
+  protocols?: string[];
+  createSocket?: (url: string, protocols: string[]) => SocketLike;
   /** First retry delay; doubles up to maxDelayMs. */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -58,13 +61,15 @@ export class WsBridge implements VigilBridge, ConnectionSource {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private url: string;
-  private readonly createSocket: (url: string) => SocketLike;
+  private readonly protocols: string[];
+  private readonly createSocket: (url: string, protocols: string[]) => SocketLike;
   private readonly minDelayMs: number;
   private readonly maxDelayMs: number;
 
   constructor(options: WsBridgeOptions) {
     this.url = options.url;
-    this.createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
+    this.protocols = options.protocols ?? [];
+    this.createSocket = options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols) as unknown as SocketLike);
     this.minDelayMs = options.minDelayMs ?? 300;
     this.maxDelayMs = options.maxDelayMs ?? 5_000;
     this.connect();
@@ -101,7 +106,7 @@ export class WsBridge implements VigilBridge, ConnectionSource {
   }
 
   private connect(): void {
-    const socket = this.createSocket(this.url);
+    const socket = this.createSocket(this.url, this.protocols);
     this.socket = socket;
     socket.onopen = () => {
       const reconnected = this.everOpened;
@@ -161,17 +166,32 @@ export class WsBridge implements VigilBridge, ConnectionSource {
   }
 }
 
+const TOKEN_KEY = 'vigil.token';
+
 /**
- * The socket URL for this page. A `?token=` in the page URL is passed on once and removed
- * from the address bar, so it does not linger in history or screenshots.
+ * Where and how this page connects. A `#token=` fragment (or an old `?token=`) in the page URL
+ * is moved into sessionStorage and removed from the address bar, so it does not linger in
+ * history, screenshots or a shared link; the hash route that follows it is kept.
  */
-export function socketUrlForPage(location: Location, history: History): string {
+export function connectionForPage(
+  location: Pick<Location, 'protocol' | 'host' | 'pathname' | 'search' | 'hash'>,
+  history: Pick<History, 'state' | 'replaceState'>,
+  storage: Pick<Storage, 'getItem' | 'setItem'>,
+): { url: string; protocols: string[] } {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const params = new URLSearchParams(location.search);
-  const token = params.get('token');
-  if (!token) return `${scheme}//${location.host}/ws`;
-  params.delete('token');
-  const search = params.toString();
-  history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
-  return `${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`;
+  const query = new URLSearchParams(location.search);
+  const fragment = /^#token=([^&]*)&?(.*)$/.exec(location.hash);
+  const given = fragment ? decodeURIComponent(fragment[1]) : query.get('token');
+  if (given !== null) {
+    if (given) storage.setItem(TOKEN_KEY, given);
+    query.delete('token');
+    const search = query.toString();
+    const hash = fragment ? (fragment[2] ? `#${fragment[2].replace(/^#/, '')}` : '') : location.hash;
+    history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${hash}`);
+  }
+  const token = storage.getItem(TOKEN_KEY);
+  return {
+    url: `${scheme}//${location.host}/ws`,
+    protocols: token ? [WS_PROTOCOL, `${WS_TOKEN_PROTOCOL_PREFIX}${token}`] : [WS_PROTOCOL],
+  };
 }

@@ -1,9 +1,9 @@
-// Add or edit an agent. Secret-looking env values arrive masked from the host: they are shown
-// masked, and only a value the user typed replaces one. The mask is never a new value: it only
+// Add or edit an agent. Every env value is a secret unless its row is marked public: secrets
+// arrive masked from the host, they are shown masked, and only a value the user typed replaces one. The mask is never a new value: it only
 // goes back, for the name it came with, as the host's "keep the stored secret" marker.
 import { useState } from 'react';
 import { AgentCreateInput, calls, type AgentDto } from '../../shared/contract';
-import { ADAPTER_TYPES, MASKED_SECRET, SECRET_NAME_RE, type AdapterType, type WorkspaceMode } from '../../shared/domain';
+import { ADAPTER_TYPES, MASKED_SECRET, type AdapterType, type WorkspaceMode } from '../../shared/domain';
 import { Field, FormError } from '../components/Field';
 import { PickFolderButton } from '../components/FolderChooser';
 import { FORM, fromHost, validate, type FieldErrors } from '../components/form-errors';
@@ -24,11 +24,25 @@ export interface EnvRow {
   value: string;
   /** The host sent a mask for this value and the user has not replaced it. */
   masked: boolean;
+  /** Not a secret: shown in answers and left in logs. */
+  public: boolean;
 }
 
-export function envRowsOf(env: Record<string, string>): EnvRow[] {
-  return Object.entries(env).map(([key, value]) => ({ key, value: value === MASKED_SECRET ? '' : value, masked: value === MASKED_SECRET }));
+export function envRowsOf(env: Record<string, string>, publicNames: readonly string[] = []): EnvRow[] {
+  return Object.entries(env).map(([key, value]) => ({
+    key,
+    value: value === MASKED_SECRET ? '' : value,
+    masked: value === MASKED_SECRET,
+    public: publicNames.includes(key),
+  }));
 }
+
+/** The names marked public, among the rows that will be sent. */
+export function envPublicToSend(rows: EnvRow[]): string[] {
+  return rows.filter((r) => r.key.trim() && r.public).map((r) => r.key.trim());
+}
+
+const sameNames = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((n) => b.includes(n));
 
 /** The env to send. It replaces the stored one whole, so a secret left alone goes back as its mask. */
 export function envToSend(rows: EnvRow[]): Record<string, string> {
@@ -61,7 +75,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
   const [intervalSec, setIntervalSec] = useState(agent?.heartbeatIntervalSec?.toString() ?? '');
   const [timeoutSec, setTimeoutSec] = useState(agent?.timeoutSec?.toString() ?? '');
   const [maxConcurrent, setMaxConcurrent] = useState((agent?.maxConcurrentRuns ?? 1).toString());
-  const [env, setEnv] = useState<EnvRow[]>(() => envRowsOf(agent?.env ?? {}));
+  const [env, setEnv] = useState<EnvRow[]>(() => envRowsOf(agent?.env ?? {}, agent?.envPublic ?? []));
   // Team mode: which machine's Vigil runs it ('' = the host's own, or the agent's current one).
   const [machine, setMachine] = useState(agent?.machineId ?? '');
   const machines = useMachines().data ?? [];
@@ -86,6 +100,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         maxConcurrentRuns: num(maxConcurrent) ?? 1,
         ...(env.some((r) => r.key.trim()) ? { env: envToSend(env) } : {}),
         ...(machine ? { machine } : {}),
+        ...(envPublicToSend(env).length ? { envPublic: envPublicToSend(env) } : {}),
       };
       const invalid = validate(AgentCreateInput, input, FIELDS);
       setErrors(invalid ?? {});
@@ -102,6 +117,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
       ...(num(maxConcurrent) !== agent.maxConcurrentRuns ? { maxConcurrentRuns: num(maxConcurrent) ?? 1 } : {}),
       ...(sameEnv(env, agent.env) ? {} : { env: envToSend(env) }),
       ...(machine && machine !== agent.machineId ? { machine } : {}),
+      ...(sameNames(envPublicToSend(env), agent.envPublic ?? []) ? {} : { envPublic: envPublicToSend(env) }),
     };
     const input = { agent: agent.id, patch };
     const invalid = validate(calls['agents.update'].input, input, FIELDS);
@@ -241,22 +257,26 @@ function EnvRows({ rows, onChange }: { rows: EnvRow[]; onChange: (rows: EnvRow[]
             <input
               aria-label={`Variable ${i + 1} value`}
               className="mono"
-              type={SECRET_NAME_RE.test(row.key) ? 'password' : 'text'}
+              type={row.public ? 'text' : 'password'}
               autoComplete="off"
               value={row.value}
               placeholder="value"
               onChange={(e) => set(i, { value: e.target.value })}
             />
           )}
+          <label className="env-public" title="A public value is shown in answers and not masked in logs">
+            <input type="checkbox" aria-label={`${row.key || `Variable ${i + 1}`} is public`} checked={row.public} onChange={(e) => set(i, { public: e.target.checked })} />
+            public
+          </label>
           <button type="button" className="btn btn-small btn-quiet" aria-label={`Remove ${row.key || `variable ${i + 1}`}`} onClick={() => onChange(rows.filter((_, j) => j !== i))}>
             ✕
           </button>
         </div>
       ))}
-      <button type="button" className="btn btn-small" onClick={() => onChange([...rows, { key: '', value: '', masked: false }])}>
+      <button type="button" className="btn btn-small" onClick={() => onChange([...rows, { key: '', value: '', masked: false, public: false }])}>
         Add variable
       </button>
-      {rows.some((r) => r.masked) && <p className="field-hint">Hidden values stay as they are unless you replace them.</p>}
+      <p className="field-hint">Every value is a secret (hidden, masked in logs) unless marked public.{rows.some((r) => r.masked) ? ' Hidden values stay as they are unless you replace them.' : ''}</p>
     </div>
   );
 }

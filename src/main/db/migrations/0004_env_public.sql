@@ -1,0 +1,1 @@
+ALTER TABLE "agents" ADD COLUMN "env_public" jsonb DEFAULT '[]'::jsonb NOT NULL;

@@ -1,0 +1,90 @@
+// Who is on the other end of a control-socket connection, as far as runs are concerned: the run
+// cookie (VIGIL_RUN_ID) of the connected process or of its nearest ancestor that carries one.
+// Node exposes no SO_PEERCRED, so on Linux the peer is found through `ss -xpn` (the kernel's
+// sock_diag: our end's inode -> the peer socket -> the processes holding it). Looked up once,
+// when the connection is accepted, while the client is certainly alive; connections accepted
+// together share one `ss` run. Nothing is cached across connections: pids are reused.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fstatSync } from 'node:fs';
+import type { Socket } from 'node:net';
+
+/** What the lookup found: the peer's processes (pids), or that this system cannot tell. */
+export type PeerLookup = { kind: 'found'; pids: number[] } | { kind: 'unsupported' };
+
+const SS_TIMEOUT_MS = 5000;
+/** Ancestors looked at above the peer before giving up (init is reached long before). */
+const MAX_ANCESTORS = 64;
+
+let supported = process.platform === 'linux';
+let batch: { inodes: Map<number, ((r: PeerLookup) => void)[]>; started: boolean } | null = null;
+
+/** The pids holding the other end of an accepted unix socket connection. */
+export function peerPids(socket: Socket): Promise<PeerLookup> {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (!supported || typeof fd !== 'number' || fd < 0) return Promise.resolve({ kind: 'unsupported' });
+  let inode: number;
+  try {
+    inode = fstatSync(fd).ino;
+  } catch {
+    return Promise.resolve({ kind: 'unsupported' });
+  }
+  return new Promise((resolve) => {
+    if (!batch || batch.started) {
+      const next = { inodes: new Map<number, ((r: PeerLookup) => void)[]>(), started: false };
+      batch = next;
+      setImmediate(() => runBatch(next));
+    }
+    const waiting = batch.inodes.get(inode) ?? [];
+    waiting.push(resolve);
+    batch.inodes.set(inode, waiting);
+  });
+}
+
+function runBatch(current: { inodes: Map<number, ((r: PeerLookup) => void)[]>; started: boolean }): void {
+  current.started = true;
+  execFile('ss', ['-xpn'], { timeout: SS_TIMEOUT_MS, maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: 'C' } }, (err, stdout) => {
+    if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') supported = false;
+    const byPeer = err ? null : parseSs(stdout);
+    for (const [inode, waiting] of current.inodes) {
+      const result: PeerLookup = byPeer ? { kind: 'found', pids: byPeer.get(inode) ?? [] } : { kind: 'unsupported' };
+      for (const resolve of waiting) resolve(result);
+    }
+  });
+}
+
+/** `ss -xpn` lines -> peer inode -> pids of the processes holding the socket whose peer it is. */
+export function parseSs(output: string): Map<number, number[]> {
+  const byPeer = new Map<number, number[]>();
+  for (const line of output.split('\n')) {
+    const m = /\s(\d+)\s+users:\(\((.*)\)\)\s*$/.exec(line);
+    if (!m) continue;
+    const pids = [...m[2].matchAll(/pid=(\d+)/g)].map((p) => Number(p[1]));
+    const peer = Number(m[1]);
+    byPeer.set(peer, [...(byPeer.get(peer) ?? []), ...pids]);
+  }
+  return byPeer;
+}
+
+/** The nearest VIGIL_RUN_ID on a process or its ancestors (the environment each started with). */
+export async function runCookieOf(pid: number, stopAt: number = process.pid): Promise<string | null> {
+  let current = pid;
+  for (let depth = 0; depth < MAX_ANCESTORS && current > 1 && current !== stopAt; depth++) {
+    const environ = await readFile(`/proc/${current}/environ`).catch(() => null);
+    if (environ) {
+      for (const entry of environ.toString('utf8').split('\0')) {
+        if (entry.startsWith('VIGIL_RUN_ID=')) {
+          const id = entry.slice('VIGIL_RUN_ID='.length);
+          if (id) return id;
+        }
+      }
+    }
+    const stat = await readFile(`/proc/${current}/stat`, 'utf8').catch(() => null);
+    if (!stat) return null;
+    // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!Number.isInteger(ppid)) return null;
+    current = ppid;
+  }
+  return null;
+}
