@@ -5,6 +5,7 @@
 // tree's memory meanwhile.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { hostBundlePath, sleep } from './common.mjs';
 
