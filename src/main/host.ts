@@ -56,7 +56,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const events = new EventBus();
     const workspaceId = await ensureWorkspace(db);
     const hostId = machineId();
-    const ctx: ServiceContext = { db, events, hostId, dataDir, workspaceId };
+    const ctx: ServiceContext = { db, events, hostId, dataDir, workspaceId, exclusiveWriter: openedStore.kind === 'pglite' };
     const logs = new RunLogStore(logsDirOf(dataDir));
     const maxConcurrentRuns = opts.maxConcurrentRuns ?? 4;
     const killGraceMs = opts.killGraceMs ?? 3000;

@@ -63,9 +63,12 @@ export const serveCommand: Command = {
     }
 
     const log = (text: string) => process.stderr.write(`${text}\n`);
-    host.events.subscribe((event) => {
-      if (event.event === 'host.notice') log(`[${event.data.level}] ${event.data.message}`);
-    });
+    host.events.subscribe(
+      (event) => {
+        if (event.event === 'host.notice') log(`[${event.data.level}] ${event.data.message}`);
+      },
+      { events: ['host.notice'] },
+    );
     const readyUrl = `${web.url}?token=${token}`;
     if (out.json) {
       out.document({ url: readyUrl, socketPath, dataDir: host.info.dataDir, database: host.info.databaseKind, pid: process.pid, notices: host.info.notices });

@@ -52,10 +52,13 @@ export class Notifier {
     events: EventBus,
     private readonly open: (route?: string) => void,
   ) {
-    this.unsubscribe = events.subscribe((event) => {
-      if (event.event === 'escalation.opened') this.escalations.push(event.data);
-      else if (event.event === 'host.notice') this.notices.push(event.data);
-    });
+    this.unsubscribe = events.subscribe(
+      (event) => {
+        if (event.event === 'escalation.opened') this.escalations.push(event.data);
+        else if (event.event === 'host.notice') this.notices.push(event.data);
+      },
+      { events: ['escalation.opened', 'host.notice'] },
+    );
   }
 
   dispose(): void {

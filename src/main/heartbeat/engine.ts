@@ -185,7 +185,7 @@ export class HeartbeatEngine {
       return { wakeupId, status: 'queued' as const, runId: run.id, reason: null };
     });
     if (result.runId && result.status === 'queued') {
-      if (this.ctx.events.size > 0) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, result.runId));
+      if (this.ctx.events.listens('run.created')) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, result.runId));
       this.pump();
     }
     return result;
@@ -318,6 +318,7 @@ export class HeartbeatEngine {
       parser: adapter.createParser(),
       redactor,
       batcher: createOutputBatcher({
+        listening: () => ctx.events.listens('run.output'),
         emit: (offset, data) => ctx.events.emit('run.output', { runId: run.id, offset, data: data.toString('base64') }),
       }),
       lastLine: createLastLineTracker(),
