@@ -159,6 +159,7 @@ const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled']);
 export function runWatcher(host) {
   const seen = new Map(); // runId -> [{ t, run }]
   const waiters = new Set();
+  // Only run events: a catch-all listener would count as someone watching live output.
   const unsubscribe = host.events.subscribe((e) => {
     if (e.event !== 'run.updated' && e.event !== 'run.created') return;
     const t = now();
@@ -172,7 +173,7 @@ export function runWatcher(host) {
         w.resolve(entry);
       }
     }
-  });
+  }, { events: ['run.created', 'run.updated'] });
   onCleanup(unsubscribe);
   return {
     waitStatus(runId, pred, timeoutMs = 600_000) {
