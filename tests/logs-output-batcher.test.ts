@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EventBus } from '../src/main/event-bus';
 import { createOutputBatcher } from '../src/main/logs/output-batcher';
 
 beforeEach(() => vi.useFakeTimers());
@@ -85,5 +86,55 @@ describe('createOutputBatcher', () => {
       expected += e.data.length;
     }
     expect(Buffer.concat(r.events.map((e) => e.data)).equals(input)).toBe(true);
+  });
+});
+
+describe('createOutputBatcher with nobody listening', () => {
+  it('drops chunks on arrival (no emit, no timer); a listener that arrives gets the next chunk at its own offset', () => {
+    const r = recorder();
+    let listening = false;
+    const b = createOutputBatcher({ emit: r.emit, listening: () => listening });
+    b.push(0, Buffer.from('unseen '));
+    b.push(7, Buffer.from('also unseen '));
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(500);
+    expect(r.events).toEqual([]);
+    listening = true;
+    b.push(19, Buffer.from('seen'));
+    vi.advanceTimersByTime(50);
+    expect(r.events).toEqual([{ offset: 19, data: Buffer.from('seen') }]);
+  });
+
+  it('drops a waiting batch when the last listener leaves before it goes out', () => {
+    const r = recorder();
+    let listening = true;
+    const b = createOutputBatcher({ emit: r.emit, listening: () => listening });
+    b.push(0, Buffer.from('pending'));
+    listening = false;
+    vi.advanceTimersByTime(50);
+    b.flush();
+    b.close();
+    expect(r.events).toEqual([]);
+  });
+});
+
+describe('EventBus.listens', () => {
+  it('knows whether an event would reach anyone: unfiltered listeners hear all, filtered ones only theirs', () => {
+    const bus = new EventBus();
+    expect(bus.listens('run.output')).toBe(false);
+    const heard: string[] = [];
+    const offNotices = bus.subscribe((e) => heard.push(`notices:${e.event}`), { events: ['host.notice'] });
+    expect(bus.listens('run.output')).toBe(false);
+    expect(bus.listens('host.notice')).toBe(true);
+    bus.emit('run.output', { runId: 'r', offset: 0, data: '' });
+    bus.emit('host.notice', { level: 'info', message: 'hi' });
+    const offAll = bus.subscribe((e) => heard.push(`all:${e.event}`));
+    expect(bus.listens('run.output')).toBe(true);
+    bus.emit('run.output', { runId: 'r', offset: 0, data: '' });
+    offAll();
+    expect(bus.listens('run.output')).toBe(false);
+    offNotices();
+    expect(bus.listens('host.notice')).toBe(false);
+    expect(heard).toEqual(['notices:host.notice', 'all:run.output']);
   });
 });

@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listVerifiedBackups } from '../src/main/db/backup';
 import { pgliteDirOf } from '../src/main/db/client';
 import { inspectFolder } from '../src/main/db/folder-state';
-import { openDataDirStore, type DataDirStore } from '../src/main/db/safe-open';
+import { VIGIL_PG_SETTINGS } from '../src/main/db/pglite-options';
+import { createFolderInChild } from '../src/main/db/probe';
+import { DEFAULT_OPEN_TIMEOUT_MS, openDataDirStore, type DataDirStore } from '../src/main/db/safe-open';
 import { committedIds, kill, killDuringInitdb, startWriter } from './fixtures/store/crash-harness';
 import { damage, freezeChildOpening, type Damage } from './fixtures/store/damage';
 import { makeStoreTarget, tempDir } from './helpers/stores';
@@ -100,6 +102,37 @@ describe('openDataDirStore', () => {
       if (kind === 'torn pg_control') expect(readFileSync(join(dir, kept, 'global', 'pg_control')).every((b) => b === 0)).toBe(true);
     });
   }
+
+  it('a first start makes the folder in a child (initdb\'s memory peak stays there): complete, closed cleanly, then opened, migrated and written by the host', async () => {
+    const { dir, cleanup } = tempDir('vigil-first-');
+    cleanups.push(cleanup);
+    const dbDir = pgliteDirOf(dir);
+    const made = await createFolderInChild(dbDir, { timeoutMs: DEFAULT_OPEN_TIMEOUT_MS });
+    expect(made).toEqual({ ok: true, rowCounts: null });
+    // No postmaster.pid: the child that ran initdb closed it; this process never opened it.
+    expect(inspectFolder(dbDir).kind).toBe('clean');
+
+    const opened = await openTracked(dir);
+    expect(opened.notices).toEqual([]);
+    expect(await countOf(opened, 'vigil_migrations')).toBeGreaterThan(0);
+    await addWorkspaces(opened, 0, 3);
+    await closeTracked(opened);
+    const again = await openTracked(dir);
+    expect(await countOf(again, 'workspaces')).toBe(3);
+  }, 180_000);
+
+  it('opens an absent folder (initdb in a child) with Vigil\'s memory settings in force', async () => {
+    const { dir, cleanup } = tempDir('vigil-first-');
+    cleanups.push(cleanup);
+    const opened = await openTracked(dir);
+    expect(opened.notices).toEqual([]);
+    for (const [name, value] of Object.entries(VIGIL_PG_SETTINGS)) {
+      const [row] = await opened.store.sql.query(`select current_setting($1) as v`, [name]);
+      expect(`${name}=${String(row.v)}`).toBe(`${name}=${value}`);
+    }
+    await addWorkspaces(opened, 0, 2);
+    expect(await countOf(opened, 'workspaces')).toBe(2);
+  }, 180_000);
 
   it('without a backup, starts a new empty database with a loud notice and keeps the broken folder', async () => {
     const { dir, cleanup } = tempDir('vigil-initdb-');

@@ -49,8 +49,8 @@ runCase('store', async () => {
       metric('runs_page_ms', {
         value: round(p, 1),
         unit: 'ms',
-        target: 50,
-        ok: p <= 50,
+        target: 20,
+        ok: p <= 20,
         detail: `runs.list first page (50 of ${HISTORY.runs.toLocaleString('en')}), median of ${PAGES * REPS} calls; first call after start-up ${round(firstPage, 1)} ms`,
       }),
     ],

@@ -159,6 +159,7 @@ const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled']);
 export function runWatcher(host) {
   const seen = new Map(); // runId -> [{ t, run }]
   const waiters = new Set();
+  // Only run events: a catch-all listener would count as someone watching live output.
   const unsubscribe = host.events.subscribe((e) => {
     if (e.event !== 'run.updated' && e.event !== 'run.created') return;
     const t = now();
@@ -172,7 +173,7 @@ export function runWatcher(host) {
         w.resolve(entry);
       }
     }
-  });
+  }, { events: ['run.created', 'run.updated'] });
   onCleanup(unsubscribe);
   return {
     waitStatus(runId, pred, timeoutMs = 600_000) {
@@ -394,3 +395,132 @@ export async function whenAllGone(pids) {
 
 /** This thread's now() as wall time comparable with whenAllGone's answer. */
 export const wallNow = () => performance.timeOrigin + now();
+
+// ------------------------------------------------------------------ Vigil's processes
+const CLK_TCK = 100; // Linux's USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
+
+/** /proc/<pid>/stat as { ppid, pgrp, cpuMs } (utime + stime), or null once it is gone. */
+export function procStat(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // Fields after the name: 0 state, 1 ppid, 2 pgrp, ... 11 utime, 12 stime.
+    return { state: f[0], ppid: Number(f[1]), pgrp: Number(f[2]), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK };
+  } catch {
+    return null;
+  }
+}
+
+/** Resident and peak resident memory of one process, MB (VmRSS, VmHWM), or null once it is gone. */
+export function procMem(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key) => Number(text.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'))?.[1] ?? 0);
+    return { rssMB: kb('VmRSS') / 1024, hwmMB: kb('VmHWM') / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/** Direct children of pid, from /proc/<pid>/task/<tid>/children (cheap: no scan of /proc). */
+function childrenOf(pid) {
+  const out = [];
+  let tasks;
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (c) out.push(Number(c));
+    } catch {}
+  }
+  return out;
+}
+
+/** Every live descendant of rootPid (not rootPid itself) as { pid, ppid, pgrp, cpuMs }. */
+export function descendants(rootPid) {
+  const out = [];
+  const walk = (pid) => {
+    for (const c of childrenOf(pid)) {
+      const s = procStat(c);
+      if (!s) continue;
+      out.push({ pid: c, ...s });
+      walk(c);
+    }
+  };
+  walk(rootPid);
+  return out;
+}
+
+/**
+ * CPU time of Vigil's processes while fn runs: the host process (`process.cpuUsage`, exact) plus
+ * every helper process below it (a pty host, a database child), sampled from /proc every
+ * `everyMs`. `isAgent(proc)`, asked at the end (once the runs' process groups are known), marks
+ * the agents' own processes, which are not Vigil's cost. A helper that exits between samples
+ * loses at most its last slice.
+ */
+export async function vigilCpu(fn, { isAgent = () => false, everyMs = 20 } = {}) {
+  const seen = new Map(); // pid -> { pgrp, ppid, firstMs (0 if born during fn), lastMs }
+  const sample = (initial) => {
+    for (const p of descendants(process.pid)) {
+      const s = seen.get(p.pid);
+      if (s) s.lastMs = p.cpuMs;
+      else seen.set(p.pid, { pid: p.pid, pgrp: p.pgrp, ppid: p.ppid, firstMs: initial ? p.cpuMs : 0, lastMs: p.cpuMs });
+    }
+  };
+  sample(true);
+  const timer = setInterval(() => sample(false), everyMs);
+  const cpu0 = process.cpuUsage();
+  try {
+    const value = await fn();
+    const self = process.cpuUsage(cpu0);
+    sample(false);
+    const helpers = [...seen.values()].filter((p) => !isAgent(p));
+    const helpersMs = helpers.reduce((n, p) => n + p.lastMs - p.firstMs, 0);
+    return { value, hostMs: (self.user + self.system) / 1000, helpersMs, helpers: helpers.length };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Samples the summed resident memory of a process and all its descendants every `everyMs`
+ * until stop(); stop() resolves with { peakMB, lastMB, samples }.
+ */
+export function treeRss(rootPid, { everyMs = 10 } = {}) {
+  let peakMB = 0;
+  let lastMB = 0;
+  let samples = 0;
+  let peakProcs = 0;
+  const sample = () => {
+    const pids = [rootPid, ...descendants(rootPid).map((p) => p.pid)];
+    let sum = 0;
+    let n = 0;
+    for (const pid of pids) {
+      const m = procMem(pid);
+      if (m) {
+        sum += m.rssMB;
+        n++;
+      }
+    }
+    if (n === 0) return lastMB;
+    samples++;
+    lastMB = sum;
+    if (sum > peakMB) {
+      peakMB = sum;
+      peakProcs = n;
+    }
+    return sum;
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    sample,
+    stop() {
+      clearInterval(timer);
+      return { peakMB, lastMB, samples, peakProcs };
+    },
+  };
+}

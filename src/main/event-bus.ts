@@ -1,5 +1,7 @@
-// The host's one event stream. Services emit; transports subscribe and forward. In team mode
-// (src/main/team/pg-event-bridge.ts) events of other machines' hosts arrive here too: each
+// The host's one event stream. Services emit; transports subscribe and forward. A subscriber
+// may name the events it wants, so an emitter can ask whether anyone listens before paying for
+// a payload (live output is base64-encoded only when someone listens for run.output). In team
+// mode (src/main/team/pg-event-bridge.ts) events of other machines' hosts arrive here too: each
 // listener is told where an event came from, so the bridge forwards only this host's own.
 import type { EventName, EventPayload, HostEvent } from '../shared/events';
 
@@ -7,8 +9,13 @@ import type { EventName, EventPayload, HostEvent } from '../shared/events';
 export type EventOrigin = 'local' | 'peer';
 export type EventListener = (event: HostEvent, origin: EventOrigin) => void;
 
+export interface SubscribeOptions {
+  /** Only these events reach the listener; without it, every event does. */
+  events?: readonly EventName[];
+}
+
 export class EventBus {
-  private readonly listeners = new Set<EventListener>();
+  private readonly listeners = new Map<EventListener, ReadonlySet<EventName> | null>();
 
   emit<N extends EventName>(event: N, data: EventPayload<N>): void {
     this.deliver({ event, data } as HostEvent, 'local');
@@ -20,7 +27,8 @@ export class EventBus {
   }
 
   private deliver(message: HostEvent, origin: EventOrigin): void {
-    for (const listener of this.listeners) {
+    for (const [listener, wanted] of this.listeners) {
+      if (wanted && !wanted.has(message.event)) continue;
       try {
         listener(message, origin);
       } catch {
@@ -29,9 +37,16 @@ export class EventBus {
     }
   }
 
-  subscribe(listener: EventListener): () => void {
-    this.listeners.add(listener);
+  subscribe(listener: EventListener, opts: SubscribeOptions = {}): () => void {
+    // A listener subscribed twice is one subscriber; its later filter wins.
+    this.listeners.set(listener, opts.events ? new Set(opts.events) : null);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Whether an emit of `event` now would reach any listener. */
+  listens(event: EventName): boolean {
+    for (const wanted of this.listeners.values()) if (!wanted || wanted.has(event)) return true;
+    return false;
   }
 
   get size(): number {

@@ -74,7 +74,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const hostId = opts.machineId ?? machineId();
     const machineName = opts.machineName ?? (opts.machineId ? opts.machineId : hostname());
     const hostInstance = currentHostInstance();
-    const ctx: ServiceContext = { db, events, hostId, hostInstanceId: hostInstance, dataDir, workspaceId, remote: null };
+    const ctx: ServiceContext = {
+      db,
+      events,
+      hostId,
+      hostInstanceId: hostInstance,
+      dataDir,
+      workspaceId,
+      remote: null,
+      exclusiveWriter: openedStore.kind === 'pglite',
+    };
     const logs = new RunLogStore(logsDirOf(dataDir));
     const worktrees = new IssueWorkspaces(ctx);
     const maxConcurrentRuns = opts.maxConcurrentRuns ?? 4;

@@ -78,9 +78,12 @@ export const serveCommand: Command = {
     }
 
     const log = (text: string) => process.stderr.write(`${text}\n`);
-    host.events.subscribe((event) => {
-      if (event.event === 'host.notice') log(`[${event.data.level}] ${event.data.message}`);
-    });
+    host.events.subscribe(
+      (event) => {
+        if (event.event === 'host.notice') log(`[${event.data.level}] ${event.data.message}`);
+      },
+      { events: ['host.notice'] },
+    );
     // The token rides in the fragment: a browser never sends it to any server; the page keeps it.
     const readyUrl = `${web.url}#token=${token}`;
     if (out.json) {

@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema';
 import { migrate, type SqlRunner } from './migrate';
+import { pgliteOptions } from './pglite-options';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -55,7 +56,7 @@ function required(dir: string | undefined): string {
 
 async function openPglite(dir: string): Promise<Store> {
   mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  const client = await PGlite.create(dir, pgliteOptions());
   const yields = yieldBetweenQueries(client);
   let closing: Promise<void> | null = null;
   const db = drizzlePglite(client, { schema }) as unknown as Db;

@@ -1,9 +1,11 @@
 // Opens a PGlite folder in a short-lived child process: WAL replay after a crash is where PGlite
 // aborts when it does, and a child's abort or hang (killed at the timeout) cannot take the host
-// with it. The child optionally counts every table's rows, then checkpoints and closes cleanly,
+// with it; a first initdb's memory peak stays in the child too. The child optionally counts every table's rows, then checkpoints and closes cleanly,
 // so the folder it leaves needs no replay.
 import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { pgliteOptions } from './pglite-options';
 
 export type RowCounts = Record<string, number>;
 
@@ -31,7 +33,7 @@ const CHILD_SCRIPT = `
 const { PGlite } = require(process.env.VIGIL_PGLITE_PATH);
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
 (async () => {
-  const db = await PGlite.create(process.env.VIGIL_PROBE_DIR);
+  const db = await PGlite.create(process.env.VIGIL_PROBE_DIR, JSON.parse(process.env.VIGIL_PGLITE_OPTIONS));
   const q = async (sql) => (await db.query(sql)).rows;
   const rowCounts = process.env.VIGIL_PROBE_COUNT === '1' ? {} : null;
   for (const row of rowCounts ? await q(${JSON.stringify(TABLES_SQL)}) : []) {
@@ -58,7 +60,7 @@ export function probeFolder(dir: string, opts: { timeoutMs: number; countRows: b
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['-e', CHILD_SCRIPT], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', VIGIL_PGLITE_PATH: resolvePglite(), VIGIL_PROBE_DIR: dir, VIGIL_PROBE_COUNT: opts.countRows ? '1' : '0' },
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', VIGIL_PGLITE_PATH: resolvePglite(), VIGIL_PGLITE_OPTIONS: JSON.stringify(pgliteOptions()), VIGIL_PROBE_DIR: dir, VIGIL_PROBE_COUNT: opts.countRows ? '1' : '0' },
     });
     let stdout = '';
     let stderr = '';
@@ -86,6 +88,17 @@ export function probeFolder(dir: string, opts: { timeoutMs: number; countRows: b
       finish({ ok: false, failure: 'crash', detail: `exit ${signal ?? code}${tail ? `: ${tail}` : ''}` });
     });
   });
+}
+
+/**
+ * A new database folder made by initdb in the same kind of child: initdb needs two PostgreSQL
+ * instances and an in-memory copy of the new folder at once (about 600 MB at its peak), which a
+ * process keeps resident once it is done. The child checkpoints and closes, so the folder is
+ * left complete and clean for the host to open.
+ */
+export async function createFolderInChild(dir: string, opts: { timeoutMs: number }): Promise<ProbeResult> {
+  await mkdir(dir, { recursive: true });
+  return probeFolder(dir, { timeoutMs: opts.timeoutMs, countRows: false });
 }
 
 interface ChildAnswer {

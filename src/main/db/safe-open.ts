@@ -10,7 +10,7 @@ import { listVerifiedBackups, stampOf, takeVerifiedBackup } from './backup';
 import { openStore, pgliteDirOf, type Store } from './client';
 import { inspectFolder } from './folder-state';
 import { migrate } from './migrate';
-import { probeFolder } from './probe';
+import { createFolderInChild, probeFolder } from './probe';
 
 /** Generous: a loaded 2-core machine was measured taking 17 s for a first initdb. */
 export const DEFAULT_OPEN_TIMEOUT_MS = 60_000;
@@ -78,6 +78,8 @@ async function openFolder(dbDir: string, timeoutMs: number): Promise<Opened> {
 }
 
 async function openNew(dbDir: string, timeoutMs: number): Promise<Store> {
+  const made = await createFolderInChild(dbDir, { timeoutMs });
+  if (!made.ok) throw new Error(`creating the database in ${dbDir} failed (${made.failure}: ${made.detail})`);
   return withTimeout(openStore({ pgliteDir: dbDir, skipMigrate: true }), timeoutMs, (late) => void late.close());
 }
 

@@ -60,10 +60,13 @@ export class Notifier {
     events: EventBus,
     private readonly open: (route?: string) => void,
   ) {
-    this.unsubscribe = events.subscribe((event) => {
-      if (event.event === 'attention.needed') this.attention.push(event.data);
-      else if (event.event === 'host.notice') this.notices.push(event.data);
-    });
+    this.unsubscribe = events.subscribe(
+      (event) => {
+        if (event.event === 'attention.needed') this.attention.push(event.data);
+        else if (event.event === 'host.notice') this.notices.push(event.data);
+      },
+      { events: ['attention.needed', 'host.notice'] },
+    );
   }
 
   dispose(): void {

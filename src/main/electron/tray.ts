@@ -36,9 +36,7 @@ export class VigilTray {
   ) {
     this.tray = new Tray(this.icon(IDLE));
     this.render();
-    this.unsubscribe = events.subscribe((event) => {
-      if (REFRESH_ON.has(event.event)) this.schedule();
-    });
+    this.unsubscribe = events.subscribe(() => this.schedule(), { events: [...REFRESH_ON] });
     // macOS opens the menu on click; elsewhere a click brings the window.
     if (platform !== 'darwin') this.tray.on('click', () => actions.open());
   }

@@ -187,7 +187,7 @@ export class HeartbeatEngine {
       return { wakeupId, status: 'queued' as const, runId: run.id, reason: null };
     });
     if (result.runId && result.status === 'queued') {
-      if (this.ctx.events.size > 0) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, result.runId));
+      if (this.ctx.events.listens('run.created')) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, result.runId));
       this.pump();
     }
     return result;
@@ -433,6 +433,7 @@ export class HeartbeatEngine {
     }
     live.output = new RunOutput(handle, writer, adapter.createParser(), redactor, {
       emitOutput: (offset, data) => ctx.events.emit('run.output', { runId: run.id, offset, data: data.toString('base64') }),
+      outputListened: () => ctx.events.listens('run.output'),
       onEvents: (events) => this.queueEvents(live, events),
       onSession: (sessionId) => {
         live.sessionWrite = live.sessionWrite.then(async () => {

@@ -59,6 +59,8 @@ export const localPtySpawner: RunSpawner = {
 export interface RunOutputHooks {
   /** Live output, already redacted, at its log offset. */
   emitOutput(offset: number, data: Buffer): void;
+  /** Whether anyone listens for live output now: if not, it is neither batched nor encoded. */
+  outputListened(): boolean;
   /** Structured events the adapter parsed (in order). */
   onEvents(events: AdapterEvent[]): void;
   /** The adapter reported its session id (once per distinct id). */
@@ -90,7 +92,7 @@ export class RunOutput {
     readonly redactor: Redactor,
     private readonly hooks: RunOutputHooks,
   ) {
-    this.batcher = createOutputBatcher({ emit: hooks.emitOutput });
+    this.batcher = createOutputBatcher({ emit: hooks.emitOutput, listening: hooks.outputListened });
     handle.onData((chunk) => this.onChunk(chunk));
     writer.onDrain(() => {
       if (!this.paused) return;

@@ -30,6 +30,8 @@ export interface ServiceContext {
   hostInstanceId: string;
   dataDir: string;
   workspaceId: string;
+  /** This host is the database's only writer (a PGlite folder it holds the lock of). */
+  exclusiveWriter?: boolean;
 }
 
 export const newId = () => randomUUID();

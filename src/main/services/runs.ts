@@ -4,44 +4,62 @@ import { and, asc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { calls, type CallParsedInput, type LogChunkDto, type RunDetailDto, type RunDto } from '../../shared/contract';
 import { RUN_ERROR_EXPLANATIONS, type RunErrorCode } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
-import { agents, heartbeatRunEvents, heartbeatRuns } from '../db/schema';
+import { agents, heartbeatRunEvents, heartbeatRuns, issues } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import type { RunLogStore } from '../logs/run-log';
 import type { ServiceContext } from './context';
-import { runEventDto, type RunRow } from './dto';
+import { runDto, runEventDto, type RunRow } from './dto';
+import { RunTotals } from './run-totals';
 import { loadRunDto, requireAgent, requireIssue, requireRun, runDtos } from './lookup';
 import { loadMachines, offlineWords, type MachineWithState } from './machines';
 
 const MAX_LOG_READ = 1 << 20;
 
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+// A cursor is the last row's (created_at, id) at the database's full microsecond precision: a
+// JavaScript Date keeps milliseconds only, and runs made by one statement (recovery's retries)
+// share one created_at, so a truncated cursor would skip the rest of them.
+const CURSOR_AT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(`${createdAt}|${id}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { at: Date; id: string } {
+function decodeCursor(cursor: string): { at: string; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const date = new Date(at ?? '');
-  if (!id || Number.isNaN(date.getTime())) throw new ContractError('invalid_input', 'runs.list: cursor is not one this host gave out', 'cursor');
-  return { at: date, id };
+  if (!id || !CURSOR_AT_RE.test(at ?? '') || Number.isNaN(Date.parse(at))) {
+    throw new ContractError('invalid_input', 'runs.list: cursor is not one this host gave out', 'cursor');
+  }
+  return { at, id };
 }
+
+/** created_at as the cursor spells it: UTC, microseconds, whatever the session's time zone. */
+const cursorAtOf = sql<string>`to_char(${heartbeatRuns.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: RunLogStore) {
+  const totals = new RunTotals(ctx.db, ctx.events, ctx.exclusiveWriter ?? false);
   const handlers = {
     'runs.list': async (input: CallParsedInput<'runs.list'>) => {
       const limit = input.limit ?? 50;
       const where: SQL[] = [eq(heartbeatRuns.workspaceId, ctx.workspaceId)];
-      if (input.agent) where.push(eq(heartbeatRuns.agentId, (await requireAgent(ctx.db, ctx.workspaceId, input.agent)).id));
+      const agent = input.agent ? await requireAgent(ctx.db, ctx.workspaceId, input.agent) : null;
+      if (agent) where.push(eq(heartbeatRuns.agentId, agent.id));
       if (input.status) where.push(eq(heartbeatRuns.status, input.status));
       if (input.issue) where.push(eq(heartbeatRuns.issueId, (await requireIssue(ctx.db, input.issue)).id));
-      const [{ total }] = await ctx.db.select({ total: sql<number>`count(*)::int` }).from(heartbeatRuns).where(and(...where));
+      // Kept counts only for filters whose matches change by new rows alone (see run-totals.ts).
+      const total = await totals.count(where, input.status || input.issue ? null : `agent:${agent?.id ?? ''}`);
       const page: SQL[] = [];
       if (input.cursor) {
         const c = decodeCursor(input.cursor);
-        page.push(or(lt(heartbeatRuns.createdAt, c.at), and(eq(heartbeatRuns.createdAt, c.at), lt(heartbeatRuns.id, c.id)))!);
+        const at = sql`${c.at}::timestamptz`;
+        page.push(or(sql`${heartbeatRuns.createdAt} < ${at}`, and(sql`${heartbeatRuns.createdAt} = ${at}`, lt(heartbeatRuns.id, c.id)))!);
       }
+      // One statement: the page walks the created_at index, each row joins its agent's name and
+      // its issue's identifier by primary key.
       const rows = await ctx.db
-        .select()
+        .select({ run: heartbeatRuns, cursorAt: cursorAtOf, agentName: agents.name, agentMachineId: agents.machineId, issueIdentifier: issues.identifier })
         .from(heartbeatRuns)
+        .leftJoin(agents, eq(agents.id, heartbeatRuns.agentId))
+        .leftJoin(issues, eq(issues.id, heartbeatRuns.issueId))
         .where(and(...where, ...page))
         // Spelled like the index (desc nulls last), or PostgreSQL sorts the whole table per page.
         .orderBy(sql`${heartbeatRuns.createdAt} desc nulls last`, sql`${heartbeatRuns.id} desc nulls last`)
@@ -49,9 +67,9 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
       const items = rows.slice(0, limit);
       const last = items[items.length - 1];
       return {
-        items: await runDtos(ctx.db, items),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
-        total: Number(total),
+        items: items.map((r) => runDto(r.run, r.agentName ?? '(removed)', r.run.issueId ? (r.issueIdentifier ?? null) : null, r.agentMachineId ?? null)),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.cursorAt, last.run.id) : null,
+        total,
       };
     },
 
