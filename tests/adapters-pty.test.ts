@@ -139,6 +139,6 @@ describe('failures through a real pty', () => {
     expect(run.exitCode).toBe(3);
     expect(run.raw.toString('utf8')).toContain(`héllo ${dir}\r\n`);
     expect(run.events).toEqual([]);
-    expect(run.result).toEqual({ sessionId: null, usage: null, summary: null });
+    expect(run.result).toEqual({ sessionId: null, sessionUnknown: false, usage: null, summary: null });
   });
 });
