@@ -1,6 +1,7 @@
 // The host as its shells (Electron main, `vigil serve`, tests, benchmarks) see it.
 import type { Api } from './api';
 import type { EventBus } from './event-bus';
+import type { PtyHostLaunch } from './ptyhost/launch';
 
 export interface HostOptions {
   /** Data folder: lock, logs, socket, backups, and the PGlite database unless databaseUrl. */
@@ -27,6 +28,16 @@ export interface HostOptions {
   cliPath?: string;
   /** Extra env names the host treats as its own secrets and strips from runs. */
   hostSecretEnv?: string[];
+  /**
+   * Run agents in the data folder's pty host (src/ptyhost/, started if none runs), so they
+   * outlive this host and the next one reattaches. Absent: agents run in this process's ptys.
+   */
+  ptyHost?: PtyHostLaunch;
+}
+
+export interface CloseOptions {
+  /** Leave the agents running in the pty host for the next host to reattach (a planned restart). */
+  keepAgents?: boolean;
 }
 
 export interface HostInfo {
@@ -42,6 +53,8 @@ export interface HostInfo {
 
 export interface ShutdownSummary {
   cancelledRuns: number;
+  /** Runs left running in the pty host (close with keepAgents). */
+  keptRuns?: number;
 }
 
 export interface Host {
@@ -52,7 +65,7 @@ export interface Host {
    * Clean shutdown: stops the runs' process groups (cancelled, host_shutdown), checkpoints and
    * closes the database, releases the folder lock. Safe to call twice.
    */
-  close(): Promise<ShutdownSummary>;
+  close(opts?: CloseOptions): Promise<ShutdownSummary>;
 }
 
 /** What a transport needs of a host. */

@@ -20,7 +20,7 @@ import { RunLogStore } from '../main/logs/run-log';
 import { logsDirOf, ptyHostIdentityPathOf, ptyHostSocketPath } from '../main/paths';
 import { bootId, readStartIdentity } from '../main/process/identity';
 import { acquireLockFile, type LockContent, type LockFile } from '../main/process/lock-file';
-import { PtySession, type Watcher } from './session';
+import { PtySession, type Watcher } from '../main/process/pty-session';
 
 export interface PtyHostServerOptions {
   dataDir: string;

@@ -24,6 +24,10 @@ export const serveCommand: Command = {
     'max-concurrent': { type: 'string', value: 'N', help: 'runs at once across all agents (default 4)' },
     'keep-logs': { type: 'string', value: 'N', help: "keep the newest N run logs per agent (default 200); older runs say their log was pruned" },
     'keep-log-mb': { type: 'string', value: 'MB', help: 'keep at most MB of run logs per agent (default 1024)' },
+    'keep-agents': {
+      type: 'boolean',
+      help: 'on stop, leave running agents in the pty host for the next `vigil serve` to take back (a planned restart)',
+    },
   },
   summary: 'Run the Vigil host in the foreground (no desktop app needed).',
   async run(ctx, { opts }) {
@@ -42,6 +46,8 @@ export const serveCommand: Command = {
       databaseUrl: process.env.DATABASE_URL || undefined,
       maxConcurrentRuns,
       cliPath: ctx.install.cliPath,
+      // Agents run in the data folder's pty host, a process of its own, so they outlive this one.
+      ptyHost: { runtime: process.execPath, script: ctx.install.ptyHostScript },
       logRetention: { maxRunsPerAgent: keepLogs, maxBytesPerAgent: keepLogMb === undefined ? undefined : keepLogMb * 1024 * 1024 },
     });
 
@@ -90,8 +96,12 @@ export const serveCommand: Command = {
     log(`Vigil stopping (${signal})...`);
     await web.close();
     await socket.close();
-    const summary = await host.close();
-    log(`Vigil stopped${summary.cancelledRuns ? ` (${summary.cancelledRuns} active run(s) cancelled)` : ''}.`);
+    const summary = await host.close({ keepAgents: opts['keep-agents'] === true });
+    const parts = [
+      summary.cancelledRuns ? `${summary.cancelledRuns} active run(s) cancelled` : '',
+      summary.keptRuns ? `${summary.keptRuns} run(s) left running for the next start` : '',
+    ].filter(Boolean);
+    log(`Vigil stopped${parts.length ? ` (${parts.join('; ')})` : ''}.`);
     setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
   },
 };

@@ -70,7 +70,8 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
       launcherNotices.push(`Agents cannot call back through the vigil command: its launcher could not be written (${(err as Error).message}).`);
     }
     try {
-      host = await deps.startHost({ dataDir, databaseUrl, cliPath });
+      // The agents' ptys live in the pty host, run by this very executable in Node mode.
+      host = await deps.startHost({ dataDir, databaseUrl, cliPath, ptyHost: { runtime: process.execPath, script: layout.ptyHostScript } });
     } catch (err) {
       const text = startupErrorText(err, dataDir, databaseUrl !== undefined);
       dialog.showErrorBox(text.title, text.content);

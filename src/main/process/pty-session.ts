@@ -1,15 +1,17 @@
-// One agent in the pty host: its pty, its run log (redacted, byte-exact, sha256), the hosts
-// watching its output, and its exit, kept until a host acknowledges it.
+// One agent's pty with its run log (redacted, byte-exact, sha256, back-pressure): who reads the
+// pty writes the log. The pty host (src/ptyhost/) keeps one per agent, with the hosts watching
+// its output and its exit, kept until a host acknowledges it; a host without a pty host runs
+// the same thing in its own process (localLoggedSpawner).
 //
 // Offsets are log offsets: the n-th byte a host receives is the n-th byte of the log file. A host
 // that attaches at offset X is sent [X, now) read back from the log first (queued live output
 // waits meanwhile), then the live stream: no gap, no duplicate.
-import type { PtyExitInfo, PtySessionInfo } from '../shared/ptyhost-protocol';
-import { MAX_OUTPUT_CHUNK } from '../shared/ptyhost-protocol';
-import type { RunLogStore, RunLogWriter } from '../main/logs/run-log';
-import { Redactor } from '../main/logs/redactor';
-import { readStartIdentity } from '../main/process/identity';
-import { spawnInPty, type PtyExit, type RunProcess, type SpawnSpec } from '../main/process/pty';
+import type { PtyExitInfo, PtySessionInfo } from '../../shared/ptyhost-protocol';
+import { MAX_OUTPUT_CHUNK } from '../../shared/ptyhost-protocol';
+import type { RunLogStore, RunLogWriter } from '../logs/run-log';
+import { Redactor } from '../logs/redactor';
+import { readStartIdentity } from './identity';
+import { spawnInPty, type PtyExit, type RunProcess, type SpawnSpec } from './pty';
 
 /** What a session needs of a connected host. */
 export interface Watcher {
@@ -211,4 +213,56 @@ export class PtySession {
     if (!this.pausedBy.has('congested')) return;
     this.unpause('congested');
   }
+}
+
+/**
+ * A session in this very process, as a logged run handle (the host without a pty host: tests,
+ * or a pty host that could not be started). Same pty, same log writer, same back-pressure.
+ */
+export function spawnLocalSession(
+  runId: string,
+  spec: SpawnSpec,
+  secrets: string[],
+  logs: RunLogStore,
+): {
+  session: PtySession;
+  onOutput(cb: (offset: number, data: Buffer) => void): void;
+  onExit(cb: (exit: PtyExitInfo) => void): void;
+  onLogError(cb: (message: string) => void): void;
+} {
+  let output: ((offset: number, data: Buffer) => void) | null = null;
+  let exited: ((exit: PtyExitInfo) => void) | null = null;
+  let logError: ((message: string) => void) | null = null;
+  const early: { offset: number; data: Buffer }[] = [];
+  let earlyExit: PtyExitInfo | null = null;
+  const watcher: Watcher = {
+    closed: false,
+    output(_session, offset, data) {
+      if (output) output(offset, data);
+      else early.push({ offset, data });
+      return true;
+    },
+    exit(_session, exit) {
+      if (exited) exited(exit);
+      else earlyExit = exit;
+    },
+    logFailed: (_session, message) => logError?.(message),
+    drained: () => Promise.resolve(),
+  };
+  const session = PtySession.spawn(runId, spec, secrets, logs, () => undefined);
+  session.attach(watcher, 0);
+  return {
+    session,
+    onOutput(cb) {
+      output = cb;
+      for (const e of early.splice(0)) cb(e.offset, e.data);
+    },
+    onExit(cb) {
+      exited = cb;
+      if (earlyExit) cb(earlyExit);
+    },
+    onLogError(cb) {
+      logError = cb;
+    },
+  };
 }
