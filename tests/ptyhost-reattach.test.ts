@@ -1,8 +1,8 @@
 // The pty host with real processes: agents outlive a SIGKILLed host, a new host reattaches,
 // catches up without gap or duplicate, and gets the real exit of an agent that ended meanwhile.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -252,6 +252,31 @@ describe('pty host', () => {
     await expect(connectOrStartPtyHost(dataDir, launch())).rejects.toThrow(PtyHostVersionError);
     expect(livePtyHost(dataDir)?.pid).toBe(old.pid);
   }, 60_000);
+
+  it('20 MB through a host that stops reading: the pty waits, no byte is lost or changed', async () => {
+    const dataDir = tempDir();
+    const payload = join(dataDir, 'payload.bin');
+    const bytes = randomBytes(20 << 20);
+    writeFileSync(payload, bytes);
+    const client = await connectOrStartPtyHost(dataDir, launch());
+    pids.push(client.ptyHostPid);
+    const h = await client.spawn({ session: 'big', file: '/bin/sh', args: ['-c', `stty raw -opost; cat '${payload}'`], cwd: dataDir, env: ENV, secrets: [] });
+    const got = collect(h, 0);
+    // The host stops reading its socket for a while: the pty host must pause the pty, not buffer 20 MB.
+    const socket = (client as unknown as { socket: import('node:net').Socket }).socket;
+    socket.pause();
+    await new Promise((r) => setTimeout(r, 1500));
+    // Paused at the congestion mark: the log holds what was sent or queued, far from all of it.
+    expect(statSync(join(dataDir, 'logs', 'big.log')).size).toBeLessThan(16 << 20);
+    socket.resume();
+    await waitFor(() => got.exit(), 120_000, 'the 20 MB run to end');
+    expect(got.gaps).toEqual([]);
+    expect(got.exit()).toMatchObject({ exitCode: 0, logBytes: bytes.length, logSha256: sha256(bytes) });
+    expect(sha256(got.bytes())).toBe(sha256(bytes));
+    expect(sha256(readFileSync(join(dataDir, 'logs', 'big.log')))).toBe(sha256(bytes));
+    h.acknowledge();
+    client.close();
+  }, 180_000);
 
   it('exits by itself when idle; exitWhenIdle ends it at once', async () => {
     const dataDir = tempDir();
