@@ -278,6 +278,26 @@ describe('pty host', () => {
     client.close();
   }, 180_000);
 
+  it('a pty host that dies takes its agents with it, and the host is told each run is lost', async () => {
+    const dataDir = tempDir();
+    const client = await connectOrStartPtyHost(dataDir, launch());
+    const h = await client.spawn({ session: 'doomed', file: 'sleep', args: ['600'], cwd: dataDir, env: ENV, secrets: [] });
+    pids.push(h.pid);
+    let lost: string | null = null;
+    h.onLost((reason) => (lost = reason));
+    process.kill(client.ptyHostPid, 'SIGKILL');
+    await waitFor(() => lost, 10_000, 'the handle to hear of the loss');
+    expect(client.closed).toBe(true);
+    // Its terminal hung up: the agent got SIGHUP, as when the host held the pty itself.
+    await waitFor(() => !pidAlive(h.pid), 10_000, 'the agent to die with its terminal');
+    // A stale identity: the next connect-or-start starts a new pty host.
+    const next = await connectOrStartPtyHost(dataDir, launch());
+    pids.push(next.ptyHostPid);
+    expect(next.ptyHostPid).not.toBe(client.ptyHostPid);
+    expect(await next.list()).toEqual([]);
+    next.close();
+  }, 60_000);
+
   it('exits by itself when idle; exitWhenIdle ends it at once', async () => {
     const dataDir = tempDir();
     const first = spawn(process.execPath, [SCRIPT, '--data-dir', dataDir, '--idle-ms', '300'], { stdio: 'ignore', detached: true });
