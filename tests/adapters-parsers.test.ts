@@ -32,6 +32,7 @@ const FIXTURES: [AdapterType, string][] = [
   ['claude_local', 'claude-success.jsonl'],
   ['claude_local', 'claude-not-logged-in.jsonl'],
   ['claude_local', 'claude-unknown-session.jsonl'],
+  ['codex_local', 'codex-unknown-thread.jsonl'],
   ['codex_local', 'codex-success.jsonl'],
   ['codex_local', 'codex-turn-failed.jsonl'],
   ['codex_local', 'codex-offline.jsonl'],
@@ -42,6 +43,7 @@ describe('claude_local parser', () => {
     const { events, result } = parse('claude_local', [ptyBytes('claude-success.jsonl')]);
     expect(result).toEqual({
       sessionId: CLAUDE_SESSION,
+      sessionUnknown: false,
       // input = fresh 30 + cache written 2400 + cache read 46400
       usage: { inputTokens: 48830, cachedInputTokens: 46400, outputTokens: 255, costUsd: 0.0731245, model: 'claude-sonnet-4-5' },
       summary: CLAUDE_SUMMARY,
@@ -60,10 +62,19 @@ describe('claude_local parser', () => {
     expect(events[7].payload).toMatchObject({ subtype: 'success', isError: false, numTurns: 4, durationMs: 48213 });
   });
 
+  it('says the session is unknown only when the CLI refuses to resume it (claude and codex)', () => {
+    expect(parse('claude_local', [ptyBytes('claude-unknown-session.jsonl')]).result).toMatchObject({ sessionId: null, sessionUnknown: true });
+    expect(parse('codex_local', [ptyBytes('codex-unknown-thread.jsonl')]).result).toMatchObject({ sessionId: null, sessionUnknown: true });
+    // A failure of another kind keeps the session: the next run resumes it.
+    expect(parse('codex_local', [ptyBytes('codex-turn-failed.jsonl')]).result.sessionUnknown).toBe(false);
+    expect(parse('claude_local', [ptyBytes('claude-not-logged-in.jsonl')]).result.sessionUnknown).toBe(false);
+  });
+
   it('reads the real output of an unauthenticated claude 2.1.197 (pty noise included)', () => {
     const { events, result } = parse('claude_local', [ptyBytes('claude-not-logged-in.jsonl')]);
     expect(result).toEqual({
       sessionId: 'c8e4c5c3-b903-4371-885c-1880c78db36a',
+      sessionUnknown: false,
       usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costUsd: 0, model: 'claude-sonnet-5' },
       summary: 'Not logged in · Please run /login',
     });
@@ -87,6 +98,7 @@ describe('claude_local parser', () => {
     // Each message's usage counts once although Claude repeats it on every content-block line.
     expect(result).toEqual({
       sessionId: CLAUDE_SESSION,
+      sessionUnknown: false,
       usage: { inputTokens: 48830, cachedInputTokens: 46400, outputTokens: 255, model: 'claude-sonnet-4-5' },
       summary: CLAUDE_SUMMARY,
     });
@@ -107,6 +119,7 @@ describe('codex_local parser', () => {
     const { events, result } = parse('codex_local', [ptyBytes('codex-success.jsonl')]);
     expect(result).toEqual({
       sessionId: CODEX_THREAD,
+      sessionUnknown: false,
       usage: { inputTokens: 24510, cachedInputTokens: 19200, outputTokens: 1337 },
       summary: 'Fixed the double discount in src/cart.ts; the 8 cart tests pass. 🚀',
     });
@@ -127,6 +140,7 @@ describe('codex_local parser', () => {
     const { events, result } = parse('codex_local', [ptyBytes('codex-turn-failed.jsonl')]);
     expect(result).toEqual({
       sessionId: '01a213a0-0b3c-7e41-8c55-6a7d9e0f1b22',
+      sessionUnknown: false,
       usage: null,
       summary: 'stream error: unexpected status 401 Unauthorized',
     });
@@ -141,7 +155,7 @@ describe('codex_local parser', () => {
 
   it('reads the real output of codex 0.169.0 offline, colored logs included, without repeating an error', () => {
     const { events, result } = parse('codex_local', [ptyBytes('codex-offline.jsonl')]);
-    expect(result).toEqual({ sessionId: '01a2139e-d4c5-7960-b26b-71d8b8f3f018', usage: null, summary: null });
+    expect(result).toEqual({ sessionId: '01a2139e-d4c5-7960-b26b-71d8b8f3f018', sessionUnknown: false, usage: null, summary: null });
     expect(events.map((e) => e.type)).toEqual(['system', 'error', 'error', 'error', 'error', 'error', 'error']);
     expect(events.filter((e) => e.message?.includes('waiting for network'))).toHaveLength(1);
   });
@@ -212,13 +226,13 @@ describe('parsers on arbitrary chunking and noise', () => {
     const parser = getAdapter(type).createParser();
     for (let i = 0; i < 64; i++) expect(parser.push(chunk)).toEqual([]);
     expect(parser.end()).toEqual([]);
-    expect(parser.result()).toEqual({ sessionId: null, usage: null, summary: null });
+    expect(parser.result()).toEqual({ sessionId: null, sessionUnknown: false, usage: null, summary: null });
   });
 
   it('skips a JSON document longer than the line cap and reads the next one', () => {
     const events: string[] = [];
     const parser = jsonLinesParser(
-      { handle: (doc) => void events.push(String(doc.type)), result: () => ({ sessionId: null, usage: null, summary: null }) },
+      { handle: (doc) => void events.push(String(doc.type)), result: () => ({ sessionId: null, sessionUnknown: false, usage: null, summary: null }) },
       1024,
     );
     parser.push(Buffer.from(`{"type":"huge","text":"${'a'.repeat(2000)}"}\r\n{"type":"small"}\r\n`));
@@ -233,6 +247,6 @@ describe('process parser', () => {
     const parser = getAdapter('process').createParser();
     for (let i = 0; i < 200; i++) expect(parser.push(chunk)).toEqual([]);
     expect(parser.end()).toEqual([]);
-    expect(parser.result()).toEqual({ sessionId: null, usage: null, summary: null });
+    expect(parser.result()).toEqual({ sessionId: null, sessionUnknown: false, usage: null, summary: null });
   });
 });

@@ -122,7 +122,7 @@ describe('vigil against a running serve', { timeout: 180_000 }, () => {
     const status = await failing('issue', 'list', '--status', 'finished');
     expect(status.line).toContain(`--status must be one of: ${ISSUE_STATUSES.join(', ')}`);
     expect(status.code).toBe(2);
-    expect((await failing('run', 'list', '--status', 'exploded')).line).toMatch(/--status must be one of: queued, running, succeeded/);
+    expect((await failing('run', 'list', '--status', 'exploded')).line).toMatch(/--status must be one of: queued, starting, running, succeeded/);
     expect((await failing('agent', 'add', 'nocmd', '--adapter', 'process')).line).toMatch(/missing --command/);
     expect((await failing('agent', 'add', 'x', '--adapter', 'robot', '--command', 'y')).line).toMatch(/--adapter must be one of: process, claude_local, codex_local/);
     expect((await failing('agent', 'list', '--colour')).line).toMatch(/unknown option '--colour'/);

@@ -67,12 +67,15 @@ describeEachStore('heartbeat engine', (kind) => {
 
   it('coalesces a wake into the active run, and skips a paused agent', async () => {
     const h = await start();
-    await h.call('agents.create', { name: 'slow', adapterType: 'process', command: 'sleep 1' });
+    const agent = await h.call('agents.create', { name: 'slow', adapterType: 'process', command: 'sleep 1' });
     const a = await h.call('agents.wake', { agent: 'slow' });
-    const b = await h.call('agents.wake', { agent: 'slow', reason: 'again' });
     expect(a.status).toBe('queued');
+    await waitFor(async () => (await h.call('runs.get', { run: a.runId! })).status === 'running', 20_000, 'the run to start');
+    // A timer firing during a run adds nothing: no pile-up, no follow-up.
+    const b = await h.host.engine.wake(agent.id, { source: 'timer', reason: 'timer' });
     expect(b).toMatchObject({ status: 'coalesced', runId: a.runId });
     await settledRun(h, a.runId!);
+    await new Promise((r) => setTimeout(r, 500));
     expect((await h.call('runs.list', { agent: 'slow' })).total).toBe(1);
     await h.call('agents.pause', { agent: 'slow' });
     const c = await h.call('agents.wake', { agent: 'slow' });

@@ -233,10 +233,12 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
   });
 
   it('reaps an orphaned descendant process group whose leader is already gone', async () => {
-    const orphan = await spawnOrphanedGroup();
+    // A run's processes carry its cookie: with the leader gone, that is what vouches for the group.
+    const seededRunId = randomUUID();
+    const orphan = await spawnOrphanedGroup({ VIGIL_RUN_ID: seededRunId });
     cleanup.push(orphan.descendantPid);
     expect(pidAlive(orphan.descendantPid)).toBe(true);
-    const { agentId, runId, issueId } = await seedRun({ processPid: orphan.leaderPid, processGroupId: orphan.leaderPid });
+    const { agentId, runId, issueId } = await seedRun({ processPid: orphan.leaderPid, processGroupId: orphan.leaderPid, runId: seededRunId });
     const result = await t.host.recovery.reapOrphanedRuns();
     expect(result.reaped).toBe(1);
     expect(result.runIds).toEqual([runId]);

@@ -11,6 +11,7 @@ import { acquireDataDirLock } from './db/lock';
 import { heartbeatRuns, workspaces } from './db/schema';
 import { EventBus } from './event-bus';
 import { HeartbeatEngine } from './heartbeat/engine';
+import { currentHostInstance } from './heartbeat/host-instance';
 import { TimerScheduler } from './heartbeat/scheduler';
 import type { Host, HostInfo, HostOptions, ShutdownSummary } from './host-types';
 import { RunLogStore } from './logs/run-log';
@@ -56,7 +57,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const events = new EventBus();
     const workspaceId = await ensureWorkspace(db);
     const hostId = machineId();
-    const ctx: ServiceContext = { db, events, hostId, dataDir, workspaceId };
+    const ctx: ServiceContext = { db, events, hostId, hostInstanceId: currentHostInstance(), dataDir, workspaceId };
     const logs = new RunLogStore(logsDirOf(dataDir));
     const maxConcurrentRuns = opts.maxConcurrentRuns ?? 4;
     const killGraceMs = opts.killGraceMs ?? 3000;
@@ -113,7 +114,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         const [run] = await db
           .select()
           .from(heartbeatRuns)
-          .where(and(eq(heartbeatRuns.runTokenHash, hash), inArray(heartbeatRuns.status, ['queued', 'running'])));
+          .where(and(eq(heartbeatRuns.runTokenHash, hash), inArray(heartbeatRuns.status, ['starting', 'running'])));
         return run ? { runId: run.id, agentId: run.agentId, issueId: run.issueId } : null;
       },
       resolveIssueId: async (ref) => (await findIssue(db, ref))?.id ?? null,
@@ -131,6 +132,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
             void (async () => {
               await recovery.reapOrphanedRuns();
               await recovery.reconcileStrandedAssignedIssues();
+              engine.pump();
             })().catch(() => undefined);
           }, sweepMs),
         );

@@ -2,10 +2,11 @@
 // No Node, DOM or Electron here: every floor imports this file.
 import { z } from 'zod';
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] as const;
+/** starting: claimed by a host, its process being spawned (see src/main/heartbeat/run-state.ts). */
+export const RUN_STATUSES = ['queued', 'starting', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] as const;
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
-export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running'];
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'starting', 'running'];
 
 export const INVOCATION_SOURCES = ['timer', 'assignment', 'on_demand', 'automation'] as const;
 export const InvocationSource = z.enum(INVOCATION_SOURCES);

@@ -7,9 +7,14 @@
 //   - after a short settle, every run recorded `running` has a live process with its recorded
 //     start identity (none stuck),
 //   - no process carrying the cookie of an ended run is alive (no orphans),
-// and at the end every lost run has exactly one retry and no retry was retried for process loss.
+// and at the end every lost run has exactly one retry and no retry was retried for process loss,
+// and every retry of a run that had reported its agent session (a claude_local agent, the fake
+// claude) resumed that session.
 // CRASH_DB=postgres runs it on the test PostgreSQL server instead of PGlite.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { IssueDetailDto, IssueDto, RunDto } from '../../src/shared/contract';
@@ -39,7 +44,10 @@ const AGENTS: Record<string, string> = {
   setsider: 'setsid sleep 60 >/dev/null 2>&1 & echo escaped; sleep 1.5',
   caller: 'vigil issue comment "$VIGIL_ISSUE_ID" "progress from the agent"; sleep 1',
 };
-const AGENT_NAMES = Object.keys(AGENTS);
+/** A claude_local agent (the fake claude, held alive a while) whose sessions must survive the kills. */
+const CLAUDE_AGENT = 'talker';
+const FAKE_BIN = fileURLToPath(new URL('../fixtures/adapters/bin', import.meta.url));
+const AGENT_NAMES = [...Object.keys(AGENTS), CLAUDE_AGENT];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rand = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
@@ -66,6 +74,9 @@ interface Figures {
   orphans: string[];
   duplicateRetries: string[];
   lostWithoutRetry: string[];
+  /** Retries of a run with a session whose command line did not resume it. */
+  retriesNotResumed: string[];
+  resumedRetries: number;
   runningAtKill: number[];
   reapedByRecovery: number;
   processesStoppedByRecovery: number;
@@ -189,6 +200,29 @@ async function orphans(conn: WireConn | null, runs: Map<string, RunDto> | null):
   return found.map((p) => `pid ${p.pid} (${p.comm}) of ${again.get(p.runId)?.status} run ${p.runId} (${again.get(p.runId)?.agent})`);
 }
 
+/**
+ * Every retry of a lost run that had reported its session, and whose command started, resumed
+ * that session: its command line (the fake claude's argv file; the prompt names the run) holds
+ * `--resume <session>`.
+ */
+function resumeFigures(runs: RunDto[], argvFile: string, f: Figures): void {
+  const argvOf = new Map<string, string[]>();
+  for (const line of existsSync(argvFile) ? readFileSync(argvFile, 'utf8').split('\n').filter(Boolean) : []) {
+    const argv = (JSON.parse(line) as { argv: string[] }).argv;
+    const runId = /\(run ([0-9a-f-]{36})\)/.exec(argv[argv.length - 1] ?? '')?.[1];
+    if (runId) argvOf.set(runId, argv);
+  }
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  for (const retry of runs) {
+    const original = retry.retryOfRunId ? byId.get(retry.retryOfRunId) : undefined;
+    const argv = argvOf.get(retry.id);
+    if (!original?.sessionId || original.agent !== CLAUDE_AGENT || !argv) continue;
+    const at = argv.indexOf('--resume');
+    if (at >= 0 && argv[at + 1] === original.sessionId) f.resumedRetries++;
+    else f.retriesNotResumed.push(`${retry.id} (retry of ${original.id}, session ${original.sessionId}): ${at >= 0 ? `resumed ${argv[at + 1]}` : 'no --resume'}`);
+  }
+}
+
 /** Retry chains over every run: one retry per lost run, none of a retry lost in turn. */
 function retryFigures(runs: RunDto[], f: Figures): void {
   const retriesOf = new Map<string, RunDto[]>();
@@ -239,6 +273,8 @@ describe('host crash loop', () => {
       orphans: [],
       duplicateRetries: [],
       lostWithoutRetry: [],
+      retriesNotResumed: [],
+      resumedRetries: 0,
       runningAtKill: [],
       reapedByRecovery: 0,
       processesStoppedByRecovery: 0,
@@ -252,6 +288,13 @@ describe('host crash loop', () => {
       const answer = await conn.call('agents.create', { name, adapterType: 'process', command });
       expect(answer?.ok, JSON.stringify(answer)).toBe(true);
     }
+    const argvFile = join(data!.dir, 'claude-argv.jsonl');
+    const claude = await conn.call('agents.create', {
+      name: CLAUDE_AGENT,
+      adapterType: 'claude_local',
+      env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_ARGV_FILE: argvFile, FAKE_CLAUDE_HOLD_MS: '1500' },
+    });
+    expect(claude?.ok, JSON.stringify(claude)).toBe(true);
 
     for (let loop = 0; loop < LOOPS; loop++) {
       // Writes and runs, then the kill.
@@ -313,6 +356,7 @@ describe('host crash loop', () => {
     // The end: retry chains over every run, then a clean stop that must leave no process behind.
     const runs = await allRuns(conn);
     retryFigures(runs, f);
+    resumeFigures(runs, argvFile, f);
 
     // The detectors themselves see what they look for: a planted orphan and a planted lost row.
     const ended = runs.find((r) => TERMINAL.has(r.status))!;
@@ -334,7 +378,8 @@ describe('host crash loop', () => {
     const seconds = (performance.now() - started) / 1000;
     const summary =
       `[crash loop] ${DB}: loops=${f.loops} unrecoverable_opens=${f.unrecoverableOpens} lost_rows=${f.lostRows.length} stuck_runs=${f.stuckRuns.length} ` +
-      `orphans=${f.orphans.length} duplicate_retries=${f.duplicateRetries.length} lost_runs_without_retry=${f.lostWithoutRetry.length} | ` +
+      `orphans=${f.orphans.length} duplicate_retries=${f.duplicateRetries.length} lost_runs_without_retry=${f.lostWithoutRetry.length} ` +
+      `retries_not_resumed=${f.retriesNotResumed.length} (resumed ${f.resumedRetries}) | ` +
       `acked ${f.ackedIssues} issues + ${f.ackedComments} comments (${median(f.rowsPerLoop)} rows/loop), ${runs.length} runs ` +
       `(${runs.filter((r) => r.errorCode === 'process_lost').length} lost, ${runs.filter((r) => r.retryOfRunId).length} retries, ${runs.filter((r) => r.status === 'succeeded').length} succeeded), ` +
       `running at kill ${f.runningAtKill.reduce((a, b) => a + b, 0)} (median ${median(f.runningAtKill)}), recovery reaped ${f.reapedByRecovery} runs and stopped ${f.processesStoppedByRecovery} processes, ` +
@@ -345,6 +390,7 @@ describe('host crash loop', () => {
       ...f.orphans.slice(0, 10).map((s) => `  orphan: ${s}`),
       ...f.duplicateRetries.slice(0, 10).map((s) => `  duplicate retry: ${s}`),
       ...f.lostWithoutRetry.slice(0, 10).map((s) => `  lost run without its retry: ${s}`),
+      ...f.retriesNotResumed.slice(0, 10).map((s) => `  retry not resumed: ${s}`),
     ];
     console.log([summary, ...details].join('\n'));
 
@@ -355,6 +401,7 @@ describe('host crash loop', () => {
     expect(f.orphans, 'processes of ended runs left alive').toEqual([]);
     expect(f.duplicateRetries, 'duplicate retries').toEqual([]);
     expect(f.lostWithoutRetry, 'lost runs without exactly one retry').toEqual([]);
+    expect(f.retriesNotResumed, 'retries of a run with a session that did not resume it').toEqual([]);
     expect(f.ackedIssues + f.ackedComments).toBeGreaterThan(LOOPS);
     expect(f.reapedByRecovery, 'runs were active at the kills').toBeGreaterThan(0);
   }, 3_600_000);

@@ -70,6 +70,7 @@ class ClaudeStream implements JsonDocumentHandler {
     const summary = this.finalText?.trim() || this.lastAssistantText?.trim() || null;
     return {
       sessionId: this.sessionUnknown ? null : this.sessionId,
+      sessionUnknown: this.sessionUnknown,
       usage: this.finalUsage ?? this.usageSoFar(),
       summary: summary === null ? null : clipChars(summary, SUMMARY_CHARS),
     };

@@ -48,6 +48,11 @@ function choosesSandbox(args: string[]): boolean {
 }
 
 const SUMMARY_CHARS = 4000;
+/**
+ * How `codex exec resume <id>` refuses a thread it does not have. Not recorded from the real CLI
+ * (it cannot run offline here): matched loosely on the wording of its rollout lookup.
+ */
+const UNKNOWN_THREAD_RE = /no (?:rollout|thread|session|conversation) found|thread not found|session not found/i;
 
 class CodexStream implements JsonDocumentHandler {
   private threadId: string | null = null;
@@ -55,6 +60,7 @@ class CodexStream implements JsonDocumentHandler {
   private lastMessage: string | null = null;
   private failure: string | null = null;
   private lastError: string | null = null;
+  private threadUnknown = false;
   /** Items already reported as started, so their completion does not repeat them. */
   private readonly announced = new Set<string>();
 
@@ -94,7 +100,8 @@ class CodexStream implements JsonDocumentHandler {
   result(): AdapterResult {
     const summary = this.lastMessage?.trim() || this.failure;
     return {
-      sessionId: this.threadId,
+      sessionId: this.threadUnknown ? null : this.threadId,
+      sessionUnknown: this.threadUnknown,
       usage: this.usage,
       summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
     };
@@ -121,6 +128,7 @@ class CodexStream implements JsonDocumentHandler {
   // While it waits for the network Codex prints the same error again and again: a repeat of the
   // previous error adds no event.
   private onError(message: string, events: AdapterEvent[]): void {
+    if (UNKNOWN_THREAD_RE.test(message)) this.threadUnknown = true;
     if (message === this.lastError) return;
     this.lastError = message;
     events.push({

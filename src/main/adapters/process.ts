@@ -5,7 +5,7 @@ import type { Adapter, AdapterRunContext, OutputParser } from './types';
 const NO_OUTPUT_PARSER: OutputParser = {
   push: () => [],
   end: () => [],
-  result: () => ({ sessionId: null, usage: null, summary: null }),
+  result: () => ({ sessionId: null, sessionUnknown: false, usage: null, summary: null }),
 };
 
 export const processAdapter: Adapter = {

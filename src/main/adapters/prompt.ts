@@ -1,7 +1,7 @@
 // The prompt a coding agent (Claude Code, Codex) gets for one heartbeat run. It travels as one
 // argv string, and Linux refuses any single argument over 128 KiB (MAX_ARG_STRLEN), so the issue
 // body and comments are clipped to keep the whole prompt well under that.
-import type { AdapterIssue, AdapterRunContext } from './types';
+import type { AdapterComment, AdapterIssue, AdapterRunContext } from './types';
 import { clipBytes } from './text';
 
 export const PROMPT_COMMENT_COUNT = 10;
@@ -13,13 +13,21 @@ const WAKE_REASONS: Record<string, string> = {
   issue_assigned: 'The issue below was assigned to you.',
   issue_commented: 'Someone commented on the issue below; the newest comment is the last one.',
   issue_continuation_needed: 'The issue below is still open after your last run; continue where you left off.',
+  issue_assignment_recovery: 'The issue below is assigned to you and had no run working on it.',
+  escalation_retry: 'A person asked Vigil to try the issue below again.',
   timer: 'Your scheduled heartbeat timer fired.',
   on_demand: 'A user started this run by hand.',
 };
 
+/** Reasons Vigil records for its own bookkeeping: the retry reason says it in words instead. */
+const SILENT_WAKE_REASONS = new Set(['process_lost_retry']);
+
+const PROCESS_LOSS_RESUMED =
+  'Your previous run on this was lost before it finished (Vigil or the computer stopped while it ran). This run continues the same conversation: pick up where you left off, and check what is already done before redoing anything.';
+const PROCESS_LOSS_FRESH =
+  'Your previous run on this was lost before it finished (Vigil or the computer stopped while it ran), and its conversation could not be continued. Check what is already done before redoing anything.';
+
 const RETRY_REASONS: Record<string, string> = {
-  process_loss:
-    'Your previous run on this was lost (Vigil or the computer stopped while it ran). Check what is already done before redoing anything.',
   assignment_recovery: 'Vigil found this assignment without a run and is starting it now.',
   issue_continuation_needed:
     'Your last run ended while the issue was still open. Continue the work, then set the status of the issue.',
@@ -29,8 +37,10 @@ export function buildPrompt(ctx: AdapterRunContext): string {
   const sections = [
     `You are ${ctx.agent.name}, a coding agent supervised by Vigil (run ${ctx.runId}).`,
     ['Why you are running:', ...reasonLines(ctx)].join('\n'),
-    ctx.issue ? issueSection(ctx.issue) : 'There is no issue attached to this run.',
   ];
+  const pending = pendingSection(ctx);
+  if (pending) sections.push(pending);
+  sections.push(ctx.issue ? issueSection(ctx.issue) : 'There is no issue attached to this run.');
   if (ctx.issue && ctx.issue.comments.length > 0) sections.push(commentsSection(ctx.issue));
   sections.push(reportSection(ctx.issue));
   return sections.join('\n\n');
@@ -38,15 +48,31 @@ export function buildPrompt(ctx: AdapterRunContext): string {
 
 function reasonLines(ctx: AdapterRunContext): string[] {
   const lines: string[] = [];
-  if (ctx.wakeReason) {
-    lines.push(
-      WAKE_REASONS[ctx.wakeReason] ??
-        `You were woken with this request:\n${indent(clipBytes(ctx.wakeReason, FREE_TEXT_MAX_BYTES))}`,
-    );
+  if (ctx.retryReason === 'process_loss') lines.push(ctx.resumeSessionId ? PROCESS_LOSS_RESUMED : PROCESS_LOSS_FRESH);
+  if (ctx.wakeReason && !SILENT_WAKE_REASONS.has(ctx.wakeReason)) {
+    const why =
+      WAKE_REASONS[ctx.wakeReason] ?? `You were woken with this request:\n${indent(clipBytes(ctx.wakeReason, FREE_TEXT_MAX_BYTES))}`;
+    lines.push(ctx.retryReason === 'process_loss' ? `What the lost run was started for: ${why}` : why);
   }
-  if (ctx.retryReason) lines.push(RETRY_REASONS[ctx.retryReason] ?? `This run is a retry (${ctx.retryReason}).`);
+  const wakeComment = ctx.input?.wakeComment;
+  if (wakeComment) lines.push(`The comment that woke you:\n${quoteComment(wakeComment)}`);
+  if (ctx.retryReason && ctx.retryReason !== 'process_loss') lines.push(RETRY_REASONS[ctx.retryReason] ?? `This run is a retry (${ctx.retryReason}).`);
   if (lines.length === 0) lines.push('No particular reason was given; check the issue and continue.');
   return lines.map((line) => `- ${line}`);
+}
+
+/** Input that came while the previous run worked: the reason this follow-up run exists. */
+function pendingSection(ctx: AdapterRunContext): string | null {
+  const pending = ctx.input?.pendingInput ?? [];
+  if (pending.length === 0) return null;
+  const items = pending.map((p) =>
+    p.comment ? `- A new comment:\n${quoteComment(p.comment)}` : `- ${WAKE_REASONS[p.reason] ?? `A request: ${clipBytes(p.reason, FREE_TEXT_MAX_BYTES)}`}`,
+  );
+  return ['New input arrived while your previous run was working; it had not seen it:', ...items].join('\n');
+}
+
+function quoteComment(c: AdapterComment): string {
+  return indent(`${authorLabel(c.authorType, c.authorName)}, ${c.createdAt}:\n${clipBytes(c.body, COMMENT_MAX_BYTES)}`);
 }
 
 function indent(text: string): string {

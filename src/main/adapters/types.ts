@@ -3,13 +3,28 @@
 import type { AdapterType } from '../../shared/domain';
 import type { UsageRecord } from '../db/schema';
 
+export interface AdapterComment {
+  authorType: 'agent' | 'user' | 'system';
+  authorName: string | null;
+  body: string;
+  createdAt: string;
+}
+
 export interface AdapterIssue {
   id: string;
   identifier: string;
   title: string;
   body: string;
   status: string;
-  comments: { authorType: 'agent' | 'user' | 'system'; authorName: string | null; body: string; createdAt: string }[];
+  comments: AdapterComment[];
+}
+
+/** What reached the agent besides the issue: the comment that woke it, and input that came during its last run. */
+export interface AdapterRunInput {
+  /** The comment whose wake caused this run (kept across retries of it). */
+  wakeComment: AdapterComment | null;
+  /** Wakes and comments that arrived while the previous run was live, oldest first. */
+  pendingInput: { reason: string; comment: AdapterComment | null }[];
 }
 
 export interface AdapterRunContext {
@@ -30,6 +45,8 @@ export interface AdapterRunContext {
   retryReason: string | null;
   /** The session this agent had on this issue, to resume. */
   resumeSessionId: string | null;
+  /** The comment that woke it and the input that arrived during its last run (none when absent). */
+  input?: AdapterRunInput;
   /** The full environment, already prepared by the host (cookie, run token, agent env). */
   env: Record<string, string>;
   /** Used when agent.cwd is null. */
@@ -52,6 +69,8 @@ export interface AdapterEvent {
 
 export interface AdapterResult {
   sessionId: string | null;
+  /** The CLI said it does not know the session it was asked to resume (then, and only then, it is forgotten). */
+  sessionUnknown: boolean;
   usage: UsageRecord | null;
   summary: string | null;
 }

@@ -115,6 +115,14 @@ export interface ContextSnapshot {
   [k: string]: unknown;
 }
 
+/** A wake or comment that arrived while a run was live: the follow-up run it asks for carries it. */
+export interface PendingInput {
+  source: string;
+  reason: string;
+  commentId?: string;
+  at: string;
+}
+
 export interface UsageRecord {
   inputTokens?: number;
   outputTokens?: number;
@@ -139,6 +147,8 @@ export const heartbeatRuns = pgTable(
     contextSnapshot: jsonb('context_snapshot').$type<ContextSnapshot>().notNull().default({}),
     /** The machine whose process table can judge this run's processes. */
     hostId: text('host_id'),
+    /** The host process that claimed the run (pid/start identity on hostId); while it lives, nobody else judges the run. */
+    hostInstanceId: text('host_instance_id'),
     processPid: integer('process_pid'),
     processGroupId: integer('process_group_id'),
     /** Start identity of processPid (boot id + start ticks on Linux): a reused pid never matches. */
@@ -158,6 +168,8 @@ export const heartbeatRuns = pgTable(
     lastOutputLine: text('last_output_line'),
     sessionId: text('session_id'),
     usage: jsonb('usage').$type<UsageRecord>(),
+    /** Wakes that coalesced into this run while it was live; one follow-up run is queued for them when it ends. */
+    pendingInput: jsonb('pending_input').$type<PendingInput[]>().notNull().default([]),
     lastActivityAt: ts('last_activity_at'),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
@@ -170,7 +182,7 @@ export const heartbeatRuns = pgTable(
     index('runs_issue_idx').on(t.issueId),
     index('runs_active_idx')
       .on(t.status)
-      .where(sql`status in ('queued', 'running')`),
+      .where(sql`status in ('queued', 'starting', 'running')`),
     uniqueIndex('runs_token_uq').on(t.runTokenHash),
   ],
 );

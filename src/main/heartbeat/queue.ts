@@ -30,10 +30,11 @@ export async function insertQueuedRun(tx: Q, spec: QueueRunSpec): Promise<{ run:
 export async function insertQueuedRuns(tx: Q, specs: QueueRunSpec[]): Promise<{ run: RunRow; wakeupId: string }[]> {
   if (specs.length === 0) return [];
   const planned = specs.map((spec) => {
+    // A retry's context carries its original's wake reason (and comment): the prompt keeps them.
     const context: ContextSnapshot = {
+      wakeReason: spec.reason,
       ...(spec.extraContext ?? {}),
       ...(spec.issueId ? { issueId: spec.issueId } : {}),
-      wakeReason: spec.reason,
       ...(spec.retryReason ? { retryReason: spec.retryReason } : {}),
     };
     return { spec, context, wakeupId: newId(), runId: newId() };

@@ -104,6 +104,18 @@ export function isSameProcess(pid: number | null | undefined, startId: string | 
   return readStartIdentity(pid) === startId;
 }
 
+/**
+ * Whether a recorded start identity was taken in this boot. One from another boot proves nothing
+ * about today's pids, groups or sessions: after a reboot the same numbers name other processes.
+ * (A macOS `lstart:` identity is a wall-clock start time: it cannot name its boot, and is only
+ * ever compared whole.)
+ */
+export function startIdOfThisBoot(startId: string | null | undefined): boolean {
+  if (!startId) return false;
+  if (startId.startsWith('lstart:')) return true;
+  return startId.startsWith(`${bootId()}:`);
+}
+
 /** Whether any process has this pid (identity not checked). */
 export function pidExists(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { hasProcfs, isDeadState, parseProcStat, psEnv, startIdentityOfLstart, startIdentityOfStat } from './identity';
+import { hasProcfs, isDeadState, parseProcStat, psEnv, startIdOfThisBoot, startIdentityOfLstart, startIdentityOfStat } from './identity';
 
 /** The cookie every run's environment carries; descendants inherit it wherever they move. */
 export const RUN_ID_ENV = 'VIGIL_RUN_ID';
@@ -180,10 +180,12 @@ class Snapshot implements ProcessTable {
   }
 
   /**
-   * A process is the run's when its environment carries the run's cookie, or when it is in the
-   * recorded group or session whose leader is gone (a live id cannot be handed out again) or is
-   * still the very process recorded. A live leader with another identity means the id was
-   * reused by something Vigil did not start: then only the cookie counts.
+   * A process is the run's when its environment carries the run's cookie. The recorded group or
+   * session counts as a whole (members that dropped the cookie included) only when something
+   * vouches for it: its leader is still the very process recorded (pid + a start identity of
+   * this boot), or, the leader gone, one of its members carries the run's cookie. A number alone
+   * proves nothing: after a reboot, or once the id was handed out again, it names processes
+   * Vigil did not start.
    */
   runProcesses(q: RunProcessQuery): ProcInfo[] {
     checkQuery(q);
@@ -194,17 +196,19 @@ class Snapshot implements ProcessTable {
       [q.sid, this.bySid],
     ];
     for (const [id, index] of members) {
-      if (id == null || !this.leaderVouches(id, q)) continue;
-      for (const p of index.get(id) ?? []) found.set(p.pid, p);
+      if (id == null) continue;
+      const group = index.get(id) ?? [];
+      if (!this.vouched(id, group, q)) continue;
+      for (const p of group) found.set(p.pid, p);
     }
     found.delete(this.self);
     return [...found.values()].map(toProcInfo);
   }
 
-  private leaderVouches(id: number, q: RunProcessQuery): boolean {
+  private vouched(id: number, group: ScannedProcess[], q: RunProcessQuery): boolean {
     const leader = this.byPid.get(id);
-    if (!leader) return true;
-    return leader.pid === q.leaderPid && !!q.leaderStartId && leader.startId === q.leaderStartId;
+    if (leader) return leader.pid === q.leaderPid && startIdOfThisBoot(q.leaderStartId) && leader.startId === q.leaderStartId;
+    return group.some((p) => p.runId === q.runId);
   }
 }
 

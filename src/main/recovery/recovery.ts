@@ -3,7 +3,9 @@
 // retry; live processes are watched as detached; stranded assigned issues are dispatched or
 // continued once, then escalated.
 import { and, desc, eq, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
-import { agents, heartbeatRuns, issues } from '../db/schema';
+import { agents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
+import { hostInstanceAlive } from '../heartbeat/host-instance';
+import { LIVE_STATUSES } from '../heartbeat/run-state';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import { insertQueuedRuns, lockAgents, moveExecutions } from '../heartbeat/queue';
 import { isSameProcess, pidExists, readProcStat } from '../process/identity';
@@ -41,6 +43,8 @@ const CONTINUATION_BLOCKED =
 /** Lost runs ended per transaction: a fixed number of statements each, whatever the slice holds. */
 const LOST_RUNS_PER_TRANSACTION = 250;
 
+const pendingOf = (snapshot: RunRow['contextSnapshot']): PendingInput[] => (Array.isArray(snapshot.pendingInput) ? (snapshot.pendingInput as PendingInput[]) : []);
+
 function hadRetry(run: RunRow): boolean {
   return !!run.contextSnapshot?.retryReason || run.processLossRetryCount > 0 || !!run.retryOfRunId;
 }
@@ -60,20 +64,26 @@ export class Recovery {
     private readonly opts: RecoveryOptions,
   ) {}
 
-  /** Runs recorded running on this machine that no live handle of this host holds. */
+  /**
+   * Live runs (starting or running) recorded on this machine that no live host instance holds:
+   * not this host's own live runs, and never those of another host process on this machine that
+   * is still alive (it judges its own). Runs this host adopted as detached are its to watch.
+   */
   private async orphanCandidates(): Promise<RunRow[]> {
     const rows = await this.ctx.db
       .select()
       .from(heartbeatRuns)
-      .where(and(eq(heartbeatRuns.status, 'running'), or(eq(heartbeatRuns.hostId, this.ctx.hostId), isNull(heartbeatRuns.hostId))));
-    return rows.filter((r) => !this.engine.isLive(r.id));
+      .where(and(inArray(heartbeatRuns.status, LIVE_STATUSES), or(eq(heartbeatRuns.hostId, this.ctx.hostId), isNull(heartbeatRuns.hostId))));
+    const mine = this.ctx.hostInstanceId;
+    return rows.filter((r) => !this.engine.isLive(r.id) && (r.hostInstanceId === mine || !hostInstanceAlive(r.hostInstanceId)));
   }
 
   async reapOrphanedRuns(): Promise<ReapResult> {
     const result: ReapResult = { reaped: 0, runIds: [], detached: [], terminatedProcesses: 0 };
     const lost: RunRow[] = [];
     for (const run of await this.orphanCandidates()) {
-      if (leaderAlive(run)) {
+      // A claimed run whose process was never recorded may still have one: found by its cookie below.
+      if (run.status === 'running' && leaderAlive(run)) {
         await this.markDetached(run);
         result.detached.push(run.id);
       } else {
@@ -92,7 +102,7 @@ export class Recovery {
             `leftover process(es) of its descendant process group ${run.processGroupId ?? '?'} (pids ${terminated.map((p) => p.pid).join(', ')}).`
           : run.processPid
             ? `Process lost: pid ${run.processPid} was no longer running when Vigil restarted.`
-            : 'Process lost: Vigil stopped before the run recorded a process.';
+            : 'Process lost: the Vigil host that claimed this run stopped before it recorded its process.';
       return { run, error };
     });
     // In slices: each is one transaction of a fixed number of statements, short enough that
@@ -106,16 +116,24 @@ export class Recovery {
     return result;
   }
 
+  /** A live process whose host is gone: this host adopts it (owner instance moves here) and watches it. */
   private async markDetached(run: RunRow): Promise<void> {
-    if (run.errorCode === 'process_detached') return;
+    if (run.errorCode === 'process_detached' && run.hostInstanceId === this.ctx.hostInstanceId) return;
     const [row] = await this.ctx.db
       .update(heartbeatRuns)
       .set({
         errorCode: 'process_detached',
         error: `Vigil lost its in-memory handle on this run after a restart, but its process (pid ${run.processPid}) is still alive; Vigil is watching it.`,
+        hostInstanceId: this.ctx.hostInstanceId,
         updatedAt: new Date(),
       })
-      .where(and(eq(heartbeatRuns.id, run.id), eq(heartbeatRuns.status, 'running')))
+      .where(
+        and(
+          eq(heartbeatRuns.id, run.id),
+          eq(heartbeatRuns.status, 'running'),
+          run.hostInstanceId === null ? isNull(heartbeatRuns.hostInstanceId) : eq(heartbeatRuns.hostInstanceId, run.hostInstanceId),
+        ),
+      )
       .returning();
     if (row) this.ctx.events.emit('run.updated', (await runDtos(this.ctx.db, [row]))[0]);
   }
@@ -127,7 +145,11 @@ export class Recovery {
   private async failLost(failures: { run: RunRow; error: string }[]): Promise<string[]> {
     const retries = new Map<string, RunRow>();
     const done = await this.engine.finishRuns(
-      failures.map(({ run, error }) => ({ run, outcome: { status: 'failed', errorCode: 'process_lost', error, exitCode: null, signal: null } })),
+      failures.map(({ run, error }) => ({
+        run,
+        // Its session stays the issue's (the retry resumes it); the retry carries its pending input.
+        outcome: { status: 'failed', errorCode: 'process_lost', error, exitCode: null, signal: null, continuedByCaller: run.processLossRetryCount < 1 },
+      })),
       async (tx, rows) => {
         await lockAgents(tx, rows.map((r) => r.agentId));
         // A lost retry gets no retry of its own; ending it already released its issue.
@@ -144,7 +166,7 @@ export class Recovery {
             retryReason: 'process_loss',
             retryOfRunId: row.id,
             processLossRetryCount: row.processLossRetryCount + 1,
-            extraContext: { ...row.contextSnapshot, retryReason: 'process_loss' },
+            extraContext: { ...row.contextSnapshot, retryReason: 'process_loss', pendingInput: [...pendingOf(row.contextSnapshot), ...row.pendingInput] },
           })),
         );
         queued.forEach(({ run: retry }, k) => retries.set(retried[k].id, retry));
@@ -194,7 +216,7 @@ export class Recovery {
           inArray(issues.status, ['todo', 'in_progress']),
           ne(agents.status, 'paused'),
           // An issue with a queued or running run has its execution path (after a crash: its retry).
-          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.issueId} = ${issues.id} and ${heartbeatRuns.status} in ('queued', 'running'))`,
+          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.issueId} = ${issues.id} and ${heartbeatRuns.status} in ('queued', 'starting', 'running'))`,
         ),
       );
     return this.reconcileIssues(rows.map((r) => r.id));
@@ -223,7 +245,7 @@ export class Recovery {
       .where(eq(heartbeatRuns.issueId, issueId))
       .orderBy(desc(heartbeatRuns.createdAt))
       .limit(20);
-    if (runs.some((r) => r.status === 'queued' || r.status === 'running')) return null;
+    if (runs.some((r) => r.status === 'queued' || r.status === 'starting' || r.status === 'running')) return null;
     const latest = runs[0] ?? null;
     if (latest?.status === 'cancelled' && latest.errorCode === 'cancelled') return null; // a person stopped it
     if (issue.status === 'todo') {
@@ -260,7 +282,7 @@ export class Recovery {
    */
   async watchDetached(now = Date.now()): Promise<void> {
     for (const run of await this.orphanCandidates()) {
-      if (!run.processPid) continue;
+      if (run.status !== 'running' || !run.processPid) continue;
       if (!leaderAlive(run)) {
         await terminateRun(runProcessQuery(run), { graceMs: this.opts.killGraceMs });
         const done = await this.engine.finishRun(run, {

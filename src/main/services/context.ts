@@ -13,6 +13,8 @@ export interface ServiceContext {
   events: EventBus;
   /** This machine's process table (runs recorded by another machine are never judged here). */
   hostId: string;
+  /** This host process (heartbeat/host-instance.ts): the owner recorded on the runs it claims. */
+  hostInstanceId: string;
   dataDir: string;
   workspaceId: string;
 }

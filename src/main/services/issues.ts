@@ -34,7 +34,7 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
     return { name: author?.name ?? null, redact: (text) => redactor.redactText(text) };
   };
 
-  const wakeAssignee = async (issueId: string, reason: 'issue_assigned' | 'issue_commented') => {
+  const wakeAssignee = async (issueId: string, reason: 'issue_assigned' | 'issue_commented', commentId?: string) => {
     const [issue] = await ctx.db.select().from(issues).where(eq(issues.id, issueId));
     if (!issue?.assigneeAgentId || !OPEN.includes(issue.status) || issue.status === 'blocked') return;
     await engine.wake(issue.assigneeAgentId, {
@@ -42,6 +42,7 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
       reason,
       triggerDetail: reason === 'issue_assigned' ? 'system' : 'user',
       issueId,
+      commentId: commentId ?? null,
     });
   };
 
@@ -206,7 +207,7 @@ export function issueHandlers(ctx: ServiceContext, engine: HeartbeatEngine) {
       });
       const dto = commentDto(row, author.name);
       ctx.events.emit('comment.added', dto);
-      if (!byAgent) await wakeAssignee(issue.id, 'issue_commented');
+      if (!byAgent) await wakeAssignee(issue.id, 'issue_commented', row.id);
       return dto;
     },
   };

@@ -1,0 +1,287 @@
+// A run's life, every step durable and conditional. This module is the only place a run's status
+// changes; check it against this table:
+//
+//   queued   --claimRun-->     starting   a host took it (before anything is spawned)
+//   starting --markRunning-->  running    its process exists: pid, group, start identity written here
+//   queued   --endRuns-->      cancelled  cancelled before a host took it
+//   starting --endRuns-->      failed | cancelled   spawn failed, cancel during start, owner host died
+//   running  --endRuns-->      succeeded | failed | timed_out | cancelled
+//
+// Each transition is one `update ... where status = <expected>` (endRuns: and the owner host
+// instance recorded when it was read): whoever gets there second (another host, a cancel,
+// recovery) changes nothing and is told so (null / missing from the result). Because the claim
+// commits before the spawn, a run's command starts at most once across every host sharing the
+// database. Alongside the run row each step writes what belongs with it, in the same transaction.
+import { and, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
+import type { RunStatus } from '../../shared/domain';
+import type { Db } from '../db/client';
+import { agentRuntimeState, agentWakeupRequests, agents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
+import { jsonbParam, storableText } from '../db/storable-text';
+import { recordActivities, recordActivity, type Q, type Tx } from '../services/context';
+import type { CommentRow, RunRow } from '../services/dto';
+import { appendRunEvent, appendRunEvents, lockAgent } from './queue';
+import { handBackIssues, queueFollowUps, updateRuntime, wantsFollowUp, type RunOutcome } from './run-end';
+
+export type { RunOutcome } from './run-end';
+
+/** Who owns a claimed run: the machine whose process table judges it, and the host process on it. */
+export interface RunOwner {
+  hostId: string;
+  hostInstanceId: string;
+}
+
+/** The statuses in which a run is live: it holds a slot and its owner is responsible for it. */
+export const LIVE_STATUSES: RunStatus[] = ['starting', 'running'];
+export const TERMINAL_STATUSES: RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
+
+/**
+ * queued -> starting. Under the agent's lock, and only while the agent is not paused and has a
+ * free slot (its maxConcurrentRuns, counted across every host): two hosts can never both start
+ * the run, nor overfill an agent. The run token hash is recorded here so an agent calling back
+ * at once is recognised.
+ */
+export async function claimRun(db: Db, run: RunRow, owner: RunOwner, start: { tokenHash: string; logPath: string }): Promise<RunRow | null> {
+  const now = new Date();
+  return db.transaction(async (tx) => {
+    await lockAgent(tx, run.agentId);
+    const [row] = await tx
+      .update(heartbeatRuns)
+      .set({
+        status: 'starting',
+        hostId: owner.hostId,
+        hostInstanceId: owner.hostInstanceId,
+        runTokenHash: start.tokenHash,
+        logPath: start.logPath,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(heartbeatRuns.id, run.id),
+          eq(heartbeatRuns.status, 'queued'),
+          sql`exists (select 1 from agents a where a.id = ${run.agentId} and a.status <> 'paused'
+            and (select count(*) from heartbeat_runs r where r.agent_id = a.id and r.status in ('starting', 'running'))
+              < coalesce((a.runtime_config->>'maxConcurrentRuns')::int, 1))`,
+        ),
+      )
+      .returning();
+    if (!row) return null;
+    if (row.wakeupRequestId) {
+      await tx.update(agentWakeupRequests).set({ status: 'claimed', claimedAt: now, updatedAt: now }).where(eq(agentWakeupRequests.id, row.wakeupRequestId));
+    }
+    return row;
+  });
+}
+
+/**
+ * starting -> running, with the process's pid, group and start identity in the same statement;
+ * the issue is checked out to the run, the agent marked running, the start recorded. Returns the
+ * row and the sequence number of its `started` event, or null when the run is no longer this
+ * owner's starting run (it was ended meanwhile).
+ */
+export async function markRunning(
+  db: Db,
+  run: RunRow,
+  proc: { pid: number; pgid: number; startId: string },
+): Promise<{ row: RunRow; seq: number } | null> {
+  const now = new Date();
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(heartbeatRuns)
+      .set({
+        status: 'running',
+        processPid: proc.pid,
+        processGroupId: proc.pgid,
+        processStartId: proc.startId,
+        startedAt: now,
+        lastActivityAt: now,
+        updatedAt: now,
+      })
+      .where(and(eq(heartbeatRuns.id, run.id), eq(heartbeatRuns.status, 'starting'), ownedBy(run)))
+      .returning();
+    if (!row) return null;
+    if (row.issueId) {
+      await tx
+        .update(issues)
+        .set({
+          status: 'in_progress',
+          checkoutRunId: row.id,
+          executionRunId: row.id,
+          startedAt: sql`coalesce(${issues.startedAt}, ${now})`,
+          updatedAt: now,
+        })
+        .where(and(eq(issues.id, row.issueId), inArray(issues.status, ['backlog', 'todo', 'in_progress', 'in_review', 'blocked'])));
+    }
+    await tx.update(agents).set({ status: 'running', updatedAt: now }).where(and(eq(agents.id, row.agentId), ne(agents.status, 'paused')));
+    const seq = await appendRunEvent(tx, row.id, 'started', `pid ${proc.pid} (process group ${proc.pgid})`, { pid: proc.pid, pgid: proc.pgid });
+    await recordActivity(tx, row.workspaceId, {
+      actor: 'system',
+      action: 'run.started',
+      entityType: 'run',
+      entityId: row.id,
+      details: { pid: proc.pid, pgid: proc.pgid, agentId: row.agentId, issueId: row.issueId },
+    });
+    return { row, seq };
+  });
+}
+
+/** The run is still owned by the host instance recorded in `run` (both null for runs of old hosts). */
+const ownedBy = (run: RunRow) =>
+  run.hostInstanceId === null ? sql`${heartbeatRuns.hostInstanceId} is null` : eq(heartbeatRuns.hostInstanceId, run.hostInstanceId);
+
+export interface EndItem {
+  /** The run as the caller read it: its status (or `from`) and owner instance are the condition. */
+  run: RunRow;
+  outcome: RunOutcome;
+  /** The statuses the caller accepts to end from; default: the status it read. */
+  from?: RunStatus[];
+}
+
+export interface EndResult {
+  rows: RunRow[];
+  /** Comments the hand-back wrote (a success moved to review). */
+  comments: CommentRow[];
+  /** Follow-up runs queued for input that arrived while a run was live. */
+  followUps: RunRow[];
+}
+
+/**
+ * -> succeeded | failed | timed_out | cancelled, for many runs in one transaction and a fixed
+ * number of statements (recovery ends hundreds of lost runs at once): run rows, wakeups, runtime
+ * totals and sessions, issue hand-back, pending input's follow-up, agent state, events. A run
+ * that is no longer in the expected status for the expected owner is left alone and missing
+ * from the result; `within` sees only the runs ended here.
+ */
+export async function endRuns(db: Db, items: EndItem[], within?: (tx: Tx, rows: RunRow[]) => Promise<void>): Promise<EndResult | null> {
+  if (items.length === 0) return null;
+  const now = new Date();
+  const outcomes = new Map(items.map((i) => [i.run.id, i.outcome]));
+  return db.transaction(async (tx) => {
+    const values = items.map(({ run, outcome: f, from }) => ({
+      id: run.id,
+      expected: from ?? [run.status],
+      host_instance_id: run.hostInstanceId,
+      status: f.status,
+      error_code: f.errorCode,
+      error: f.error,
+      exit_code: f.exitCode,
+      signal: f.signal,
+      log_bytes: f.logBytes ?? null,
+      log_sha256: f.logSha256 ?? null,
+      last_output_line: f.lastOutputLine ?? null,
+      session_id: f.sessionId || null,
+      usage: f.usage ?? null,
+    }));
+    const rows = await tx
+      .update(heartbeatRuns)
+      .set({
+        status: sql`v.status`,
+        errorCode: sql`v.error_code`,
+        error: sql`v.error`,
+        exitCode: sql`v.exit_code`,
+        signal: sql`v.signal`,
+        finishedAt: now,
+        updatedAt: now,
+        logBytes: sql`coalesce(v.log_bytes, ${heartbeatRuns.logBytes})`,
+        logSha256: sql`case when v.log_bytes is null then ${heartbeatRuns.logSha256} else v.log_sha256 end`,
+        lastOutputLine: sql`coalesce(v.last_output_line, ${heartbeatRuns.lastOutputLine})`,
+        sessionId: sql`coalesce(v.session_id, ${heartbeatRuns.sessionId})`,
+        usage: sql`coalesce(v.usage, ${heartbeatRuns.usage})`,
+      })
+      .from(
+        sql`jsonb_to_recordset(${jsonbParam(values)}::jsonb) as v(id text, expected jsonb, host_instance_id text, status text, error_code text, error text, exit_code integer, signal text, log_bytes bigint, log_sha256 text, last_output_line text, session_id text, usage jsonb)`,
+      )
+      .where(
+        and(
+          sql`${heartbeatRuns.id} = v.id`,
+          sql`${heartbeatRuns.status} in (select jsonb_array_elements_text(v.expected))`,
+          sql`${heartbeatRuns.hostInstanceId} is not distinct from v.host_instance_id`,
+        ),
+      )
+      .returning(getTableColumns(heartbeatRuns));
+    if (rows.length === 0) return null;
+    const ended = rows.map((row) => ({ row, f: outcomes.get(row.id)! }));
+    const wakeups = ended
+      .filter(({ row }) => row.wakeupRequestId)
+      .map(({ row, f }) => ({ id: row.wakeupRequestId, status: f.status === 'succeeded' ? 'finished' : f.status === 'cancelled' ? 'cancelled' : 'failed', error: f.error }));
+    if (wakeups.length > 0) {
+      await tx
+        .update(agentWakeupRequests)
+        .set({ status: sql`v.status`, finishedAt: now, error: sql`v.error`, updatedAt: now })
+        .from(sql`jsonb_to_recordset(${jsonbParam(wakeups)}::jsonb) as v(id text, status text, error text)`)
+        .where(sql`${agentWakeupRequests.id} = v.id`);
+    }
+    await updateRuntime(tx, ended, now);
+    const followed = ended.filter(({ row, f }) => wantsFollowUp(row, f)).map(({ row }) => row);
+    const comments = await handBackIssues(tx, rows, new Set(followed.map((r) => r.id)), now);
+    const followUps = await queueFollowUps(tx, followed);
+    await tx
+      .update(agents)
+      .set({ status: 'idle', updatedAt: now })
+      .where(
+        and(
+          inArray(agents.id, [...new Set(rows.map((r) => r.agentId))]),
+          eq(agents.status, 'running'),
+          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.agentId} = ${agents.id} and ${heartbeatRuns.status} = 'running')`,
+        ),
+      );
+    await appendRunEvents(
+      tx,
+      ended.map(({ row, f }) => ({
+        runId: row.id,
+        type: 'finished',
+        message: `${f.status}${f.errorCode ? ` (${f.errorCode})` : ''}`,
+        payload: { exitCode: f.exitCode, signal: f.signal, errorCode: f.errorCode },
+      })),
+    );
+    if (within) await within(tx, rows);
+    await recordActivities(
+      tx,
+      ended.map(({ row, f }) => ({
+        workspaceId: row.workspaceId,
+        actor: 'system',
+        action: `run.${f.status}`,
+        entityType: 'run' as const,
+        entityId: row.id,
+        details: { errorCode: f.errorCode, exitCode: f.exitCode, issueId: row.issueId },
+      })),
+    );
+    return { rows, comments, followUps };
+  });
+}
+
+/**
+ * The adapter reported its session: kept on the run and as the issue's session at once, so a run
+ * that is lost before it ends still leaves the conversation to resume.
+ */
+export async function recordSession(db: Db, run: RunRow, sessionId: string): Promise<void> {
+  const session = storableText(sessionId);
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(heartbeatRuns)
+      .set({ sessionId: session, updatedAt: new Date() })
+      .where(and(eq(heartbeatRuns.id, run.id), inArray(heartbeatRuns.status, LIVE_STATUSES)))
+      .returning({ id: heartbeatRuns.id });
+    if (!row || !run.issueId) return;
+    await tx
+      .insert(agentRuntimeState)
+      .values({ agentId: run.agentId, sessions: { [run.issueId]: session } })
+      .onConflictDoUpdate({
+        target: agentRuntimeState.agentId,
+        set: { sessions: sql`${agentRuntimeState.sessions} || ${jsonbParam({ [run.issueId]: session })}::jsonb`, updatedAt: new Date() },
+      });
+  });
+}
+
+/**
+ * Input (a comment, a wake) for a live run: kept on the run, so its end queues one follow-up that
+ * carries it. False when the run is no longer live (its end committed first): the caller then
+ * queues work the ordinary way.
+ */
+export async function addPendingInput(q: Q, runId: string, input: PendingInput): Promise<boolean> {
+  const rows = await q
+    .update(heartbeatRuns)
+    .set({ pendingInput: sql`${heartbeatRuns.pendingInput} || ${jsonbParam([input])}::jsonb`, updatedAt: new Date() })
+    .where(and(eq(heartbeatRuns.id, runId), inArray(heartbeatRuns.status, LIVE_STATUSES)))
+    .returning({ id: heartbeatRuns.id });
+  return rows.length > 0;
+}
