@@ -6,6 +6,8 @@
 //   queued   --endRuns-->      cancelled  cancelled before a host took it
 //   starting --endRuns-->      failed | cancelled   spawn failed, cancel during start, owner host died
 //   running  --endRuns-->      succeeded | failed | timed_out | cancelled
+//   starting | running --adoptRun--> the same, owned by a new host instance (its process
+//                                    lived on in the pty host; the new host took it back)
 //
 // Each transition is one `update ... where status = <expected>` (endRuns: and the owner host
 // instance recorded when it was read): whoever gets there second (another host, a cancel,
@@ -122,6 +124,27 @@ export async function markRunning(
     });
     return { row, seq };
   });
+}
+
+/**
+ * A live run taken back after a restart: its process outlived the host in the pty host, so the
+ * run stays live and only its owner instance moves to this host (a detached warning is cleared:
+ * the host holds its pty again). Null when it is no longer the live run of the owner recorded in
+ * `run` (ended or taken meanwhile).
+ */
+export async function adoptRun(db: Db, run: RunRow, owner: RunOwner): Promise<RunRow | null> {
+  const [row] = await db
+    .update(heartbeatRuns)
+    .set({
+      hostId: owner.hostId,
+      hostInstanceId: owner.hostInstanceId,
+      errorCode: sql`case when ${heartbeatRuns.errorCode} = 'process_detached' then null else ${heartbeatRuns.errorCode} end`,
+      error: sql`case when ${heartbeatRuns.errorCode} = 'process_detached' then null else ${heartbeatRuns.error} end`,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(heartbeatRuns.id, run.id), inArray(heartbeatRuns.status, LIVE_STATUSES), ownedBy(run)))
+    .returning();
+  return row ?? null;
 }
 
 /** The run is still owned by the host instance recorded in `run` (both null for runs of old hosts). */

@@ -5,7 +5,8 @@ import { inArray } from 'drizzle-orm';
 import { heartbeatRuns } from '../db/schema';
 import type { ServiceContext } from '../services/context';
 import type { RunRow } from '../services/dto';
-import type { LoggedRunHandle, PtyHostSpawner, PtySessionInfo } from './spawner';
+import type { RunHandle } from '../heartbeat/run-process';
+import type { PtyHostSpawner, PtySessionInfo } from './spawner';
 
 export interface ReattachResult {
   /** Runs taken back whose agent still runs. */
@@ -18,14 +19,15 @@ export interface ReattachResult {
 
 /**
  * `adopt` takes a live run's session back (its output streams from offset 0: the adopter
- * replays what the last host had handled into its parser). `liveStatuses` are the statuses of a
+ * replays what the last host had handled into its parser); false when the run turned out not to
+ * be takeable (ended meanwhile): then it is stopped like a stray. `liveStatuses` are the statuses of a
  * run whose process belongs to a host (running, and starting if the lifecycle has it).
  */
 export async function reattachRuns(
   ctx: ServiceContext,
   spawner: PtyHostSpawner,
   liveStatuses: readonly string[],
-  adopt: (run: RunRow, handle: LoggedRunHandle, info: PtySessionInfo) => Promise<void>,
+  adopt: (run: RunRow, handle: RunHandle, info: PtySessionInfo) => Promise<boolean>,
   killGraceMs: number,
 ): Promise<ReattachResult> {
   const result: ReattachResult = { adopted: [], endedMeanwhile: [], strays: [] };
@@ -39,8 +41,7 @@ export async function reattachRuns(
     const ours = run && liveStatuses.includes(run.status) && (run.hostId === ctx.hostId || run.hostId === null);
     // A run taken back replays its whole log into its parser; a stray's output is of no interest.
     const handle = await spawner.attach(info.session, ours ? 0 : info.bytes);
-    if (ours) {
-      await adopt(run, handle, info);
+    if (ours && (await adopt(run, handle, info))) {
       (info.exit ? result.endedMeanwhile : result.adopted).push(info.session);
       continue;
     }

@@ -1,98 +1,28 @@
-// Runs spawned in the data folder's pty host: the host's end of the output path. The pty host
-// writes the log (redacted, byte-exact, sha256) and streams the logged bytes with their offsets;
-// the host parses, batches live events and records the end. A lost connection (the pty host
-// died too) is reported per run, so today's recovery takes over.
+// Runs spawned in the data folder's pty host: the pty host writes the log (redacted, byte-exact,
+// sha256) and streams the logged bytes with their offsets; the engine parses them and records
+// the end. A lost connection (the pty host died too) is reported per run, so recovery takes over.
+import type { RunExit, RunHandle, RunSpawner, SpawnSpec } from '../heartbeat/run-process';
+import { SpawnError } from '../process/pty';
+import { terminateRun } from '../process/tree';
+import type { PtyExitInfo, PtySessionInfo } from '../../shared/ptyhost-protocol';
 import { PtyHostRequestError, type PtyHostClient, type PtySessionHandle } from './client';
 import { connectOrStartPtyHost, type PtyHostLaunch } from './launch';
-import type { PtyExitInfo, PtySessionInfo } from '../../shared/ptyhost-protocol';
-import type { RunLogStore } from '../logs/run-log';
-import { spawnLocalSession } from '../process/pty-session';
-import { SpawnError, type SpawnSpec } from '../process/pty';
-import { terminateRun } from '../process/tree';
 
-export type { PtyExitInfo, PtySessionInfo } from '../../shared/ptyhost-protocol';
+export type { PtySessionInfo } from '../../shared/ptyhost-protocol';
 
-/** A run's process whose log is written where its pty is read (this process or the pty host). */
-export interface LoggedRunHandle {
-  readonly pid: number;
-  readonly pgid: number;
-  readonly sid: number;
-  readonly startId: string;
-  readonly logPath: string;
-  /** Logged (redacted) output at its log offset, in order, each byte once. */
-  onOutput(cb: (offset: number, data: Buffer) => void): void;
-  /** Once, after the last output and the log's close. */
-  onExit(cb: (exit: LoggedExit) => void): void;
-  /** The log could not be written (disk full...): the run must stop. */
-  onLogError(cb: (message: string) => void): void;
-  /** Whoever owned the pty is gone (the pty host died): the run is lost, recovery decides. */
-  onLost(cb: (reason: string) => void): void;
-  /** Back-pressure from the host side (the log's own is handled where it is written). */
-  pause(): void;
-  resume(): void;
-  /** Every process of the run (group, session, cookie; identity-checked): SIGTERM, grace, SIGKILL. */
-  terminate(graceMs: number): Promise<void>;
-  /** The end is recorded: the owner may forget the run. */
-  acknowledge(): void;
-}
+const exitOf = (e: PtyExitInfo): RunExit => ({ exitCode: e.exitCode, signal: e.signal, logBytes: e.logBytes, logSha256: e.logSha256, logError: e.logError });
 
-export interface LoggedExit {
-  exitCode: number | null;
-  signal: string | null;
-  logBytes: number;
-  logSha256: string;
-  logError: string | null;
-}
-
-const exitOf = (e: PtyExitInfo): LoggedExit => ({ exitCode: e.exitCode, signal: e.signal, logBytes: e.logBytes, logSha256: e.logSha256, logError: e.logError });
-
-/** Where runs are spawned: the pty host, or this process. */
-export interface LoggedRunSpawner {
-  /** Starts the command (its cookie is in spec.env); rejects with SpawnError when it cannot. */
-  spawn(runId: string, spec: SpawnSpec, secrets: string[]): Promise<LoggedRunHandle>;
-}
-
-/** Spawns in this process's own ptys: the runs end with this process. */
-export function localSpawner(logs: RunLogStore): LoggedRunSpawner {
-  return {
-    async spawn(runId, spec, secrets) {
-      const local = spawnLocalSession(runId, spec, secrets, logs);
-      const info = local.session.info();
-      return {
-        pid: info.pid,
-        pgid: info.pgid,
-        sid: info.sid,
-        startId: info.startId,
-        logPath: info.logPath,
-        onOutput: (cb) => local.onOutput(cb),
-        onExit: (cb) => local.onExit((e) => cb(exitOf(e))),
-        onLogError: (cb) => local.onLogError(cb),
-        onLost: () => undefined,
-        pause: () => local.session.pause(),
-        resume: () => local.session.resume(),
-        async terminate(graceMs) {
-          await terminateRun({ runId, pgid: info.pgid, sid: info.sid, leaderPid: info.pid, leaderStartId: info.startId }, { graceMs });
-        },
-        acknowledge: () => undefined,
-      };
-    },
-  };
-}
-
-/** Wraps a pty host session as a run handle. */
-export function sessionHandle(runId: string, s: PtySessionHandle): LoggedRunHandle {
+/** A pty host session as a run handle. */
+function sessionHandle(runId: string, s: PtySessionHandle): RunHandle {
   return {
     pid: s.pid,
     pgid: s.pgid,
     sid: s.sid,
     startId: s.startId,
-    logPath: s.logPath,
     onOutput: (cb) => s.onData(cb),
     onExit: (cb) => s.onExit((e) => cb(exitOf(e))),
     onLogError: (cb) => s.onLogFailed(cb),
     onLost: (cb) => s.onLost(cb),
-    pause: () => s.pause(),
-    resume: () => s.resume(),
     async terminate(graceMs) {
       await terminateRun({ runId, pgid: s.pgid, sid: s.sid, leaderPid: s.pid, leaderStartId: s.startId }, { graceMs });
     },
@@ -104,7 +34,7 @@ export function sessionHandle(runId: string, s: PtySessionHandle): LoggedRunHand
  * The host's connection to its pty host, made on first use and again after a loss (a pty host
  * that died is started anew for the next run; the runs it held are recovery's).
  */
-export class PtyHostSpawner implements LoggedRunSpawner {
+export class PtyHostSpawner implements RunSpawner {
   private client: PtyHostClient | null = null;
   private connecting: Promise<PtyHostClient> | null = null;
 
@@ -130,11 +60,12 @@ export class PtyHostSpawner implements LoggedRunSpawner {
     return this.connecting;
   }
 
+  /** The pty host's pid while connected. */
   get pid(): number | null {
     return this.client && !this.client.closed ? this.client.ptyHostPid : null;
   }
 
-  async spawn(runId: string, spec: SpawnSpec, secrets: string[]): Promise<LoggedRunHandle> {
+  async spawn(runId: string, spec: SpawnSpec, secrets: string[]): Promise<RunHandle> {
     const client = await this.connect();
     try {
       const s = await client.spawn({ session: runId, file: spec.file, args: spec.args, cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows, secrets });
@@ -152,7 +83,7 @@ export class PtyHostSpawner implements LoggedRunSpawner {
   }
 
   /** Takes a session back, its output streaming from log offset `from`. */
-  async attach(runId: string, from: number): Promise<LoggedRunHandle> {
+  async attach(runId: string, from: number): Promise<RunHandle> {
     return sessionHandle(runId, await (await this.connect()).attach(runId, from));
   }
 
