@@ -362,7 +362,7 @@ export class HeartbeatEngine {
 
   /** Builds the command and spawns it; null when the run was stopped before its process could start. */
   private async spawn(live: LiveRun, token: string): Promise<RunHandle | null> {
-    const { run, agent, redactor } = live;
+    const { run, agent } = live;
     const ctx = this.ctx;
     const { issue, input } = run.issueId ? await loadAdapterIssue(ctx.db, run.issueId, run.contextSnapshot) : { issue: null, input: undefined };
     const [runtime] = await ctx.db.select({ sessions: agentRuntimeState.sessions }).from(agentRuntimeState).where(eq(agentRuntimeState.agentId, agent.id));
