@@ -97,7 +97,7 @@ describeEachStore('a host SIGKILLed after its agent reported a session', (kind) 
       const prompt = argv[argv.length - 1];
       expect(prompt).toContain('continues the same conversation');
       expect(prompt).not.toContain('process_lost_retry');
-    });
+    }, 300_000);
   }
 });
 
@@ -128,13 +128,18 @@ onPostgres()('hosts sharing one PostgreSQL database', () => {
     const runs = await waitFor(async () => {
       const items = (await call(serves[0], 'runs.list', { limit: 100 })).items;
       return items.length === 20 && items.every((r) => TERMINAL.includes(r.status)) ? items : null;
-    }, 120_000, 'all 20 runs to end');
+    }, 120_000, 'all 20 runs to end').catch(async (err: Error) => {
+      const items = (await call(serves[0], 'runs.list', { limit: 100 })).items;
+      console.log(`[four hosts] not all ended: ${readLines(starts).length} starts; ${items.map((r) => `${r.status}/${r.errorCode ?? '-'}`).join(' ')}`);
+      throw err;
+    });
     const lines = readLines(starts);
+    console.log(`[four hosts] ${lines.length} process starts for 20 runs (${new Set(lines).size} distinct); ${runs.map((r: RunDto) => `${r.status}/${r.errorCode ?? '-'}`).join(' ')}`);
     expect(lines).toHaveLength(20);
     expect(new Set(lines).size).toBe(20);
     expect(runs.map((r: RunDto) => r.status)).toEqual(Array(20).fill('succeeded'));
     expect(new Set(runIds)).toEqual(new Set(lines));
-  });
+  }, 300_000);
 
   it("a second host on the same machine leaves the first host's live run alone", async () => {
     const databaseUrl = await freshPgDatabase();
@@ -156,5 +161,5 @@ onPostgres()('hosts sharing one PostgreSQL database', () => {
       return TERMINAL.includes(r.status) ? r : null;
     }, 60_000, 'the run to end');
     expect([ended.status, ended.errorCode]).toEqual(['succeeded', null]);
-  });
+  }, 300_000);
 });

@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { eq } from 'drizzle-orm';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { agentRuntimeState, agentWakeupRequests, heartbeatRuns, issueComments, issues } from '../src/main/db/schema';
 import { insertQueuedRuns } from '../src/main/heartbeat/queue';
-import { describeEachStore } from './helpers/stores';
+import { describeEachStore, makeStoreTarget } from './helpers/stores';
 import { pidAlive, startTestHost, waitFor, type TestHost } from './helpers/host';
 
 const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
@@ -22,6 +22,8 @@ const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8
 describeEachStore('runs you can trust', (kind) => {
   let t: TestHost | null = null;
   const children: ChildProcess[] = [];
+  // The first store of a worker is the slow one (PGlite's initdb): outside any test's time.
+  beforeAll(async () => (await makeStoreTarget(kind)).cleanup(), 300_000);
   afterEach(async () => {
     for (const c of children.splice(0)) {
       try {

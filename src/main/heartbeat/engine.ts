@@ -10,7 +10,7 @@ import type { InvocationSource, RetryReason, RunErrorCode, RunStatus } from '../
 import { ContractError, notFound } from '../../shared/errors';
 import { getAdapter } from '../adapters/index';
 import type { AdapterEvent, OutputParser } from '../adapters/types';
-import { agentRuntimeState, agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, type PendingInput } from '../db/schema';
+import { agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, type PendingInput } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
 import { Redactor } from '../logs/redactor';
 import type { RunLogStore } from '../logs/run-log';
@@ -23,7 +23,7 @@ import { retryUntilLanded, type Retrying } from './durable';
 import { applyLogRetention } from './log-retention';
 import { insertQueuedRun, lockAgent, moveExecution } from './queue';
 import { buildRunEnv } from './run-env';
-import { localPtySpawner, RunOutput, type RunExit, type RunHandle, type RunSpawner } from './run-process';
+import { localPtySpawner, RunOutput, type RunExit, type RunHandle, type RunOutputEnd, type RunSpawner } from './run-process';
 import { runProcessQuery } from './run-processes';
 import { addPendingInput, adoptRun, claimRun, endRuns, LIVE_STATUSES, markRunning, recordSession, type EndItem, type RunOutcome, type RunOwner } from './run-state';
 
@@ -315,19 +315,20 @@ export class HeartbeatEngine {
     };
     // In the live map before the claim commits: recovery on this host never judges a run it is starting.
     this.live.set(queued.id, live);
-    let claimed: RunRow | null;
+    let claim: Awaited<ReturnType<typeof claimRun>>;
     try {
-      claimed = await claimRun(ctx.db, queued, this.owner, { tokenHash, logPath: this.logs.pathOf(queued.id) });
+      claim = await claimRun(ctx.db, queued, this.owner, { tokenHash, logPath: this.logs.pathOf(queued.id) });
     } catch (err) {
       this.live.delete(queued.id);
       settle();
       throw err;
     }
-    if (!claimed) {
+    if (!claim) {
       this.live.delete(queued.id);
       settle();
       return false;
     }
+    const claimed = claim.row;
     live.run = claimed;
     this.liveTokens.set(tokenHash, live);
     const done = (work: Promise<unknown>) =>
@@ -338,7 +339,7 @@ export class HeartbeatEngine {
         this.pump();
       });
     try {
-      const handle = await this.spawn(live, token);
+      const handle = await this.spawn(live, token, claim.resumeSessionId);
       if (!handle) {
         forgetToken();
         done(this.endLive(live, { status: 'cancelled', errorCode: live.stopReason === 'host_shutdown' ? 'host_shutdown' : 'cancelled', error: live.stopDetail, exitCode: null, signal: null }));
@@ -361,11 +362,16 @@ export class HeartbeatEngine {
   }
 
   /** Builds the command and spawns it; null when the run was stopped before its process could start. */
-  private async spawn(live: LiveRun, token: string): Promise<RunHandle | null> {
+  private async spawn(live: LiveRun, token: string, resumeSessionId: string | null): Promise<RunHandle | null> {
     const { run, agent } = live;
     const ctx = this.ctx;
-    const { issue, input } = run.issueId ? await loadAdapterIssue(ctx.db, run.issueId, run.contextSnapshot) : { issue: null, input: undefined };
-    const [runtime] = await ctx.db.select({ sessions: agentRuntimeState.sessions }).from(agentRuntimeState).where(eq(agentRuntimeState.agentId, agent.id));
+    // A read that fails for the database's sake is retried: it is no reason to fail the run.
+    const issueId = run.issueId;
+    const loaded = issueId
+      ? await retryUntilLanded(this.retrying, `reading the issue of run ${run.id}`, () => loadAdapterIssue(ctx.db, issueId, run.contextSnapshot), () => !!live.stopReason)
+      : { issue: null, input: undefined };
+    if (!loaded) return null;
+    const { issue, input } = loaded;
     const snapshot = run.contextSnapshot;
     const wakeReason = typeof snapshot.wakeReason === 'string' ? snapshot.wakeReason : null;
     const env = buildRunEnv({
@@ -396,7 +402,7 @@ export class HeartbeatEngine {
       issue,
       wakeReason,
       retryReason: typeof snapshot.retryReason === 'string' ? snapshot.retryReason : null,
-      resumeSessionId: run.issueId ? (runtime?.sessions?.[run.issueId] ?? null) : null,
+      resumeSessionId: run.issueId ? resumeSessionId : null,
       input,
       env,
       defaultCwd: homedir(),
@@ -467,7 +473,7 @@ export class HeartbeatEngine {
     if (!marked) return false;
     live.run = marked.row;
     live.seq = marked.seq;
-    await this.emitRunAndNeighbours(live.run.id, live.run.issueId, live.run.agentId);
+    await this.emitRunAndNeighbours(live.run.id, live.run.issueId, live.run.agentId).catch(() => undefined);
     return true;
   }
 
@@ -662,23 +668,31 @@ export class HeartbeatEngine {
       live.stopReason = 'log_write_failed';
       live.stopDetail = exit.logError;
     }
-    const end = live.output!.end(exit);
-    await live.eventFlush;
+    // Nothing before the end may keep the end from being recorded.
+    let end: RunOutputEnd | null = null;
+    try {
+      end = live.output!.end(exit);
+    } catch {
+      end = null;
+    }
+    await live.eventFlush.catch(() => undefined);
     // Descendants that outlive the leader (nohup, background jobs) must not leak.
     await this.stopProcess(live).catch(() => undefined);
-    await live.started;
-    await live.sessionWrite;
+    await live.started.catch(() => false);
+    await live.sessionWrite.catch(() => undefined);
     const outcome = this.outcomeOf(live, exit);
     await this.endLive(live, {
       ...outcome,
       exitCode: exit.exitCode,
       signal: exit.signal,
-      logBytes: end.logBytes,
-      logSha256: end.logSha256,
-      lastOutputLine: end.lastOutputLine,
-      sessionId: end.result.sessionId,
-      sessionUnknown: end.result.sessionUnknown,
-      usage: end.result.usage,
+      ...(end && {
+        logBytes: end.logBytes,
+        logSha256: end.logSha256,
+        lastOutputLine: end.lastOutputLine,
+        sessionId: end.result.sessionId,
+        sessionUnknown: end.result.sessionUnknown,
+        usage: end.result.usage,
+      }),
     });
     // Recorded (or ended by someone else): whoever holds the pty may forget the run. Given up at
     // shutdown with the database away, it stays there for the next host to finalize.
@@ -740,12 +754,17 @@ export class HeartbeatEngine {
   async finishRuns(items: EndItem[], within?: (tx: Tx, rows: RunRow[]) => Promise<void>): Promise<RunRow[]> {
     const out = await endRuns(this.ctx.db, items, within);
     if (!out) return [];
-    for (const row of out.rows) await this.emitRunAndNeighbours(row.id, row.issueId, row.agentId);
-    for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
-    if (this.ctx.events.size > 0 && out.followUps.length > 0) {
-      for (const dto of await runDtos(this.ctx.db, out.followUps)) this.ctx.events.emit('run.created', dto);
-    }
     this.pump();
+    // Committed: telling listeners is best effort (the database may have gone away just now).
+    try {
+      for (const row of out.rows) await this.emitRunAndNeighbours(row.id, row.issueId, row.agentId);
+      for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
+      if (this.ctx.events.size > 0 && out.followUps.length > 0) {
+        for (const dto of await runDtos(this.ctx.db, out.followUps)) this.ctx.events.emit('run.created', dto);
+      }
+    } catch {
+      /* the rows are right; clients refresh on their next read */
+    }
     return out.rows;
   }
 

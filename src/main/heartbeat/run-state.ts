@@ -14,14 +14,14 @@
 // recovery) changes nothing and is told so (null / missing from the result). Because the claim
 // commits before the spawn, a run's command starts at most once across every host sharing the
 // database. Alongside the run row each step writes what belongs with it, in the same transaction.
-import { and, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { RunStatus } from '../../shared/domain';
 import type { Db } from '../db/client';
-import { agentRuntimeState, agentWakeupRequests, agents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
+import { agentRuntimeState, agentWakeupRequests, agents, heartbeatRuns, type PendingInput } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
-import { recordActivities, recordActivity, type Q, type Tx } from '../services/context';
+import { newId, recordActivities, type Q, type Tx } from '../services/context';
 import type { CommentRow, RunRow } from '../services/dto';
-import { appendRunEvent, appendRunEvents, lockAgent } from './queue';
+import { appendRunEvents, lockAgent } from './queue';
 import { handBackIssues, queueFollowUps, updateRuntime, wantsFollowUp, type RunOutcome } from './run-end';
 
 export type { RunOutcome } from './run-end';
@@ -36,49 +36,56 @@ export interface RunOwner {
 export const LIVE_STATUSES: RunStatus[] = ['starting', 'running'];
 export const TERMINAL_STATUSES: RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
+/** The rows a raw statement returned, whichever driver ran it. */
+const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? []) as T[];
+
 /**
  * queued -> starting. Under the agent's lock, and only while the agent is not paused and has a
  * free slot (its maxConcurrentRuns, counted across every host): two hosts can never both start
  * the run, nor overfill an agent. The run token hash is recorded here so an agent calling back
- * at once is recognised.
+ * at once is recognised. One statement after the lock: the run, its wakeup, and the session to
+ * resume read back with it. The answer is the queued row with what was just written.
  */
-export async function claimRun(db: Db, run: RunRow, owner: RunOwner, start: { tokenHash: string; logPath: string }): Promise<RunRow | null> {
+export async function claimRun(
+  db: Db,
+  run: RunRow,
+  owner: RunOwner,
+  start: { tokenHash: string; logPath: string },
+): Promise<{ row: RunRow; resumeSessionId: string | null } | null> {
   const now = new Date();
+  const at = now.toISOString();
   return db.transaction(async (tx) => {
     await lockAgent(tx, run.agentId);
-    const [row] = await tx
-      .update(heartbeatRuns)
-      .set({
-        status: 'starting',
-        hostId: owner.hostId,
-        hostInstanceId: owner.hostInstanceId,
-        runTokenHash: start.tokenHash,
-        logPath: start.logPath,
-        updatedAt: now,
-      })
-      .where(
-        and(
-          eq(heartbeatRuns.id, run.id),
-          eq(heartbeatRuns.status, 'queued'),
-          sql`exists (select 1 from agents a where a.id = ${run.agentId} and a.status <> 'paused'
-            and (select count(*) from heartbeat_runs r where r.agent_id = a.id and r.status in ('starting', 'running'))
-              < coalesce((a.runtime_config->>'maxConcurrentRuns')::int, 1))`,
-        ),
-      )
-      .returning();
-    if (!row) return null;
-    if (row.wakeupRequestId) {
-      await tx.update(agentWakeupRequests).set({ status: 'claimed', claimedAt: now, updatedAt: now }).where(eq(agentWakeupRequests.id, row.wakeupRequestId));
-    }
-    return row;
+    const [claimed] = rowsOf<{ id: string; resume: string | null }>(
+      await tx.execute(sql`
+        with claimed as (
+          update heartbeat_runs
+          set status = 'starting', host_id = ${owner.hostId}, host_instance_id = ${owner.hostInstanceId},
+              run_token_hash = ${start.tokenHash}, log_path = ${start.logPath}, updated_at = ${at}::timestamptz
+          where id = ${run.id} and status = 'queued'
+            and exists (select 1 from agents a where a.id = heartbeat_runs.agent_id and a.status <> 'paused'
+              and (select count(*) from heartbeat_runs r where r.agent_id = a.id and r.status in ('starting', 'running'))
+                < coalesce((a.runtime_config->>'maxConcurrentRuns')::int, 1))
+          returning id, agent_id, issue_id, wakeup_request_id
+        ), woken as (
+          update agent_wakeup_requests set status = 'claimed', claimed_at = ${at}::timestamptz, updated_at = ${at}::timestamptz
+          where id = (select wakeup_request_id from claimed)
+        )
+        select c.id, (select s.sessions ->> c.issue_id from agent_runtime_state s where s.agent_id = c.agent_id) as resume
+        from claimed c`),
+    );
+    if (!claimed) return null;
+    const row: RunRow = { ...run, status: 'starting', hostId: owner.hostId, hostInstanceId: owner.hostInstanceId, runTokenHash: start.tokenHash, logPath: start.logPath, updatedAt: now };
+    return { row, resumeSessionId: claimed.resume ?? null };
   });
 }
 
 /**
  * starting -> running, with the process's pid, group and start identity in the same statement;
- * the issue is checked out to the run, the agent marked running, the start recorded. Returns the
- * row and the sequence number of its `started` event, or null when the run is no longer this
- * owner's starting run (it was ended meanwhile).
+ * the issue is checked out to the run, the agent marked running, the start recorded (event and
+ * activity): one statement, so atomic without a transaction. Returns the row (built from what
+ * was written) and the sequence number of its `started` event, or null when the run is no
+ * longer this owner's starting run (it was ended meanwhile).
  */
 export async function markRunning(
   db: Db,
@@ -86,44 +93,38 @@ export async function markRunning(
   proc: { pid: number; pgid: number; startId: string },
 ): Promise<{ row: RunRow; seq: number } | null> {
   const now = new Date();
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(heartbeatRuns)
-      .set({
-        status: 'running',
-        processPid: proc.pid,
-        processGroupId: proc.pgid,
-        processStartId: proc.startId,
-        startedAt: now,
-        lastActivityAt: now,
-        updatedAt: now,
-      })
-      .where(and(eq(heartbeatRuns.id, run.id), eq(heartbeatRuns.status, 'starting'), ownedBy(run)))
-      .returning();
-    if (!row) return null;
-    if (row.issueId) {
-      await tx
-        .update(issues)
-        .set({
-          status: 'in_progress',
-          checkoutRunId: row.id,
-          executionRunId: row.id,
-          startedAt: sql`coalesce(${issues.startedAt}, ${now})`,
-          updatedAt: now,
-        })
-        .where(and(eq(issues.id, row.issueId), inArray(issues.status, ['backlog', 'todo', 'in_progress', 'in_review', 'blocked'])));
-    }
-    await tx.update(agents).set({ status: 'running', updatedAt: now }).where(and(eq(agents.id, row.agentId), ne(agents.status, 'paused')));
-    const seq = await appendRunEvent(tx, row.id, 'started', `pid ${proc.pid} (process group ${proc.pgid})`, { pid: proc.pid, pgid: proc.pgid });
-    await recordActivity(tx, row.workspaceId, {
-      actor: 'system',
-      action: 'run.started',
-      entityType: 'run',
-      entityId: row.id,
-      details: { pid: proc.pid, pgid: proc.pgid, agentId: row.agentId, issueId: row.issueId },
-    });
-    return { row, seq };
-  });
+  const at = now.toISOString();
+  const owned = run.hostInstanceId === null ? sql`host_instance_id is null` : sql`host_instance_id = ${run.hostInstanceId}`;
+  const payload = JSON.stringify({ pid: proc.pid, pgid: proc.pgid });
+  const details = JSON.stringify({ pid: proc.pid, pgid: proc.pgid, agentId: run.agentId, issueId: run.issueId });
+  const [marked] = rowsOf<{ seq: number }>(
+    await db.execute(sql`
+      with r as (
+        update heartbeat_runs
+        set status = 'running', process_pid = ${proc.pid}, process_group_id = ${proc.pgid}, process_start_id = ${proc.startId},
+            started_at = ${at}::timestamptz, last_activity_at = ${at}::timestamptz, updated_at = ${at}::timestamptz
+        where id = ${run.id} and status = 'starting' and ${owned}
+        returning id, issue_id, agent_id, workspace_id
+      ), checked_out as (
+        update issues set status = 'in_progress', checkout_run_id = r.id, execution_run_id = r.id,
+            started_at = coalesce(issues.started_at, ${at}::timestamptz), updated_at = ${at}::timestamptz
+        from r where issues.id = r.issue_id and issues.status in ('backlog', 'todo', 'in_progress', 'in_review', 'blocked')
+      ), busy as (
+        update agents set status = 'running', updated_at = ${at}::timestamptz from r where agents.id = r.agent_id and agents.status <> 'paused'
+      ), started as (
+        insert into heartbeat_run_events (id, run_id, seq, type, message, payload, created_at)
+        select ${newId()}, r.id, (select coalesce(max(seq), 0) + 1 from heartbeat_run_events where run_id = r.id), 'started',
+            ${`pid ${proc.pid} (process group ${proc.pgid})`}, ${payload}::jsonb, ${at}::timestamptz
+        from r returning seq
+      ), logged as (
+        insert into activity_log (id, workspace_id, actor, action, entity_type, entity_id, details, created_at)
+        select ${newId()}, r.workspace_id, 'system', 'run.started', 'run', r.id, ${details}::jsonb, ${at}::timestamptz from r
+      )
+      select (select seq from started) as seq from r`),
+  );
+  if (!marked) return null;
+  const row: RunRow = { ...run, status: 'running', processPid: proc.pid, processGroupId: proc.pgid, processStartId: proc.startId, startedAt: now, lastActivityAt: now, updatedAt: now };
+  return { row, seq: Number(marked.seq) };
 }
 
 /**
@@ -142,14 +143,16 @@ export async function adoptRun(db: Db, run: RunRow, owner: RunOwner): Promise<Ru
       error: sql`case when ${heartbeatRuns.errorCode} = 'process_detached' then null else ${heartbeatRuns.error} end`,
       updatedAt: new Date(),
     })
-    .where(and(eq(heartbeatRuns.id, run.id), inArray(heartbeatRuns.status, LIVE_STATUSES), ownedBy(run)))
+    .where(
+      and(
+        eq(heartbeatRuns.id, run.id),
+        inArray(heartbeatRuns.status, LIVE_STATUSES),
+        run.hostInstanceId === null ? sql`${heartbeatRuns.hostInstanceId} is null` : eq(heartbeatRuns.hostInstanceId, run.hostInstanceId),
+      ),
+    )
     .returning();
   return row ?? null;
 }
-
-/** The run is still owned by the host instance recorded in `run` (both null for runs of old hosts). */
-const ownedBy = (run: RunRow) =>
-  run.hostInstanceId === null ? sql`${heartbeatRuns.hostInstanceId} is null` : eq(heartbeatRuns.hostInstanceId, run.hostInstanceId);
 
 export interface EndItem {
   /** The run as the caller read it: its status (or `from`) and owner instance are the condition. */
@@ -244,7 +247,7 @@ export async function endRuns(db: Db, items: EndItem[], within?: (tx: Tx, rows: 
         and(
           inArray(agents.id, [...new Set(rows.map((r) => r.agentId))]),
           eq(agents.status, 'running'),
-          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.agentId} = ${agents.id} and ${heartbeatRuns.status} = 'running')`,
+          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.agentId} = ${agents.id} and ${heartbeatRuns.status} in ('starting', 'running'))`,
         ),
       );
     await appendRunEvents(

@@ -41,7 +41,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
     const running = await ctx.db
       .select({ id: heartbeatRuns.id })
       .from(heartbeatRuns)
-      .where(and(eq(heartbeatRuns.agentId, agent.id), eq(heartbeatRuns.status, 'running')));
+      .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, ['starting', 'running'])));
     const status = paused ? 'paused' : running.length > 0 ? 'running' : 'idle';
     await ctx.db.update(agents).set({ status, updatedAt: new Date() }).where(eq(agents.id, agent.id));
     await recordActivity(ctx.db, ctx.workspaceId, {
@@ -117,7 +117,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       const active = await ctx.db
         .select({ id: heartbeatRuns.id })
         .from(heartbeatRuns)
-        .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, ['queued', 'running'])));
+        .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, ['queued', 'starting', 'running'])));
       if (active.length > 0) {
         throw new ContractError('conflict', `agent "${agent.name}" has ${active.length} queued or running run(s); cancel them or pause the agent first`);
       }
