@@ -66,7 +66,15 @@ describe('start-up', () => {
     expect(await started).toBe(true);
     await shownWindow();
     expect(timeline).toEqual(['app ready', 'host started', 'socket started', 'window created', 'window shown']);
-    expect(hostOptions).toEqual([{ dataDir: dir.dir, databaseUrl: 'postgres://localhost/vigil', cliPath: join(fake.app.getAppPath(), 'bin', 'vigil') }]);
+    expect(hostOptions).toEqual([
+      {
+        dataDir: dir.dir,
+        databaseUrl: 'postgres://localhost/vigil',
+        cliPath: join(fake.app.getAppPath(), 'bin', 'vigil'),
+        // The agents' pty host runs from the app's own executable (in Node mode).
+        ptyHost: { runtime: process.execPath, script: join(fake.app.getAppPath(), 'out', 'main', 'ptyhost.js') },
+      },
+    ]);
     expect(socketPaths).toEqual([controlSocketPath(dir.dir)]);
     expect(fake.tray().destroyed).toBe(false);
   });

@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import type { RunDto } from '../src/shared/contract';
+import { getAdapter } from '../src/main/adapters/index';
 import { logsDirOf } from '../src/main/paths';
 import { isSameProcess } from '../src/main/process/identity';
 import { livePtyHost } from '../src/main/ptyhost/launch';
@@ -18,6 +19,7 @@ import { pidAlive, waitFor } from './helpers/host';
 
 beforeAll(() => ensureBuilt(), 600_000);
 
+const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const cookiePids = (runId: string) => snapshotProcesses().runProcesses({ runId }).map((p) => p.pid);
 
@@ -136,4 +138,44 @@ it('agents keep running through a host crash; the next host reattaches; a clean 
   expect(printed.length - ticks.length).toBeGreaterThanOrEqual(0);
   expect(printed.length - ticks.length).toBeLessThanOrEqual(1);
   for (const name of ['sleeper', 'nohupper']) expect(await show(first[name].id)).toMatchObject({ status: 'cancelled', errorCode: 'host_shutdown' });
+}, 300_000);
+
+it("a claude run taken back after a host crash: its parser catches up, no event lost or doubled, usage and session kept", async () => {
+  data = tempDataDir();
+  const fixture = readFileSync(join(FAKE_BIN, '..', 'claude-success.jsonl'));
+  // What an uninterrupted run yields, from the same parser.
+  const reference = getAdapter('claude_local').createParser();
+  const expected = [...reference.push(Buffer.from(fixture.toString().split(/(?<=\n)/).filter((l) => !l.startsWith('#')).join('').replaceAll('\n', '\r\n'))), ...reference.end()];
+  const cli = async (...args: string[]) => {
+    const r = await vigil([...args, '--json'], { dataDir: data!.dir });
+    if (r.code !== 0) throw new Error(`vigil ${args.join(' ')}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  served = await startServe({ dataDir: data.dir, detached: true });
+  await cli('agent', 'add', 'claude', '--adapter', 'claude_local', '--env', `PATH=${FAKE_BIN}:${process.env.PATH}`, '--env', 'FAKE_CLAUDE_LINE_DELAY_MS=1000');
+  const issue = (await cli('issue', 'create', 'Fix the cart', '--assign', 'claude')).identifier;
+  const detailOf = async (id: string) => (await cli('run', 'show', id)) as RunDto & { events: { type: string; message: string | null }[] };
+  const run = await waitFor(async () => {
+    const list = await cli('run', 'list', '--issue', issue);
+    const [r] = (Array.isArray(list) ? list : list.items) as RunDto[];
+    if (r?.status !== 'running') return null;
+    const d = await detailOf(r.id);
+    return d.events.filter((e) => !['started', 'finished'].includes(e.type)).length >= 2 ? r : null;
+  }, 60_000, 'the claude run to report its first events');
+  leftovers.push(run.processPid!);
+  await served.killHostOnly();
+  served = null;
+  await new Promise((r) => setTimeout(r, 2500));
+  served = await startServe({ dataDir: data.dir, detached: true });
+  const done = await waitFor(async () => {
+    const d = await detailOf(run.id);
+    return ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(d.status) ? d : null;
+  }, 60_000, 'the taken-back run to end');
+  expect(done).toMatchObject({ status: 'succeeded', exitCode: 0, errorCode: null });
+  expect(done.sessionId).toBe(reference.result().sessionId);
+  expect(done.usage).toMatchObject({ inputTokens: reference.result().usage!.inputTokens, outputTokens: reference.result().usage!.outputTokens });
+  const got = done.events.filter((e) => !['started', 'finished'].includes(e.type)).map((e) => `${e.type}: ${e.message}`);
+  expect(got).toEqual(expected.map((e) => `${e.type}: ${e.message}`));
+  const runs = await cli('run', 'list', '--issue', issue);
+  expect((Array.isArray(runs) ? runs : runs.items).filter((r: RunDto) => r.retryOfRunId)).toHaveLength(0);
 }, 300_000);
