@@ -21,6 +21,8 @@ beforeAll(() => ensureBuilt(), 600_000);
 
 const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+/** The engine's own events; the rest are the adapter's. */
+const ENGINE_EVENTS = ['queued', 'started', 'finished'];
 const cookiePids = (runId: string) => snapshotProcesses().runProcesses({ runId }).map((p) => p.pid);
 
 let served: Served | null = null;
@@ -160,7 +162,7 @@ it("a claude run taken back after a host crash: its parser catches up, no event 
     const [r] = (Array.isArray(list) ? list : list.items) as RunDto[];
     if (r?.status !== 'running') return null;
     const d = await detailOf(r.id);
-    return d.events.filter((e) => !['started', 'finished'].includes(e.type)).length >= 2 ? r : null;
+    return d.events.filter((e) => !ENGINE_EVENTS.includes(e.type)).length >= 2 ? r : null;
   }, 60_000, 'the claude run to report its first events');
   leftovers.push(run.processPid!);
   await served.killHostOnly();
@@ -174,7 +176,7 @@ it("a claude run taken back after a host crash: its parser catches up, no event 
   expect(done).toMatchObject({ status: 'succeeded', exitCode: 0, errorCode: null });
   expect(done.sessionId).toBe(reference.result().sessionId);
   expect(done.usage).toMatchObject({ inputTokens: reference.result().usage!.inputTokens, outputTokens: reference.result().usage!.outputTokens });
-  const got = done.events.filter((e) => !['started', 'finished'].includes(e.type)).map((e) => `${e.type}: ${e.message}`);
+  const got = done.events.filter((e) => !ENGINE_EVENTS.includes(e.type)).map((e) => `${e.type}: ${e.message}`);
   expect(got).toEqual(expected.map((e) => `${e.type}: ${e.message}`));
   const runs = await cli('run', 'list', '--issue', issue);
   expect((Array.isArray(runs) ? runs : runs.items).filter((r: RunDto) => r.retryOfRunId)).toHaveLength(0);
