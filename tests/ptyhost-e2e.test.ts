@@ -181,3 +181,35 @@ it("a claude run taken back after a host crash: its parser catches up, no event 
   const runs = await cli('run', 'list', '--issue', issue);
   expect((Array.isArray(runs) ? runs : runs.items).filter((r: RunDto) => r.retryOfRunId)).toHaveLength(0);
 }, 300_000);
+
+it('vigil serve --keep-agents: a planned restart leaves the agent running, the next serve takes it back', async () => {
+  data = tempDataDir();
+  const cli = async (...args: string[]) => {
+    const r = await vigil([...args, '--json'], { dataDir: data!.dir });
+    if (r.code !== 0) throw new Error(`vigil ${args.join(' ')}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  served = await startServe({ dataDir: data.dir, args: ['--keep-agents'] });
+  await cli('agent', 'add', 'keeper', '--adapter', 'process', '--command', 'sleep 600');
+  const issue = (await cli('issue', 'create', 'long work', '--assign', 'keeper')).identifier;
+  const run = await waitFor(async () => {
+    const list = await cli('run', 'list', '--issue', issue);
+    const [r] = (Array.isArray(list) ? list : list.items) as RunDto[];
+    return r?.status === 'running' ? r : null;
+  }, 60_000, 'the run to start');
+  leftovers.push(run.processPid!);
+  const stopped = await served.stop();
+  served = null;
+  expect(stopped.code).toBe(0);
+  expect(isSameProcess(run.processPid, run.processStartId)).toBe(true);
+  served = await startServe({ dataDir: data.dir });
+  expect(served.output().stdout).toContain('1 run(s) whose agents kept running were taken back');
+  const back = (await cli('run', 'show', run.id)) as RunDto;
+  expect(back).toMatchObject({ status: 'running', errorCode: null, processPid: run.processPid });
+  const list = await cli('run', 'list', '--issue', issue);
+  expect(Array.isArray(list) ? list : list.items).toHaveLength(1);
+  // Without --keep-agents, this stop ends it as today.
+  await served.stop();
+  served = null;
+  await waitFor(() => !pidAlive(run.processPid!), 15_000, 'the agent to be stopped by the quit');
+}, 300_000);
