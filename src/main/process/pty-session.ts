@@ -64,7 +64,18 @@ export class PtySession {
   static spawn(id: string, spec: SpawnSpec, secrets: string[], logs: RunLogStore, onEnded: (s: PtySession) => void): PtySession {
     const redactor = new Redactor(secrets);
     const proc = spawnInPty(spec);
-    const writer = logs.create(id, redactor);
+    let writer: RunLogWriter;
+    try {
+      writer = logs.create(id, redactor);
+    } catch (err) {
+      // No log, no run: the process just started must not outlive this refusal (it leads its group).
+      try {
+        process.kill(-proc.pgid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      throw err;
+    }
     return new PtySession(id, proc, writer, logs, onEnded);
   }
 
