@@ -3,8 +3,9 @@ import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 
 // One build for every Node-side entry: the Electron main process, the `vigil` CLI (which
-// also hosts `vigil serve`) and a library entry the benchmarks import. Shared code lands in
-// shared chunks, so the host exists once on disk.
+// also hosts `vigil serve`), the pty host (a process of its own that owns the agents' ptys;
+// it must never load the database) and a library entry the benchmarks import. Shared code
+// lands in shared chunks, so the host exists once on disk.
 export default defineConfig({
   main: {
     build: {
@@ -13,6 +14,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/cli/index.ts'),
           host: resolve(__dirname, 'src/main/host.ts'),
+          ptyhost: resolve(__dirname, 'src/ptyhost/main.ts'),
         },
         external: ['node-pty', 'pg', 'ws', '@electric-sql/pglite'],
       },

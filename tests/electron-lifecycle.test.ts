@@ -73,6 +73,8 @@ describe('start-up', () => {
         cliPath: join(fake.app.getAppPath(), 'bin', 'vigil'),
         pickFolder: expect.any(Function),
         openFolder: expect.any(Function),
+        // The agents' pty host runs from the app's own executable (in Node mode).
+        ptyHost: { runtime: process.execPath, script: join(fake.app.getAppPath(), 'out', 'main', 'ptyhost.js') },
       },
     ]);
     // An issue's worktree opens in the file manager through Electron's shell.

@@ -16,5 +16,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 process.exitCode = await main(process.argv.slice(2), {
   cliPath: resolve(here, '../../bin/vigil'),
   rendererDir: resolve(here, '../renderer'),
+  ptyHostScript: resolve(here, 'ptyhost.js'),
   version,
 });

@@ -2,6 +2,7 @@
 import type { Api } from './api';
 import type { EventBus } from './event-bus';
 import type { FolderOpener } from './workspaces/open';
+import type { PtyHostLaunch } from './ptyhost/launch';
 
 export interface HostOptions {
   /** Data folder: lock, logs, socket, backups, and the PGlite database unless databaseUrl. */
@@ -40,6 +41,16 @@ export interface HostOptions {
   machineName?: string;
   /** The machine's lease: renewed every third of it; a machine silent this long is offline (default 15 s). */
   machineLeaseMs?: number;
+  /**
+   * Run agents in the data folder's pty host (src/ptyhost/, started if none runs), so they
+   * outlive this host and the next one reattaches. Absent: agents run in this process's ptys.
+   */
+  ptyHost?: PtyHostLaunch;
+}
+
+export interface CloseOptions {
+  /** Leave the agents running in the pty host for the next host to reattach (a planned restart). */
+  keepAgents?: boolean;
 }
 
 /** Opens a folder dialog; resolves to the chosen folder, or null when cancelled. */
@@ -60,6 +71,8 @@ export interface HostInfo {
 
 export interface ShutdownSummary {
   cancelledRuns: number;
+  /** Runs left running in the pty host (close with keepAgents). */
+  keptRuns?: number;
 }
 
 export interface Host {
@@ -70,7 +83,7 @@ export interface Host {
    * Clean shutdown: stops the runs' process groups (cancelled, host_shutdown), checkpoints and
    * closes the database, releases the folder lock. Safe to call twice.
    */
-  close(): Promise<ShutdownSummary>;
+  close(opts?: CloseOptions): Promise<ShutdownSummary>;
 }
 
 /** What a transport needs of a host. */

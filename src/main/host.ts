@@ -1,6 +1,7 @@
 // The host: composes the store, the engine, recovery, the scheduler and the API. The same in
 // the desktop app and in `vigil serve`. A relaunch walks: lock the folder -> open and migrate
-// -> recovery reaps orphans and reconciles stranded issues -> the scheduler starts.
+// -> reattach to the pty host (runs whose agents lived continue) -> recovery reaps what is really
+// orphaned and reconciles stranded issues -> the scheduler starts.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -13,6 +14,8 @@ import { makeDataDirPrivate } from './db/private-folder';
 import { heartbeatRuns, workspaces } from './db/schema';
 import { EventBus } from './event-bus';
 import { HeartbeatEngine } from './heartbeat/engine';
+import type { RunSpawner } from './heartbeat/run-process';
+import { LIVE_STATUSES } from './heartbeat/run-state';
 import { currentHostInstance } from './heartbeat/host-instance';
 import { TimerScheduler } from './heartbeat/scheduler';
 import type { Host, HostInfo, HostOptions, ShutdownSummary } from './host-types';
@@ -22,6 +25,8 @@ import { machineId } from './process/identity';
 import { machineHandlers } from './services/machines';
 import { DEFAULT_LEASE_MS, MachineLease } from './team/machine-lease';
 import { startTeam, type Team } from './team/team';
+import { reattachRuns } from './ptyhost/reattach';
+import { PtyHostSpawner } from './ptyhost/spawner';
 import { Recovery } from './recovery/recovery';
 import { agentHandlers } from './services/agents';
 import type { Db } from './db/client';
@@ -60,6 +65,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const timers: NodeJS.Timeout[] = [];
   let store: Store | null = null;
   let teamOnFailure: Team | null = null;
+  let ptyHostOnFailure: PtyHostSpawner | null = null;
   try {
     const opened: { store: Store; notices: string[]; backup: (() => Promise<void>) | null } = opts.databaseUrl
       ? { store: await openStore({ databaseUrl: opts.databaseUrl }), notices: [], backup: null }
@@ -88,7 +94,22 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const worktrees = new IssueWorkspaces(ctx);
     const maxConcurrentRuns = opts.maxConcurrentRuns ?? 4;
     const killGraceMs = opts.killGraceMs ?? 3000;
+    // Where agents run: the data folder's pty host, so they outlive this host; else this process.
+    let ptyHost: PtyHostSpawner | null = null;
+    let spawner: RunSpawner | undefined;
+    if (opts.ptyHost) {
+      const candidate = new PtyHostSpawner(dataDir, opts.ptyHost);
+      try {
+        await candidate.connect();
+        ptyHost = candidate;
+        ptyHostOnFailure = candidate;
+        spawner = candidate;
+      } catch (err) {
+        notices.push(`Agents run inside this Vigil process this time, so a crash of Vigil stops them: ${(err as Error).message}`);
+      }
+    }
     const engine = new HeartbeatEngine(ctx, logs, {
+      spawner,
       maxConcurrentRuns,
       killGraceMs,
       cliPath: opts.cliPath ?? null,
@@ -101,6 +122,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     });
     const recovery = new Recovery(ctx, engine, { killGraceMs, detachedSilenceMs: opts.detachedSilenceMs ?? 30 * 60_000 });
     engine.onRunSettled = (run) => recovery.settle(run);
+    // The pty host died under its runs: recovery judges them at once (their processes likely died too).
+    engine.onRunsLost = () => void recovery.reapOrphanedRuns().then(() => engine.pump(), () => undefined);
     const scheduler = new TimerScheduler(ctx, engine);
 
     // Team mode: this machine's row and lease (PGlite too: one machine, shown the same way).
@@ -125,6 +148,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       version: VIGIL_VERSION,
       notices,
     };
+
+    // Before recovery: runs whose agents lived on in the pty host are taken back, not judged lost.
+    if (ptyHost) {
+      const back = await reattachRuns(ctx, ptyHost, LIVE_STATUSES, (run, handle) => engine.adopt(run, handle), killGraceMs);
+      const parts: string[] = [];
+      if (back.adopted.length) parts.push(`${back.adopted.length} run(s) whose agents kept running were taken back`);
+      if (back.endedMeanwhile.length) parts.push(`${back.endedMeanwhile.length} run(s) that ended meanwhile were recorded with their exit`);
+      if (back.strays.length) parts.push(`${back.strays.length} agent(s) without a live run were stopped`);
+      if (parts.length) notices.push(`Reattached to the pty host: ${parts.join('; ')}.`);
+    }
 
     if (opts.recoverOnStart !== false) {
       const reaped = await recovery.reapOrphanedRuns();
@@ -244,18 +277,23 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       engine,
       recovery,
       ctx,
-      close() {
+      close(closeOpts = {}) {
         closing ??= (async () => {
           for (const t of timers) clearInterval(t);
           attention.dispose();
           scheduler.stop();
-          const cancelledRuns = await engine.shutdown();
+          // Kept only where they can outlive this process: in the pty host.
+          const keep = closeOpts.keepAgents === true && ptyHost !== null;
+          const keptRuns = keep ? await engine.leave() : 0;
+          const cancelledRuns = keep ? 0 : await engine.shutdown();
+          // After a quit that stopped its agents, the pty host exits once they are recorded.
+          ptyHost?.close(!keep);
           await lease.stop();
           await team?.close();
           await backingUp;
           await openedStore.close();
           lock.release();
-          return { cancelledRuns };
+          return { cancelledRuns, keptRuns };
         })();
         return closing;
       },
@@ -264,6 +302,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   } catch (err) {
     for (const t of timers) clearInterval(t);
     await teamOnFailure?.close().catch(() => undefined);
+    ptyHostOnFailure?.close(false);
     await store?.close().catch(() => undefined);
     lock.release();
     throw err;

@@ -23,15 +23,29 @@ export function resolveDataDir(flag?: string | null, env: NodeJS.ProcessEnv = pr
  * so a deep folder gets a per-user private folder in the temp dir instead, keyed by its path.
  */
 export function controlSocketPath(dataDir: string): string {
+  return socketPathIn(dataDir, 'vigil');
+}
+
+/** The pty host's socket (src/ptyhost/): the same placement rules as the control socket. */
+export function ptyHostSocketPath(dataDir: string): string {
+  return socketPathIn(dataDir, 'ptyhost');
+}
+
+function socketPathIn(dataDir: string, name: string): string {
   if (process.platform === 'win32') {
-    return `\\\\.\\pipe\\vigil-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+    return `\\\\.\\pipe\\${name}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
   }
-  const inDir = join(dataDir, 'vigil.sock');
+  const inDir = join(dataDir, `${name}.sock`);
   if (Buffer.byteLength(inDir) <= 100) return inDir;
   const uid = process.getuid?.() ?? 0;
-  return join(tmpdir(), `vigil-${uid}`, `${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}.sock`);
+  const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
+  return join(tmpdir(), `vigil-${uid}`, name === 'vigil' ? `${key}.sock` : `${key}.${name}.sock`);
 }
 
 export const logsDirOf = (dataDir: string) => join(dataDir, 'logs');
 export const backupsDirOf = (dataDir: string) => join(dataDir, 'backups');
 export const lockPathOf = (dataDir: string) => join(dataDir, 'vigil.lock');
+/** The pty host's identity file: pid, start identity, boot id, protocol version (a lock file). */
+export const ptyHostIdentityPathOf = (dataDir: string) => join(dataDir, 'ptyhost.json');
+/** Where a pty host writes what it has to say when no host is there to hear it. */
+export const ptyHostLogPathOf = (dataDir: string) => join(dataDir, 'ptyhost.log');

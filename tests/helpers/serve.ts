@@ -8,7 +8,8 @@
 //   served.url / baseUrl / port / token / socketPath / pid / dataDir
 //   const r = await vigil(['agent', 'list', '--json'], { dataDir: data.dir });  // { code, stdout, stderr }
 //   await served.stop();      // SIGTERM, resolves { code, signal } once it exited (expect code 0)
-//   await served.kill();      // SIGKILL: a crash, for recovery tests
+//   await served.kill();      // SIGKILL of the host and its pty host together: a crash of everything
+//   await served.killHostOnly();  // SIGKILL of the host's process group only (needs detached: true); agents live on
 //   data.cleanup();
 //
 // `startServe` passes `--port 0` (a free port) unless `args` holds a --port. Children get a clean
@@ -20,6 +21,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ptyHostIdentityPathOf } from '../../src/main/paths';
+import { isSameProcess } from '../../src/main/process/identity';
+import { readLock } from '../../src/main/process/lock-file';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 export const VIGIL_BIN = join(ROOT, 'bin', 'vigil');
@@ -47,8 +51,18 @@ export interface Served {
   exited: Promise<Exit>;
   /** SIGTERM (or `signal`), then waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<Exit>;
-  /** SIGKILL, then waits for the exit. */
+  /** SIGKILL of the host and of its pty host (agents die with their terminals), then waits for the exit. */
   kill(): Promise<Exit>;
+  /** SIGKILL of the host alone (of its process group when started detached), then waits for the exit. */
+  killHostOnly(): Promise<Exit>;
+}
+
+/** SIGKILLs the data folder's pty host, if one runs (identity-checked). Returns its pid. */
+export function killPtyHost(dataDir: string): number | null {
+  const owner = readLock(ptyHostIdentityPathOf(dataDir));
+  if (!owner || !isSameProcess(owner.pid, owner.startId)) return null;
+  process.kill(owner.pid, 'SIGKILL');
+  return owner.pid;
 }
 
 export interface ServeOptions {
@@ -57,6 +71,8 @@ export interface ServeOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** Start it as the leader of a process group of its own, so a test can kill that group alone. */
+  detached?: boolean;
 }
 
 export function tempDataDir(prefix = 'vigil-e2e-'): { dir: string; cleanup: () => void } {
@@ -76,7 +92,7 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export function startServe(opts: ServeOptions): Promise<Served> {
   const args = ['serve', '--data-dir', opts.dataDir, ...(opts.args ?? [])];
   if (!args.includes('--port')) args.push('--port', '0');
-  const proc = spawn(process.execPath, [VIGIL_BIN, ...args], { cwd: ROOT, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [VIGIL_BIN, ...args], { cwd: ROOT, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached });
   let stdout = '';
   let stderr = '';
   proc.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout += t));
@@ -115,7 +131,16 @@ export function startServe(opts: ServeOptions): Promise<Served> {
         output,
         exited,
         stop: (signal = 'SIGTERM') => waitExit(signal),
-        kill: () => waitExit('SIGKILL'),
+        kill: () => {
+          // The host first, so it never sees its pty host go.
+          const exit = waitExit('SIGKILL');
+          killPtyHost(opts.dataDir);
+          return exit;
+        },
+        killHostOnly: async () => {
+          if (opts.detached && proc.exitCode === null && proc.signalCode === null) process.kill(-proc.pid!, 'SIGKILL');
+          return waitExit('SIGKILL');
+        },
       });
     });
   });

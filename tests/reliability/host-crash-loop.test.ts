@@ -10,15 +10,19 @@
 // and at the end every lost run has exactly one retry and no retry was retried for process loss,
 // and every retry of a run that had reported its agent session (a claude_local agent, the fake
 // claude) resumed that session.
+// Most kills hit the host alone (its process group): the agents live on in the pty host, and no
+// run whose agent was alive at the kill may end as process_lost; every fourth kill hits the host
+// and the pty host together (today's recovery). Every printer run that succeeded has exactly the
+// bytes it printed (sha256), however many kills it lived through.
 // CRASH_DB=postgres runs it on the test PostgreSQL server instead of PGlite.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { IssueDetailDto, IssueDto, RunDto } from '../../src/shared/contract';
-import { readStartIdentity } from '../../src/main/process/identity';
+import { isSameProcess, readStartIdentity } from '../../src/main/process/identity';
 import { cookieProcesses, killByCookie, stillAlive } from '../fixtures/reliability/procs';
 import { allPages, connectSocket, type WireConn } from '../fixtures/reliability/wire';
 import { ensureBuilt, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';
@@ -81,7 +85,21 @@ interface Figures {
   reapedByRecovery: number;
   processesStoppedByRecovery: number;
   rowsPerLoop: number[];
+  hostOnlyKills: number;
+  bothKills: number;
+  /** Runs whose agent was alive right after a host-only kill, yet ended as process_lost. */
+  lostWhereAgentLived: string[];
+  printerLogsChecked: number;
+  printerLogMismatches: string[];
 }
+
+/** What the printer agent prints, as its pty delivers it. */
+const PRINTER_OUTPUT = Buffer.from(
+  [1, 2, 3, 4, 5, 6].map((i) => Array.from({ length: 4000 }, (_, n) => `burst ${i} line ${n + 1}\r\n`).join('')).join(''),
+);
+const PRINTER_SHA = createHash('sha256').update(PRINTER_OUTPUT).digest('hex');
+/** Runs whose agent was alive right after a host-only kill. */
+const aliveAtHostOnlyKill = new Set<string>();
 
 let served: Served | null = null;
 let data: ReturnType<typeof tempDataDir> | null = null;
@@ -92,7 +110,7 @@ async function start(f: Figures): Promise<Served> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const t0 = performance.now();
     try {
-      const s = await startServe({ dataDir: data!.dir, env });
+      const s = await startServe({ dataDir: data!.dir, env, detached: true });
       f.openMs.push(performance.now() - t0);
       const recovered = /notice: Recovered after an unclean stop: (.*)\n/.exec(s.output().stdout)?.[1] ?? '';
       f.reapedByRecovery += Number(/(\d+) lost run\(s\)/.exec(recovered)?.[1] ?? 0);
@@ -279,6 +297,11 @@ describe('host crash loop', () => {
       reapedByRecovery: 0,
       processesStoppedByRecovery: 0,
       rowsPerLoop: [],
+      hostOnlyKills: 0,
+      bothKills: 0,
+      lostWhereAgentLived: [],
+      printerLogsChecked: 0,
+      printerLogMismatches: [],
     };
     const ledger: Row[] = [];
     let unverified: Row[] = [];
@@ -326,7 +349,15 @@ describe('host crash loop', () => {
       await sleep(rand(KILL_DELAY_MS[0], KILL_DELAY_MS[1]));
       const status = await conn.call('host.status', {}, { timeoutMs: 5000 });
       if (status?.ok) f.runningAtKill[f.runningAtKill.length - 1] = status.result.runs.running;
-      await served.kill();
+      if (loop % 4 === 3) {
+        f.bothKills++;
+        await served.kill();
+      } else {
+        f.hostOnlyKills++;
+        const before = (await allRuns(conn).catch(() => [] as RunDto[])).filter((r) => r.status === 'running');
+        await served.killHostOnly();
+        for (const r of before) if (isSameProcess(r.processPid, r.processStartId)) aliveAtHostOnlyKill.add(r.id);
+      }
       stop.now = true;
       await writers;
       conn.close();
@@ -356,6 +387,11 @@ describe('host crash loop', () => {
     // The end: retry chains over every run, then a clean stop that must leave no process behind.
     const runs = await allRuns(conn);
     retryFigures(runs, f);
+    f.lostWhereAgentLived = runs.filter((r) => aliveAtHostOnlyKill.has(r.id) && r.errorCode === 'process_lost').map((r) => `${r.id} (${r.agent})`);
+    for (const r of runs.filter((r) => r.agent === 'printer' && r.status === 'succeeded')) {
+      f.printerLogsChecked++;
+      if (r.logSha256 !== PRINTER_SHA || r.logBytes !== PRINTER_OUTPUT.length) f.printerLogMismatches.push(`${r.id}: ${r.logBytes} bytes, sha ${r.logSha256}`);
+    }
     resumeFigures(runs, argvFile, f);
 
     // The detectors themselves see what they look for: a planted orphan and a planted lost row.
@@ -383,6 +419,8 @@ describe('host crash loop', () => {
       `acked ${f.ackedIssues} issues + ${f.ackedComments} comments (${median(f.rowsPerLoop)} rows/loop), ${runs.length} runs ` +
       `(${runs.filter((r) => r.errorCode === 'process_lost').length} lost, ${runs.filter((r) => r.retryOfRunId).length} retries, ${runs.filter((r) => r.status === 'succeeded').length} succeeded), ` +
       `running at kill ${f.runningAtKill.reduce((a, b) => a + b, 0)} (median ${median(f.runningAtKill)}), recovery reaped ${f.reapedByRecovery} runs and stopped ${f.processesStoppedByRecovery} processes, ` +
+      `kills host only/both ${f.hostOnlyKills}/${f.bothKills}, runs lost where the agent lived ${f.lostWhereAgentLived.length}, ` +
+      `printer logs byte-exact ${f.printerLogsChecked - f.printerLogMismatches.length}/${f.printerLogsChecked}, ` +
       `open ms median/max ${median(f.openMs).toFixed(0)}/${Math.max(0, ...f.openMs).toFixed(0)}, ${seconds.toFixed(0)} s`;
     const details = [
       ...f.lostRows.slice(0, 10).map((s) => `  lost: ${s}`),
@@ -391,6 +429,8 @@ describe('host crash loop', () => {
       ...f.duplicateRetries.slice(0, 10).map((s) => `  duplicate retry: ${s}`),
       ...f.lostWithoutRetry.slice(0, 10).map((s) => `  lost run without its retry: ${s}`),
       ...f.retriesNotResumed.slice(0, 10).map((s) => `  retry not resumed: ${s}`),
+      ...f.lostWhereAgentLived.slice(0, 10).map((s) => `  lost though its agent lived: ${s}`),
+      ...f.printerLogMismatches.slice(0, 10).map((s) => `  printer log not byte-exact: ${s}`),
     ];
     console.log([summary, ...details].join('\n'));
 
@@ -402,6 +442,8 @@ describe('host crash loop', () => {
     expect(f.duplicateRetries, 'duplicate retries').toEqual([]);
     expect(f.lostWithoutRetry, 'lost runs without exactly one retry').toEqual([]);
     expect(f.retriesNotResumed, 'retries of a run with a session that did not resume it').toEqual([]);
+    expect(f.lostWhereAgentLived, 'runs lost although their agent lived through a host-only kill').toEqual([]);
+    expect(f.printerLogMismatches, 'printer logs that are not what it printed').toEqual([]);
     expect(f.ackedIssues + f.ackedComments).toBeGreaterThan(LOOPS);
     expect(f.reapedByRecovery, 'runs were active at the kills').toBeGreaterThan(0);
   }, 3_600_000);

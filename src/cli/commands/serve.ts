@@ -26,6 +26,10 @@ export const serveCommand: Command = {
     'keep-log-mb': { type: 'string', value: 'MB', help: 'keep at most MB of run logs per agent (default 1024)' },
     'machine-id': { type: 'string', value: 'ID', help: "team mode: this machine's id (default $VIGIL_MACHINE_ID, else one derived from /etc/machine-id and the hostname)" },
     'machine-name': { type: 'string', value: 'NAME', help: 'team mode: the name people see (default $VIGIL_MACHINE_NAME, else the machine id if given, else the hostname)' },
+    'keep-agents': {
+      type: 'boolean',
+      help: 'on stop, leave running agents in the pty host for the next `vigil serve` to take back (a planned restart)',
+    },
   },
   summary: 'Run the Vigil host in the foreground (no desktop app needed).',
   async run(ctx, { opts }) {
@@ -57,6 +61,8 @@ export const serveCommand: Command = {
       machineId,
       machineName,
       machineLeaseMs: leaseMs,
+      // Agents run in the data folder's pty host, a process of its own, so they outlive this one.
+      ptyHost: { runtime: process.execPath, script: ctx.install.ptyHostScript },
       logRetention: { maxRunsPerAgent: keepLogs, maxBytesPerAgent: keepLogMb === undefined ? undefined : keepLogMb * 1024 * 1024 },
     });
 
@@ -110,8 +116,12 @@ export const serveCommand: Command = {
     log(`Vigil stopping (${signal})...`);
     await web.close();
     await socket.close();
-    const summary = await host.close();
-    log(`Vigil stopped${summary.cancelledRuns ? ` (${summary.cancelledRuns} active run(s) cancelled)` : ''}.`);
+    const summary = await host.close({ keepAgents: opts['keep-agents'] === true });
+    const parts = [
+      summary.cancelledRuns ? `${summary.cancelledRuns} active run(s) cancelled` : '',
+      summary.keptRuns ? `${summary.keptRuns} run(s) left running for the next start` : '',
+    ].filter(Boolean);
+    log(`Vigil stopped${parts.length ? ` (${parts.join('; ')})` : ''}.`);
     setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
   },
 };

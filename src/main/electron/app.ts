@@ -80,6 +80,8 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
         openFolder: electronOpener(shell),
         machineId: env.VIGIL_MACHINE_ID || undefined,
         machineName: env.VIGIL_MACHINE_NAME || undefined,
+        // The agents' ptys live in the pty host, run by this very executable in Node mode.
+        ptyHost: { runtime: process.execPath, script: layout.ptyHostScript },
       });
     } catch (err) {
       const text = startupErrorText(err, dataDir, databaseUrl !== undefined);

@@ -16,6 +16,8 @@ export interface AppLayout {
    * own launcher at start-up (cli-launcher.ts) around cliScript.
    */
   cliLauncher: { kind: 'ready'; path: string } | { kind: 'write'; cliScript: string };
+  /** The pty host's bundle, run with the app's own executable in Node mode (ELECTRON_RUN_AS_NODE). */
+  ptyHostScript: string;
 }
 
 export function appLayout(appPath: string, isPackaged: boolean, env: NodeJS.ProcessEnv): AppLayout {
@@ -28,6 +30,7 @@ export function appLayout(appPath: string, isPackaged: boolean, env: NodeJS.Proc
     appIcon: join(appPath, 'resources', 'icon.png'),
     trayIconDir: join(appPath, 'resources', 'tray'),
     cliLauncher: isPackaged ? { kind: 'write', cliScript: join(appPath, 'out', 'main', 'cli.js') } : { kind: 'ready', path: join(appPath, 'bin', 'vigil') },
+    ptyHostScript: join(appPath, 'out', 'main', 'ptyhost.js'),
   };
 }
 

@@ -9,7 +9,7 @@ import type { RunDto, WakeResultDto } from '../../shared/contract';
 import type { InvocationSource, RetryReason, RunErrorCode, RunStatus } from '../../shared/domain';
 import { ContractError, notFound } from '../../shared/errors';
 import { getAdapter } from '../adapters/index';
-import { promptEvent, type AdapterEvent } from '../adapters/types';
+import { promptEvent, type AdapterEvent, type OutputParser } from '../adapters/types';
 import { agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, type PendingInput } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
 import { Redactor } from '../logs/redactor';
@@ -23,11 +23,11 @@ import { retryUntilLanded, type Retrying } from './durable';
 import { applyLogRetention } from './log-retention';
 import { insertQueuedRun, lockAgent, moveExecution } from './queue';
 import { buildRunEnv } from './run-env';
-import { localPtySpawner, RunOutput, type RunExit, type RunHandle, type RunSpawner } from './run-process';
+import { localPtySpawner, RunOutput, type RunExit, type RunHandle, type RunOutputEnd, type RunSpawner } from './run-process';
 import { runProcessQuery } from './run-processes';
 import { WorkspaceError } from '../workspaces/worktree';
 import type { RunWorkspace } from '../workspaces/issue-workspaces';
-import { addPendingInput, claimRun, endRuns, LIVE_STATUSES, markRunning, recordSession, type EndItem, type RunOutcome, type RunOwner } from './run-state';
+import { addPendingInput, adoptRun, claimRun, endRuns, LIVE_STATUSES, markRunning, recordSession, type EndItem, type RunOutcome, type RunOwner } from './run-state';
 
 export type { RunOutcome } from './run-state';
 
@@ -103,13 +103,15 @@ export class HeartbeatEngine {
   private safetyTimer: NodeJS.Timeout | null = null;
   /** Follow-ups (escalations, continuations) a finished run asks of recovery. */
   onRunSettled: ((run: RunRow) => Promise<void>) | null = null;
+  /** Runs whose pty host died under them left the live map: recovery judges them now. */
+  onRunsLost: (() => void) | null = null;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly logs: RunLogStore,
     private readonly opts: EngineOptions,
   ) {
-    this.spawner = opts.spawner ?? localPtySpawner;
+    this.spawner = opts.spawner ?? localPtySpawner(logs);
     this.owner = { hostId: ctx.hostId, hostInstanceId: ctx.hostInstanceId };
     this.retrying = { stopped: false, notice: (message) => ctx.events.emit('host.notice', { level: 'error', message }) };
   }
@@ -337,7 +339,7 @@ export class HeartbeatEngine {
     const claimed = claim.row;
     live.run = claimed;
     this.liveTokens.set(tokenHash, live);
-    const done = (work: Promise<void>) =>
+    const done = (work: Promise<unknown>) =>
       void work.finally(() => {
         forgetToken();
         this.live.delete(claimed.id);
@@ -352,13 +354,11 @@ export class HeartbeatEngine {
         return true;
       }
       live.handle = handle;
-      handle.onExit((exit) => {
-        // Its token dies with its process: nothing may act for the run once it is being ended.
-        forgetToken();
-        done(this.finalize(live, exit));
-      });
+      this.watchHandle(live, handle, forgetToken, done);
       live.started = this.markStarted(live, handle);
       if (live.prompt) this.queueEvents(live, [promptEvent(live.prompt)]);
+      // A cancel (or shutdown) that came while the process was being started: stop it now.
+      if (live.stopReason) void this.stopProcess(live);
     } catch (err) {
       forgetToken();
       const message = live.redactor.redactText(err instanceof Error ? err.message : String(err));
@@ -373,7 +373,7 @@ export class HeartbeatEngine {
 
   /** Builds the command and spawns it; null when the run was stopped before its process could start. */
   private async spawn(live: LiveRun, token: string, resumeSessionId: string | null): Promise<RunHandle | null> {
-    const { run, agent, redactor } = live;
+    const { run, agent } = live;
     const ctx = this.ctx;
     // A read that fails for the database's sake is retried: it is no reason to fail the run.
     const issueId = run.issueId;
@@ -421,33 +421,60 @@ export class HeartbeatEngine {
     });
     // A cancel (or shutdown) that came while the run was being claimed: its process never starts.
     if (live.stopReason) return null;
-    const handle = this.spawner.spawn(run.id, { file: command.file, args: command.args, cwd: command.cwd, env: command.env, cols: 160, rows: 48 });
+    const handle = await this.spawner.spawn(
+      run.id,
+      { file: command.file, args: command.args, cwd: command.cwd, env: command.env, cols: 160, rows: 48 },
+      [...secretValuesOf(agent.env, agent.envPublic), token],
+    );
     live.prompt = command.prompt;
-    let writer;
-    try {
-      writer = this.logs.create(run.id, redactor);
-    } catch (err) {
-      // No log, no run: the process must not outlive this refusal.
-      await handle.terminate(this.opts.killGraceMs).catch(() => undefined);
-      throw err;
-    }
-    live.output = new RunOutput(handle, writer, adapter.createParser(), redactor, {
-      emitOutput: (offset, data) => ctx.events.emit('run.output', { runId: run.id, offset, data: data.toString('base64') }),
-      outputListened: () => ctx.events.listens('run.output'),
-      onEvents: (events) => this.queueEvents(live, events),
-      onSession: (sessionId) => {
-        live.sessionWrite = live.sessionWrite.then(async () => {
-          await retryUntilLanded(this.retrying, `recording the session of run ${run.id}`, () => recordSession(ctx.db, live.run, sessionId), () => live.exited);
-        });
-      },
-      onLogError: (err) => {
-        if (live.stopReason) return;
-        live.stopReason = 'log_write_failed';
-        live.stopDetail = err.message;
-        void this.stopProcess(live);
-      },
-    });
+    live.output = this.outputOf(live, handle, adapter.createParser(), 0);
     return handle;
+  }
+
+  /** The host's end of a run's output path: parser, events, session, live output, log failures. */
+  private outputOf(live: LiveRun, handle: RunHandle, parser: OutputParser, handledThrough: number): RunOutput {
+    const ctx = this.ctx;
+    const runId = live.run.id;
+    handle.onLogError((message) => {
+      if (live.stopReason) return;
+      live.stopReason = 'log_write_failed';
+      live.stopDetail = message;
+      void this.stopProcess(live);
+    });
+    return new RunOutput(
+      handle,
+      parser,
+      {
+        emitOutput: (offset, data) => ctx.events.emit('run.output', { runId, offset, data: data.toString('base64') }),
+        outputListened: () => ctx.events.listens('run.output'),
+        redactLine: (text) => live.redactor.redactText(text),
+        onEvents: (events) => this.queueEvents(live, events),
+        onSession: (sessionId) => {
+          live.sessionWrite = live.sessionWrite.then(async () => {
+            await retryUntilLanded(this.retrying, `recording the session of run ${runId}`, () => recordSession(ctx.db, live.run, sessionId), () => live.exited);
+          });
+        },
+      },
+      handledThrough,
+    );
+  }
+
+  /** The handle's end: finalized on exit; on a loss (the pty host died) the run is recovery's. */
+  private watchHandle(live: LiveRun, handle: RunHandle, forgetToken: () => void, done: (work: Promise<unknown>) => void): void {
+    handle.onExit((exit) => {
+      // Its token dies with its process: nothing may act for the run once it is being ended.
+      forgetToken();
+      done(this.finalize(live, exit));
+    });
+    handle.onLost(() => {
+      if (live.exited) return;
+      live.exited = true;
+      forgetToken();
+      for (const t of live.timers) clearTimeout(t);
+      // Out of the live map, the run is an orphan of this host: recovery judges it by its process.
+      done(Promise.resolve());
+      this.onRunsLost?.();
+    });
   }
 
   /** starting -> running, retried until it lands (database away) or the process is gone. */
@@ -465,7 +492,8 @@ export class HeartbeatEngine {
     return true;
   }
 
-  private armTimers(live: LiveRun): void {
+  /** `elapsedMs`: how long the run has been going already (one taken back after a restart). */
+  private armTimers(live: LiveRun, elapsedMs = 0): void {
     const timeoutSec = live.agent.runtimeConfig.timeoutSec;
     if (timeoutSec) {
       live.timers.push(
@@ -474,10 +502,71 @@ export class HeartbeatEngine {
           live.stopReason = 'timeout';
           live.stopDetail = `the run exceeded its timeout of ${timeoutSec}s`;
           void this.stopProcess(live);
-        }, timeoutSec * 1000),
+        }, Math.max(0, timeoutSec * 1000 - elapsedMs)),
       );
     }
     live.timers.push(setInterval(() => void this.saveProgress(live), 1000));
+  }
+
+  // ------------------------------------------------------------------ reattach
+  /**
+   * Takes back a live run whose process outlived the previous host (in the pty host): it stays
+   * live with no error and no retry, owned by this host from now on. `handle` streams its log
+   * from offset 0: bytes below the run's recorded byte count rebuild the parser (their events
+   * were stored), later ones are handled as new. A run whose agent ended meanwhile is finalized
+   * as soon as its exit arrives, with its real exit code. False when the run is not this host's
+   * to take (ended or taken meanwhile): the caller stops the process.
+   */
+  async adopt(run: RunRow, handle: RunHandle): Promise<boolean> {
+    const db = this.ctx.db;
+    const [agent] = await db.select().from(agents).where(eq(agents.id, run.agentId));
+    const adopted = agent ? await adoptRun(db, run, this.owner) : null;
+    if (!agent || !adopted) return false;
+    const [{ seq }] = await db
+      .select({ seq: sql<number>`coalesce(max(${heartbeatRunEvents.seq}), 0)::int` })
+      .from(heartbeatRunEvents)
+      .where(eq(heartbeatRunEvents.runId, run.id));
+    let settle!: () => void;
+    const live: LiveRun = {
+      run: adopted,
+      agent,
+      // The log's bytes were redacted by the pty host, the run token included; events get the agent's secrets masked again.
+      redactor: new Redactor(secretValuesOf(agent.env, agent.envPublic)),
+      handle,
+      output: null,
+      stopReason: null,
+      stopDetail: null,
+      started: Promise.resolve(true),
+      exited: false,
+      seq: Number(seq),
+      pendingEvents: [],
+      eventFlush: Promise.resolve(),
+      sessionWrite: Promise.resolve(),
+      timers: [],
+      finished: new Promise<void>((resolve) => (settle = resolve)),
+      lastLineSaved: adopted.lastOutputLine,
+    };
+    this.live.set(run.id, live);
+    const tokenHash = adopted.runTokenHash;
+    if (tokenHash) this.liveTokens.set(tokenHash, live);
+    const forgetToken = () => {
+      if (tokenHash && this.liveTokens.get(tokenHash) === live) this.liveTokens.delete(tokenHash);
+    };
+    const done = (work: Promise<unknown>) =>
+      void work.finally(() => {
+        forgetToken();
+        this.live.delete(run.id);
+        settle();
+        this.pump();
+      });
+    const adapter = getAdapter(agent.adapterType as Parameters<typeof getAdapter>[0]);
+    live.output = this.outputOf(live, handle, adapter.createParser(), adopted.logBytes);
+    this.watchHandle(live, handle, forgetToken, done);
+    // Claimed, spawned, but the host died before it recorded the process: record it now.
+    if (adopted.status === 'starting') live.started = this.markStarted(live, handle);
+    else await this.emitRunAndNeighbours(run.id, run.issueId, run.agentId);
+    this.armTimers(live, adopted.startedAt ? Date.now() - adopted.startedAt.getTime() : 0);
+    return true;
   }
 
   // ------------------------------------------------------------------ the output's side effects
@@ -492,6 +581,8 @@ export class HeartbeatEngine {
     if (!(await live.started)) return;
     const batch = live.pendingEvents.splice(0, live.pendingEvents.length);
     if (batch.length === 0) return;
+    // Every event of the log's bytes below this offset is in this batch or an earlier one.
+    const through = live.output?.logBytes ?? 0;
     // One pass over the payload's JSON: storable text, then the agent's secrets redacted.
     const clean = (v: unknown): unknown => {
       if (v === undefined) return v;
@@ -507,10 +598,19 @@ export class HeartbeatEngine {
         message: e.message === null ? null : storableText(live.redactor.redactText(e.message).slice(0, 4000)),
         payload: (clean(e.payload) ?? null) as unknown,
       }));
-      for (let i = 0; i < rows.length; i += 200) {
-        const inserted = await this.ctx.db.insert(heartbeatRunEvents).values(rows.slice(i, i + 200)).returning();
-        if (this.ctx.events.size > 0) this.ctx.events.emit('run.event', { runId: live.run.id, events: inserted.map(runEventDto) });
-      }
+      // With the offset they were parsed through, in one transaction: a host that takes the run
+      // back (after a crash) parses from there on for new events, none lost, none twice.
+      const inserted = await this.ctx.db.transaction(async (tx) => {
+        const stored = [];
+        for (let i = 0; i < rows.length; i += 200) stored.push(...(await tx.insert(heartbeatRunEvents).values(rows.slice(i, i + 200)).returning()));
+        await tx
+          .update(heartbeatRuns)
+          .set({ logBytes: sql`greatest(${heartbeatRuns.logBytes}, ${through})` })
+          .where(eq(heartbeatRuns.id, live.run.id));
+        return stored;
+      });
+      // The transcript grows from these, pushed: no client polls for events.
+      if (this.ctx.events.listens('run.event')) this.ctx.events.emit('run.event', { runId: live.run.id, events: inserted.map(runEventDto) });
     } catch {
       // Structured events are a convenience; the byte log is the record. Never stop a run for them.
     }
@@ -524,9 +624,13 @@ export class HeartbeatEngine {
     if (line === live.lastLineSaved) return;
     live.lastLineSaved = line;
     if (!(await live.started)) return;
+    // The byte count is also where a host taking the run back starts parsing for new events:
+    // recorded only once the events of those bytes are stored.
+    const through = output.logBytes;
+    await live.eventFlush;
     const [row] = await this.ctx.db
       .update(heartbeatRuns)
-      .set({ lastOutputLine: line, logBytes: output.logBytes, updatedAt: new Date() })
+      .set({ lastOutputLine: line, logBytes: sql`greatest(${heartbeatRuns.logBytes}, ${through})`, updatedAt: new Date() })
       .where(and(eq(heartbeatRuns.id, live.run.id), eq(heartbeatRuns.status, 'running')))
       .returning()
       .catch(() => [] as RunRow[]);
@@ -579,8 +683,18 @@ export class HeartbeatEngine {
   private async finalize(live: LiveRun, exit: RunExit): Promise<void> {
     live.exited = true;
     for (const t of live.timers) clearTimeout(t);
+    // The log could not be written while no host listened: the run failed for it.
+    if (!live.stopReason && exit.logError) {
+      live.stopReason = 'log_write_failed';
+      live.stopDetail = exit.logError;
+    }
     // Nothing before the end may keep the end from being recorded.
-    const end = await live.output!.end().catch(() => null);
+    let end: RunOutputEnd | null = null;
+    try {
+      end = live.output!.end(exit);
+    } catch {
+      end = null;
+    }
     await live.eventFlush.catch(() => undefined);
     // Descendants that outlive the leader (nohup, background jobs) must not leak.
     await this.stopProcess(live).catch(() => undefined);
@@ -600,18 +714,22 @@ export class HeartbeatEngine {
         usage: end.result.usage,
       }),
     });
+    // Recorded (or ended by someone else): whoever holds the pty may forget the run. Given up at
+    // shutdown with the database away, it stays there for the next host to finalize.
+    if (!this.retrying.stopped) live.handle?.acknowledge();
   }
 
   /**
    * Ends a run this host holds, retried with backoff until the end is durable: a database outage
    * must never leave a row live without its owner. The run stays in the live map meanwhile.
    */
-  private async endLive(live: LiveRun, outcome: RunOutcome): Promise<void> {
+  private async endLive(live: LiveRun, outcome: RunOutcome): Promise<RunRow | null> {
     const item: EndItem = { run: live.run, outcome, from: LIVE_STATUSES };
     const run = await retryUntilLanded(this.retrying, `finalizing run ${live.run.id}`, () => this.finishRuns([item]).then((rows) => rows[0] ?? null), () => false);
-    if (!run) return;
+    if (!run) return null;
     void applyLogRetention(this.ctx.db, this.logs, run.agentId, this.ctx.hostId, this.opts.logRetention);
     if (this.onRunSettled) await this.onRunSettled(run).catch(() => undefined);
+    return run;
   }
 
   private outcomeOf(live: LiveRun, exit: RunExit): { status: RunStatus; errorCode: RunErrorCode | null; error: string | null } {
@@ -704,6 +822,21 @@ export class HeartbeatEngine {
     const [dto] = await runDtos(this.ctx.db, [row]);
     this.ctx.events.emit('run.updated', dto);
     return dto;
+  }
+
+  /**
+   * A planned restart (`--keep-agents`): this host stops working but leaves its runs live, their
+   * processes in the pty host for the next host to take back. Returns how many were left.
+   */
+  async leave(): Promise<number> {
+    this.closed = true;
+    if (this.safetyTimer) clearInterval(this.safetyTimer);
+    await this.settled();
+    const runs = [...this.live.values()];
+    for (const live of runs) for (const t of live.timers) clearTimeout(t);
+    // What was parsed is stored, so the next host parses on from the right offset.
+    await Promise.all(runs.map((live) => live.eventFlush));
+    return runs.length;
   }
 
   /**

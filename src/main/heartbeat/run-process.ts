@@ -1,18 +1,32 @@
 // A run's process and its output path, behind a small interface: the engine asks a RunSpawner for
-// a RunHandle and never touches node-pty itself, so whatever owns the ptys (today this process,
-// later a separate pty host that outlives it) can be swapped without touching the run's life.
+// a RunHandle and never touches node-pty itself. Whoever reads the pty also writes the run log
+// (redacted, byte-exact, sha256, back-pressure): the data folder's pty host, a process that
+// outlives this one (src/ptyhost/, reached through src/main/ptyhost/spawner.ts), or this very
+// process (localPtySpawner: tests, or when no pty host can be had).
 //
-// The output path: pty bytes -> adapter parser (events, session id) -> run log (redacted) ->
-// one batched run.output event -> last output line. Back-pressure pauses the process.
+// The output path here: logged bytes at their log offset -> adapter parser (events, session id)
+// -> one batched run.output event -> last output line. A run taken back after a restart replays
+// its log from offset 0: bytes the last host had already handled only rebuild the parser's state.
 import type { AdapterEvent, AdapterResult, OutputParser } from '../adapters/types';
 import { createLastLineTracker } from '../logs/last-line';
 import { createOutputBatcher, type OutputBatcher } from '../logs/output-batcher';
-import type { Redactor } from '../logs/redactor';
-import type { RunLogWriter } from '../logs/run-log';
-import { spawnInPty, type PtyExit, type SpawnSpec } from '../process/pty';
+import type { RunLogStore } from '../logs/run-log';
+import { spawnLocalSession } from '../process/pty-session';
+import type { SpawnSpec } from '../process/pty';
 import { terminateRun } from '../process/tree';
 
-export type { PtyExit as RunExit, SpawnSpec } from '../process/pty';
+export type { SpawnSpec } from '../process/pty';
+
+/** How the leader ended, and the log it left. */
+export interface RunExit {
+  exitCode: number | null;
+  /** The name of the signal that killed it (e.g. 'SIGTERM'). */
+  signal: string | null;
+  logBytes: number;
+  logSha256: string;
+  /** Why the log could not be written completely (disk full...), else null. */
+  logError: string | null;
+}
 
 /** A started run process: the leader of its own session and group. */
 export interface RunHandle {
@@ -21,52 +35,64 @@ export interface RunHandle {
   readonly sid: number;
   /** The leader's start identity, read right after spawn (process/identity.ts). */
   readonly startId: string;
-  /** Raw output bytes, in order. */
-  onData(cb: (chunk: Buffer) => void): void;
-  /** Once, after every byte of output was delivered. */
-  onExit(cb: (exit: PtyExit) => void): void;
-  pause(): void;
-  resume(): void;
+  /** Logged (redacted) output at its log offset, in order, each byte once. */
+  onOutput(cb: (offset: number, data: Buffer) => void): void;
+  /** Once, after the last output, with the log closed. */
+  onExit(cb: (exit: RunExit) => void): void;
+  /** The log could not be written (disk full...): the run must stop. */
+  onLogError(cb: (message: string) => void): void;
+  /** Whoever held the pty is gone (the pty host died): the run's end is recovery's to judge. */
+  onLost(cb: (reason: string) => void): void;
   /** Stops every process of the run (group, session, cookie; identity-checked): SIGTERM, grace, SIGKILL. */
   terminate(graceMs: number): Promise<void>;
+  /** The end is recorded: whoever holds the pty may forget the run. */
+  acknowledge(): void;
 }
 
 export interface RunSpawner {
-  /** Starts the command with the run's cookie (VIGIL_RUN_ID in spec.env); throws SpawnError when it cannot. */
-  spawn(runId: string, spec: SpawnSpec): RunHandle;
+  /**
+   * Starts the command with the run's cookie (VIGIL_RUN_ID in spec.env), its log masking
+   * `secrets`; rejects with SpawnError when it cannot.
+   */
+  spawn(runId: string, spec: SpawnSpec, secrets: string[]): Promise<RunHandle>;
 }
 
-/** Spawns in a pty owned by this process. */
-export const localPtySpawner: RunSpawner = {
-  spawn(runId, spec) {
-    const proc = spawnInPty(spec);
-    return {
-      pid: proc.pid,
-      pgid: proc.pgid,
-      sid: proc.sid,
-      startId: proc.startId,
-      onData: (cb) => proc.onData(cb),
-      onExit: (cb) => proc.onExit(cb),
-      pause: () => proc.pause(),
-      resume: () => proc.resume(),
-      async terminate(graceMs) {
-        await terminateRun({ runId, pgid: proc.pgid, sid: proc.sid, leaderPid: proc.pid, leaderStartId: proc.startId }, { graceMs });
-      },
-    };
-  },
-};
+/** Spawns in ptys owned by this process: the runs end with it. */
+export function localPtySpawner(logs: RunLogStore): RunSpawner {
+  return {
+    async spawn(runId, spec, secrets) {
+      const local = spawnLocalSession(runId, spec, secrets, logs);
+      const info = local.session.info();
+      return {
+        pid: info.pid,
+        pgid: info.pgid,
+        sid: info.sid,
+        startId: info.startId,
+        onOutput: (cb) => local.onOutput(cb),
+        onExit: (cb) =>
+          local.onExit((e) => cb({ exitCode: e.exitCode, signal: e.signal, logBytes: e.logBytes, logSha256: e.logSha256, logError: e.logError })),
+        onLogError: (cb) => local.onLogError(cb),
+        onLost: () => undefined,
+        async terminate(graceMs) {
+          await terminateRun({ runId, pgid: info.pgid, sid: info.sid, leaderPid: info.pid, leaderStartId: info.startId }, { graceMs });
+        },
+        acknowledge: () => undefined,
+      };
+    },
+  };
+}
 
 export interface RunOutputHooks {
   /** Live output, already redacted, at its log offset. */
   emitOutput(offset: number, data: Buffer): void;
   /** Whether anyone listens for live output now: if not, it is neither batched nor encoded. */
   outputListened(): boolean;
+  /** Masks the run's secrets in the plain last line (escapes stripped may join a split secret). */
+  redactLine(text: string): string;
   /** Structured events the adapter parsed (in order). */
   onEvents(events: AdapterEvent[]): void;
   /** The adapter reported its session id (once per distinct id). */
   onSession(sessionId: string): void;
-  /** The log could not be written: the run must stop. */
-  onLogError(err: Error): void;
 }
 
 /** What the output path knew when the process ended. */
@@ -77,53 +103,55 @@ export interface RunOutputEnd {
   result: AdapterResult;
 }
 
-/** Connects a handle's output to the parser, the log, live events and the last line. */
+/** Connects a handle's output to the parser, live events and the last line. */
 export class RunOutput {
   private readonly batcher: OutputBatcher;
-  // Escapes stripped can join a secret split by them: the line is redacted again once plain.
-  private readonly lastLine = createLastLineTracker(500, (text) => this.redactor.redactText(text));
-  private paused = false;
+  private readonly lastLine: ReturnType<typeof createLastLineTracker>;
   private reportedSession: string | null = null;
+  private seen = 0;
 
+  /**
+   * `handledThrough`: the log offset up to which an earlier host already stored this run's
+   * events and showed its output (0 for a new run). Bytes below it only rebuild the parser.
+   */
   constructor(
-    private readonly handle: RunHandle,
-    private readonly writer: RunLogWriter,
+    handle: RunHandle,
     private readonly parser: OutputParser,
-    readonly redactor: Redactor,
     private readonly hooks: RunOutputHooks,
+    private readonly handledThrough = 0,
   ) {
+    // Only while someone listens: unwatched output costs no batching or base64.
     this.batcher = createOutputBatcher({ emit: hooks.emitOutput, listening: hooks.outputListened });
-    handle.onData((chunk) => this.onChunk(chunk));
-    writer.onDrain(() => {
-      if (!this.paused) return;
-      this.paused = false;
-      handle.resume();
-    });
-    writer.onError((err) => hooks.onLogError(err));
+    // Escapes stripped can join a secret split by them: the line is redacted again once plain.
+    this.lastLine = createLastLineTracker(500, hooks.redactLine);
+    handle.onOutput((offset, data) => this.onChunk(offset, data));
   }
 
+  /** Log bytes seen so far: events of every byte below are parsed (and queued by the hooks). */
   get logBytes(): number {
-    return this.writer.bytes;
+    return this.seen;
   }
 
   get lastOutputLine(): string | null {
     return this.lastLine.get();
   }
 
-  private onChunk(chunk: Buffer): void {
-    const events = this.parser.push(chunk);
-    const { offset, data } = this.writer.append(chunk);
-    if (data.length > 0) {
-      this.batcher.push(offset, data);
-      this.lastLine.push(data);
+  private onChunk(offset: number, data: Buffer): void {
+    this.seen = offset + data.length;
+    this.lastLine.push(data);
+    const split = Math.min(Math.max(0, this.handledThrough - offset), data.length);
+    if (split > 0) {
+      // Already handled by the host before: parsed again for its state, its events were stored then.
+      this.parser.push(data.subarray(0, split));
+      if (split === data.length) return;
+      offset += split;
+      data = data.subarray(split);
     }
+    const events = this.parser.push(data);
+    this.batcher.push(offset, data);
     if (events.length > 0) {
       this.hooks.onEvents(events);
       this.checkSession();
-    }
-    if (this.writer.needsDrain && !this.paused) {
-      this.paused = true;
-      this.handle.pause();
     }
   }
 
@@ -134,18 +162,12 @@ export class RunOutput {
     this.hooks.onSession(sessionId);
   }
 
-  /** After the exit: the redactor's held-back tail, the last events, the log closed. */
-  async end(): Promise<RunOutputEnd> {
-    const last = this.writer.end();
-    if (last.data.length > 0) {
-      this.batcher.push(last.offset, last.data);
-      this.lastLine.push(last.data);
-    }
+  /** After the exit: the last live chunk and events out, the log's final figures in. */
+  end(exit: RunExit): RunOutputEnd {
     this.batcher.flush();
-    const closed = await this.writer.close();
     this.batcher.close();
     const events = this.parser.end();
     if (events.length > 0) this.hooks.onEvents(events);
-    return { logBytes: closed.bytes, logSha256: closed.sha256, lastOutputLine: this.lastLine.get(), result: this.parser.result() };
+    return { logBytes: exit.logBytes, logSha256: exit.logSha256, lastOutputLine: this.lastLine.get(), result: this.parser.result() };
   }
 }

@@ -6,6 +6,8 @@
 //   queued   --endRuns-->      cancelled  cancelled before a host took it
 //   starting --endRuns-->      failed | cancelled   spawn failed, cancel during start, owner host died
 //   running  --endRuns-->      succeeded | failed | timed_out | cancelled
+//   starting | running --adoptRun--> the same, owned by a new host instance (its process
+//                                    lived on in the pty host; the new host took it back)
 //
 // Each transition is one `update ... where status = <expected>` (endRuns: and the owner host
 // instance recorded when it was read): whoever gets there second (another host, a cancel,
@@ -123,6 +125,33 @@ export async function markRunning(
   if (!marked) return null;
   const row: RunRow = { ...run, status: 'running', processPid: proc.pid, processGroupId: proc.pgid, processStartId: proc.startId, startedAt: now, lastActivityAt: now, updatedAt: now };
   return { row, seq: Number(marked.seq) };
+}
+
+/**
+ * A live run taken back after a restart: its process outlived the host in the pty host, so the
+ * run stays live and only its owner instance moves to this host (a detached warning is cleared:
+ * the host holds its pty again). Null when it is no longer the live run of the owner recorded in
+ * `run` (ended or taken meanwhile).
+ */
+export async function adoptRun(db: Db, run: RunRow, owner: RunOwner): Promise<RunRow | null> {
+  const [row] = await db
+    .update(heartbeatRuns)
+    .set({
+      hostId: owner.hostId,
+      hostInstanceId: owner.hostInstanceId,
+      errorCode: sql`case when ${heartbeatRuns.errorCode} = 'process_detached' then null else ${heartbeatRuns.errorCode} end`,
+      error: sql`case when ${heartbeatRuns.errorCode} = 'process_detached' then null else ${heartbeatRuns.error} end`,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(heartbeatRuns.id, run.id),
+        inArray(heartbeatRuns.status, LIVE_STATUSES),
+        run.hostInstanceId === null ? sql`${heartbeatRuns.hostInstanceId} is null` : eq(heartbeatRuns.hostInstanceId, run.hostInstanceId),
+      ),
+    )
+    .returning();
+  return row ?? null;
 }
 
 export interface EndItem {

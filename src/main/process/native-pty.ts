@@ -27,10 +27,12 @@ interface NativePtyModule {
     helperPath: string,
     onExit: (exitCode: number, signal: number) => void,
   ): NativeForkResult;
+  resize(fd: number, cols: number, rows: number): void;
 }
 
 interface NativeBinding {
   fork: NativePtyModule['fork'];
+  resize: NativePtyModule['resize'];
   /** macOS spawns through this helper (posix_spawn); Linux forks in-process and ignores it. */
   helperPath: string;
 }
@@ -50,6 +52,6 @@ export function nativePty(): NativeBinding {
   const helperPath = resolve(dirname(utilsPath), `${native.dir}/spawn-helper`)
     .replace(/app\.asar(?!\.unpacked)/, 'app.asar.unpacked')
     .replace(/node_modules\.asar(?!\.unpacked)/, 'node_modules.asar.unpacked');
-  binding = { fork: native.module.fork.bind(native.module), helperPath };
+  binding = { fork: native.module.fork.bind(native.module), resize: native.module.resize.bind(native.module), helperPath };
   return binding;
 }

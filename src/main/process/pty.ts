@@ -37,6 +37,8 @@ export interface RunProcess {
   pause(): void;
   resume(): void;
   write(data: string): void;
+  /** Tells the terminal (and so the agent, by SIGWINCH) its new size. */
+  resize(cols: number, rows: number): void;
 }
 
 export class SpawnError extends Error {
@@ -245,6 +247,11 @@ class PtyRun implements RunProcess {
     const bytes = Buffer.from(data, 'utf8');
     this.pendingWrite = this.pendingWrite ? Buffer.concat([this.pendingWrite, bytes]) : bytes;
     this.flushWrites();
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.reported) return;
+    nativePty().resize(this.fd, checkSize('cols', cols, DEFAULT_COLS), checkSize('rows', rows, DEFAULT_ROWS));
   }
 
   leaderExited(exit: PtyExit): void {

@@ -1,0 +1,279 @@
+// One agent's pty with its run log (redacted, byte-exact, sha256, back-pressure): who reads the
+// pty writes the log. The pty host (src/ptyhost/) keeps one per agent, with the hosts watching
+// its output and its exit, kept until a host acknowledges it; a host without a pty host runs
+// the same thing in its own process (localLoggedSpawner).
+//
+// Offsets are log offsets: the n-th byte a host receives is the n-th byte of the log file. A host
+// that attaches at offset X is sent [X, now) read back from the log first (queued live output
+// waits meanwhile), then the live stream: no gap, no duplicate.
+import type { PtyExitInfo, PtySessionInfo } from '../../shared/ptyhost-protocol';
+import { MAX_OUTPUT_CHUNK } from '../../shared/ptyhost-protocol';
+import type { RunLogStore, RunLogWriter } from '../logs/run-log';
+import { Redactor } from '../logs/redactor';
+import { readStartIdentity } from './identity';
+import { spawnInPty, type PtyExit, type RunProcess, type SpawnSpec } from './pty';
+
+/** What a session needs of a connected host. */
+export interface Watcher {
+  /** Sends output; false when the connection is congested (the caller then pauses the pty). */
+  output(session: string, offset: number, data: Buffer): boolean;
+  exit(session: string, exit: PtyExitInfo): void;
+  logFailed(session: string, message: string): void;
+  /** Resolves once the connection can take more (or closed). */
+  drained(): Promise<void>;
+  readonly closed: boolean;
+}
+
+/** Why reading the pty is paused: any one of them holds it. */
+type PauseReason = 'log' | 'host' | 'congested';
+
+const LAST_BYTES = 4096;
+
+interface Attachment {
+  watcher: Watcher;
+  /** Live output (and the exit) arriving while the catch-up is read from the log. */
+  queued: ({ offset: number; data: Buffer } | { exit: PtyExitInfo })[] | null;
+}
+
+export class PtySession {
+  exit: PtyExitInfo | null = null;
+  private readonly attachments = new Map<Watcher, Attachment>();
+  private readonly pausedBy = new Set<PauseReason>();
+  private tail: Buffer = Buffer.alloc(0);
+  private logError: string | null = null;
+  private readonly ended: Promise<void>;
+
+  private constructor(
+    readonly id: string,
+    private readonly proc: RunProcess,
+    private readonly writer: RunLogWriter,
+    private readonly logs: RunLogStore,
+    onEnded: (s: PtySession) => void,
+  ) {
+    proc.onData((chunk) => this.onData(chunk));
+    writer.onDrain(() => this.unpause('log'));
+    writer.onError((err) => {
+      this.logError = err.message;
+      for (const a of this.attachments.values()) a.watcher.logFailed(id, err.message);
+    });
+    this.ended = new Promise((resolve) => proc.onExit((exit) => void this.onExit(exit).finally(resolve)));
+    void this.ended.then(() => onEnded(this));
+  }
+
+  /** Spawns the agent and opens its log. Throws SpawnError (missing cwd, executable...). */
+  static spawn(id: string, spec: SpawnSpec, secrets: string[], logs: RunLogStore, onEnded: (s: PtySession) => void): PtySession {
+    const redactor = new Redactor(secrets);
+    const proc = spawnInPty(spec);
+    let writer: RunLogWriter;
+    try {
+      writer = logs.create(id, redactor);
+    } catch (err) {
+      // No log, no run: the process just started must not outlive this refusal (it leads its group).
+      try {
+        process.kill(-proc.pgid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      throw err;
+    }
+    return new PtySession(id, proc, writer, logs, onEnded);
+  }
+
+  info(): PtySessionInfo {
+    return {
+      session: this.id,
+      pid: this.proc.pid,
+      pgid: this.proc.pgid,
+      sid: this.proc.sid,
+      startId: this.proc.startId,
+      logPath: this.writer.path,
+      bytes: this.exit ? this.exit.logBytes : this.writer.bytes,
+      exit: this.exit,
+    };
+  }
+
+  /** Streams output from log offset `from` to `watcher`: the catch-up first, then live. */
+  attach(watcher: Watcher, from: number): void {
+    const end = this.exit ? this.exit.logBytes : this.writer.bytes;
+    const start = Math.min(Math.max(0, from), end);
+    const attachment: Attachment = { watcher, queued: start < end || this.exit ? [] : null };
+    this.attachments.set(watcher, attachment);
+    if (attachment.queued) void this.catchUp(attachment, start, end);
+  }
+
+  detach(watcher: Watcher): void {
+    if (!this.attachments.delete(watcher)) return;
+    this.recheckCongestion();
+  }
+
+  pause(): void {
+    this.hold('host');
+  }
+
+  resume(): void {
+    this.unpause('host');
+  }
+
+  write(data: string): void {
+    this.proc.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.proc.resize(cols, rows);
+  }
+
+  /**
+   * A signal to the agent's group (or its leader). Only while its exit is not reported: until
+   * then the leader is not reaped, so its pid and group number cannot belong to anyone else.
+   */
+  signal(signal: NodeJS.Signals, group: boolean): boolean {
+    if (this.exit || readStartIdentity(this.proc.pid) !== this.proc.startId) return false;
+    try {
+      process.kill(group ? -this.proc.pgid : this.proc.pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Resolves when the agent ended and its log is closed. */
+  whenEnded(): Promise<void> {
+    return this.ended;
+  }
+
+  private onData(chunk: Buffer): void {
+    const { offset, data } = this.writer.append(chunk);
+    this.deliver(offset, data);
+    if (this.writer.needsDrain) this.hold('log');
+  }
+
+  private deliver(offset: number, data: Buffer): void {
+    if (data.length === 0) return;
+    this.tail = data.length >= LAST_BYTES ? Buffer.from(data.subarray(data.length - LAST_BYTES)) : Buffer.concat([this.tail, data]).subarray(-LAST_BYTES);
+    let congested = false;
+    for (const a of this.attachments.values()) {
+      if (a.queued) a.queued.push({ offset, data });
+      else if (!a.watcher.output(this.id, offset, data)) congested = true;
+    }
+    if (congested) this.congested();
+  }
+
+  private async onExit(exit: PtyExit): Promise<void> {
+    const last = this.writer.end();
+    this.deliver(last.offset, last.data);
+    const closed = await this.writer.close();
+    this.exit = {
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      logBytes: closed.bytes,
+      logSha256: closed.sha256,
+      lastBytes: this.tail.toString('base64'),
+      logError: this.logError,
+      endedAt: new Date().toISOString(),
+    };
+    for (const a of this.attachments.values()) {
+      if (a.queued) a.queued.push({ exit: this.exit });
+      else a.watcher.exit(this.id, this.exit);
+    }
+    this.pausedBy.clear();
+  }
+
+  /** Sends [start, end) from the log, then what queued meanwhile, then goes live. */
+  private async catchUp(a: Attachment, start: number, end: number): Promise<void> {
+    try {
+      for (let at = start; at < end && !a.watcher.closed; ) {
+        const slice = await this.logs.read(this.id, { offset: at, length: Math.min(MAX_OUTPUT_CHUNK, end - at) });
+        if (slice.data.length === 0) break; // the log is shorter than it was (pruned, disk trouble): nothing more to send
+        if (!a.watcher.output(this.id, at, slice.data)) await a.watcher.drained();
+        at += slice.data.length;
+      }
+    } catch (err) {
+      a.watcher.logFailed(this.id, `could not read the log back from offset ${start}: ${(err as Error).message}`);
+    }
+    const queued = a.queued ?? [];
+    a.queued = null;
+    if (this.attachments.get(a.watcher) !== a) return;
+    for (const item of queued) {
+      if ('exit' in item) a.watcher.exit(this.id, item.exit);
+      else if (item.offset >= end) a.watcher.output(this.id, item.offset, item.data);
+    }
+    // Attached to an ended session: its exit was not queued (it happened before), send it now.
+    if (this.exit && !queued.some((q) => 'exit' in q)) a.watcher.exit(this.id, this.exit);
+  }
+
+  private hold(reason: PauseReason): void {
+    if (this.exit) return;
+    const was = this.pausedBy.size;
+    this.pausedBy.add(reason);
+    if (was === 0) this.proc.pause();
+  }
+
+  private unpause(reason: PauseReason): void {
+    if (!this.pausedBy.delete(reason) || this.pausedBy.size > 0 || this.exit) return;
+    this.proc.resume();
+  }
+
+  /** A watcher cannot take more: stop reading the pty until every watcher drained. */
+  private congested(): void {
+    if (this.pausedBy.has('congested')) return;
+    this.hold('congested');
+    void Promise.all([...this.attachments.values()].map((a) => a.watcher.drained())).then(() => this.recheckCongestion());
+  }
+
+  private recheckCongestion(): void {
+    if (!this.pausedBy.has('congested')) return;
+    this.unpause('congested');
+  }
+}
+
+/**
+ * A session in this very process, as a logged run handle (the host without a pty host: tests,
+ * or a pty host that could not be started). Same pty, same log writer, same back-pressure.
+ */
+export function spawnLocalSession(
+  runId: string,
+  spec: SpawnSpec,
+  secrets: string[],
+  logs: RunLogStore,
+): {
+  session: PtySession;
+  onOutput(cb: (offset: number, data: Buffer) => void): void;
+  onExit(cb: (exit: PtyExitInfo) => void): void;
+  onLogError(cb: (message: string) => void): void;
+} {
+  let output: ((offset: number, data: Buffer) => void) | null = null;
+  let exited: ((exit: PtyExitInfo) => void) | null = null;
+  let logError: ((message: string) => void) | null = null;
+  const early: { offset: number; data: Buffer }[] = [];
+  let earlyExit: PtyExitInfo | null = null;
+  const watcher: Watcher = {
+    closed: false,
+    output(_session, offset, data) {
+      if (output) output(offset, data);
+      else early.push({ offset, data });
+      return true;
+    },
+    exit(_session, exit) {
+      if (exited) exited(exit);
+      else earlyExit = exit;
+    },
+    logFailed: (_session, message) => logError?.(message),
+    drained: () => Promise.resolve(),
+  };
+  const session = PtySession.spawn(runId, spec, secrets, logs, () => undefined);
+  session.attach(watcher, 0);
+  return {
+    session,
+    onOutput(cb) {
+      output = cb;
+      for (const e of early.splice(0)) cb(e.offset, e.data);
+    },
+    onExit(cb) {
+      exited = cb;
+      if (earlyExit) cb(earlyExit);
+    },
+    onLogError(cb) {
+      logError = cb;
+    },
+  };
+}

@@ -1,0 +1,390 @@
+// The host's side of the pty host protocol: one connection, requests matched to answers, output
+// and exits dispatched to session handles. connectOrStartPtyHost (launch.ts) makes one.
+import { createConnection, type Socket } from 'node:net';
+import {
+  encodeControl,
+  FrameDecoder,
+  helloFieldsOf,
+  parsePtyHostFrame,
+  PTYHOST_PROTOCOL,
+  type HostFrame,
+  type PtyExitInfo,
+  type PtyHostFrame,
+  type PtySessionInfo,
+  type SpawnRequest,
+} from '../../shared/ptyhost-protocol';
+
+/** The pty host answers in another protocol version: it is never spoken to in ours. */
+export class PtyHostVersionError extends Error {
+  constructor(
+    readonly theirs: number | null,
+    readonly ours: number,
+    readonly pid: number | null,
+    detail = '',
+  ) {
+    super(
+      `The pty host${pid ? ` (pid ${pid})` : ''} of this data folder speaks protocol version ${theirs ?? 'unknown'}; this Vigil speaks ${ours}. ` +
+        `Its agents keep running and their logs keep being written, but this Vigil cannot take them over` +
+        `${detail ? ` (${detail})` : ''}; they are watched as detached runs until they end.`,
+    );
+    this.name = 'PtyHostVersionError';
+  }
+}
+
+/** A request the pty host refused (spawn_failed, not_found...). */
+export class PtyHostRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PtyHostRequestError';
+  }
+}
+
+export type SpawnInput = Omit<SpawnRequest, 'type' | 'id'>;
+
+/** One agent in the pty host, seen from the host. */
+export interface PtySessionHandle {
+  readonly session: string;
+  readonly pid: number;
+  readonly pgid: number;
+  readonly sid: number;
+  readonly startId: string;
+  readonly logPath: string;
+  /** What the pty host said at spawn or attach (bytes: the log size then; exit if it had ended). */
+  readonly info: PtySessionInfo;
+  /** Output from the log offset asked for, in order, each byte once. Delivered after a listener is set. */
+  onData(cb: (offset: number, data: Buffer) => void): void;
+  /** The agent ended and its log is closed; acknowledge() once recorded. */
+  onExit(cb: (exit: PtyExitInfo) => void): void;
+  /** The log could not be written (disk full...). */
+  onLogFailed(cb: (message: string) => void): void;
+  /** The connection to the pty host was lost before this session's exit arrived. */
+  onLost(cb: (reason: string) => void): void;
+  pause(): void;
+  resume(): void;
+  signal(signal: NodeJS.Signals, group?: boolean): void;
+  resize(cols: number, rows: number): void;
+  write(data: string): void;
+  /** The host recorded the exit: the pty host forgets the session. */
+  acknowledge(): void;
+}
+
+type Pending = { resolve: (frame: PtyHostFrame) => void; reject: (err: Error) => void };
+
+export interface PtyHostConnectOptions {
+  /** Speak as this protocol version (tests of a mismatch). */
+  protocol?: number;
+}
+
+export class PtyHostClient {
+  private readonly decoder = new FrameDecoder();
+  private readonly pending = new Map<number, Pending>();
+  private readonly handles = new Map<string, Handle>();
+  private readonly closeListeners: ((reason: string) => void)[] = [];
+  private nextId = 1;
+  private closedReason: string | null = null;
+  /** Who answered hello. */
+  ptyHostPid = 0;
+  ptyHostStartId: string | null = null;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly socketPath: string,
+  ) {}
+
+  /** Connects and says hello; rejects with PtyHostVersionError on a version mismatch. */
+  static connect(socketPath: string, opts: PtyHostConnectOptions = {}): Promise<PtyHostClient> {
+    const protocol = opts.protocol ?? PTYHOST_PROTOCOL;
+    return new Promise((resolve, reject) => {
+      const socket = createConnection(socketPath);
+      const client = new PtyHostClient(socket, socketPath);
+      let greeted = false;
+      socket.once('connect', () => socket.write(encodeControl({ type: 'hello', protocol, pid: process.pid })));
+      socket.on('error', (err) => {
+        if (!greeted) reject(err);
+      });
+      socket.on('close', () => {
+        if (!greeted) reject(new Error(`the pty host at ${socketPath} closed the connection before answering hello`));
+        client.lost('the pty host closed the connection');
+      });
+      socket.on('data', (chunk: Buffer) => {
+        let frames;
+        try {
+          frames = client.decoder.push(chunk);
+        } catch (err) {
+          socket.destroy();
+          if (!greeted) reject(err as Error);
+          return;
+        }
+        for (const f of frames) {
+          if (!greeted) {
+            // The frozen first look at the answer: readable whatever version sent it.
+            const first = f.kind === 'control' ? helloFieldsOf(f.json) : { type: '', protocol: null };
+            if (f.kind === 'control' && first.type === 'welcome' && first.protocol === protocol) {
+              const welcome = f.json as { pid: number; startId: string | null };
+              client.ptyHostPid = welcome.pid;
+              client.ptyHostStartId = welcome.startId;
+              greeted = true;
+              resolve(client);
+              continue;
+            }
+            socket.destroy();
+            const reason = f.kind === 'control' && first.type === 'refused' ? String((f.json as { reason?: unknown }).reason ?? '') : 'it did not answer hello';
+            reject(new PtyHostVersionError(first.protocol, protocol, null, reason));
+            return;
+          }
+          client.receive(f);
+        }
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== null;
+  }
+
+  /** Starts an agent in the pty host; its output streams from offset 0. */
+  async spawn(input: SpawnInput): Promise<PtySessionHandle> {
+    const handle = new Handle(this, input.session);
+    this.handles.set(input.session, handle);
+    try {
+      const answer = await this.request<{ session: PtySessionInfo }>({ ...input, type: 'spawn', id: 0 });
+      handle.setInfo(answer.session);
+      return handle;
+    } catch (err) {
+      if (this.handles.get(input.session) === handle) this.handles.delete(input.session);
+      throw err;
+    }
+  }
+
+  /**
+   * Takes a session back (after a host restart): output streams from `from` (the catch-up read
+   * from its log, then live); an ended session delivers its exit after the catch-up.
+   */
+  async attach(session: string, from: number): Promise<PtySessionHandle> {
+    const handle = new Handle(this, session);
+    this.handles.set(session, handle);
+    try {
+      const answer = await this.request<{ session: PtySessionInfo }>({ type: 'attach', id: 0, session, from });
+      handle.setInfo(answer.session);
+      return handle;
+    } catch (err) {
+      if (this.handles.get(session) === handle) this.handles.delete(session);
+      throw err;
+    }
+  }
+
+  async list(): Promise<PtySessionInfo[]> {
+    return (await this.request<{ sessions: PtySessionInfo[] }>({ type: 'list', id: 0 })).sessions;
+  }
+
+  /** Asks the pty host to exit once no session is left (a clean quit). */
+  exitWhenIdle(): void {
+    this.send({ type: 'exitWhenIdle' });
+  }
+
+  /** The connection was lost (the pty host died, or close() was called). */
+  onClose(cb: (reason: string) => void): void {
+    this.closeListeners.push(cb);
+  }
+
+  /** Disconnects; the pty host and its agents carry on. */
+  close(): void {
+    if (this.closed) return;
+    // Leaving on purpose: the sessions are not lost, so their handles are not told they are.
+    this.handles.clear();
+    this.lost('the host disconnected');
+    this.socket.end();
+  }
+
+  /** @internal */
+  send(frame: HostFrame): void {
+    if (this.closed) return;
+    this.socket.write(encodeControl(frame));
+  }
+
+  private request<T>(frame: Extract<HostFrame, { id: number }>): Promise<T> {
+    if (this.closedReason) return Promise.reject(new Error(`the pty host is not connected: ${this.closedReason}`));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: (f) => resolve(f as T), reject });
+      this.send({ ...frame, id });
+    });
+  }
+
+  private receive(f: ReturnType<FrameDecoder['push']>[number]): void {
+    if (f.kind === 'output') {
+      const data = Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength);
+      this.handles.get(f.session)?.data(f.offset, data);
+      return;
+    }
+    let frame: PtyHostFrame;
+    try {
+      frame = parsePtyHostFrame(f.json);
+    } catch {
+      return; // a frame of a newer minor shape: ignored rather than fatal
+    }
+    switch (frame.type) {
+      case 'spawned':
+      case 'attached':
+      case 'sessions':
+        return this.settle(frame.id, frame);
+      case 'error':
+        if (frame.id !== null) return this.fail(frame.id, new PtyHostRequestError(frame.code, frame.message));
+        return;
+      case 'exit': {
+        const handle = this.handles.get(frame.session);
+        handle?.exited(frame.exit);
+        return;
+      }
+      case 'logFailed':
+        return this.handles.get(frame.session)?.logFailed(frame.message);
+      default:
+        return;
+    }
+  }
+
+  private settle(id: number, frame: PtyHostFrame): void {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    p?.resolve(frame);
+  }
+
+  private fail(id: number, err: Error): void {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    p?.reject(err);
+  }
+
+  /** @internal */
+  forget(session: string, handle: Handle): void {
+    if (this.handles.get(session) === handle) this.handles.delete(session);
+  }
+
+  private lost(reason: string): void {
+    if (this.closedReason) return;
+    this.closedReason = reason;
+    for (const p of this.pending.values()) p.reject(new Error(`the pty host connection was lost: ${reason}`));
+    this.pending.clear();
+    for (const h of this.handles.values()) h.lostConnection(reason);
+    this.handles.clear();
+    for (const cb of this.closeListeners) cb(reason);
+  }
+}
+
+class Handle implements PtySessionHandle {
+  private infoValue: PtySessionInfo | null = null;
+  private dataCb: ((offset: number, data: Buffer) => void) | null = null;
+  private exitCb: ((exit: PtyExitInfo) => void) | null = null;
+  private logFailedCb: ((message: string) => void) | null = null;
+  private lostCb: ((reason: string) => void) | null = null;
+  /** What arrived before its listener was set: delivered in order once it is. */
+  private early: ({ offset: number; data: Buffer } | { exit: PtyExitInfo } | { lost: string } | { logFailed: string })[] = [];
+
+  constructor(
+    private readonly client: PtyHostClient,
+    readonly session: string,
+  ) {}
+
+  setInfo(info: PtySessionInfo): void {
+    this.infoValue = info;
+  }
+
+  get info(): PtySessionInfo {
+    return this.infoValue!;
+  }
+  get pid() {
+    return this.info.pid;
+  }
+  get pgid() {
+    return this.info.pgid;
+  }
+  get sid() {
+    return this.info.sid;
+  }
+  get startId() {
+    return this.info.startId;
+  }
+  get logPath() {
+    return this.info.logPath;
+  }
+
+  onData(cb: (offset: number, data: Buffer) => void): void {
+    this.dataCb = cb;
+    this.replay();
+  }
+  onExit(cb: (exit: PtyExitInfo) => void): void {
+    this.exitCb = cb;
+    this.replay();
+  }
+  onLogFailed(cb: (message: string) => void): void {
+    this.logFailedCb = cb;
+    this.replay();
+  }
+  onLost(cb: (reason: string) => void): void {
+    this.lostCb = cb;
+    this.replay();
+  }
+
+  pause(): void {
+    this.client.send({ type: 'pause', session: this.session });
+  }
+  resume(): void {
+    this.client.send({ type: 'resume', session: this.session });
+  }
+  signal(signal: NodeJS.Signals, group = true): void {
+    this.client.send({ type: 'signal', session: this.session, signal, group });
+  }
+  resize(cols: number, rows: number): void {
+    this.client.send({ type: 'resize', session: this.session, cols, rows });
+  }
+  write(data: string): void {
+    if (data !== '') this.client.send({ type: 'input', session: this.session, data });
+  }
+  acknowledge(): void {
+    this.client.send({ type: 'ack', session: this.session });
+    this.client.forget(this.session, this);
+  }
+
+  data(offset: number, data: Buffer): void {
+    if (this.dataCb && this.early.length === 0) this.dataCb(offset, data);
+    else this.early.push({ offset, data });
+  }
+  exited(exit: PtyExitInfo): void {
+    this.early.push({ exit });
+    this.replay();
+  }
+  logFailed(message: string): void {
+    this.early.push({ logFailed: message });
+    this.replay();
+  }
+  lostConnection(reason: string): void {
+    this.early.push({ lost: reason });
+    this.replay();
+  }
+
+  /** Delivers what waited, in order, stopping at the first item whose listener is not set yet. */
+  private replay(): void {
+    while (this.early.length > 0) {
+      const item = this.early[0];
+      if ('data' in item) {
+        if (!this.dataCb) return;
+        this.early.shift();
+        this.dataCb(item.offset, item.data);
+      } else if ('exit' in item) {
+        if (!this.exitCb) return;
+        this.early.shift();
+        this.exitCb(item.exit);
+      } else if ('logFailed' in item) {
+        this.early.shift();
+        this.logFailedCb?.(item.logFailed);
+      } else {
+        if (!this.lostCb) return;
+        this.early.shift();
+        this.lostCb(item.lost);
+      }
+    }
+  }
+}

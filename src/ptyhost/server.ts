@@ -1,0 +1,334 @@
+// The pty host's server: one per data folder (its identity file is a lock), listening on a
+// private Unix socket. It owns every agent's session; hosts come and go. With no session and
+// no host connected it exits after a short grace.
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import {
+  encodeControl,
+  encodeOutputHeader,
+  FrameDecoder,
+  helloFieldsOf,
+  parseHostFrame,
+  PTYHOST_PROTOCOL,
+  type HostFrame,
+  type PtyExitInfo,
+  type PtyHostFrame,
+} from '../shared/ptyhost-protocol';
+import { RunLogStore } from '../main/logs/run-log';
+import { logsDirOf, ptyHostIdentityPathOf, ptyHostSocketPath } from '../main/paths';
+import { bootId, readStartIdentity } from '../main/process/identity';
+import { acquireLockFile, type LockContent, type LockFile } from '../main/process/lock-file';
+import { PtySession, type Watcher } from '../main/process/pty-session';
+
+export interface PtyHostServerOptions {
+  dataDir: string;
+  /** With no session and no host connected this long, exit (default 5 s). */
+  idleMs?: number;
+  /** Answer hellos as this protocol version (tests of a version mismatch). */
+  protocol?: number;
+  onExit?: () => void;
+}
+
+/** Another pty host owns the folder: this one has nothing to do. */
+export class PtyHostRunningError extends Error {
+  constructor(readonly owner: LockContent) {
+    super(`a pty host (pid ${owner.pid}, protocol ${String(owner.protocol)}) already serves this data folder`);
+    this.name = 'PtyHostRunningError';
+  }
+}
+
+/** A connection's send buffer above this pauses the ptys it watches until it drains. */
+const CONGESTED_BYTES = 8 << 20;
+
+export class PtyHostServer {
+  private readonly sessions = new Map<string, PtySession>();
+  private readonly connections = new Set<Connection>();
+  private readonly logs: RunLogStore;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private exitWhenIdle = false;
+  private stopped = false;
+  readonly socketPath: string;
+  readonly protocol: number;
+
+  private constructor(
+    private readonly opts: PtyHostServerOptions,
+    private readonly lock: LockFile,
+    private readonly server: Server,
+  ) {
+    this.logs = new RunLogStore(logsDirOf(opts.dataDir));
+    this.socketPath = ptyHostSocketPath(opts.dataDir);
+    this.protocol = opts.protocol ?? PTYHOST_PROTOCOL;
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  /** Takes the folder's pty host identity and listens; throws PtyHostRunningError if another owns it. */
+  static async start(opts: PtyHostServerOptions): Promise<PtyHostServer> {
+    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+    const protocol = opts.protocol ?? PTYHOST_PROTOCOL;
+    const lock = acquireLockFile(
+      ptyHostIdentityPathOf(opts.dataDir),
+      { protocol, bootId: bootId(), socket: ptyHostSocketPath(opts.dataDir) },
+      (owner) => new PtyHostRunningError(owner),
+    );
+    const server = createServer({ allowHalfOpen: false });
+    try {
+      await listenPrivately(server, ptyHostSocketPath(opts.dataDir));
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+    const host = new PtyHostServer(opts, lock, server);
+    host.checkIdle();
+    return host;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Stops listening and releases the identity; sessions are not touched (exit only when idle). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.server.close();
+    for (const c of this.connections) c.socket.destroy();
+    try {
+      unlinkSync(this.socketPath);
+    } catch {
+      /* already gone */
+    }
+    this.lock.release();
+    this.opts.onExit?.();
+  }
+
+  private accept(socket: Socket): void {
+    const conn = new Connection(socket, this.protocol, (frame) => this.handle(conn, frame));
+    this.connections.add(conn);
+    this.checkIdle();
+    socket.on('close', () => {
+      this.connections.delete(conn);
+      for (const s of this.sessions.values()) s.detach(conn);
+      this.checkIdle();
+    });
+  }
+
+  private handle(conn: Connection, frame: HostFrame): void {
+    const fail = (id: number | null, session: string | null, code: string, message: string) =>
+      conn.send({ type: 'error', id, session, code, message });
+    switch (frame.type) {
+      case 'hello':
+        return fail(null, null, 'protocol', 'hello was already said');
+      case 'spawn': {
+        if (this.sessions.has(frame.session)) return fail(frame.id, frame.session, 'exists', `session ${frame.session} already exists`);
+        let session: PtySession;
+        try {
+          session = PtySession.spawn(
+            frame.session,
+            { file: frame.file, args: frame.args, cwd: frame.cwd, env: frame.env, cols: frame.cols, rows: frame.rows },
+            frame.secrets,
+            this.logs,
+            () => this.checkIdle(),
+          );
+        } catch (err) {
+          const e = err as Error & { code?: string };
+          return fail(frame.id, frame.session, e.code === 'spawn_failed' ? 'spawn_failed' : 'error', e.message);
+        }
+        this.sessions.set(frame.session, session);
+        session.attach(conn, 0);
+        return conn.send({ type: 'spawned', id: frame.id, session: session.info() });
+      }
+      case 'attach': {
+        const session = this.sessions.get(frame.session);
+        if (!session) return fail(frame.id, frame.session, 'not_found', `no session ${frame.session} in this pty host`);
+        // The answer goes first: every output frame after it belongs to this attachment.
+        conn.send({ type: 'attached', id: frame.id, session: session.info() });
+        session.attach(conn, frame.from);
+        return;
+      }
+      case 'list':
+        return conn.send({ type: 'sessions', id: frame.id, sessions: [...this.sessions.values()].map((s) => s.info()) });
+      case 'signal': {
+        const session = this.sessions.get(frame.session);
+        if (!session?.signal(frame.signal as NodeJS.Signals, frame.group)) {
+          fail(null, frame.session, 'not_signalled', `session ${frame.session} was not signalled: it has ended or is unknown`);
+        }
+        return;
+      }
+      case 'resize':
+        return this.sessions.get(frame.session)?.resize(frame.cols, frame.rows);
+      case 'input':
+        return this.sessions.get(frame.session)?.write(frame.data);
+      case 'pause':
+        return this.sessions.get(frame.session)?.pause();
+      case 'resume':
+        return this.sessions.get(frame.session)?.resume();
+      case 'ack': {
+        const session = this.sessions.get(frame.session);
+        // Only an ended session is forgotten: a live agent cannot be acknowledged away.
+        if (session?.exit) {
+          this.sessions.delete(frame.session);
+          this.checkIdle();
+        }
+        return;
+      }
+      case 'exitWhenIdle':
+        this.exitWhenIdle = true;
+        return this.checkIdle();
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.stopped) return;
+    if (this.exitWhenIdle && this.sessions.size === 0) {
+      // Let the last frames reach the host before going.
+      setImmediate(() => this.stop());
+      return;
+    }
+    const idle = this.sessions.size === 0 && this.connections.size === 0;
+    if (!idle) {
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+      return;
+    }
+    this.idleTimer ??= setTimeout(() => this.stop(), this.opts.idleMs ?? 5_000);
+  }
+}
+
+/** One connected host: framing, hello first, then validated frames. */
+class Connection implements Watcher {
+  private readonly decoder = new FrameDecoder();
+  private greeted = false;
+  private waiters: (() => void)[] = [];
+  closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly protocol: number,
+    private readonly onFrame: (frame: HostFrame) => void,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('drain', () => this.wake());
+    socket.on('error', () => {
+      /* a host vanished mid-write; 'close' follows */
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+  }
+
+  send(frame: PtyHostFrame): void {
+    if (this.closed) return;
+    this.socket.write(encodeControl(frame));
+  }
+
+  output(session: string, offset: number, data: Buffer): boolean {
+    if (this.closed) return true;
+    this.socket.cork();
+    this.socket.write(encodeOutputHeader(session, offset, data.length));
+    this.socket.write(data);
+    this.socket.uncork();
+    return this.socket.writableLength < CONGESTED_BYTES;
+  }
+
+  exit(session: string, exit: PtyExitInfo): void {
+    this.send({ type: 'exit', session, exit });
+  }
+
+  logFailed(session: string, message: string): void {
+    this.send({ type: 'logFailed', session, message });
+  }
+
+  drained(): Promise<void> {
+    if (this.closed || this.socket.writableLength < CONGESTED_BYTES) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private receive(chunk: Buffer): void {
+    let frames;
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      return this.refuse((err as Error).message);
+    }
+    for (const f of frames) {
+      if (this.closed) return;
+      if (f.kind !== 'control') return this.refuse('a host sends control frames only');
+      if (!this.greeted) {
+        // The frozen first look: whatever version the host speaks, it can read this answer.
+        const hello = helloFieldsOf(f.json);
+        if (hello.type !== 'hello') return this.refuse('the first frame must be hello');
+        if (hello.protocol !== this.protocol) {
+          return this.refuse(`this pty host speaks protocol ${this.protocol}, the host speaks ${hello.protocol ?? 'none'}`);
+        }
+        this.greeted = true;
+        this.send({ type: 'welcome', protocol: this.protocol, pid: process.pid, startId: readStartIdentity(process.pid), bootId: bootId() });
+        continue;
+      }
+      let frame: HostFrame;
+      try {
+        frame = parseHostFrame(f.json);
+      } catch (err) {
+        // A bad frame is answered, not fatal: the connection and every agent carry on.
+        const id = typeof (f.json as { id?: unknown })?.id === 'number' ? (f.json as { id: number }).id : null;
+        this.send({ type: 'error', id, session: null, code: 'bad_frame', message: (err as Error).message });
+        continue;
+      }
+      this.onFrame(frame);
+    }
+  }
+
+  private refuse(reason: string): void {
+    if (this.closed) return;
+    this.socket.end(encodeControl({ type: 'refused', protocol: this.protocol, reason }));
+    this.closed = true;
+  }
+}
+
+/** The tmp-dir fallback's folder is shared ground: create it 0700 and refuse one we do not own. */
+function preparePrivateParent(socketPath: string): void {
+  const parent = dirname(socketPath);
+  mkdirSync(parent, { recursive: true, mode: 0o700 });
+  if (dirname(parent) !== tmpdir()) return;
+  const stat = lstatSync(parent);
+  const uid = process.getuid?.();
+  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0) {
+    throw new Error(`refusing to use ${parent} for the pty host socket: it must be a folder owned by you with mode 0700`);
+  }
+}
+
+/**
+ * Holding the identity lock makes any socket file left at the path stale (its pty host died), so
+ * it is replaced. Created under a 0177 umask: never reachable by others, not even for an instant.
+ */
+function listenPrivately(server: Server, socketPath: string): Promise<void> {
+  preparePrivateParent(socketPath);
+  try {
+    if (!lstatSync(socketPath).isSocket()) throw new Error(`refusing to replace ${socketPath}: it exists and is not a socket`);
+    unlinkSync(socketPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return new Promise((resolve, reject) => {
+    const previous = process.umask(0o177);
+    server.once('error', reject);
+    try {
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        chmodSync(socketPath, 0o600);
+        resolve();
+      });
+    } finally {
+      process.umask(previous);
+    }
+  });
+}
