@@ -29,7 +29,16 @@ export async function countRows(query: (sql: string) => Promise<Record<string, u
 }
 
 // CommonJS, so it runs under `node -e` and under Electron's binary as node alike.
+// Private like the host (db/private-folder.ts): PGlite chmods every file it makes 0666, so the
+// child holds chmod to owner bits too, or a first initdb here leaves the database world-readable.
 const CHILD_SCRIPT = `
+process.umask(0o077);
+const fs = require('node:fs');
+const ownerBits = (mode) => (typeof mode === 'number' ? mode : parseInt(mode, 8)) & ~0o077;
+const { chmodSync, fchmodSync } = fs;
+fs.chmodSync = (path, mode) => chmodSync(path, ownerBits(mode));
+fs.fchmodSync = (fd, mode) => fchmodSync(fd, ownerBits(mode));
+require('node:module').syncBuiltinESMExports();
 const { PGlite } = require(process.env.VIGIL_PGLITE_PATH);
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
 (async () => {
