@@ -244,7 +244,7 @@ describe('vigil against a running serve', { timeout: 180_000 }, () => {
     const command = `vigil issue comment "$VIGIL_ISSUE_ID" 'hello from the agent'; vigil agent list; echo "list-exit=$?"`;
     await human('agent', 'add', 'caller', '--adapter', 'process', '--command', command);
     const issue = await json<IssueDto>('issue', 'create', 'Call back', '--assign', 'caller');
-    const done = await until('the caller run', async () => (await runsOf('--issue', issue.identifier)).find((r) => !['queued', 'running'].includes(r.status)));
+    const done = await until('the caller run', async () => (await runsOf('--issue', issue.identifier)).find((r) => !['queued', 'starting', 'running'].includes(r.status)));
     const log = (await vigil('run', 'logs', done.id)).stdout;
     expect(log).toMatch(/cannot call agents\.list/);
     expect(log).toContain('list-exit=1');

@@ -59,11 +59,13 @@ describe('window.vigil', () => {
     const seen: HostEvent[] = [];
     const unsubscribe = bridge.onEvent((event) => seen.push(event));
     host.openEscalation(escalationDto({ id: 'esc-1', issueIdentifier: 'VIG-7' }));
-    expect(seen).toEqual([{ event: 'escalation.opened', data: host.escalations[0] }]);
+    // The escalation, then the "needs you" event the host's attention watcher makes of it.
+    expect(seen.map((e) => e.event)).toEqual(['escalation.opened', 'attention.needed']);
+    expect(seen[0]).toEqual({ event: 'escalation.opened', data: host.escalations[0] });
 
     unsubscribe();
     host.events.emit('host.notice', { level: 'info', message: 'after unsubscribe' });
-    expect(seen).toHaveLength(1);
+    expect(seen).toHaveLength(2);
     expect(fake.ipcRenderer.listenerCount(IPC_EVENT)).toBe(0);
   });
 });

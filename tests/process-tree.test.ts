@@ -74,14 +74,19 @@ describe('findRunProcesses', () => {
     expect(byGroupOnly).not.toContain(pids.setsid);
   });
 
-  it('finds a group whose leader is gone, by its recorded group id', async () => {
+  it('takes a group whose leader is gone only where a member carries the run cookie', async () => {
     const dir = janitor.tempDir();
+    const runId = randomUUID();
     // The leader starts a member, then leaves once told to (so its identity can be recorded first).
-    const leader = janitor.spawnStranger('sh', ['-c', `sleep 600 & echo $! > "${dir}/member"; while [ ! -e "${dir}/go" ]; do sleep 0.05; done`]);
+    const leader = janitor.spawnStranger('sh', ['-c', `sleep 600 & echo $! > "${dir}/member"; while [ ! -e "${dir}/go" ]; do sleep 0.05; done`], {
+      env: { PATH: process.env.PATH, VIGIL_RUN_ID: runId },
+    });
     const member = await waitFor(() => readPid(dir, 'member'), 'the member pid');
     writeFileSync(join(dir, 'go'), '');
     await waitFor(() => readStartIdentity(leader.pid) === null, 'the leader to exit');
-    const q = { runId: randomUUID(), pgid: leader.pid, sid: leader.pid, leaderPid: leader.pid, leaderStartId: leader.startId };
+    const q = { runId, pgid: leader.pid, sid: leader.pid, leaderPid: leader.pid, leaderStartId: leader.startId };
+    // With the leader gone, only a cookie vouches that the group number is still the run's.
+    expect(findRunProcesses({ ...q, runId: randomUUID() }).map((p) => p.pid)).toEqual([]);
     expect(findRunProcesses(q).map((p) => p.pid)).toEqual([member]);
     expect((await terminateRun(q, { graceMs: 500 })).terminated.map((p) => p.pid)).toEqual([member]);
   });

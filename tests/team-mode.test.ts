@@ -124,7 +124,7 @@ d('team mode: two machines on one PostgreSQL server', () => {
       '20 runs to end',
       async () => {
         const runs = (await A.json<{ items: RunDto[] }>('run', 'list', '--limit', '500')).items.filter((r) => machineOf.has(r.agentId));
-        const done = runs.filter((r) => !['queued', 'running'].includes(r.status));
+        const done = runs.filter((r) => !['queued', 'starting', 'running'].includes(r.status));
         return done.length >= 20 ? runs : null;
       },
       120_000,

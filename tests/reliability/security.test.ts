@@ -473,7 +473,7 @@ describe('security', () => {
     const all = await waitFor(
       async () => {
         const runs = await runsOf(conn, { issue: issue.identifier });
-        return runs.length >= 2 && runs.every((r) => !['queued', 'running'].includes(r.status)) ? runs : null;
+        return runs.length >= 2 && runs.every((r) => !['queued', 'starting', 'running'].includes(r.status)) ? runs : null;
       },
       120_000,
       'the continuation run to end',

@@ -1,5 +1,6 @@
 // The workspace verbs of the contract: an issue's diff against its base, merge, discard, open,
 // and the list for clean-up. Nothing with unmerged work is removed without `confirm`.
+import { ACTIVE_RUN_STATUSES } from '../../shared/domain';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { CallParsedInput, IssueDiffDto, MergeResultDto } from '../../shared/contract';
 import { ContractError } from '../../shared/errors';
@@ -23,7 +24,7 @@ export function workspaceHandlers(ctx: ServiceContext, workspaces: IssueWorkspac
     const live = await ctx.db
       .select({ id: heartbeatRuns.id, status: heartbeatRuns.status })
       .from(heartbeatRuns)
-      .where(and(eq(heartbeatRuns.issueId, issue.id), inArray(heartbeatRuns.status, ['queued', 'running'])));
+      .where(and(eq(heartbeatRuns.issueId, issue.id), inArray(heartbeatRuns.status, [...ACTIVE_RUN_STATUSES])));
     if (live.length > 0) throw new ContractError('conflict', `${issue.identifier} has a ${live[0].status} run (${live[0].id}); wait for it to end or cancel it, then ${verb}`);
   };
   const requireHealthy = async (issue: IssueRow, row: WorkspaceRow) => {
