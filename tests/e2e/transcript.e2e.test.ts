@@ -54,6 +54,7 @@ describe('a claude_local run in the browser', () => {
       name: 'scribe',
       adapterType: 'claude_local',
       env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_FIXTURE: 'claude-transcript.jsonl', FAKE_CLAUDE_LINE_DELAY_MS: '600' },
+      envPublic: ['PATH', 'FAKE_CLAUDE_FIXTURE', 'FAKE_CLAUDE_LINE_DELAY_MS'],
     });
     issue = (await call<{ identifier: string }>('issues.create', { title: 'Coupons count twice', body: 'Totals are off with a **coupon**.', assignee: 'scribe' })).identifier;
     const runs = await call<{ items: { id: string }[] }>('runs.list', { issue });
