@@ -509,7 +509,7 @@ export class HeartbeatEngine {
       }));
       for (let i = 0; i < rows.length; i += 200) {
         const inserted = await this.ctx.db.insert(heartbeatRunEvents).values(rows.slice(i, i + 200)).returning();
-        if (this.ctx.events.size > 0) this.ctx.events.emit('run.event', { runId: live.run.id, events: inserted.map(runEventDto) });
+        if (this.ctx.events.listens('run.event')) this.ctx.events.emit('run.event', { runId: live.run.id, events: inserted.map(runEventDto) });
       }
     } catch {
       // Structured events are a convenience; the byte log is the record. Never stop a run for them.
@@ -661,7 +661,7 @@ export class HeartbeatEngine {
     try {
       for (const row of out.rows) await this.emitRunAndNeighbours(row.id, row.issueId, row.agentId);
       for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
-      if (this.ctx.events.size > 0 && out.followUps.length > 0) {
+      if (this.ctx.events.listens('run.created') && out.followUps.length > 0) {
         for (const dto of await runDtos(this.ctx.db, out.followUps)) this.ctx.events.emit('run.created', dto);
       }
     } catch {
@@ -672,11 +672,10 @@ export class HeartbeatEngine {
 
   private async emitRunAndNeighbours(runId: string, issueId: string | null, agentId: string): Promise<void> {
     // Start-up recovery runs before any client is attached: loading DTOs for nobody is waste.
-    if (this.ctx.events.size === 0) return;
-    const db = this.ctx.db;
-    this.ctx.events.emit('run.updated', await loadRunDto(db, runId));
-    if (issueId) this.ctx.events.emit('issue.updated', await loadIssueDto(db, issueId).catch(() => null as never));
-    this.ctx.events.emit('agent.updated', await loadAgentDto(db, agentId).catch(() => null as never));
+    const { db, events } = this.ctx;
+    if (events.listens('run.updated')) events.emit('run.updated', await loadRunDto(db, runId));
+    if (issueId && events.listens('issue.updated')) events.emit('issue.updated', await loadIssueDto(db, issueId).catch(() => null as never));
+    if (events.listens('agent.updated')) events.emit('agent.updated', await loadAgentDto(db, agentId).catch(() => null as never));
   }
 
   // ------------------------------------------------------------------ activity & shutdown
