@@ -10,14 +10,14 @@ import type { InvocationSource, RetryReason, RunErrorCode, RunStatus } from '../
 import { ContractError, notFound } from '../../shared/errors';
 import { getAdapter } from '../adapters/index';
 import { promptEvent, type AdapterEvent } from '../adapters/types';
-import { agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, type PendingInput } from '../db/schema';
+import { agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
 import { Redactor } from '../logs/redactor';
 import type { RunLogStore } from '../logs/run-log';
 import { terminateRun } from '../process/tree';
 import { newId, type ServiceContext, type Tx } from '../services/context';
 import { commentDto, runEventDto, secretValuesOf, type AgentRow, type RunRow } from '../services/dto';
-import { loadAgentDto, loadIssueDto, loadRunDto, runDtos } from '../services/lookup';
+import { agentDtos, issueDtos, loadRunDto, runDtos } from '../services/lookup';
 import { loadAdapterIssue } from './adapter-issue';
 import { retryUntilLanded, type Retrying } from './durable';
 import { applyLogRetention } from './log-retention';
@@ -461,7 +461,7 @@ export class HeartbeatEngine {
     if (!marked) return false;
     live.run = marked.row;
     live.seq = marked.seq;
-    await this.emitRunAndNeighbours(live.run.id, live.run.issueId, live.run.agentId).catch(() => undefined);
+    await this.emitRunsAndNeighbours([live.run]).catch(() => undefined);
     return true;
   }
 
@@ -659,7 +659,7 @@ export class HeartbeatEngine {
     this.pump();
     // Committed: telling listeners is best effort (the database may have gone away just now).
     try {
-      for (const row of out.rows) await this.emitRunAndNeighbours(row.id, row.issueId, row.agentId);
+      await this.emitRunsAndNeighbours(out.rows);
       for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
       if (this.ctx.events.listens('run.created') && out.followUps.length > 0) {
         for (const dto of await runDtos(this.ctx.db, out.followUps)) this.ctx.events.emit('run.created', dto);
@@ -670,12 +670,27 @@ export class HeartbeatEngine {
     return out.rows;
   }
 
-  private async emitRunAndNeighbours(runId: string, issueId: string | null, agentId: string): Promise<void> {
-    // Start-up recovery runs before any client is attached: loading DTOs for nobody is waste.
+  /**
+   * run.updated for each run (read back as committed), then issue.updated and agent.updated once
+   * for each issue and agent they touch: a few statements however many runs (recovery ends
+   * hundreds at once), none for an event nobody listens to.
+   */
+  private async emitRunsAndNeighbours(runs: Pick<RunRow, 'id' | 'issueId' | 'agentId'>[]): Promise<void> {
     const { db, events } = this.ctx;
-    if (events.listens('run.updated')) events.emit('run.updated', await loadRunDto(db, runId));
-    if (issueId && events.listens('issue.updated')) events.emit('issue.updated', await loadIssueDto(db, issueId).catch(() => null as never));
-    if (events.listens('agent.updated')) events.emit('agent.updated', await loadAgentDto(db, agentId).catch(() => null as never));
+    if (runs.length === 0) return;
+    if (events.listens('run.updated')) {
+      const rows = new Map((await db.select().from(heartbeatRuns).where(inArray(heartbeatRuns.id, runs.map((r) => r.id)))).map((r) => [r.id, r]));
+      const ordered = runs.map((r) => rows.get(r.id)).filter((r): r is RunRow => !!r);
+      for (const dto of await runDtos(db, ordered)) events.emit('run.updated', dto);
+    }
+    const issueIds = [...new Set(runs.map((r) => r.issueId).filter((id): id is string => !!id))];
+    if (issueIds.length > 0 && events.listens('issue.updated')) {
+      for (const dto of await issueDtos(db, await db.select().from(issues).where(inArray(issues.id, issueIds)))) events.emit('issue.updated', dto);
+    }
+    if (events.listens('agent.updated')) {
+      const agentIds = [...new Set(runs.map((r) => r.agentId))];
+      for (const dto of await agentDtos(db, await db.select().from(agents).where(inArray(agents.id, agentIds)))) events.emit('agent.updated', dto);
+    }
   }
 
   // ------------------------------------------------------------------ activity & shutdown
