@@ -10,14 +10,14 @@ import type { InvocationSource, RetryReason, RunErrorCode, RunStatus } from '../
 import { ContractError, notFound } from '../../shared/errors';
 import { getAdapter } from '../adapters/index';
 import { promptEvent, type AdapterEvent, type OutputParser } from '../adapters/types';
-import { agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, type PendingInput } from '../db/schema';
+import { agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
 import { Redactor } from '../logs/redactor';
 import type { RunLogStore } from '../logs/run-log';
 import { terminateRun } from '../process/tree';
 import { newId, type ServiceContext, type Tx } from '../services/context';
 import { commentDto, runEventDto, secretValuesOf, type AgentRow, type RunRow } from '../services/dto';
-import { loadAgentDto, loadIssueDto, loadRunDto, runDtos } from '../services/lookup';
+import { agentDtos, issueDtos, loadRunDto, runDtos } from '../services/lookup';
 import { loadAdapterIssue } from './adapter-issue';
 import { retryUntilLanded, type Retrying } from './durable';
 import { applyLogRetention } from './log-retention';
@@ -488,7 +488,7 @@ export class HeartbeatEngine {
     if (!marked) return false;
     live.run = marked.row;
     live.seq = marked.seq;
-    await this.emitRunAndNeighbours(live.run.id, live.run.issueId, live.run.agentId).catch(() => undefined);
+    await this.emitRunsAndNeighbours([live.run]).catch(() => undefined);
     return true;
   }
 
@@ -564,7 +564,7 @@ export class HeartbeatEngine {
     this.watchHandle(live, handle, forgetToken, done);
     // Claimed, spawned, but the host died before it recorded the process: record it now.
     if (adopted.status === 'starting') live.started = this.markStarted(live, handle);
-    else await this.emitRunAndNeighbours(run.id, run.issueId, run.agentId);
+    else await this.emitRunsAndNeighbours([run]);
     this.armTimers(live, adopted.startedAt ? Date.now() - adopted.startedAt.getTime() : 0);
     return true;
   }
@@ -777,9 +777,9 @@ export class HeartbeatEngine {
     this.pump();
     // Committed: telling listeners is best effort (the database may have gone away just now).
     try {
-      for (const row of out.rows) await this.emitRunAndNeighbours(row.id, row.issueId, row.agentId);
+      await this.emitRunsAndNeighbours(out.rows);
       for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
-      if (this.ctx.events.size > 0 && out.followUps.length > 0) {
+      if (this.ctx.events.listens('run.created') && out.followUps.length > 0) {
         for (const dto of await runDtos(this.ctx.db, out.followUps)) this.ctx.events.emit('run.created', dto);
       }
     } catch {
@@ -788,13 +788,27 @@ export class HeartbeatEngine {
     return out.rows;
   }
 
-  private async emitRunAndNeighbours(runId: string, issueId: string | null, agentId: string): Promise<void> {
-    // Start-up recovery runs before any client is attached: loading DTOs for nobody is waste.
-    if (this.ctx.events.size === 0) return;
-    const db = this.ctx.db;
-    this.ctx.events.emit('run.updated', await loadRunDto(db, runId));
-    if (issueId) this.ctx.events.emit('issue.updated', await loadIssueDto(db, issueId).catch(() => null as never));
-    this.ctx.events.emit('agent.updated', await loadAgentDto(db, agentId).catch(() => null as never));
+  /**
+   * run.updated for each run (read back as committed), then issue.updated and agent.updated once
+   * for each issue and agent they touch: a few statements however many runs (recovery ends
+   * hundreds at once), none for an event nobody listens to.
+   */
+  private async emitRunsAndNeighbours(runs: Pick<RunRow, 'id' | 'issueId' | 'agentId'>[]): Promise<void> {
+    const { db, events } = this.ctx;
+    if (runs.length === 0) return;
+    if (events.listens('run.updated')) {
+      const rows = new Map((await db.select().from(heartbeatRuns).where(inArray(heartbeatRuns.id, runs.map((r) => r.id)))).map((r) => [r.id, r]));
+      const ordered = runs.map((r) => rows.get(r.id)).filter((r): r is RunRow => !!r);
+      for (const dto of await runDtos(db, ordered)) events.emit('run.updated', dto);
+    }
+    const issueIds = [...new Set(runs.map((r) => r.issueId).filter((id): id is string => !!id))];
+    if (issueIds.length > 0 && events.listens('issue.updated')) {
+      for (const dto of await issueDtos(db, await db.select().from(issues).where(inArray(issues.id, issueIds)))) events.emit('issue.updated', dto);
+    }
+    if (events.listens('agent.updated')) {
+      const agentIds = [...new Set(runs.map((r) => r.agentId))];
+      for (const dto of await agentDtos(db, await db.select().from(agents).where(inArray(agents.id, agentIds)))) events.emit('agent.updated', dto);
+    }
   }
 
   // ------------------------------------------------------------------ activity & shutdown

@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import type { InvocationSource, RetryReason } from '../../shared/domain';
 import { jsonbParam } from '../db/storable-text';
-import { agentWakeupRequests, heartbeatRunEvents, heartbeatRuns, issues, type ContextSnapshot } from '../db/schema';
+import { agentWakeupRequests, heartbeatRuns, issues, type ContextSnapshot } from '../db/schema';
 import { newId, recordActivities, type Q } from '../services/context';
 import type { RunRow } from '../services/dto';
 
@@ -102,19 +102,19 @@ export async function appendRunEvent(q: Q, runId: string, type: string, message:
   return seq;
 }
 
-/** One insert for many events, each numbered after its run's last (one event per run per call). */
+/**
+ * One insert for many events, each numbered after its run's last (one event per run per call):
+ * the events travel as one jsonb parameter, however many (recovery appends hundreds at once).
+ */
 export async function appendRunEvents(q: Q, events: RunEventInput[]): Promise<{ runId: string; seq: number }[]> {
   if (events.length === 0) return [];
-  return q.insert(heartbeatRunEvents).values(
-    events.map((e) => ({
-      id: newId(),
-      runId: e.runId,
-      seq: sql`(select coalesce(max(seq), 0) + 1 from heartbeat_run_events where run_id = ${e.runId})`,
-      type: e.type,
-      message: e.message,
-      payload: e.payload ?? null,
-    })),
-  ).returning({ runId: heartbeatRunEvents.runId, seq: heartbeatRunEvents.seq });
+  const rows = events.map((e) => ({ id: newId(), run_id: e.runId, type: e.type, message: e.message, payload: e.payload ?? null }));
+  const result = await q.execute(sql`
+    insert into heartbeat_run_events (id, run_id, seq, type, message, payload)
+    select v.id, v.run_id, coalesce((select max(e.seq) from heartbeat_run_events e where e.run_id = v.run_id), 0) + 1, v.type, v.message, v.payload
+    from jsonb_to_recordset(${jsonbParam(rows)}::jsonb) as v(id text, run_id text, type text, message text, payload jsonb)
+    returning run_id, seq`);
+  return ((result as unknown as { rows: { run_id: string; seq: number }[] }).rows ?? []).map((r) => ({ runId: r.run_id, seq: Number(r.seq) }));
 }
 
 /** Serializes wakes and recovery decisions for one agent across hosts sharing a server. */

@@ -2,7 +2,7 @@
 // endRuns): the agent's runtime totals and sessions, the issue handed back, and the follow-up
 // run for input that arrived while the run was live.
 import { inArray, sql } from 'drizzle-orm';
-import { agentRuntimeState, issueComments, issues, type PendingInput, type UsageRecord } from '../db/schema';
+import { issueComments, issues, type PendingInput, type UsageRecord } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
 import { newId, type Tx } from '../services/context';
 import type { CommentRow, RunRow } from '../services/dto';
@@ -27,7 +27,7 @@ export interface RunOutcome {
   continuedByCaller?: boolean;
 }
 
-/** Run counts, usage, the last run and the per-issue sessions: one upsert per agent. */
+/** Run counts, usage, the last run and the per-issue sessions: one statement for every agent the ended runs belong to. */
 export async function updateRuntime(tx: Tx, ended: { row: RunRow; f: RunOutcome }[], now: Date): Promise<void> {
   const perAgent = new Map<string, { last: RunRow; runs: number; failed: number; input: number; output: number; cost: number; sessions: Record<string, string>; forget: string[] }>();
   for (const { row, f } of ended) {
@@ -44,37 +44,42 @@ export async function updateRuntime(tx: Tx, ended: { row: RunRow; f: RunOutcome 
     else if (row.issueId && f.sessionId) a.sessions[row.issueId] = storableText(f.sessionId);
     perAgent.set(row.agentId, a);
   }
-  for (const [agentId, a] of perAgent) {
-    await tx
-      .insert(agentRuntimeState)
-      .values({
-        agentId,
-        lastHeartbeatAt: now,
-        lastRunId: a.last.id,
-        lastRunStatus: a.last.status,
-        totalRuns: a.runs,
-        failedRuns: a.failed,
-        totalInputTokens: a.input,
-        totalOutputTokens: a.output,
-        totalCostUsd: a.cost,
-        sessions: a.sessions,
-      })
-      .onConflictDoUpdate({
-        target: agentRuntimeState.agentId,
-        set: {
-          lastHeartbeatAt: now,
-          lastRunId: a.last.id,
-          lastRunStatus: a.last.status,
-          totalRuns: sql`${agentRuntimeState.totalRuns} + ${a.runs}`,
-          failedRuns: sql`${agentRuntimeState.failedRuns} + ${a.failed}`,
-          totalInputTokens: sql`${agentRuntimeState.totalInputTokens} + ${a.input}`,
-          totalOutputTokens: sql`${agentRuntimeState.totalOutputTokens} + ${a.output}`,
-          totalCostUsd: sql`to_jsonb(coalesce((${agentRuntimeState.totalCostUsd})::text::numeric, 0) + ${a.cost})`,
-          sessions: sql`(${agentRuntimeState.sessions} - array(select jsonb_array_elements_text(${jsonbParam(a.forget)}::jsonb))) || ${jsonbParam(a.sessions)}::jsonb`,
-          updatedAt: now,
-        },
-      });
-  }
+  // One upsert for every agent, in agent id order (two hosts ending runs of the same agents lock alike).
+  const values = [...perAgent]
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([agentId, a]) => ({
+      agent_id: agentId,
+      last_run_id: a.last.id,
+      last_run_status: a.last.status,
+      runs: a.runs,
+      failed: a.failed,
+      input: a.input,
+      output: a.output,
+      cost: a.cost,
+      sessions: a.sessions,
+      forget: a.forget,
+    }));
+  const at = now.toISOString();
+  await tx.execute(sql`
+    with v as (
+      select * from jsonb_to_recordset(${jsonbParam(values)}::jsonb) as v(agent_id text, last_run_id text, last_run_status text,
+        runs integer, failed integer, input bigint, output bigint, cost numeric, sessions jsonb, forget jsonb)
+    )
+    insert into agent_runtime_state as s (agent_id, last_heartbeat_at, last_run_id, last_run_status, total_runs, failed_runs,
+      total_input_tokens, total_output_tokens, total_cost_usd, sessions, updated_at)
+    select v.agent_id, ${at}::timestamptz, v.last_run_id, v.last_run_status, v.runs, v.failed, v.input, v.output, to_jsonb(v.cost), v.sessions, ${at}::timestamptz
+    from v
+    on conflict (agent_id) do update set
+      last_heartbeat_at = excluded.last_heartbeat_at,
+      last_run_id = excluded.last_run_id,
+      last_run_status = excluded.last_run_status,
+      total_runs = s.total_runs + excluded.total_runs,
+      failed_runs = s.failed_runs + excluded.failed_runs,
+      total_input_tokens = s.total_input_tokens + excluded.total_input_tokens,
+      total_output_tokens = s.total_output_tokens + excluded.total_output_tokens,
+      total_cost_usd = to_jsonb(coalesce((s.total_cost_usd)::text::numeric, 0) + (excluded.total_cost_usd)::text::numeric),
+      sessions = (s.sessions - array(select jsonb_array_elements_text(f.forget) from v f where f.agent_id = excluded.agent_id)) || excluded.sessions,
+      updated_at = excluded.updated_at`);
 }
 
 /**

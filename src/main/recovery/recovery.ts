@@ -161,7 +161,7 @@ export class Recovery {
         ),
       )
       .returning();
-    if (row) this.ctx.events.emit('run.updated', (await runDtos(this.ctx.db, [row]))[0]);
+    if (row && this.ctx.events.listens('run.updated')) this.ctx.events.emit('run.updated', (await runDtos(this.ctx.db, [row]))[0]);
   }
 
   /**
@@ -202,7 +202,7 @@ export class Recovery {
         );
       },
     );
-    if (this.ctx.events.size > 0 && retries.size > 0) {
+    if (this.ctx.events.listens('run.created') && retries.size > 0) {
       for (const dto of await runDtos(this.ctx.db, [...retries.values()])) this.ctx.events.emit('run.created', dto);
     }
     // With its retry queued an issue has a live execution path: only the others need settling.
