@@ -21,8 +21,7 @@ beforeAll(() => ensureBuilt(), 600_000);
 
 const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-/** The engine's own events; the rest are the adapter's. */
-// The engine's own events (and the prompt it sent), apart from what the adapter parsed.
+/** The engine's own events (and the prompt it sent); the rest are the adapter's. */
 const ENGINE_EVENTS = ['queued', 'started', 'prompt', 'finished'];
 const cookiePids = (runId: string) => snapshotProcesses().runProcesses({ runId }).map((p) => p.pid);
 
