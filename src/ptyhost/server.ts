@@ -3,8 +3,6 @@
 // no host connected it exits after a short grace.
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { dirname } from 'node:path';
-import { tmpdir } from 'node:os';
 import {
   encodeControl,
   encodeOutputHeader,
@@ -21,6 +19,7 @@ import { logsDirOf, ptyHostIdentityPathOf, ptyHostSocketPath } from '../main/pat
 import { bootId, readStartIdentity } from '../main/process/identity';
 import { acquireLockFile, type LockContent, type LockFile } from '../main/process/lock-file';
 import { PtySession, type Watcher } from '../main/process/pty-session';
+import { preparePrivateSocketFolder } from '../main/process/private-socket-folder';
 
 export interface PtyHostServerOptions {
   dataDir: string;
@@ -294,24 +293,13 @@ class Connection implements Watcher {
   }
 }
 
-/** The tmp-dir fallback's folder is shared ground: create it 0700 and refuse one we do not own. */
-function preparePrivateParent(socketPath: string): void {
-  const parent = dirname(socketPath);
-  mkdirSync(parent, { recursive: true, mode: 0o700 });
-  if (dirname(parent) !== tmpdir()) return;
-  const stat = lstatSync(parent);
-  const uid = process.getuid?.();
-  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0) {
-    throw new Error(`refusing to use ${parent} for the pty host socket: it must be a folder owned by you with mode 0700`);
-  }
-}
 
 /**
  * Holding the identity lock makes any socket file left at the path stale (its pty host died), so
  * it is replaced. Created under a 0177 umask: never reachable by others, not even for an instant.
  */
 function listenPrivately(server: Server, socketPath: string): Promise<void> {
-  preparePrivateParent(socketPath);
+  preparePrivateSocketFolder(socketPath, 'the pty host socket');
   try {
     if (!lstatSync(socketPath).isSocket()) throw new Error(`refusing to replace ${socketPath}: it exists and is not a socket`);
     unlinkSync(socketPath);

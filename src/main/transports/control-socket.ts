@@ -1,12 +1,11 @@
 // The control socket: the CLI's (and agents') way into a running host. A unix socket private to
 // the user, speaking newline-delimited JSON WireRequest/WireResponse/WireEvent documents.
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname } from 'node:path';
 import type { HostLike } from '../host-types';
 import { ContractError } from '../../shared/errors';
 import { MAX_REQUEST_BYTES } from '../../shared/wire';
+import { preparePrivateSocketFolder } from '../process/private-socket-folder';
 import { peerPids, runCookieOf } from './peer-process';
 import { createBoundedReceiver, createWireSession, failure, MAX_OUTBOUND_BYTES, tooLarge, type WireMessage } from './wire-session';
 
@@ -22,7 +21,7 @@ export interface ControlSocket {
 export async function startControlSocket(host: HostLike, socketPath: string): Promise<ControlSocket> {
   const isPipe = process.platform === 'win32';
   if (!isPipe) {
-    preparePrivateParent(socketPath);
+    preparePrivateSocketFolder(socketPath, 'the control socket');
     await removeStaleSocket(socketPath);
   }
   const connections = new Set<Socket>();
@@ -138,17 +137,6 @@ async function runCookieOfPeer(socket: Socket): Promise<string | null> {
   return null;
 }
 
-/** The tmp-dir fallback's folder is shared ground: create it 0700 and refuse one we do not own. */
-function preparePrivateParent(socketPath: string): void {
-  const parent = dirname(socketPath);
-  mkdirSync(parent, { recursive: true, mode: 0o700 });
-  if (dirname(parent) !== tmpdir()) return;
-  const stat = lstatSync(parent);
-  const uid = process.getuid?.();
-  if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0) {
-    throw new Error(`refusing to use ${parent} for the control socket: it must be a folder owned by you with mode 0700`);
-  }
-}
 
 /** A leftover socket file from a crashed host is removed; one a live host answers on is not. */
 async function removeStaleSocket(socketPath: string): Promise<void> {
