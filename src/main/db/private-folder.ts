@@ -4,7 +4,7 @@
 // chmods every file it creates to 0666, so chmod is held to owner-only bits in this process),
 // and whatever is already there is made private at start: folders 0700, files 0600, each change
 // counted so the user is told. A folder owned by someone else is refused, naming it and its mode.
-import fs, { chmodSync, lstatSync, mkdirSync, readdirSync, type Stats } from 'node:fs';
+import fs, { chmodSync, lstatSync, mkdirSync, readdirSync, realpathSync, type Stats } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 
@@ -16,7 +16,10 @@ export function makeDataDirPrivate(dataDir: string): string | null {
   process.umask(0o077);
   holdChmodToOwner();
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const top = lstatSync(dataDir);
+  // A data folder reached through a symbolic link is the folder it names (links inside it are
+  // never followed below): the checks and fixes apply to that real folder.
+  const real = realpathSync(dataDir);
+  const top = lstatSync(real);
   const uid = process.getuid?.();
   if (!top.isDirectory()) throw new DataDirNotPrivateError(`refusing to use ${dataDir} as the data folder: it is not a folder`);
   if (uid !== undefined && top.uid !== uid) {
@@ -45,7 +48,7 @@ export function makeDataDirPrivate(dataDir: string): string | null {
       visit(child, info);
     }
   };
-  visit(dataDir, top);
+  visit(real, top);
   if (fixed === 0) return null;
   const what = wasOpen ? `the data folder ${dataDir} was open to others (mode ${wasOpen})` : `${fixed} item(s) in the data folder ${dataDir} were open to others`;
   return `Made the data folder private: ${what}; ${fixed} folder(s) and file(s) set to 0700 / 0600.`;
