@@ -27,6 +27,8 @@ export const workspacesDirOf = (dataDir: string) => join(dataDir, 'workspaces');
 export class IssueWorkspaces {
   /** One preparation at a time per issue: a retry and a follow-up must not both make it. */
   private readonly preparing = new Map<string, Promise<RunWorkspace>>();
+  /** Worktree folders being made right now (their rows not yet written). */
+  private readonly making = new Set<string>();
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -68,11 +70,17 @@ export class IssueWorkspaces {
       const [issue] = await this.ctx.db.select().from(issues).where(eq(issues.id, issueId));
       if (!issue) throw new Error(`issue ${issueId} is gone`);
       const path = join(this.dir, issue.identifier);
-      const made = await addWorktree(repo, path, await this.freshBranch(repo, path, branchNameOf(issue.identifier, issue.title)));
-      await this.ctx.db
-        .insert(issueWorkspaces)
-        .values({ id: newId(), issueId, agentId: agent.id, repoPath: repo, ...made })
-        .onConflictDoNothing();
+      // Between git making the folder and its row landing, the folder is this issue's, not stray.
+      this.making.add(path);
+      try {
+        const made = await addWorktree(repo, path, await this.freshBranch(repo, path, branchNameOf(issue.identifier, issue.title)));
+        await this.ctx.db
+          .insert(issueWorkspaces)
+          .values({ id: newId(), issueId, agentId: agent.id, repoPath: repo, ...made })
+          .onConflictDoNothing();
+      } finally {
+        this.making.delete(path);
+      }
       row = await this.active(issueId);
       if (!row) throw new Error('the worktree was made but its record could not be written');
     }
@@ -161,7 +169,7 @@ export class IssueWorkspaces {
       ? readdirSync(this.dir, { withFileTypes: true })
           .filter((e) => e.isDirectory())
           .map((e) => join(this.dir, e.name))
-          .filter((p) => !claimed.has(p))
+          .filter((p) => !claimed.has(p) && !this.making.has(p))
       : [];
     return { rows, strayFolders };
   }
