@@ -4,7 +4,6 @@
 // without a live process; a clean shutdown during the outage must land its runs' ends too.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
@@ -12,20 +11,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeatRuns } from '../src/main/db/schema';
 import { startTestHost, waitFor, type TestHost } from './helpers/host';
+import { freePort } from './helpers/pg-global-setup';
 import { tempDir } from './helpers/stores';
 
 const PG_BIN = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((d) => existsSync(join(d, 'pg_ctl')));
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A PostgreSQL cluster this test may stop and start. */
 class ThrowawayCluster {

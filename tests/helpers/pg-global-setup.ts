@@ -14,7 +14,8 @@ function findPgBin(): string | null {
   return null;
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (tests that start their own PostgreSQL use it too). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
