@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { spawn } from 'node-pty';
+import { spawnInPty } from '../src/main/process/pty';
 import { getAdapter } from '../src/main/adapters/index';
 import type { AdapterCommand, AdapterEvent, AdapterResult, AdapterRunContext } from '../src/main/adapters/types';
 import type { AdapterType } from '../src/shared/domain';
@@ -24,22 +24,16 @@ function runInPty(type: AdapterType, ctx: AdapterRunContext): Promise<PtyRun> {
   const received: Buffer[] = [];
   const events: AdapterEvent[] = [];
   return new Promise((resolve) => {
-    const term = spawn(command.file, command.args, {
-      cwd: command.cwd,
-      env: command.env,
-      encoding: null,
-      cols: 120,
-      rows: 40,
-    });
-    // With encoding null node-pty hands out Buffers, whatever its string-typed signature says.
-    term.onData((data) => {
-      const chunk = data as unknown as Buffer;
+    // Vigil's own spawn, not node-pty's public one: that one may fire its exit before the last
+    // chunk of output was read (the result line went missing in CI), which Vigil's never does.
+    const proc = spawnInPty({ file: command.file, args: command.args, cwd: command.cwd, env: command.env, cols: 120, rows: 40 });
+    proc.onData((chunk) => {
       received.push(chunk);
       events.push(...parser.push(chunk));
     });
-    term.onExit(({ exitCode }) => {
+    proc.onExit(({ exitCode }) => {
       events.push(...parser.end());
-      resolve({ exitCode, raw: Buffer.concat(received), events, result: parser.result() });
+      resolve({ exitCode: exitCode ?? -1, raw: Buffer.concat(received), events, result: parser.result() });
     });
   });
 }
