@@ -70,6 +70,11 @@ describeEachStore('issue worktrees', (kind) => {
       expect(d.patch).toContain(`+from ${me}`);
       expect(d.patch).not.toContain(`from ${other}`);
     }
+    // The review queue shows each issue's change by its size, from the same diff.
+    const queue = await h.call('review.queue', {});
+    for (const ref of [ia.identifier, ib.identifier]) {
+      expect(queue.find((q) => q.issue.identifier === ref)?.changes).toEqual({ files: 1, additions: 1, deletions: 1 });
+    }
     const stat = await h.call('issues.diff', { issue: ia.identifier, stat: true });
     expect(stat.patch).toBeNull();
     expect(stat.files).toHaveLength(1);

@@ -188,7 +188,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...runs.handlers,
       ...setupHandlers(ctx, opts.pickFolder ?? null),
       ...workspaceHandlers(ctx, worktrees, opts.openFolder ?? systemOpener()),
-      ...reviewHandlers(ctx),
+      ...reviewHandlers(ctx, worktrees),
       ...settingsHandlers(settings, events),
       ...machineHandlers(ctx),
     };

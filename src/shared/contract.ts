@@ -364,7 +364,7 @@ export const ReviewItemDto = z.object({
     .object({ text: z.string(), source: z.enum(['comment', 'run', 'system']), runId: z.string().nullable(), at: iso })
     .nullable(),
   lastRunId: z.string().nullable(),
-  /** Size of the agent's changes, once workspaces record a diff (null until then). */
+  /** Size of the change in the active worktree (in review only; null without a worktree). */
   changes: z.object({ files: z.number().int(), additions: z.number().int(), deletions: z.number().int() }).nullable(),
 });
 export type ReviewItemDto = z.infer<typeof ReviewItemDto>;

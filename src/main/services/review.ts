@@ -3,6 +3,8 @@
 import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { ReviewItemDto } from '../../shared/contract';
 import { heartbeatRunEvents, heartbeatRuns, issueComments, issues } from '../db/schema';
+import { worktreeDiff } from '../workspaces/diff';
+import type { IssueWorkspaces } from '../workspaces/issue-workspaces';
 import type { ServiceContext } from './context';
 import { issueDtos } from './lookup';
 
@@ -10,9 +12,24 @@ import { issueDtos } from './lookup';
 const QUEUE_LIMIT = 100;
 const WORDS_CHARS = 600;
 
-type LastWords = NonNullable<ReviewItemDto['lastWords']>;
+/** Worktrees diffed at once for one queue (each diff is a handful of git processes). */
+const DIFFS_AT_ONCE = 4;
 
-export function reviewHandlers(ctx: ServiceContext) {
+type LastWords = NonNullable<ReviewItemDto['lastWords']>;
+type Changes = ReviewItemDto['changes'];
+
+export function reviewHandlers(ctx: ServiceContext, workspaces: IssueWorkspaces | null) {
+  /** The size of an issue's change in its active worktree; null without one, or when git cannot tell. */
+  const changesOf = async (issueId: string): Promise<Changes> => {
+    const row = await workspaces?.active(issueId);
+    if (!row || (await workspaces!.health(row)).problem) return null;
+    try {
+      const diff = await worktreeDiff(row.path, { branch: row.baseBranch, commit: row.baseCommit }, { patch: false });
+      return { files: diff.files.length, additions: diff.additions, deletions: diff.deletions };
+    } catch {
+      return null; // the diff page says what is wrong; the queue just shows no size
+    }
+  };
   return {
     'review.queue': async (): Promise<ReviewItemDto[]> => {
       const items: ReviewItemDto[] = [];
@@ -28,6 +45,11 @@ export function reviewHandlers(ctx: ServiceContext) {
           const lastRun = await lastRunOf(ctx, issue.id);
           items.push({ issue, lastWords: await lastWordsOf(ctx, issue.id, lastRun), lastRunId: lastRun?.id ?? null, changes: null });
         }
+      }
+      // Only work waiting for review has a change to weigh; a few worktrees at a time.
+      const reviewed = items.filter((item) => item.issue.status === 'in_review');
+      for (let i = 0; i < reviewed.length; i += DIFFS_AT_ONCE) {
+        await Promise.all(reviewed.slice(i, i + DIFFS_AT_ONCE).map(async (item) => (item.changes = await changesOf(item.issue.id))));
       }
       return items;
     },
