@@ -16,7 +16,7 @@ export default defineConfig({
           host: resolve(__dirname, 'src/main/host.ts'),
           ptyhost: resolve(__dirname, 'src/ptyhost/main.ts'),
         },
-        external: ['node-pty', 'pg', 'ws', '@electric-sql/pglite'],
+        external: ['node-pty', 'pg', 'ws', '@electric-sql/pglite', 'tar'],
       },
     },
   },

@@ -1,6 +1,7 @@
-// host_rss_first_start_mb: the peak summed RSS of every Vigil process (the host and any helper
-// or database child below it) from a host's start on an EMPTY folder (a real initdb, migrations,
-// the start-up backup and its verification) until it has closed, each time in a fresh process.
+// host_rss_first_start_mb: the peak summed RSS of every Vigil process (the host, the pty host
+// and any database child below it) from a host's start on an EMPTY folder (as shipped: the
+// database template unpacked, or initdb without one; migrations) until it has closed, each time
+// in a fresh process.
 // host_rss_idle_mb: the same tree's RSS on an initialized folder (migrated, no runs), nothing
 // running, once start-up (its backup included) has settled. The 100,000-run folder's idle RSS is
 // a note: PGlite's buffer pool fills as queries read it.
@@ -68,7 +69,7 @@ runCase('memory', async () => {
   const idleMB = median(idle.map((r) => r.idleMB));
   return {
     notes: [
-      `memory: first start on an empty folder peaks at ${round(peak, 0)} MB summed over the host and its helper processes (initdb, backup check); idle on an initialized folder ${round(idleMB, 0)} MB; on the 100,000-run folder idle ${round(h.idleMB, 0)} MB and start-up peak ${round(h.peakMB, 0)} MB`,
+      `memory: first start on an empty folder peaks at ${round(peak, 0)} MB summed over the host and its helper processes (the pty host; initdb only without the template); idle on an initialized folder ${round(idleMB, 0)} MB; on the 100,000-run folder idle ${round(h.idleMB, 0)} MB and start-up peak ${round(h.peakMB, 0)} MB`,
     ],
     metrics: [
       metric('host_rss_idle_mb', {

@@ -73,6 +73,15 @@ export function hostBundlePath() {
   return process.env.BENCH_HOST_BUNDLE ? resolve(process.env.BENCH_HOST_BUNDLE) : join(ROOT, 'out', 'main', 'host.js');
 }
 
+/**
+ * The host options `vigil serve` and the desktop app give, beside the bundle: agents in the pty
+ * host (a process of its own, counted with the host) and the database template for a first start.
+ */
+export function shippedHostOptions() {
+  const dir = dirname(hostBundlePath());
+  return { ptyHost: { runtime: process.execPath, script: join(dir, 'ptyhost.js') }, dbTemplate: join(dir, 'db-template.tar.gz') };
+}
+
 let bundle = null;
 /** The built host library (out/main/host.js); run.mjs builds it first when missing or stale. */
 export async function loadHost() {
@@ -132,7 +141,7 @@ export async function startBenchHost(opts) {
   const { startHost } = await loadHost();
   // The verified start-up backup copies the folder once, right after start: steady-state cases
   // turn it off so it does not land inside their measurements (the cold-start case keeps it).
-  const host = await startHost({ sweepIntervalMs: 0, backupOnStart: false, ...opts });
+  const host = await startHost({ ...shippedHostOptions(), sweepIntervalMs: 0, backupOnStart: false, ...opts });
   let closed = false;
   const close = async () => {
     if (closed) return;

@@ -1,5 +1,6 @@
 // One host start in a process of its own, for the memory case: imports the built host, starts
-// it on the data folder given (as shipped: recovery, scheduler, the start-up backup), says
+// it on the data folder given (as shipped: the pty host, the database template, recovery, the
+// scheduler, the start-up backup), says
 // {"ready"} on stdout; once the start-up backup is verified says {"settled"}, stays idle for
 // `idleMs` with nothing running, says {"closing"} and closes. The parent samples this process
 // tree's memory meanwhile.
@@ -7,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { hostBundlePath, sleep } from './common.mjs';
+import { hostBundlePath, shippedHostOptions, sleep } from './common.mjs';
 
 const [dataDir, idleArg] = process.argv.slice(2);
 const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -19,10 +20,12 @@ const verified = () => {
   }
 };
 const { startHost } = await import(pathToFileURL(hostBundlePath()).href);
+// The start that makes the database takes no backup (there is nothing in it to keep).
+const backupDue = existsSync(join(dataDir, 'db'));
 const t = performance.now();
-const host = await startHost({ dataDir, sweepIntervalMs: 0 });
+const host = await startHost({ ...shippedHostOptions(), dataDir, sweepIntervalMs: 0 });
 say({ ready: performance.now() - t });
-for (const until = Date.now() + 180_000; !verified() && Date.now() < until; ) await sleep(50);
+for (const until = Date.now() + 180_000; backupDue && !verified() && Date.now() < until; ) await sleep(50);
 say({ settled: performance.now() - t, verified: verified() });
 await sleep(Number(idleArg ?? 3000));
 say({ closing: true });

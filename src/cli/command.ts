@@ -27,7 +27,7 @@ export interface Context {
   /** Connects on first use; exits "Vigil is not running" when no host answers. */
   client(): Promise<Client>;
   /** Paths of this installation, resolved by the entry point. */
-  install: { cliPath: string; rendererDir: string; version: string; ptyHostScript: string };
+  install: { cliPath: string; rendererDir: string; version: string; ptyHostScript: string; dbTemplate: string };
 }
 
 export interface Command {

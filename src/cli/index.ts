@@ -17,5 +17,6 @@ process.exitCode = await main(process.argv.slice(2), {
   cliPath: resolve(here, '../../bin/vigil'),
   rendererDir: resolve(here, '../renderer'),
   ptyHostScript: resolve(here, 'ptyhost.js'),
+  dbTemplate: resolve(here, 'db-template.tar.gz'),
   version,
 });

@@ -23,8 +23,13 @@ export interface HostOptions {
   startScheduler?: boolean;
   /** Run start-up recovery (default true). */
   recoverOnStart?: boolean;
-  /** Take a verified backup of the PGlite folder once started (default true). */
+  /**
+   * Take a verified backup of the PGlite folder once started (default true). Not at the start
+   * that made the database: an empty database needs no copy, and the next start takes one.
+   */
   backupOnStart?: boolean;
+  /** The database template built with the app (out/main/db-template.tar.gz): a first start without initdb. */
+  dbTemplate?: string;
   /** Path to the `vigil` launcher that agents call back through (put on the run's PATH). */
   cliPath?: string;
   /** Opens an issue's worktree in the editor, a terminal or the file manager (default: xdg-open, $VISUAL, code...). */

@@ -67,13 +67,14 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   let teamOnFailure: Team | null = null;
   let ptyHostOnFailure: PtyHostSpawner | null = null;
   try {
-    const opened: { store: Store; notices: string[]; backup: (() => Promise<void>) | null } = opts.databaseUrl
-      ? { store: await openStore({ databaseUrl: opts.databaseUrl }), notices: [], backup: null }
-      : await openDataDirStore(dataDir);
+    const opened: { store: Store; notices: string[]; created: boolean; backup: (() => Promise<void>) | null } = opts.databaseUrl
+      ? { store: await openStore({ databaseUrl: opts.databaseUrl }), notices: [], created: false, backup: null }
+      : await openDataDirStore(dataDir, { template: opts.dbTemplate });
     const openedStore = opened.store;
     store = openedStore;
     const notices = [...(privacyNotice ? [privacyNotice] : []), ...opened.notices];
-    const backup = opened.backup;
+    // A database made just now holds nothing a copy would keep.
+    const backup = opened.created ? null : opened.backup;
     const db = openedStore.db;
     const events = new EventBus();
     const workspaceId = await ensureWorkspace(db);

@@ -63,6 +63,7 @@ export const serveCommand: Command = {
       machineLeaseMs: leaseMs,
       // Agents run in the data folder's pty host, a process of its own, so they outlive this one.
       ptyHost: { runtime: process.execPath, script: ctx.install.ptyHostScript },
+      dbTemplate: ctx.install.dbTemplate,
       logRetention: { maxRunsPerAgent: keepLogs, maxBytesPerAgent: keepLogMb === undefined ? undefined : keepLogMb * 1024 * 1024 },
     });
 

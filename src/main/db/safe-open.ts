@@ -11,6 +11,7 @@ import { openStore, pgliteDirOf, type Store } from './client';
 import { inspectFolder } from './folder-state';
 import { migrate } from './migrate';
 import { createFolderInChild, probeFolder } from './probe';
+import { unpackTemplate } from './template';
 
 /** Generous: a loaded 2-core machine was measured taking 17 s for a first initdb. */
 export const DEFAULT_OPEN_TIMEOUT_MS = 60_000;
@@ -19,23 +20,33 @@ export interface DataDirStore {
   store: Store;
   /** What the open had to do that the user must be told; empty on a plain open. */
   notices: string[];
+  /** The database was made new at this open (an empty folder, or nothing could be restored). */
+  created: boolean;
   /** Takes a verified backup of the open store (the host calls it once it is ready). */
   backup(): Promise<void>;
 }
 
-export async function openDataDirStore(dataDir: string, opts: { openTimeoutMs?: number } = {}): Promise<DataDirStore> {
+export interface OpenDataDirOptions {
+  openTimeoutMs?: number;
+  /** The database template built with the app (template.ts): a new folder without an initdb. */
+  template?: string;
+}
+
+export async function openDataDirStore(dataDir: string, opts: OpenDataDirOptions = {}): Promise<DataDirStore> {
   const timeoutMs = opts.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
   const dbDir = pgliteDirOf(dataDir);
   const backupsDir = backupsDirOf(dataDir);
   const notices: string[] = [];
+  const made = { created: false };
+  const fresh = { timeoutMs, template: opts.template, made };
   let store: Store;
   if (inspectFolder(dbDir).kind === 'absent') {
     store = (await listVerifiedBackups(backupsDir)).length
-      ? await recover(dataDir, `the database folder ${dbDir} is missing or empty`, timeoutMs, notices)
-      : await openNew(dbDir, timeoutMs);
+      ? await recover(dataDir, `the database folder ${dbDir} is missing or empty`, fresh, notices)
+      : await openNew(dbDir, fresh);
   } else {
     const opened = await openFolder(dbDir, timeoutMs);
-    store = 'store' in opened ? opened.store : await recover(dataDir, opened.failure, timeoutMs, notices);
+    store = 'store' in opened ? opened.store : await recover(dataDir, opened.failure, fresh, notices);
   }
   // A failing migration is a bug or a newer schema, not a damaged folder: reported, not repaired.
   try {
@@ -51,7 +62,14 @@ export async function openDataDirStore(dataDir: string, opts: { openTimeoutMs?: 
     queue = run.catch(() => undefined);
     return run.then(() => undefined);
   };
-  return { store, notices, backup };
+  return { store, notices, created: made.created, backup };
+}
+
+/** How a new database folder is made, and where the open notes that it made one. */
+interface Fresh {
+  timeoutMs: number;
+  template: string | undefined;
+  made: { created: boolean };
 }
 
 type Opened = { store: Store } | { failure: string };
@@ -77,13 +95,28 @@ async function openFolder(dbDir: string, timeoutMs: number): Promise<Opened> {
   }
 }
 
-async function openNew(dbDir: string, timeoutMs: number): Promise<Store> {
+async function openNew(dbDir: string, fresh: Fresh): Promise<Store> {
+  const { timeoutMs } = fresh;
+  fresh.made.created = true;
+  if (fresh.template) {
+    // The template only makes a first start cheaper: whatever goes wrong with it, initdb follows.
+    const unpacked = await unpackTemplate(fresh.template, dbDir).then(
+      () => true,
+      () => false,
+    );
+    if (unpacked) {
+      const opened = await openFolder(dbDir, timeoutMs);
+      if ('store' in opened) return opened.store;
+      await rm(dbDir, { recursive: true, force: true });
+    }
+  }
   const made = await createFolderInChild(dbDir, { timeoutMs });
   if (!made.ok) throw new Error(`creating the database in ${dbDir} failed (${made.failure}: ${made.detail})`);
   return withTimeout(openStore({ pgliteDir: dbDir, skipMigrate: true }), timeoutMs, (late) => void late.close());
 }
 
-async function recover(dataDir: string, failure: string, timeoutMs: number, notices: string[]): Promise<Store> {
+async function recover(dataDir: string, failure: string, fresh: Fresh, notices: string[]): Promise<Store> {
+  const { timeoutMs } = fresh;
   const dbDir = pgliteDirOf(dataDir);
   const keptAt = inspectFolder(dbDir).kind === 'absent' ? null : await setAside(dataDir, dbDir);
   const kept = keptAt ? `; the damaged folder was kept at ${keptAt}` : '';
@@ -101,7 +134,7 @@ async function recover(dataDir: string, failure: string, timeoutMs: number, noti
     // Only the restored copy goes; the backup itself stays where it was.
     await rm(dbDir, { recursive: true, force: true });
   }
-  const store = await openNew(dbDir, timeoutMs);
+  const store = await openNew(dbDir, fresh);
   const why = tried.length ? `no backup could be restored (${tried.join('; ')})` : 'there is no verified backup to restore';
   notices.push(`The database could not be opened: ${failure}; ${why}. Vigil started with a NEW, EMPTY database${kept}.`);
   return store;

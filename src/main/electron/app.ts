@@ -82,6 +82,7 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
         machineName: env.VIGIL_MACHINE_NAME || undefined,
         // The agents' ptys live in the pty host, run by this very executable in Node mode.
         ptyHost: { runtime: process.execPath, script: layout.ptyHostScript },
+        dbTemplate: layout.dbTemplate,
       });
     } catch (err) {
       const text = startupErrorText(err, dataDir, databaseUrl !== undefined);

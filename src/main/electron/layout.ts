@@ -18,6 +18,8 @@ export interface AppLayout {
   cliLauncher: { kind: 'ready'; path: string } | { kind: 'write'; cliScript: string };
   /** The pty host's bundle, run with the app's own executable in Node mode (ELECTRON_RUN_AS_NODE). */
   ptyHostScript: string;
+  /** The database template a first start unpacks instead of running initdb (db/template.ts). */
+  dbTemplate: string;
 }
 
 export function appLayout(appPath: string, isPackaged: boolean, env: NodeJS.ProcessEnv): AppLayout {
@@ -31,6 +33,7 @@ export function appLayout(appPath: string, isPackaged: boolean, env: NodeJS.Proc
     trayIconDir: join(appPath, 'resources', 'tray'),
     cliLauncher: isPackaged ? { kind: 'write', cliScript: join(appPath, 'out', 'main', 'cli.js') } : { kind: 'ready', path: join(appPath, 'bin', 'vigil') },
     ptyHostScript: join(appPath, 'out', 'main', 'ptyhost.js'),
+    dbTemplate: join(appPath, 'out', 'main', 'db-template.tar.gz'),
   };
 }
 
