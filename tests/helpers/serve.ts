@@ -169,7 +169,7 @@ function newestMtime(path: string): number {
 }
 
 /**
- * Builds out/ (npx electron-vite build) when out/main/cli.js is missing or older than any source,
+ * Builds out/ (`npm run build`: the bundles and the database template) when out/main/cli.js is missing or older than any source,
  * so the tests exercise what bin/vigil runs. `npm test` builds first, which makes this a no-op.
  * A lock folder keeps parallel test files from building at once.
  */
@@ -192,8 +192,8 @@ export function ensureBuilt(): void {
   }
   try {
     if (fresh()) return;
-    const result = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, encoding: 'utf8', env: childEnv() });
-    if (result.status !== 0) throw new Error(`npx electron-vite build failed:\n${result.stdout}\n${result.stderr}`);
+    const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', env: childEnv() });
+    if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}\n${result.stderr}`);
   } finally {
     rmdirSync(lock);
   }
