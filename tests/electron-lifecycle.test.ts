@@ -75,6 +75,10 @@ describe('start-up', () => {
         openFolder: expect.any(Function),
         // The agents' pty host runs from the app's own executable (in Node mode).
         ptyHost: { runtime: process.execPath, script: join(fake.app.getAppPath(), 'out', 'main', 'ptyhost.js') },
+        // A first start unpacks the database template built with the app.
+        dbTemplate: join(fake.app.getAppPath(), 'out', 'main', 'db-template.tar.gz'),
+        machineId: undefined,
+        machineName: undefined,
       },
     ]);
     // An issue's worktree opens in the file manager through Electron's shell.

@@ -14,7 +14,7 @@ import { makeDataDirPrivate } from './db/private-folder';
 import { heartbeatRuns, workspaces } from './db/schema';
 import { EventBus } from './event-bus';
 import { HeartbeatEngine } from './heartbeat/engine';
-import type { RunSpawner } from './heartbeat/run-process';
+import { localPtySpawner, type RunSpawner } from './heartbeat/run-process';
 import { LIVE_STATUSES } from './heartbeat/run-state';
 import { currentHostInstance } from './heartbeat/host-instance';
 import { TimerScheduler } from './heartbeat/scheduler';
@@ -99,9 +99,15 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     let ptyHost: PtyHostSpawner | null = null;
     let spawner: RunSpawner | undefined;
     if (opts.ptyHost) {
-      const candidate = new PtyHostSpawner(dataDir, opts.ptyHost);
+      // Started for the first run, not now: an idle Vigil is one process. One that a crash left
+      // running is connected now, so its agents are taken back before recovery judges their runs.
+      const candidate = new PtyHostSpawner(dataDir, opts.ptyHost, {
+        lingerMs: opts.ptyHost.lingerMs,
+        fallback: localPtySpawner(logs),
+        onFallback: (message) => events.emit('host.notice', { level: 'warning', message }),
+      });
       try {
-        await candidate.connect();
+        await candidate.connectExisting();
         ptyHost = candidate;
         ptyHostOnFailure = candidate;
         spawner = candidate;

@@ -20,6 +20,8 @@ export interface PtyHostLaunch {
   runtimeArgs?: string[];
   /** Exit after this long with no session and no host (default 5 s). */
   idleMs?: number;
+  /** The host lets go of the pty host after this long with no session of its own (default 30 s). */
+  lingerMs?: number;
   env?: NodeJS.ProcessEnv;
 }
 

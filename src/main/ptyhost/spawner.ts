@@ -1,19 +1,26 @@
 // Runs spawned in the data folder's pty host: the pty host writes the log (redacted, byte-exact,
 // sha256) and streams the logged bytes with their offsets; the engine parses them and records
 // the end. A lost connection (the pty host died too) is reported per run, so recovery takes over.
+// The pty host is started for the first run and let go once no run needs it.
 import type { RunExit, RunHandle, RunSpawner, SpawnSpec } from '../heartbeat/run-process';
 import { SpawnError } from '../process/pty';
 import { terminateRun } from '../process/tree';
 import type { PtyExitInfo, PtySessionInfo } from '../../shared/ptyhost-protocol';
 import { PtyHostRequestError, type PtyHostClient, type PtySessionHandle } from './client';
-import { connectOrStartPtyHost, type PtyHostLaunch } from './launch';
+import { connectOrStartPtyHost, connectPtyHost, type PtyHostLaunch } from './launch';
 
 export type { PtySessionInfo } from '../../shared/ptyhost-protocol';
 
 const exitOf = (e: PtyExitInfo): RunExit => ({ exitCode: e.exitCode, signal: e.signal, logBytes: e.logBytes, logSha256: e.logSha256, logError: e.logError });
 
-/** A pty host session as a run handle. */
-function sessionHandle(runId: string, s: PtySessionHandle): RunHandle {
+/** A pty host session as a run handle; `release` once its end is acknowledged. */
+function sessionHandle(runId: string, s: PtySessionHandle, release: () => void): RunHandle {
+  let released = false;
+  const releaseOnce = () => {
+    if (released) return;
+    released = true;
+    release();
+  };
   return {
     pid: s.pid,
     pgid: s.pgid,
@@ -26,32 +33,50 @@ function sessionHandle(runId: string, s: PtySessionHandle): RunHandle {
     async terminate(graceMs) {
       await terminateRun({ runId, pgid: s.pgid, sid: s.sid, leaderPid: s.pid, leaderStartId: s.startId }, { graceMs });
     },
-    acknowledge: () => s.acknowledge(),
+    acknowledge: () => {
+      s.acknowledge();
+      releaseOnce();
+    },
   };
 }
 
+export interface PtyHostSpawnerOptions {
+  /**
+   * With no session held for this long the host lets go of its pty host, which then exits on
+   * its own (default 30 s): an idle Vigil is one process, the pty host lives while agents do.
+   */
+  lingerMs?: number;
+  /** Where runs go when no pty host can be had (it cannot start): this process's ptys. */
+  fallback?: RunSpawner;
+  /** Told once why runs went to the fallback. */
+  onFallback?: (message: string) => void;
+}
+
 /**
- * The host's connection to its pty host, made on first use and again after a loss (a pty host
- * that died is started anew for the next run; the runs it held are recovery's).
+ * The host's connection to its pty host, made when a run needs it (a pty host that died, or that
+ * was let go while idle, is started anew for the next run; the runs a dead one held are recovery's).
  */
 export class PtyHostSpawner implements RunSpawner {
   private client: PtyHostClient | null = null;
   private connecting: Promise<PtyHostClient> | null = null;
+  /** Sessions handed out and not yet acknowledged or lost. */
+  private held = 0;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  /** Bumped when a connection is lost: releases of its sessions no longer count. */
+  private generation = 0;
+  private fellBack = false;
 
   constructor(
     private readonly dataDir: string,
     private readonly launch: PtyHostLaunch,
+    private readonly opts: PtyHostSpawnerOptions = {},
   ) {}
 
   /** Connects (or starts the pty host): throws PtyHostVersionError or a start failure. */
   connect(): Promise<PtyHostClient> {
     if (this.client && !this.client.closed) return Promise.resolve(this.client);
     this.connecting ??= connectOrStartPtyHost(this.dataDir, this.launch).then(
-      (client) => {
-        this.client = client;
-        this.connecting = null;
-        return client;
-      },
+      (client) => this.connected(client),
       (err: unknown) => {
         this.connecting = null;
         throw err;
@@ -60,31 +85,108 @@ export class PtyHostSpawner implements RunSpawner {
     return this.connecting;
   }
 
+  /**
+   * Connects to the pty host only if one runs (a host that crashed left agents in it): true when
+   * connected. Never starts one. Throws PtyHostVersionError when the one running speaks another version.
+   */
+  async connectExisting(): Promise<boolean> {
+    if (this.client && !this.client.closed) return true;
+    const client = await connectPtyHost(this.dataDir);
+    if (!client) return false;
+    this.connected(client);
+    return true;
+  }
+
+  private connected(client: PtyHostClient): PtyHostClient {
+    this.client = client;
+    this.connecting = null;
+    // A lost connection loses every session it carried: none is held any more.
+    client.onClose(() => {
+      if (this.client !== client) return;
+      this.held = 0;
+      this.generation++;
+    });
+    this.lingerIfIdle();
+    return client;
+  }
+
   /** The pty host's pid while connected. */
   get pid(): number | null {
     return this.client && !this.client.closed ? this.client.ptyHostPid : null;
   }
 
   async spawn(runId: string, spec: SpawnSpec, secrets: string[]): Promise<RunHandle> {
-    const client = await this.connect();
+    this.hold();
+    let client: PtyHostClient;
+    try {
+      client = await this.connect();
+    } catch (err) {
+      this.release();
+      if (!this.opts.fallback) throw err;
+      if (!this.fellBack) {
+        this.fellBack = true;
+        this.opts.onFallback?.(`Agents run inside this Vigil process for now, so a crash of Vigil stops them: ${(err as Error).message}`);
+      }
+      return this.opts.fallback.spawn(runId, spec, secrets);
+    }
     try {
       const s = await client.spawn({ session: runId, file: spec.file, args: spec.args, cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows, secrets });
-      return sessionHandle(runId, s);
+      return sessionHandle(runId, s, this.releaser());
     } catch (err) {
+      this.release();
       // The same refusals as a local spawn (missing executable or folder): the run never started.
       if (err instanceof PtyHostRequestError && err.code === 'spawn_failed') throw new SpawnError(err.message);
       throw err;
     }
   }
 
-  /** The sessions the pty host holds (live, and ended but not yet acknowledged). */
+  /** The sessions the pty host holds (live, and ended but not yet acknowledged); none when no pty host is connected. */
   async sessions(): Promise<PtySessionInfo[]> {
-    return (await this.connect()).list();
+    if (!this.client || this.client.closed) return [];
+    return this.client.list();
   }
 
   /** Takes a session back, its output streaming from log offset `from`. */
   async attach(runId: string, from: number): Promise<RunHandle> {
-    return sessionHandle(runId, await (await this.connect()).attach(runId, from));
+    this.hold();
+    try {
+      const s = await (await this.connect()).attach(runId, from);
+      return sessionHandle(runId, s, this.releaser());
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+  }
+
+  private hold(): void {
+    this.held++;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+  }
+
+  private releaser(): () => void {
+    const generation = this.generation;
+    return () => {
+      if (generation === this.generation) this.release();
+    };
+  }
+
+  private release(): void {
+    this.held = Math.max(0, this.held - 1);
+    this.lingerIfIdle();
+  }
+
+  /** With nothing held, the connection goes after lingerMs; the pty host, left without hosts or sessions, exits. */
+  private lingerIfIdle(): void {
+    if (this.held > 0 || !this.client || this.lingerTimer) return;
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = null;
+      if (this.held > 0 || !this.client) return;
+      const client = this.client;
+      this.client = null;
+      client.close();
+    }, this.opts.lingerMs ?? 30_000);
+    this.lingerTimer.unref();
   }
 
   /**
@@ -92,6 +194,8 @@ export class PtyHostSpawner implements RunSpawner {
    * acknowledged; without, it keeps the agents for the next host.
    */
   close(stopPtyHost: boolean): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
     const client = this.client;
     this.client = null;
     if (!client || client.closed) return;
