@@ -1,6 +1,6 @@
 // The run verbs of the contract: list (keyset pages, fast at 100,000 runs), detail with the
 // retry chain, cancel, and ranged log reads.
-import { and, asc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, lt, or, sql, type SQL } from 'drizzle-orm';
 import { calls, type CallParsedInput, type LogChunkDto, type RunDetailDto, type RunDto } from '../../shared/contract';
 import { RUN_ERROR_EXPLANATIONS, type RunErrorCode } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
@@ -35,6 +35,17 @@ function decodeCursor(cursor: string): { at: string; id: string } {
 /** created_at as the cursor spells it: UTC, microseconds, whatever the session's time zone. */
 const cursorAtOf = sql<string>`to_char(${heartbeatRuns.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+/**
+ * A listed run's columns: all but the two that can be large (the context snapshot holds the
+ * prompt's inputs, pending input the comments that arrived), of which a list shows only the
+ * wake and retry reasons.
+ */
+const { contextSnapshot: _snapshot, pendingInput: _pending, ...listedColumns } = getTableColumns(heartbeatRuns);
+const listedReasons = {
+  wakeReason: sql<string | null>`${heartbeatRuns.contextSnapshot}->>'wakeReason'`,
+  retryReason: sql<string | null>`${heartbeatRuns.contextSnapshot}->>'retryReason'`,
+};
+
 export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: RunLogStore) {
   const totals = new RunTotals(ctx.db, ctx.events, ctx.exclusiveWriter ?? false);
   const handlers = {
@@ -56,7 +67,7 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
       // One statement: the page walks the created_at index, each row joins its agent's name and
       // its issue's identifier by primary key.
       const rows = await ctx.db
-        .select({ run: heartbeatRuns, cursorAt: cursorAtOf, agentName: agents.name, agentMachineId: agents.machineId, issueIdentifier: issues.identifier })
+        .select({ run: listedColumns, reasons: listedReasons, cursorAt: cursorAtOf, agentName: agents.name, agentMachineId: agents.machineId, issueIdentifier: issues.identifier })
         .from(heartbeatRuns)
         .leftJoin(agents, eq(agents.id, heartbeatRuns.agentId))
         .leftJoin(issues, eq(issues.id, heartbeatRuns.issueId))
@@ -67,7 +78,11 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
       const items = rows.slice(0, limit);
       const last = items[items.length - 1];
       return {
-        items: items.map((r) => runDto(r.run, r.agentName ?? '(removed)', r.run.issueId ? (r.issueIdentifier ?? null) : null, r.agentMachineId ?? null)),
+        items: items.map((r) => {
+          const contextSnapshot = { wakeReason: r.reasons.wakeReason ?? undefined, retryReason: r.reasons.retryReason ?? undefined };
+          const run: RunRow = { ...r.run, contextSnapshot, pendingInput: [] };
+          return runDto(run, r.agentName ?? '(removed)', r.run.issueId ? (r.issueIdentifier ?? null) : null, r.agentMachineId ?? null);
+        }),
         nextCursor: rows.length > limit && last ? encodeCursor(last.cursorAt, last.run.id) : null,
         total,
       };
