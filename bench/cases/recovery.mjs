@@ -1,8 +1,12 @@
 // recovery_1000_ms: start-up recovery (reapOrphanedRuns + reconcileStrandedAssignedIssues, as
 // startHost runs them) over 1,000 runs a dead host left `running`, whose pids are dead.
 // reap_100_groups_ms: the same recovery when 100 of those runs left a live process group behind
-// (a detached `sleep` whose group leader, the recorded pid, exited): all found and killed.
+// (a detached `sleep` whose group leader, the recorded pid, exited): all found and killed. The
+// leftovers carry their run's cookie (VIGIL_RUN_ID), as an agent's children do: a group whose
+// leader is gone is Vigil's only when one of its members carries it (issue 11: a number alone,
+// which the kernel reuses, proves nothing).
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import {
   freshDataDir,
@@ -53,7 +57,12 @@ function deadPids(n) {
 
 /** A detached group whose leader (the recorded pid) exited, leaving `sleep` alive in it. */
 async function orphanedGroup() {
-  const leader = spawn('/bin/sh', ['-c', 'sleep 600 & read _'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  const runId = randomUUID();
+  const leader = spawn('/bin/sh', ['-c', 'sleep 600 & read _'], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env: { ...process.env, VIGIL_RUN_ID: runId },
+  });
   await new Promise((resolve, reject) => {
     leader.once('spawn', resolve);
     leader.once('error', reject);
@@ -87,7 +96,7 @@ async function orphanedGroup() {
   const exited = new Promise((resolve) => leader.once('exit', resolve));
   leader.stdin.end('\n');
   await exited;
-  return { pid: pgid, pgid, startId, sleeper };
+  return { pid: pgid, pgid, startId, sleeper, runId };
 }
 
 async function scenario({ stale, groups }) {

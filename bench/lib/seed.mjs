@@ -19,14 +19,15 @@ export async function seedAgents(db, { workspaceId, n, prefix, status = 'idle', 
 
 /**
  * Runs left `running` by a host that died: each with its claimed wakeup and an in-progress issue
- * it checked out, spread over `agentIds`. runs: [{ pid, pgid, startId }]. Returns the run ids.
+ * it checked out, spread over `agentIds`. runs: [{ pid, pgid, startId, runId? }] (a run id
+ * given is the one its processes carry as their cookie). Returns the run ids.
  */
 export async function seedStaleRuns(db, { workspaceId, hostId, agentIds, runs }) {
   const [{ issue_counter: counter }] = (await db.query('select issue_counter from workspaces where id = $1', [workspaceId])).rows;
   const [{ issue_prefix: prefix }] = (await db.query('select issue_prefix from workspaces where id = $1', [workspaceId])).rows;
   const startedAt = new Date(Date.now() - 10 * 60_000).toISOString();
   const rows = runs.map((r, i) => ({
-    run_id: randomUUID(),
+    run_id: r.runId ?? randomUUID(),
     wakeup_id: randomUUID(),
     issue_id: randomUUID(),
     agent_id: agentIds[i % agentIds.length],

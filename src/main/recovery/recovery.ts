@@ -2,7 +2,7 @@
 // starts and then periodically. Runs whose process is gone fail as process_lost and get one
 // retry; live processes are watched as detached; stranded assigned issues are dispatched or
 // continued once, then escalated.
-import { and, desc, eq, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import { agents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
 import { hostInstanceAlive } from '../heartbeat/host-instance';
 import { LIVE_STATUSES } from '../heartbeat/run-state';
@@ -40,8 +40,14 @@ const DISPATCH_BLOCKED =
 const CONTINUATION_BLOCKED =
   'Vigil retried continuation of this in-progress issue once after its run ended without finishing, and it still has no live execution path. Blocked until someone looks: retry it, reassign it, or move it back to todo.';
 
-/** Lost runs ended per transaction: a fixed number of statements each, whatever the slice holds. */
-const LOST_RUNS_PER_TRANSACTION = 250;
+/**
+ * Lost runs ended per transaction: a fixed number of statements each, whatever the slice holds.
+ * PGlite runs each statement on this thread, so the longest statement is the longest the event
+ * loop stands still: slices this size keep each under about 50 ms on a 2-core laptop.
+ */
+const LOST_RUNS_PER_TRANSACTION = 100;
+/** Live runs read per statement when looking for orphans (the same reason). */
+const CANDIDATES_PER_READ = 200;
 
 const pendingOf = (snapshot: RunRow['contextSnapshot']): PendingInput[] => (Array.isArray(snapshot.pendingInput) ? (snapshot.pendingInput as PendingInput[]) : []);
 
@@ -70,10 +76,24 @@ export class Recovery {
    * is still alive (it judges its own). Runs this host adopted as detached are its to watch.
    */
   private async orphanCandidates(): Promise<RunRow[]> {
-    const rows = await this.ctx.db
-      .select()
-      .from(heartbeatRuns)
-      .where(and(inArray(heartbeatRuns.status, LIVE_STATUSES), or(eq(heartbeatRuns.hostId, this.ctx.hostId), isNull(heartbeatRuns.hostId))));
+    const rows: RunRow[] = [];
+    for (let after = ''; ; ) {
+      const page = await this.ctx.db
+        .select()
+        .from(heartbeatRuns)
+        .where(
+          and(
+            inArray(heartbeatRuns.status, LIVE_STATUSES),
+            or(eq(heartbeatRuns.hostId, this.ctx.hostId), isNull(heartbeatRuns.hostId)),
+            gt(heartbeatRuns.id, after),
+          ),
+        )
+        .orderBy(asc(heartbeatRuns.id))
+        .limit(CANDIDATES_PER_READ);
+      rows.push(...page);
+      if (page.length < CANDIDATES_PER_READ) break;
+      after = page[page.length - 1].id;
+    }
     const mine = this.ctx.hostInstanceId;
     return rows.filter((r) => !this.engine.isLive(r.id) && (r.hostInstanceId === mine || !hostInstanceAlive(r.hostInstanceId)));
   }
