@@ -3,9 +3,9 @@
 // input, an escalation — for the kinds the settings leave on. The desktop app and the browser
 // turn these into notifications (folding bursts); nothing here knows about either.
 import { and, eq, inArray } from 'drizzle-orm';
-import type { IssueDto, NotifyKind, RunDto } from '../shared/contract';
+import type { IssueDto, NotifyKind } from '../shared/contract';
 import type { EventPayload } from '../shared/events';
-import { issues } from './db/schema';
+import { heartbeatRuns, issues } from './db/schema';
 import type { EventBus } from './event-bus';
 import type { ServiceContext } from './services/context';
 import { loadIssueDto } from './services/lookup';
@@ -32,8 +32,9 @@ export interface AttentionOptions {
 }
 
 interface WatchedRun {
-  run: RunDto;
+  issueId: string | null;
   line: string | null;
+  /** When this last line was first seen: the run has been silent since. */
   since: number;
   notified: boolean;
 }
@@ -55,17 +56,21 @@ export class AttentionWatcher {
     opts: AttentionOptions,
   ) {
     this.silenceMs = opts.silenceMs ?? 60_000;
-    this.unsubscribe = events.subscribe((e) => {
-      if (e.event === 'issue.updated') this.onIssue(e.data);
-      else if (e.event === 'escalation.opened')
-        this.emit({ kind: 'escalation', issueId: e.data.issueId, issueIdentifier: e.data.issueIdentifier, issueTitle: e.data.issueTitle, runId: e.data.runId, message: e.data.message });
-      else if (e.event === 'run.created' || e.event === 'run.updated') this.onRun(e.data);
-      else if (e.event === 'run.event') {
-        const ask = e.data.events.find((x) => x.type === 'input_request');
-        if (ask) void this.onInputRequest(e.data.runId, ask.message ?? 'The agent asks you a question.');
-      }
-    });
-    this.timer = setInterval(() => void this.checkSilent(), opts.checkEveryMs ?? 5000);
+    // Named events only: a catch-all listener would make every emitter pay for payloads nobody
+    // needs (live output encoded, run rows read back). Runs are read at each check instead.
+    this.unsubscribe = events.subscribe(
+      (e) => {
+        if (e.event === 'issue.updated') this.onIssue(e.data);
+        else if (e.event === 'escalation.opened')
+          this.emit({ kind: 'escalation', issueId: e.data.issueId, issueIdentifier: e.data.issueIdentifier, issueTitle: e.data.issueTitle, runId: e.data.runId, message: e.data.message });
+        else if (e.event === 'run.event') {
+          const ask = e.data.events.find((x) => x.type === 'input_request');
+          if (ask) void this.onInputRequest(e.data.runId, ask.message ?? 'The agent asks you a question.');
+        }
+      },
+      { events: ['issue.updated', 'escalation.opened', 'run.event'] },
+    );
+    this.timer = setInterval(() => void this.checkSilent().catch(() => undefined), opts.checkEveryMs ?? 5000);
     this.timer.unref();
   }
 
@@ -96,31 +101,47 @@ export class AttentionWatcher {
     }
   }
 
-  private onRun(run: RunDto): void {
-    if (run.status !== 'running') {
-      this.running.delete(run.id);
-      this.asked.delete(run.id);
-      return;
-    }
-    const seen = this.running.get(run.id);
-    if (!seen || seen.line !== run.lastOutputLine) {
-      this.running.set(run.id, { run, line: run.lastOutputLine, since: Date.now(), notified: false });
+  /** The running runs and their last lines, as the database has them now. */
+  private async refreshRunning(now: number): Promise<void> {
+    const rows = await this.ctx.db
+      .select({ id: heartbeatRuns.id, issueId: heartbeatRuns.issueId, line: heartbeatRuns.lastOutputLine })
+      .from(heartbeatRuns)
+      .where(and(eq(heartbeatRuns.workspaceId, this.ctx.workspaceId), eq(heartbeatRuns.status, 'running')));
+    const live = new Set(rows.map((r) => r.id));
+    for (const id of this.running.keys()) if (!live.has(id)) this.running.delete(id);
+    for (const id of this.asked) if (!live.has(id)) this.asked.delete(id);
+    for (const row of rows) {
+      const seen = this.running.get(row.id);
+      if (!seen || seen.line !== row.line) this.running.set(row.id, { issueId: row.issueId, line: row.line, since: now, notified: false });
     }
   }
 
   private async onInputRequest(runId: string, question: string): Promise<void> {
     if (this.asked.has(runId)) return;
     this.asked.add(runId);
-    const run = this.running.get(runId)?.run;
+    const [run] = await this.ctx.db.select({ issueId: heartbeatRuns.issueId }).from(heartbeatRuns).where(eq(heartbeatRuns.id, runId));
     await this.emitForRun(runId, run?.issueId ?? null, `Asks: ${question}`);
   }
 
+  private checking = false;
+
   private async checkSilent(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await this.checkSilentOnce();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async checkSilentOnce(): Promise<void> {
     const now = Date.now();
-    for (const watched of this.running.values()) {
+    await this.refreshRunning(now);
+    for (const [runId, watched] of this.running) {
       if (watched.notified || now - watched.since < this.silenceMs || !looksLikePrompt(watched.line)) continue;
       watched.notified = true;
-      await this.emitForRun(watched.run.id, watched.run.issueId, `Seems to wait for input: ${watched.line?.trim().slice(0, 160)}`);
+      await this.emitForRun(runId, watched.issueId, `Seems to wait for input: ${watched.line?.trim().slice(0, 160)}`);
     }
   }
 

@@ -201,15 +201,22 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     };
     // Another machine's changes, arriving live: an agent changed there (re-arm timers, maybe
     // resume), work queued there for an agent of this machine (start it).
-    events.subscribe((event, origin) => {
-      if (origin !== 'peer') return;
-      if (event.event === 'agent.updated' || event.event === 'agent.removed') {
-        onAgentsChanged();
-        engine.pump();
-      } else if (event.event === 'run.created' || (event.event === 'run.updated' && event.data.status !== 'running' && event.data.status !== 'queued')) {
-        engine.pump();
-      }
-    });
+    // Only in team mode, and only these events: a catch-all listener would make every emitter
+    // pay for payloads nobody reads (live output encoded, ended runs read back).
+    if (team) {
+      events.subscribe(
+        (event, origin) => {
+          if (origin !== 'peer') return;
+          if (event.event === 'agent.updated' || event.event === 'agent.removed') {
+            onAgentsChanged();
+            engine.pump();
+          } else if (event.event === 'run.created' || (event.event === 'run.updated' && event.data.status !== 'running' && event.data.status !== 'queued')) {
+            engine.pump();
+          }
+        },
+        { events: ['agent.updated', 'agent.removed', 'run.created', 'run.updated'] },
+      );
+    }
     const auth: AgentAuth = {
       async resolveRunToken(token) {
         const hash = createHash('sha256').update(token).digest('hex');

@@ -99,7 +99,7 @@ export class MachineLease {
         .set({ errorCode: null, error: null, updatedAt: new Date() })
         .where(and(inArray(heartbeatRuns.id, live), eq(heartbeatRuns.status, 'running'), eq(heartbeatRuns.errorCode, 'host_offline')))
         .returning();
-      if (cleared.length > 0 && this.events.size > 0) for (const dto of await runDtos(this.db, cleared)) this.events.emit('run.updated', dto);
+      if (cleared.length > 0 && this.events.listens('run.updated')) for (const dto of await runDtos(this.db, cleared)) this.events.emit('run.updated', dto);
     }
     const all = await loadMachines(this.db);
     const changed: string[] = [];
@@ -110,7 +110,7 @@ export class MachineLease {
     }
     const offline = all.filter((m) => m.id !== me.id && !m.online);
     if (offline.length > 0) await this.markRunsHostOffline(offline);
-    if (changed.length > 0 && this.events.size > 0) {
+    if (changed.length > 0 && this.events.listens('machine.updated')) {
       for (const dto of await listMachineDtos(this.db, me.id)) if (changed.includes(dto.id)) this.events.emit('machine.updated', dto);
     }
   }
@@ -137,7 +137,7 @@ export class MachineLease {
           .returning()),
       );
     }
-    if (marked.length > 0 && this.events.size > 0) for (const dto of await runDtos(this.db, marked)) this.events.emit('run.updated', dto);
+    if (marked.length > 0 && this.events.listens('run.updated')) for (const dto of await runDtos(this.db, marked)) this.events.emit('run.updated', dto);
   }
 
   /** Whether a machine is online now (asks the database: a lease may have expired a moment ago). */
@@ -158,7 +158,7 @@ export class MachineLease {
       .where(and(eq(machines.id, this.identity.id), eq(machines.hostInstance, this.identity.hostInstance)))
       .returning()
       .catch(() => [] as MachineRow[]);
-    if (row && this.events.size > 0) {
+    if (row && this.events.listens('machine.updated')) {
       this.events.emit('machine.updated', machineDto(row, { online: false, self: true, agents: 0, runningRuns: 0 }));
     }
   }
