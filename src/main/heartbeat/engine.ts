@@ -17,7 +17,7 @@ import type { RunLogStore } from '../logs/run-log';
 import { terminateRun } from '../process/tree';
 import { newId, type ServiceContext, type Tx } from '../services/context';
 import { commentDto, runEventDto, secretValuesOf, type AgentRow, type RunRow } from '../services/dto';
-import { agentDtos, issueDtos, loadRunDto, runDtos } from '../services/lookup';
+import { agentDtos, issueDtos, loadRunDto, loadRunDtos, runDtos } from '../services/lookup';
 import { loadAdapterIssue } from './adapter-issue';
 import { retryUntilLanded, type Retrying } from './durable';
 import { applyLogRetention } from './log-retention';
@@ -173,7 +173,7 @@ export class HeartbeatEngine {
         const how = active.status === 'queued' ? 'coalesced into queued' : `kept for a follow-up of ${active.status}`;
         return { wakeupId: id, status: 'coalesced' as const, runId: active.id, reason: `${how} run ${active.id}` };
       }
-      const { run, wakeupId } = await insertQueuedRun(tx, {
+      const run = await insertQueuedRun(tx, {
         workspaceId: agent.workspaceId,
         agentId,
         source: input.source,
@@ -186,7 +186,7 @@ export class HeartbeatEngine {
         extraContext: input.commentId ? { commentId: input.commentId } : undefined,
       });
       if (issueId && input.retryOfRunId) await moveExecution(tx, issueId, run.id);
-      return { wakeupId, status: 'queued' as const, runId: run.id, reason: null };
+      return { wakeupId: run.wakeupId, status: 'queued' as const, runId: run.id, reason: null };
     });
     if (result.runId && result.status === 'queued') {
       if (this.ctx.events.listens('run.created')) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, result.runId));
@@ -780,7 +780,7 @@ export class HeartbeatEngine {
       await this.emitRunsAndNeighbours(out.rows);
       for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
       if (this.ctx.events.listens('run.created') && out.followUps.length > 0) {
-        for (const dto of await runDtos(this.ctx.db, out.followUps)) this.ctx.events.emit('run.created', dto);
+        for (const dto of await loadRunDtos(this.ctx.db, out.followUps.map((r) => r.id))) this.ctx.events.emit('run.created', dto);
       }
     } catch {
       /* the rows are right; clients refresh on their next read */

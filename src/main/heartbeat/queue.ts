@@ -3,9 +3,8 @@
 import { sql } from 'drizzle-orm';
 import type { InvocationSource, RetryReason } from '../../shared/domain';
 import { jsonbParam } from '../db/storable-text';
-import { agentWakeupRequests, heartbeatRuns, issues, type ContextSnapshot } from '../db/schema';
+import { issues, type ContextSnapshot } from '../db/schema';
 import { newId, recordActivities, type Q } from '../services/context';
-import type { RunRow } from '../services/dto';
 
 export interface QueueRunSpec {
   workspaceId: string;
@@ -20,14 +19,22 @@ export interface QueueRunSpec {
   extraContext?: Record<string, unknown>;
 }
 
+/** A run just queued: what its callers need (the row itself is read only where a listener wants it). */
+export interface QueuedRun {
+  id: string;
+  wakeupId: string;
+  agentId: string;
+  issueId: string | null;
+}
+
 /** Inserts a wakeup request and its queued run (callers hold the agent's advisory lock). */
-export async function insertQueuedRun(tx: Q, spec: QueueRunSpec): Promise<{ run: RunRow; wakeupId: string }> {
+export async function insertQueuedRun(tx: Q, spec: QueueRunSpec): Promise<QueuedRun> {
   const [queued] = await insertQueuedRuns(tx, [spec]);
   return queued;
 }
 
 /** The set-based form: four statements however many runs (recovery queues hundreds at once). */
-export async function insertQueuedRuns(tx: Q, specs: QueueRunSpec[]): Promise<{ run: RunRow; wakeupId: string }[]> {
+export async function insertQueuedRuns(tx: Q, specs: QueueRunSpec[]): Promise<QueuedRun[]> {
   if (specs.length === 0) return [];
   const planned = specs.map((spec) => {
     // A retry's context carries its original's wake reason (and comment): the prompt keeps them.
@@ -39,38 +46,42 @@ export async function insertQueuedRuns(tx: Q, specs: QueueRunSpec[]): Promise<{ 
     };
     return { spec, context, wakeupId: newId(), runId: newId() };
   });
-  await tx.insert(agentWakeupRequests).values(
-    planned.map(({ spec, wakeupId, runId }) => ({
-      id: wakeupId,
-      workspaceId: spec.workspaceId,
-      agentId: spec.agentId,
-      source: spec.source,
-      triggerDetail: spec.triggerDetail,
-      reason: spec.reason,
-      payload: spec.issueId ? { issueId: spec.issueId } : {},
-      status: 'queued',
-      runId,
-    })),
-  );
-  const rows = await tx
-    .insert(heartbeatRuns)
-    .values(
+  // Each insert takes its rows as one jsonb parameter: a VALUES list would be a parameter per
+  // column per row, each built and sent on its own (recovery queues hundreds of retries at once).
+  await tx.execute(sql`
+    insert into agent_wakeup_requests (id, workspace_id, agent_id, source, trigger_detail, reason, payload, status, run_id)
+    select v.id, v.workspace_id, v.agent_id, v.source, v.trigger_detail, v.reason, v.payload, 'queued', v.run_id
+    from jsonb_to_recordset(${jsonbParam(
+      planned.map(({ spec, wakeupId, runId }) => ({
+        id: wakeupId,
+        workspace_id: spec.workspaceId,
+        agent_id: spec.agentId,
+        source: spec.source,
+        trigger_detail: spec.triggerDetail,
+        reason: spec.reason,
+        payload: spec.issueId ? { issueId: spec.issueId } : {},
+        run_id: runId,
+      })),
+    )}::jsonb) as v(id text, workspace_id text, agent_id text, source text, trigger_detail text, reason text, payload jsonb, run_id text)`);
+  await tx.execute(sql`
+    insert into heartbeat_runs (id, workspace_id, agent_id, status, invocation_source, trigger_detail, wakeup_request_id, issue_id,
+      context_snapshot, retry_of_run_id, process_loss_retry_count)
+    select v.id, v.workspace_id, v.agent_id, 'queued', v.source, v.trigger_detail, v.wakeup_id, v.issue_id, v.context, v.retry_of, v.loss_count
+    from jsonb_to_recordset(${jsonbParam(
       planned.map(({ spec, context, wakeupId, runId }) => ({
         id: runId,
-        workspaceId: spec.workspaceId,
-        agentId: spec.agentId,
-        status: 'queued',
-        invocationSource: spec.source,
-        triggerDetail: spec.triggerDetail,
-        wakeupRequestId: wakeupId,
-        issueId: spec.issueId,
-        contextSnapshot: context,
-        retryOfRunId: spec.retryOfRunId ?? null,
-        processLossRetryCount: spec.processLossRetryCount ?? 0,
+        workspace_id: spec.workspaceId,
+        agent_id: spec.agentId,
+        source: spec.source,
+        trigger_detail: spec.triggerDetail,
+        wakeup_id: wakeupId,
+        issue_id: spec.issueId,
+        context,
+        retry_of: spec.retryOfRunId ?? null,
+        loss_count: spec.processLossRetryCount ?? 0,
       })),
-    )
-    .returning();
-  const byId = new Map(rows.map((r) => [r.id, r]));
+    )}::jsonb) as v(id text, workspace_id text, agent_id text, source text, trigger_detail text, wakeup_id text, issue_id text,
+      context jsonb, retry_of text, loss_count integer)`);
   await appendRunEvents(
     tx,
     planned.map(({ spec, runId, wakeupId }) => ({ runId, type: 'queued', message: `queued by ${spec.source}: ${spec.reason}`, payload: { wakeupId } })),
@@ -86,7 +97,7 @@ export async function insertQueuedRuns(tx: Q, specs: QueueRunSpec[]): Promise<{ 
       details: { agentId: spec.agentId, issueId: spec.issueId, reason: spec.reason, retryReason: spec.retryReason ?? null },
     })),
   );
-  return planned.map(({ runId, wakeupId }) => ({ run: byId.get(runId)!, wakeupId }));
+  return planned.map(({ spec, runId, wakeupId }) => ({ id: runId, wakeupId, agentId: spec.agentId, issueId: spec.issueId }));
 }
 
 export interface RunEventInput {

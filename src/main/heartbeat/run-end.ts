@@ -7,7 +7,7 @@ import { jsonbParam, storableText } from '../db/storable-text';
 import { newId, type Tx } from '../services/context';
 import type { CommentRow, RunRow } from '../services/dto';
 import type { RunErrorCode, RunStatus } from '../../shared/domain';
-import { insertQueuedRuns, moveExecutions } from './queue';
+import { insertQueuedRuns, moveExecutions, type QueuedRun } from './queue';
 
 /** How a run ended; the optional parts keep what the run row already holds when absent. */
 export interface RunOutcome {
@@ -92,7 +92,10 @@ export async function handBackIssues(tx: Tx, rows: RunRow[], followedUp: Set<str
   const withIssue = rows.filter((r) => r.issueId);
   if (withIssue.length === 0) return [];
   const current = new Map(
-    (await tx.select().from(issues).where(inArray(issues.id, [...new Set(withIssue.map((r) => r.issueId!))]))).map((i) => [i.id, i]),
+    (await tx
+      .select({ id: issues.id, status: issues.status })
+      .from(issues)
+      .where(inArray(issues.id, [...new Set(withIssue.map((r) => r.issueId!))]))).map((i) => [i.id, i]),
   );
   const toReview = new Map<string, RunRow>();
   const toTodo = new Set<string>();
@@ -137,7 +140,7 @@ export function wantsFollowUp(row: RunRow, f: RunOutcome): boolean {
  * One follow-up run per ended run that had input arrive while it was live (several wakes
  * coalesced into one): it carries them, so its prompt can show what came in.
  */
-export async function queueFollowUps(tx: Tx, rows: RunRow[]): Promise<RunRow[]> {
+export async function queueFollowUps(tx: Tx, rows: RunRow[]): Promise<QueuedRun[]> {
   if (rows.length === 0) return [];
   const queued = await insertQueuedRuns(
     tx,
@@ -155,6 +158,6 @@ export async function queueFollowUps(tx: Tx, rows: RunRow[]): Promise<RunRow[]> 
       };
     }),
   );
-  await moveExecutions(tx, queued.filter(({ run }) => run.issueId).map(({ run }) => ({ issueId: run.issueId!, runId: run.id })));
-  return queued.map(({ run }) => run);
+  await moveExecutions(tx, queued.filter((run) => run.issueId).map((run) => ({ issueId: run.issueId!, runId: run.id })));
+  return queued;
 }

@@ -21,7 +21,7 @@ import { agentRuntimeState, agentWakeupRequests, agents, heartbeatRuns, type Pen
 import { jsonbParam, storableText } from '../db/storable-text';
 import { newId, recordActivities, type Q, type Tx } from '../services/context';
 import type { CommentRow, RunRow } from '../services/dto';
-import { appendRunEvents, lockAgent } from './queue';
+import { appendRunEvents, lockAgent, type QueuedRun } from './queue';
 import { handBackIssues, queueFollowUps, updateRuntime, wantsFollowUp, type RunOutcome } from './run-end';
 
 export type { RunOutcome } from './run-end';
@@ -167,7 +167,7 @@ export interface EndResult {
   /** Comments the hand-back wrote (a success moved to review). */
   comments: CommentRow[];
   /** Follow-up runs queued for input that arrived while a run was live. */
-  followUps: RunRow[];
+  followUps: QueuedRun[];
 }
 
 /**

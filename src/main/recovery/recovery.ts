@@ -7,14 +7,14 @@ import { agents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
 import { hostInstanceAlive } from '../heartbeat/host-instance';
 import { LIVE_STATUSES } from '../heartbeat/run-state';
 import type { HeartbeatEngine } from '../heartbeat/engine';
-import { insertQueuedRuns, lockAgents, moveExecutions } from '../heartbeat/queue';
+import { insertQueuedRuns, lockAgents, moveExecutions, type QueuedRun } from '../heartbeat/queue';
 import { isSameProcess, pidExists, readProcStat } from '../process/identity';
 import { terminateRun, terminateRuns } from '../process/tree';
 import { runProcessQuery } from '../heartbeat/run-processes';
 import type { ServiceContext } from '../services/context';
 import type { RunRow } from '../services/dto';
 import { escalate } from '../services/escalations';
-import { runDtos } from '../services/lookup';
+import { loadRunDtos, runDtos } from '../services/lookup';
 
 export interface RecoveryOptions {
   killGraceMs: number;
@@ -47,7 +47,7 @@ const CONTINUATION_BLOCKED =
  */
 const LOST_RUNS_PER_TRANSACTION = 100;
 /** Live runs read per statement when looking for orphans (the same reason). */
-const CANDIDATES_PER_READ = 200;
+const CANDIDATES_PER_READ = 100;
 
 const pendingOf = (snapshot: RunRow['contextSnapshot']): PendingInput[] => (Array.isArray(snapshot.pendingInput) ? (snapshot.pendingInput as PendingInput[]) : []);
 
@@ -189,7 +189,7 @@ export class Recovery {
    * one retry in the same transaction. Returns the runs this call ended.
    */
   private async failLost(failures: { run: RunRow; error: string }[]): Promise<string[]> {
-    const retries = new Map<string, RunRow>();
+    const retries = new Map<string, QueuedRun>();
     const done = await this.engine.finishRuns(
       failures.map(({ run, error }) => ({
         run,
@@ -215,15 +215,15 @@ export class Recovery {
             extraContext: { ...row.contextSnapshot, retryReason: 'process_loss', pendingInput: [...pendingOf(row.contextSnapshot), ...row.pendingInput] },
           })),
         );
-        queued.forEach(({ run: retry }, k) => retries.set(retried[k].id, retry));
+        queued.forEach((retry, k) => retries.set(retried[k].id, retry));
         await moveExecutions(
           tx,
-          queued.filter(({ run: retry }) => retry.issueId).map(({ run: retry }) => ({ issueId: retry.issueId!, runId: retry.id })),
+          queued.filter((retry) => retry.issueId).map((retry) => ({ issueId: retry.issueId!, runId: retry.id })),
         );
       },
     );
     if (this.ctx.events.listens('run.created') && retries.size > 0) {
-      for (const dto of await runDtos(this.ctx.db, [...retries.values()])) this.ctx.events.emit('run.created', dto);
+      for (const dto of await loadRunDtos(this.ctx.db, [...retries.values()].map((r) => r.id))) this.ctx.events.emit('run.created', dto);
     }
     // With its retry queued an issue has a live execution path: only the others need settling.
     for (const run of done) if (!retries.has(run.id)) await this.settle(run);

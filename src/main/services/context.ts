@@ -1,7 +1,8 @@
 // What every service shares: the database, the event bus, this host's identity, the clock.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client';
-import { activityLog } from '../db/schema';
+import { sql } from 'drizzle-orm';
+import { jsonbParam } from '../db/storable-text';
 import type { EventBus } from '../event-bus';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -50,17 +51,21 @@ export async function recordActivity(q: Q, workspaceId: string | null, input: Ac
 
 export async function recordActivities(q: Q, inputs: (ActivityInput & { workspaceId: string | null })[]): Promise<void> {
   if (inputs.length === 0) return;
-  await q.insert(activityLog).values(
-    inputs.map((input) => ({
-      id: newId(),
-      workspaceId: input.workspaceId,
-      actor: input.actor,
-      action: input.action,
-      entityType: input.entityType,
-      entityId: input.entityId,
-      details: input.details ?? null,
-    })),
-  );
+  // One jsonb parameter however many rows (recovery records hundreds at once): a VALUES list
+  // would be a parameter per column per row, each built and sent on its own.
+  const rows = inputs.map((input) => ({
+    id: newId(),
+    workspace_id: input.workspaceId,
+    actor: input.actor,
+    action: input.action,
+    entity_type: input.entityType,
+    entity_id: input.entityId,
+    details: input.details ?? null,
+  }));
+  await q.execute(sql`
+    insert into activity_log (id, workspace_id, actor, action, entity_type, entity_id, details)
+    select v.id, v.workspace_id, v.actor, v.action, v.entity_type, v.entity_id, v.details
+    from jsonb_to_recordset(${jsonbParam(rows)}::jsonb) as v(id text, workspace_id text, actor text, action text, entity_type text, entity_id text, details jsonb)`);
 }
 
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);

@@ -75,6 +75,13 @@ export async function runDtos(q: Q, rows: RunRow[]): Promise<RunDto[]> {
   );
 }
 
+/** The runs of these ids as DTOs, in the order given (ids no run has are left out). */
+export async function loadRunDtos(q: Q, ids: string[]): Promise<RunDto[]> {
+  if (ids.length === 0) return [];
+  const rows = new Map((await q.select().from(heartbeatRuns).where(inArray(heartbeatRuns.id, ids))).map((r) => [r.id, r]));
+  return runDtos(q, ids.map((id) => rows.get(id)).filter((r): r is RunRow => !!r));
+}
+
 export async function loadRunDto(q: Q, id: string): Promise<RunDto> {
   const [dto] = await runDtos(q, [await requireRun(q, id)]);
   return dto;
