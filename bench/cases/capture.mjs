@@ -70,13 +70,15 @@ runCase('capture', async () => {
     const unwatch = viewer ? watchOutput() : () => {};
     const t0 = now();
     let runId;
-    // Every Vigil process counts (the host and any helper below it), the agent's group does not.
+    // Every Vigil process counts (the host and any helper below it, the pty host), the agent's
+    // group does not, nor PM2's daemon (a child of this process too, idle meanwhile).
+    const pm2Daemon = pm2.daemonPid();
     const cpu = await vigilCpu(
       async () => {
         ({ runId } = await call('agents.wake', { agent: agent.id }));
         return watch.waitEnded(runId);
       },
-      { isAgent: (p) => agentGroups.has(p.pgrp) },
+      { isAgent: (p) => agentGroups.has(p.pgrp) || (pm2Daemon !== null && (p.pid === pm2Daemon || p.ppid === pm2Daemon)) },
     );
     unwatch();
     const end = cpu.value;

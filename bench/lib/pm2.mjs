@@ -45,6 +45,14 @@ export async function startPm2() {
   let n = 0;
   return {
     stop,
+    /** The daemon's pid (null when it cannot be read): its processes are PM2's, not Vigil's. */
+    daemonPid() {
+      try {
+        return Number(readFileSync(join(home, 'pm2.pid'), 'utf8'));
+      } catch {
+        return null;
+      }
+    },
     /**
      * Starts `script args` (no autorestart), waits for its exit and for its whole output to be
      * in PM2's out log. Returns { ms, bytes, path }: ms from the start call to the log complete.

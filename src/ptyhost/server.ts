@@ -7,6 +7,7 @@ import {
   encodeControl,
   encodeOutputHeader,
   FrameDecoder,
+  MAX_OUTPUT_CHUNK,
   helloFieldsOf,
   parseHostFrame,
   PTYHOST_PROTOCOL,
@@ -201,6 +202,10 @@ class Connection implements Watcher {
   private readonly decoder = new FrameDecoder();
   private greeted = false;
   private waiters: (() => void)[] = [];
+  /** Output not yet written to the socket (see output()). */
+  private pending: { session: string; offset: number; length: number; chunks: Buffer[] }[] = [];
+  private pendingBytes = 0;
+  private flushScheduled: NodeJS.Immediate | null = null;
   closed = false;
 
   constructor(
@@ -221,16 +226,45 @@ class Connection implements Watcher {
 
   send(frame: PtyHostFrame): void {
     if (this.closed) return;
+    // After the output queued before it: an exit never overtakes its session's last bytes.
+    this.flushOutput();
     this.socket.write(encodeControl(frame));
   }
 
+  /**
+   * Queued, and sent once per event-loop turn: a pty hands out 4 KiB per read, and a socket
+   * write per read was most of the pty host's CPU (one syscall each). A session's contiguous
+   * chunks go out as one frame.
+   */
   output(session: string, offset: number, data: Buffer): boolean {
     if (this.closed) return true;
+    const last = this.pending[this.pending.length - 1];
+    if (last && last.session === session && last.offset + last.length === offset && last.length + data.length <= MAX_OUTPUT_CHUNK) {
+      last.chunks.push(data);
+      last.length += data.length;
+    } else {
+      this.pending.push({ session, offset, length: data.length, chunks: [data] });
+    }
+    this.pendingBytes += data.length;
+    this.flushScheduled ??= setImmediate(() => this.flushOutput());
+    return this.socket.writableLength + this.pendingBytes < CONGESTED_BYTES;
+  }
+
+  private flushOutput(): void {
+    if (this.flushScheduled) clearImmediate(this.flushScheduled);
+    this.flushScheduled = null;
+    if (this.pending.length === 0) return;
+    const frames = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.closed) return;
     this.socket.cork();
-    this.socket.write(encodeOutputHeader(session, offset, data.length));
-    this.socket.write(data);
+    for (const f of frames) {
+      this.socket.write(encodeOutputHeader(f.session, f.offset, f.length));
+      this.socket.write(f.chunks.length === 1 ? f.chunks[0] : Buffer.concat(f.chunks, f.length));
+    }
     this.socket.uncork();
-    return this.socket.writableLength < CONGESTED_BYTES;
+    if (this.socket.writableLength < CONGESTED_BYTES) this.wake();
   }
 
   exit(session: string, exit: PtyExitInfo): void {
@@ -242,7 +276,7 @@ class Connection implements Watcher {
   }
 
   drained(): Promise<void> {
-    if (this.closed || this.socket.writableLength < CONGESTED_BYTES) return Promise.resolve();
+    if (this.closed || this.socket.writableLength + this.pendingBytes < CONGESTED_BYTES) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

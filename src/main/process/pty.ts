@@ -64,6 +64,10 @@ const DRAIN_QUIET_MS = 100;
 const DRAIN_CAP_MS = 2_000;
 /** How soon to look again when the slave was reopened after a hangup (rare). */
 const HANGUP_RETRY_MS = 50;
+/** A read this long filled the pty's page (4 KiB less one byte on Linux): more may wait behind it. */
+const PTY_PAGE = 4095;
+/** Read ahead per turn at most: a chunk stays well below a frame (MAX_OUTPUT_CHUNK). */
+const READ_AHEAD_MAX = 64 * 1024;
 /** How soon to retry a write the full pty input buffer refused. */
 const WRITE_RETRY_MS = 10;
 
@@ -207,7 +211,7 @@ class PtyRun implements RunProcess {
     this.sid = pid;
     // allowHalfOpen keeps the fd open past libuv's end-of-stream, so the rest can still be read.
     this.master = new ReadStream(fd, { allowHalfOpen: true });
-    this.master.on('data', (chunk: Buffer) => this.deliver(chunk));
+    this.master.on('data', (chunk: Buffer) => this.deliver(this.readMore(chunk)));
     this.master.on('end', () => {
       this.hungUp = true;
       this.drainAfterHangup();
@@ -257,6 +261,31 @@ class PtyRun implements RunProcess {
   leaderExited(exit: PtyExit): void {
     this.leaderExit = exit;
     this.settle();
+  }
+
+  /**
+   * A pty hands out at most a page per read and libuv reads once per event-loop turn, so a fast
+   * agent costs a turn (and every step of the output path) per 4 KiB. What the kernel already
+   * holds behind a full page is read now, on the same non-blocking fd, into one chunk.
+   */
+  private readMore(first: Buffer): Buffer {
+    if (first.length < PTY_PAGE || this.paused) return first;
+    const parts = [first];
+    let total = first.length;
+    while (total < READ_AHEAD_MAX) {
+      const chunk = Buffer.allocUnsafe(READ_AHEAD_MAX - total);
+      let read: number;
+      try {
+        read = readSync(this.fd, chunk);
+      } catch {
+        break; // EAGAIN: nothing more yet; EIO: the hang-up, which the stream reports itself
+      }
+      if (read <= 0) break;
+      parts.push(chunk.subarray(0, read));
+      total += read;
+      if (read < PTY_PAGE) break;
+    }
+    return parts.length === 1 ? first : Buffer.concat(parts, total);
   }
 
   private deliver(chunk: Buffer): void {
