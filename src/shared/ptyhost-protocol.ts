@@ -184,23 +184,31 @@ export class FrameDecoder {
 
   private peek(n: number): Uint8Array {
     if (this.chunks[0].length >= n) return this.chunks[0];
-    return this.flatten();
+    return this.gather(n);
   }
 
-  private flatten(): Uint8Array {
-    const all = new Uint8Array(this.buffered);
+  /**
+   * Joins the first n buffered bytes into one chunk at the front: only what the frame needs is
+   * copied (a 64 KiB frame split across socket reads used to copy everything buffered behind it).
+   */
+  private gather(n: number): Uint8Array {
+    const joined = new Uint8Array(n);
     let at = 0;
-    for (const c of this.chunks) {
-      all.set(c, at);
-      at += c.length;
+    while (at < n) {
+      const c = this.chunks[0];
+      const take = Math.min(c.length, n - at);
+      joined.set(take === c.length ? c : c.subarray(0, take), at);
+      at += take;
+      if (take === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(take);
     }
-    this.chunks = [all];
-    return all;
+    this.chunks.unshift(joined);
+    return joined;
   }
 
   private take(n: number): Uint8Array {
     let first = this.chunks[0];
-    if (first.length < n) first = this.flatten();
+    if (first.length < n) first = this.gather(n);
     const out = first.subarray(0, n);
     if (first.length === n) this.chunks.shift();
     else this.chunks[0] = first.subarray(n);

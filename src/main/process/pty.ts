@@ -270,22 +270,21 @@ class PtyRun implements RunProcess {
    */
   private readMore(first: Buffer): Buffer {
     if (first.length < PTY_PAGE || this.paused) return first;
-    const parts = [first];
-    let total = first.length;
+    // One buffer per turn, read into at increasing offsets: an allocation per read cost more than the reads.
+    const out = Buffer.allocUnsafe(READ_AHEAD_MAX);
+    let total = first.copy(out, 0);
     while (total < READ_AHEAD_MAX) {
-      const chunk = Buffer.allocUnsafe(READ_AHEAD_MAX - total);
       let read: number;
       try {
-        read = readSync(this.fd, chunk);
+        read = readSync(this.fd, out, total, READ_AHEAD_MAX - total, null);
       } catch {
         break; // EAGAIN: nothing more yet; EIO: the hang-up, which the stream reports itself
       }
       if (read <= 0) break;
-      parts.push(chunk.subarray(0, read));
       total += read;
       if (read < PTY_PAGE) break;
     }
-    return parts.length === 1 ? first : Buffer.concat(parts, total);
+    return total === first.length ? first : out.subarray(0, total);
   }
 
   private deliver(chunk: Buffer): void {
