@@ -87,6 +87,8 @@ interface LiveRun {
 
 /** Wakes that bring something for the agent to read; a timer or automation wake during a run adds nothing. */
 const INPUT_SOURCES: InvocationSource[] = ['on_demand', 'assignment'];
+/** How long after a run's end its agent's logs are pruned (see scheduleRetention). */
+const RETENTION_DELAY_MS = 2000;
 
 export class HeartbeatEngine {
   private readonly live = new Map<string, LiveRun>();
@@ -101,6 +103,7 @@ export class HeartbeatEngine {
   private closed = false;
   private pumpDone: Promise<void> = Promise.resolve();
   private safetyTimer: NodeJS.Timeout | null = null;
+  private readonly retentionTimers = new Map<string, NodeJS.Timeout>();
   /** Follow-ups (escalations, continuations) a finished run asks of recovery. */
   onRunSettled: ((run: RunRow) => Promise<void>) | null = null;
   /** Runs whose pty host died under them left the live map: recovery judges them now. */
@@ -189,6 +192,7 @@ export class HeartbeatEngine {
       return { wakeupId: run.wakeupId, status: 'queued' as const, runId: run.id, reason: null };
     });
     if (result.runId && result.status === 'queued') {
+      // run.created before the scheduler can tell of the run's start (a pooled server runs both at once).
       if (this.ctx.events.listens('run.created')) this.ctx.events.emit('run.created', await loadRunDto(this.ctx.db, result.runId));
       this.pump();
     }
@@ -488,7 +492,8 @@ export class HeartbeatEngine {
     if (!marked) return false;
     live.run = marked.row;
     live.seq = marked.seq;
-    await this.emitRunsAndNeighbours([live.run]).catch(() => undefined);
+    // The row is what the statement just wrote: no need to read it back.
+    await this.emitRunsAndNeighbours([live.run], { fresh: true }).catch(() => undefined);
     return true;
   }
 
@@ -727,9 +732,29 @@ export class HeartbeatEngine {
     const item: EndItem = { run: live.run, outcome, from: LIVE_STATUSES };
     const run = await retryUntilLanded(this.retrying, `finalizing run ${live.run.id}`, () => this.finishRuns([item]).then((rows) => rows[0] ?? null), () => false);
     if (!run) return null;
-    void applyLogRetention(this.ctx.db, this.logs, run.agentId, this.ctx.hostId, this.opts.logRetention);
+    this.scheduleRetention(run.agentId);
     if (this.onRunSettled) await this.onRunSettled(run).catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Log retention for an agent, a little after its run ended: one pass for the runs that end
+   * close together, and not on the path where the next wake of the agent waits for the database.
+   */
+  /** Pending passes are dropped at close: the next start's first run ends prune those logs. */
+  private clearRetention(): void {
+    for (const t of this.retentionTimers.values()) clearTimeout(t);
+    this.retentionTimers.clear();
+  }
+
+  private scheduleRetention(agentId: string): void {
+    if (this.retentionTimers.has(agentId) || this.closed) return;
+    const timer = setTimeout(() => {
+      this.retentionTimers.delete(agentId);
+      void applyLogRetention(this.ctx.db, this.logs, agentId, this.ctx.hostId, this.opts.logRetention);
+    }, RETENTION_DELAY_MS);
+    timer.unref();
+    this.retentionTimers.set(agentId, timer);
   }
 
   private outcomeOf(live: LiveRun, exit: RunExit): { status: RunStatus; errorCode: RunErrorCode | null; error: string | null } {
@@ -777,7 +802,7 @@ export class HeartbeatEngine {
     this.pump();
     // Committed: telling listeners is best effort (the database may have gone away just now).
     try {
-      await this.emitRunsAndNeighbours(out.rows);
+      await this.emitRunsAndNeighbours(out.rows, { fresh: true });
       for (const comment of out.comments) this.ctx.events.emit('comment.added', commentDto(comment, null));
       if (this.ctx.events.listens('run.created') && out.followUps.length > 0) {
         for (const dto of await loadRunDtos(this.ctx.db, out.followUps.map((r) => r.id))) this.ctx.events.emit('run.created', dto);
@@ -789,14 +814,17 @@ export class HeartbeatEngine {
   }
 
   /**
-   * run.updated for each run (read back as committed), then issue.updated and agent.updated once
+   * run.updated for each run (read back as committed, unless `fresh`: the rows are what was just
+   * written), then issue.updated and agent.updated once
    * for each issue and agent they touch: a few statements however many runs (recovery ends
    * hundreds at once), none for an event nobody listens to.
    */
-  private async emitRunsAndNeighbours(runs: Pick<RunRow, 'id' | 'issueId' | 'agentId'>[]): Promise<void> {
+  private async emitRunsAndNeighbours(runs: RunRow[], opts: { fresh?: boolean } = {}): Promise<void> {
     const { db, events } = this.ctx;
     if (runs.length === 0) return;
-    if (events.listens('run.updated')) {
+    if (opts.fresh && events.listens('run.updated')) {
+      for (const dto of await runDtos(db, runs)) events.emit('run.updated', dto);
+    } else if (events.listens('run.updated')) {
       const rows = new Map((await db.select().from(heartbeatRuns).where(inArray(heartbeatRuns.id, runs.map((r) => r.id)))).map((r) => [r.id, r]));
       const ordered = runs.map((r) => rows.get(r.id)).filter((r): r is RunRow => !!r);
       for (const dto of await runDtos(db, ordered)) events.emit('run.updated', dto);
@@ -845,6 +873,7 @@ export class HeartbeatEngine {
   async leave(): Promise<number> {
     this.closed = true;
     if (this.safetyTimer) clearInterval(this.safetyTimer);
+    this.clearRetention();
     await this.settled();
     const runs = [...this.live.values()];
     for (const live of runs) for (const t of live.timers) clearTimeout(t);
@@ -860,6 +889,7 @@ export class HeartbeatEngine {
   async shutdown(): Promise<number> {
     this.closed = true;
     if (this.safetyTimer) clearInterval(this.safetyTimer);
+    this.clearRetention();
     await this.settled();
     const runs = [...this.live.values()];
     const stopped = Promise.all(runs.map((live) => this.cancelRun(live.run.id, 'host_shutdown').catch(() => undefined)));

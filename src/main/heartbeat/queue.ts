@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { InvocationSource, RetryReason } from '../../shared/domain';
 import { jsonbParam } from '../db/storable-text';
 import { issues, type ContextSnapshot } from '../db/schema';
-import { newId, recordActivities, type Q } from '../services/context';
+import { newId, type Q } from '../services/context';
 
 export interface QueueRunSpec {
   workspaceId: string;
@@ -33,7 +33,7 @@ export async function insertQueuedRun(tx: Q, spec: QueueRunSpec): Promise<Queued
   return queued;
 }
 
-/** The set-based form: four statements however many runs (recovery queues hundreds at once). */
+/** The set-based form: one statement however many runs (recovery queues hundreds at once). */
 export async function insertQueuedRuns(tx: Q, specs: QueueRunSpec[]): Promise<QueuedRun[]> {
   if (specs.length === 0) return [];
   const planned = specs.map((spec) => {
@@ -46,57 +46,46 @@ export async function insertQueuedRuns(tx: Q, specs: QueueRunSpec[]): Promise<Qu
     };
     return { spec, context, wakeupId: newId(), runId: newId() };
   });
-  // Each insert takes its rows as one jsonb parameter: a VALUES list would be a parameter per
-  // column per row, each built and sent on its own (recovery queues hundreds of retries at once).
+  // One statement however many runs: the wakeups, the runs, their first event and their activity
+  // rows, from one jsonb parameter (a VALUES list would be a parameter per column per row, each
+  // built and sent on its own; recovery queues hundreds of retries at once, a wake one run).
+  const rows = planned.map(({ spec, context, wakeupId, runId }) => ({
+    run_id: runId,
+    wakeup_id: wakeupId,
+    event_id: newId(),
+    activity_id: newId(),
+    workspace_id: spec.workspaceId,
+    agent_id: spec.agentId,
+    source: spec.source,
+    trigger_detail: spec.triggerDetail,
+    reason: spec.reason,
+    issue_id: spec.issueId,
+    payload: spec.issueId ? { issueId: spec.issueId } : {},
+    context,
+    retry_of: spec.retryOfRunId ?? null,
+    loss_count: spec.processLossRetryCount ?? 0,
+    message: `queued by ${spec.source}: ${spec.reason}`,
+    actor: spec.source === 'on_demand' ? 'user' : 'system',
+    details: { agentId: spec.agentId, issueId: spec.issueId, reason: spec.reason, retryReason: spec.retryReason ?? null },
+  }));
   await tx.execute(sql`
-    insert into agent_wakeup_requests (id, workspace_id, agent_id, source, trigger_detail, reason, payload, status, run_id)
-    select v.id, v.workspace_id, v.agent_id, v.source, v.trigger_detail, v.reason, v.payload, 'queued', v.run_id
-    from jsonb_to_recordset(${jsonbParam(
-      planned.map(({ spec, wakeupId, runId }) => ({
-        id: wakeupId,
-        workspace_id: spec.workspaceId,
-        agent_id: spec.agentId,
-        source: spec.source,
-        trigger_detail: spec.triggerDetail,
-        reason: spec.reason,
-        payload: spec.issueId ? { issueId: spec.issueId } : {},
-        run_id: runId,
-      })),
-    )}::jsonb) as v(id text, workspace_id text, agent_id text, source text, trigger_detail text, reason text, payload jsonb, run_id text)`);
-  await tx.execute(sql`
-    insert into heartbeat_runs (id, workspace_id, agent_id, status, invocation_source, trigger_detail, wakeup_request_id, issue_id,
-      context_snapshot, retry_of_run_id, process_loss_retry_count)
-    select v.id, v.workspace_id, v.agent_id, 'queued', v.source, v.trigger_detail, v.wakeup_id, v.issue_id, v.context, v.retry_of, v.loss_count
-    from jsonb_to_recordset(${jsonbParam(
-      planned.map(({ spec, context, wakeupId, runId }) => ({
-        id: runId,
-        workspace_id: spec.workspaceId,
-        agent_id: spec.agentId,
-        source: spec.source,
-        trigger_detail: spec.triggerDetail,
-        wakeup_id: wakeupId,
-        issue_id: spec.issueId,
-        context,
-        retry_of: spec.retryOfRunId ?? null,
-        loss_count: spec.processLossRetryCount ?? 0,
-      })),
-    )}::jsonb) as v(id text, workspace_id text, agent_id text, source text, trigger_detail text, wakeup_id text, issue_id text,
-      context jsonb, retry_of text, loss_count integer)`);
-  await appendRunEvents(
-    tx,
-    planned.map(({ spec, runId, wakeupId }) => ({ runId, type: 'queued', message: `queued by ${spec.source}: ${spec.reason}`, payload: { wakeupId } })),
-  );
-  await recordActivities(
-    tx,
-    planned.map(({ spec, runId }) => ({
-      workspaceId: spec.workspaceId,
-      actor: spec.source === 'on_demand' ? 'user' : 'system',
-      action: 'run.queued',
-      entityType: 'run',
-      entityId: runId,
-      details: { agentId: spec.agentId, issueId: spec.issueId, reason: spec.reason, retryReason: spec.retryReason ?? null },
-    })),
-  );
+    with v as (
+      select * from jsonb_to_recordset(${jsonbParam(rows)}::jsonb) as v(run_id text, wakeup_id text, event_id text, activity_id text,
+        workspace_id text, agent_id text, source text, trigger_detail text, reason text, issue_id text, payload jsonb, context jsonb,
+        retry_of text, loss_count integer, message text, actor text, details jsonb)
+    ), wakeups as (
+      insert into agent_wakeup_requests (id, workspace_id, agent_id, source, trigger_detail, reason, payload, status, run_id)
+      select wakeup_id, workspace_id, agent_id, source, trigger_detail, reason, payload, 'queued', run_id from v
+    ), runs as (
+      insert into heartbeat_runs (id, workspace_id, agent_id, status, invocation_source, trigger_detail, wakeup_request_id, issue_id,
+        context_snapshot, retry_of_run_id, process_loss_retry_count)
+      select run_id, workspace_id, agent_id, 'queued', source, trigger_detail, wakeup_id, issue_id, context, retry_of, loss_count from v
+    ), events as (
+      insert into heartbeat_run_events (id, run_id, seq, type, message, payload)
+      select event_id, run_id, 1, 'queued', message, jsonb_build_object('wakeupId', wakeup_id) from v
+    )
+    insert into activity_log (id, workspace_id, actor, action, entity_type, entity_id, details)
+    select activity_id, workspace_id, actor, 'run.queued', 'run', run_id, details from v`);
   return planned.map(({ spec, runId, wakeupId }) => ({ id: runId, wakeupId, agentId: spec.agentId, issueId: spec.issueId }));
 }
 
