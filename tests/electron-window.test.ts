@@ -63,6 +63,11 @@ describe('the window', () => {
     expect(appLayout(APP, true, { ELECTRON_RENDERER_URL: 'http://evil.example' }).renderer).toEqual({ kind: 'file', path: INDEX });
   });
 
+  it('finds the database template outside app.asar when packaged (node-tar reads plain files)', () => {
+    expect(appLayout('/opt/Vigil/resources/app.asar', true, {}).dbTemplate).toBe('/opt/Vigil/resources/app.asar.unpacked/out/main/db-template.tar.gz');
+    expect(appLayout(APP, false, {}).dbTemplate).toBe(join(APP, 'out', 'main', 'db-template.tar.gz'));
+  });
+
   it('cannot navigate away from the app; web links go to the system browser instead', async () => {
     const contents = (await launch()).webContents;
     expect(contents.tryNavigate(`${pathToFileURL(INDEX).href}#/issues/VIG-1`)).toBe(true);

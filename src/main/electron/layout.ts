@@ -33,7 +33,8 @@ export function appLayout(appPath: string, isPackaged: boolean, env: NodeJS.Proc
     trayIconDir: join(appPath, 'resources', 'tray'),
     cliLauncher: isPackaged ? { kind: 'write', cliScript: join(appPath, 'out', 'main', 'cli.js') } : { kind: 'ready', path: join(appPath, 'bin', 'vigil') },
     ptyHostScript: join(appPath, 'out', 'main', 'ptyhost.js'),
-    dbTemplate: join(appPath, 'out', 'main', 'db-template.tar.gz'),
+    // Packaged, it lies outside the archive (electron-builder.yml asarUnpack): node-tar reads plain files.
+    dbTemplate: join(isPackaged ? appPath.replace(/app\.asar$/, 'app.asar.unpacked') : appPath, 'out', 'main', 'db-template.tar.gz'),
   };
 }
 
