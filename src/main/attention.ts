@@ -48,6 +48,8 @@ export class AttentionWatcher {
   private readonly unsubscribe: () => void;
   private readonly timer: NodeJS.Timeout;
   private readonly silenceMs: number;
+  /** A check still reading the database: the next tick skips rather than piles up. */
+  private checking = false;
 
   private constructor(
     private readonly ctx: ServiceContext,
@@ -122,8 +124,6 @@ export class AttentionWatcher {
     const [run] = await this.ctx.db.select({ issueId: heartbeatRuns.issueId }).from(heartbeatRuns).where(eq(heartbeatRuns.id, runId));
     await this.emitForRun(runId, run?.issueId ?? null, `Asks: ${question}`);
   }
-
-  private checking = false;
 
   private async checkSilent(): Promise<void> {
     if (this.checking) return;
