@@ -81,10 +81,10 @@ describe('the database template', () => {
     const again = await startHost({ dataDir, dbTemplate: templateCopy(), sweepIntervalMs: 0 });
     try {
       expect(((await again.api.invoke('agents.list', {})) as { name: string }[]).map((a) => a.name)).toEqual(['a']);
-      for (let i = 0; i < 600 && !readdirSync(join(dataDir, 'backups')).some((n) => existsSync(join(dataDir, 'backups', n, 'VERIFIED'))); i++) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(readdirSync(join(dataDir, 'backups')).some((n) => existsSync(join(dataDir, 'backups', n, 'VERIFIED')))).toBe(true);
+      // The backup starts after start-up: its folder may not be there yet.
+      const verified = () => existsSync(join(dataDir, 'backups')) && readdirSync(join(dataDir, 'backups')).some((n) => existsSync(join(dataDir, 'backups', n, 'VERIFIED')));
+      for (let i = 0; i < 600 && !verified(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(verified()).toBe(true);
     } finally {
       await again.close();
     }
