@@ -130,7 +130,11 @@ describe('pty host', () => {
     // A new host: list, then attach from what the dead host had seen.
     const client = (await connectPtyHost(dataDir))!;
     expect(client.ptyHostPid).toBe(ptyHostPid);
-    const sessions = await client.list();
+    // Its exit is recorded once its last output is read and its log closed, just after the pid is gone.
+    const sessions = await waitFor(async () => {
+      const listed = await client.list();
+      return listed.find((s) => s.session === 'exiter')?.exit ? listed : null;
+    }, 10_000, "the exiter's exit to be recorded");
     expect(sessions.map((s) => s.session).sort()).toEqual(['exiter', 'loop', 'sleeper']);
     const exiterInfo = sessions.find((s) => s.session === 'exiter')!;
     expect(exiterInfo.exit).toMatchObject({ exitCode: 3, signal: null });

@@ -194,6 +194,7 @@ class PtyRun implements RunProcess {
   /** libuv saw the slave hang up; what the kernel still holds is read here (see drainAfterHangup). */
   private hungUp = false;
   private outputEnded = false;
+  private readAheadEnded = false;
   private paused = false;
   private quietTimer: NodeJS.Timeout | null = null;
   private capTimer: NodeJS.Timeout | null = null;
@@ -211,7 +212,11 @@ class PtyRun implements RunProcess {
     this.sid = pid;
     // allowHalfOpen keeps the fd open past libuv's end-of-stream, so the rest can still be read.
     this.master = new ReadStream(fd, { allowHalfOpen: true });
-    this.master.on('data', (chunk: Buffer) => this.deliver(this.readMore(chunk)));
+    this.master.on('data', (chunk: Buffer) => {
+      this.deliver(this.readMore(chunk));
+      // The read-ahead met EIO: everything was read and nobody holds the slave. Output is complete.
+      if (this.readAheadEnded) this.endOutput();
+    });
     this.master.on('end', () => {
       this.hungUp = true;
       this.drainAfterHangup();
@@ -277,8 +282,10 @@ class PtyRun implements RunProcess {
       let read: number;
       try {
         read = readSync(this.fd, out, total, READ_AHEAD_MAX - total, null);
-      } catch {
-        break; // EAGAIN: nothing more yet; EIO: the hang-up, which the stream reports itself
+      } catch (err) {
+        // EAGAIN: nothing more yet. EIO: the end, said once what was read is delivered.
+        if ((err as NodeJS.ErrnoException).code === 'EIO') this.readAheadEnded = true;
+        break;
       }
       if (read <= 0) break;
       total += read;
