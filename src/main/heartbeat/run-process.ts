@@ -13,6 +13,7 @@ import { createOutputBatcher, type OutputBatcher } from '../logs/output-batcher'
 import type { RunLogStore } from '../logs/run-log';
 import { spawnLocalSession } from '../process/pty-session';
 import type { SpawnSpec } from '../process/pty';
+import type { PtyExitInfo } from '../../shared/ptyhost-protocol';
 import { terminateRun } from '../process/tree';
 
 export type { SpawnSpec } from '../process/pty';
@@ -57,27 +58,54 @@ export interface RunSpawner {
   spawn(runId: string, spec: SpawnSpec, secrets: string[]): Promise<RunHandle>;
 }
 
+/** A pty session as either spawner holds it (this process's, or the pty host's): what a run handle is made of. */
+export interface RunSession {
+  readonly pid: number;
+  readonly pgid: number;
+  readonly sid: number;
+  readonly startId: string;
+  onOutput(cb: (offset: number, data: Buffer) => void): void;
+  onExit(cb: (exit: PtyExitInfo) => void): void;
+  onLogError(cb: (message: string) => void): void;
+  onLost(cb: (reason: string) => void): void;
+  acknowledge(): void;
+}
+
+/** The one way a session becomes a run handle: its exit as the engine reads it, its stop by group, session and cookie. */
+export function runHandleOf(runId: string, s: RunSession): RunHandle {
+  return {
+    pid: s.pid,
+    pgid: s.pgid,
+    sid: s.sid,
+    startId: s.startId,
+    onOutput: (cb) => s.onOutput(cb),
+    onExit: (cb) => s.onExit((e) => cb({ exitCode: e.exitCode, signal: e.signal, logBytes: e.logBytes, logSha256: e.logSha256, logError: e.logError })),
+    onLogError: (cb) => s.onLogError(cb),
+    onLost: (cb) => s.onLost(cb),
+    async terminate(graceMs) {
+      await terminateRun({ runId, pgid: s.pgid, sid: s.sid, leaderPid: s.pid, leaderStartId: s.startId }, { graceMs });
+    },
+    acknowledge: () => s.acknowledge(),
+  };
+}
+
 /** Spawns in ptys owned by this process: the runs end with it. */
 export function localPtySpawner(logs: RunLogStore): RunSpawner {
   return {
     async spawn(runId, spec, secrets) {
       const local = spawnLocalSession(runId, spec, secrets, logs);
       const info = local.session.info();
-      return {
+      return runHandleOf(runId, {
         pid: info.pid,
         pgid: info.pgid,
         sid: info.sid,
         startId: info.startId,
         onOutput: (cb) => local.onOutput(cb),
-        onExit: (cb) =>
-          local.onExit((e) => cb({ exitCode: e.exitCode, signal: e.signal, logBytes: e.logBytes, logSha256: e.logSha256, logError: e.logError })),
+        onExit: (cb) => local.onExit(cb),
         onLogError: (cb) => local.onLogError(cb),
         onLost: () => undefined,
-        async terminate(graceMs) {
-          await terminateRun({ runId, pgid: info.pgid, sid: info.sid, leaderPid: info.pid, leaderStartId: info.startId }, { graceMs });
-        },
         acknowledge: () => undefined,
-      };
+      });
     },
   };
 }

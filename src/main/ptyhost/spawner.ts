@@ -2,42 +2,33 @@
 // sha256) and streams the logged bytes with their offsets; the engine parses them and records
 // the end. A lost connection (the pty host died too) is reported per run, so recovery takes over.
 // The pty host is started for the first run and let go once no run needs it.
-import type { RunExit, RunHandle, RunSpawner, SpawnSpec } from '../heartbeat/run-process';
+import { runHandleOf, type RunHandle, type RunSpawner, type SpawnSpec } from '../heartbeat/run-process';
 import { SpawnError } from '../process/pty';
-import { terminateRun } from '../process/tree';
-import type { PtyExitInfo, PtySessionInfo } from '../../shared/ptyhost-protocol';
+import type { PtySessionInfo } from '../../shared/ptyhost-protocol';
 import { PtyHostRequestError, type PtyHostClient, type PtySessionHandle } from './client';
 import { connectOrStartPtyHost, connectPtyHost, type PtyHostLaunch } from './launch';
 
 export type { PtySessionInfo } from '../../shared/ptyhost-protocol';
 
-const exitOf = (e: PtyExitInfo): RunExit => ({ exitCode: e.exitCode, signal: e.signal, logBytes: e.logBytes, logSha256: e.logSha256, logError: e.logError });
-
 /** A pty host session as a run handle; `release` once its end is acknowledged. */
 function sessionHandle(runId: string, s: PtySessionHandle, release: () => void): RunHandle {
   let released = false;
-  const releaseOnce = () => {
-    if (released) return;
-    released = true;
-    release();
-  };
-  return {
+  return runHandleOf(runId, {
     pid: s.pid,
     pgid: s.pgid,
     sid: s.sid,
     startId: s.startId,
     onOutput: (cb) => s.onData(cb),
-    onExit: (cb) => s.onExit((e) => cb(exitOf(e))),
+    onExit: (cb) => s.onExit(cb),
     onLogError: (cb) => s.onLogFailed(cb),
     onLost: (cb) => s.onLost(cb),
-    async terminate(graceMs) {
-      await terminateRun({ runId, pgid: s.pgid, sid: s.sid, leaderPid: s.pid, leaderStartId: s.startId }, { graceMs });
-    },
     acknowledge: () => {
       s.acknowledge();
-      releaseOnce();
+      if (released) return;
+      released = true;
+      release();
     },
-  };
+  });
 }
 
 export interface PtyHostSpawnerOptions {
