@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { spawnInPty } from '../src/main/process/pty';
+import { spawnInPty } from '../src/node/process/pty';
 import { connectOrStartPtyHost } from '../src/main/ptyhost/launch';
 
 const { values } = parseArgs({ options: { 'fat-mb': { type: 'string', default: '350' }, n: { type: 'string', default: '40' } } });

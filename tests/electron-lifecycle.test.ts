@@ -6,7 +6,7 @@ import { acquireDataDirLock, type DataDirLock } from '../src/main/db/lock';
 import { launchDesktopApp, type DesktopDeps } from '../src/main/electron/app';
 import { startHost } from '../src/main/host';
 import type { HostOptions } from '../src/main/host-types';
-import { controlSocketPath, defaultUserDataDir } from '../src/main/paths';
+import { controlSocketPath, defaultUserDataDir } from '../src/node/paths';
 import { createFakeHost, fake, FakeBrowserWindow, FakeTray, timeline, type FakeHost } from './helpers/fake-electron';
 import { tempDir } from './helpers/stores';
 

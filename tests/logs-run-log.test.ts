@@ -4,8 +4,8 @@ import { readFile, stat, symlink, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Redactor } from '../src/main/logs/redactor';
-import { RunLogStore, type RunLogWriter } from '../src/main/logs/run-log';
+import { Redactor } from '../src/node/logs/redactor';
+import { RunLogStore, type RunLogWriter } from '../src/node/logs/run-log';
 import { MASKED_SECRET } from '../src/shared/domain';
 import { DEV_FULL, mountSmallFs } from './helpers/small-fs';
 

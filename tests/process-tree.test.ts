@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readProcStat, readStartIdentity } from '../src/main/process/identity';
-import { findRunProcesses, snapshotProcesses, terminateProcesses, terminateRun, type ProcInfo, type RunProcessQuery } from '../src/main/process/tree';
+import { readProcStat, readStartIdentity } from '../src/node/process/identity';
+import { findRunProcesses, snapshotProcesses, terminateProcesses, terminateRun, type ProcInfo, type RunProcessQuery } from '../src/node/process/tree';
 import { FIXTURES, isAlive, ProcessJanitor, sleep, waitFor, type CollectedRun } from './fixtures/process/harness';
 
 const janitor = new ProcessJanitor();
@@ -110,8 +110,8 @@ describe('findRunProcesses', () => {
     // (its leader lives outside a container's pid namespace), which no query may name.
     const runId = randomUUID();
     const probe = [
-      "import { findRunProcesses } from './src/main/process/tree.ts';",
-      "import { readProcStat, readStartIdentity } from './src/main/process/identity.ts';",
+      "import { findRunProcesses } from './src/node/process/tree.ts';",
+      "import { readProcStat, readStartIdentity } from './src/node/process/identity.ts';",
       'const me = readProcStat(process.pid);',
       'const found = findRunProcesses({ runId: process.env.VIGIL_RUN_ID, pgid: me.pgid, sid: me.sid, leaderPid: me.sid, leaderStartId: readStartIdentity(me.sid) });',
       'console.log(JSON.stringify({ me: process.pid, sid: me.sid, pgid: me.pgid, found: found.map((p) => p.pid) }));',

@@ -10,10 +10,10 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import type { RunDto } from '../src/shared/contract';
 import { getAdapter } from '../src/main/adapters/index';
-import { logsDirOf } from '../src/main/paths';
-import { isSameProcess } from '../src/main/process/identity';
+import { logsDirOf } from '../src/node/paths';
+import { isSameProcess } from '../src/node/process/identity';
 import { livePtyHost } from '../src/main/ptyhost/launch';
-import { snapshotProcesses } from '../src/main/process/tree';
+import { snapshotProcesses } from '../src/node/process/tree';
 import { ensureBuilt, killPtyHost, startServe, tempDataDir, vigil, type Served } from './helpers/serve';
 import { pidAlive, waitFor } from './helpers/host';
 

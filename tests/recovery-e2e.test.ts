@@ -2,7 +2,7 @@
 // SIGKILLed, started again, and puts everything right. PGlite and PostgreSQL.
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import type { RunDto } from '../src/shared/contract';
-import { snapshotProcesses } from '../src/main/process/tree';
+import { snapshotProcesses } from '../src/node/process/tree';
 import { ensureBuilt, startServe, tempDataDir, vigil, type Served } from './helpers/serve';
 import { describeEachStore, freshPgDatabase } from './helpers/stores';
 import { pidAlive, waitFor } from './helpers/host';

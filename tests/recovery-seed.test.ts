@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { agentRuntimeState, agentWakeupRequests, escalations, heartbeatRunEvents, heartbeatRuns, issueComments, issues } from '../src/main/db/schema';
-import { readProcStat, readStartIdentity } from '../src/main/process/identity';
+import { readProcStat, readStartIdentity } from '../src/node/process/identity';
 import { describeEachStore } from './helpers/stores';
 import { pidAlive, startTestHost, waitFor, type TestHost } from './helpers/host';
 

@@ -148,7 +148,7 @@ describeEachStore('team mode: machines and live events', (kind) => {
 
 describe('team mode: machine ids', () => {
   it('a machine id is the one given, else one per machine', async () => {
-    const { machineId } = await import('../src/main/process/identity');
+    const { machineId } = await import('../src/node/process/identity');
     expect(machineId()).toMatch(/^.+-[0-9a-f]{12}$/);
   });
 });

@@ -6,7 +6,7 @@ import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { controlSocketPath } from '../src/main/paths';
+import { controlSocketPath } from '../src/node/paths';
 import { startControlSocket, type ControlSocket } from '../src/main/transports/control-socket';
 import { MAX_REQUEST_BYTES } from '../src/shared/wire';
 import { AGENT_TOKEN, echoAgent, fakeHost, serializedHost, type FakeHost } from './transports-fake-host';

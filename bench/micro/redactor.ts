@@ -2,7 +2,7 @@
 // Prints microseconds per chunk (median of repeated batches); asserts nothing.
 //   npx tsx bench/micro/redactor.ts
 import { randomBytes } from 'node:crypto';
-import { Redactor } from '../../src/main/logs/redactor';
+import { Redactor } from '../../src/node/logs/redactor';
 
 const CHUNK = 4096;
 const CHUNKS = 2048;

@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, readdirSync, readFileSync, rmSync, s
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { inspectDataDirLock } from '../main/db/lock';
-import { controlSocketPath, logsDirOf } from '../main/paths';
+import { controlSocketPath, logsDirOf } from '../node/paths';
 import { findAgentClis, findOnPath } from '../main/setup/agent-clis';
 import { connect } from './client';
 

@@ -1,6 +1,6 @@
 // The `vigil` command line: parse, run one command, turn any failure into one stderr line and
 // an exit code. `serve` hosts; everything else talks to the host over the control socket.
-import { controlSocketPath, resolveDataDir } from '../main/paths';
+import { controlSocketPath, resolveDataDir } from '../node/paths';
 import { parseCommandLine } from './args';
 import { connect, type Client } from './client';
 import { AnsweredFailure, type Command, type Context } from './command';

@@ -15,12 +15,12 @@ import {
   type PtyExitInfo,
   type PtyHostFrame,
 } from '../shared/ptyhost-protocol';
-import { RunLogStore } from '../main/logs/run-log';
-import { logsDirOf, ptyHostIdentityPathOf, ptyHostSocketPath } from '../main/paths';
-import { bootId, readStartIdentity } from '../main/process/identity';
-import { acquireLockFile, type LockContent, type LockFile } from '../main/process/lock-file';
-import { PtySession, type Watcher } from '../main/process/pty-session';
-import { preparePrivateSocketFolder } from '../main/process/private-socket-folder';
+import { RunLogStore } from '../node/logs/run-log';
+import { logsDirOf, ptyHostIdentityPathOf, ptyHostSocketPath } from '../node/paths';
+import { bootId, readStartIdentity } from '../node/process/identity';
+import { acquireLockFile, type LockContent, type LockFile } from '../node/process/lock-file';
+import { PtySession, type Watcher } from '../node/process/pty-session';
+import { preparePrivateSocketFolder } from '../node/process/private-socket-folder';
 
 export interface PtyHostServerOptions {
   dataDir: string;

@@ -21,9 +21,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ptyHostIdentityPathOf } from '../../src/main/paths';
-import { isSameProcess } from '../../src/main/process/identity';
-import { readLock } from '../../src/main/process/lock-file';
+import { ptyHostIdentityPathOf } from '../../src/node/paths';
+import { isSameProcess } from '../../src/node/process/identity';
+import { readLock } from '../../src/node/process/lock-file';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 export const VIGIL_BIN = join(ROOT, 'bin', 'vigil');

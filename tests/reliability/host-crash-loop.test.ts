@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { IssueDetailDto, IssueDto, RunDto } from '../../src/shared/contract';
-import { isSameProcess, readStartIdentity } from '../../src/main/process/identity';
+import { isSameProcess, readStartIdentity } from '../../src/node/process/identity';
 import { cookieProcesses, killByCookie, stillAlive } from '../fixtures/reliability/procs';
 import { allPages, connectSocket, type WireConn } from '../fixtures/reliability/wire';
 import { ensureBuilt, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';

@@ -13,7 +13,7 @@ import { allPages, connectSocket, mustCall, type WireConn } from '../fixtures/re
 import { pidAlive } from '../helpers/host';
 import { childEnv, ensureBuilt, READY_TIMEOUT_MS, ROOT, startServe, tempDataDir, VIGIL_BIN, type Served } from '../helpers/serve';
 import { freshPgDatabase } from '../helpers/stores';
-import { readStartIdentity } from '../../src/main/process/identity';
+import { readStartIdentity } from '../../src/node/process/identity';
 
 interface Attempt {
   label: string;

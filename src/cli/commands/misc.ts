@@ -1,5 +1,5 @@
 // vigil status | wake | escalation list | retry | dismiss
-import { controlSocketPath } from '../../main/paths';
+import { controlSocketPath } from '../../node/paths';
 import { str, type Command } from '../command';
 import { readable, shortTime, truncate } from '../output';
 

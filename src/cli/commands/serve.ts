@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlSocketPath } from '../../main/paths';
+import { controlSocketPath } from '../../node/paths';
 import { startControlSocket, type ControlSocket } from '../../main/transports/control-socket';
 import { isLoopbackHost } from '../../main/transports/web-auth';
 import { startWebServer, type WebServer } from '../../main/transports/web-server';

@@ -2,9 +2,9 @@
 // owner's pid and start identity; how it is taken (whole, race-safe over a stale one) is in
 // process/lock-file.ts.
 import { existsSync, mkdirSync } from 'node:fs';
-import { lockPathOf } from '../paths';
-import { isSameProcess } from '../process/identity';
-import { acquireLockFile, readLock, type LockFile } from '../process/lock-file';
+import { lockPathOf } from '../../node/paths';
+import { isSameProcess } from '../../node/process/identity';
+import { acquireLockFile, readLock, type LockFile } from '../../node/process/lock-file';
 
 export class DataDirLockedError extends Error {
   constructor(

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { cp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { backupsDirOf } from '../paths';
+import { backupsDirOf } from '../../node/paths';
 import { listVerifiedBackups, stampOf, takeVerifiedBackup } from './backup';
 import { openStore, pgliteDirOf, type Store } from './client';
 import { inspectFolder } from './folder-state';

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { app, dialog, session, shell, type BrowserWindow } from 'electron';
 import type { Host, HostOptions } from '../host-types';
-import { APP_NAME, controlSocketPath, resolveDataDir } from '../paths';
+import { APP_NAME, controlSocketPath, resolveDataDir } from '../../node/paths';
 import { forwardEvents, serveIpc } from './ipc';
 import { writeCliLauncher } from './cli-launcher';
 import { nativeFolderPicker } from './folder-picker';

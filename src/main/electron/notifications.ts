@@ -5,7 +5,7 @@ import { Notification } from 'electron';
 import { attentionBody, attentionTitle, foldByIssue, type Attention } from '../../shared/attention';
 import type { EventPayload } from '../../shared/events';
 import type { EventBus } from '../event-bus';
-import { APP_NAME } from '../paths';
+import { APP_NAME } from '../../node/paths';
 import { BurstCoalescer, NOTIFICATION_BURSTS, type Delivery } from './coalescer';
 import { routes } from './layout';
 

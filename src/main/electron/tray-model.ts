@@ -3,7 +3,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { EscalationDto, RunDto } from '../../shared/contract';
 import type { Api } from '../api';
-import { APP_NAME } from '../paths';
+import { APP_NAME } from '../../node/paths';
 import { routes } from './layout';
 
 /** Menu sections list at most this many entries; the rest is one "and N more" line. */

@@ -1,7 +1,7 @@
 // The one app window. Closing it hides it (agents keep running, Vigil stays in the tray); it is
 // created again if something destroyed it.
 import { BrowserWindow, shell, type BrowserWindowConstructorOptions, type Session, type WebContents } from 'electron';
-import { APP_NAME } from '../paths';
+import { APP_NAME } from '../../node/paths';
 import type { AppLayout } from './layout';
 import { contentSecurityPolicy, externalWebUrl, isAppUrl } from './security';
 

@@ -6,7 +6,7 @@
 // On one machine an instance is proved alive by the process table: the host's pid plus its start
 // identity (which carries the boot id, so an instance from before a reboot is always dead).
 // Across machines (team mode) the machine lease (src/main/team/machine-lease.ts) answers it.
-import { isSameProcess, readStartIdentity, startIdOfThisBoot } from '../process/identity';
+import { isSameProcess, readStartIdentity, startIdOfThisBoot } from '../../node/process/identity';
 
 /** `<pid>/<start identity>` of this host process. */
 export function currentHostInstance(): string {

@@ -3,8 +3,8 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { heartbeatRuns } from '../db/schema';
-import { selectLogsToPrune } from '../logs/retention';
-import type { RunLogStore } from '../logs/run-log';
+import { selectLogsToPrune } from '../../node/logs/retention';
+import type { RunLogStore } from '../../node/logs/run-log';
 import { TERMINAL_STATUSES } from './run-state';
 
 export async function applyLogRetention(

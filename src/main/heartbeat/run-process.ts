@@ -8,15 +8,15 @@
 // -> one batched run.output event -> last output line. A run taken back after a restart replays
 // its log from offset 0: bytes the last host had already handled only rebuild the parser's state.
 import type { AdapterEvent, AdapterResult, OutputParser } from '../adapters/types';
-import { createLastLineTracker } from '../logs/last-line';
-import { createOutputBatcher, type OutputBatcher } from '../logs/output-batcher';
-import type { RunLogStore } from '../logs/run-log';
-import { spawnLocalSession } from '../process/pty-session';
-import type { SpawnSpec } from '../process/pty';
+import { createLastLineTracker } from '../../node/logs/last-line';
+import { createOutputBatcher, type OutputBatcher } from '../../node/logs/output-batcher';
+import type { RunLogStore } from '../../node/logs/run-log';
+import { spawnLocalSession } from '../../node/process/pty-session';
+import type { SpawnSpec } from '../../node/process/pty';
 import type { PtyExitInfo } from '../../shared/ptyhost-protocol';
-import { terminateRun } from '../process/tree';
+import { terminateRun } from '../../node/process/tree';
 
-export type { SpawnSpec } from '../process/pty';
+export type { SpawnSpec } from '../../node/process/pty';
 
 /** How the leader ended, and the log it left. */
 export interface RunExit {

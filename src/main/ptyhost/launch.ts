@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { PTYHOST_PROTOCOL } from '../../shared/ptyhost-protocol';
-import { ptyHostIdentityPathOf, ptyHostLogPathOf, ptyHostSocketPath } from '../paths';
-import { isSameProcess } from '../process/identity';
-import { readLock } from '../process/lock-file';
+import { ptyHostIdentityPathOf, ptyHostLogPathOf, ptyHostSocketPath } from '../../node/paths';
+import { isSameProcess } from '../../node/process/identity';
+import { readLock } from '../../node/process/lock-file';
 import { PtyHostClient, PtyHostVersionError, type PtyHostConnectOptions } from './client';
 
 /** How to run the pty host: `runtime script --data-dir DIR`. */

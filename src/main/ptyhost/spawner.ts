@@ -3,7 +3,7 @@
 // the end. A lost connection (the pty host died too) is reported per run, so recovery takes over.
 // The pty host is started for the first run and let go once no run needs it.
 import { runHandleOf, type RunHandle, type RunSpawner, type SpawnSpec } from '../heartbeat/run-process';
-import { SpawnError } from '../process/pty';
+import { SpawnError } from '../../node/process/pty';
 import type { PtySessionInfo } from '../../shared/ptyhost-protocol';
 import { PtyHostRequestError, type PtyHostClient, type PtySessionHandle } from './client';
 import { connectOrStartPtyHost, connectPtyHost, type PtyHostLaunch } from './launch';

@@ -7,7 +7,7 @@ import { activityLog, agents, heartbeatRuns, issueComments, issues, workspaces }
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import type { CallContext } from '../api';
 import { newId, recordActivity, type ServiceContext } from './context';
-import { Redactor } from '../logs/redactor';
+import { Redactor } from '../../node/logs/redactor';
 import { activityDto, commentDto, secretValuesOf } from './dto';
 import { escalationsOfIssue, resolveEscalationsOfIssue } from './escalations';
 import { issueDtos, loadIssueDto, requireAgent, requireIssue, runDtos } from './lookup';

@@ -6,7 +6,7 @@ import { RUN_ERROR_EXPLANATIONS, type RunErrorCode } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
 import { agents, heartbeatRunEvents, heartbeatRuns, issues } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
-import type { RunLogStore } from '../logs/run-log';
+import type { RunLogStore } from '../../node/logs/run-log';
 import type { ServiceContext } from './context';
 import { runDto, runEventDto, type RunRow } from './dto';
 import { RunTotals } from './run-totals';

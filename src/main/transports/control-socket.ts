@@ -5,7 +5,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import type { HostLike } from '../host-types';
 import { ContractError } from '../../shared/errors';
 import { MAX_REQUEST_BYTES } from '../../shared/wire';
-import { preparePrivateSocketFolder } from '../process/private-socket-folder';
+import { preparePrivateSocketFolder } from '../../node/process/private-socket-folder';
 import { peerPids, runCookieOf } from './peer-process';
 import { createBoundedReceiver, createWireSession, failure, MAX_OUTBOUND_BYTES, tooLarge, type WireMessage } from './wire-session';
 
