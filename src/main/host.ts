@@ -28,6 +28,7 @@ import { startTeam, type Team } from './team/team';
 import { reattachRuns } from './ptyhost/reattach';
 import { PtyHostSpawner } from './ptyhost/spawner';
 import { Recovery } from './recovery/recovery';
+import { isActiveStatus } from '../shared/domain';
 import { agentHandlers } from './services/agents';
 import type { Db } from './db/client';
 import type { ServiceContext } from './services/context';
@@ -225,14 +226,14 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         const [run] = await db
           .select()
           .from(heartbeatRuns)
-          .where(and(eq(heartbeatRuns.runTokenHash, hash), inArray(heartbeatRuns.status, ['starting', 'running'])));
+          .where(and(eq(heartbeatRuns.runTokenHash, hash), inArray(heartbeatRuns.status, LIVE_STATUSES)));
         return run ? { runId: run.id, agentId: run.agentId, issueId: run.issueId } : null;
       },
       async resolveRunId(runId) {
         const [run] = await db.select().from(heartbeatRuns).where(eq(heartbeatRuns.id, runId));
         if (!run) return null;
-        const alive = run.status === 'queued' || run.status === 'running';
-        return { scope: alive ? { runId: run.id, agentId: run.agentId, issueId: run.issueId } : null };
+        // Not ended: a `starting` run's process may call before the host recorded it.
+        return { scope: isActiveStatus(run.status) ? { runId: run.id, agentId: run.agentId, issueId: run.issueId } : null };
       },
       resolveIssueId: async (ref) => (await findIssue(db, ref))?.id ?? null,
       reportActivity: async (runId) => void (await engine.reportActivity(runId)),

@@ -6,7 +6,15 @@ import { z } from 'zod';
 export const RUN_STATUSES = ['queued', 'starting', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'] as const;
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
-export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'starting', 'running'];
+/**
+ * Live: a host claimed the run and answers for it (its process starting or running); it holds a
+ * slot of its agent. The one definition: every "is this run live" reads it.
+ */
+export const LIVE_RUN_STATUSES: readonly RunStatus[] = ['starting', 'running'];
+/** Active: not ended (queued, or live). */
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', ...LIVE_RUN_STATUSES];
+export const isLiveStatus = (status: string): boolean => (LIVE_RUN_STATUSES as readonly string[]).includes(status);
+export const isActiveStatus = (status: string): boolean => (ACTIVE_RUN_STATUSES as readonly string[]).includes(status);
 
 export const INVOCATION_SOURCES = ['timer', 'assignment', 'on_demand', 'automation'] as const;
 export const InvocationSource = z.enum(INVOCATION_SOURCES);
