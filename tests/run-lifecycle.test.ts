@@ -137,7 +137,7 @@ describeEachStore('runs you can trust', (kind) => {
       status: 'running',
       issueId: issue.id,
       contextSnapshot: { issueId: issue.id, wakeReason: 'issue_assigned' },
-      hostId: h.host.ctx.hostId,
+      hostId: h.host.ctx.machineId,
       processPid: 999_999_997,
       startedAt: new Date(),
     });
@@ -182,7 +182,7 @@ describeEachStore('runs you can trust', (kind) => {
       wakeupRequestId: wakeupId,
       issueId: issue.id,
       contextSnapshot: { issueId: issue.id, wakeReason: input.wakeReason ?? 'issue_assigned', ...(input.commentId ? { commentId: input.commentId } : {}) },
-      hostId: h.host.ctx.hostId,
+      hostId: h.host.ctx.machineId,
       processPid: input.processPid,
       processGroupId: input.processGroupId,
       processStartId: input.processStartId,

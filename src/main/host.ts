@@ -21,7 +21,7 @@ import { TimerScheduler } from './heartbeat/scheduler';
 import type { Host, HostInfo, HostOptions, ShutdownSummary } from './host-types';
 import { RunLogStore } from '../node/logs/run-log';
 import { logsDirOf } from '../node/paths';
-import { machineId } from '../node/process/identity';
+import { machineId as thisMachineId } from '../node/process/identity';
 import { machineHandlers } from './services/machines';
 import { DEFAULT_LEASE_MS, MachineLease } from './team/machine-lease';
 import { startTeam, type Team } from './team/team';
@@ -31,10 +31,10 @@ import { Recovery } from './recovery/recovery';
 import { isActiveStatus } from '../shared/domain';
 import { agentHandlers } from './services/agents';
 import type { Db } from './db/client';
-import type { ServiceContext } from './services/context';
+import type { ServiceContext } from './context';
 import { hostHandlers } from './services/host-calls';
 import { issueHandlers } from './services/issues';
-import { findIssue } from './services/lookup';
+import { findIssue } from './views/lookup';
 import { runHandlers } from './services/runs';
 import { setupHandlers } from './services/setup';
 import { workspaceHandlers } from './services/workspaces';
@@ -79,13 +79,13 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const db = openedStore.db;
     const events = new EventBus();
     const workspaceId = await ensureWorkspace(db);
-    const hostId = opts.machineId ?? machineId();
+    const machineId = opts.machineId ?? thisMachineId();
     const machineName = opts.machineName ?? (opts.machineId ? opts.machineId : hostname());
     const hostInstance = currentHostInstance();
     const ctx: ServiceContext = {
       db,
       events,
-      hostId,
+      machineId,
       hostInstanceId: hostInstance,
       dataDir,
       workspaceId,
@@ -135,7 +135,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const scheduler = new TimerScheduler(ctx, engine);
 
     // Team mode: this machine's row and lease (PGlite too: one machine, shown the same way).
-    const lease = new MachineLease(db, events, { id: hostId, name: machineName, leaseMs: opts.machineLeaseMs ?? DEFAULT_LEASE_MS, hostInstance }, (id) =>
+    const lease = new MachineLease(db, events, { id: machineId, name: machineName, leaseMs: opts.machineLeaseMs ?? DEFAULT_LEASE_MS, hostInstance }, (id) =>
       engine.isLive(id),
     );
     await lease.register();
@@ -149,7 +149,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const info: HostInfo = {
       dataDir,
       databaseKind: openedStore.kind,
-      hostId,
+      hostId: machineId,
       machineName,
       pid: process.pid,
       startedAt: new Date().toISOString(),

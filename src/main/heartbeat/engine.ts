@@ -15,9 +15,9 @@ import { jsonbParam, storableText } from '../db/storable-text';
 import { Redactor } from '../../node/logs/redactor';
 import type { RunLogStore } from '../../node/logs/run-log';
 import { terminateRun } from '../../node/process/tree';
-import { newId, type ServiceContext, type Tx } from '../services/context';
-import { commentDto, runEventDto, secretValuesOf, type AgentRow, type RunRow } from '../services/dto';
-import { agentDtos, issueDtos, loadRunDto, loadRunDtos, runDtos } from '../services/lookup';
+import { newId, type ServiceContext, type Tx } from '../context';
+import { commentDto, runEventDto, secretValuesOf, type AgentRow, type RunRow } from '../views/dto';
+import { agentDtos, issueDtos, loadRunDto, loadRunDtos, runDtos } from '../views/lookup';
 import { loadAdapterIssue } from './adapter-issue';
 import { retryUntilLanded, type Retrying } from './durable';
 import { applyLogRetention } from './log-retention';
@@ -115,7 +115,7 @@ export class HeartbeatEngine {
     private readonly opts: EngineOptions,
   ) {
     this.spawner = opts.spawner ?? localPtySpawner(logs);
-    this.owner = { hostId: ctx.hostId, hostInstanceId: ctx.hostInstanceId };
+    this.owner = { machineId: ctx.machineId, hostInstanceId: ctx.hostInstanceId };
     this.retrying = { stopped: false, notice: (message) => ctx.events.emit('host.notice', { level: 'error', message }) };
   }
 
@@ -280,7 +280,7 @@ export class HeartbeatEngine {
         from heartbeat_runs r join agents a on a.id = r.agent_id
         where r.status = 'queued' and a.status <> 'paused'
           -- Team mode: only an agent's own machine starts its runs (in its folders, on its process table).
-          and (a.machine_id = ${this.ctx.hostId} or a.machine_id is null)
+          and (a.machine_id = ${this.ctx.machineId} or a.machine_id is null)
       ) ranked
       join agents a on a.id = ranked.agent_id
       where ranked.rn <= coalesce((a.runtime_config->>'maxConcurrentRuns')::int, 1)
@@ -672,7 +672,7 @@ export class HeartbeatEngine {
     }
     if (run.status === 'starting' || run.status === 'running') {
       // The runs.cancel service asks the owner's host (team mode); reaching here means a caller skipped it.
-      if (run.hostId && run.hostId !== this.ctx.hostId) {
+      if (run.hostId && run.hostId !== this.ctx.machineId) {
         throw new ContractError('conflict', `run ${runId} is running on another machine (${run.hostId}): only that machine's Vigil can stop it`);
       }
       // Another host instance on this machine, or a detached run whose process outlived an
@@ -751,7 +751,7 @@ export class HeartbeatEngine {
     if (this.retentionTimers.has(agentId) || this.closed) return;
     const timer = setTimeout(() => {
       this.retentionTimers.delete(agentId);
-      void applyLogRetention(this.ctx.db, this.logs, agentId, this.ctx.hostId, this.opts.logRetention);
+      void applyLogRetention(this.ctx.db, this.logs, agentId, this.ctx.machineId, this.opts.logRetention);
     }, RETENTION_DELAY_MS);
     timer.unref();
     this.retentionTimers.set(agentId, timer);

@@ -11,7 +11,7 @@ export async function applyLogRetention(
   db: Db,
   logs: RunLogStore,
   agentId: string,
-  hostId: string,
+  machineId: string,
   limits: { maxRunsPerAgent: number; maxBytesPerAgent: number },
 ): Promise<void> {
   try {
@@ -21,7 +21,7 @@ export async function applyLogRetention(
       .where(
         and(
           eq(heartbeatRuns.agentId, agentId),
-          eq(heartbeatRuns.hostId, hostId),
+          eq(heartbeatRuns.hostId, machineId),
           inArray(heartbeatRuns.status, TERMINAL_STATUSES),
           eq(heartbeatRuns.logPruned, false),
         ),

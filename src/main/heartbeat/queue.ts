@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { InvocationSource, RetryReason } from '../../shared/domain';
 import { jsonbParam } from '../db/storable-text';
 import { issues, type ContextSnapshot } from '../db/schema';
-import { newId, type Q } from '../services/context';
+import { newId, type Q } from '../context';
 
 export interface QueueRunSpec {
   workspaceId: string;

@@ -4,8 +4,8 @@
 import { inArray, sql } from 'drizzle-orm';
 import { issueComments, issues, type PendingInput, type UsageRecord } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
-import { newId, type Tx } from '../services/context';
-import type { CommentRow, RunRow } from '../services/dto';
+import { newId, type Tx } from '../context';
+import type { CommentRow, RunRow } from '../views/dto';
 import type { RunErrorCode, RunStatus } from '../../shared/domain';
 import { insertQueuedRuns, moveExecutions, type QueuedRun } from './queue';
 

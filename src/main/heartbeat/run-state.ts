@@ -19,8 +19,8 @@ import type { RunStatus } from '../../shared/domain';
 import type { Db } from '../db/client';
 import { agentRuntimeState, agentWakeupRequests, agents, heartbeatRuns, type PendingInput } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
-import { newId, recordActivities, type Q, type Tx } from '../services/context';
-import type { CommentRow, RunRow } from '../services/dto';
+import { newId, recordActivities, type Q, type Tx } from '../context';
+import type { CommentRow, RunRow } from '../views/dto';
 import { appendRunEvents, lockAgent, type QueuedRun } from './queue';
 import { handBackIssues, queueFollowUps, updateRuntime, wantsFollowUp, type RunOutcome } from './run-end';
 
@@ -28,7 +28,7 @@ export type { RunOutcome } from './run-end';
 
 /** Who owns a claimed run: the machine whose process table judges it, and the host process on it. */
 export interface RunOwner {
-  hostId: string;
+  machineId: string;
   hostInstanceId: string;
 }
 
@@ -60,7 +60,7 @@ export async function claimRun(
       await tx.execute(sql`
         with claimed as (
           update heartbeat_runs
-          set status = 'starting', host_id = ${owner.hostId}, host_instance_id = ${owner.hostInstanceId},
+          set status = 'starting', host_id = ${owner.machineId}, host_instance_id = ${owner.hostInstanceId},
               run_token_hash = ${start.tokenHash}, log_path = ${start.logPath}, updated_at = ${at}::timestamptz
           where id = ${run.id} and status = 'queued'
             and exists (select 1 from agents a where a.id = heartbeat_runs.agent_id and a.status <> 'paused'
@@ -75,7 +75,7 @@ export async function claimRun(
         from claimed c`),
     );
     if (!claimed) return null;
-    const row: RunRow = { ...run, status: 'starting', hostId: owner.hostId, hostInstanceId: owner.hostInstanceId, runTokenHash: start.tokenHash, logPath: start.logPath, updatedAt: now };
+    const row: RunRow = { ...run, status: 'starting', hostId: owner.machineId, hostInstanceId: owner.hostInstanceId, runTokenHash: start.tokenHash, logPath: start.logPath, updatedAt: now };
     return { row, resumeSessionId: claimed.resume ?? null };
   });
 }
@@ -137,7 +137,7 @@ export async function adoptRun(db: Db, run: RunRow, owner: RunOwner): Promise<Ru
   const [row] = await db
     .update(heartbeatRuns)
     .set({
-      hostId: owner.hostId,
+      hostId: owner.machineId,
       hostInstanceId: owner.hostInstanceId,
       errorCode: sql`case when ${heartbeatRuns.errorCode} = 'process_detached' then null else ${heartbeatRuns.errorCode} end`,
       error: sql`case when ${heartbeatRuns.errorCode} = 'process_detached' then null else ${heartbeatRuns.error} end`,

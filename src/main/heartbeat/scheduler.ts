@@ -3,7 +3,7 @@
 // so a timer shorter than a run never piles up runs.
 import { and, eq, isNull, or } from 'drizzle-orm';
 import { agents } from '../db/schema';
-import type { ServiceContext } from '../services/context';
+import type { ServiceContext } from '../context';
 import type { HeartbeatEngine } from './engine';
 
 export class TimerScheduler {
@@ -22,7 +22,7 @@ export class TimerScheduler {
     const rows = await this.ctx.db
       .select()
       .from(agents)
-      .where(and(eq(agents.workspaceId, this.ctx.workspaceId), or(eq(agents.machineId, this.ctx.hostId), isNull(agents.machineId))));
+      .where(and(eq(agents.workspaceId, this.ctx.workspaceId), or(eq(agents.machineId, this.ctx.machineId), isNull(agents.machineId))));
     const wanted = new Map<string, number>();
     for (const a of rows) {
       const sec = a.runtimeConfig.heartbeatIntervalSec;

@@ -3,8 +3,8 @@
 // is not live any more (ended, cancelled meanwhile, or never claimed) is stopped and forgotten.
 import { inArray } from 'drizzle-orm';
 import { heartbeatRuns } from '../db/schema';
-import type { ServiceContext } from '../services/context';
-import type { RunRow } from '../services/dto';
+import type { ServiceContext } from '../context';
+import type { RunRow } from '../views/dto';
 import type { RunHandle } from '../heartbeat/run-process';
 import type { PtyHostSpawner, PtySessionInfo } from './spawner';
 
@@ -38,7 +38,7 @@ export async function reattachRuns(
   );
   for (const info of sessions) {
     const run = rows.get(info.session);
-    const ours = run && liveStatuses.includes(run.status) && (run.hostId === ctx.hostId || run.hostId === null);
+    const ours = run && liveStatuses.includes(run.status) && (run.hostId === ctx.machineId || run.hostId === null);
     // A run taken back replays its whole log into its parser; a stray's output is of no interest.
     const handle = await spawner.attach(info.session, ours ? 0 : info.bytes);
     if (ours && (await adopt(run, handle, info))) {

@@ -11,10 +11,10 @@ import { insertQueuedRuns, lockAgents, moveExecutions, type QueuedRun } from '..
 import { isSameProcess, pidExists, readProcStat } from '../../node/process/identity';
 import { terminateRun, terminateRuns } from '../../node/process/tree';
 import { runProcessQuery } from '../heartbeat/run-processes';
-import type { ServiceContext } from '../services/context';
-import type { RunRow } from '../services/dto';
+import type { ServiceContext } from '../context';
+import type { RunRow } from '../views/dto';
 import { escalate } from '../services/escalations';
-import { loadRunDtos, runDtos } from '../services/lookup';
+import { loadRunDtos, runDtos } from '../views/lookup';
 
 export interface RecoveryOptions {
   killGraceMs: number;
@@ -86,7 +86,7 @@ export class Recovery {
         .where(
           and(
             inArray(heartbeatRuns.status, LIVE_STATUSES),
-            or(eq(heartbeatRuns.hostId, this.ctx.hostId), isNull(heartbeatRuns.hostId)),
+            or(eq(heartbeatRuns.hostId, this.ctx.machineId), isNull(heartbeatRuns.hostId)),
             gt(heartbeatRuns.id, after),
           ),
         )
@@ -154,7 +154,7 @@ export class Recovery {
       .from(heartbeatRuns)
       .where(
         and(
-          eq(heartbeatRuns.hostId, this.ctx.hostId),
+          eq(heartbeatRuns.hostId, this.ctx.machineId),
           eq(heartbeatRuns.status, 'cancelled'),
           eq(heartbeatRuns.errorCode, 'abandoned'),
           sql`${heartbeatRuns.finishedAt} > now() - interval '7 days'`,
@@ -268,7 +268,7 @@ export class Recovery {
           inArray(issues.status, ['todo', 'in_progress']),
           ne(agents.status, 'paused'),
           // Team mode: each machine reconciles its own agents' issues.
-          or(eq(agents.machineId, this.ctx.hostId), isNull(agents.machineId)),
+          or(eq(agents.machineId, this.ctx.machineId), isNull(agents.machineId)),
           // An issue with a queued or running run has its execution path (after a crash: its retry).
           sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.issueId} = ${issues.id} and ${heartbeatRuns.status} in ('queued', 'starting', 'running'))`,
         ),
@@ -293,7 +293,7 @@ export class Recovery {
     if (!issue?.assigneeAgentId || (issue.status !== 'todo' && issue.status !== 'in_progress')) return null;
     const [agent] = await this.ctx.db.select().from(agents).where(eq(agents.id, issue.assigneeAgentId));
     if (!agent || agent.status === 'paused') return null;
-    if (agent.machineId && agent.machineId !== this.ctx.hostId) return null; // its own machine decides
+    if (agent.machineId && agent.machineId !== this.ctx.machineId) return null; // its own machine decides
     const runs = await this.ctx.db
       .select()
       .from(heartbeatRuns)

@@ -88,7 +88,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       if (existing.length > 0) throw new ContractError('conflict', `an agent named "${input.name}" already exists`, 'name');
       const { adapter, runtime } = configOf(input, { adapter: {}, runtime: {} });
       await checkWorkspace(adapter, '');
-      const machineId = input.machine ? (await requireMachine(ctx.db, input.machine, 'machine')).id : ctx.hostId;
+      const machineId = input.machine ? (await requireMachine(ctx.db, input.machine, 'machine')).id : ctx.machineId;
       const id = newId();
       await ctx.db.transaction(async (tx) => {
         await tx.insert(agents).values({
@@ -165,7 +165,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       let issueId: string | null = null;
       if (input.issue) issueId = (await requireIssue(ctx.db, input.issue)).id;
       // Team mode: the agent's own machine runs it; a wake it cannot carry out is refused, not parked.
-      if (agent.machineId && agent.machineId !== ctx.hostId) {
+      if (agent.machineId && agent.machineId !== ctx.machineId) {
         const [machine] = await loadMachines(ctx.db, [agent.machineId]);
         if (!machine?.online) {
           throw new ContractError(
@@ -181,10 +181,10 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
         .update(agents)
         .set({ status: 'paused', updatedAt: new Date() })
         // Team mode: "pause all" is this machine's agents (the tray's button); others pause theirs.
-        .where(and(eq(agents.workspaceId, ctx.workspaceId), eq(agents.machineId, ctx.hostId), inArray(agents.status, ['idle', 'running', 'error'])))
+        .where(and(eq(agents.workspaceId, ctx.workspaceId), eq(agents.machineId, ctx.machineId), inArray(agents.status, ['idle', 'running', 'error'])))
         .returning({ id: agents.id });
       for (const r of rows) ctx.events.emit('agent.updated', await loadAgentDto(ctx.db, r.id));
-      await recordActivity(ctx.db, ctx.workspaceId, { actor: 'user', action: 'agents.paused_all', entityType: 'host', entityId: ctx.hostId, details: { count: rows.length } });
+      await recordActivity(ctx.db, ctx.workspaceId, { actor: 'user', action: 'agents.paused_all', entityType: 'host', entityId: ctx.machineId, details: { count: rows.length } });
       onChange();
       return { paused: rows.length };
     },

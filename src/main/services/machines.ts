@@ -9,25 +9,8 @@ import { agents, heartbeatRuns, machines } from '../db/schema';
 import type { Q, ServiceContext } from './context';
 import { machineDto, type MachineRow, type MachineState } from './dto';
 
-/** True while the machine renews its lease and has not stopped. */
-export const machineOnlineSql = sql<boolean>`(${machines.stoppedAt} is null and ${machines.lastSeenAt} > now() - ${machines.leaseMs} * interval '1 millisecond')`;
-
-export type MachineWithState = MachineRow & { online: boolean };
-
-export async function loadMachines(q: Q, ids?: string[]): Promise<MachineWithState[]> {
-  if (ids && ids.length === 0) return [];
-  const rows = await q
-    .select({ m: machines, online: machineOnlineSql })
-    .from(machines)
-    .where(ids ? inArray(machines.id, ids) : undefined)
-    .orderBy(machines.name);
-  return rows.map((r) => ({ ...r.m, online: r.online === true || (r.online as unknown) === 't' }));
-}
-
-export async function machineStates(q: Q, ids: (string | null)[]): Promise<Map<string, MachineState>> {
-  const wanted = [...new Set(ids.filter((x): x is string => !!x))];
-  return new Map((await loadMachines(q, wanted)).map((m) => [m.id, { name: m.name, online: m.online }]));
-}
+export { loadMachines, machineOnlineSql, machineStates, type MachineWithState } from '../views/machines';
+import { loadMachines, machineOnlineSql, type MachineWithState } from '../views/machines';
 
 export async function findMachine(q: Q, ref: string): Promise<MachineWithState | null> {
   const rows = await q
@@ -72,6 +55,6 @@ export async function listMachineDtos(q: Q, selfId: string): Promise<MachineDto[
 
 export function machineHandlers(ctx: ServiceContext) {
   return {
-    'machines.list': async () => listMachineDtos(ctx.db, ctx.hostId),
+    'machines.list': async () => listMachineDtos(ctx.db, ctx.machineId),
   };
 }

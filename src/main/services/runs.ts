@@ -121,7 +121,7 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
     'runs.log': async (input: CallParsedInput<'runs.log'>): Promise<LogChunkDto> => {
       const run = await requireRun(ctx.db, input.run);
       // A log stays with the machine that ran it: another machine's is read through its host.
-      if (run.hostId && run.hostId !== ctx.hostId) {
+      if (run.hostId && run.hostId !== ctx.machineId) {
         const [owner] = await loadMachines(ctx.db, [run.hostId]);
         if (!owner?.online) {
           throw new ContractError(
@@ -179,7 +179,7 @@ async function ownerOf(ctx: ServiceContext, run: RunRow): Promise<MachineWithSta
     const [agent] = await ctx.db.select({ machineId: agents.machineId }).from(agents).where(eq(agents.id, run.agentId));
     machineId = run.status === 'queued' ? (agent?.machineId ?? machineId) : machineId;
   }
-  if (!machineId || machineId === ctx.hostId) return null;
+  if (!machineId || machineId === ctx.machineId) return null;
   const [owner] = await loadMachines(ctx.db, [machineId]);
   return owner ?? { id: machineId, name: machineId, online: false } as MachineWithState;
 }

@@ -8,9 +8,10 @@ import { ContractError } from '../../shared/errors';
 import type { Db } from '../db/client';
 import { agents, heartbeatRuns, machines } from '../db/schema';
 import type { EventBus } from '../event-bus';
-import { machineDto, type MachineRow } from '../services/dto';
-import { runDtos } from '../services/lookup';
-import { listMachineDtos, loadMachines, offlineWords } from '../services/machines';
+import { machineDto, type MachineRow } from '../views/dto';
+import { runDtos } from '../views/lookup';
+import { listMachineDtos, offlineWords } from '../services/machines';
+import { loadMachines } from '../views/machines';
 import { hostInstanceOfThisBoot } from '../heartbeat/host-instance';
 import { LIVE_STATUSES } from '../heartbeat/run-state';
 

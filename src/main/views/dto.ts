@@ -1,0 +1,201 @@
+// Rows -> contract DTOs. The only place that decides what leaves the host (secrets masked).
+import type { InferSelectModel } from 'drizzle-orm';
+import type {
+  ActivityDto,
+  AgentDto,
+  CommentDto,
+  EscalationDto,
+  IssueDto,
+  MachineDto,
+  RunDto,
+  RunEventDto,
+} from '../../shared/contract';
+import { MASKED_SECRET, type RunErrorCode } from '../../shared/domain';
+import type * as schema from '../db/schema';
+import { iso } from '../context';
+
+export type AgentRow = InferSelectModel<typeof schema.agents>;
+export type RuntimeRow = InferSelectModel<typeof schema.agentRuntimeState>;
+export type RunRow = InferSelectModel<typeof schema.heartbeatRuns>;
+export type IssueRow = InferSelectModel<typeof schema.issues>;
+export type CommentRow = InferSelectModel<typeof schema.issueComments>;
+export type EscalationRow = InferSelectModel<typeof schema.escalations>;
+export type ActivityRow = InferSelectModel<typeof schema.activityLog>;
+export type RunEventRow = InferSelectModel<typeof schema.heartbeatRunEvents>;
+export type WakeupRow = InferSelectModel<typeof schema.agentWakeupRequests>;
+
+/**
+ * Every env value is a secret unless the user marked its name public: a name says nothing
+ * reliable (DB_PASS, GITHUB_PAT, MY_CONFIG), so nothing is guessed from it.
+ */
+export function maskEnv(env: Record<string, string>, publicNames: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = publicNames.includes(k) ? v : MASKED_SECRET;
+  return out;
+}
+
+/** The values to redact from a run's output, events and errors: all but the public ones. */
+export function secretValuesOf(env: Record<string, string>, publicNames: readonly string[] = []): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => !publicNames.includes(k) && v.length > 0)
+    .map(([, v]) => v);
+}
+
+export type MachineRow = InferSelectModel<typeof schema.machines>;
+
+/** A machine's name and whether its lease is current (computed by the database's clock). */
+export interface MachineState {
+  name: string;
+  online: boolean;
+}
+
+export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number, machine: MachineState | null): AgentDto {
+  return {
+    id: a.id,
+    workspaceId: a.workspaceId,
+    name: a.name,
+    role: a.role,
+    adapterType: a.adapterType as AgentDto['adapterType'],
+    command: a.adapterConfig.command ?? null,
+    cwd: a.adapterConfig.cwd ?? null,
+    model: a.adapterConfig.model ?? null,
+    args: a.adapterConfig.args ?? [],
+    workspace: a.adapterConfig.workspace ?? 'none',
+    env: maskEnv(a.env, a.envPublic),
+    envPublic: a.envPublic ?? [],
+    status: a.status as AgentDto['status'],
+    heartbeatIntervalSec: a.runtimeConfig.heartbeatIntervalSec ?? null,
+    timeoutSec: a.runtimeConfig.timeoutSec ?? null,
+    maxConcurrentRuns: a.runtimeConfig.maxConcurrentRuns ?? 1,
+    lastHeartbeatAt: iso(rt?.lastHeartbeatAt),
+    totalRuns: rt?.totalRuns ?? 0,
+    failedRuns: rt?.failedRuns ?? 0,
+    runningRuns,
+    machineId: a.machineId,
+    machine: machine?.name ?? null,
+    machineOnline: machine?.online ?? false,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+  };
+}
+
+export function runDto(r: RunRow, agentName: string, issueIdentifier: string | null, agentMachineId: string | null = null): RunDto {
+  const ctx = r.contextSnapshot ?? {};
+  return {
+    id: r.id,
+    agentId: r.agentId,
+    agent: agentName,
+    status: r.status as RunDto['status'],
+    invocationSource: r.invocationSource as RunDto['invocationSource'],
+    triggerDetail: r.triggerDetail,
+    wakeupRequestId: r.wakeupRequestId,
+    issueId: r.issueId,
+    issueIdentifier,
+    wakeReason: typeof ctx.wakeReason === 'string' ? ctx.wakeReason : null,
+    retryReason: typeof ctx.retryReason === 'string' ? ctx.retryReason : null,
+    processPid: r.processPid,
+    processGroupId: r.processGroupId,
+    processStartId: r.processStartId,
+    machineId: r.hostId ?? agentMachineId,
+    processLossRetryCount: r.processLossRetryCount,
+    retryOfRunId: r.retryOfRunId,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    errorCode: (r.errorCode as RunErrorCode | null) ?? null,
+    error: r.error,
+    logBytes: r.logBytes,
+    logSha256: r.logSha256,
+    logPruned: r.logPruned,
+    sessionId: r.sessionId,
+    usage: r.usage ?? null,
+    lastOutputLine: r.lastOutputLine,
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+export function machineDto(m: MachineRow, state: { online: boolean; self: boolean; agents: number; runningRuns: number }): MachineDto {
+  return {
+    id: m.id,
+    name: m.name,
+    hostInstance: m.hostInstance,
+    leaseMs: m.leaseMs,
+    startedAt: m.startedAt.toISOString(),
+    lastSeenAt: m.lastSeenAt.toISOString(),
+    stoppedAt: iso(m.stoppedAt),
+    ...state,
+  };
+}
+
+export function issueDto(i: IssueRow, assigneeName: string | null): IssueDto {
+  return {
+    id: i.id,
+    identifier: i.identifier,
+    title: i.title,
+    body: i.body,
+    status: i.status as IssueDto['status'],
+    priority: i.priority as IssueDto['priority'],
+    assigneeAgentId: i.assigneeAgentId,
+    assigneeAgent: assigneeName,
+    assigneeUserId: i.assigneeUserId,
+    checkoutRunId: i.checkoutRunId,
+    executionRunId: i.executionRunId,
+    startedAt: iso(i.startedAt),
+    completedAt: iso(i.completedAt),
+    createdAt: i.createdAt.toISOString(),
+    updatedAt: i.updatedAt.toISOString(),
+  };
+}
+
+export function commentDto(c: CommentRow, authorName: string | null): CommentDto {
+  return {
+    id: c.id,
+    issueId: c.issueId,
+    authorType: c.authorType as CommentDto['authorType'],
+    authorAgentId: c.authorAgentId,
+    authorName,
+    runId: c.runId,
+    body: c.body,
+    createdAt: c.createdAt.toISOString(),
+  };
+}
+
+export function escalationDto(e: EscalationRow, issue: { identifier: string; title: string }): EscalationDto {
+  return {
+    id: e.id,
+    issueId: e.issueId,
+    issueIdentifier: issue.identifier,
+    issueTitle: issue.title,
+    runId: e.runId,
+    kind: e.kind as EscalationDto['kind'],
+    message: e.message,
+    createdAt: e.createdAt.toISOString(),
+    resolvedAt: iso(e.resolvedAt),
+  };
+}
+
+export function activityDto(a: ActivityRow): ActivityDto {
+  return {
+    id: a.id,
+    action: a.action,
+    entityType: a.entityType,
+    entityId: a.entityId,
+    actor: a.actor,
+    details: a.details ?? null,
+    createdAt: a.createdAt.toISOString(),
+  };
+}
+
+export function runEventDto(e: RunEventRow): RunEventDto {
+  return {
+    id: e.id,
+    runId: e.runId,
+    seq: e.seq,
+    type: e.type,
+    message: e.message,
+    payload: e.payload ?? null,
+    createdAt: e.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,127 @@
+// Resolving references (id, name, identifier) and loading DTOs with the names they show.
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { AgentDto, IssueDto, RunDto } from '../../shared/contract';
+import { ISSUE_IDENTIFIER_RE } from '../../shared/domain';
+import { notFound } from '../../shared/errors';
+import { agentRuntimeState, agents, heartbeatRuns, issues } from '../db/schema';
+import type { Q } from '../context';
+import { machineStates } from './machines';
+import { agentDto, issueDto, runDto, type AgentRow, type IssueRow, type RunRow } from './dto';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function findAgent(q: Q, workspaceId: string, ref: string): Promise<AgentRow | null> {
+  const byId = UUID_RE.test(ref) ? await q.select().from(agents).where(eq(agents.id, ref)) : [];
+  if (byId[0]) return byId[0];
+  const byName = await q
+    .select()
+    .from(agents)
+    .where(and(eq(agents.workspaceId, workspaceId), eq(agents.name, ref)));
+  return byName[0] ?? null;
+}
+
+export async function requireAgent(q: Q, workspaceId: string, ref: string): Promise<AgentRow> {
+  const row = await findAgent(q, workspaceId, ref);
+  if (!row) throw notFound('agent', ref);
+  return row;
+}
+
+export async function findIssue(q: Q, ref: string): Promise<IssueRow | null> {
+  const upper = ref.toUpperCase();
+  const rows = ISSUE_IDENTIFIER_RE.test(upper)
+    ? await q.select().from(issues).where(eq(issues.identifier, upper))
+    : UUID_RE.test(ref)
+      ? await q.select().from(issues).where(eq(issues.id, ref))
+      : [];
+  return rows[0] ?? null;
+}
+
+export async function requireIssue(q: Q, ref: string): Promise<IssueRow> {
+  const row = await findIssue(q, ref);
+  if (!row) throw notFound('issue', ref);
+  return row;
+}
+
+export async function findRun(q: Q, id: string): Promise<RunRow | null> {
+  if (!UUID_RE.test(id)) return null;
+  const rows = await q.select().from(heartbeatRuns).where(eq(heartbeatRuns.id, id));
+  return rows[0] ?? null;
+}
+
+export async function requireRun(q: Q, id: string): Promise<RunRow> {
+  const row = await findRun(q, id);
+  if (!row) throw notFound('run', id);
+  return row;
+}
+
+/** Runs -> DTOs with their agent names and issue identifiers, in two small lookups. */
+export async function runDtos(q: Q, rows: RunRow[]): Promise<RunDto[]> {
+  if (rows.length === 0) return [];
+  const agentIds = [...new Set(rows.map((r) => r.agentId))];
+  const issueIds = [...new Set(rows.map((r) => r.issueId).filter((x): x is string => !!x))];
+  const agentRows = new Map(
+    (await q.select({ id: agents.id, name: agents.name, machineId: agents.machineId }).from(agents).where(inArray(agents.id, agentIds))).map((a) => [a.id, a]),
+  );
+  const idents = new Map(
+    issueIds.length
+      ? (await q.select({ id: issues.id, identifier: issues.identifier }).from(issues).where(inArray(issues.id, issueIds))).map((i) => [
+          i.id,
+          i.identifier,
+        ])
+      : [],
+  );
+  return rows.map((r) =>
+    runDto(r, agentRows.get(r.agentId)?.name ?? '(removed)', r.issueId ? (idents.get(r.issueId) ?? null) : null, agentRows.get(r.agentId)?.machineId ?? null),
+  );
+}
+
+/** The runs of these ids as DTOs, in the order given (ids no run has are left out). */
+export async function loadRunDtos(q: Q, ids: string[]): Promise<RunDto[]> {
+  if (ids.length === 0) return [];
+  const rows = new Map((await q.select().from(heartbeatRuns).where(inArray(heartbeatRuns.id, ids))).map((r) => [r.id, r]));
+  return runDtos(q, ids.map((id) => rows.get(id)).filter((r): r is RunRow => !!r));
+}
+
+export async function loadRunDto(q: Q, id: string): Promise<RunDto> {
+  const [dto] = await runDtos(q, [await requireRun(q, id)]);
+  return dto;
+}
+
+export async function issueDtos(q: Q, rows: IssueRow[]): Promise<IssueDto[]> {
+  const agentIds = [...new Set(rows.map((r) => r.assigneeAgentId).filter((x): x is string => !!x))];
+  const names = new Map(
+    agentIds.length
+      ? (await q.select({ id: agents.id, name: agents.name }).from(agents).where(inArray(agents.id, agentIds))).map((a) => [a.id, a.name])
+      : [],
+  );
+  return rows.map((r) => issueDto(r, r.assigneeAgentId ? (names.get(r.assigneeAgentId) ?? null) : null));
+}
+
+export async function loadIssueDto(q: Q, id: string): Promise<IssueDto> {
+  const [dto] = await issueDtos(q, [await requireIssue(q, id)]);
+  return dto;
+}
+
+export async function agentDtos(q: Q, rows: AgentRow[]): Promise<AgentDto[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const runtime = new Map((await q.select().from(agentRuntimeState).where(inArray(agentRuntimeState.agentId, ids))).map((r) => [r.agentId, r]));
+  const running = new Map(
+    (
+      await q
+        .select({ agentId: heartbeatRuns.agentId, n: sql<number>`count(*)::int` })
+        .from(heartbeatRuns)
+        .where(and(inArray(heartbeatRuns.agentId, ids), eq(heartbeatRuns.status, 'running')))
+        .groupBy(heartbeatRuns.agentId)
+    ).map((r) => [r.agentId, Number(r.n)]),
+  );
+  const machines = await machineStates(q, rows.map((r) => r.machineId));
+  return rows.map((r) => agentDto(r, runtime.get(r.id) ?? null, running.get(r.id) ?? 0, r.machineId ? (machines.get(r.machineId) ?? null) : null));
+}
+
+export async function loadAgentDto(q: Q, id: string): Promise<AgentDto> {
+  const rows = await q.select().from(agents).where(eq(agents.id, id));
+  if (!rows[0]) throw notFound('agent', id);
+  const [dto] = await agentDtos(q, rows);
+  return dto;
+}
