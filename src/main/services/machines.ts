@@ -2,12 +2,12 @@
 // are the reads every service shares: a machine by name or id, whether its lease is current,
 // and the machines.list verb. "Online" is always judged by the database's clock, so two
 // machines whose clocks disagree still agree on who is online.
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import type { MachineDto } from '../../shared/contract';
 import { ContractError } from '../../shared/errors';
 import { agents, heartbeatRuns, machines } from '../db/schema';
 import type { Q, ServiceContext } from './context';
-import { machineDto, type MachineRow, type MachineState } from './dto';
+import { machineDto, type MachineRow } from './dto';
 
 export { loadMachines, machineOnlineSql, machineStates, type MachineWithState } from '../views/machines';
 import { loadMachines, machineOnlineSql, type MachineWithState } from '../views/machines';
