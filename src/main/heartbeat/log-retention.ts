@@ -5,7 +5,7 @@ import type { Db } from '../db/client';
 import { heartbeatRuns } from '../db/schema';
 import { selectLogsToPrune } from '../../node/logs/retention';
 import type { RunLogStore } from '../../node/logs/run-log';
-import { TERMINAL_STATUSES } from './run-state';
+import { markLogPruned, TERMINAL_STATUSES } from './run-state';
 
 export async function applyLogRetention(
   db: Db,
@@ -31,7 +31,7 @@ export async function applyLogRetention(
     const prune = selectLogsToPrune(rows, { maxRuns: limits.maxRunsPerAgent, maxBytes: limits.maxBytesPerAgent });
     for (const id of prune) {
       await logs.remove(id);
-      await db.update(heartbeatRuns).set({ logPruned: true }).where(eq(heartbeatRuns.id, id));
+      await markLogPruned(db, id);
     }
   } catch {
     // Retention is housekeeping: a failure here must never affect runs.

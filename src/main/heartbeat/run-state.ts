@@ -1,13 +1,21 @@
-// A run's life, every step durable and conditional. This module is the only place a run's status
-// changes; check it against this table:
+// A run's life, every step durable and conditional. This module is the only writer of a run's
+// row (its status, its marks, its progress); check it against this table:
 //
-//   queued   --claimRun-->     starting   a host took it (before anything is spawned)
-//   starting --markRunning-->  running    its process exists: pid, group, start identity written here
-//   queued   --endRuns-->      cancelled  cancelled before a host took it
-//   starting --endRuns-->      failed | cancelled   spawn failed, cancel during start, owner host died
-//   running  --endRuns-->      succeeded | failed | timed_out | cancelled
-//   starting | running --adoptRun--> the same, owned by a new host instance (its process
-//                                    lived on in the pty host; the new host took it back)
+//   queued   --claimRun-->       starting   a host took it (before anything is spawned)
+//   starting --markRunning-->    running    its process exists: pid, group, start identity written here
+//   queued   --endRuns-->        cancelled  cancelled before a host took it
+//   starting --endRuns-->        failed | cancelled   spawn failed, cancel during start, owner host died
+//   running  --endRuns-->        succeeded | failed | timed_out | cancelled
+//   live     --adoptRun-->       live       owned by a new host instance (its process lived on in the
+//                                           pty host; the new host took it back); a detached mark cleared
+//
+// Marks: a live run's status stays, its errorCode says what is in doubt (shown, never an outcome):
+//   running  --markDetached-->   process_detached  its host is gone, its process alive: this host watches it
+//   active   --noteActivity-->   (detached cleared) the agent called with its token: alive, and heard
+//   live     --markHostOffline-> host_offline      its machine's lease expired (said by another machine)
+//   running  --clearHostOffline->(cleared)         its own host holds it still (a late renewal)
+// Data on a live run (no status, no mark): recordSession, addPendingInput, recordProgress,
+// recordEvents; on an ended one: markLogPruned.
 //
 // Each transition is one `update ... where status = <expected>` (endRuns: and the owner host
 // instance recorded when it was read): whoever gets there second (another host, a cancel,
@@ -15,12 +23,12 @@
 // commits before the spawn, a run's command starts at most once across every host sharing the
 // database. Alongside the run row each step writes what belongs with it, in the same transaction.
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
-import type { RunStatus } from '../../shared/domain';
+import { ACTIVE_RUN_STATUSES, LIVE_RUN_STATUSES, type RunErrorCode, type RunStatus } from '../../shared/domain';
 import type { Db } from '../db/client';
-import { agentRuntimeState, agentWakeupRequests, agents, heartbeatRuns, type PendingInput } from '../db/schema';
+import { agentRuntimeState, agentWakeupRequests, agents, heartbeatRunEvents, heartbeatRuns, type PendingInput } from '../db/schema';
 import { jsonbParam, storableText } from '../db/storable-text';
 import { newId, recordActivities, type Q, type Tx } from '../context';
-import type { CommentRow, RunRow } from '../views/dto';
+import type { CommentRow, RunEventRow, RunRow } from '../views/dto';
 import { appendRunEvents, lockAgent, type QueuedRun } from './queue';
 import { handBackIssues, queueFollowUps, updateRuntime, wantsFollowUp, type RunOutcome } from './run-end';
 
@@ -32,9 +40,19 @@ export interface RunOwner {
   hostInstanceId: string;
 }
 
-/** The statuses in which a run is live: it holds a slot and its owner is responsible for it. */
-export const LIVE_STATUSES: RunStatus[] = ['starting', 'running'];
+/** The statuses in which a run is live (shared/domain.ts): it holds a slot and its owner answers for it. */
+export const LIVE_STATUSES: RunStatus[] = [...LIVE_RUN_STATUSES];
 export const TERMINAL_STATUSES: RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
+
+/** The run's owner instance is still the one read (null: none recorded). */
+const ownedBy = (hostInstanceId: string | null) =>
+  hostInstanceId === null ? sql`${heartbeatRuns.hostInstanceId} is null` : eq(heartbeatRuns.hostInstanceId, hostInstanceId);
+
+/** Clears a mark (errorCode and its words) if the run carries that one, else leaves both. */
+const withoutMark = (code: RunErrorCode) => ({
+  errorCode: sql`case when ${heartbeatRuns.errorCode} = ${code} then null else ${heartbeatRuns.errorCode} end`,
+  error: sql`case when ${heartbeatRuns.errorCode} = ${code} then null else ${heartbeatRuns.error} end`,
+});
 
 /** The rows a raw statement returned, whichever driver ran it. */
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? []) as T[];
@@ -139,17 +157,10 @@ export async function adoptRun(db: Db, run: RunRow, owner: RunOwner): Promise<Ru
     .set({
       hostId: owner.machineId,
       hostInstanceId: owner.hostInstanceId,
-      errorCode: sql`case when ${heartbeatRuns.errorCode} = 'process_detached' then null else ${heartbeatRuns.errorCode} end`,
-      error: sql`case when ${heartbeatRuns.errorCode} = 'process_detached' then null else ${heartbeatRuns.error} end`,
+      ...withoutMark('process_detached'),
       updatedAt: new Date(),
     })
-    .where(
-      and(
-        eq(heartbeatRuns.id, run.id),
-        inArray(heartbeatRuns.status, LIVE_STATUSES),
-        run.hostInstanceId === null ? sql`${heartbeatRuns.hostInstanceId} is null` : eq(heartbeatRuns.hostInstanceId, run.hostInstanceId),
-      ),
-    )
+    .where(and(eq(heartbeatRuns.id, run.id), inArray(heartbeatRuns.status, LIVE_STATUSES), ownedBy(run.hostInstanceId)))
     .returning();
   return row ?? null;
 }
@@ -310,4 +321,82 @@ export async function addPendingInput(q: Q, runId: string, input: PendingInput):
     .where(and(eq(heartbeatRuns.id, runId), inArray(heartbeatRuns.status, LIVE_STATUSES)))
     .returning({ id: heartbeatRuns.id });
   return rows.length > 0;
+}
+
+// ------------------------------------------------------------------ marks
+
+/** running -> running + process_detached, owner moved to this host instance; null when it was not the run read. */
+export async function markDetached(db: Db, run: RunRow, hostInstanceId: string, error: string): Promise<RunRow | null> {
+  const [row] = await db
+    .update(heartbeatRuns)
+    .set({ errorCode: 'process_detached', error, hostInstanceId, updatedAt: new Date() })
+    .where(and(eq(heartbeatRuns.id, run.id), eq(heartbeatRuns.status, 'running'), ownedBy(run.hostInstanceId)))
+    .returning();
+  return row ?? null;
+}
+
+/** The agent called with its token: its activity feeds the detached watchdog and clears that warning. Null once ended. */
+export async function noteActivity(db: Db, runId: string): Promise<RunRow | null> {
+  const now = new Date();
+  const [row] = await db
+    .update(heartbeatRuns)
+    .set({ lastActivityAt: now, updatedAt: now, ...withoutMark('process_detached') })
+    .where(and(eq(heartbeatRuns.id, runId), inArray(heartbeatRuns.status, [...ACTIVE_RUN_STATUSES])))
+    .returning();
+  return row ?? null;
+}
+
+/** Live runs of a machine whose lease expired: marked host_offline (not ended: they may run on there). */
+export async function markHostOffline(db: Db, machineId: string, error: string): Promise<RunRow[]> {
+  return db
+    .update(heartbeatRuns)
+    .set({ errorCode: 'host_offline', error, updatedAt: new Date() })
+    .where(and(inArray(heartbeatRuns.status, LIVE_STATUSES), eq(heartbeatRuns.hostId, machineId), sql`${heartbeatRuns.errorCode} is distinct from 'host_offline'`))
+    .returning();
+}
+
+/** Running runs this host still holds, marked host_offline by a peer while it renewed late: the mark is taken back. */
+export async function clearHostOffline(db: Db, runIds: string[]): Promise<RunRow[]> {
+  if (runIds.length === 0) return [];
+  return db
+    .update(heartbeatRuns)
+    .set({ errorCode: null, error: null, updatedAt: new Date() })
+    .where(and(inArray(heartbeatRuns.id, runIds), eq(heartbeatRuns.status, 'running'), eq(heartbeatRuns.errorCode, 'host_offline')))
+    .returning();
+}
+
+// ------------------------------------------------------------------ data on a live run
+
+/**
+ * The last output line and the log bytes handled (where a host taking the run back parses on
+ * from: only once the events of those bytes are stored). Running runs only; null otherwise.
+ */
+export async function recordProgress(db: Db, runId: string, lastOutputLine: string | null, through: number): Promise<RunRow | null> {
+  const [row] = await db
+    .update(heartbeatRuns)
+    .set({ lastOutputLine, logBytes: sql`greatest(${heartbeatRuns.logBytes}, ${through})`, updatedAt: new Date() })
+    .where(and(eq(heartbeatRuns.id, runId), eq(heartbeatRuns.status, 'running')))
+    .returning();
+  return row ?? null;
+}
+
+/**
+ * Parsed events with the log offset they were parsed through, in one transaction: a host that
+ * takes the run back (after a crash) parses from there on for new events, none lost, none twice.
+ */
+export async function recordEvents(db: Db, runId: string, events: (typeof heartbeatRunEvents.$inferInsert)[], through: number): Promise<RunEventRow[]> {
+  return db.transaction(async (tx) => {
+    const stored: RunEventRow[] = [];
+    for (let i = 0; i < events.length; i += 200) stored.push(...(await tx.insert(heartbeatRunEvents).values(events.slice(i, i + 200)).returning()));
+    await tx
+      .update(heartbeatRuns)
+      .set({ logBytes: sql`greatest(${heartbeatRuns.logBytes}, ${through})` })
+      .where(eq(heartbeatRuns.id, runId));
+    return stored;
+  });
+}
+
+/** An ended run's log was removed by retention. */
+export async function markLogPruned(db: Db, runId: string): Promise<void> {
+  await db.update(heartbeatRuns).set({ logPruned: true }).where(eq(heartbeatRuns.id, runId));
 }

@@ -5,7 +5,7 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import { agents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
 import { hostInstanceAlive } from '../heartbeat/host-instance';
-import { LIVE_STATUSES } from '../heartbeat/run-state';
+import { LIVE_STATUSES, markDetached } from '../heartbeat/run-state';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import { insertQueuedRuns, lockAgents, moveExecutions, type QueuedRun } from '../heartbeat/queue';
 import { isSameProcess, pidExists, readProcStat } from '../../node/process/identity';
@@ -171,22 +171,12 @@ export class Recovery {
   /** A live process whose host is gone: this host adopts it (owner instance moves here) and watches it. */
   private async markDetached(run: RunRow): Promise<void> {
     if (run.errorCode === 'process_detached' && run.hostInstanceId === this.ctx.hostInstanceId) return;
-    const [row] = await this.ctx.db
-      .update(heartbeatRuns)
-      .set({
-        errorCode: 'process_detached',
-        error: `Vigil lost its in-memory handle on this run after a restart, but its process (pid ${run.processPid}) is still alive; Vigil is watching it.`,
-        hostInstanceId: this.ctx.hostInstanceId,
-        updatedAt: new Date(),
-      })
-      .where(
-        and(
-          eq(heartbeatRuns.id, run.id),
-          eq(heartbeatRuns.status, 'running'),
-          run.hostInstanceId === null ? isNull(heartbeatRuns.hostInstanceId) : eq(heartbeatRuns.hostInstanceId, run.hostInstanceId),
-        ),
-      )
-      .returning();
+    const row = await markDetached(
+      this.ctx.db,
+      run,
+      this.ctx.hostInstanceId,
+      `Vigil lost its in-memory handle on this run after a restart, but its process (pid ${run.processPid}) is still alive; Vigil is watching it.`,
+    );
     if (row && this.ctx.events.listens('run.updated')) this.ctx.events.emit('run.updated', (await runDtos(this.ctx.db, [row]))[0]);
   }
 

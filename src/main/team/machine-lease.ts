@@ -3,7 +3,7 @@
 // this host says so (machine.updated) and marks that machine's running runs host_offline
 // (they may still be running there; that machine's start-up recovery settles them, or a
 // person cancels them: recorded as abandoned). Leases are judged by the database's clock.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { ContractError } from '../../shared/errors';
 import type { Db } from '../db/client';
 import { agents, heartbeatRuns, machines } from '../db/schema';
@@ -13,7 +13,7 @@ import { runDtos } from '../views/lookup';
 import { listMachineDtos, offlineWords } from '../services/machines';
 import { loadMachines } from '../views/machines';
 import { hostInstanceOfThisBoot } from '../heartbeat/host-instance';
-import { LIVE_STATUSES } from '../heartbeat/run-state';
+import { clearHostOffline, markHostOffline } from '../heartbeat/run-state';
 
 export interface MachineIdentity {
   id: string;
@@ -25,9 +25,6 @@ export interface MachineIdentity {
 
 /** Default lease: renewed every third of it, so a host misses two renewals before it is offline. */
 export const DEFAULT_LEASE_MS = 15_000;
-
-/** Run statuses whose process lives on its machine (and is therefore in doubt when it goes offline). */
-const LIVE_ON_MACHINE = LIVE_STATUSES;
 
 export class MachineLease {
   private timer: NodeJS.Timeout | null = null;
@@ -95,11 +92,7 @@ export class MachineLease {
       .where(and(eq(heartbeatRuns.hostId, me.id), eq(heartbeatRuns.status, 'running'), eq(heartbeatRuns.errorCode, 'host_offline')));
     const live = flagged.map((r) => r.id).filter((id) => this.isLive(id));
     if (live.length > 0) {
-      const cleared = await this.db
-        .update(heartbeatRuns)
-        .set({ errorCode: null, error: null, updatedAt: new Date() })
-        .where(and(inArray(heartbeatRuns.id, live), eq(heartbeatRuns.status, 'running'), eq(heartbeatRuns.errorCode, 'host_offline')))
-        .returning();
+      const cleared = await clearHostOffline(this.db, live);
       if (cleared.length > 0 && this.events.listens('run.updated')) for (const dto of await runDtos(this.db, cleared)) this.events.emit('run.updated', dto);
     }
     const all = await loadMachines(this.db);
@@ -121,21 +114,11 @@ export class MachineLease {
     const marked = [];
     for (const m of offline) {
       marked.push(
-        ...(await this.db
-          .update(heartbeatRuns)
-          .set({
-            errorCode: 'host_offline',
-            error: `${offlineWords(m)}; the run may still be running there. That machine settles it when it comes back; cancelling it here records it as abandoned.`,
-            updatedAt: new Date(),
-          })
-          .where(
-            and(
-              inArray(heartbeatRuns.status, LIVE_ON_MACHINE),
-              eq(heartbeatRuns.hostId, m.id),
-              sql`${heartbeatRuns.errorCode} is distinct from 'host_offline'`,
-            ),
-          )
-          .returning()),
+        ...(await markHostOffline(
+          this.db,
+          m.id,
+          `${offlineWords(m)}; the run may still be running there. That machine settles it when it comes back; cancelling it here records it as abandoned.`,
+        )),
       );
     }
     if (marked.length > 0 && this.events.listens('run.updated')) for (const dto of await runDtos(this.db, marked)) this.events.emit('run.updated', dto);
