@@ -116,6 +116,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         notices.push(`Agents run inside this Vigil process this time, so a crash of Vigil stops them: ${(err as Error).message}`);
       }
     }
+    const recoveryOptions = { killGraceMs, detachedSilenceMs: opts.detachedSilenceMs ?? 30 * 60_000 };
+    let recovery!: Recovery;
+    // Recovery is the engine's end policy, built with it (each needs the other).
     const engine = new HeartbeatEngine(ctx, logs, {
       spawner,
       maxConcurrentRuns,
@@ -127,16 +130,12 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         maxRunsPerAgent: opts.logRetention?.maxRunsPerAgent ?? 200,
         maxBytesPerAgent: opts.logRetention?.maxBytesPerAgent ?? 1 << 30,
       },
-    });
-    const recovery = new Recovery(ctx, engine, { killGraceMs, detachedSilenceMs: opts.detachedSilenceMs ?? 30 * 60_000 });
-    engine.onRunSettled = (run) => recovery.settle(run);
-    // The pty host died under its runs: recovery judges them at once (their processes likely died too).
-    engine.onRunsLost = () => void recovery.reapOrphanedRuns().then(() => engine.pump(), () => undefined);
+    }, (e) => (recovery = new Recovery(ctx, e, recoveryOptions)));
     const scheduler = new TimerScheduler(ctx, engine);
 
     // Team mode: this machine's row and lease (PGlite too: one machine, shown the same way).
     const lease = new MachineLease(db, events, { id: machineId, name: machineName, leaseMs: opts.machineLeaseMs ?? DEFAULT_LEASE_MS, hostInstance }, (id) =>
-      engine.isLive(id),
+      engine.holds(id),
     );
     await lease.register();
     let team: Team | null = null;

@@ -1,5 +1,5 @@
-// Queueing a run: the one insert every path (wakes, retries, recovery) goes through, and the
-// run-event append every writer shares.
+// Queueing a run: the one insert every path (wakes, retries, recovery) goes through, the
+// run-event append run-state's steps share, and the agent locks.
 import { sql } from 'drizzle-orm';
 import type { InvocationSource, RetryReason } from '../../shared/domain';
 import { jsonbParam } from '../db/storable-text';
@@ -94,12 +94,6 @@ export interface RunEventInput {
   type: string;
   message: string | null;
   payload?: unknown;
-}
-
-/** Appends one event to a run and returns the sequence number it got. */
-export async function appendRunEvent(q: Q, runId: string, type: string, message: string | null, payload?: unknown): Promise<number> {
-  const [{ seq }] = await appendRunEvents(q, [{ runId, type, message, payload }]);
-  return seq;
 }
 
 /**

@@ -6,7 +6,8 @@ import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, ne, or, sql } from 
 import { agents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
 import { hostInstanceAlive } from '../heartbeat/host-instance';
 import { LIVE_STATUSES, markDetached } from '../heartbeat/run-state';
-import type { HeartbeatEngine } from '../heartbeat/engine';
+import type { HeartbeatEngine, RunEndPolicy } from '../heartbeat/engine';
+import { logFailure } from '../host-log';
 import { insertQueuedRuns, lockAgents, moveExecutions, type QueuedRun } from '../heartbeat/queue';
 import { isSameProcess, pidExists, readProcStat } from '../../node/process/identity';
 import { terminateRun, terminateRuns } from '../../node/process/tree';
@@ -65,7 +66,8 @@ function leaderAlive(run: RunRow): boolean {
   return stat ? stat.state !== 'Z' : pidExists(run.processPid);
 }
 
-export class Recovery {
+/** Recovery is the engine's RunEndPolicy: it decides what follows a run's end or a pty host's loss. */
+export class Recovery implements RunEndPolicy {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly engine: HeartbeatEngine,
@@ -97,7 +99,7 @@ export class Recovery {
       after = page[page.length - 1].id;
     }
     const mine = this.ctx.hostInstanceId;
-    return rows.filter((r) => !this.engine.isLive(r.id) && (r.hostInstanceId === mine || !hostInstanceAlive(r.hostInstanceId)));
+    return rows.filter((r) => !this.engine.holds(r.id) && (r.hostInstanceId === mine || !hostInstanceAlive(r.hostInstanceId)));
   }
 
   async reapOrphanedRuns(): Promise<ReapResult> {
@@ -224,6 +226,15 @@ export class Recovery {
     // With its retry queued an issue has a live execution path: only the others need settling.
     for (const run of done) if (!retries.has(run.id)) await this.settle(run);
     return done.map((r) => r.id);
+  }
+
+  settled(run: RunRow): Promise<void> {
+    return this.settle(run);
+  }
+
+  /** The pty host died under live runs: judged at once (their processes likely died too), then the gate runs. */
+  runsLost(): void {
+    void this.reapOrphanedRuns().then(() => this.engine.pump(), logFailure('recovery', 'judging the runs of a lost pty host'));
   }
 
   /** After any run ends: a retry that failed escalates; other failures get recovery's one continuation. */

@@ -146,7 +146,7 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
       offset: slice.offset,
       data: slice.data.toString('base64'),
       totalBytes: slice.totalBytes,
-      live: engine.isLive(run.id),
+      live: engine.holds(run.id),
       pruned: run.logPruned,
     };
   }

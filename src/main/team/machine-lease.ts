@@ -36,7 +36,7 @@ export class MachineLease {
     private readonly events: EventBus,
     readonly identity: MachineIdentity,
     /** Whether this host holds a run live: a false alarm (this host was too slow to renew) is taken back. */
-    private readonly isLive: (runId: string) => boolean = () => false,
+    private readonly holds: (runId: string) => boolean = () => false,
   ) {}
 
   /**
@@ -90,7 +90,7 @@ export class MachineLease {
       .select({ id: heartbeatRuns.id })
       .from(heartbeatRuns)
       .where(and(eq(heartbeatRuns.hostId, me.id), eq(heartbeatRuns.status, 'running'), eq(heartbeatRuns.errorCode, 'host_offline')));
-    const live = flagged.map((r) => r.id).filter((id) => this.isLive(id));
+    const live = flagged.map((r) => r.id).filter((id) => this.holds(id));
     if (live.length > 0) {
       const cleared = await clearHostOffline(this.db, live);
       if (cleared.length > 0 && this.events.listens('run.updated')) for (const dto of await runDtos(this.db, cleared)) this.events.emit('run.updated', dto);

@@ -1,0 +1,355 @@
+// A run this host holds, from its claim until its end is durable (or its pty host is lost), as
+// an explicit phase. Every phase change goes through `to()`, checked against this table:
+//
+//   claiming --spawning-->  spawning   the claim committed (a run taken back starts at running)
+//   spawning --running-->   running    its process exists (marked running in the database meanwhile)
+//   spawning --ending-->    ending     spawn failed, or a stop came before its process could start
+//   running  --stopping-->  stopping   cancel, timeout, log failure, shutdown: its process group is told to stop
+//   running | stopping --ending-->  ending   its process exited: the end is recorded, retried until durable
+//   running | stopping --lost-->    lost     its pty host died: recovery judges it by its process
+//
+// A claim that is lost leaves from `claiming` (nothing was spawned). A stop asked before the
+// process exists is kept and acted on once it does. The run owns its timers (timeout, progress),
+// its stop, the flush of its parsed events and the save of its progress.
+import type { ServiceContext } from '../context';
+import { newId } from '../context';
+import { promptEvent, type AdapterEvent, type OutputParser } from '../adapters/types';
+import { jsonbParam, storableText } from '../db/storable-text';
+import { hostLog, logFailure } from '../host-log';
+import { Redactor } from '../../node/logs/redactor';
+import type { RunErrorCode, RunStatus } from '../../shared/domain';
+import type { AgentRow, RunRow } from '../views/dto';
+import { retryUntilLanded, type Retrying } from './durable';
+import type { Notifier } from './notifier';
+import { RunOutput, type RunExit, type RunHandle, type RunOutputEnd } from './run-process';
+import { markRunning, recordEvents, recordProgress, recordSession, type RunOutcome } from './run-state';
+
+export type Phase = 'claiming' | 'spawning' | 'running' | 'stopping' | 'ending' | 'lost';
+
+export const PHASE_TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
+  claiming: ['spawning'],
+  spawning: ['running', 'ending'],
+  running: ['stopping', 'ending', 'lost'],
+  stopping: ['ending', 'lost'],
+  ending: [],
+  lost: [],
+};
+
+export type StopReason = 'cancelled' | 'timeout' | 'host_shutdown' | 'log_write_failed';
+
+/** What a live run needs of the engine that holds it. */
+export interface LiveRunHost {
+  readonly ctx: Pick<ServiceContext, 'db' | 'events'>;
+  readonly retrying: Retrying;
+  readonly notifier: Notifier;
+  readonly killGraceMs: number;
+  /** Shutdown began: progress is no longer saved. */
+  closing(): boolean;
+  /** Records the run's end, retried until durable (null: ended by someone else, or given up). */
+  end(live: LiveRun, outcome: RunOutcome): Promise<RunRow | null>;
+  /** Its token dies with its process: nothing may act for the run once it is being ended. */
+  forgetToken(live: LiveRun): void;
+  /** The run left this host (ended or lost): forget it and its token; `pump`: its slot is free. */
+  release(live: LiveRun, pump: boolean): void;
+  /** Runs whose pty host died left this host: recovery judges them. */
+  lost(): void;
+}
+
+export interface LiveRunSpec {
+  run: RunRow;
+  agent: AgentRow;
+  /** The values masked in its events and errors (the agent's secrets, its run token). */
+  secrets: string[];
+  /** claiming (a run this host starts) or running (one taken back after a restart). */
+  phase: 'claiming' | 'running';
+  /** The hash of its run token (agents calling back are known by it); null if none was recorded. */
+  tokenHash: string | null;
+  /** The last event's sequence number (a run taken back), else 0. */
+  seq?: number;
+}
+
+export class LiveRun {
+  run: RunRow;
+  readonly agent: AgentRow;
+  readonly tokenHash: string | null;
+  readonly redactor: Redactor;
+  private phaseNow: Phase;
+  handle: RunHandle | null = null;
+  private output: RunOutput | null = null;
+  stopReason: StopReason | null = null;
+  private stopDetail: string | null = null;
+  /** Resolves once markRunning landed (true) or cannot any more (false). */
+  private started: Promise<boolean>;
+  private seq: number;
+  private pendingEvents: AdapterEvent[] = [];
+  private eventFlush: Promise<void> = Promise.resolve();
+  private sessionWrite: Promise<void> = Promise.resolve();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private lastLineSaved: string | null;
+  private settle!: () => void;
+  /** Resolves when the run's end is durable, or it left this host. */
+  readonly finished = new Promise<void>((resolve) => (this.settle = resolve));
+
+  /** The one factory: a run this host starts (claiming) and one it takes back (running) alike. */
+  constructor(
+    private readonly host: LiveRunHost,
+    spec: LiveRunSpec,
+  ) {
+    this.run = spec.run;
+    this.agent = spec.agent;
+    this.tokenHash = spec.tokenHash;
+    this.redactor = new Redactor(spec.secrets);
+    this.phaseNow = spec.phase;
+    this.started = Promise.resolve(spec.phase === 'running');
+    this.seq = spec.seq ?? 0;
+    this.lastLineSaved = spec.phase === 'running' ? spec.run.lastOutputLine : null;
+  }
+
+  get phase(): Phase {
+    return this.phaseNow;
+  }
+
+  /** Its process is gone (exited or lost): nothing more may be written for it but its end. */
+  get over(): boolean {
+    return this.phaseNow === 'ending' || this.phaseNow === 'lost';
+  }
+
+  private to(next: Phase): void {
+    if (!PHASE_TRANSITIONS[this.phaseNow].includes(next)) throw new Error(`run ${this.run.id}: no phase change ${this.phaseNow} -> ${next}`);
+    this.phaseNow = next;
+  }
+
+  /** claiming -> spawning: the claim committed, with what it wrote. */
+  claimed(row: RunRow): void {
+    this.run = row;
+    this.to('spawning');
+  }
+
+  /** The claim was lost or failed: nothing was spawned, the run was never this host's. */
+  abandonClaim(): void {
+    this.host.release(this, false);
+    this.settle();
+  }
+
+  /** spawning -> ending: its process never started (spawn refused, or stopped first). */
+  refused(outcome: { status: RunStatus; errorCode: RunErrorCode; error: string | null }): void {
+    this.to('ending');
+    this.host.forgetToken(this);
+    this.release(this.host.end(this, { ...outcome, exitCode: null, signal: null }));
+  }
+
+  /** Why a stop before the process existed ended the run: the outcome of a refused start. */
+  stoppedBeforeStart(): { status: RunStatus; errorCode: RunErrorCode; error: string | null } {
+    return { status: 'cancelled', errorCode: this.stopReason === 'host_shutdown' ? 'host_shutdown' : 'cancelled', error: this.stopDetail };
+  }
+
+  /**
+   * spawning -> running (or a run taken back): the handle's output feeds the parser, events and
+   * the last line; its exit ends the run, its loss hands it to recovery. `handledThrough`: the
+   * log offset up to which an earlier host handled its output (0 for a new run).
+   */
+  attach(handle: RunHandle, parser: OutputParser, handledThrough: number, opts: { prompt?: string; markStarted: boolean; elapsedMs?: number }): void {
+    if (this.phaseNow === 'spawning') this.to('running');
+    this.handle = handle;
+    const runId = this.run.id;
+    const { events } = this.host.ctx;
+    handle.onLogError((message) => {
+      if (!this.stopReason) void this.stop('log_write_failed', message);
+    });
+    this.output = new RunOutput(
+      handle,
+      parser,
+      {
+        emitOutput: (offset, data) => events.emit('run.output', { runId, offset, data: data.toString('base64') }),
+        outputListened: () => events.listens('run.output'),
+        redactLine: (text) => this.redactor.redactText(text),
+        onEvents: (parsed) => this.queueEvents(parsed),
+        onSession: (sessionId) => {
+          this.sessionWrite = this.sessionWrite.then(async () => {
+            await retryUntilLanded(this.host.retrying, `recording the session of run ${runId}`, () => recordSession(this.host.ctx.db, this.run, sessionId), () => this.over);
+          });
+        },
+      },
+      handledThrough,
+    );
+    handle.onExit((exit) => {
+      // Lost is final: recovery judges the run by its process from then on.
+      if (this.phaseNow === 'lost') return;
+      this.host.forgetToken(this);
+      this.release(this.finalize(exit));
+    });
+    handle.onLost(() => {
+      if (this.over) return;
+      this.to('lost');
+      this.host.forgetToken(this);
+      for (const t of this.timers) clearTimeout(t);
+      // Out of the live map, the run is an orphan of this host: recovery judges it by its process.
+      this.release(Promise.resolve());
+      this.host.lost();
+    });
+    if (opts.markStarted) this.started = this.markStarted(handle);
+    if (opts.prompt) this.queueEvents([promptEvent(opts.prompt)]);
+    // A stop that came while the process was being started: act on it now.
+    if (this.stopReason) void this.stop(this.stopReason, this.stopDetail);
+    this.armTimers(opts.elapsedMs ?? 0);
+  }
+
+  /**
+   * Stops every process of the run (first reason wins); resolves when they were told and
+   * waited for. Before the process exists the reason is kept: its start is then refused.
+   */
+  async stop(reason: StopReason, detail: string | null): Promise<void> {
+    if (!this.stopReason) {
+      this.stopReason = reason;
+      this.stopDetail = detail;
+    }
+    if (this.phaseNow === 'running') this.to('stopping');
+    await this.handle?.terminate(this.host.killGraceMs);
+  }
+
+  /** Leaves the run to the next host (a planned restart): timers off, what was parsed stored. */
+  async leave(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    await this.eventFlush;
+  }
+
+  private release(work: Promise<unknown>): void {
+    void work.finally(() => {
+      this.host.release(this, true);
+      this.settle();
+    });
+  }
+
+  /** starting -> running in the database, retried until it lands (database away) or the process is gone. */
+  private async markStarted(handle: RunHandle): Promise<boolean> {
+    const marked = await retryUntilLanded(this.host.retrying, `recording the start of run ${this.run.id}`, () => markRunning(this.host.ctx.db, this.run, handle), () => this.over);
+    if (!marked) return false;
+    this.run = marked.row;
+    this.seq = marked.seq;
+    // The row is what the statement just wrote: no need to read it back.
+    await this.host.notifier.runsAndNeighbours([this.run], { fresh: true }).catch(logFailure('engine', `telling of the start of run ${this.run.id}`));
+    return true;
+  }
+
+  /** `elapsedMs`: how long the run has been going already (one taken back after a restart). */
+  private armTimers(elapsedMs: number): void {
+    const timeoutSec = this.agent.runtimeConfig.timeoutSec;
+    if (timeoutSec) {
+      this.timers.push(
+        setTimeout(() => {
+          if (!this.stopReason) void this.stop('timeout', `the run exceeded its timeout of ${timeoutSec}s`);
+        }, Math.max(0, timeoutSec * 1000 - elapsedMs)),
+      );
+    }
+    this.timers.push(setInterval(() => void this.saveProgress(), 1000));
+  }
+
+  private queueEvents(events: AdapterEvent[]): void {
+    const wasEmpty = this.pendingEvents.length === 0;
+    this.pendingEvents.push(...events);
+    if (wasEmpty) this.eventFlush = this.eventFlush.then(() => this.flushEvents());
+  }
+
+  private async flushEvents(): Promise<void> {
+    // Numbered after the started event.
+    if (!(await this.started)) return;
+    const batch = this.pendingEvents.splice(0, this.pendingEvents.length);
+    if (batch.length === 0) return;
+    // Every event of the log's bytes below this offset is in this batch or an earlier one.
+    const through = this.output?.logBytes ?? 0;
+    // One pass over the payload's JSON: storable text, then the agent's secrets redacted.
+    const clean = (v: unknown): unknown => (v === undefined ? v : this.redactor.redactJson(jsonbParam(v)));
+    try {
+      const rows = batch.map((e) => ({
+        id: newId(),
+        runId: this.run.id,
+        seq: ++this.seq,
+        type: storableText(e.type.slice(0, 100)),
+        message: e.message === null ? null : storableText(this.redactor.redactText(e.message).slice(0, 4000)),
+        payload: (clean(e.payload) ?? null) as unknown,
+      }));
+      this.host.notifier.runEvents(this.run.id, await recordEvents(this.host.ctx.db, this.run.id, rows, through));
+    } catch (err) {
+      // Structured events are a convenience; the byte log is the record. Never stop a run for them.
+      hostLog('warn', 'engine', `storing ${batch.length} parsed event(s) of run ${this.run.id}`, err);
+    }
+  }
+
+  /** Persists the last output line and byte count once a second while output flows. */
+  private async saveProgress(): Promise<void> {
+    const output = this.output;
+    if (!output || this.host.closing()) return;
+    const line = output.lastOutputLine;
+    if (line === this.lastLineSaved) return;
+    this.lastLineSaved = line;
+    if (!(await this.started)) return;
+    // The byte count is also where a host taking the run back starts parsing for new events:
+    // recorded only once the events of those bytes are stored.
+    const through = output.logBytes;
+    await this.eventFlush;
+    // Progress is shown, not kept: a failed save is tried again with the next line.
+    const row = await recordProgress(this.host.ctx.db, this.run.id, line, through).catch(() => null);
+    if (row) await this.host.notifier.runUpdated(row);
+  }
+
+  /** The process exited: its output finished, descendants stopped, the end recorded with its outcome. */
+  private async finalize(exit: RunExit): Promise<void> {
+    this.to('ending');
+    for (const t of this.timers) clearTimeout(t);
+    // The log could not be written while no host listened: the run failed for it.
+    if (!this.stopReason && exit.logError) {
+      this.stopReason = 'log_write_failed';
+      this.stopDetail = exit.logError;
+    }
+    // Nothing before the end may keep the end from being recorded.
+    let end: RunOutputEnd | null = null;
+    try {
+      end = this.output!.end(exit);
+    } catch (err) {
+      hostLog('warn', 'engine', `finishing the output of run ${this.run.id}`, err);
+    }
+    // Each of these already logged or retried its own failure; here only the end matters.
+    await this.eventFlush.catch(() => undefined);
+    // Descendants that outlive the leader (nohup, background jobs) must not leak.
+    await this.handle?.terminate(this.host.killGraceMs).catch(logFailure('engine', `stopping what is left of run ${this.run.id}`));
+    await this.started.catch(() => false);
+    await this.sessionWrite.catch(() => undefined);
+    await this.host.end(this, {
+      ...this.outcomeOf(exit),
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      ...(end && {
+        logBytes: end.logBytes,
+        logSha256: end.logSha256,
+        lastOutputLine: end.lastOutputLine,
+        sessionId: end.result.sessionId,
+        sessionUnknown: end.result.sessionUnknown,
+        usage: end.result.usage,
+      }),
+    });
+    // Recorded (or ended by someone else): whoever holds the pty may forget the run. Given up at
+    // shutdown with the database away, it stays there for the next host to finalize.
+    if (!this.host.retrying.stopped) this.handle?.acknowledge();
+  }
+
+  private outcomeOf(exit: RunExit): { status: RunStatus; errorCode: RunErrorCode | null; error: string | null } {
+    const why = this.stopDetail ? this.redactor.redactText(this.stopDetail) : null;
+    switch (this.stopReason) {
+      case 'cancelled':
+        return { status: 'cancelled', errorCode: 'cancelled', error: why };
+      case 'host_shutdown':
+        return { status: 'cancelled', errorCode: 'host_shutdown', error: why };
+      case 'timeout':
+        return { status: 'timed_out', errorCode: 'timeout', error: why };
+      case 'log_write_failed':
+        return { status: 'failed', errorCode: 'log_write_failed', error: `could not write the run log: ${why}` };
+      default:
+        if (exit.exitCode === 0 && !exit.signal) return { status: 'succeeded', errorCode: null, error: null };
+        return {
+          status: 'failed',
+          errorCode: 'adapter_failed',
+          error: exit.signal ? `the agent process was killed by ${exit.signal}` : `the agent process exited with code ${exit.exitCode}`,
+        };
+    }
+  }
+}
