@@ -12,8 +12,8 @@
 // Marks: a live run's status stays, its errorCode says what is in doubt (shown, never an outcome):
 //   running  --markDetached-->   process_detached  its host is gone, its process alive: this host watches it
 //   active   --noteActivity-->   (detached cleared) the agent called with its token: alive, and heard
-//   live     --markHostOffline-> host_offline      its machine's lease expired (said by another machine)
-//   running  --clearHostOffline->(cleared)         its own host holds it still (a late renewal)
+//   live     --markHostOffline-->  host_offline    its machine's lease expired (said by another machine)
+//   running  --clearHostOffline--> (cleared)       its own host holds it still (a late renewal)
 // Data on a live run (no status, no mark): recordSession, addPendingInput, recordProgress,
 // recordEvents; on an ended one: markLogPruned.
 //
