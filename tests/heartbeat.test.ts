@@ -2,14 +2,103 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDto } from '../src/shared/contract';
 import { MASKED_SECRET } from '../src/shared/domain';
+import type { HostOptions } from '../src/main/host-types';
+import { livePtyHost } from '../src/main/ptyhost/launch';
 import { describeEachStore } from './helpers/stores';
+import { ensureBuilt, ROOT } from './helpers/serve';
 import { pidAlive, startTestHost, waitFor, type TestHost } from './helpers/host';
 
 const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
+const PTY_HOST_SCRIPT = join(ROOT, 'out', 'main', 'ptyhost.js');
+
+const settledRun = (h: TestHost, runId: string, ms = 20_000) =>
+  waitFor(async () => {
+    const r = await h.call('runs.get', { run: runId });
+    return TERMINAL.includes(r.status) ? r : null;
+  }, ms, `run ${runId} to end`);
+const log = async (h: TestHost, runId: string) => Buffer.from((await h.call('runs.log', { run: runId })).data, 'base64').toString();
+
+/**
+ * What a run's process and log must do wherever its pty is: in this process (the fallback) and
+ * in the pty host the product uses. `start` gives a host of either kind.
+ */
+function processCases(start: (opts?: Partial<HostOptions>) => Promise<TestHost>): void {
+  it('a timeout kills the whole process group, grandchildren included', async () => {
+    const h = await start();
+    const pidFile = join(h.target.dataDir, 'pids');
+    await h.call('agents.create', {
+      name: 'stuck',
+      adapterType: 'process',
+      timeoutSec: 1,
+      command: `sleep 600 & echo $! >> ${pidFile}; setsid sleep 601 & echo $! >> ${pidFile}; trap '' TERM; sleep 600`,
+    });
+    const w = await h.call('agents.wake', { agent: 'stuck' });
+    const done = await settledRun(h, w.runId!);
+    expect(done).toMatchObject({ status: 'timed_out', errorCode: 'timeout' });
+    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+    expect(pids).toHaveLength(2);
+    await waitFor(() => pids.every((p) => !pidAlive(p)), 5000, 'grandchildren to die');
+  });
+
+  it('cancel kills the whole process group', async () => {
+    const h = await start();
+    const pidFile = join(h.target.dataDir, 'pids');
+    await h.call('agents.create', { name: 'long', adapterType: 'process', command: `nohup sleep 600 >/dev/null 2>&1 & echo $! > ${pidFile}; sleep 600` });
+    const w = await h.call('agents.wake', { agent: 'long' });
+    await waitFor(() => { try { return readFileSync(pidFile, 'utf8').trim(); } catch { return null; } }, 10_000, 'pid file');
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    const run = await h.call('runs.cancel', { run: w.runId! });
+    expect(run).toMatchObject({ status: 'cancelled', errorCode: 'cancelled' });
+    await waitFor(() => !pidAlive(grandchild) && !pidAlive(run.processPid!), 5000, 'the group to die');
+  });
+
+  it('keeps every byte of a 50 MB burst (sha256 compared)', async () => {
+    const h = await start();
+    const payload = join(h.target.dataDir, 'payload.bin');
+    const bytes = randomBytes(50 * 1024 * 1024);
+    writeFileSync(payload, bytes);
+    await h.call('agents.create', { name: 'burst', adapterType: 'process', command: `stty raw -echo -opost; cat ${payload}` });
+    const w = await h.call('agents.wake', { agent: 'burst' });
+    const done = await settledRun(h, w.runId!, 60_000);
+    expect(done.status).toBe('succeeded');
+    const expected = createHash('sha256').update(bytes).digest('hex');
+    expect(done.logBytes).toBe(bytes.length);
+    expect(done.logSha256).toBe(expected);
+    const onDisk = readFileSync(join(h.target.dataDir, 'logs', `${w.runId}.log`));
+    expect(createHash('sha256').update(onDisk).digest('hex')).toBe(expected);
+  }, 120_000);
+
+  it('never lets a secret reach the log, the live events or the agent as seen by clients', async () => {
+    const h = await start();
+    const secret = 'sk-live-4f9a8b7c6d5e';
+    // Names say nothing: every value is a secret unless its name is marked public.
+    const others = { DB_PASS: 'db-pass-value-1', GITHUB_PAT: 'github_pat_11ABCDEFG', MY_CONFIG: 'config-with-credentials' };
+    const agent = await h.call('agents.create', {
+      name: 'sec',
+      adapterType: 'process',
+      env: { API_TOKEN: secret, PLAIN: 'visible-value', ...others },
+      envPublic: ['PLAIN'],
+      command: 'echo "token=$API_TOKEN plain=$PLAIN run=$VIGIL_RUN_TOKEN db=$DB_PASS pat=$GITHUB_PAT cfg=$MY_CONFIG"; printenv API_TOKEN',
+    });
+    expect(agent.env).toEqual({ API_TOKEN: MASKED_SECRET, PLAIN: 'visible-value', DB_PASS: MASKED_SECRET, GITHUB_PAT: MASKED_SECRET, MY_CONFIG: MASKED_SECRET });
+    expect(agent.envPublic).toEqual(['PLAIN']);
+    expect(JSON.stringify(await h.call('agents.list', {}))).not.toMatch(/db-pass-value|github_pat_|config-with/);
+    const w = await h.call('agents.wake', { agent: 'sec' });
+    await settledRun(h, w.runId!);
+    const text = await log(h, w.runId!);
+    expect(text).toContain('plain=visible-value');
+    expect(text).toContain(`db=${MASKED_SECRET} pat=${MASKED_SECRET} cfg=${MASKED_SECRET}`);
+    expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/run=[A-Za-z0-9_-]{20,}/);
+    const everything = JSON.stringify(h.events) + h.events.filter((e) => e.event === 'run.output').map((e) => Buffer.from((e.data as { data: string }).data, 'base64').toString()).join('');
+    expect(everything).not.toContain(secret);
+    expect(JSON.stringify(await h.call('runs.get', { run: w.runId! }))).not.toContain(secret);
+  });
+}
 
 describeEachStore('heartbeat engine', (kind) => {
   let t: TestHost | null = null;
@@ -19,14 +108,8 @@ describeEachStore('heartbeat engine', (kind) => {
     t = null;
   });
 
-  const start = async (opts = {}) => (t = await startTestHost(kind, opts));
+  const start = async (opts: Partial<HostOptions> = {}) => (t = await startTestHost(kind, opts));
   const runsOfIssue = async (h: TestHost, issue: string) => (await h.call('runs.list', { issue })).items;
-  const settledRun = (h: TestHost, runId: string, ms = 20_000) =>
-    waitFor(async () => {
-      const r = await h.call('runs.get', { run: runId });
-      return TERMINAL.includes(r.status) ? r : null;
-    }, ms, `run ${runId} to end`);
-  const log = async (h: TestHost, runId: string) => Buffer.from((await h.call('runs.log', { run: runId })).data, 'base64').toString();
 
   it('an assignment starts exactly one run; success hands the issue to review', async () => {
     const h = await start();
@@ -113,77 +196,7 @@ describeEachStore('heartbeat engine', (kind) => {
     for (const n of names.slice(1)) expect(maxPerAgent.get(n)).toBeLessThanOrEqual(1);
   }, 120_000);
 
-  it('a timeout kills the whole process group, grandchildren included', async () => {
-    const h = await start();
-    const pidFile = join(h.target.dataDir, 'pids');
-    await h.call('agents.create', {
-      name: 'stuck',
-      adapterType: 'process',
-      timeoutSec: 1,
-      command: `sleep 600 & echo $! >> ${pidFile}; setsid sleep 601 & echo $! >> ${pidFile}; trap '' TERM; sleep 600`,
-    });
-    const w = await h.call('agents.wake', { agent: 'stuck' });
-    const done = await settledRun(h, w.runId!);
-    expect(done).toMatchObject({ status: 'timed_out', errorCode: 'timeout' });
-    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
-    expect(pids).toHaveLength(2);
-    await waitFor(() => pids.every((p) => !pidAlive(p)), 5000, 'grandchildren to die');
-  });
-
-  it('cancel kills the whole process group', async () => {
-    const h = await start();
-    const pidFile = join(h.target.dataDir, 'pids');
-    await h.call('agents.create', { name: 'long', adapterType: 'process', command: `nohup sleep 600 >/dev/null 2>&1 & echo $! > ${pidFile}; sleep 600` });
-    const w = await h.call('agents.wake', { agent: 'long' });
-    await waitFor(() => { try { return readFileSync(pidFile, 'utf8').trim(); } catch { return null; } }, 10_000, 'pid file');
-    const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    const run = await h.call('runs.cancel', { run: w.runId! });
-    expect(run).toMatchObject({ status: 'cancelled', errorCode: 'cancelled' });
-    await waitFor(() => !pidAlive(grandchild) && !pidAlive(run.processPid!), 5000, 'the group to die');
-  });
-
-  it('keeps every byte of a 50 MB burst (sha256 compared)', async () => {
-    const h = await start();
-    const payload = join(h.target.dataDir, 'payload.bin');
-    const bytes = randomBytes(50 * 1024 * 1024);
-    writeFileSync(payload, bytes);
-    await h.call('agents.create', { name: 'burst', adapterType: 'process', command: `stty raw -echo -opost; cat ${payload}` });
-    const w = await h.call('agents.wake', { agent: 'burst' });
-    const done = await settledRun(h, w.runId!, 60_000);
-    expect(done.status).toBe('succeeded');
-    const expected = createHash('sha256').update(bytes).digest('hex');
-    expect(done.logBytes).toBe(bytes.length);
-    expect(done.logSha256).toBe(expected);
-    const onDisk = readFileSync(join(h.target.dataDir, 'logs', `${w.runId}.log`));
-    expect(createHash('sha256').update(onDisk).digest('hex')).toBe(expected);
-  }, 120_000);
-
-  it('never lets a secret reach the log, the live events or the agent as seen by clients', async () => {
-    const h = await start();
-    const secret = 'sk-live-4f9a8b7c6d5e';
-    // Names say nothing: every value is a secret unless its name is marked public.
-    const others = { DB_PASS: 'db-pass-value-1', GITHUB_PAT: 'github_pat_11ABCDEFG', MY_CONFIG: 'config-with-credentials' };
-    const agent = await h.call('agents.create', {
-      name: 'sec',
-      adapterType: 'process',
-      env: { API_TOKEN: secret, PLAIN: 'visible-value', ...others },
-      envPublic: ['PLAIN'],
-      command: 'echo "token=$API_TOKEN plain=$PLAIN run=$VIGIL_RUN_TOKEN db=$DB_PASS pat=$GITHUB_PAT cfg=$MY_CONFIG"; printenv API_TOKEN',
-    });
-    expect(agent.env).toEqual({ API_TOKEN: MASKED_SECRET, PLAIN: 'visible-value', DB_PASS: MASKED_SECRET, GITHUB_PAT: MASKED_SECRET, MY_CONFIG: MASKED_SECRET });
-    expect(agent.envPublic).toEqual(['PLAIN']);
-    expect(JSON.stringify(await h.call('agents.list', {}))).not.toMatch(/db-pass-value|github_pat_|config-with/);
-    const w = await h.call('agents.wake', { agent: 'sec' });
-    await settledRun(h, w.runId!);
-    const text = await log(h, w.runId!);
-    expect(text).toContain('plain=visible-value');
-    expect(text).toContain(`db=${MASKED_SECRET} pat=${MASKED_SECRET} cfg=${MASKED_SECRET}`);
-    expect(text).not.toContain(secret);
-    expect(text).not.toMatch(/run=[A-Za-z0-9_-]{20,}/);
-    const everything = JSON.stringify(h.events) + h.events.filter((e) => e.event === 'run.output').map((e) => Buffer.from((e.data as { data: string }).data, 'base64').toString()).join('');
-    expect(everything).not.toContain(secret);
-    expect(JSON.stringify(await h.call('runs.get', { run: w.runId! }))).not.toContain(secret);
-  });
+  processCases(start);
 
   it("an agent's run token acts on its own issue only, and only while its run lives", async () => {
     const h = await start();
@@ -360,4 +373,22 @@ describeEachStore('heartbeat engine', (kind) => {
     expect(runs).toHaveLength(2);
     expect(runs[0]).toMatchObject({ status: 'queued', retryReason: 'issue_continuation_needed' });
   });
+});
+
+// The same cases with the agents in the pty host (one store: the pty path does not depend on it).
+describe('heartbeat engine through the pty host [pglite]', () => {
+  let t: TestHost | null = null;
+  beforeAll(() => ensureBuilt(), 600_000);
+  afterEach(async () => {
+    if (t) {
+      // Each case ran in the pty host, not in this process's fallback ptys.
+      expect(t.events.filter((e) => e.event === 'host.notice').map((e) => (e.data as { message: string }).message).join('\n')).not.toMatch(/inside this Vigil process/);
+      expect(t.host.info.notices.join('\n')).not.toMatch(/inside this Vigil process/);
+      expect(livePtyHost(t.target.dataDir)).not.toBeNull();
+    }
+    await t?.stop();
+    t?.target.cleanup();
+    t = null;
+  });
+  processCases(async (opts = {}) => (t = await startTestHost('pglite', { ptyHost: { runtime: process.execPath, script: PTY_HOST_SCRIPT, idleMs: 2000 }, ...opts })));
 });

@@ -77,7 +77,7 @@ function collect(handle: Awaited<ReturnType<PtyHostClient['attach']>>, from: num
   let next = from;
   const gaps: string[] = [];
   let exit: PtyExitInfo | null = null;
-  handle.onData((offset, data) => {
+  handle.onOutput((offset, data) => {
     if (offset !== next) gaps.push(`expected ${next}, got ${offset}`);
     next = offset + data.length;
     parts.push(Buffer.from(data));

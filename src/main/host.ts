@@ -43,6 +43,7 @@ import { systemOpener } from './workspaces/open';
 import { reviewHandlers } from './services/review';
 import { SettingsStore, settingsHandlers } from './services/settings';
 import { AttentionWatcher } from './attention';
+import { logFailure } from './host-log';
 
 export type { Host, HostOptions } from './host-types';
 export { DataDirLockedError } from './db/lock';
@@ -186,7 +187,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
     const settings = new SettingsStore(dataDir);
     const attention = await AttentionWatcher.start(ctx, settings, opts.attention);
-    const onAgentsChanged = () => void scheduler.sync().catch(() => undefined);
+    const onAgentsChanged = () => void scheduler.sync().catch(logFailure('scheduler', 're-arming the agents\' timers'));
     const runs = runHandlers(ctx, engine, logs);
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
@@ -248,7 +249,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         onAgentsChanged();
         engine.pump();
       });
-      timers.push(setInterval(() => void t.prune().catch(() => undefined), 60_000));
+      timers.push(setInterval(() => void t.prune().catch(logFailure('team', 'pruning answered machine requests')), 60_000));
     }
 
     if (opts.startScheduler !== false) {
@@ -263,11 +264,11 @@ export async function startHost(opts: HostOptions): Promise<Host> {
               await recovery.reapOrphanedRuns();
               await recovery.reconcileStrandedAssignedIssues();
               engine.pump();
-            })().catch(() => undefined);
+            })().catch(logFailure('recovery', 'the periodic sweep'));
           }, sweepMs),
         );
       }
-      timers.push(setInterval(() => void recovery.watchDetached().catch(() => undefined), Math.min(5000, opts.detachedSilenceMs ?? 5000)));
+      timers.push(setInterval(() => void recovery.watchDetached().catch(logFailure('recovery', 'watching detached runs')), Math.min(5000, opts.detachedSilenceMs ?? 5000)));
       for (const t of timers) t.unref();
     }
     // The verified backup copies the folder: after start-up, so it never delays readiness.
@@ -315,9 +316,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     return host;
   } catch (err) {
     for (const t of timers) clearInterval(t);
-    await teamOnFailure?.close().catch(() => undefined);
+    // Start-up failed: `err` is what the caller must see; a failing clean-up is only logged.
+    await teamOnFailure?.close().catch(logFailure('host', 'closing team mode after a failed start'));
     ptyHostOnFailure?.close(false);
-    await store?.close().catch(() => undefined);
+    await store?.close().catch(logFailure('host', 'closing the database after a failed start'));
     lock.release();
     throw err;
   }

@@ -271,7 +271,7 @@ class Connection implements Watcher {
     this.send({ type: 'exit', session, exit });
   }
 
-  logFailed(session: string, message: string): void {
+  logError(session: string, message: string): void {
     this.send({ type: 'logFailed', session, message });
   }
 

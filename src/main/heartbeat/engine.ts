@@ -23,7 +23,7 @@ import { LiveRun, type LiveRunHost } from './live-run';
 import { RetentionTimers } from './log-retention';
 import { Notifier } from './notifier';
 import { buildRunCommand, parserOf, type CommandOptions } from './run-command';
-import { localPtySpawner, type RunHandle, type RunSpawner } from './run-process';
+import { localPtySpawner, type RunSession, type RunSpawner } from './run-process';
 import { runProcessQuery } from './run-processes';
 import { adoptRun, claimRun, endRuns, LIVE_STATUSES, noteActivity, type EndItem, type RunOutcome, type RunOwner } from './run-state';
 import { recordWake, type WakeInput } from './wakes';
@@ -111,7 +111,7 @@ export class HeartbeatEngine {
   }
 
   /** The session of a run this host holds (its process's terminal), or null. */
-  sessionOf(runId: string): RunHandle | null {
+  sessionOf(runId: string): RunSession | null {
     return this.live.get(runId)?.handle ?? null;
   }
 
@@ -187,7 +187,7 @@ export class HeartbeatEngine {
    * as soon as its exit arrives, with its real exit code. False when the run is not this host's
    * to take (ended or taken meanwhile): the caller stops the process.
    */
-  async adopt(run: RunRow, handle: RunHandle): Promise<boolean> {
+  async adopt(run: RunRow, handle: RunSession): Promise<boolean> {
     const db = this.ctx.db;
     const [agent] = await db.select().from(agents).where(eq(agents.id, run.agentId));
     const adopted = agent ? await adoptRun(db, run, this.owner) : null;

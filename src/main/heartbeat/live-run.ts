@@ -21,7 +21,7 @@ import type { RunErrorCode, RunStatus } from '../../shared/domain';
 import type { AgentRow, RunRow } from '../views/dto';
 import { retryUntilLanded, type Retrying } from './durable';
 import type { Notifier } from './notifier';
-import { RunOutput, type RunExit, type RunHandle, type RunOutputEnd } from './run-process';
+import { RunOutput, type RunExit, type RunSession, type RunOutputEnd } from './run-process';
 import { markRunning, recordEvents, recordProgress, recordSession, type RunOutcome } from './run-state';
 
 export type Phase = 'claiming' | 'spawning' | 'running' | 'stopping' | 'ending' | 'lost';
@@ -74,7 +74,7 @@ export class LiveRun {
   readonly tokenHash: string | null;
   readonly redactor: Redactor;
   private phaseNow: Phase;
-  handle: RunHandle | null = null;
+  handle: RunSession | null = null;
   private output: RunOutput | null = null;
   stopReason: StopReason | null = null;
   private stopDetail: string | null = null;
@@ -148,7 +148,7 @@ export class LiveRun {
    * the last line; its exit ends the run, its loss hands it to recovery. `handledThrough`: the
    * log offset up to which an earlier host handled its output (0 for a new run).
    */
-  attach(handle: RunHandle, parser: OutputParser, handledThrough: number, opts: { prompt?: string; markStarted: boolean; elapsedMs?: number }): void {
+  attach(handle: RunSession, parser: OutputParser, handledThrough: number, opts: { prompt?: string; markStarted: boolean; elapsedMs?: number }): void {
     if (this.phaseNow === 'spawning') this.to('running');
     this.handle = handle;
     const runId = this.run.id;
@@ -221,7 +221,7 @@ export class LiveRun {
   }
 
   /** starting -> running in the database, retried until it lands (database away) or the process is gone. */
-  private async markStarted(handle: RunHandle): Promise<boolean> {
+  private async markStarted(handle: RunSession): Promise<boolean> {
     const marked = await retryUntilLanded(this.host.retrying, `recording the start of run ${this.run.id}`, () => markRunning(this.host.ctx.db, this.run, handle), () => this.over);
     if (!marked) return false;
     this.run = marked.row;

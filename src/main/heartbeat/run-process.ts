@@ -1,5 +1,5 @@
 // A run's process and its output path, behind a small interface: the engine asks a RunSpawner for
-// a RunHandle and never touches node-pty itself. Whoever reads the pty also writes the run log
+// a RunSession and never touches node-pty itself. Whoever reads the pty also writes the run log
 // (redacted, byte-exact, sha256, back-pressure): the data folder's pty host, a process that
 // outlives this one (src/ptyhost/, reached through src/main/ptyhost/spawner.ts), or this very
 // process (localPtySpawner: tests, or when no pty host can be had).
@@ -14,99 +14,26 @@ import type { RunLogStore } from '../../node/logs/run-log';
 import { spawnLocalSession } from '../../node/process/pty-session';
 import type { SpawnSpec } from '../../node/process/pty';
 import type { PtyExitInfo } from '../../shared/ptyhost-protocol';
-import { terminateRun } from '../../node/process/tree';
+import type { RunSession } from '../../node/process/run-session';
 
 export type { SpawnSpec } from '../../node/process/pty';
 
-/** How the leader ended, and the log it left. */
-export interface RunExit {
-  exitCode: number | null;
-  /** The name of the signal that killed it (e.g. 'SIGTERM'). */
-  signal: string | null;
-  logBytes: number;
-  logSha256: string;
-  /** Why the log could not be written completely (disk full...), else null. */
-  logError: string | null;
-}
-
-/** A started run process: the leader of its own session and group. */
-export interface RunHandle {
-  readonly pid: number;
-  readonly pgid: number;
-  readonly sid: number;
-  /** The leader's start identity, read right after spawn (process/identity.ts). */
-  readonly startId: string;
-  /** Logged (redacted) output at its log offset, in order, each byte once. */
-  onOutput(cb: (offset: number, data: Buffer) => void): void;
-  /** Once, after the last output, with the log closed. */
-  onExit(cb: (exit: RunExit) => void): void;
-  /** The log could not be written (disk full...): the run must stop. */
-  onLogError(cb: (message: string) => void): void;
-  /** Whoever held the pty is gone (the pty host died): the run's end is recovery's to judge. */
-  onLost(cb: (reason: string) => void): void;
-  /** Stops every process of the run (group, session, cookie; identity-checked): SIGTERM, grace, SIGKILL. */
-  terminate(graceMs: number): Promise<void>;
-  /** The end is recorded: whoever holds the pty may forget the run. */
-  acknowledge(): void;
-}
+/** How the leader ended, and the log it left (as the pty host reports it, or this process's pty). */
+export type RunExit = PtyExitInfo;
+export type { RunSession } from '../../node/process/run-session';
 
 export interface RunSpawner {
   /**
    * Starts the command with the run's cookie (VIGIL_RUN_ID in spec.env), its log masking
    * `secrets`; rejects with SpawnError when it cannot.
    */
-  spawn(runId: string, spec: SpawnSpec, secrets: string[]): Promise<RunHandle>;
-}
-
-/** A pty session as either spawner holds it (this process's, or the pty host's): what a run handle is made of. */
-export interface RunSession {
-  readonly pid: number;
-  readonly pgid: number;
-  readonly sid: number;
-  readonly startId: string;
-  onOutput(cb: (offset: number, data: Buffer) => void): void;
-  onExit(cb: (exit: PtyExitInfo) => void): void;
-  onLogError(cb: (message: string) => void): void;
-  onLost(cb: (reason: string) => void): void;
-  acknowledge(): void;
-}
-
-/** The one way a session becomes a run handle: its exit as the engine reads it, its stop by group, session and cookie. */
-export function runHandleOf(runId: string, s: RunSession): RunHandle {
-  return {
-    pid: s.pid,
-    pgid: s.pgid,
-    sid: s.sid,
-    startId: s.startId,
-    onOutput: (cb) => s.onOutput(cb),
-    onExit: (cb) => s.onExit((e) => cb({ exitCode: e.exitCode, signal: e.signal, logBytes: e.logBytes, logSha256: e.logSha256, logError: e.logError })),
-    onLogError: (cb) => s.onLogError(cb),
-    onLost: (cb) => s.onLost(cb),
-    async terminate(graceMs) {
-      await terminateRun({ runId, pgid: s.pgid, sid: s.sid, leaderPid: s.pid, leaderStartId: s.startId }, { graceMs });
-    },
-    acknowledge: () => s.acknowledge(),
-  };
+  spawn(runId: string, spec: SpawnSpec, secrets: string[]): Promise<RunSession>;
 }
 
 /** Spawns in ptys owned by this process: the runs end with it. */
 export function localPtySpawner(logs: RunLogStore): RunSpawner {
   return {
-    async spawn(runId, spec, secrets) {
-      const local = spawnLocalSession(runId, spec, secrets, logs);
-      const info = local.session.info();
-      return runHandleOf(runId, {
-        pid: info.pid,
-        pgid: info.pgid,
-        sid: info.sid,
-        startId: info.startId,
-        onOutput: (cb) => local.onOutput(cb),
-        onExit: (cb) => local.onExit(cb),
-        onLogError: (cb) => local.onLogError(cb),
-        onLost: () => undefined,
-        acknowledge: () => undefined,
-      });
-    },
+    spawn: async (runId, spec, secrets) => spawnLocalSession(runId, spec, secrets, logs),
   };
 }
 
@@ -143,7 +70,7 @@ export class RunOutput {
    * events and showed its output (0 for a new run). Bytes below it only rebuild the parser.
    */
   constructor(
-    handle: RunHandle,
+    handle: RunSession,
     private readonly parser: OutputParser,
     private readonly hooks: RunOutputHooks,
     private readonly handledThrough = 0,

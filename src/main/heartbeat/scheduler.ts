@@ -4,6 +4,7 @@
 import { and, eq, isNull, or } from 'drizzle-orm';
 import { agents } from '../db/schema';
 import type { ServiceContext } from '../context';
+import { logFailure } from '../host-log';
 import type { HeartbeatEngine } from './engine';
 
 export class TimerScheduler {
@@ -37,7 +38,7 @@ export class TimerScheduler {
     for (const [id, every] of wanted) {
       if (this.timers.has(id)) continue;
       const timer = setInterval(() => {
-        void this.engine.wake(id, { source: 'timer', reason: 'timer', triggerDetail: 'system' }).catch(() => undefined);
+        void this.engine.wake(id, { source: 'timer', reason: 'timer', triggerDetail: 'system' }).catch(logFailure('scheduler', `the timer wake of agent ${id}`));
       }, every);
       timer.unref();
       this.timers.set(id, { every, timer });

@@ -13,6 +13,7 @@ import {
   type PtySessionInfo,
   type SpawnRequest,
 } from '../../shared/ptyhost-protocol';
+import { SessionEvents, terminateSession, type RunSession } from '../../node/process/run-session';
 
 /** The pty host answers in another protocol version: it is never spoken to in ours. */
 export class PtyHostVersionError extends Error {
@@ -44,33 +45,6 @@ export class PtyHostRequestError extends Error {
 
 export type SpawnInput = Omit<SpawnRequest, 'type' | 'id'>;
 
-/** One agent in the pty host, seen from the host. */
-export interface PtySessionHandle {
-  readonly session: string;
-  readonly pid: number;
-  readonly pgid: number;
-  readonly sid: number;
-  readonly startId: string;
-  readonly logPath: string;
-  /** What the pty host said at spawn or attach (bytes: the log size then; exit if it had ended). */
-  readonly info: PtySessionInfo;
-  /** Output from the log offset asked for, in order, each byte once. Delivered after a listener is set. */
-  onData(cb: (offset: number, data: Buffer) => void): void;
-  /** The agent ended and its log is closed; acknowledge() once recorded. */
-  onExit(cb: (exit: PtyExitInfo) => void): void;
-  /** The log could not be written (disk full...). */
-  onLogFailed(cb: (message: string) => void): void;
-  /** The connection to the pty host was lost before this session's exit arrived. */
-  onLost(cb: (reason: string) => void): void;
-  pause(): void;
-  resume(): void;
-  signal(signal: NodeJS.Signals, group?: boolean): void;
-  resize(cols: number, rows: number): void;
-  write(data: string): void;
-  /** The host recorded the exit: the pty host forgets the session. */
-  acknowledge(): void;
-}
-
 type Pending = { resolve: (frame: PtyHostFrame) => void; reject: (err: Error) => void };
 
 export interface PtyHostConnectOptions {
@@ -81,7 +55,7 @@ export interface PtyHostConnectOptions {
 export class PtyHostClient {
   private readonly decoder = new FrameDecoder();
   private readonly pending = new Map<number, Pending>();
-  private readonly handles = new Map<string, Handle>();
+  private readonly handles = new Map<string, PtyHostSession>();
   private readonly closeListeners: ((reason: string) => void)[] = [];
   private nextId = 1;
   private closedReason: string | null = null;
@@ -146,8 +120,8 @@ export class PtyHostClient {
   }
 
   /** Starts an agent in the pty host; its output streams from offset 0. */
-  async spawn(input: SpawnInput): Promise<PtySessionHandle> {
-    const handle = new Handle(this, input.session);
+  async spawn(input: SpawnInput): Promise<PtyHostSession> {
+    const handle = new PtyHostSession(this, input.session);
     this.handles.set(input.session, handle);
     try {
       const answer = await this.request<{ session: PtySessionInfo }>({ ...input, type: 'spawn', id: 0 });
@@ -163,8 +137,8 @@ export class PtyHostClient {
    * Takes a session back (after a host restart): output streams from `from` (the catch-up read
    * from its log, then live); an ended session delivers its exit after the catch-up.
    */
-  async attach(session: string, from: number): Promise<PtySessionHandle> {
-    const handle = new Handle(this, session);
+  async attach(session: string, from: number): Promise<PtyHostSession> {
+    const handle = new PtyHostSession(this, session);
     this.handles.set(session, handle);
     try {
       const answer = await this.request<{ session: PtySessionInfo }>({ type: 'attach', id: 0, session, from });
@@ -259,7 +233,7 @@ export class PtyHostClient {
   }
 
   /** @internal */
-  forget(session: string, handle: Handle): void {
+  forget(session: string, handle: PtyHostSession): void {
     if (this.handles.get(session) === handle) this.handles.delete(session);
   }
 
@@ -274,14 +248,11 @@ export class PtyHostClient {
   }
 }
 
-class Handle implements PtySessionHandle {
+/** One agent in the pty host, seen from the host: a RunSession, and what only the pty host offers. */
+export class PtyHostSession implements RunSession {
   private infoValue: PtySessionInfo | null = null;
-  private dataCb: ((offset: number, data: Buffer) => void) | null = null;
-  private exitCb: ((exit: PtyExitInfo) => void) | null = null;
-  private logFailedCb: ((message: string) => void) | null = null;
-  private lostCb: ((reason: string) => void) | null = null;
-  /** What arrived before its listener was set: delivered in order once it is. */
-  private early: ({ offset: number; data: Buffer } | { exit: PtyExitInfo } | { lost: string } | { logFailed: string })[] = [];
+  private readonly events = new SessionEvents();
+  private acknowledged: (() => void) | null = null;
 
   constructor(
     private readonly client: PtyHostClient,
@@ -292,6 +263,7 @@ class Handle implements PtySessionHandle {
     this.infoValue = info;
   }
 
+  /** What the pty host said at spawn or attach (bytes: the log size then; exit if it had ended). */
   get info(): PtySessionInfo {
     return this.infoValue!;
   }
@@ -311,21 +283,21 @@ class Handle implements PtySessionHandle {
     return this.info.logPath;
   }
 
-  onData(cb: (offset: number, data: Buffer) => void): void {
-    this.dataCb = cb;
-    this.replay();
+  onOutput(cb: (offset: number, data: Buffer) => void): void {
+    this.events.on('output', cb);
   }
   onExit(cb: (exit: PtyExitInfo) => void): void {
-    this.exitCb = cb;
-    this.replay();
+    this.events.on('exit', cb);
   }
-  onLogFailed(cb: (message: string) => void): void {
-    this.logFailedCb = cb;
-    this.replay();
+  onLogError(cb: (message: string) => void): void {
+    this.events.on('logError', cb);
   }
   onLost(cb: (reason: string) => void): void {
-    this.lostCb = cb;
-    this.replay();
+    this.events.on('lost', cb);
+  }
+  /** Once, when the host acknowledges the session's end (the spawner counts the sessions it holds). */
+  whenAcknowledged(cb: () => void): void {
+    this.acknowledged = cb;
   }
 
   pause(): void {
@@ -343,48 +315,27 @@ class Handle implements PtySessionHandle {
   write(data: string): void {
     if (data !== '') this.client.send({ type: 'input', session: this.session, data });
   }
+  terminate(graceMs: number): Promise<void> {
+    return terminateSession(this.session, this, graceMs);
+  }
   acknowledge(): void {
     this.client.send({ type: 'ack', session: this.session });
     this.client.forget(this.session, this);
+    const cb = this.acknowledged;
+    this.acknowledged = null;
+    cb?.();
   }
 
   data(offset: number, data: Buffer): void {
-    if (this.dataCb && this.early.length === 0) this.dataCb(offset, data);
-    else this.early.push({ offset, data });
+    this.events.push({ output: { offset, data } });
   }
   exited(exit: PtyExitInfo): void {
-    this.early.push({ exit });
-    this.replay();
+    this.events.push({ exit });
   }
   logFailed(message: string): void {
-    this.early.push({ logFailed: message });
-    this.replay();
+    this.events.push({ logError: message });
   }
   lostConnection(reason: string): void {
-    this.early.push({ lost: reason });
-    this.replay();
-  }
-
-  /** Delivers what waited, in order, stopping at the first item whose listener is not set yet. */
-  private replay(): void {
-    while (this.early.length > 0) {
-      const item = this.early[0];
-      if ('data' in item) {
-        if (!this.dataCb) return;
-        this.early.shift();
-        this.dataCb(item.offset, item.data);
-      } else if ('exit' in item) {
-        if (!this.exitCb) return;
-        this.early.shift();
-        this.exitCb(item.exit);
-      } else if ('logFailed' in item) {
-        this.early.shift();
-        this.logFailedCb?.(item.logFailed);
-      } else {
-        if (!this.lostCb) return;
-        this.early.shift();
-        this.lostCb(item.lost);
-      }
-    }
+    this.events.push({ lost: reason });
   }
 }

@@ -5,7 +5,7 @@ import { inArray } from 'drizzle-orm';
 import { heartbeatRuns } from '../db/schema';
 import type { ServiceContext } from '../context';
 import type { RunRow } from '../views/dto';
-import type { RunHandle } from '../heartbeat/run-process';
+import type { RunSession } from '../heartbeat/run-process';
 import type { PtyHostSpawner, PtySessionInfo } from './spawner';
 
 export interface ReattachResult {
@@ -27,7 +27,7 @@ export async function reattachRuns(
   ctx: ServiceContext,
   spawner: PtyHostSpawner,
   liveStatuses: readonly string[],
-  adopt: (run: RunRow, handle: RunHandle, info: PtySessionInfo) => Promise<boolean>,
+  adopt: (run: RunRow, handle: RunSession, info: PtySessionInfo) => Promise<boolean>,
   killGraceMs: number,
 ): Promise<ReattachResult> {
   const result: ReattachResult = { adopted: [], endedMeanwhile: [], strays: [] };

@@ -2,33 +2,18 @@
 // sha256) and streams the logged bytes with their offsets; the engine parses them and records
 // the end. A lost connection (the pty host died too) is reported per run, so recovery takes over.
 // The pty host is started for the first run and let go once no run needs it.
-import { runHandleOf, type RunHandle, type RunSpawner, type SpawnSpec } from '../heartbeat/run-process';
+import type { RunSession, RunSpawner, SpawnSpec } from '../heartbeat/run-process';
 import { SpawnError } from '../../node/process/pty';
 import type { PtySessionInfo } from '../../shared/ptyhost-protocol';
-import { PtyHostRequestError, type PtyHostClient, type PtySessionHandle } from './client';
+import { PtyHostRequestError, type PtyHostClient, type PtyHostSession } from './client';
 import { connectOrStartPtyHost, connectPtyHost, type PtyHostLaunch } from './launch';
 
 export type { PtySessionInfo } from '../../shared/ptyhost-protocol';
 
-/** A pty host session as a run handle; `release` once its end is acknowledged. */
-function sessionHandle(runId: string, s: PtySessionHandle, release: () => void): RunHandle {
-  let released = false;
-  return runHandleOf(runId, {
-    pid: s.pid,
-    pgid: s.pgid,
-    sid: s.sid,
-    startId: s.startId,
-    onOutput: (cb) => s.onData(cb),
-    onExit: (cb) => s.onExit(cb),
-    onLogError: (cb) => s.onLogFailed(cb),
-    onLost: (cb) => s.onLost(cb),
-    acknowledge: () => {
-      s.acknowledge();
-      if (released) return;
-      released = true;
-      release();
-    },
-  });
+/** A pty host session handed out: the spawner counts it held until its end is acknowledged. */
+function held(s: PtyHostSession, release: () => void): RunSession {
+  s.whenAcknowledged(release);
+  return s;
 }
 
 export interface PtyHostSpawnerOptions {
@@ -106,7 +91,7 @@ export class PtyHostSpawner implements RunSpawner {
     return this.client && !this.client.closed ? this.client.ptyHostPid : null;
   }
 
-  async spawn(runId: string, spec: SpawnSpec, secrets: string[]): Promise<RunHandle> {
+  async spawn(runId: string, spec: SpawnSpec, secrets: string[]): Promise<RunSession> {
     this.hold();
     let client: PtyHostClient;
     try {
@@ -122,7 +107,7 @@ export class PtyHostSpawner implements RunSpawner {
     }
     try {
       const s = await client.spawn({ session: runId, file: spec.file, args: spec.args, cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows, secrets });
-      return sessionHandle(runId, s, this.releaser());
+      return held(s, this.releaser());
     } catch (err) {
       this.release();
       // The same refusals as a local spawn (missing executable or folder): the run never started.
@@ -138,11 +123,11 @@ export class PtyHostSpawner implements RunSpawner {
   }
 
   /** Takes a session back, its output streaming from log offset `from`. */
-  async attach(runId: string, from: number): Promise<RunHandle> {
+  async attach(runId: string, from: number): Promise<RunSession> {
     this.hold();
     try {
       const s = await (await this.connect()).attach(runId, from);
-      return sessionHandle(runId, s, this.releaser());
+      return held(s, this.releaser());
     } catch (err) {
       this.release();
       throw err;

@@ -140,7 +140,7 @@ export class Recovery implements RunEndPolicy {
     // PGlite never analyzes on its own: after hundreds of runs ended and as many retries queued,
     // the planner's old picture of the table makes the stranded-issue check that follows scan
     // every live run once per issue (68 ms for 1,000 issues, 12 ms after this).
-    if (result.reaped >= ANALYZE_AFTER_LOST && this.ctx.exclusiveWriter) await this.ctx.db.execute(sql`analyze heartbeat_runs`).catch(() => undefined);
+    if (result.reaped >= ANALYZE_AFTER_LOST && this.ctx.exclusiveWriter) await this.ctx.db.execute(sql`analyze heartbeat_runs`).catch(logFailure('recovery', 'analyzing heartbeat_runs after many lost runs'));
     return result;
   }
 

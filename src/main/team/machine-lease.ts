@@ -13,6 +13,7 @@ import { runDtos } from '../views/lookup';
 import { listMachineDtos, offlineWords } from '../services/machines';
 import { loadMachines } from '../views/machines';
 import { hostInstanceOfThisBoot } from '../heartbeat/host-instance';
+import { logFailure } from '../host-log';
 import { clearHostOffline, markHostOffline } from '../heartbeat/run-state';
 
 export interface MachineIdentity {
@@ -141,7 +142,8 @@ export class MachineLease {
       .set({ stoppedAt: sql`now()` })
       .where(and(eq(machines.id, this.identity.id), eq(machines.hostInstance, this.identity.hostInstance)))
       .returning()
-      .catch(() => [] as MachineRow[]);
+      // Stopping with the database away: the lease runs out on its own instead.
+      .catch((err: unknown) => (logFailure('machine-lease', 'marking this machine stopped')(err), [] as MachineRow[]));
     if (row && this.events.listens('machine.updated')) {
       this.events.emit('machine.updated', machineDto(row, { online: false, self: true, agents: 0, runningRuns: 0 }));
     }

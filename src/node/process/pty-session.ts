@@ -11,6 +11,7 @@ import { MAX_OUTPUT_CHUNK } from '../../shared/ptyhost-protocol';
 import type { RunLogStore, RunLogWriter } from '../logs/run-log';
 import { Redactor } from '../logs/redactor';
 import { readStartIdentity } from './identity';
+import { SessionEvents, terminateSession, type RunSession } from './run-session';
 import { spawnInPty, type PtyExit, type RunProcess, type SpawnSpec } from './pty';
 
 /** What a session needs of a connected host. */
@@ -18,7 +19,7 @@ export interface Watcher {
   /** Sends output; false when the connection is congested (the caller then pauses the pty). */
   output(session: string, offset: number, data: Buffer): boolean;
   exit(session: string, exit: PtyExitInfo): void;
-  logFailed(session: string, message: string): void;
+  logError(session: string, message: string): void;
   /** Resolves once the connection can take more (or closed). */
   drained(): Promise<void>;
   readonly closed: boolean;
@@ -54,7 +55,7 @@ export class PtySession {
     writer.onDrain(() => this.unpause('log'));
     writer.onError((err) => {
       this.logError = err.message;
-      for (const a of this.attachments.values()) a.watcher.logFailed(id, err.message);
+      for (const a of this.attachments.values()) a.watcher.logError(id, err.message);
     });
     this.ended = new Promise((resolve) => proc.onExit((exit) => void this.onExit(exit).finally(resolve)));
     void this.ended.then(() => onEnded(this));
@@ -188,7 +189,7 @@ export class PtySession {
         at += slice.data.length;
       }
     } catch (err) {
-      a.watcher.logFailed(this.id, `could not read the log back from offset ${start}: ${(err as Error).message}`);
+      a.watcher.logError(this.id, `could not read the log back from offset ${start}: ${(err as Error).message}`);
     }
     const queued = a.queued ?? [];
     a.queued = null;
@@ -227,53 +228,37 @@ export class PtySession {
 }
 
 /**
- * A session in this very process, as a logged run handle (the host without a pty host: tests,
- * or a pty host that could not be started). Same pty, same log writer, same back-pressure.
+ * A session in this very process (the host without a pty host: tests, or a pty host that could
+ * not be started). Same pty, same log writer, same back-pressure; nothing is ever lost (this
+ * process holds the pty) and nothing waits for an acknowledgement.
  */
-export function spawnLocalSession(
-  runId: string,
-  spec: SpawnSpec,
-  secrets: string[],
-  logs: RunLogStore,
-): {
-  session: PtySession;
-  onOutput(cb: (offset: number, data: Buffer) => void): void;
-  onExit(cb: (exit: PtyExitInfo) => void): void;
-  onLogError(cb: (message: string) => void): void;
-} {
-  let output: ((offset: number, data: Buffer) => void) | null = null;
-  let exited: ((exit: PtyExitInfo) => void) | null = null;
-  let logError: ((message: string) => void) | null = null;
-  const early: { offset: number; data: Buffer }[] = [];
-  let earlyExit: PtyExitInfo | null = null;
+export function spawnLocalSession(runId: string, spec: SpawnSpec, secrets: string[], logs: RunLogStore): RunSession {
+  const events = new SessionEvents();
   const watcher: Watcher = {
     closed: false,
     output(_session, offset, data) {
-      if (output) output(offset, data);
-      else early.push({ offset, data });
+      events.push({ output: { offset, data } });
       return true;
     },
-    exit(_session, exit) {
-      if (exited) exited(exit);
-      else earlyExit = exit;
-    },
-    logFailed: (_session, message) => logError?.(message),
+    exit: (_session, exit) => events.push({ exit }),
+    logError: (_session, message) => events.push({ logError: message }),
     drained: () => Promise.resolve(),
   };
   const session = PtySession.spawn(runId, spec, secrets, logs, () => undefined);
   session.attach(watcher, 0);
+  const info = session.info();
   return {
-    session,
-    onOutput(cb) {
-      output = cb;
-      for (const e of early.splice(0)) cb(e.offset, e.data);
-    },
-    onExit(cb) {
-      exited = cb;
-      if (earlyExit) cb(earlyExit);
-    },
-    onLogError(cb) {
-      logError = cb;
-    },
+    pid: info.pid,
+    pgid: info.pgid,
+    sid: info.sid,
+    startId: info.startId,
+    onOutput: (cb) => events.on('output', cb),
+    onExit: (cb) => events.on('exit', cb),
+    onLogError: (cb) => events.on('logError', cb),
+    onLost: (cb) => events.on('lost', cb),
+    write: (data) => session.write(data),
+    resize: (cols, rows) => session.resize(cols, rows),
+    terminate: (graceMs) => terminateSession(runId, info, graceMs),
+    acknowledge: () => undefined,
   };
 }
