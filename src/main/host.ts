@@ -159,7 +159,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
     // Before recovery: runs whose agents lived on in the pty host are taken back, not judged lost.
     if (ptyHost) {
-      const back = await reattachRuns(ctx, ptyHost, LIVE_STATUSES, (run, handle) => engine.adopt(run, handle), killGraceMs);
+      const back = await reattachRuns(ctx, ptyHost, (run, handle) => engine.adopt(run, handle), killGraceMs);
       const parts: string[] = [];
       if (back.adopted.length) parts.push(`${back.adopted.length} run(s) whose agents kept running were taken back`);
       if (back.endedMeanwhile.length) parts.push(`${back.endedMeanwhile.length} run(s) that ended meanwhile were recorded with their exit`);

@@ -6,6 +6,7 @@ import type { ServiceContext } from '../context';
 import { agents, heartbeatRuns } from '../db/schema';
 import { hostLog } from '../host-log';
 import type { AgentRow, RunRow } from '../views/dto';
+import { LIVE_SQL } from './run-state';
 
 export interface GateOptions {
   maxConcurrentRuns: number;
@@ -107,7 +108,7 @@ export class Gate {
       ) ranked
       join agents a on a.id = ranked.agent_id
       where ranked.rn <= coalesce((a.runtime_config->>'maxConcurrentRuns')::int, 1)
-        - (select count(*) from heartbeat_runs l where l.agent_id = ranked.agent_id and l.status in ('starting', 'running'))
+        - (select count(*) from heartbeat_runs l where l.agent_id = ranked.agent_id and l.status in (${LIVE_SQL}))
       order by ranked.created_at, ranked.id
       limit ${limit}
     )`;

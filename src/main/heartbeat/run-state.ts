@@ -42,6 +42,9 @@ export interface RunOwner {
 
 /** The statuses in which a run is live (shared/domain.ts): it holds a slot and its owner answers for it. */
 export const LIVE_STATUSES: RunStatus[] = [...LIVE_RUN_STATUSES];
+/** The same lists inside raw SQL (constants, so inlined): `status in (${LIVE_SQL})`. */
+export const LIVE_SQL = sql.raw(LIVE_RUN_STATUSES.map((s) => `'${s}'`).join(', '));
+export const ACTIVE_SQL = sql.raw(ACTIVE_RUN_STATUSES.map((s) => `'${s}'`).join(', '));
 export const TERMINAL_STATUSES: RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
 /** The run's owner instance is still the one read (null: none recorded). */
@@ -82,7 +85,7 @@ export async function claimRun(
               run_token_hash = ${start.tokenHash}, log_path = ${start.logPath}, updated_at = ${at}::timestamptz
           where id = ${run.id} and status = 'queued'
             and exists (select 1 from agents a where a.id = heartbeat_runs.agent_id and a.status <> 'paused'
-              and (select count(*) from heartbeat_runs r where r.agent_id = a.id and r.status in ('starting', 'running'))
+              and (select count(*) from heartbeat_runs r where r.agent_id = a.id and r.status in (${LIVE_SQL}))
                 < coalesce((a.runtime_config->>'maxConcurrentRuns')::int, 1))
           returning id, agent_id, issue_id, wakeup_request_id
         ), woken as (
@@ -258,7 +261,7 @@ export async function endRuns(db: Db, items: EndItem[], within?: (tx: Tx, rows: 
         and(
           inArray(agents.id, [...new Set(rows.map((r) => r.agentId))]),
           eq(agents.status, 'running'),
-          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.agentId} = ${agents.id} and ${heartbeatRuns.status} in ('starting', 'running'))`,
+          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.agentId} = ${agents.id} and ${heartbeatRuns.status} in (${LIVE_SQL}))`,
         ),
       );
     await appendRunEvents(

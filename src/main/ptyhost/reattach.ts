@@ -2,6 +2,7 @@
 // its run. A run this machine recorded live takes its session back (adopt); a session whose run
 // is not live any more (ended, cancelled meanwhile, or never claimed) is stopped and forgotten.
 import { inArray } from 'drizzle-orm';
+import { isLiveStatus } from '../../shared/domain';
 import { heartbeatRuns } from '../db/schema';
 import type { ServiceContext } from '../context';
 import type { RunRow } from '../views/dto';
@@ -20,13 +21,11 @@ export interface ReattachResult {
 /**
  * `adopt` takes a live run's session back (its output streams from offset 0: the adopter
  * replays what the last host had handled into its parser); false when the run turned out not to
- * be takeable (ended meanwhile): then it is stopped like a stray. `liveStatuses` are the statuses of a
- * run whose process belongs to a host (running, and starting if the lifecycle has it).
+ * be takeable (ended meanwhile): then it is stopped like a stray.
  */
 export async function reattachRuns(
   ctx: ServiceContext,
   spawner: PtyHostSpawner,
-  liveStatuses: readonly string[],
   adopt: (run: RunRow, handle: RunSession, info: PtySessionInfo) => Promise<boolean>,
   killGraceMs: number,
 ): Promise<ReattachResult> {
@@ -38,7 +37,7 @@ export async function reattachRuns(
   );
   for (const info of sessions) {
     const run = rows.get(info.session);
-    const ours = run && liveStatuses.includes(run.status) && (run.hostId === ctx.machineId || run.hostId === null);
+    const ours = run && isLiveStatus(run.status) && (run.hostId === ctx.machineId || run.hostId === null);
     // A run taken back replays its whole log into its parser; a stray's output is of no interest.
     const handle = await spawner.attach(info.session, ours ? 0 : info.bytes);
     if (ours && (await adopt(run, handle, info))) {

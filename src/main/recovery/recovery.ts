@@ -5,7 +5,8 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import { agents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
 import { hostInstanceAlive } from '../heartbeat/host-instance';
-import { LIVE_STATUSES, markDetached } from '../heartbeat/run-state';
+import { ACTIVE_SQL, LIVE_STATUSES, markDetached } from '../heartbeat/run-state';
+import { isActiveStatus } from '../../shared/domain';
 import type { HeartbeatEngine, RunEndPolicy } from '../heartbeat/engine';
 import { logFailure } from '../host-log';
 import { insertQueuedRuns, lockAgents, moveExecutions, type QueuedRun } from '../heartbeat/queue';
@@ -271,7 +272,7 @@ export class Recovery implements RunEndPolicy {
           // Team mode: each machine reconciles its own agents' issues.
           or(eq(agents.machineId, this.ctx.machineId), isNull(agents.machineId)),
           // An issue with a queued or running run has its execution path (after a crash: its retry).
-          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.issueId} = ${issues.id} and ${heartbeatRuns.status} in ('queued', 'starting', 'running'))`,
+          sql`not exists (select 1 from ${heartbeatRuns} where ${heartbeatRuns.issueId} = ${issues.id} and ${heartbeatRuns.status} in (${ACTIVE_SQL}))`,
         ),
       );
     return this.reconcileIssues(rows.map((r) => r.id));
@@ -301,7 +302,7 @@ export class Recovery implements RunEndPolicy {
       .where(eq(heartbeatRuns.issueId, issueId))
       .orderBy(desc(heartbeatRuns.createdAt))
       .limit(20);
-    if (runs.some((r) => r.status === 'queued' || r.status === 'starting' || r.status === 'running')) return null;
+    if (runs.some((r) => isActiveStatus(r.status))) return null;
     const latest = runs[0] ?? null;
     // A person stopped it (here, or while its machine was offline: abandoned).
     if (latest?.status === 'cancelled' && (latest.errorCode === 'cancelled' || latest.errorCode === 'abandoned')) return null;

@@ -1,7 +1,7 @@
 // The agent verbs of the contract.
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { CallOutput, CallParsedInput } from '../../shared/contract';
-import { MASKED_SECRET } from '../../shared/domain';
+import { ACTIVE_RUN_STATUSES, LIVE_RUN_STATUSES, MASKED_SECRET } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
 import { agentRuntimeState, agents, heartbeatRuns, type AdapterConfig, type RuntimeConfig } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
@@ -52,7 +52,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
     const active = await ctx.db
       .select({ id: heartbeatRuns.id })
       .from(heartbeatRuns)
-      .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, ['queued', 'starting', 'running'])));
+      .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, [...ACTIVE_RUN_STATUSES])));
     if (active.length > 0) {
       throw new ContractError('conflict', `agent "${agent.name}" has ${active.length} queued or running run(s); cancel them or pause the agent first, then ${what}`);
     }
@@ -66,7 +66,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
     const running = await ctx.db
       .select({ id: heartbeatRuns.id })
       .from(heartbeatRuns)
-      .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, ['starting', 'running'])));
+      .where(and(eq(heartbeatRuns.agentId, agent.id), inArray(heartbeatRuns.status, [...LIVE_RUN_STATUSES])));
     const status = paused ? 'paused' : running.length > 0 ? 'running' : 'idle';
     await ctx.db.update(agents).set({ status, updatedAt: new Date() }).where(eq(agents.id, agent.id));
     await recordActivity(ctx.db, ctx.workspaceId, {

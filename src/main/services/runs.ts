@@ -2,7 +2,7 @@
 // retry chain, cancel, and ranged log reads.
 import { and, asc, eq, getTableColumns, lt, or, sql, type SQL } from 'drizzle-orm';
 import { calls, type CallParsedInput, type LogChunkDto, type RunDetailDto, type RunDto } from '../../shared/contract';
-import { RUN_ERROR_EXPLANATIONS, type RunErrorCode } from '../../shared/domain';
+import { isLiveStatus, RUN_ERROR_EXPLANATIONS, type RunErrorCode } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
 import { agents, heartbeatRunEvents, heartbeatRuns, issues } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
@@ -191,7 +191,7 @@ async function ownerOf(ctx: ServiceContext, run: RunRow): Promise<MachineWithSta
  */
 async function cancelOnOfflineMachine(ctx: ServiceContext, engine: HeartbeatEngine, run: RunRow, owner: MachineWithState): Promise<RunDto> {
   if (run.status === 'queued') return engine.cancelRun(run.id, 'cancelled');
-  if (run.status !== 'running' && run.status !== 'starting') throw new ContractError('conflict', `run ${run.id} already ended (${run.status})`);
+  if (!isLiveStatus(run.status)) throw new ContractError('conflict', `run ${run.id} already ended (${run.status})`);
   const where = owner.lastSeenAt ? offlineWords(owner) : `machine "${owner.name}" is not known here`;
   await engine.finishRun(run, {
     status: 'cancelled',
