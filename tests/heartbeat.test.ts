@@ -7,7 +7,7 @@ import type { RunDto } from '../src/shared/contract';
 import { MASKED_SECRET } from '../src/shared/domain';
 import type { HostOptions } from '../src/main/host-types';
 import { livePtyHost } from '../src/main/ptyhost/launch';
-import { describeEachStore } from './helpers/stores';
+import { describeEachStore, makeStoreTarget } from './helpers/stores';
 import { ensureBuilt, ROOT } from './helpers/serve';
 import { pidAlive, startTestHost, waitFor, type TestHost } from './helpers/host';
 
@@ -102,6 +102,8 @@ function processCases(start: (opts?: Partial<HostOptions>) => Promise<TestHost>)
 
 describeEachStore('heartbeat engine', (kind) => {
   let t: TestHost | null = null;
+  // The first store of a worker is the slow one (PGlite's initdb): outside any test's time.
+  beforeAll(async () => (await makeStoreTarget(kind)).cleanup(), 300_000);
   afterEach(async () => {
     await t?.stop();
     t?.target.cleanup();
