@@ -10,7 +10,9 @@ import { PtyHostRunningError, PtyHostServer } from './server';
 // stderr until the data folder is known, then ptyhost.log through the rotating writer the host
 // uses for host.log. (The launcher points our stderr at ptyhost.log too, for what Node itself
 // prints; after a rotation that output lands in ptyhost.log.1 until this pty host exits.)
-let write = (line: string) => void process.stderr.write(line);
+let write = (line: string): void => {
+  process.stderr.write(line);
+};
 const log = (text: string) => write(`${new Date().toISOString()} ptyhost[${process.pid}] ${text}\n`);
 
 async function main(): Promise<number | null> {
