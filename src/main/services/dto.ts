@@ -22,7 +22,6 @@ export type CommentRow = InferSelectModel<typeof schema.issueComments>;
 export type EscalationRow = InferSelectModel<typeof schema.escalations>;
 export type ActivityRow = InferSelectModel<typeof schema.activityLog>;
 export type RunEventRow = InferSelectModel<typeof schema.heartbeatRunEvents>;
-export type WakeupRow = InferSelectModel<typeof schema.agentWakeupRequests>;
 
 /**
  * Every env value is a secret unless the user marked its name public: a name says nothing
