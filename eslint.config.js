@@ -24,7 +24,7 @@ export const layerZones = [
   { from: ['src/main'], forbid: ['src/cli', 'src/renderer', 'src/preload'],
     why: 'the host is below the CLI and knows the UI only through the contract.' },
   // Electron exists only inside the desktop app: the host, the CLI and the pty host run under plain Node.
-  { from: ['src', 'bench', 'scripts'], electronOnly: ['src/main/electron', 'src/preload'] },
+  { from: ['src'], electronOnly: ['src/main/electron', 'src/preload'] },
 ];
 
 export default tseslint.config(
