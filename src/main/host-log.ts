@@ -27,6 +27,8 @@ export function useHostLogFile(dataDir: string): void {
   file = openLogFile(hostLogPathOf(dataDir));
   setHostLogSink(file);
   previous?.close();
+  // Which process held the folder when: the lines that follow are read against it.
+  hostLog('info', 'host', `pid ${process.pid} opened ${dataDir}`);
 }
 
 function messageOf(err: unknown): string {
