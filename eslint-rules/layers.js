@@ -19,6 +19,9 @@ function sourceOf(node) {
     case 'TSImportType':
       // `typeof import('x')`: `source` in typescript-eslint 8.x, a literal type in older ASTs.
       return 'source' in node ? node.source : node.argument?.literal;
+    case 'TSImportEqualsDeclaration':
+      // `import x = require('y')`
+      return node.moduleReference.type === 'TSExternalModuleReference' ? node.moduleReference.expression : null;
     case 'CallExpression':
       return node.callee.type === 'Identifier' && node.callee.name === 'require' ? node.arguments[0] : null;
     default:
@@ -80,6 +83,7 @@ export const layersRule = {
       ExportNamedDeclaration: check,
       ImportExpression: check,
       TSImportType: check,
+      TSImportEqualsDeclaration: check,
       CallExpression: check,
     };
   },

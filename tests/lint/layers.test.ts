@@ -34,10 +34,16 @@ describe('layers as lint rules', () => {
       "import type { Db } from '../../main/db/client';",
       "export type Later = typeof import('../../main/db/client');",
       "export const later = () => import('../../main/host');",
+      // require is refused by another rule too; only the layer rule is under test here.
+      '// eslint-disable-next-line @typescript-eslint/no-require-imports',
+      "export const lazy = () => require('../../main/db/schema');",
+      '// eslint-disable-next-line @typescript-eslint/no-require-imports',
+      "import legacy = require('../../main/api');",
       'export type { Db };',
+      'export { legacy };',
       '',
     ].join('\n');
-    expect(await layerErrors('src/renderer/log/layers-fixture.ts', code)).toHaveLength(3);
+    expect(await layerErrors('src/renderer/log/layers-fixture.ts', code)).toHaveLength(5);
   });
 
   it('keeps Node built-ins out of the shared contract and the preload', async () => {
