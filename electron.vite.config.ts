@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
@@ -6,8 +7,19 @@ import react from '@vitejs/plugin-react';
 // also hosts `vigil serve`), the pty host (a process of its own that owns the agents' ptys;
 // it must never load the database) and a library entry the benchmarks import. Shared code
 // lands in shared chunks, so the host exists once on disk.
+// Every build of main empties out/main, then puts the database template back beside it
+// (scripts/make-db-template.mjs: a copy from node_modules/.cache, initdb only on a new PGlite):
+// `npm run build`, `npm start` and `npm run dev` all give a first start without initdb.
+const dbTemplate = {
+  name: 'vigil-db-template',
+  writeBundle() {
+    execFileSync(process.execPath, [resolve(__dirname, 'scripts/make-db-template.mjs')], { stdio: 'inherit' });
+  },
+};
+
 export default defineConfig({
   main: {
+    plugins: [dbTemplate],
     build: {
       rollupOptions: {
         input: {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Part of `npm run build`: the database template a first start unpacks instead of running
-// initdb (src/main/db/template.ts). PGlite's initdb, run once here in a folder of its own, closed
-// cleanly, packed as out/main/db-template.tar.gz beside a manifest naming the PGlite that made it.
+// Run by every build of main (the vigil-db-template plugin in electron.vite.config.ts): the
+// database template a first start unpacks instead of running initdb (src/main/db/template.ts).
+// PGlite's initdb, run once here in a folder of its own, closed cleanly, packed as
+// out/main/db-template.tar.gz beside a manifest naming the PGlite that made it.
 // initdb takes seconds and about 700 MB: the archive is kept in node_modules/.cache per PGlite
 // version, and a build copies it from there when it can.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

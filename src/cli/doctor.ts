@@ -145,7 +145,7 @@ function filesOpenToOthers(dataDir: string): { path: string; mode: number }[] {
     try {
       names = readdirSync(dir);
     } catch {
-      continue;
+      continue; // the folder check above reports a missing or unreadable folder
     }
     for (const name of names) {
       const path = join(dir, name);
@@ -216,7 +216,7 @@ async function checkDatabase(url: string | undefined, timeoutMs: number): Promis
       'Start that PostgreSQL server or fix DATABASE_URL (host, port, user, password, database); unset it to use the embedded PGlite database.',
     );
   } finally {
-    void client.end().catch(() => undefined);
+    void client.end().catch(() => undefined); // the check's answer is in: a failed goodbye changes nothing
   }
 }
 

@@ -104,7 +104,7 @@ export async function streamRunLog(
     }
   } finally {
     wake = null;
-    if (unsubscribe) await unsubscribe().catch(() => undefined);
+    if (unsubscribe) await unsubscribe().catch(() => undefined); // the connection is going away with the stream anyway
   }
 }
 

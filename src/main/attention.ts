@@ -7,6 +7,7 @@ import type { IssueDto, NotifyKind } from '../shared/contract';
 import type { EventPayload } from '../shared/events';
 import { heartbeatRuns, issues } from './db/schema';
 import type { EventBus } from './event-bus';
+import { hostLog, logFailure } from './host-log';
 import type { ServiceContext } from './services/context';
 import { loadIssueDto } from './services/lookup';
 import type { SettingsStore } from './services/settings';
@@ -72,7 +73,7 @@ export class AttentionWatcher {
       },
       { events: ['issue.updated', 'escalation.opened', 'run.event'] },
     );
-    this.timer = setInterval(() => void this.checkSilent().catch(() => undefined), opts.checkEveryMs ?? 5000);
+    this.timer = setInterval(() => void this.checkSilent().catch(logFailure('attention', 'checking runs for silence failed')), opts.checkEveryMs ?? 5000);
     this.timer.unref();
   }
 
@@ -146,7 +147,13 @@ export class AttentionWatcher {
   }
 
   private async emitForRun(runId: string, issueId: string | null, message: string): Promise<void> {
-    const issue = issueId ? await loadIssueDto(this.ctx.db, issueId).catch(() => null) : null;
+    // Without its issue the alert still goes out (naming the run only), and the reason is logged.
+    const issue = issueId
+      ? await loadIssueDto(this.ctx.db, issueId).catch((err: unknown) => {
+          hostLog('warn', 'attention', `loading issue ${issueId} for an alert failed`, err);
+          return null;
+        })
+      : null;
     this.emit({ kind: 'waiting_input', ...(issue ? about(issue) : { issueId: null, issueIdentifier: null, issueTitle: null }), runId, message });
   }
 

@@ -1,6 +1,9 @@
 // The host's own log: a background loop that fails (a recovery sweep, a retention pass, an
 // event that could not be told) leaves a line here instead of vanishing in `.catch(() => {})`.
 // Until the host opens `<data>/host.log` (see useHostLogFile), lines go to stderr.
+import { openLogFile, type LogFile } from '../node/log-file';
+import { hostLogPathOf } from '../node/paths';
+
 export type LogLevel = 'info' | 'warn' | 'error';
 
 export interface LogSink {
@@ -8,10 +11,24 @@ export interface LogSink {
 }
 
 let sink: LogSink = { write: (line) => process.stderr.write(line) };
+let file: LogFile | null = null;
 
-/** Where the host's lines go from now on (host.ts points it at the data folder's host.log). */
+/** Where the host's lines go from now on. */
 export function setHostLogSink(next: LogSink): void {
   sink = next;
+}
+
+/**
+ * The host opened its data folder: its lines go to `<data>/host.log` (rotated at 5 MB to
+ * host.log.1). A process that opens another folder later (tests do) moves to that one.
+ */
+export function useHostLogFile(dataDir: string): void {
+  const previous = file;
+  file = openLogFile(hostLogPathOf(dataDir));
+  setHostLogSink(file);
+  previous?.close();
+  // Which process held the folder when: the lines that follow are read against it.
+  hostLog('info', 'host', `pid ${process.pid} opened ${dataDir}`);
 }
 
 function messageOf(err: unknown): string {

@@ -19,6 +19,7 @@ import { LIVE_STATUSES } from './heartbeat/run-state';
 import { currentHostInstance } from './heartbeat/host-instance';
 import { TimerScheduler } from './heartbeat/scheduler';
 import type { Host, HostInfo, HostOptions, ShutdownSummary } from './host-types';
+import { useHostLogFile } from './host-log';
 import { RunLogStore } from '../node/logs/run-log';
 import { logsDirOf } from '../node/paths';
 import { machineId as thisMachineId } from '../node/process/identity';
@@ -64,6 +65,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   // Before anything is written there: the lock, the database, logs and backups come out private.
   const privacyNotice = makeDataDirPrivate(dataDir);
   const lock = acquireDataDirLock(dataDir);
+  useHostLogFile(dataDir);
   const timers: NodeJS.Timeout[] = [];
   let store: Store | null = null;
   let teamOnFailure: Team | null = null;

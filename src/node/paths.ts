@@ -49,3 +49,5 @@ export const lockPathOf = (dataDir: string) => join(dataDir, 'vigil.lock');
 export const ptyHostIdentityPathOf = (dataDir: string) => join(dataDir, 'ptyhost.json');
 /** Where a pty host writes what it has to say when no host is there to hear it. */
 export const ptyHostLogPathOf = (dataDir: string) => join(dataDir, 'ptyhost.log');
+/** The host's own log (src/main/host-log.ts): failures of background loops, rotated to host.log.1. */
+export const hostLogPathOf = (dataDir: string) => join(dataDir, 'host.log');

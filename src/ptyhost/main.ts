@@ -3,9 +3,17 @@
 // own executable in Node mode (ELECTRON_RUN_AS_NODE=1). It leads a session of its own, so the
 // host's death and its terminal's hang-up do not reach it; it exits when idle.
 import { parseArgs } from 'node:util';
+import { openLogFile } from '../node/log-file';
+import { ptyHostLogPathOf } from '../node/paths';
 import { PtyHostRunningError, PtyHostServer } from './server';
 
-const log = (text: string) => process.stderr.write(`${new Date().toISOString()} ptyhost[${process.pid}] ${text}\n`);
+// stderr until the data folder is known, then ptyhost.log through the rotating writer the host
+// uses for host.log. (The launcher points our stderr at ptyhost.log too, for what Node itself
+// prints; after a rotation that output lands in ptyhost.log.1 until this pty host exits.)
+let write = (line: string): void => {
+  process.stderr.write(line);
+};
+const log = (text: string) => write(`${new Date().toISOString()} ptyhost[${process.pid}] ${text}\n`);
 
 async function main(): Promise<number | null> {
   const { values } = parseArgs({
@@ -17,6 +25,8 @@ async function main(): Promise<number | null> {
     log('usage: ptyhost.js --data-dir DIR [--idle-ms N]');
     return 2;
   }
+  const file = openLogFile(ptyHostLogPathOf(dataDir));
+  write = (line) => file.write(line);
   const idleMs = values['idle-ms'] === undefined ? undefined : Number(values['idle-ms']);
   if (idleMs !== undefined && !(Number.isInteger(idleMs) && idleMs >= 0)) {
     log(`--idle-ms must be a whole number of milliseconds, got ${values['idle-ms']}`);

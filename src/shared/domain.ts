@@ -106,6 +106,4 @@ export const WorkspaceHealth = z.enum(['ok', 'missing', 'broken']);
 export type WorkspaceHealth = z.infer<typeof WorkspaceHealth>;
 
 export const ISSUE_IDENTIFIER_RE = /^[A-Z][A-Z0-9]{0,9}-\d+$/;
-/** Names look like key/token/secret/password: their values are redacted everywhere. */
-export const SECRET_NAME_RE = /(key|token|secret|password|passwd|pwd|credential|auth)/i;
 export const MASKED_SECRET = '••••••';

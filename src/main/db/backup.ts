@@ -49,7 +49,7 @@ async function backupNames(backupsDir: string): Promise<string[]> {
   try {
     return (await readdir(backupsDir)).filter((n) => NAME.test(n)).sort().reverse();
   } catch {
-    return [];
+    return []; // no backups folder yet: no backups
   }
 }
 

@@ -10,6 +10,7 @@ import pg from 'pg';
 import * as schema from './schema';
 import { migrate, type SqlRunner } from './migrate';
 import { pgliteOptions } from './pglite-options';
+import { logFailure } from '../host-log';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -42,7 +43,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     try {
       await migrate(store.sql);
     } catch (err) {
-      await store.close().catch(() => undefined);
+      await store.close().catch(() => undefined); // the migration's error is the one to report
       throw err;
     }
   }
@@ -80,7 +81,8 @@ async function openPglite(dir: string): Promise<Store> {
         if (client.closed) return;
         // Writes issued before close() still land: let any waiting its turn reach the queue first.
         await yields.drain();
-        await client.exec('CHECKPOINT').catch(() => undefined);
+        // Best effort (close checkpoints too), but a failure here is the first sign of a damaged folder.
+        await client.exec('CHECKPOINT').catch(logFailure('database', 'checkpoint before closing failed'));
         await client.close();
       })()),
   };
@@ -144,7 +146,7 @@ async function openPostgres(url: string): Promise<Store> {
         await conn.query('commit');
         return out;
       } catch (err) {
-        await conn.query('rollback').catch(() => undefined);
+        await conn.query('rollback').catch(() => undefined); // the statement's error is the one to report; release() ends a broken connection
         throw err;
       } finally {
         conn.release();

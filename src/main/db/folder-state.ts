@@ -24,7 +24,7 @@ export function inspectFolder(dir: string): FolderState {
   try {
     entries = readdirSync(dir);
   } catch {
-    return { kind: 'absent' };
+    return { kind: 'absent' }; // missing or unreadable: opening it says which, in words
   }
   if (entries.length === 0) return { kind: 'absent' };
   const missing = REQUIRED.filter((name) => !existsSync(join(dir, name)));

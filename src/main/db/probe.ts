@@ -121,6 +121,6 @@ function parseLastLine(stdout: string): ChildAnswer | null {
   try {
     return JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildAnswer;
   } catch {
-    return null;
+    return null; // the child died before answering: the caller reports its exit
   }
 }

@@ -52,14 +52,14 @@ export async function openDataDirStore(dataDir: string, opts: OpenDataDirOptions
   try {
     await migrate(store.sql);
   } catch (err) {
-    await store.close().catch(() => undefined);
+    await store.close().catch(() => undefined); // the migration's error is the one to report
     throw err;
   }
   // One backup at a time: pruning would otherwise remove a copy still being verified.
   let queue: Promise<unknown> = Promise.resolve();
   const backup = () => {
     const run = queue.then(() => takeVerifiedBackup(store, dbDir, backupsDir, { timeoutMs }));
-    queue = run.catch(() => undefined);
+    queue = run.catch(() => undefined); // the failure is the caller's (returned below): the queue only orders
     return run.then(() => undefined);
   };
   return { store, notices, created: made.created, backup };
@@ -90,7 +90,7 @@ async function openFolder(dbDir: string, timeoutMs: number): Promise<Opened> {
     await store.sql.query('select count(*) from pg_class');
     return { store };
   } catch (err) {
-    await store?.close().catch(() => undefined);
+    await store?.close().catch(() => undefined); // the open's failure is the one reported
     return { failure: `opening it failed (${(err as Error).message})` };
   }
 }

@@ -135,7 +135,7 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
     async shutdown() {
       window.allowClose();
       // A quit during start-up waits for the host to be up, then closes it.
-      await started.catch(() => false);
+      await started.catch(() => false); // a failed start was shown when it failed
       tray?.destroy();
       notifier?.dispose();
       for (const stop of stops.splice(0)) stop();

@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SettingsDto, type CallParsedInput } from '../../shared/contract';
 import type { EventBus } from '../event-bus';
+import { hostLog } from '../host-log';
 
 export const DEFAULT_SETTINGS: SettingsDto = {
   notifications: { in_review: true, blocked: true, waiting_input: true, escalation: true },
@@ -39,7 +40,9 @@ function readSettings(path: string): SettingsDto {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
+  } catch (err) {
+    // No file yet is the ordinary first start; a file we cannot read or parse is worth a line.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') hostLog('warn', 'settings', `${path} unreadable, using the defaults`, err);
     return structuredClone(DEFAULT_SETTINGS);
   }
   const notifications = { ...DEFAULT_SETTINGS.notifications };

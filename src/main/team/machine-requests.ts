@@ -9,6 +9,7 @@ import { and, eq, gt, sql } from 'drizzle-orm';
 import { ContractError, type ContractErrorShape } from '../../shared/errors';
 import type { Db } from '../db/client';
 import { machineRequests } from '../db/schema';
+import { logFailure } from '../host-log';
 import type { RemoteHosts, RequestKind } from '../services/context';
 
 export const REQUESTS_CHANNEL = 'vigil_requests';
@@ -121,8 +122,10 @@ export class MachineRequests implements RemoteHosts {
       .update(machineRequests)
       .set({ ...done, finishedAt: new Date() })
       .where(eq(machineRequests.id, id))
-      .catch(() => undefined);
-    await this.db.execute(sql`select pg_notify(${REPLIES_CHANNEL}, ${JSON.stringify({ id })})`).catch(() => undefined);
+      .catch(logFailure('team', `recording the answer to machine request ${id} failed (its sender waits until its deadline)`));
+    await this.db
+      .execute(sql`select pg_notify(${REPLIES_CHANNEL}, ${JSON.stringify({ id })})`)
+      .catch(logFailure('team', `notifying the answer to machine request ${id} failed (its sender polls for it)`));
   }
 
   /** Answered requests are kept a while for whoever looks; then deleted (any host may do it). */
@@ -140,6 +143,6 @@ function parse(payload: string): { id?: unknown; m?: unknown } | null {
   try {
     return JSON.parse(payload) as { id?: unknown; m?: unknown };
   } catch {
-    return null;
+    return null; // not a notification of ours (a hand-made NOTIFY): nothing to answer
   }
 }

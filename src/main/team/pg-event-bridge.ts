@@ -88,7 +88,7 @@ export class PgEventBridge {
     try {
       envelope = JSON.parse(payload) as Envelope;
     } catch {
-      return;
+      return; // not an envelope of ours (a hand-made NOTIFY): nothing to deliver
     }
     if (envelope.o === this.instance) return;
     let event = envelope.e;

@@ -45,7 +45,7 @@ export class PgListener {
     await client.connect();
     for (const channel of Object.keys(this.opts.channels)) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     if (this.closed) {
-      await client.end().catch(() => undefined);
+      await client.end().catch(() => undefined); // closed while connecting: this connection is only being let go
       return;
     }
     this.client = client;
@@ -77,6 +77,6 @@ export class PgListener {
     if (this.retry) clearTimeout(this.retry);
     const client = this.client;
     this.client = null;
-    await client?.end().catch(() => undefined);
+    await client?.end().catch(() => undefined); // a connection already broken needs no goodbye
   }
 }

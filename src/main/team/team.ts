@@ -2,6 +2,7 @@
 // events to and from the other machines' hosts, and requests between them.
 import type { Db } from '../db/client';
 import type { EventBus } from '../event-bus';
+import { logFailure } from '../host-log';
 import { ContractError } from '../../shared/errors';
 import { loadMachines, offlineWords } from '../services/machines';
 import type { MachineLease } from './machine-lease';
@@ -38,7 +39,7 @@ export async function startTeam(opts: { url: string; db: Db; events: EventBus; l
       [REPLIES_CHANNEL]: (p) => requests.onReply(p),
     },
     onReconnect: () => {
-      void requests.servePending().catch(() => undefined);
+      void requests.servePending().catch(logFailure('team', 'serving the requests left pending while disconnected failed'));
       for (const fn of reconnected) fn();
     },
     onError: warn,

@@ -144,7 +144,7 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
   try {
     isSocket = lstatSync(socketPath).isSocket();
   } catch {
-    return;
+    return; // nothing there: nothing to remove
   }
   if (!isSocket) throw new Error(`refusing to replace ${socketPath}: it exists and is not a socket`);
   if (await answers(socketPath)) {

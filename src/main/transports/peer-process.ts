@@ -27,7 +27,7 @@ export function peerPids(socket: Socket): Promise<PeerLookup> {
   try {
     inode = fstatSync(fd).ino;
   } catch {
-    return Promise.resolve({ kind: 'unsupported' });
+    return Promise.resolve({ kind: 'unsupported' }); // the socket closed meanwhile: no peer to ask about
   }
   return new Promise((resolve) => {
     if (!batch || batch.started) {

@@ -39,7 +39,7 @@ export async function resolveStatic(root: string, urlPath: string): Promise<Stat
   try {
     decoded = decodeURIComponent(urlPath);
   } catch {
-    return { kind: 'forbidden' };
+    return { kind: 'forbidden' }; // malformed escapes are refused, never guessed at
   }
   if (decoded.includes('\0') || decoded.split(/[\\/]/).includes('..')) return { kind: 'forbidden' };
   const relativePath = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
@@ -52,7 +52,7 @@ export async function resolveStatic(root: string, urlPath: string): Promise<Stat
     if (!info.isFile()) return { kind: 'not_found' };
     return { kind: 'file', path: realFile, size: info.size };
   } catch {
-    return { kind: 'not_found' };
+    return { kind: 'not_found' }; // missing, or gone meanwhile
   }
 }
 

@@ -56,7 +56,7 @@ export function isExpectedHost(req: IncomingMessage, port: number): boolean {
   try {
     parsed = new URL(`http://${host}`);
   } catch {
-    return false;
+    return false; // not a host name at all: not ours
   }
   return parsed.host === host.toLowerCase() && (parsed.port || '80') === String(port) && isLoopbackHost(parsed.hostname) && parsed.username === '' && parsed.pathname === '/';
 }
@@ -74,7 +74,7 @@ export function isSameOrigin(req: IncomingMessage, port: number): boolean {
   try {
     parsed = new URL(origin);
   } catch {
-    return false;
+    return false; // not an origin at all: not ours
   }
   return parsed.protocol === 'http:' && parsed.host === host && parsed.port === String(port) && isLoopbackHost(parsed.hostname);
 }

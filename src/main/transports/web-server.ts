@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { HostLike } from '../host-types';
+import { hostLog } from '../host-log';
 import { ContractError, type ErrorCode } from '../../shared/errors';
 import { MAX_REQUEST_BYTES, SUBSCRIBE, UNSUBSCRIBE, WireRequest, WS_PROTOCOL, type WireResponse } from '../../shared/wire';
 import { resolveStatic, sendFile } from './static-files';
@@ -75,7 +76,9 @@ export async function startWebServer(host: HostLike, opts: WebServerOptions): Pr
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     securityHeaders(res);
     if (!isExpectedHost(req, port)) return sendText(res, 421, `misdirected request: address Vigil as 127.0.0.1:${port} (the Host header names another server)`);
-    handleHttp(host, opts, req, res, port).catch(() => {
+    handleHttp(host, opts, req, res, port).catch((err: unknown) => {
+      // Only the path: a query may carry what a log file must not.
+      hostLog('error', 'web', `${req.method} ${(req.url ?? '').split('?')[0]} failed`, err);
       if (!res.headersSent) sendText(res, 500, 'internal error');
       else res.destroy();
     });

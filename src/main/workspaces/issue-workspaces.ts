@@ -7,6 +7,7 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { WorkspaceDto } from '../../shared/contract';
 import type { WorkspaceHealth } from '../../shared/domain';
 import { agents, issues, issueWorkspaces } from '../db/schema';
+import { logFailure } from '../host-log';
 import { iso, newId, type ServiceContext } from '../services/context';
 import type { AgentRow, RunRow } from '../services/dto';
 import { git } from './git';
@@ -46,6 +47,7 @@ export class IssueWorkspaces {
     const issueId = run.issueId;
     const cwd = agent.adapterConfig.cwd;
     const prev = this.preparing.get(issueId) ?? Promise.resolve(null);
+    // The previous preparation's failure was its caller's; this one only waits its turn.
     const next = prev.catch(() => null).then(() => this.prepare(issueId, agent, cwd));
     this.preparing.set(issueId, next);
     try {
@@ -183,9 +185,9 @@ export class IssueWorkspaces {
     const { rows, strayFolders } = await this.list();
     const repos = new Set(rows.map((r) => r.repoPath));
     for (const a of await this.ctx.db.select().from(agents)) {
-      if (a.adapterConfig.workspace === 'worktree' && a.adapterConfig.cwd) repos.add(await repositoryRoot(a.adapterConfig.cwd).catch(() => a.adapterConfig.cwd!));
+      if (a.adapterConfig.workspace === 'worktree' && a.adapterConfig.cwd) repos.add(await repositoryRoot(a.adapterConfig.cwd).catch(() => a.adapterConfig.cwd!)); // not a repository (now): prune where the agent points
     }
-    for (const repo of repos) await git(repo, ['worktree', 'prune']).catch(() => undefined);
+    for (const repo of repos) await git(repo, ['worktree', 'prune']).catch(logFailure('workspaces', `git worktree prune in ${repo} failed`));
     const known = new Set((await this.ctx.db.select({ id: issues.id }).from(issues).where(inArray(issues.id, rows.map((r) => r.issueId).concat(['-'])))).map((i) => i.id));
     const orphaned = rows.filter((r) => !known.has(r.issueId)).length;
     if (orphaned + strayFolders.length === 0) return null;

@@ -38,6 +38,7 @@ const serial = new Map<string, Promise<unknown>>();
 /** One merge at a time per repository: two merges racing for one base branch would lose one. */
 function oneAtATime<T>(repo: string, fn: () => Promise<T>): Promise<T> {
   const prev = serial.get(repo) ?? Promise.resolve();
+  // Only the order matters here: each merge's failure is its own caller's to report.
   const next = prev.catch(() => undefined).then(fn);
   serial.set(repo, next);
   void next.finally(() => serial.get(repo) === next && serial.delete(repo)).catch(() => undefined);

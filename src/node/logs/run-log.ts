@@ -233,7 +233,7 @@ class FileRunLogWriter implements RunLogWriter {
     this.end();
     await this.idle();
     try {
-      const fh = await this.file.catch(() => null);
+      const fh = await this.file.catch(() => null); // a failed open was recorded as this.failure when it happened
       if (fh) {
         try {
           if (!this.failure) await fh.sync();

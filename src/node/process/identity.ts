@@ -13,6 +13,7 @@ export function bootId(): string {
   try {
     bootIdCache = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   } catch {
+    // no procfs (macOS): one boot for the whole life of this process
     bootIdCache = 'noboot';
   }
   return bootIdCache;
@@ -34,7 +35,7 @@ export function readProcStat(pid: number): ProcStat | null {
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return null;
+    return null; // gone, or no procfs
   }
   return parseProcStat(pid, text);
 }
@@ -62,7 +63,7 @@ export const hasProcfs = (() => {
     readFileSync('/proc/self/stat');
     return true;
   } catch {
-    return false;
+    return false; // macOS: ps stands in
   }
 })();
 
@@ -94,7 +95,7 @@ export function readStartIdentity(pid: number): string | null {
     }).trim();
     return out ? startIdentityOfLstart(out) : null;
   } catch {
-    return null;
+    return null; // gone, or ps refused: no identity to compare
   }
 }
 

@@ -31,7 +31,7 @@ export function readLock(path: string): LockContent | null {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockContent>;
     return typeof parsed.pid === 'number' ? { ...parsed, pid: parsed.pid, startId: parsed.startId ?? null, at: String(parsed.at) } : null;
   } catch {
-    return null;
+    return null; // absent, or half-written by a starter right now: no owner to read
   }
 }
 
@@ -40,7 +40,7 @@ const exists = (path: string) => {
     statSync(path);
     return true;
   } catch {
-    return false;
+    return false; // absent (or not ours to see): the same to a starter
   }
 };
 

@@ -78,7 +78,7 @@ function readProcFile(path: string): Buffer | null {
       length += read;
     }
   } catch {
-    return null;
+    return null; // it exited mid-read
   } finally {
     closeSync(fd);
   }

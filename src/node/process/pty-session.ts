@@ -133,7 +133,7 @@ export class PtySession {
       process.kill(group ? -this.proc.pgid : this.proc.pid, signal);
       return true;
     } catch {
-      return false;
+      return false; // it exited between the check and the signal
     }
   }
 

@@ -4,7 +4,7 @@
 import { readStartIdentity } from './identity';
 import { snapshotProcesses, type ProcInfo, type ProcessTable, type RunProcessQuery } from './process-table';
 
-export { RUN_ID_ENV, snapshotProcesses } from './process-table';
+export { snapshotProcesses } from './process-table';
 export type { ProcInfo, ProcessTable, RunProcessQuery } from './process-table';
 
 export interface TerminateOptions {
