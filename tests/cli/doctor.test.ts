@@ -4,11 +4,11 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStartIdentity } from '../src/node/process/identity';
-import { lockPathOf } from '../src/node/paths';
-import type { Finding } from '../src/cli/doctor';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil } from './helpers/serve';
-import { pgUrl } from './helpers/stores';
+import { readStartIdentity } from '../../src/node/process/identity';
+import { lockPathOf } from '../../src/node/paths';
+import type { Finding } from '../../src/cli/doctor';
+import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil } from '../helpers/serve';
+import { pgUrl } from '../helpers/stores';
 
 interface Report {
   ok: boolean;

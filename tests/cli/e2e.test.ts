@@ -5,9 +5,9 @@ import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { AgentDto, CommentDto, EscalationDto, IssueDetailDto, IssueDto, RunDetailDto, RunDto, WakeResultDto } from '../src/shared/contract';
-import { ISSUE_STATUSES, MASKED_SECRET } from '../src/shared/domain';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, VIGIL_BIN, vigil as run, type Served } from './helpers/serve';
+import type { AgentDto, CommentDto, EscalationDto, IssueDetailDto, IssueDto, RunDetailDto, RunDto, WakeResultDto } from '../../src/shared/contract';
+import { ISSUE_STATUSES, MASKED_SECRET } from '../../src/shared/domain';
+import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, VIGIL_BIN, vigil as run, type Served } from '../helpers/serve';
 
 const data = tempDataDir();
 let served: Served;

@@ -1,17 +1,17 @@
 // The CLI's pure parts: command-line parsing, error lines, tables, and the run-log follower's
 // ordering (no gap, no duplicate) against a scripted host.
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../src/cli/args';
-import type { Client } from '../src/cli/client';
-import { NotRunningError } from '../src/cli/client';
-import { UsageError } from '../src/cli/command';
-import { describeFailure, EXIT_NOT_RUNNING, EXIT_USAGE } from '../src/cli/errors';
-import { COMMANDS } from '../src/cli/main';
-import { createOutput, duration, formatTable } from '../src/cli/output';
-import { PAGE_BYTES, streamRunLog } from '../src/cli/run-log-stream';
-import type { LogChunkDto, RunDto } from '../src/shared/contract';
-import { ContractError } from '../src/shared/errors';
-import type { HostEvent } from '../src/shared/events';
+import { parseCommandLine } from '../../src/cli/args';
+import type { Client } from '../../src/cli/client';
+import { NotRunningError } from '../../src/cli/client';
+import { UsageError } from '../../src/cli/command';
+import { describeFailure, EXIT_NOT_RUNNING, EXIT_USAGE } from '../../src/cli/errors';
+import { COMMANDS } from '../../src/cli/main';
+import { createOutput, duration, formatTable } from '../../src/cli/output';
+import { PAGE_BYTES, streamRunLog } from '../../src/cli/run-log-stream';
+import type { LogChunkDto, RunDto } from '../../src/shared/contract';
+import { ContractError } from '../../src/shared/errors';
+import type { HostEvent } from '../../src/shared/events';
 
 const parse = (line: string[]) => parseCommandLine(line, COMMANDS);
 const usage = (line: string[]) => {

@@ -1,11 +1,11 @@
 // An in-memory double of the host for the renderer's tests: enough of the contract to drive
 // the screens, the same input validation (so errors name their field like the real host's),
 // and an event emitter. Test-only: the shipped bundle never imports it.
-import { calls, type SetupInfoDto, type AgentDto, type IssueDiffDto, type CallInput, type CallName, type CallOutput, type CommentDto, type EscalationDto, type IssueDto, type RunDetailDto, type RunDto, type RunEventDto, type SettingsDto } from '../src/shared/contract';
-import { MASKED_SECRET, RUN_ERROR_EXPLANATIONS } from '../src/shared/domain';
-import { ContractError, invalidInput, notFound } from '../src/shared/errors';
-import type { EventName, EventPayload, HostEvent } from '../src/shared/events';
-import type { VigilBridge } from '../src/shared/bridge';
+import { calls, type SetupInfoDto, type AgentDto, type IssueDiffDto, type CallInput, type CallName, type CallOutput, type CommentDto, type EscalationDto, type IssueDto, type RunDetailDto, type RunDto, type RunEventDto, type SettingsDto } from '../../src/shared/contract';
+import { MASKED_SECRET, RUN_ERROR_EXPLANATIONS } from '../../src/shared/domain';
+import { ContractError, invalidInput, notFound } from '../../src/shared/errors';
+import type { EventName, EventPayload, HostEvent } from '../../src/shared/events';
+import type { VigilBridge } from '../../src/shared/bridge';
 
 type Handler = (params: never) => unknown;
 

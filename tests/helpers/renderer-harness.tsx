@@ -3,10 +3,10 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, render } from '@testing-library/react';
 import { afterEach } from 'vitest';
-import '../src/renderer/zod-jitless';
-import { App } from '../src/renderer/App';
-import { BridgeProvider } from '../src/renderer/data/bridge-context';
-import type { VigilBridge } from '../src/shared/bridge';
+import '../../src/renderer/zod-jitless';
+import { App } from '../../src/renderer/App';
+import { BridgeProvider } from '../../src/renderer/data/bridge-context';
+import type { VigilBridge } from '../../src/shared/bridge';
 
 if (!window.matchMedia) {
   window.matchMedia = (query: string) =>

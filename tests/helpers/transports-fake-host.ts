@@ -1,10 +1,10 @@
 // A HostLike for the transport tests: the real API dispatcher (so validation and agent
 // authorization are the real ones) over a few fake handlers, and a real EventBus.
-import { createApi, type AgentAuth, type Handlers } from '../src/main/api';
-import { EventBus } from '../src/main/event-bus';
-import type { HostLike } from '../src/main/host-types';
-import type { AgentDto, HostStatusDto } from '../src/shared/contract';
-import { ContractError, notFound } from '../src/shared/errors';
+import { createApi, type AgentAuth, type Handlers } from '../../src/main/api';
+import { EventBus } from '../../src/main/event-bus';
+import type { HostLike } from '../../src/main/host-types';
+import type { AgentDto, HostStatusDto } from '../../src/shared/contract';
+import { ContractError, notFound } from '../../src/shared/errors';
 
 export const AGENT_TOKEN = 'run-token-of-r1';
 

@@ -3,10 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { looksLikePrompt } from '../src/main/attention';
-import type { EventPayload } from '../src/shared/events';
-import { describeEachStore } from './helpers/stores';
-import { startTestHost, waitFor, type TestHost } from './helpers/host';
+import { looksLikePrompt } from '../../src/main/attention';
+import type { EventPayload } from '../../src/shared/events';
+import { describeEachStore } from '../helpers/stores';
+import { startTestHost, waitFor, type TestHost } from '../helpers/host';
 
 const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
 type Attention = EventPayload<'attention.needed'>;

@@ -8,14 +8,14 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import type { RunDto } from '../src/shared/contract';
-import { getAdapter } from '../src/main/adapters/index';
-import { logsDirOf } from '../src/node/paths';
-import { isSameProcess } from '../src/node/process/identity';
-import { livePtyHost } from '../src/main/ptyhost/launch';
-import { snapshotProcesses } from '../src/node/process/tree';
-import { ensureBuilt, killPtyHost, startServe, tempDataDir, vigil, type Served } from './helpers/serve';
-import { pidAlive, waitFor } from './helpers/host';
+import type { RunDto } from '../../src/shared/contract';
+import { getAdapter } from '../../src/main/adapters/index';
+import { logsDirOf } from '../../src/node/paths';
+import { isSameProcess } from '../../src/node/process/identity';
+import { livePtyHost } from '../../src/main/ptyhost/launch';
+import { snapshotProcesses } from '../../src/node/process/tree';
+import { ensureBuilt, killPtyHost, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';
+import { pidAlive, waitFor } from '../helpers/host';
 
 beforeAll(() => ensureBuilt(), 600_000);
 

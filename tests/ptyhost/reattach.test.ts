@@ -6,13 +6,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PtyHostClient, PtyHostRequestError, PtyHostVersionError } from '../src/main/ptyhost/client';
-import { connectOrStartPtyHost, connectPtyHost, livePtyHost, type PtyHostLaunch } from '../src/main/ptyhost/launch';
-import { ptyHostIdentityPathOf, ptyHostSocketPath } from '../src/node/paths';
-import { readProcStat, readStartIdentity } from '../src/node/process/identity';
-import type { PtyExitInfo } from '../src/shared/ptyhost-protocol';
-import { ensureBuilt, ROOT } from './helpers/serve';
-import { pidAlive, waitFor } from './helpers/host';
+import { PtyHostClient, PtyHostRequestError, PtyHostVersionError } from '../../src/main/ptyhost/client';
+import { connectOrStartPtyHost, connectPtyHost, livePtyHost, type PtyHostLaunch } from '../../src/main/ptyhost/launch';
+import { ptyHostIdentityPathOf, ptyHostSocketPath } from '../../src/node/paths';
+import { readProcStat, readStartIdentity } from '../../src/node/process/identity';
+import type { PtyExitInfo } from '../../src/shared/ptyhost-protocol';
+import { ensureBuilt, ROOT } from '../helpers/serve';
+import { pidAlive, waitFor } from '../helpers/host';
 
 const SCRIPT = join(ROOT, 'out', 'main', 'ptyhost.js');
 const FAKE_HOST = join(ROOT, 'tests', 'fixtures', 'ptyhost', 'fake-host.ts');

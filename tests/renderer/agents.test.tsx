@@ -3,9 +3,9 @@
 // are shown masked and never sent back.
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { MASKED_SECRET } from '../src/shared/domain';
-import { FakeHost } from './renderer-fake-host';
-import { renderApp } from './renderer-harness';
+import { MASKED_SECRET } from '../../src/shared/domain';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
 
 function errorOf(input: HTMLElement): string | null {
   const id = input.getAttribute('aria-describedby');

@@ -2,8 +2,8 @@
 // Escalations: why, and one click to retry, dismiss or reassign; resolved ones leave the list live.
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { FakeHost } from './renderer-fake-host';
-import { renderApp } from './renderer-harness';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
 
 function setup() {
   const host = new FakeHost();

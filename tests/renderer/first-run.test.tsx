@@ -3,10 +3,10 @@
 // found, with a checked folder and a first issue; the agent form defaults to the first CLI found.
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AgentCliDto } from '../src/shared/contract';
-import { SAMPLE_ISSUE } from '../src/renderer/screens/FirstRun';
-import { FakeHost } from './renderer-fake-host';
-import { renderApp } from './renderer-harness';
+import type { AgentCliDto } from '../../src/shared/contract';
+import { SAMPLE_ISSUE } from '../../src/renderer/screens/FirstRun';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
 
 const CLAUDE: AgentCliDto = { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', install: 'npm install -g @anthropic-ai/claude-code', path: '/usr/local/bin/claude', version: '2.1.197 (Claude Code)', problem: null };
 const CODEX_MISSING: AgentCliDto = { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', install: 'npm install -g @openai/codex', path: null, version: null, problem: null };

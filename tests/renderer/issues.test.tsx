@@ -3,8 +3,8 @@
 // validates by field.
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { FakeHost } from './renderer-fake-host';
-import { renderApp } from './renderer-harness';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
 
 describe('issue detail', () => {
   it('shows system comments apart from people and agents, and appends comments as they arrive', async () => {

@@ -3,8 +3,8 @@
 // read, never the whole file; earlier ranges and memory stay bounded.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LogFeed, type LogRead, type ReadRequest } from '../src/renderer/log/log-feed';
-import { LogWindow } from '../src/renderer/log/log-window';
+import { LogFeed, type LogRead, type ReadRequest } from '../../src/renderer/log/log-feed';
+import { LogWindow } from '../../src/renderer/log/log-window';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);

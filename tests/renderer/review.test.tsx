@@ -4,8 +4,8 @@
 // turn each notification kind on or off.
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { FakeHost } from './renderer-fake-host';
-import { renderApp } from './renderer-harness';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
 
 function hostWithQueue() {
   const host = new FakeHost();

@@ -3,12 +3,12 @@
 // run says why in plain words.
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { RUN_ERROR_EXPLANATIONS } from '../src/shared/domain';
-import { FakeHost } from './renderer-fake-host';
-import { renderApp } from './renderer-harness';
+import { RUN_ERROR_EXPLANATIONS } from '../../src/shared/domain';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
 
 // xterm needs a real layout engine; the log viewer's data logic is tested on its own.
-vi.mock('../src/renderer/log/LogViewer', () => ({ default: () => <div>log viewer</div> }));
+vi.mock('../../src/renderer/log/LogViewer', () => ({ default: () => <div>log viewer</div> }));
 
 function hostWithRuns(count: number) {
   const host = new FakeHost();

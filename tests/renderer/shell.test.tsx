@@ -2,9 +2,9 @@
 // The frame around the screens: notices, the lost-connection banner, keyboard shortcuts.
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { ConnectionSource, ConnectionState } from '../src/renderer/data/ws-bridge';
-import { FakeHost } from './renderer-fake-host';
-import { renderApp } from './renderer-harness';
+import type { ConnectionSource, ConnectionState } from '../../src/renderer/data/ws-bridge';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
 
 /** A host reached over a socket that the test can drop and bring back. */
 class DroppableHost extends FakeHost implements ConnectionSource {

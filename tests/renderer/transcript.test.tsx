@@ -3,14 +3,14 @@
 // real claude_local parser makes of the recorded stream-json fixture), growing live on run.event.
 import { act, fireEvent, screen, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { getAdapter } from '../src/main/adapters/index';
-import { promptEvent, type AdapterEvent } from '../src/main/adapters/types';
-import type { RunEventDto } from '../src/shared/contract';
-import { ptyBytes } from './fixtures/adapters/context';
-import { FakeHost } from './renderer-fake-host';
-import { renderApp } from './renderer-harness';
+import { getAdapter } from '../../src/main/adapters/index';
+import { promptEvent, type AdapterEvent } from '../../src/main/adapters/types';
+import type { RunEventDto } from '../../src/shared/contract';
+import { ptyBytes } from '../fixtures/adapters/context';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
 
-vi.mock('../src/renderer/log/LogViewer', () => ({ default: () => <div>raw terminal bytes</div> }));
+vi.mock('../../src/renderer/log/LogViewer', () => ({ default: () => <div>raw terminal bytes</div> }));
 
 function storedEvents(runId: string, events: AdapterEvent[], firstSeq = 1): RunEventDto[] {
   return events.map((e, i) => ({

@@ -3,10 +3,10 @@
 // worktree said as such (never as every file deleted), and refreshes driven by the run's events.
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { IssueDiffDto, WorkspaceDto } from '../src/shared/contract';
-import { parsePatch } from '../src/renderer/workspace/patch';
-import { FakeHost } from './renderer-fake-host';
-import { renderApp } from './renderer-harness';
+import type { IssueDiffDto, WorkspaceDto } from '../../src/shared/contract';
+import { parsePatch } from '../../src/renderer/workspace/patch';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
 
 const PATCH = [
   'diff --git a/src/app.ts b/src/app.ts',

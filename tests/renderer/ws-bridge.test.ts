@@ -1,7 +1,7 @@
 // The browser's bridge to `vigil serve`: requests wait for the socket, answers and events find
 // their listeners, a lost socket fails what was in flight and comes back subscribed.
 import { describe, expect, it } from 'vitest';
-import { connectionForPage, WsBridge, type ConnectionState } from '../src/renderer/data/ws-bridge';
+import { connectionForPage, WsBridge, type ConnectionState } from '../../src/renderer/data/ws-bridge';
 
 class FakeSocket {
   readyState = 0;

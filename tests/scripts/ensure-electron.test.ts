@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, ROOT } from './helpers/serve';
+import { childEnv, ROOT } from '../helpers/serve';
 
 const ELECTRON_DIR = join(ROOT, 'node_modules', 'electron');
 const binaryInstalled = (() => {

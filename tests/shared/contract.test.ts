@@ -1,9 +1,9 @@
 // Contract validation: every bad call is answered with a structured error naming what was
 // wrong, by the real API over the real services, and nothing is written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALL_NAMES, calls } from '../src/shared/contract';
-import { ContractError } from '../src/shared/errors';
-import { startTestHost, type TestHost } from './helpers/host';
+import { CALL_NAMES, calls } from '../../src/shared/contract';
+import { ContractError } from '../../src/shared/errors';
+import { startTestHost, type TestHost } from '../helpers/host';
 
 describe('contract validation in the host', () => {
   let t: TestHost;

@@ -12,7 +12,7 @@ import {
   parsePtyHostFrame,
   ProtocolError,
   PTYHOST_PROTOCOL,
-} from '../src/shared/ptyhost-protocol';
+} from '../../src/shared/ptyhost-protocol';
 
 const outputFrame = (session: string, offset: number, data: Uint8Array) => {
   const head = encodeOutputHeader(session, offset, data.length);

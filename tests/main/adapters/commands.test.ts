@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildPrompt, getAdapter } from '../src/main/adapters/index';
-import { CLAUDE_VIGIL_TOOL_RULE } from '../src/main/adapters/claude-local';
-import { CODEX_DEFAULT_SANDBOX } from '../src/main/adapters/codex-local';
-import { fixtureBytes, makeContext } from './fixtures/adapters/context';
+import { buildPrompt, getAdapter } from '../../../src/main/adapters/index';
+import { CLAUDE_VIGIL_TOOL_RULE } from '../../../src/main/adapters/claude-local';
+import { CODEX_DEFAULT_SANDBOX } from '../../../src/main/adapters/codex-local';
+import { fixtureBytes, makeContext } from '../../fixtures/adapters/context';
 
 /** Every long option a help text documents, e.g. "--output-format". */
 function documentedOptions(helpFile: string): Set<string> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { LineSplitter, MAX_LINE_BYTES } from '../src/main/adapters/line-splitter';
+import { LineSplitter, MAX_LINE_BYTES } from '../../../src/main/adapters/line-splitter';
 
 function cut(buf: Buffer, points: number[]): Buffer[] {
   const sorted = [...new Set(points.map((p) => p % (buf.length + 1)))].sort((a, b) => a - b);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { getAdapter } from '../src/main/adapters/index';
-import { jsonLinesParser } from '../src/main/adapters/json-lines';
-import type { AdapterEvent, AdapterResult } from '../src/main/adapters/types';
-import type { AdapterType } from '../src/shared/domain';
-import { ptyBytes } from './fixtures/adapters/context';
+import { getAdapter } from '../../../src/main/adapters/index';
+import { jsonLinesParser } from '../../../src/main/adapters/json-lines';
+import type { AdapterEvent, AdapterResult } from '../../../src/main/adapters/types';
+import type { AdapterType } from '../../../src/shared/domain';
+import { ptyBytes } from '../../fixtures/adapters/context';
 
 interface Parsed {
   events: AdapterEvent[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildPrompt } from '../src/main/adapters/index';
-import type { AdapterIssue } from '../src/main/adapters/types';
-import { makeContext, makeIssue } from './fixtures/adapters/context';
+import { buildPrompt } from '../../../src/main/adapters/index';
+import type { AdapterIssue } from '../../../src/main/adapters/types';
+import { makeContext, makeIssue } from '../../fixtures/adapters/context';
 
 type Comment = AdapterIssue['comments'][number];
 

@@ -4,11 +4,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { spawnInPty } from '../src/node/process/pty';
-import { getAdapter } from '../src/main/adapters/index';
-import type { AdapterCommand, AdapterEvent, AdapterResult, AdapterRunContext } from '../src/main/adapters/types';
-import type { AdapterType } from '../src/shared/domain';
-import { FAKE_BIN_DIR, makeContext, ptyBytes } from './fixtures/adapters/context';
+import { spawnInPty } from '../../../src/node/process/pty';
+import { getAdapter } from '../../../src/main/adapters/index';
+import type { AdapterCommand, AdapterEvent, AdapterResult, AdapterRunContext } from '../../../src/main/adapters/types';
+import type { AdapterType } from '../../../src/shared/domain';
+import { FAKE_BIN_DIR, makeContext, ptyBytes } from '../../fixtures/adapters/context';
 
 interface PtyRun {
   exitCode: number;

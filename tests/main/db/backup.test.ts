@@ -4,10 +4,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEEP_BACKUPS, listVerifiedBackups } from '../src/main/db/backup';
-import { countRows } from '../src/main/db/probe';
-import { openDataDirStore, type DataDirStore } from '../src/main/db/safe-open';
-import { makeStoreTarget } from './helpers/stores';
+import { KEEP_BACKUPS, listVerifiedBackups } from '../../../src/main/db/backup';
+import { countRows } from '../../../src/main/db/probe';
+import { openDataDirStore, type DataDirStore } from '../../../src/main/db/safe-open';
+import { makeStoreTarget } from '../../helpers/stores';
 
 const cleanups: (() => void)[] = [];
 afterEach(async () => {

@@ -4,10 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireDataDirLock, DataDirLockedError } from '../src/main/db/lock';
-import { lockPathOf } from '../src/node/paths';
-import { readStartIdentity } from '../src/node/process/identity';
-import { tempDir } from './helpers/stores';
+import { acquireDataDirLock, DataDirLockedError } from '../../../src/main/db/lock';
+import { lockPathOf } from '../../../src/node/paths';
+import { readStartIdentity } from '../../../src/node/process/identity';
+import { tempDir } from '../../helpers/stores';
 
 const ROOT = join(import.meta.dirname, '..');
 const cleanups: (() => void)[] = [];

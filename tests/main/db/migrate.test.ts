@@ -1,9 +1,9 @@
 import { afterEach, expect, it } from 'vitest';
 import { getTableName } from 'drizzle-orm';
-import * as schema from '../src/main/db/schema';
-import { loadMigrations, migrate } from '../src/main/db/migrate';
-import { describeEachStore, makeStore } from './helpers/stores';
-import type { Store } from '../src/main/db/client';
+import * as schema from '../../../src/main/db/schema';
+import { loadMigrations, migrate } from '../../../src/main/db/migrate';
+import { describeEachStore, makeStore } from '../../helpers/stores';
+import type { Store } from '../../../src/main/db/client';
 
 describeEachStore('schema and migrations', (kind) => {
   let store: Store | undefined;

@@ -6,7 +6,7 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHost } from '../src/main/host';
+import { startHost } from '../../../src/main/host';
 
 /** Every path under dir (dir included) whose mode lets group or others in. */
 function openToOthers(dir: string): string[] {

@@ -4,15 +4,15 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listVerifiedBackups } from '../src/main/db/backup';
-import { pgliteDirOf } from '../src/main/db/client';
-import { inspectFolder } from '../src/main/db/folder-state';
-import { VIGIL_PG_SETTINGS } from '../src/main/db/pglite-options';
-import { createFolderInChild } from '../src/main/db/probe';
-import { DEFAULT_OPEN_TIMEOUT_MS, openDataDirStore, type DataDirStore } from '../src/main/db/safe-open';
-import { committedIds, kill, killDuringInitdb, startWriter } from './fixtures/store/crash-harness';
-import { damage, freezeChildOpening, type Damage } from './fixtures/store/damage';
-import { makeStoreTarget, tempDir } from './helpers/stores';
+import { listVerifiedBackups } from '../../../src/main/db/backup';
+import { pgliteDirOf } from '../../../src/main/db/client';
+import { inspectFolder } from '../../../src/main/db/folder-state';
+import { VIGIL_PG_SETTINGS } from '../../../src/main/db/pglite-options';
+import { createFolderInChild } from '../../../src/main/db/probe';
+import { DEFAULT_OPEN_TIMEOUT_MS, openDataDirStore, type DataDirStore } from '../../../src/main/db/safe-open';
+import { committedIds, kill, killDuringInitdb, startWriter } from '../../fixtures/store/crash-harness';
+import { damage, freezeChildOpening, type Damage } from '../../fixtures/store/damage';
+import { makeStoreTarget, tempDir } from '../../helpers/stores';
 
 const cleanups: (() => void)[] = [];
 const open: DataDirStore[] = [];

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
-import { startHost } from '../src/main/host';
-import { manifestPathOf } from '../src/main/db/template';
+import { startHost } from '../../../src/main/host';
+import { manifestPathOf } from '../../../src/main/db/template';
 
 const BUILT = resolve(__dirname, '..', 'out', 'main', 'db-template.tar.gz');
 

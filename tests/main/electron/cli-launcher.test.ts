@@ -4,10 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { shellQuote, writeCliLauncher } from '../src/main/electron/cli-launcher';
-import { version } from '../package.json';
-import { CLI_BUNDLE, ensureBuilt } from './helpers/serve';
-import { tempDir } from './helpers/stores';
+import { shellQuote, writeCliLauncher } from '../../../src/main/electron/cli-launcher';
+import { version } from '../../../package.json';
+import { CLI_BUNDLE, ensureBuilt } from '../../helpers/serve';
+import { tempDir } from '../../helpers/stores';
 
 let dir: { dir: string; cleanup: () => void };
 beforeEach(() => {

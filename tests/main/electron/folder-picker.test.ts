@@ -5,13 +5,13 @@ import { EventEmitter } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { launchDesktopApp } from '../src/main/electron/app';
-import { startHost } from '../src/main/host';
-import { IPC_CALL, type IpcEnvelope } from '../src/shared/bridge';
-import { fake, type FakeBrowserWindow } from './helpers/fake-electron';
-import { tempDir } from './helpers/stores';
+import { launchDesktopApp } from '../../../src/main/electron/app';
+import { startHost } from '../../../src/main/host';
+import { IPC_CALL, type IpcEnvelope } from '../../../src/shared/bridge';
+import { fake, type FakeBrowserWindow } from '../../helpers/fake-electron';
+import { tempDir } from '../../helpers/stores';
 
-vi.mock('electron', async () => (await import('./helpers/fake-electron')).electronModule);
+vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 
 let dir: { dir: string; cleanup: () => void };
 let window: FakeBrowserWindow;

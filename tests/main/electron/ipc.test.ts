@@ -2,15 +2,15 @@
 // PGlite start is slow on a shared machine), so the tests use distinct names.
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { launchDesktopApp } from '../src/main/electron/app';
-import { startHost } from '../src/main/host';
-import type { Host } from '../src/main/host-types';
-import { IPC_CALL, IPC_EVENT, type IpcEnvelope } from '../src/shared/bridge';
-import type { HostEvent } from '../src/shared/events';
-import { fake, FakeWebContents, type FakeBrowserWindow } from './helpers/fake-electron';
-import { tempDir } from './helpers/stores';
+import { launchDesktopApp } from '../../../src/main/electron/app';
+import { startHost } from '../../../src/main/host';
+import type { Host } from '../../../src/main/host-types';
+import { IPC_CALL, IPC_EVENT, type IpcEnvelope } from '../../../src/shared/bridge';
+import type { HostEvent } from '../../../src/shared/events';
+import { fake, FakeWebContents, type FakeBrowserWindow } from '../../helpers/fake-electron';
+import { tempDir } from '../../helpers/stores';
 
-vi.mock('electron', async () => (await import('./helpers/fake-electron')).electronModule);
+vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 
 let dir: { dir: string; cleanup: () => void };
 let host: Host;

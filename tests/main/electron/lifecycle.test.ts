@@ -2,15 +2,15 @@ import { EventEmitter } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { acquireDataDirLock, type DataDirLock } from '../src/main/db/lock';
-import { launchDesktopApp, type DesktopDeps } from '../src/main/electron/app';
-import { startHost } from '../src/main/host';
-import type { HostOptions } from '../src/main/host-types';
-import { controlSocketPath, defaultUserDataDir } from '../src/node/paths';
-import { createFakeHost, fake, FakeBrowserWindow, FakeTray, timeline, type FakeHost } from './helpers/fake-electron';
-import { tempDir } from './helpers/stores';
+import { acquireDataDirLock, type DataDirLock } from '../../../src/main/db/lock';
+import { launchDesktopApp, type DesktopDeps } from '../../../src/main/electron/app';
+import { startHost } from '../../../src/main/host';
+import type { HostOptions } from '../../../src/main/host-types';
+import { controlSocketPath, defaultUserDataDir } from '../../../src/node/paths';
+import { createFakeHost, fake, FakeBrowserWindow, FakeTray, timeline, type FakeHost } from '../../helpers/fake-electron';
+import { tempDir } from '../../helpers/stores';
 
-vi.mock('electron', async () => (await import('./helpers/fake-electron')).electronModule);
+vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 
 interface Launch {
   host: FakeHost;

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { launchDesktopApp } from '../src/main/electron/app';
-import { BurstCoalescer, NOTIFICATION_BURSTS, type Delivery } from '../src/main/electron/coalescer';
-import { createFakeHost, escalationDto, fake, FakeNotification, type FakeHost } from './helpers/fake-electron';
+import { launchDesktopApp } from '../../../src/main/electron/app';
+import { BurstCoalescer, NOTIFICATION_BURSTS, type Delivery } from '../../../src/main/electron/coalescer';
+import { createFakeHost, escalationDto, fake, FakeNotification, type FakeHost } from '../../helpers/fake-electron';
 
-vi.mock('electron', async () => (await import('./helpers/fake-electron')).electronModule);
+vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 
 let host: FakeHost;
 

@@ -1,12 +1,12 @@
 // The preload as the renderer sees it, wired to the main-process IPC code over fake channels.
 import type { WebContents } from 'electron';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { forwardEvents, serveIpc } from '../src/main/electron/ipc';
-import { IPC_CALL, IPC_EVENT, type VigilBridge } from '../src/shared/bridge';
-import type { HostEvent } from '../src/shared/events';
-import { createFakeHost, escalationDto, fake, FakeWebContents, runDto, type FakeHost } from './helpers/fake-electron';
+import { forwardEvents, serveIpc } from '../../../src/main/electron/ipc';
+import { IPC_CALL, IPC_EVENT, type VigilBridge } from '../../../src/shared/bridge';
+import type { HostEvent } from '../../../src/shared/events';
+import { createFakeHost, escalationDto, fake, FakeWebContents, runDto, type FakeHost } from '../../helpers/fake-electron';
 
-vi.mock('electron', async () => (await import('./helpers/fake-electron')).electronModule);
+vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 
 const APP_URL = 'file:///opt/vigil/out/renderer/index.html';
 let host: FakeHost;
@@ -28,7 +28,7 @@ beforeEach(async () => {
     return fake.ipcMain.invoke(channel, contents, APP_URL, ...args);
   };
   vi.resetModules();
-  await import('../src/preload/index');
+  await import('../../../src/preload/index');
   bridge = fake.contextBridge.exposed.vigil as VigilBridge;
 });
 

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { launchDesktopApp } from '../src/main/electron/app';
-import { CANCEL, STOP_AND_QUIT, quitPrompt } from '../src/main/electron/quit';
-import { createFakeHost, fake, FakeBrowserWindow, runDto, timeline, type FakeHost } from './helpers/fake-electron';
+import { launchDesktopApp } from '../../../src/main/electron/app';
+import { CANCEL, STOP_AND_QUIT, quitPrompt } from '../../../src/main/electron/quit';
+import { createFakeHost, fake, FakeBrowserWindow, runDto, timeline, type FakeHost } from '../../helpers/fake-electron';
 
-vi.mock('electron', async () => (await import('./helpers/fake-electron')).electronModule);
+vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 
 let host: FakeHost;
 let signals: EventEmitter;

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { basename } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { launchDesktopApp } from '../src/main/electron/app';
-import { IDLE, trayMenuTemplate, trayTooltip, trayVariant, type TrayState } from '../src/main/electron/tray-model';
-import { createFakeHost, escalationDto, fake, runDto, type FakeHost, type FakeTray } from './helpers/fake-electron';
+import { launchDesktopApp } from '../../../src/main/electron/app';
+import { IDLE, trayMenuTemplate, trayTooltip, trayVariant, type TrayState } from '../../../src/main/electron/tray-model';
+import { createFakeHost, escalationDto, fake, runDto, type FakeHost, type FakeTray } from '../../helpers/fake-electron';
 
-vi.mock('electron', async () => (await import('./helpers/fake-electron')).electronModule);
+vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 
 let host: FakeHost;
 let tray: FakeTray;

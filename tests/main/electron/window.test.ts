@@ -2,13 +2,13 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { launchDesktopApp } from '../src/main/electron/app';
-import { appLayout, type RendererLocation } from '../src/main/electron/layout';
-import { contentSecurityPolicy, isAppUrl } from '../src/main/electron/security';
-import { mainWindowOptions } from '../src/main/electron/window';
-import { createFakeHost, fake, type FakeBrowserWindow } from './helpers/fake-electron';
+import { launchDesktopApp } from '../../../src/main/electron/app';
+import { appLayout, type RendererLocation } from '../../../src/main/electron/layout';
+import { contentSecurityPolicy, isAppUrl } from '../../../src/main/electron/security';
+import { mainWindowOptions } from '../../../src/main/electron/window';
+import { createFakeHost, fake, type FakeBrowserWindow } from '../../helpers/fake-electron';
 
-vi.mock('electron', async () => (await import('./helpers/fake-electron')).electronModule);
+vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 
 const APP = '/opt/vigil/app';
 const INDEX = join(APP, 'out', 'renderer', 'index.html');

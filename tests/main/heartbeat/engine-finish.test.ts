@@ -2,9 +2,9 @@
 // event it printed or an error can carry NUL or an unpaired surrogate, which PostgreSQL refuses.
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { agentRuntimeState, heartbeatRuns } from '../src/main/db/schema';
-import { describeEachStore } from './helpers/stores';
-import { startTestHost, type TestHost } from './helpers/host';
+import { agentRuntimeState, heartbeatRuns } from '../../../src/main/db/schema';
+import { describeEachStore } from '../../helpers/stores';
+import { startTestHost, type TestHost } from '../../helpers/host';
 
 describeEachStore('finishing a run', (kind) => {
   let t: TestHost;

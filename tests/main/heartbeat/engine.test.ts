@@ -3,10 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { RunDto } from '../src/shared/contract';
-import { MASKED_SECRET } from '../src/shared/domain';
-import { describeEachStore } from './helpers/stores';
-import { pidAlive, startTestHost, waitFor, type TestHost } from './helpers/host';
+import type { RunDto } from '../../../src/shared/contract';
+import { MASKED_SECRET } from '../../../src/shared/domain';
+import { describeEachStore } from '../../helpers/stores';
+import { pidAlive, startTestHost, waitFor, type TestHost } from '../../helpers/host';
 
 const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];

@@ -5,13 +5,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../src/cli/client';
-import { startHost, type HostInternals } from '../src/main/host';
-import type { CallInput, CallName, CallOutput, RunDto } from '../src/shared/contract';
-import { USER } from '../src/main/api';
-import { ensureBuilt, startServe, tempDataDir, type Served } from './helpers/serve';
-import { describeEachStore, freshPgDatabase, pgUrl } from './helpers/stores';
-import { waitFor } from './helpers/host';
+import { connect } from '../../../src/cli/client';
+import { startHost, type HostInternals } from '../../../src/main/host';
+import type { CallInput, CallName, CallOutput, RunDto } from '../../../src/shared/contract';
+import { USER } from '../../../src/main/api';
+import { ensureBuilt, startServe, tempDataDir, type Served } from '../../helpers/serve';
+import { describeEachStore, freshPgDatabase, pgUrl } from '../../helpers/stores';
+import { waitFor } from '../../helpers/host';
 
 const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { eq, inArray } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heartbeatRuns } from '../src/main/db/schema';
-import { startTestHost, waitFor, type TestHost } from './helpers/host';
-import { freePort } from './helpers/pg-global-setup';
-import { tempDir } from './helpers/stores';
+import { heartbeatRuns } from '../../../src/main/db/schema';
+import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
+import { freePort } from '../../helpers/pg-global-setup';
+import { tempDir } from '../../helpers/stores';
 
 const PG_BIN = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((d) => existsSync(join(d, 'pg_ctl')));
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];

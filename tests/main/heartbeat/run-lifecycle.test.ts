@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import { agentRuntimeState, agentWakeupRequests, heartbeatRuns, issueComments, issues } from '../src/main/db/schema';
-import { insertQueuedRuns } from '../src/main/heartbeat/queue';
-import { describeEachStore, makeStoreTarget } from './helpers/stores';
-import { pidAlive, startTestHost, waitFor, type TestHost } from './helpers/host';
+import { agentRuntimeState, agentWakeupRequests, heartbeatRuns, issueComments, issues } from '../../../src/main/db/schema';
+import { insertQueuedRuns } from '../../../src/main/heartbeat/queue';
+import { describeEachStore, makeStoreTarget } from '../../helpers/stores';
+import { pidAlive, startTestHost, waitFor, type TestHost } from '../../helpers/host';
 
 const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];

@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import { startHost } from '../src/main/host';
-import { livePtyHost } from '../src/main/ptyhost/launch';
-import { ensureBuilt, ROOT } from './helpers/serve';
-import { pidAlive, waitFor } from './helpers/host';
+import { startHost } from '../../../src/main/host';
+import { livePtyHost } from '../../../src/main/ptyhost/launch';
+import { ensureBuilt, ROOT } from '../../helpers/serve';
+import { pidAlive, waitFor } from '../../helpers/host';
 
 const SCRIPT = join(ROOT, 'out', 'main', 'ptyhost.js');
 beforeAll(() => ensureBuilt(), 600_000);

@@ -1,11 +1,11 @@
 // The recovery promise end to end: a real `vigil serve` with agents running in real ptys is
 // SIGKILLed, started again, and puts everything right. PGlite and PostgreSQL.
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import type { RunDto } from '../src/shared/contract';
-import { snapshotProcesses } from '../src/node/process/tree';
-import { ensureBuilt, startServe, tempDataDir, vigil, type Served } from './helpers/serve';
-import { describeEachStore, freshPgDatabase } from './helpers/stores';
-import { pidAlive, waitFor } from './helpers/host';
+import type { RunDto } from '../../../src/shared/contract';
+import { snapshotProcesses } from '../../../src/node/process/tree';
+import { ensureBuilt, startServe, tempDataDir, vigil, type Served } from '../../helpers/serve';
+import { describeEachStore, freshPgDatabase } from '../../helpers/stores';
+import { pidAlive, waitFor } from '../../helpers/host';
 
 const AGENTS: Record<string, string> = {
   a: 'nohup sleep 600 >/dev/null 2>&1 & sleep 600',

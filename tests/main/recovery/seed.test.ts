@@ -5,10 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { agentRuntimeState, agentWakeupRequests, escalations, heartbeatRunEvents, heartbeatRuns, issueComments, issues } from '../src/main/db/schema';
-import { readProcStat, readStartIdentity } from '../src/node/process/identity';
-import { describeEachStore } from './helpers/stores';
-import { pidAlive, startTestHost, waitFor, type TestHost } from './helpers/host';
+import { agentRuntimeState, agentWakeupRequests, escalations, heartbeatRunEvents, heartbeatRuns, issueComments, issues } from '../../../src/main/db/schema';
+import { readProcStat, readStartIdentity } from '../../../src/node/process/identity';
+import { describeEachStore } from '../../helpers/stores';
+import { pidAlive, startTestHost, waitFor, type TestHost } from '../../helpers/host';
 
 /** A live process leading its own group, as a run's pty session leader does. */
 function spawnAlive(env: Record<string, string> = {}): ChildProcess {

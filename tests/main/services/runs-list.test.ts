@@ -3,10 +3,10 @@
 // removed agents while PGlite's count is kept between calls (services/run-totals.ts).
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
-import { heartbeatRuns } from '../src/main/db/schema';
-import type { RunDto } from '../src/shared/contract';
-import { startTestHost, type TestHost } from './helpers/host';
-import { describeEachStore } from './helpers/stores';
+import { heartbeatRuns } from '../../../src/main/db/schema';
+import type { RunDto } from '../../../src/shared/contract';
+import { startTestHost, type TestHost } from '../../helpers/host';
+import { describeEachStore } from '../../helpers/stores';
 
 describeEachStore('runs.list', (kind) => {
   let t: TestHost | null = null;

@@ -4,11 +4,11 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findAgentClis, findOnPath, versionOf } from '../src/main/setup/agent-clis';
-import { checkFolder } from '../src/main/setup/folders';
-import { ContractError } from '../src/shared/errors';
-import { startTestHost, type TestHost } from './helpers/host';
-import { describeEachStore, tempDir } from './helpers/stores';
+import { findAgentClis, findOnPath, versionOf } from '../../../src/main/setup/agent-clis';
+import { checkFolder } from '../../../src/main/setup/folders';
+import { ContractError } from '../../../src/shared/errors';
+import { startTestHost, type TestHost } from '../../helpers/host';
+import { describeEachStore, tempDir } from '../../helpers/stores';
 
 function executable(dir: string, name: string, body: string): string {
   mkdirSync(dir, { recursive: true });

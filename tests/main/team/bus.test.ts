@@ -3,9 +3,9 @@
 // killed listener connection. On PGlite there is one machine and the in-process bus.
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HostEvent } from '../src/shared/events';
-import { startTestHost, waitFor, type TestHost } from './helpers/host';
-import { describeEachStore, makeStoreTarget, pgUrl, tempDir } from './helpers/stores';
+import type { HostEvent } from '../../../src/shared/events';
+import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
+import { describeEachStore, makeStoreTarget, pgUrl, tempDir } from '../../helpers/stores';
 
 describeEachStore('team mode: machines and live events', (kind) => {
   const hosts: TestHost[] = [];
@@ -148,7 +148,7 @@ describeEachStore('team mode: machines and live events', (kind) => {
 
 describe('team mode: machine ids', () => {
   it('a machine id is the one given, else one per machine', async () => {
-    const { machineId } = await import('../src/node/process/identity');
+    const { machineId } = await import('../../../src/node/process/identity');
     expect(machineId()).toMatch(/^.+-[0-9a-f]{12}$/);
   });
 });

@@ -5,11 +5,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type Client } from '../src/cli/client';
-import type { AgentDto, IssueDto, MachineDto, RunDetailDto, RunDto } from '../src/shared/contract';
-import type { HostEvent } from '../src/shared/events';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil, type Served } from './helpers/serve';
-import { freshPgDatabase, pgUrl } from './helpers/stores';
+import { connect, type Client } from '../../../src/cli/client';
+import type { AgentDto, IssueDto, MachineDto, RunDetailDto, RunDto } from '../../../src/shared/contract';
+import type { HostEvent } from '../../../src/shared/events';
+import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil, type Served } from '../../helpers/serve';
+import { freshPgDatabase, pgUrl } from '../../helpers/stores';
 
 /** Short, so an offline machine is noticed in seconds (renewed every third of it). */
 const LEASE_MS = 3000;

@@ -6,10 +6,10 @@ import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { controlSocketPath } from '../src/node/paths';
-import { startControlSocket, type ControlSocket } from '../src/main/transports/control-socket';
-import { MAX_REQUEST_BYTES } from '../src/shared/wire';
-import { AGENT_TOKEN, echoAgent, fakeHost, serializedHost, type FakeHost } from './transports-fake-host';
+import { controlSocketPath } from '../../../src/node/paths';
+import { startControlSocket, type ControlSocket } from '../../../src/main/transports/control-socket';
+import { MAX_REQUEST_BYTES } from '../../../src/shared/wire';
+import { AGENT_TOKEN, echoAgent, fakeHost, serializedHost, type FakeHost } from '../../helpers/transports-fake-host';
 
 /** A raw line-oriented client: send lines, await parsed lines. */
 class LineClient {

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startWebServer, type WebServer } from '../src/main/transports/web-server';
-import { echoAgent, fakeHost, serializedHost, type FakeHost } from './transports-fake-host';
+import { startWebServer, type WebServer } from '../../../src/main/transports/web-server';
+import { echoAgent, fakeHost, serializedHost, type FakeHost } from '../../helpers/transports-fake-host';
 
 const INDEX = '<!doctype html><title>Vigil</title><script src="/assets/app.js"></script>';
 const APP_JS = 'console.log("vigil")';

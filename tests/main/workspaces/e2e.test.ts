@@ -5,11 +5,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import type { IssueDiffDto, RunDto } from '../src/shared/contract';
-import { ensureBuilt, startServe, tempDataDir, vigil, type Served } from './helpers/serve';
-import { describeEachStore, freshPgDatabase } from './helpers/stores';
-import { pidAlive, waitFor } from './helpers/host';
-import { makeRepo, sh } from './helpers/git-repo';
+import type { IssueDiffDto, RunDto } from '../../../src/shared/contract';
+import { ensureBuilt, startServe, tempDataDir, vigil, type Served } from '../../helpers/serve';
+import { describeEachStore, freshPgDatabase } from '../../helpers/stores';
+import { pidAlive, waitFor } from '../../helpers/host';
+import { makeRepo, sh } from '../../helpers/git-repo';
 
 beforeAll(() => ensureBuilt(), 600_000);
 

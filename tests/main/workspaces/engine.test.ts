@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { describeEachStore } from './helpers/stores';
-import { startTestHost, waitFor, type TestHost } from './helpers/host';
-import { makeRepo, sh } from './helpers/git-repo';
+import { describeEachStore } from '../../helpers/stores';
+import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
+import { makeRepo, sh } from '../../helpers/git-repo';
 
 /** Edits the line, then waits (at most 30 s) for the other agent's edit: both run at once. */
 const editing = (sync: string, me: string, other: string) =>

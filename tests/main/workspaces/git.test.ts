@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { worktreeDiff } from '../src/main/workspaces/diff';
-import { mergeWorktree } from '../src/main/workspaces/merge';
-import { addWorktree, branchNameOf, removeWorktree, repositoryRoot, WorkspaceError, worktreeProblem } from '../src/main/workspaces/worktree';
-import { makeRepo, sh } from './helpers/git-repo';
+import { worktreeDiff } from '../../../src/main/workspaces/diff';
+import { mergeWorktree } from '../../../src/main/workspaces/merge';
+import { addWorktree, branchNameOf, removeWorktree, repositoryRoot, WorkspaceError, worktreeProblem } from '../../../src/main/workspaces/worktree';
+import { makeRepo, sh } from '../../helpers/git-repo';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

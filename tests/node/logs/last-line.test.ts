@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLastLineTracker } from '../src/node/logs/last-line';
+import { createLastLineTracker } from '../../../src/node/logs/last-line';
 
 function lastLine(...chunks: (string | Buffer)[]) {
   const t = createLastLineTracker();
@@ -105,7 +105,7 @@ describe('createLastLineTracker', () => {
 
 describe('createLastLineTracker with a redactor', () => {
   it('masks a secret that only appears once the line is put together (backspace, \\r redraw)', async () => {
-    const { Redactor } = await import('../src/node/logs/redactor');
+    const { Redactor } = await import('../../../src/node/logs/redactor');
     const r = new Redactor(['sk-joined-secret']);
     const t = createLastLineTracker(500, (text) => r.redactText(text));
     // Each byte chunk holds no whole secret: the terminal's backspace puts it together.

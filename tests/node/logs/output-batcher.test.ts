@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EventBus } from '../src/main/event-bus';
-import { createOutputBatcher } from '../src/node/logs/output-batcher';
+import { EventBus } from '../../../src/main/event-bus';
+import { createOutputBatcher } from '../../../src/node/logs/output-batcher';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());

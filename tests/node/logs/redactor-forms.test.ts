@@ -3,9 +3,9 @@
 // secrets and the ways of printing them are generated.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLastLineTracker } from '../src/node/logs/last-line';
-import { Redactor, secretForms } from '../src/node/logs/redactor';
-import { MASKED_SECRET } from '../src/shared/domain';
+import { createLastLineTracker } from '../../../src/node/logs/last-line';
+import { Redactor, secretForms } from '../../../src/node/logs/redactor';
+import { MASKED_SECRET } from '../../../src/shared/domain';
 
 const MASK = MASKED_SECRET;
 

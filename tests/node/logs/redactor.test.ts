@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../src/node/logs/redactor';
-import { MASKED_SECRET } from '../src/shared/domain';
+import { Redactor } from '../../../src/node/logs/redactor';
+import { MASKED_SECRET } from '../../../src/shared/domain';
 
 /** Whole-stream semantics: every occurrence of every secret, overlaps merged, one mask per span. */
 function reference(input: Buffer, secrets: string[]): Buffer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectLogsToPrune } from '../src/node/logs/retention';
+import { selectLogsToPrune } from '../../../src/node/logs/retention';
 
 const runs = (...sizes: number[]) => sizes.map((bytes, i) => ({ id: `r${i}`, bytes }));
 

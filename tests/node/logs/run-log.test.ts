@@ -4,10 +4,10 @@ import { readFile, stat, symlink, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Redactor } from '../src/node/logs/redactor';
-import { RunLogStore, type RunLogWriter } from '../src/node/logs/run-log';
-import { MASKED_SECRET } from '../src/shared/domain';
-import { DEV_FULL, mountSmallFs } from './helpers/small-fs';
+import { Redactor } from '../../../src/node/logs/redactor';
+import { RunLogStore, type RunLogWriter } from '../../../src/node/logs/run-log';
+import { MASKED_SECRET } from '../../../src/shared/domain';
+import { DEV_FULL, mountSmallFs } from '../../helpers/small-fs';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const none = () => new Redactor([]);

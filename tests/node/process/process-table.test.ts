@@ -3,8 +3,8 @@
 // plus lines shaped like macOS `ps -E`, since this suite runs on Linux).
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { psEnv, startIdentityOfLstart } from '../src/node/process/identity';
-import { parsePsListing, runIdInEnviron } from '../src/node/process/process-table';
+import { psEnv, startIdentityOfLstart } from '../../../src/node/process/identity';
+import { parsePsListing, runIdInEnviron } from '../../../src/node/process/process-table';
 
 const environ = (...vars: string[]) => Buffer.from(vars.map((v) => `${v}\0`).join(''));
 

@@ -4,9 +4,9 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as nodePty from 'node-pty';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readProcStat, readStartIdentity } from '../src/node/process/identity';
-import { SpawnError, spawnInPty } from '../src/node/process/pty';
-import { ProcessJanitor, sleep, waitFor } from './fixtures/process/harness';
+import { readProcStat, readStartIdentity } from '../../../src/node/process/identity';
+import { SpawnError, spawnInPty } from '../../../src/node/process/pty';
+import { ProcessJanitor, sleep, waitFor } from '../../fixtures/process/harness';
 
 const janitor = new ProcessJanitor();
 afterEach(() => janitor.cleanup());

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readProcStat, readStartIdentity } from '../src/node/process/identity';
-import { findRunProcesses, snapshotProcesses, terminateProcesses, terminateRun, type ProcInfo, type RunProcessQuery } from '../src/node/process/tree';
-import { FIXTURES, isAlive, ProcessJanitor, sleep, waitFor, type CollectedRun } from './fixtures/process/harness';
+import { readProcStat, readStartIdentity } from '../../../src/node/process/identity';
+import { findRunProcesses, snapshotProcesses, terminateProcesses, terminateRun, type ProcInfo, type RunProcessQuery } from '../../../src/node/process/tree';
+import { FIXTURES, isAlive, ProcessJanitor, sleep, waitFor, type CollectedRun } from '../../fixtures/process/harness';
 
 const janitor = new ProcessJanitor();
 afterEach(() => janitor.cleanup());
