@@ -8,7 +8,7 @@ import type { EventPayload } from '../../src/shared/events';
 import { describeEachStore } from '../helpers/stores';
 import { startTestHost, waitFor, type TestHost } from '../helpers/host';
 
-const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
+const FAKE_BIN = resolve(__dirname, '../fixtures/adapters/bin');
 type Attention = EventPayload<'attention.needed'>;
 
 describeEachStore('review queue and attention', (kind) => {

@@ -9,7 +9,7 @@ import { lockPathOf } from '../../../src/node/paths';
 import { readStartIdentity } from '../../../src/node/process/identity';
 import { tempDir } from '../../helpers/stores';
 
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '..', '..', '..');
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();

@@ -11,7 +11,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { startHost } from '../../../src/main/host';
 import { manifestPathOf } from '../../../src/main/db/template';
 
-const BUILT = resolve(__dirname, '..', 'out', 'main', 'db-template.tar.gz');
+const BUILT = resolve(__dirname, '..', '..', '..', 'out', 'main', 'db-template.tar.gz');
 
 /** The cluster's identity: initdb draws it at random, so two folders share it only if one was copied. */
 async function systemIdentifier(host: Awaited<ReturnType<typeof startHost>>): Promise<string> {
@@ -50,7 +50,7 @@ describe('the database template', () => {
 
   beforeAll(async () => {
     // `npm test` builds first; a lone vitest run makes it here (from the cache when it can).
-    if (!existsSync(BUILT)) execFileSync(process.execPath, [resolve(__dirname, '..', 'scripts', 'make-db-template.mjs')], { stdio: 'inherit' });
+    if (!existsSync(BUILT)) execFileSync(process.execPath, [resolve(__dirname, '..', '..', '..', 'scripts', 'make-db-template.mjs')], { stdio: 'inherit' });
     const dir = temp('vigil-template-id-');
     execFileSync('tar', ['-xzf', BUILT, '-C', dir]);
     const db = await PGlite.create({ dataDir: dir });

@@ -8,7 +8,7 @@ import { MASKED_SECRET } from '../../../src/shared/domain';
 import { describeEachStore } from '../../helpers/stores';
 import { pidAlive, startTestHost, waitFor, type TestHost } from '../../helpers/host';
 
-const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
+const FAKE_BIN = resolve(__dirname, '../../fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
 describeEachStore('heartbeat engine', (kind) => {

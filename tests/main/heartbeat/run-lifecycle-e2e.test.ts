@@ -13,7 +13,7 @@ import { ensureBuilt, startServe, tempDataDir, type Served } from '../../helpers
 import { describeEachStore, freshPgDatabase, pgUrl } from '../../helpers/stores';
 import { waitFor } from '../../helpers/host';
 
-const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
+const FAKE_BIN = resolve(__dirname, '../../fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
 

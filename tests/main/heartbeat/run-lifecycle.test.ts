@@ -12,7 +12,7 @@ import { insertQueuedRuns } from '../../../src/main/heartbeat/queue';
 import { describeEachStore, makeStoreTarget } from '../../helpers/stores';
 import { pidAlive, startTestHost, waitFor, type TestHost } from '../../helpers/host';
 
-const FAKE_BIN = resolve(__dirname, 'fixtures/adapters/bin');
+const FAKE_BIN = resolve(__dirname, '../../fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 /** A boot id that is not this machine's: a start identity recorded before some reboot. */
 const OTHER_BOOT = '00000000-0000-4000-8000-000000000000';
