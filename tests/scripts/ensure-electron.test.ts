@@ -1,14 +1,18 @@
 // `npm start` and `npm run dev` on a machine without the Electron binary: the real npm scripts in
 // a child process. The download is pointed at loopback mirrors (one refusing, one that accepts
 // and never answers), so the test never fetches the real binary even on a machine online.
+// Every `npm` runs in a copy of the repository in a temp folder (node_modules linked): `npm start`
+// builds `out/`, and building the repository's own `out/` would empty it under the test files
+// running in parallel (the CLI and pty host bundles vanish for a moment, the database template
+// for good).
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, ROOT } from '../helpers/serve';
+import { childEnv, ensureBuilt, ROOT } from '../helpers/serve';
 
 const ELECTRON_DIR = join(ROOT, 'node_modules', 'electron');
 const binaryInstalled = (() => {
@@ -23,11 +27,36 @@ interface Ended {
   ms: number;
 }
 
-/** Runs `npm <args>` in the repository; killed (and failed) if it has not ended in `limitMs`. */
+/** The repository's own sources, scripts and configs, copied; its node_modules linked; no out/. */
+const COPY = mkdtempSync(join(tmpdir(), 'vigil-npm-start-'));
+const SKIP = new Set(['node_modules', 'out', '.git', 'test-artifacts']);
+cpSync(ROOT, COPY, { recursive: true, filter: (from) => from === ROOT || !SKIP.has(relative(ROOT, from)) });
+symlinkSync(join(ROOT, 'node_modules'), join(COPY, 'node_modules'), 'dir');
+
+/** What the repository's own out/ looks like: it must be the same after every test here. */
+function builtFingerprint(): string {
+  return ['main/cli.js', 'main/ptyhost.js', 'main/db-template.tar.gz', 'preload/index.cjs', 'renderer/index.html']
+    .map((f) => {
+      const path = join(ROOT, 'out', f);
+      return existsSync(path) ? `${f} ${statSync(path).ino} ${statSync(path).mtimeMs}` : `${f} missing`;
+    })
+    .join('\n');
+}
+let builtBefore: string;
+beforeAll(() => {
+  ensureBuilt(); // fresh first, so no other test file rebuilds it while this one runs
+  builtBefore = builtFingerprint();
+}, 300_000);
+afterAll(() => {
+  rmSync(COPY, { recursive: true, force: true });
+  expect(builtFingerprint(), "npm start rebuilt the repository's own out/ under the other tests").toBe(builtBefore);
+});
+
+/** Runs `npm <args>` in the copy; killed (and failed) if it has not ended in `limitMs`. */
 function npm(args: string[], env: NodeJS.ProcessEnv, limitMs: number): Promise<Ended> {
   const started = Date.now();
   return new Promise((done, fail) => {
-    const child = spawn('npm', args, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('npm', args, { cwd: COPY, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
@@ -139,14 +168,14 @@ describe('npm start with ELECTRON_EXEC_PATH', () => {
     const result = await npm(['start'], { ELECTRON_EXEC_PATH: standIn }, 600_000);
     expect(result.code, result.stderr).toBe(0);
     const [cwd, ...argv] = readFileSync(argvFile, 'utf8').trimEnd().split('\n');
-    expect(cwd).toBe(ROOT);
+    expect(cwd).toBe(COPY);
     expect(argv).toEqual(['.']);
     // "." is the app whose package.json main electron-vite preview has just built.
-    const main = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string }).main;
+    const main = (JSON.parse(readFileSync(join(COPY, 'package.json'), 'utf8')) as { main: string }).main;
     expect(main).toBe('out/main/index.js');
-    expect(existsSync(join(ROOT, main))).toBe(true);
-    expect(existsSync(join(ROOT, 'out', 'preload', 'index.cjs'))).toBe(true);
-    expect(existsSync(join(ROOT, 'out', 'renderer', 'index.html'))).toBe(true);
+    expect(existsSync(join(COPY, main))).toBe(true);
+    expect(existsSync(join(COPY, 'out', 'preload', 'index.cjs'))).toBe(true);
+    expect(existsSync(join(COPY, 'out', 'renderer', 'index.html'))).toBe(true);
   }, 620_000);
 
   it('refuses an ELECTRON_EXEC_PATH that is not an executable', async () => {
