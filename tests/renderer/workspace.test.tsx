@@ -147,9 +147,11 @@ describe('issue worktree view', () => {
   it('shows nothing for an issue without a worktree', async () => {
     const host = new FakeHost();
     const issue = host.addIssue({ title: 'Plain' });
-    renderApp(host, `#/issues/${issue.identifier}`);
+    const { client } = renderApp(host, `#/issues/${issue.identifier}`);
     await screen.findByRole('heading', { name: /Plain/ });
-    await waitFor(() => expect(host.calls('issues.diff').length).toBeGreaterThan(0));
+    // The absence must be the answer's: wait until the diff call answered and React rendered it.
+    await waitFor(() => expect(client.getQueryState(['issues.diff', issue.identifier])?.status).toBe('success'));
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
     expect(screen.queryByRole('region', { name: 'Changes' })).toBeNull();
   });
 });

@@ -60,8 +60,8 @@ describe('the data folder is private', () => {
     }
   }, 180_000);
 
-  it('refuses a folder that belongs to someone else, naming it and its mode', async () => {
-    if (process.getuid?.() !== 0) return; // needs root to hand a folder to another user
+  // Root only: handing a folder to another user (chown) needs root; CI runs as root.
+  it.skipIf(process.getuid?.() !== 0)('refuses a folder that belongs to someone else, naming it and its mode (as root)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-foreign-'));
     made.push(dir);
     // The promise API: a host started in this process holds chmodSync to owner-only bits.

@@ -60,7 +60,8 @@ describeEachStore('runs you can trust', (kind) => {
     }
     await new Promise((r) => setTimeout(r, 1500));
     const started = readLines(marker);
-    // A run cancelled before it recorded a process never ran its command.
+    // A run cancelled before it recorded a process never ran its command (and some were).
+    expect(cancelled.length).toBeGreaterThan(0);
     for (const id of cancelled) expect(started).not.toContain(id);
   });
 

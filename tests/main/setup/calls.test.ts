@@ -78,7 +78,10 @@ describe('folder checks', () => {
     expect(checkFolder(join(dir.dir, 'nope'))).toMatchObject({ ok: false, problem: 'there is no such folder' });
     writeFileSync(join(dir.dir, 'file.txt'), 'x');
     expect(checkFolder(join(dir.dir, 'file.txt'))).toMatchObject({ ok: false, problem: 'this is a file, not a folder' });
+    // Linux refuses writes to /proc/sys itself to everyone, root included, so this runs in CI (as root) too.
+    expect(checkFolder('/proc/sys')).toMatchObject({ ok: false, problem: expect.stringContaining('cannot write') });
     if (process.getuid?.() !== 0) {
+      // A 0500 folder of one's own; root may write anywhere, so only a non-root run can check it.
       mkdirSync(join(dir.dir, 'locked'), { mode: 0o500 });
       expect(checkFolder(join(dir.dir, 'locked'))).toMatchObject({ ok: false, problem: expect.stringContaining('cannot write') });
     }

@@ -112,7 +112,7 @@ describe('Redactor', () => {
     );
   });
 
-  it('stays linear on 200 MB of output (and on a stream made only of a periodic secret)', () => {
+  it('redacts 200 MB of output exactly, and a stream made only of a periodic secret to one mask (times printed, not asserted)', () => {
     const secrets = ['ghp_0123456789abcdefABCDEF', 'sk-proj-zzzzzzzz', 'AKIAIOSFODNN7EXAMPLE', 'hunter2hunter2', 'p@ssw0rd!'];
     const block = Buffer.alloc(1 << 20);
     for (let i = 0; i < block.length; i++) block[i] = 32 + ((i * 7919) % 95);

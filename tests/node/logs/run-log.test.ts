@@ -116,7 +116,7 @@ describe('RunLogWriter', () => {
     expect(res).toEqual({ bytes: file.length, sha256: sha(file) });
   });
 
-  it('sustains a high write rate from a single writer', async () => {
+  it('writes 200 MB from a single writer, every byte counted (rate printed, not asserted)', async () => {
     const block = randomBytes(4 * MiB);
     const chunks: Buffer[] = [];
     for (let i = 0; i < 50; i++) for (let o = 0; o < block.length; o += 64 << 10) chunks.push(block.subarray(o, o + (64 << 10)));
@@ -129,7 +129,7 @@ describe('RunLogWriter', () => {
     console.log(`[logs] single writer: 200 MB in 64 KiB chunks in ${ms.toFixed(0)} ms = ${((200 / ms) * 1000).toFixed(0)} MB/s (sha256 and fsync included)`);
   });
 
-  it('keeps the event loop responsive with 20 writers each taking 1 MB/s', async () => {
+  it('20 writers each taking ~1 MB/s write every byte they were given, checksums matching (timer lateness printed, not asserted)', async () => {
     const idle = await sampleTimerLag(1000, () => undefined);
     const writers = Array.from({ length: 20 }, (_, i) => store.create(`run-many-${i}`, new Redactor(['some-secret-value'])));
     const block = randomBytes(10 << 10);
