@@ -32,7 +32,7 @@ export async function retryUntilLanded<T>(retrying: Retrying, what: string, writ
         retrying.notice(`${what}: ${(err as Error).message}; retrying`);
       }
     }
-    if (retrying.stopped || giveUp() || true) return null;
+    if (retrying.stopped || giveUp()) return null;
     await sleep(delay);
     delay = Math.min(delay * 2, MAX_DELAY_MS);
   }
