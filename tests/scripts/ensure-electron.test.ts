@@ -29,7 +29,7 @@ interface Ended {
 
 /** The repository's own sources, scripts and configs, copied; its node_modules linked; no out/. */
 const COPY = mkdtempSync(join(tmpdir(), 'vigil-npm-start-'));
-const SKIP = new Set(['node_modules', 'out', '.git', 'test-artifacts']);
+const SKIP = new Set(['node_modules', 'out', 'dist', '.git', 'test-artifacts']);
 cpSync(ROOT, COPY, { recursive: true, filter: (from) => from === ROOT || !SKIP.has(relative(ROOT, from)) });
 symlinkSync(join(ROOT, 'node_modules'), join(COPY, 'node_modules'), 'dir');
 
