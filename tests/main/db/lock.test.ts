@@ -89,13 +89,15 @@ describe('data-folder lock under contention', () => {
   async function race(dir: string, n: number): Promise<string[]> {
     const go = Date.now() + 1500;
     const probe = [
+      "import { existsSync } from 'node:fs';",
       "import { acquireDataDirLock } from './src/main/db/lock.ts';",
       `while (Date.now() < ${go}) {}`,
       'let outcome;',
       "try { acquireDataDirLock(process.env.LOCK_DIR); outcome = 'won'; } catch (e) { outcome = e.name === 'DataDirLockedError' ? 'refused' : 'error: ' + e.message; }",
       'console.log(outcome);',
-      // A winner holds the lock while the others are still deciding.
-      "if (outcome === 'won') await new Promise((r) => setTimeout(r, 1500));",
+      // A winner holds the lock until every starter has decided (a slow starter, on a loaded
+      // machine, would otherwise find the winner gone and rightly take its stale lock).
+      "if (outcome === 'won') while (!existsSync(process.env.LOCK_DIR + '/decided')) await new Promise((r) => setTimeout(r, 20));",
     ].join('\n');
     const children = Array.from({ length: n }, () =>
       spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
@@ -104,13 +106,24 @@ describe('data-folder lock under contention', () => {
         stdio: ['ignore', 'pipe', 'inherit'],
       }),
     );
+    let decided = 0;
+    const oneDecided = () => {
+      if (++decided === n) writeFileSync(join(dir, 'decided'), '');
+    };
     return Promise.all(
       children.map(
         (child) =>
           new Promise<string>((resolve) => {
             let out = '';
-            child.stdout!.on('data', (d) => (out += String(d)));
-            child.on('exit', () => resolve(out.trim()));
+            child.stdout!.on('data', (d) => {
+              const had = out.includes('\n');
+              out += String(d);
+              if (!had && out.includes('\n')) oneDecided();
+            });
+            child.on('exit', () => {
+              if (!out.includes('\n')) oneDecided();
+              resolve(out.trim());
+            });
           }),
       ),
     );
