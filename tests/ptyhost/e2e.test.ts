@@ -19,7 +19,7 @@ import { pidAlive, waitFor } from '../helpers/host';
 
 beforeAll(() => ensureBuilt(), 600_000);
 
-const FAKE_BIN = resolve(__dirname, '../../fixtures/adapters/bin');
+const FAKE_BIN = resolve(__dirname, '../fixtures/adapters/bin');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** The engine's own events (and the prompt it sent); the rest are the adapter's. */
 const ENGINE_EVENTS = ['queued', 'started', 'prompt', 'finished'];

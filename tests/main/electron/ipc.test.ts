@@ -38,14 +38,15 @@ beforeAll(async () => {
     signals,
   });
   fake.app.markReady();
-  await vi.waitFor(() => expect(fake.window().visible).toBe(true), { timeout: 20_000 });
+  // A PGlite start takes 20 s and more on a loaded 2-core machine: a generous deadline.
+  await vi.waitFor(() => expect(fake.window().visible).toBe(true), { timeout: 100_000 });
   window = fake.window();
   appUrl = window.webContents.url;
 });
 
 afterAll(async () => {
   signals.emit('SIGTERM');
-  await vi.waitFor(() => expect(fake.app.exitCode).toBe(0), { timeout: 20_000 });
+  await vi.waitFor(() => expect(fake.app.exitCode).toBe(0), { timeout: 60_000 });
   dir.cleanup();
 });
 
