@@ -1,4 +1,4 @@
-// Rows written straight into the store (as tests/recovery-seed.test.ts does, but in bulk):
+// Rows written straight into the store (as tests/main/recovery/seed.test.ts does, but in bulk):
 // a crash's leftovers for recovery, and a long-lived database for cold start and paging.
 import { randomUUID } from 'node:crypto';
 

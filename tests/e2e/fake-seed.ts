@@ -2,7 +2,7 @@
 // `window.vigil` by tests/e2e/preview.ts. Agents, issues with comments and escalations, a
 // thousand runs, ANSI logs, and a run that keeps printing.
 import '../../src/renderer/zod-jitless';
-import { FakeHost } from '../renderer-fake-host';
+import { FakeHost } from '../helpers/renderer-fake-host';
 
 export function seededHost(): FakeHost {
   const h = new FakeHost();

@@ -158,7 +158,7 @@ function printTables(raw: Map<Variant, RawTally>, vigil: Map<Variant, VigilTally
     const ms = `${median(t.openMs).toFixed(0)}/${Math.max(0, ...t.openMs).toFixed(0)}`;
     lines.push(`${pad(v, 13)}${pad(t.opens, 7)}${pad(t.plain, 7)}${pad(t.replayed, 10)}${pad(t.restored, 10)}${pad(t.fresh, 7)}${pad(t.unrecoverable, 15)}${pad(t.lost, 11)}${ms}`);
   }
-  lines.push(`${pad('two-procs', 13)}not run: the data-folder lock refuses the second opener (tests/store-lock.test.ts)`);
+  lines.push(`${pad('two-procs', 13)}not run: the data-folder lock refuses the second opener (tests/main/db/lock.test.ts)`);
   for (const [, t] of vigil) for (const n of t.notices) lines.push(`  notice: ${n}`);
   console.log(lines.join('\n'));
 }

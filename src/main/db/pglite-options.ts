@@ -2,7 +2,7 @@
 // backup verification, the first initdb): the same settings everywhere.
 //
 // Where PGlite's memory goes (measured on PGlite 0.5.16, Node 20, RSS of a bare process that
-// opened a migrated folder; see README "Performance"): Node itself about 50 MB; the compiled
+// opened a migrated folder; see docs/performance.md): Node itself about 50 MB; the compiled
 // WebAssembly and the file-system bundle about 75 MB; PostgreSQL's shared memory, which the
 // single-user backend allocates and touches in full at start — mostly `shared_buffers`, which
 // initdb sets to 128 MB. A laptop app with one connection and a database of tens of MB does not

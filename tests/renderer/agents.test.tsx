@@ -1,0 +1,95 @@
+// @vitest-environment jsdom
+// The agent form: errors land next to their field (ours and the host's), and masked secrets
+// are shown masked and never sent back.
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { MASKED_SECRET } from '../../src/shared/domain';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
+
+function errorOf(input: HTMLElement): string | null {
+  const id = input.getAttribute('aria-describedby');
+  return id ? (document.getElementById(id)?.textContent ?? null) : null;
+}
+
+describe('agent form', () => {
+  it('shows a missing command next to the command field', async () => {
+    const host = new FakeHost();
+    renderApp(host, '#/agents');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add agent' }));
+    const form = screen.getByRole('form', { name: 'New agent' });
+    fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'builder' } });
+    fireEvent.submit(form);
+    const command = within(form).getByLabelText('Command');
+    expect(command.getAttribute('aria-invalid')).toBe('true');
+    expect(errorOf(command)).toBe('the process adapter needs --command');
+    expect(host.calls('agents.create')).toEqual([]);
+  });
+
+  it("shows the host's error by the field it names", async () => {
+    const host = new FakeHost();
+    host.addAgent({ name: 'builder' });
+    renderApp(host, '#/agents');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add agent' }));
+    const form = screen.getByRole('form', { name: 'New agent' });
+    fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'builder' } });
+    fireEvent.change(within(form).getByLabelText('Command'), { target: { value: 'echo hi' } });
+    fireEvent.submit(form);
+    const name = within(form).getByLabelText('Name');
+    await waitFor(() => expect(errorOf(name)).toBe('an agent named "builder" already exists'));
+    expect(host.calls('agents.create')).toHaveLength(1);
+  });
+
+  it('shows a masked secret masked, keeps it through edits, and only replaces it with a typed value', async () => {
+    const host = new FakeHost();
+    const agent = host.addAgent({ name: 'builder', env: { REGION: 'eu' } }, { API_KEY: 'sk-real' });
+    expect(agent.env.API_KEY).toBe(MASKED_SECRET);
+    renderApp(host, '#/agents/builder');
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    const form = screen.getByRole('form', { name: 'Edit agent builder' });
+    expect(within(form).getByLabelText('API_KEY is set (hidden)').textContent).toBe(MASKED_SECRET);
+    expect(within(form).queryByDisplayValue(MASKED_SECRET)).toBeNull(); // never an editable value
+    expect(within(form).getByDisplayValue('API_KEY').hasAttribute('readonly')).toBe(true); // nor moved to another name
+
+    // An untouched env is not sent at all.
+    fireEvent.change(within(form).getByLabelText('Timeout (s)'), { target: { value: '600' } });
+    fireEvent.submit(form);
+    await waitFor(() => expect(host.calls('agents.update')).toHaveLength(1));
+    expect(host.calls('agents.update')[0]).toEqual({ agent: agent.id, patch: { timeoutSec: 600 } });
+
+    // Another variable changes: the untouched secret goes back only as the host's keep-marker,
+    // and the host still holds the real value.
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    const again = screen.getByRole('form', { name: 'Edit agent builder' });
+    fireEvent.change(within(again).getByDisplayValue('eu'), { target: { value: 'us' } });
+    fireEvent.submit(again);
+    await waitFor(() => expect(host.calls('agents.update')).toHaveLength(2));
+    expect((host.calls('agents.update')[1] as { patch: unknown }).patch).toEqual({ env: { REGION: 'us', API_KEY: MASKED_SECRET } });
+    expect(host.secrets.get(agent.id)).toEqual({ API_KEY: 'sk-real' });
+
+    // Replacing it sends what was typed.
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    const third = screen.getByRole('form', { name: 'Edit agent builder' });
+    fireEvent.click(within(third).getByRole('button', { name: 'Replace' }));
+    fireEvent.change(within(third).getByLabelText('Variable 2 value'), { target: { value: 'sk-new' } });
+    fireEvent.submit(third);
+    await waitFor(() => expect(host.calls('agents.update')).toHaveLength(3));
+    expect((host.calls('agents.update')[2] as { patch: unknown }).patch).toEqual({ env: { REGION: 'us', API_KEY: 'sk-new' } });
+    expect(host.secrets.get(agent.id)).toEqual({ API_KEY: 'sk-new' });
+  });
+
+  it('sends every env value as a secret unless its row is marked public', async () => {
+    const host = new FakeHost();
+    const agent = host.addAgent({ name: 'deployer', env: { REGION: 'eu' } }, { DB_PASS: 'hunter2-db' });
+    renderApp(host, '#/agents/deployer');
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    const form = screen.getByRole('form', { name: 'Edit agent deployer' });
+    expect((within(form).getByLabelText('REGION is public') as HTMLInputElement).checked).toBe(true);
+    expect((within(form).getByLabelText('DB_PASS is public') as HTMLInputElement).checked).toBe(false);
+    // REGION stops being public: the names go out, the values stay as they were.
+    fireEvent.click(within(form).getByLabelText('REGION is public'));
+    fireEvent.submit(form);
+    await waitFor(() => expect(host.calls('agents.update')).toHaveLength(1));
+    expect(host.calls('agents.update')[0]).toEqual({ agent: agent.id, patch: { envPublic: [] } });
+  });
+});
