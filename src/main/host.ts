@@ -42,6 +42,9 @@ import { systemOpener } from './workspaces/open';
 import { reviewHandlers } from './services/review';
 import { SettingsStore, settingsHandlers } from './services/settings';
 import { AttentionWatcher } from './attention';
+import { Requests } from './requests/service';
+import { terminalHandlers } from './terminal/wheel';
+import { startWebhook } from './requests/webhook';
 
 export type { Host, HostOptions } from './host-types';
 export { DataDirLockedError } from './db/lock';
@@ -188,6 +191,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const attention = await AttentionWatcher.start(ctx, settings, opts.attention);
     const onAgentsChanged = () => void scheduler.sync().catch(() => undefined);
     const runs = runHandlers(ctx, engine, logs);
+    // issue 21 (reach a live agent): requests, the live terminal's wheel, the webhook.
+    const requests = new Requests(ctx, opts.requests);
+    const webhook = startWebhook(settings, events);
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
       ...agentHandlers(ctx, engine, onAgentsChanged),
@@ -198,6 +204,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...reviewHandlers(ctx, worktrees),
       ...settingsHandlers(settings, events),
       ...machineHandlers(ctx),
+      ...requests.handlers(),
+      ...terminalHandlers(ctx, engine),
     };
     // Another machine's changes, arriving live: an agent changed there (re-arm timers, maybe
     // resume), work queued there for an agent of this machine (start it).
@@ -295,6 +303,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         closing ??= (async () => {
           for (const t of timers) clearInterval(t);
           attention.dispose();
+          requests.dispose();
+          webhook.dispose();
           scheduler.stop();
           // Kept only where they can outlive this process: in the pty host.
           const keep = closeOpts.keepAgents === true && ptyHost !== null;

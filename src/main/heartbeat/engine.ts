@@ -23,7 +23,7 @@ import { retryUntilLanded, type Retrying } from './durable';
 import { applyLogRetention } from './log-retention';
 import { insertQueuedRun, lockAgent, moveExecution } from './queue';
 import { buildRunEnv } from './run-env';
-import { localPtySpawner, RunOutput, type RunExit, type RunHandle, type RunOutputEnd, type RunSpawner } from './run-process';
+import { localPtySpawner, RunOutput, type RunExit, type RunHandle, type RunOutputEnd, type RunSpawner, type RunTerminal } from './run-process';
 import { runProcessQuery } from './run-processes';
 import { WorkspaceError } from '../workspaces/worktree';
 import type { RunWorkspace } from '../workspaces/issue-workspaces';
@@ -127,6 +127,12 @@ export class HeartbeatEngine {
   /** Whether this host holds the run (claimed, not yet durably ended). */
   isLive(runId: string): boolean {
     return this.live.has(runId);
+  }
+
+  /** The live terminal of a run this host holds, to type into (issue 21); null when none. */
+  terminalOf(runId: string): RunTerminal | null {
+    const live = this.live.get(runId);
+    return live && !live.exited ? (live.handle?.terminal ?? null) : null;
   }
 
   // ------------------------------------------------------------------ wakes

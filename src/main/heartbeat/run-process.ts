@@ -48,6 +48,14 @@ export interface RunHandle {
   terminate(graceMs: number): Promise<void>;
   /** The end is recorded: whoever holds the pty may forget the run. */
   acknowledge(): void;
+  /** Keyboard and size of the live terminal (issue 21: attach), where the pty's holder allows it. */
+  readonly terminal?: RunTerminal;
+}
+
+/** Typing into a live run's pty and resizing it. */
+export interface RunTerminal {
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
 }
 
 export interface RunSpawner {
@@ -69,6 +77,7 @@ export interface RunSession {
   onLogError(cb: (message: string) => void): void;
   onLost(cb: (reason: string) => void): void;
   acknowledge(): void;
+  terminal?: RunTerminal;
 }
 
 /** The one way a session becomes a run handle: its exit as the engine reads it, its stop by group, session and cookie. */
@@ -86,6 +95,7 @@ export function runHandleOf(runId: string, s: RunSession): RunHandle {
       await terminateRun({ runId, pgid: s.pgid, sid: s.sid, leaderPid: s.pid, leaderStartId: s.startId }, { graceMs });
     },
     acknowledge: () => s.acknowledge(),
+    terminal: s.terminal,
   };
 }
 
@@ -105,6 +115,7 @@ export function localPtySpawner(logs: RunLogStore): RunSpawner {
         onLogError: (cb) => local.onLogError(cb),
         onLost: () => undefined,
         acknowledge: () => undefined,
+        terminal: { write: (data) => local.session.write(data), resize: (cols, rows) => local.session.resize(cols, rows) },
       });
     },
   };

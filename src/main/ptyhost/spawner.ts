@@ -22,6 +22,7 @@ function sessionHandle(runId: string, s: PtySessionHandle, release: () => void):
     onExit: (cb) => s.onExit(cb),
     onLogError: (cb) => s.onLogFailed(cb),
     onLost: (cb) => s.onLost(cb),
+    terminal: { write: (data) => s.write(data), resize: (cols, rows) => s.resize(cols, rows) },
     acknowledge: () => {
       s.acknowledge();
       if (released) return;
