@@ -171,7 +171,7 @@ export async function expireDue(q: Q, now = new Date()): Promise<RequestRow[]> {
       status: 'expired',
       answeredBy: 'timeout',
       answeredAt: now,
-      answer: sql`jsonb_build_object('decision', 'expired', 'message', 'Nobody answered within ' || round(extract(epoch from (${runRequests.expiresAt} - ${runRequests.createdAt})) / 60)::text || ' min, so Vigil denied it. Do without it, or ask again later.')`,
+      answer: sql`jsonb_build_object('decision', 'expired', 'message', 'Nobody answered within ' || (select case when s < 60 then s::text || ' s' else round(s / 60)::text || ' min' end from (select round(extract(epoch from (${runRequests.expiresAt} - ${runRequests.createdAt}))) as s) as d) || ', so Vigil denied it. Do without it, or ask again later.')`,
     })
     .where(and(eq(runRequests.status, 'pending'), lt(runRequests.expiresAt, now)))
     .returning();
