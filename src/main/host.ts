@@ -43,6 +43,7 @@ import { reviewHandlers } from './services/review';
 import { SettingsStore, settingsHandlers } from './services/settings';
 import { AttentionWatcher } from './attention';
 import { Requests } from './requests/service';
+import { runNotes } from './requests/run-notes';
 import { terminalHandlers } from './terminal/wheel';
 import { startWebhook } from './requests/webhook';
 
@@ -192,7 +193,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const onAgentsChanged = () => void scheduler.sync().catch(() => undefined);
     const runs = runHandlers(ctx, engine, logs);
     // issue 21 (reach a live agent): requests, the live terminal's wheel, the webhook.
-    const requests = new Requests(ctx, opts.requests);
+    const notes = runNotes(ctx, engine);
+    const requests = new Requests(ctx, notes, opts.requests);
     const webhook = startWebhook(settings, events);
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
@@ -205,7 +207,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...settingsHandlers(settings, events),
       ...machineHandlers(ctx),
       ...requests.handlers(),
-      ...terminalHandlers(ctx, engine),
+      ...terminalHandlers(ctx, engine, notes),
     };
     // Another machine's changes, arriving live: an agent changed there (re-arm timers, maybe
     // resume), work queued there for an agent of this machine (start it).

@@ -129,6 +129,17 @@ export class HeartbeatEngine {
     return this.live.has(runId);
   }
 
+  /**
+   * Events that do not come from the agent's output (issue 21: a request asked or answered, who
+   * typed) numbered with the run's own: false when this host does not hold the run.
+   */
+  noteRunEvents(runId: string, events: AdapterEvent[]): boolean {
+    const live = this.live.get(runId);
+    if (!live || live.exited) return false;
+    this.queueEvents(live, events);
+    return true;
+  }
+
   /** The live terminal of a run this host holds, to type into (issue 21); null when none. */
   terminalOf(runId: string): RunTerminal | null {
     const live = this.live.get(runId);

@@ -3,7 +3,7 @@
 import type { CallParsedInput, RequestDto } from '../../shared/contract';
 import { ContractError } from '../../shared/errors';
 import type { CallContext } from '../api';
-import { appendRunEvents } from '../heartbeat/queue';
+import type { RunNotes } from './run-notes';
 import { findAgent, requireRun } from '../services/lookup';
 import type { ServiceContext } from '../services/context';
 import { answerRequest, expireDue, listRequests, listRules, loadRequest, openRequest, removeRule, requestDtos } from './store';
@@ -22,6 +22,7 @@ export class Requests {
 
   constructor(
     private readonly ctx: ServiceContext,
+    private readonly note: RunNotes,
     opts: RequestsOptions = {},
   ) {
     this.timer = setInterval(() => void this.sweep().catch(() => undefined), opts.sweepEveryMs ?? 5000);
@@ -49,9 +50,11 @@ export class Requests {
       this.ctx.events.emit('request.updated', dto);
       for (const wake of this.waiters.get(dto.id) ?? []) wake();
       this.waiters.delete(dto.id);
-      await appendRunEvents(this.ctx.db, [
-        { runId: dto.runId, type: 'request_answered', message: `${how === 'expired' ? 'Expired' : 'Answered'}: ${dto.summary} -> ${dto.status}${dto.answer?.message ? ` (${dto.answer.message})` : ''}`, payload: { requestId: dto.id, status: dto.status, answeredBy: dto.answeredBy } },
-      ]).catch(() => undefined);
+      await this.note(dto.runId, {
+        type: 'request_answered',
+        message: `${how === 'expired' ? 'Expired' : 'Answered'}: ${dto.summary} -> ${dto.status}${dto.answer?.message ? ` (${dto.answer.message})` : ''}`,
+        payload: { requestId: dto.id, status: dto.status, answeredBy: dto.answeredBy },
+      });
     }
     return dtos;
   }
@@ -100,7 +103,7 @@ export class Requests {
         const [dto] = await requestDtos(db, [row]);
         if (created) {
           const note = dto.status === 'pending' ? `Waiting for you: ${dto.summary}` : `Allowed by a rule: ${dto.summary}`;
-          await appendRunEvents(db, [{ runId: dto.runId, type: 'request', message: note, payload: { requestId: dto.id, kind: dto.kind, tool: dto.tool, status: dto.status } }]);
+          await this.note(dto.runId, { type: 'request', message: note, payload: { requestId: dto.id, kind: dto.kind, tool: dto.tool, status: dto.status } });
           this.ctx.events.emit(dto.status === 'pending' ? 'request.opened' : 'request.updated', dto);
         }
         return dto;

@@ -4,7 +4,7 @@
 import type { CallParsedInput } from '../../shared/contract';
 import { ContractError } from '../../shared/errors';
 import type { HeartbeatEngine } from '../heartbeat/engine';
-import { appendRunEvents } from '../heartbeat/queue';
+import type { RunNotes } from '../requests/run-notes';
 import type { ServiceContext } from '../services/context';
 import { requireRun } from '../services/lookup';
 
@@ -15,7 +15,7 @@ interface Wheel {
   typed: boolean;
 }
 
-export function terminalHandlers(ctx: ServiceContext, engine: Pick<HeartbeatEngine, 'terminalOf'>) {
+export function terminalHandlers(ctx: ServiceContext, engine: Pick<HeartbeatEngine, 'terminalOf'>, note: RunNotes) {
   const wheels = new Map<string, Wheel>();
 
   const terminalOf = async (ref: string) => {
@@ -32,8 +32,7 @@ export function terminalHandlers(ctx: ServiceContext, engine: Pick<HeartbeatEngi
     if (wheel?.writer === writer) return wheel;
     throw new ContractError('conflict', wheel ? `${wheel.who} holds the wheel of this terminal: take it first` : 'take the wheel of this terminal first');
   };
-  const record = (runId: string, type: string, message: string, payload: Record<string, unknown>) =>
-    appendRunEvents(ctx.db, [{ runId, type, message, payload }]).catch(() => undefined);
+  const record = (runId: string, type: string, message: string, payload: Record<string, unknown>) => note(runId, { type, message, payload });
 
   return {
     'runs.wheel': async (input: CallParsedInput<'runs.wheel'>) => {
