@@ -11,6 +11,7 @@ import { Ago } from '../components/Time';
 import { useBridge } from '../data/bridge-context';
 import { useAction } from '../data/mutations';
 import { plainMessage } from '../data/errors';
+import { formatTime } from '../format';
 
 const KEY = 'requests.list';
 
@@ -102,7 +103,7 @@ function RequestCard({ request: r, showRun }: { request: RequestDto; showRun: bo
         </button>
       </div>
       <p className="dim small">
-        Denied automatically <Ago iso={r.expiresAt} /> if nobody answers.
+        Denied automatically at {formatTime(r.expiresAt)} if nobody answers.
       </p>
       <FormError message={answer.error ? plainMessage(answer.error) : null} />
     </li>
