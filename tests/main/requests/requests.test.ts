@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vigil-requests-'));
 
 /** Starts a live run of a new agent whose command keeps running; returns its run id and its agent caller. */
 async function liveRun(name: string, extra: { answerTimeoutSec?: number } = {}): Promise<{ runId: string; agent: Caller; issueId: string }> {
-  const tokenFile = join(dir, `${name}.token`);
+  const tokenFile = join(dir, `${name}-${Math.random().toString(36).slice(2)}.token`);
   await h.call('agents.create', { name, adapterType: 'process', command: `printenv VIGIL_RUN_TOKEN > ${tokenFile}; sleep 120`, ...extra });
   const issue = await h.call('issues.create', { title: `work of ${name}`, assignee: name });
   const run = await waitFor(async () => (await h.call('runs.list', { agent: name })).items.find((r) => r.status === 'running'), 30_000, 'a running run');
@@ -30,16 +30,17 @@ async function liveRun(name: string, extra: { answerTimeoutSec?: number } = {}):
 
 const bash = (command: string) => ({ kind: 'permission' as const, tool: 'Bash', input: { command } });
 
-beforeAll(async () => {
-  h = await startTestHost('pglite', { requests: { sweepEveryMs: 200 }, maxConcurrentRuns: 20 });
-}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-afterAll(async () => {
-  await h?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+// PGlite (one machine) and PostgreSQL (a team's database): the same SQL must hold on both.
+describe.each(['pglite', 'postgres'] as const)('requests (%s)', { timeout: 120_000 }, (kind) => {
+  beforeAll(async () => {
+    h = await startTestHost(kind, { requests: { sweepEveryMs: 200 }, maxConcurrentRuns: 20 });
+  }, 120_000);
+  afterAll(async () => {
+    await h?.stop();
+  });
 
-describe('requests', { timeout: 120_000 }, () => {
   it('a permission request is listed first, shows what is asked, and a deny message reaches the waiting agent', async () => {
     const { runId, agent } = await liveRun('asker');
     const opened = await h.call('requests.open', { key: 'req-deny-0001', ...bash('rm -rf build') }, agent);
@@ -60,7 +61,11 @@ describe('requests', { timeout: 120_000 }, () => {
     expect(seen).toMatchObject({ status: 'denied', answer: { decision: 'deny', message: 'not the build folder, use make clean' }, answeredBy: 'user' });
     // Answered once: a second answer is refused in words.
     await expect(h.call('requests.answer', { request: opened.id, decision: 'allow' })).rejects.toThrow(/already denied/);
-    const events = (await h.call('runs.get', { run: runId })).events.map((e) => e.type);
+    // Recorded in the run's events (numbered by the engine with the run's own, so shortly after).
+    const events = await waitFor(async () => {
+      const types = (await h.call('runs.get', { run: runId })).events.map((e) => e.type);
+      return types.includes('request_answered') ? types : null;
+    }, 15_000, 'the answer in the run events');
     expect(events).toEqual(expect.arrayContaining(['request', 'request_answered']));
   });
 
