@@ -47,7 +47,7 @@ describe('a live agent asks, a person answers (issue 21)', () => {
   }, 60_000);
 
   it('deny reaches the agent, the request survives a host crash, allow resumes it', { timeout: 300_000 }, async () => {
-    await cli('agent', 'add', 'claude', '--adapter', 'claude_local', '--command', FAKE_CLAUDE, '--cwd', work, '--env', 'FAKE_CLAUDE_COMMANDS=["rm -rf build","rm -rf build/cache"]', '--env-public', 'FAKE_CLAUDE_COMMANDS');
+    await cli('agent', 'add', 'claude', '--adapter', 'claude_local', '--command', FAKE_CLAUDE, '--cwd', work, '--env', 'FAKE_CLAUDE_COMMANDS=["rm -rf build","rm -rf build/cache","make clean"]', '--env-public', 'FAKE_CLAUDE_COMMANDS');
     const issue = await cli<{ identifier: string }>('issue', 'create', 'clean the build', '--assign', 'claude');
 
     // The first ask: in `vigil run requests`, and in the UI first thing on the dashboard.
@@ -91,17 +91,27 @@ describe('a live agent asks, a person answers (issue 21)', () => {
     await page.locator('.waiting-badge').waitFor();
     await again.getByRole('button', { name: 'Allow once' }).click();
 
+    // The third ask is answered from the shell, for good: a rule kept on the agent.
+    await waitFor(async () => (await pending()).find((r) => r.command === 'make clean'), 60_000, 'the third request');
+    const answered = await vigil(['run', 'answer', runId, '--allow-always'], { dataDir: data.dir });
+    expect(answered.code, answered.stderr).toBe(0);
+    expect(answered.stdout).toMatch(/\$ make clean/);
+    const rules = await vigil(['agent', 'rules'], { dataDir: data.dir });
+    expect(rules.stdout).toMatch(/claude\s+Bash\s+make clean/);
+
     const done = await waitFor(async () => {
       const run = await cli<RunDetailDto>('run', 'show', runId);
       return run.status === 'succeeded' ? run : null;
     }, 90_000, 'the run to finish');
     expect(done.events.some((e) => e.message?.includes('ALLOWED rm -rf build/cache'))).toBe(true);
-    expect(ranLog()).toBe('rm -rf build/cache\n');
+    expect(ranLog()).toBe('rm -rf build/cache\nmake clean\n');
     // Nothing retried: one run for the issue, and no request left waiting.
     const runs = await cli<{ items: RunDto[] }>('run', 'list', '--issue', issue.identifier);
     expect(runs.items.map((r) => r.id)).toEqual([runId]);
     expect(await pending()).toEqual([]);
     const all = await cli<RequestDto[]>('run', 'requests', '--all');
-    expect(all.map((r) => [r.command, r.status])).toEqual(expect.arrayContaining([['rm -rf build', 'denied'], ['rm -rf build/cache', 'allowed']]));
+    expect(all.map((r) => [r.command, r.status])).toEqual(expect.arrayContaining([['rm -rf build', 'denied'], ['rm -rf build/cache', 'allowed'], ['make clean', 'allowed']]));
+    // The run's MCP config (it holds the run token) is gone with the run.
+    await waitFor(() => !existsSync(join(data.dir, 'mcp', `${runId}.json`)), 30_000, 'the MCP config to be removed');
   });
 });

@@ -1,7 +1,7 @@
 // What a Claude Code run needs to ask Vigil instead of refusing: an --mcp-config file naming
 // `vigil mcp` with the run's identity, and the permission-prompt tool's full name. The file is
 // the run's own (private data folder, 0600): it holds the run token, dead once the run ends.
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { MCP_SERVER_NAME, PERMISSION_TOOL } from './names';
 
@@ -41,4 +41,9 @@ export function claudeVigilArgs(runId: string, env: Record<string, string>): str
   const config = { mcpServers: { [MCP_SERVER_NAME]: { type: 'stdio', command: vigilOnPath(env.PATH), args: ['mcp'], env: serverEnv } } };
   writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   return ['--mcp-config', file, '--permission-prompt-tool', CLAUDE_PERMISSION_PROMPT_TOOL];
+}
+
+/** Once the run is over its config (and the token in it) has no use: removed. */
+export function removeClaudeMcpConfig(dataDir: string, runId: string): void {
+  rmSync(join(dataDir, 'mcp', `${runId}.json`), { force: true });
 }

@@ -4,6 +4,8 @@ import type { CallParsedInput, RequestDto } from '../../shared/contract';
 import { ContractError } from '../../shared/errors';
 import type { CallContext } from '../api';
 import type { RunNotes } from './run-notes';
+import { ACTIVE_RUN_STATUSES } from '../../shared/domain';
+import { removeClaudeMcpConfig } from '../mcp/claude-config';
 import { findAgent, requireRun } from '../services/lookup';
 import type { ServiceContext } from '../services/context';
 import { answerRequest, expireDue, listRequests, listRules, loadRequest, openRequest, removeRule, requestDtos } from './store';
@@ -19,6 +21,7 @@ export class Requests {
   /** Long polls waiting for a request to leave `pending`, by request id. */
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly timer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -27,9 +30,20 @@ export class Requests {
   ) {
     this.timer = setInterval(() => void this.sweep().catch(() => undefined), opts.sweepEveryMs ?? 5000);
     this.timer.unref();
+    // A run that ended: its pending requests are settled now (not at the next sweep), and the
+    // MCP config a Claude run was given (it holds the run token) is removed.
+    this.unsubscribe = ctx.events.subscribe(
+      (e) => {
+        if (e.event !== 'run.updated' || ACTIVE_RUN_STATUSES.includes(e.data.status)) return;
+        removeClaudeMcpConfig(ctx.dataDir, e.data.id);
+        void this.sweep().catch(() => undefined);
+      },
+      { events: ['run.updated'] },
+    );
   }
 
   dispose(): void {
+    this.unsubscribe();
     clearInterval(this.timer);
     for (const set of this.waiters.values()) for (const wake of set) wake();
     this.waiters.clear();
