@@ -111,6 +111,13 @@ describe('a live agent asks, a person answers (issue 21)', () => {
     expect(await pending()).toEqual([]);
     const all = await cli<RequestDto[]>('run', 'requests', '--all');
     expect(all.map((r) => [r.command, r.status])).toEqual(expect.arrayContaining([['rm -rf build', 'denied'], ['rm -rf build/cache', 'allowed'], ['make clean', 'allowed']]));
+    // The rule shows on the agent's page and can be removed there.
+    await page.evaluate(() => (window.location.hash = '#/agents/claude'));
+    const rule = page.locator('.agent-rules li', { hasText: 'make clean' });
+    await rule.waitFor({ timeout: 30_000 });
+    await rule.getByRole('button', { name: 'Remove' }).click();
+    await page.locator('.agent-rules').waitFor({ state: 'detached', timeout: 30_000 });
+    expect((await vigil(['agent', 'rules'], { dataDir: data.dir })).stdout).toMatch(/No rules/);
     // The run's MCP config (it holds the run token) is gone with the run.
     await waitFor(() => !existsSync(join(data.dir, 'mcp', `${runId}.json`)), 30_000, 'the MCP config to be removed');
   });
