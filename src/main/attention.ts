@@ -69,9 +69,14 @@ export class AttentionWatcher {
         else if (e.event === 'run.event') {
           const ask = e.data.events.find((x) => x.type === 'input_request');
           if (ask) void this.onInputRequest(e.data.runId, ask.message ?? 'The agent asks you a question.');
+        } else if (e.event === 'request.opened') {
+          // issue 21: a stored request says exactly what is asked, every time it is asked.
+          const r = e.data;
+          const verb = r.kind === 'question' ? 'asks' : 'asks to use';
+          this.emit({ kind: 'waiting_input', issueId: r.issueId, issueIdentifier: r.issueIdentifier, issueTitle: r.issueTitle, runId: r.runId, message: `${r.agent} ${verb}: ${r.summary}` });
         }
       },
-      { events: ['issue.updated', 'escalation.opened', 'run.event'] },
+      { events: ['issue.updated', 'escalation.opened', 'run.event', 'request.opened'] },
     );
     this.timer = setInterval(() => void this.checkSilent().catch(logFailure('attention', 'checking runs for silence failed')), opts.checkEveryMs ?? 5000);
     this.timer.unref();

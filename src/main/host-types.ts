@@ -40,6 +40,8 @@ export interface HostOptions {
   pickFolder?: FolderPicker;
   /** When a silent run with a prompt on its screen counts as waiting for input (default 60 s). */
   attention?: { silenceMs?: number; checkEveryMs?: number };
+  /** issue 21: how often overdue permission requests and questions are looked for. */
+  requests?: { sweepEveryMs?: number };
   /** Team mode: this host's machine id (default: this machine's, from /etc/machine-id and the hostname). */
   machineId?: string;
   /** The machine's name shown to people (default: the machine id when one is given, else the hostname). */

@@ -45,6 +45,10 @@ import { reviewHandlers } from './services/review';
 import { SettingsStore, settingsHandlers } from './services/settings';
 import { AttentionWatcher } from './attention';
 import { logFailure } from './host-log';
+import { Requests } from './requests/service';
+import { runNotes } from './requests/run-notes';
+import { terminalHandlers } from './terminal/wheel';
+import { startWebhook } from './requests/webhook';
 
 export type { Host, HostOptions } from './host-types';
 export { DataDirLockedError } from './db/lock';
@@ -191,6 +195,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const attention = await AttentionWatcher.start(ctx, settings, opts.attention);
     const onAgentsChanged = () => void scheduler.sync().catch(logFailure('scheduler', 're-arming the agents\' timers'));
     const runs = runHandlers(ctx, engine, logs);
+    // issue 21 (reach a live agent): requests, the live terminal's wheel, the webhook.
+    const notes = runNotes(ctx, engine);
+    const requests = new Requests(ctx, notes, opts.requests);
+    const webhook = startWebhook(settings, events);
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
       ...agentHandlers(ctx, engine, onAgentsChanged),
@@ -201,6 +209,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...reviewHandlers(ctx, worktrees),
       ...settingsHandlers(settings, events),
       ...machineHandlers(ctx),
+      ...requests.handlers(),
+      ...terminalHandlers(ctx, engine, notes),
     };
     // Another machine's changes, arriving live: an agent changed there (re-arm timers, maybe
     // resume), work queued there for an agent of this machine (start it).
@@ -298,6 +308,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         closing ??= (async () => {
           for (const t of timers) clearInterval(t);
           attention.dispose();
+          requests.dispose();
+          webhook.dispose();
           scheduler.stop();
           // Kept only where they can outlive this process: in the pty host.
           const keep = closeOpts.keepAgents === true && ptyHost !== null;

@@ -52,6 +52,8 @@ export const AgentDto = z.object({
   heartbeatIntervalSec: z.number().int().nullable(),
   timeoutSec: z.number().int().nullable(),
   maxConcurrentRuns: z.number().int(),
+  /** A request of its runs nobody answers within this many seconds is denied. */
+  answerTimeoutSec: z.number().int(),
   lastHeartbeatAt: iso.nullable(),
   totalRuns: z.number().int(),
   failedRuns: z.number().int(),
@@ -390,6 +392,7 @@ const agentFields = {
   heartbeatIntervalSec: z.number().int().min(1).max(7 * 24 * 3600).nullable().optional(),
   timeoutSec: z.number().int().min(1).max(7 * 24 * 3600).nullable().optional(),
   maxConcurrentRuns: z.number().int().min(1).max(64).optional(),
+  answerTimeoutSec: z.number().int().min(10).max(7 * 24 * 3600).optional(),
   env: envMap.optional(),
   workspace: WorkspaceMode.optional(),
   /** Team mode: the machine (name or id) whose host runs the agent; default the one it is created on. */
@@ -418,6 +421,126 @@ export const AgentCreateInput = z
     }
   });
 export type AgentCreateInput = z.infer<typeof AgentCreateInput>;
+
+// ---------------------------------------------------------------- reach a live agent (issue 21)
+// Permission requests and questions a run's agent puts to a person, the "allow always" rules kept
+// on an agent, and the live terminal's input (one writer at a time).
+export const REQUEST_KINDS = ['permission', 'question'] as const;
+export const RequestKind = z.enum(REQUEST_KINDS);
+export const REQUEST_STATUSES = ['pending', 'allowed', 'denied', 'answered', 'expired'] as const;
+export const RequestStatus = z.enum(REQUEST_STATUSES);
+export type RequestStatus = z.infer<typeof RequestStatus>;
+export const REQUEST_DECISIONS = ['allow', 'allow_always', 'deny', 'answer'] as const;
+export const RequestDecision = z.enum(REQUEST_DECISIONS);
+export type RequestDecision = z.infer<typeof RequestDecision>;
+
+export const RequestDto = z.object({
+  id,
+  runId: id,
+  agentId: id,
+  agent: z.string(),
+  issueId: z.string().nullable(),
+  issueIdentifier: z.string().nullable(),
+  issueTitle: z.string().nullable(),
+  kind: RequestKind,
+  tool: z.string().nullable(),
+  /** One line saying what is asked: "Bash: rm -rf build", "Edit src/a.ts", the question. */
+  summary: z.string(),
+  /** What the tool would do, as far as it is known: the command, the file and its diff, the question and its options. */
+  command: z.string().nullable(),
+  filePath: z.string().nullable(),
+  diff: z.string().nullable(),
+  question: z.string().nullable(),
+  options: z.array(z.string()),
+  /** The tool's input as the agent sent it. */
+  input: z.record(z.string(), z.unknown()),
+  status: RequestStatus,
+  answer: z.object({ decision: z.string(), message: z.string().optional(), text: z.string().optional() }).nullable(),
+  answeredBy: z.string().nullable(),
+  createdAt: iso,
+  answeredAt: iso.nullable(),
+  expiresAt: iso,
+});
+export type RequestDto = z.infer<typeof RequestDto>;
+
+export const AgentRuleDto = z.object({
+  id,
+  agentId: id,
+  agent: z.string(),
+  tool: z.string(),
+  /** Bash: the one command allowed; null: every use of the tool. */
+  command: z.string().nullable(),
+  createdAt: iso,
+});
+export type AgentRuleDto = z.infer<typeof AgentRuleDto>;
+
+const writerId = z.string().min(8).max(100);
+export const reachCalls = {
+  /** Pending requests first (oldest first), then answered ones, newest first. */
+  'requests.list': {
+    input: z.object({ run: runRef.optional(), pendingOnly: z.boolean().optional(), limit: limit.optional() }).strict(),
+    output: z.array(RequestDto),
+  },
+  'requests.get': { input: z.object({ request: id }).strict(), output: RequestDto },
+  /** Answers a request (by id, or the run's oldest pending one). */
+  'requests.answer': {
+    input: z
+      .object({
+        request: id.optional(),
+        run: runRef.optional(),
+        decision: RequestDecision,
+        /** Deny: what the agent reads. */
+        message: z.string().trim().min(1).max(10_000).optional(),
+        /** A question's free-text answer. */
+        text: z.string().trim().min(1).max(10_000).optional(),
+        /** A question's option, by its number from 1. */
+        option: z.number().int().min(1).max(100).optional(),
+      })
+      .strict()
+      .superRefine((v, ctx) => {
+        if (!v.request && !v.run) ctx.addIssue({ code: 'custom', path: ['request'], message: 'name the request, or the run whose request to answer' });
+        if (v.decision === 'answer' && v.text === undefined && v.option === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['text'], message: 'an answer needs --text or --option' });
+        }
+      }),
+    output: RequestDto,
+  },
+  /** An agent (run token) asks: a permission for a tool call, or a question. Idempotent on `key`. */
+  'requests.open': {
+    input: z
+      .object({
+        key: z.string().min(8).max(100),
+        kind: RequestKind,
+        tool: z.string().min(1).max(200).optional(),
+        toolUseId: z.string().max(200).optional(),
+        input: z.record(z.string(), z.unknown()),
+      })
+      .strict(),
+    output: RequestDto,
+  },
+  /** Resolves once the request is no longer pending, or after `waitMs` with it as it is. */
+  'requests.wait': {
+    input: z.object({ request: id, waitMs: z.number().int().min(0).max(55_000).optional() }).strict(),
+    output: RequestDto,
+  },
+  'agentRules.list': { input: z.object({ agent: agentRef.optional() }).strict(), output: z.array(AgentRuleDto) },
+  'agentRules.remove': { input: z.object({ rule: id }).strict(), output: z.object({ id }) },
+
+  /** Types into a live run's terminal; only the writer holding the wheel may. `data` is base64. */
+  'runs.input': {
+    input: z.object({ run: runRef, writer: writerId, data: z.string().max(1 << 16) }).strict(),
+    output: z.object({ ok: z.boolean() }),
+  },
+  'runs.resize': {
+    input: z.object({ run: runRef, writer: writerId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(1000) }).strict(),
+    output: z.object({ ok: z.boolean() }),
+  },
+  /** Takes (or lets go of) the wheel of a live run's terminal: one writer at a time. */
+  'runs.wheel': {
+    input: z.object({ run: runRef, writer: writerId, who: z.string().min(1).max(100), take: z.boolean() }).strict(),
+    output: z.object({ holder: z.string().nullable(), yours: z.boolean() }),
+  },
+} as const;
 
 // ---------------------------------------------------------------- the calls
 export const calls = {
@@ -569,6 +692,7 @@ export const calls = {
     input: z.object({ entityId: id.optional(), limit: limit.optional() }).strict(),
     output: z.array(ActivityDto),
   },
+  ...reachCalls,
 } as const;
 
 export type Calls = typeof calls;
@@ -579,7 +703,16 @@ export type CallParsedInput<N extends CallName> = z.output<Calls[N]['input']>;
 export type CallOutput<N extends CallName> = z.infer<Calls[N]['output']>;
 
 /** Calls an agent may make with its run token, always about its own run's issue. */
-export const AGENT_CALLS: ReadonlySet<CallName> = new Set<CallName>(['issues.get', 'issues.comment', 'issues.update', 'host.status']);
+export const AGENT_CALLS: ReadonlySet<CallName> = new Set<CallName>([
+  'issues.get',
+  'issues.comment',
+  'issues.update',
+  'host.status',
+  // issue 21: an agent opens and waits on its own run's requests, and may file a sub-issue.
+  'issues.create',
+  'requests.open',
+  'requests.wait',
+]);
 
 export function isCallName(name: unknown): name is CallName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);

@@ -1,6 +1,6 @@
 // Every event the host pushes to its clients. Transports forward them unchanged.
 import { z } from 'zod';
-import { AgentDto, CommentDto, EscalationDto, IssueDto, LogChunkDto, MachineDto, NotifyKind, RunDto, RunEventDto, SettingsDto } from './contract';
+import { AgentDto, CommentDto, EscalationDto, IssueDto, LogChunkDto, MachineDto, NotifyKind, RequestDto, RunDto, RunEventDto, SettingsDto } from './contract';
 
 export const events = {
   'run.created': RunDto,
@@ -32,6 +32,13 @@ export const events = {
   'machine.updated': MachineDto,
   /** Something the user must be told (a restored database, a recovery summary). */
   'host.notice': z.object({ level: z.enum(['info', 'warning', 'error']), message: z.string() }),
+  // ---- reach a live agent (issue 21)
+  /** A run's agent asks a person (a permission or a question); the run waits for the answer. */
+  'request.opened': RequestDto,
+  /** A request was answered, expired, or its run ended. */
+  'request.updated': RequestDto,
+  /** Who holds the wheel of a live run's terminal (null: nobody types). */
+  'run.wheel': z.object({ runId: z.string(), holder: z.string().nullable() }),
 } as const;
 
 export type Events = typeof events;

@@ -85,6 +85,7 @@ export class FakeHost implements VigilBridge {
       heartbeatIntervalSec: null,
       timeoutSec: null,
       maxConcurrentRuns: 1,
+      answerTimeoutSec: 1800,
       lastHeartbeatAt: null,
       totalRuns: 0,
       failedRuns: 0,

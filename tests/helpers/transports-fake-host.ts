@@ -27,6 +27,7 @@ export const echoAgent: AgentDto = {
   heartbeatIntervalSec: null,
   timeoutSec: null,
   maxConcurrentRuns: 1,
+  answerTimeoutSec: 1800,
   lastHeartbeatAt: null,
   totalRuns: 0,
   failedRuns: 0,

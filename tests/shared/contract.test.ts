@@ -81,7 +81,9 @@ describe('contract validation in the host', () => {
 
 /** A minimal valid-looking input for each call, so only the surprise key is wrong. */
 function sample(method: keyof typeof calls): Record<string, unknown> {
-  const byKey: Record<string, unknown> = { agent: 'known', issue: 'VIG-1', run: 'r', escalation: 'e', name: 'n', adapterType: 'process', command: 'true', title: 't', body: 'b', patch: {} };
+  const byKey: Record<string, unknown> = { agent: 'known', issue: 'VIG-1', run: 'r', escalation: 'e', name: 'n', adapterType: 'process', command: 'true', title: 't', body: 'b', patch: {},
+    // issue 21's calls (requests, rules, the terminal's wheel)
+    key: 'k-12345678', kind: 'permission', input: {}, request: 'q', rule: 'r', decision: 'allow', writer: 'w-12345678', who: 'me', take: true, data: '', cols: 80, rows: 24 };
   const shape = (calls[method].input as unknown as { shape?: Record<string, { isOptional(): boolean }> }).shape;
   const out: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(shape ?? {})) if (!schema.isOptional() && key in byKey) out[key] = byKey[key];

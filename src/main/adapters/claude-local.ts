@@ -3,6 +3,7 @@
 import type { UsageRecord } from '../db/schema';
 import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
 import { buildPrompt } from './prompt';
+import { claudeVigilArgs, CLAUDE_VIGIL_MCP_RULE } from '../mcp/claude-config';
 import {
   EVENT_TEXT_CHARS,
   asArray,
@@ -17,15 +18,17 @@ import {
 import type { Adapter, AdapterEvent, AdapterResult } from './types';
 
 /**
- * Print mode cannot ask for approval, so a tool call that needs one is denied; this rule lets the
- * agent at least report back through the `vigil` CLI the prompt tells it to use.
+ * The agent reports back through the `vigil` CLI the prompt tells it to use, never asked about it;
+ * other tool calls that need approval go to a person through `vigil mcp` (claudeVigilArgs).
  */
 export const CLAUDE_VIGIL_TOOL_RULE = 'Bash(vigil *)';
 
 export const claudeLocalAdapter: Adapter = {
   type: 'claude_local',
   buildCommand(ctx) {
-    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', CLAUDE_VIGIL_TOOL_RULE];
+    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', CLAUDE_VIGIL_TOOL_RULE, CLAUDE_VIGIL_MCP_RULE];
+    // issue 21: tool calls that need approval are asked of a person through `vigil mcp`.
+    args.push(...claudeVigilArgs(ctx.runId, ctx.env));
     if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
     if (ctx.agent.model) args.push('--model', ctx.agent.model);
     // `--` ends the options: a variadic option in agent.args (--add-dir a b) cannot swallow the

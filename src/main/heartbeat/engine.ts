@@ -15,6 +15,7 @@ import type { ServiceContext, Tx } from '../context';
 import { logFailure } from '../host-log';
 import { secretValuesOf, type AgentRow, type RunRow } from '../views/dto';
 import { loadRunDto, runDtos } from '../views/lookup';
+import type { AdapterEvent } from '../adapters/types';
 import { WorkspaceError } from '../workspaces/worktree';
 import type { Retrying } from './durable';
 import { retryUntilLanded } from './durable';
@@ -112,7 +113,19 @@ export class HeartbeatEngine {
 
   /** The session of a run this host holds (its process's terminal), or null. */
   sessionOf(runId: string): RunSession | null {
-    return this.live.get(runId)?.handle ?? null;
+    const live = this.live.get(runId);
+    return live && !live.over ? live.handle : null;
+  }
+
+  /**
+   * Events that do not come from the agent's output (a request asked or answered, who typed),
+   * numbered with the run's own: false when this host does not hold the run.
+   */
+  noteRunEvents(runId: string, events: AdapterEvent[]): boolean {
+    const live = this.live.get(runId);
+    if (!live || live.over) return false;
+    live.note(events);
+    return true;
   }
 
   async wake(agentId: string, input: WakeInput): Promise<WakeResultDto> {

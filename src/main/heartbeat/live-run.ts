@@ -244,6 +244,11 @@ export class LiveRun {
     this.timers.push(setInterval(() => void this.saveProgress(), 1000));
   }
 
+  /** Events for the run's record that did not come from its output (requests, typing): numbered with its own. */
+  note(events: AdapterEvent[]): void {
+    this.queueEvents(events);
+  }
+
   private queueEvents(events: AdapterEvent[]): void {
     const wasEmpty = this.pendingEvents.length === 0;
     this.pendingEvents.push(...events);

@@ -24,6 +24,7 @@ function configOf(input: AgentFields, base: { adapter: AdapterConfig; runtime: R
   if (input.heartbeatIntervalSec !== undefined) runtime.heartbeatIntervalSec = input.heartbeatIntervalSec;
   if (input.timeoutSec !== undefined) runtime.timeoutSec = input.timeoutSec;
   if (input.maxConcurrentRuns !== undefined) runtime.maxConcurrentRuns = input.maxConcurrentRuns;
+  if (input.answerTimeoutSec !== undefined) runtime.answerTimeoutSec = input.answerTimeoutSec;
   runtime.maxConcurrentRuns ??= 1;
   return { adapter, runtime };
 }

@@ -11,13 +11,27 @@ export const DEFAULT_SETTINGS: SettingsDto = {
   notifications: { in_review: true, blocked: true, waiting_input: true, escalation: true },
 };
 
+/** issue 21: a webhook for "needs you" events, set by hand in settings.json; its URL may hold a secret. */
+export interface WebhookSettings {
+  url: string;
+  /** slack: a JSON `{ text }` (Slack-compatible incoming webhooks); ntfy: the text as the body, a Title header. */
+  format: 'slack' | 'ntfy';
+}
+
 export class SettingsStore {
   private current: SettingsDto;
+  /** Kept as the file has it and written back: fields this store does not edit survive its writes. */
+  private webhookValue: WebhookSettings | null;
   readonly path: string;
 
   constructor(dataDir: string) {
     this.path = join(dataDir, 'settings.json');
     this.current = readSettings(this.path);
+    this.webhookValue = readWebhook(this.path);
+  }
+
+  webhook(): WebhookSettings | null {
+    return this.webhookValue ? { ...this.webhookValue } : null;
   }
 
   get(): SettingsDto {
@@ -28,7 +42,8 @@ export class SettingsStore {
     const next: SettingsDto = { notifications: { ...this.current.notifications, ...patch.notifications } };
     mkdirSync(join(this.path, '..'), { recursive: true });
     const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+    const file = this.webhookValue ? { ...next, webhook: this.webhookValue } : next;
+    writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, this.path);
     this.current = next;
     return this.get();
@@ -51,6 +66,17 @@ function readSettings(path: string): SettingsDto {
     if (typeof given[key] === 'boolean') notifications[key] = given[key] as boolean;
   }
   return SettingsDto.parse({ notifications });
+}
+
+/** The webhook, when settings.json names a valid one (an http(s) URL and a known format). */
+function readWebhook(path: string): WebhookSettings | null {
+  try {
+    const raw = (JSON.parse(readFileSync(path, 'utf8')) as { webhook?: { url?: unknown; format?: unknown } } | null)?.webhook;
+    if (!raw || typeof raw.url !== 'string' || !/^https?:\/\//.test(raw.url)) return null;
+    return { url: raw.url, format: raw.format === 'ntfy' ? 'ntfy' : 'slack' };
+  } catch {
+    return null;
+  }
 }
 
 export function settingsHandlers(store: SettingsStore, events: EventBus) {

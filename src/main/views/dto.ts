@@ -13,6 +13,7 @@ import type {
 import { MASKED_SECRET, type RunErrorCode } from '../../shared/domain';
 import type * as schema from '../db/schema';
 import { iso } from '../context';
+import { DEFAULT_ANSWER_TIMEOUT_SEC } from '../requests/timeout';
 
 export type AgentRow = InferSelectModel<typeof schema.agents>;
 export type RuntimeRow = InferSelectModel<typeof schema.agentRuntimeState>;
@@ -66,6 +67,7 @@ export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number
     heartbeatIntervalSec: a.runtimeConfig.heartbeatIntervalSec ?? null,
     timeoutSec: a.runtimeConfig.timeoutSec ?? null,
     maxConcurrentRuns: a.runtimeConfig.maxConcurrentRuns ?? 1,
+    answerTimeoutSec: a.runtimeConfig.answerTimeoutSec ?? DEFAULT_ANSWER_TIMEOUT_SEC,
     lastHeartbeatAt: iso(rt?.lastHeartbeatAt),
     totalRuns: rt?.totalRuns ?? 0,
     failedRuns: rt?.failedRuns ?? 0,

@@ -17,6 +17,7 @@ import { decodeBase64, LogFeed, type LogFeedState, type ReadRequest } from './lo
 import { LogSearch } from './LogSearch';
 import { downloadLog } from './download';
 import { searchDecorations, terminalTheme } from './terminal-theme';
+import { useTerminalWheel, WheelControls } from './TerminalWheel';
 
 const SCROLLBACK_LINES = 10_000;
 
@@ -33,6 +34,7 @@ export default function LogViewer({ run }: { run: RunDto }) {
   const [download, setDownload] = useState<string | null>(null);
   const [downloadError, setDownloadError] = useState<string | null>(null);
   const active = ACTIVE_RUN_STATUSES.includes(run.status);
+  const wheel = useTerminalWheel(term?.terminal ?? null, run.id, run.status === 'running');
 
   // The terminal, once per run page.
   useEffect(() => {
@@ -140,6 +142,7 @@ export default function LogViewer({ run }: { run: RunDto }) {
       <div className="log-toolbar" role="toolbar" aria-label="Log">
         {term && <LogSearch search={term.search} decorations={searchDecorations(theme)} />}
         <span className="toolbar-gap" />
+        {run.status === 'running' && <WheelControls wheel={wheel} />}
         {state && state.start > 0 && !pruned && (
           <button type="button" className="btn btn-small" onClick={() => void feed?.loadEarlier()} disabled={state.busy}>
             Load earlier

@@ -7,6 +7,7 @@ import { Empty } from '../components/Empty';
 import { FormError } from '../components/Field';
 import { LoadMore } from '../components/LoadMore';
 import { PageHeader, Section } from '../components/PageHeader';
+import { AgentRules } from '../requests/AgentRules';
 import { QueryView } from '../components/QueryView';
 import { RunsTable } from '../components/RunsTable';
 import { Status } from '../components/Status';
@@ -62,6 +63,7 @@ function AgentPage({ agent }: { agent: AgentDto }) {
       {remove.error && <FormError message={plainMessage(remove.error)} />}
       <WakeResult result={woke} />
       {editing ? <AgentForm agent={agent} onCancel={() => setEditing(false)} onDone={() => setEditing(false)} /> : <AgentFacts agent={agent} />}
+      <AgentRules agentId={agent.id} />
       <AgentRuns agent={agent} />
     </>
   );

@@ -3,6 +3,7 @@ import type { RunDto } from '../../shared/contract';
 import { Empty } from '../components/Empty';
 import { AgentLink, IssueLink } from '../components/Links';
 import { PageHeader, Section } from '../components/PageHeader';
+import { RequestsPanel } from '../requests/RequestsPanel';
 import { QueryView } from '../components/QueryView';
 import { RunsTable } from '../components/RunsTable';
 import { Status } from '../components/Status';
@@ -18,6 +19,7 @@ export function Dashboard() {
     <div className="page">
       <PageHeader title="Dashboard" sub={<HostSummary />} />
       <FirstRun />
+      <RequestsPanel />
       <div className="dash-grid">
         <ReviewQueue />
         <RunningNow />

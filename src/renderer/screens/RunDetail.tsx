@@ -7,6 +7,7 @@ import { ACTIVE_RUN_STATUSES, RUN_ERROR_EXPLANATIONS } from '../../shared/domain
 import { ConfirmButton } from '../components/ConfirmButton';
 import { AgentLink, IssueLink, RunLink } from '../components/Links';
 import { PageHeader, Section } from '../components/PageHeader';
+import { RequestsPanel, WaitingBadge } from '../requests/RequestsPanel';
 import { Loading, QueryView } from '../components/QueryView';
 import { Status } from '../components/Status';
 import { Elapsed } from '../components/Time';
@@ -44,6 +45,7 @@ function RunPage({ run }: { run: RunDetailDto }) {
         sub={
           <span className="meta-line">
             <Status value={run.status} />
+            <WaitingBadge runId={run.id} />
             <span>
               agent <AgentLink name={run.agent} />
             </span>
@@ -58,6 +60,7 @@ function RunPage({ run }: { run: RunDetailDto }) {
         actions={active && <ConfirmButton label="Cancel run" confirm="Stop this run's whole process group?" onConfirm={() => cancel.mutate({ run: run.id })} disabled={cancel.isPending} />}
       />
       {cancel.error && <p className="form-error">{cancel.error.message}</p>}
+      {active && <RequestsPanel runId={run.id} />}
       <ErrorCallout run={run} />
       <Facts run={run} />
       <RetryChain run={run} />

@@ -3,6 +3,7 @@ import { buildPrompt, getAdapter } from '../../../src/main/adapters/index';
 import { CLAUDE_VIGIL_TOOL_RULE } from '../../../src/main/adapters/claude-local';
 import { CODEX_DEFAULT_SANDBOX } from '../../../src/main/adapters/codex-local';
 import { fixtureBytes, makeContext } from '../../fixtures/adapters/context';
+import { CLAUDE_VIGIL_MCP_RULE } from '../../../src/main/mcp/claude-config';
 
 /** Every long option a help text documents, e.g. "--output-format". */
 function documentedOptions(helpFile: string): Set<string> {
@@ -55,6 +56,7 @@ describe('claude_local adapter', () => {
         '--verbose',
         '--allowedTools',
         CLAUDE_VIGIL_TOOL_RULE,
+        CLAUDE_VIGIL_MCP_RULE,
         '--',
         buildPrompt(ctx),
       ],
@@ -70,7 +72,7 @@ describe('claude_local adapter', () => {
       { model: 'sonnet', args: ['--add-dir', '../shared', '../docs', '--permission-mode', 'acceptEdits'] },
     );
     const { args } = adapter.buildCommand(ctx);
-    expect(args.slice(6)).toEqual([
+    expect(args.slice(7)).toEqual([
       '--resume',
       '5f0c2a8e-3b7d-4c1e-9a62-d4e8f1b07c35',
       '--model',
