@@ -2,8 +2,8 @@
 // scopes it to their issue) and for a person's own MCP clients (Claude Desktop, Cursor).
 // stdout carries the protocol only: everything else goes to stderr.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { hostLink } from '../../main/mcp/host-link';
-import { createVigilMcpServer } from '../../main/mcp/server';
+import { hostLink } from '../mcp/host-link';
+import { createVigilMcpServer } from '../mcp/server';
 import { controlSocketPath } from '../../node/paths';
 import type { Command } from '../command';
 

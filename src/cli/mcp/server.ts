@@ -10,9 +10,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ISSUE_STATUSES } from '../../shared/domain';
 import type { RequestDto } from '../../shared/contract';
-import { questionOf } from '../requests/describe';
+import { questionOf } from '../../main/requests/describe';
 import type { HostLink } from './host-link';
-import { MCP_SERVER_NAME, PERMISSION_TOOL } from './names';
+import { MCP_SERVER_NAME, PERMISSION_TOOL } from '../../main/mcp/names';
 
 
 export interface VigilMcpOptions {

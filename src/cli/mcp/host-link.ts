@@ -2,7 +2,7 @@
 // away (a crash, a restart), so an agent waiting on a request keeps waiting for the next host.
 // A call is repeated after a lost connection only when repeating it is harmless (reads, waits,
 // and the request opened under a key the host deduplicates); anything else fails at once.
-import { connect, NotRunningError, type Client } from '../../cli/client';
+import { connect, NotRunningError, type Client } from '../client';
 import type { CallInput, CallName, CallOutput } from '../../shared/contract';
 import { ContractError } from '../../shared/errors';
 
