@@ -57,7 +57,7 @@ describe('vigil doctor', () => {
     chmodSync(dataDir, 0o700);
     writeFileSync(join(dataDir, 'logs', 'run-1.log'), 'output', { mode: 0o600 });
     const { code, report } = await doctor(dataDir, healthyEnv);
-    expect(report.findings.map((f) => f.id)).toEqual(['node-pty', 'data-folder', 'data-files', 'disk', 'cli:claude', 'cli:codex', 'git', 'database', 'electron', 'lock']);
+    expect(report.findings.map((f) => f.id)).toEqual(['node-pty', 'data-folder', 'data-files', 'disk', 'cli:claude', 'cli:codex', 'cli:others', 'git', 'database', 'electron', 'lock']);
     expect(report.findings.filter((f) => f.status !== 'ok'), JSON.stringify(report, null, 2)).toEqual([]);
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
@@ -75,9 +75,10 @@ describe('vigil doctor', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Vigil doctor, data folder ${dataDir}`);
     expect(result.stdout).toMatch(/ok {4}node-pty +loads and runs a process in a pty/);
-    expect(result.stdout).toMatch(/warn {2}Claude Code +`claude` is not on PATH/);
-    expect(result.stdout).toMatch(/\n +fix: Install Claude Code: `npm install -g @anthropic-ai\/claude-code`/);
-    expect(result.stdout).toContain('Vigil can run; 2 warning(s).');
+    // No agent CLI at all: one warning naming every one Vigil looks for, with how to install each.
+    expect(result.stdout).toMatch(/warn {2}agent CLIs +no agent CLI on PATH \(looked for `claude`, `codex`, `gemini`, `qwen`, `opencode`, `cursor-agent`, `copilot`, `amp`\)/);
+    expect(result.stdout).toMatch(/\n +fix: Install one, then log in once in a terminal\. Claude Code: `npm install -g @anthropic-ai\/claude-code`; .*Gemini CLI: `npm install -g @google\/gemini-cli`/);
+    expect(result.stdout).toContain('Vigil can run; 1 warning(s).');
     // A folder that does not exist yet is fine: Vigil creates it private.
     expect(result.stdout).toMatch(/ok {4}data folder +\S+ does not exist yet: Vigil creates it \(private, 0700\)/);
     expect(result.stdout).toMatch(/ok {4}data files +none yet/);
@@ -101,7 +102,8 @@ describe('vigil doctor', () => {
     const found = byId(report);
     expect(found['data-folder']).toMatchObject({ status: 'fail', detail: expect.stringContaining('is open to other users (mode 0755)'), fix: `chmod 700 ${dataDir}` });
     expect(found['data-files']).toMatchObject({ status: 'fail', detail: expect.stringContaining(`${join(dataDir, 'logs', 'run-1.log')} (0644)`), fix: `chmod -R go-rwx ${dataDir}` });
-    expect(found['cli:claude']).toMatchObject({ status: 'warn', detail: expect.stringContaining('`claude` is not on PATH'), fix: expect.stringContaining('npm install -g @anthropic-ai/claude-code') });
+    expect(found['cli:claude']).toBeUndefined();
+    expect(found['cli:others']).toMatchObject({ status: 'ok', detail: expect.stringContaining('not on PATH: `claude`, `gemini`') });
     expect(found['cli:codex']).toMatchObject({ status: 'ok', detail: expect.stringContaining('codex-cli 0.169.0') });
     expect(found.database).toMatchObject({ status: 'fail', detail: expect.stringMatching(/DATABASE_URL \(postgres:\/\/vigil:\*\*\*@127\.0\.0\.1:\d+\/vigil\) is not reachable: .*ECONNREFUSED/) });
     expect(found.database.fix).toContain('unset it to use the embedded PGlite database');
