@@ -50,8 +50,8 @@ export const claudeLocalAdapter: Adapter = {
 const UNKNOWN_SESSION_RE = /No conversation found with session ID/i;
 const SUMMARY_CHARS = 4000;
 
-/** Claude Code's tool for asking the user a question; in print mode nobody can answer it. */
-const ASK_USER_TOOLS = new Set(['AskUserQuestion']);
+/** Tools for asking the user a question (Claude Code's, Qwen Code's); in print mode nobody can answer them. */
+const ASK_USER_TOOLS = new Set(['AskUserQuestion', 'ask_user_question']);
 
 // Preferred input fields for a one-line description of a tool call, in order.
 const TOOL_INPUT_KEYS = ['command', 'file_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt'];

@@ -83,6 +83,11 @@ export class GeminiStream implements JsonDocumentHandler {
           message: describeTool(name, input),
           payload: { id: asString(doc.tool_id), name, input: clipToolInput(doc.parameters ?? null) },
         });
+        // Its ask_user tool: headless, nobody answers it, so the person is told it asked.
+        if (name === 'ask_user') {
+          const question = asString(input?.question) ?? 'The agent asks you a question.';
+          events.push({ type: 'input_request', message: oneLine(question), payload: { question: clipChars(question, EVENT_TEXT_CHARS), toolUseId: asString(doc.tool_id) } });
+        }
         return;
       }
       case 'tool_result': {
