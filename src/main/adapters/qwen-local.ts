@@ -1,4 +1,4 @@
-// Qwen Code (Gemini CLI's fork), headless: `qwen --output-format stream-json -- PROMPT` prints
+// Qwen Code (Gemini CLI's fork), headless: `qwen --output-format stream-json --prompt=...` prints
 // Claude Code's stream-json documents (system/init, assistant, user, result with `error.message`).
 // Checked against `qwen --help` and buildSystemMessage / BaseJsonOutputAdapter in the cli.js of
 // @qwen-code/qwen-code 0.15.10; the unknown-session and no-login lines are the real CLI's output.
@@ -28,7 +28,9 @@ export const qwenLocalAdapter: Adapter = {
     if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
     if (ctx.agent.model) args.push('--model', ctx.agent.model);
     const prompt = buildPrompt(ctx);
-    args.push(...ctx.agent.args, '--', prompt);
+    // --prompt, not the positional prompt: in a terminal (Vigil's pty) a positional prompt opens
+    // the interactive UI (seen with 0.15.10). One argument: a prompt starting with "-" is no flag.
+    args.push(...ctx.agent.args, `--prompt=${prompt}`);
     return { file: ctx.agent.command || 'qwen', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
   },
   createParser: () => jsonLinesParser(new QwenStream()),
