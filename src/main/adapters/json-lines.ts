@@ -22,8 +22,7 @@ export interface JsonDocumentHandler {
 /** Longer lines are not offered to plainLine: what it looks for is one short sentence. */
 const PLAIN_LINE_BYTES = 2048;
 // CSI and OSC sequences, and the lone control characters a terminal line can carry.
-// eslint-disable-next-line no-control-regex
-const ESCAPES_RE = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f]/g;
+const ESCAPES_RE = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f]/g;
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
