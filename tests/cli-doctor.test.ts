@@ -1,6 +1,6 @@
 // `vigil doctor` as a user runs it (the built CLI, a real child process), with no host running,
 // on a healthy machine and folder and on a broken one; then next to a running and a hung Vigil.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,14 +40,20 @@ async function closedPort(): Promise<number> {
 describe('vigil doctor', () => {
   let tmp: ReturnType<typeof tempDataDir>;
   let healthyEnv: NodeJS.ProcessEnv;
+  let sys: string;
   beforeAll(() => {
     ensureBuilt();
     tmp = tempDataDir('vigil-doctor-');
     const bin = join(tmp.dir, 'bin');
+    sys = join(tmp.dir, 'sys');
     standIn(bin, 'claude', "echo '2.1.197 (Claude Code)'");
     standIn(bin, 'codex', "echo 'codex-cli 0.169.0'");
     standIn(bin, 'electron', 'exit 0');
-    healthyEnv = { PATH: `${bin}:/usr/bin:/bin`, ELECTRON_EXEC_PATH: join(bin, 'electron'), ...(pgUrl() ? { DATABASE_URL: pgUrl() } : {}) };
+    // The system's tools without the agent CLIs this machine may have in /usr/bin (another
+    // install of qwen there would change what doctor finds): git and sh only.
+    mkdirSync(sys, { recursive: true });
+    for (const tool of ['git', 'sh']) symlinkSync(`/usr/bin/${tool}`, join(sys, tool));
+    healthyEnv = { PATH: `${bin}:${sys}`, ELECTRON_EXEC_PATH: join(bin, 'electron'), ...(pgUrl() ? { DATABASE_URL: pgUrl() } : {}) };
   }, 300_000);
   afterAll(() => tmp?.cleanup());
 
@@ -71,7 +77,7 @@ describe('vigil doctor', () => {
 
   it('prints each finding with its fix for a person', async () => {
     const dataDir = join(tmp.dir, 'text');
-    const result = await vigil(['doctor'], { dataDir, env: { ...healthyEnv, PATH: '/usr/bin:/bin' } });
+    const result = await vigil(['doctor'], { dataDir, env: { ...healthyEnv, PATH: sys } });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Vigil doctor, data folder ${dataDir}`);
     expect(result.stdout).toMatch(/ok {4}node-pty +loads and runs a process in a pty/);
@@ -94,7 +100,7 @@ describe('vigil doctor', () => {
     standIn(onlyCodex, 'codex', "echo 'codex-cli 0.169.0'");
     const { code, report, stderr } = await doctor(dataDir, {
       ...healthyEnv,
-      PATH: `${onlyCodex}:/usr/bin:/bin`,
+      PATH: `${onlyCodex}:${sys}`,
       DATABASE_URL: `postgres://vigil:hunter2@127.0.0.1:${port}/vigil`,
     });
     expect(code).toBe(1);
