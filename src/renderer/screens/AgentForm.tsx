@@ -21,7 +21,7 @@ function adapterHint(type: AdapterType, clis: AgentCliDto[] | undefined): string
   const cli = clis?.find((c) => c.adapterType === type);
   if (!cli) return type === 'process' ? PROCESS_HINT : type;
   const words = capabilityWords(cli.capabilities);
-  return `${cli.label} on this machine (command defaults to ${cli.command})${words.length ? `: ${words.join(', ')}` : ''}.`;
+  return `${cli.label} (command defaults to ${cli.command})${words.length ? `: ${words.join(', ')}` : ''}.`;
 }
 
 export interface EnvRow {
@@ -155,7 +155,16 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         <Field
           label="Adapter"
           error={errors.adapterType}
-          hint={foundCli && !editing ? <span title={foundCli.path ?? undefined}>Found on this machine: {foundCli.version ?? foundCli.command}.</span> : adapterHint(adapterType, setup.data?.clis)}
+          hint={
+            foundCli && !editing ? (
+              <>
+                <span title={foundCli.path ?? undefined}>Found on this machine: {foundCli.version ?? foundCli.command}.</span>{' '}
+                <span className="adapter-capabilities">{capabilityWords(foundCli.capabilities).join(', ')}</span>
+              </>
+            ) : (
+              adapterHint(adapterType, setup.data?.clis)
+            )
+          }
         >
           {(p) => (
             <select {...p} value={adapterType} disabled={editing} onChange={(e) => setAdapterType(e.target.value as AdapterType)}>

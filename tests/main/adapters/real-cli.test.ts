@@ -77,6 +77,8 @@ describe('real agent CLIs without a login', () => {
       const detail = await t.call('runs.get', { run: run.id });
       const said = detail.events.filter((e) => ['error', 'result', 'input_request'].includes(e.type)).map((e) => `${e.message ?? ''} ${JSON.stringify(e.payload ?? null)}`);
       if (cli.says) expect(said.join('\n')).toMatch(cli.says);
+      // A CLI that exits: its run's last line is its own words about the login.
+      if (cli.ends === 'failed') expect(run.lastOutputLine ?? '').toMatch(/auth|log ?in|credential|token/i);
       if (cli.type === 'amp_local') expect(detail.events.some((e) => e.type === 'input_request')).toBe(true);
       expect(run.processGroupId).toBeGreaterThan(0);
       await waitFor(() => !groupAlive(run.processGroupId!), 10_000, 'the run’s process group to be gone');
