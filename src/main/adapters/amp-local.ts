@@ -15,7 +15,7 @@ export const ampLocalAdapter: Adapter = {
     command: 'amp',
     transport: 'pty',
     install: 'npm install -g @ampcode/cli',
-    login: 'run `amp login` once in a terminal (or set AMP_API_KEY in the agent\'s env)',
+    login: 'run `amp login` once in a terminal',
     versionArgs: ['--version'],
     capabilities: { transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false },
   },
@@ -47,7 +47,7 @@ class AmpStream extends ClaudeStream {
     if (!this.plain.read(text, events)) return;
     if (!this.askedLogin) {
       this.askedLogin = true;
-      events.push({ type: 'input_request', message: 'Amp waits for a login: run `amp login` in a terminal', payload: { question: 'Amp waits for a login: run `amp login` in a terminal (or set AMP_API_KEY), then retry the run.' } });
+      events.push({ type: 'input_request', message: 'Amp waits for a login: run `amp login` in a terminal', payload: { question: 'Amp waits for a login: run `amp login` in a terminal, then retry the run.' } });
     }
   }
 

@@ -28,7 +28,7 @@ export const codexLocalAdapter: Adapter = {
     command: 'codex',
     transport: 'pty',
     install: 'npm install -g @openai/codex',
-    login: 'run `codex login` once in a terminal (or set OPENAI_API_KEY in the agent\'s env)',
+    login: 'run `codex` once in a terminal and log in',
     versionArgs: ['--version'],
     capabilities: { transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false },
   },

@@ -15,8 +15,9 @@ export const cursorLocalAdapter: Adapter = {
     label: 'Cursor Agent',
     command: 'cursor-agent',
     transport: 'pty',
-    install: 'curl https://cursor.com/install -fsS | bash',
-    login: 'run `cursor-agent login` once in a terminal (or set CURSOR_API_KEY in the agent\'s env)',
+    // Not on npm: Cursor's site says how to install it.
+    install: 'see cursor.com/docs/cli (not on npm)',
+    login: 'run `cursor-agent` once in a terminal and log in',
     versionArgs: ['--version'],
     capabilities: { transcript: true, resume: true, tokens: false, cost: false, permissionRequests: false, liveInput: false },
   },

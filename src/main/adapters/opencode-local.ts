@@ -17,7 +17,7 @@ export const opencodeLocalAdapter: Adapter = {
     command: 'opencode',
     transport: 'pty',
     install: 'npm install -g opencode-ai',
-    login: 'run `opencode auth login` once in a terminal to add a provider',
+    login: 'its default model needs none; for another provider run `opencode providers login` once in a terminal',
     versionArgs: ['--version'],
     capabilities: { transcript: true, resume: true, tokens: true, cost: true, permissionRequests: false, liveInput: false },
   },
