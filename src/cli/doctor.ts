@@ -178,13 +178,21 @@ function checkDisk(dataDir: string): Finding {
 
 async function checkAgentClis(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Finding[]> {
   const clis = await findAgentClis(env, timeoutMs);
-  return clis.map((cli) => {
+  const found = clis.filter((cli) => cli.path);
+  const missing = clis.filter((cli) => !cli.path);
+  const findings = found.map((cli) => {
     const id = `cli:${cli.command}`;
-    const title = cli.label;
-    if (!cli.path) return warn(id, title, `\`${cli.command}\` is not on PATH: ${cli.adapterType} agents cannot run`, `Install ${cli.label}: \`${cli.install}\` (then log in once: \`${cli.command}\`).`);
-    if (cli.problem) return warn(id, title, `${cli.path}: ${cli.problem}`, `Run \`${cli.command} --version\` in a terminal and fix what it says (often a login or an update).`);
-    return ok(id, title, `${cli.version} (${cli.path})`);
+    if (cli.problem) return warn(id, cli.label, `${cli.path}: ${cli.problem}`, `Run \`${cli.command} ${cli.versionArgs.join(' ')}\` in a terminal and fix what it says (often a login or an update).`);
+    return ok(id, cli.label, `${cli.version} (${cli.path})`);
   });
+  const names = missing.map((cli) => `\`${cli.command}\``).join(', ');
+  // One agent CLI is all Vigil needs: the others not being installed is said, not warned about.
+  if (found.length > 0) {
+    if (missing.length > 0) findings.push(ok('cli:others', 'other agent CLIs', `not on PATH: ${names} (vigil agent add --help lists them)`));
+    return findings;
+  }
+  const installs = missing.map((cli) => `${cli.label}: \`${cli.install}\``).join('; ');
+  return [warn('cli:none', 'agent CLIs', `no agent CLI on PATH (looked for ${names}): only \`process\` agents can run`, `Install one, then log in once in a terminal. ${installs}.`)];
 }
 
 async function checkGit(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Finding> {

@@ -253,6 +253,18 @@ export const LogChunkDto = z.object({
 });
 export type LogChunkDto = z.infer<typeof LogChunkDto>;
 
+export const AdapterTransport = z.enum(['pty', 'acp']);
+/** What Vigil can show and do for an adapter's runs (src/main/adapters/types.ts says each one). */
+export const AdapterCapabilities = z.object({
+  transcript: z.boolean(),
+  resume: z.boolean(),
+  tokens: z.boolean(),
+  cost: z.boolean(),
+  permissionRequests: z.boolean(),
+  liveInput: z.boolean(),
+});
+export type AdapterCapabilities = z.infer<typeof AdapterCapabilities>;
+
 /** An agent CLI Vigil has an adapter for, as found on the host's PATH. */
 export const AgentCliDto = z.object({
   adapterType: AdapterType,
@@ -261,6 +273,11 @@ export const AgentCliDto = z.object({
   label: z.string(),
   /** The command that installs it (npm install -g ...). */
   install: z.string(),
+  /** How to log in once (a run without it fails naming it). */
+  login: z.string().nullable(),
+  /** pty: Vigil reads its terminal; acp: it speaks the Agent Client Protocol on stdio. */
+  transport: AdapterTransport,
+  capabilities: AdapterCapabilities,
   /** Where PATH resolves it; null when it is not installed. */
   path: z.string().nullable(),
   /** The first line of its `--version`. */

@@ -1,6 +1,6 @@
 // `vigil doctor` as a user runs it (the built CLI, a real child process), with no host running,
 // on a healthy machine and folder and on a broken one; then next to a running and a hung Vigil.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,14 +40,20 @@ async function closedPort(): Promise<number> {
 describe('vigil doctor', () => {
   let tmp: ReturnType<typeof tempDataDir>;
   let healthyEnv: NodeJS.ProcessEnv;
+  let sys: string;
   beforeAll(() => {
     ensureBuilt();
     tmp = tempDataDir('vigil-doctor-');
     const bin = join(tmp.dir, 'bin');
+    sys = join(tmp.dir, 'sys');
     standIn(bin, 'claude', "echo '2.1.197 (Claude Code)'");
     standIn(bin, 'codex', "echo 'codex-cli 0.169.0'");
     standIn(bin, 'electron', 'exit 0');
-    healthyEnv = { PATH: `${bin}:/usr/bin:/bin`, ELECTRON_EXEC_PATH: join(bin, 'electron'), ...(pgUrl() ? { DATABASE_URL: pgUrl() } : {}) };
+    // The system's tools without the agent CLIs this machine may have in /usr/bin (another
+    // install of qwen there would change what doctor finds): git and sh only.
+    mkdirSync(sys, { recursive: true });
+    for (const tool of ['git', 'sh']) symlinkSync(`/usr/bin/${tool}`, join(sys, tool));
+    healthyEnv = { PATH: `${bin}:${sys}`, ELECTRON_EXEC_PATH: join(bin, 'electron'), ...(pgUrl() ? { DATABASE_URL: pgUrl() } : {}) };
   }, 300_000);
   afterAll(() => tmp?.cleanup());
 
@@ -57,7 +63,7 @@ describe('vigil doctor', () => {
     chmodSync(dataDir, 0o700);
     writeFileSync(join(dataDir, 'logs', 'run-1.log'), 'output', { mode: 0o600 });
     const { code, report } = await doctor(dataDir, healthyEnv);
-    expect(report.findings.map((f) => f.id)).toEqual(['node-pty', 'data-folder', 'data-files', 'disk', 'cli:claude', 'cli:codex', 'git', 'database', 'electron', 'lock']);
+    expect(report.findings.map((f) => f.id)).toEqual(['node-pty', 'data-folder', 'data-files', 'disk', 'cli:claude', 'cli:codex', 'cli:others', 'git', 'database', 'electron', 'lock']);
     expect(report.findings.filter((f) => f.status !== 'ok'), JSON.stringify(report, null, 2)).toEqual([]);
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
@@ -71,13 +77,14 @@ describe('vigil doctor', () => {
 
   it('prints each finding with its fix for a person', async () => {
     const dataDir = join(tmp.dir, 'text');
-    const result = await vigil(['doctor'], { dataDir, env: { ...healthyEnv, PATH: '/usr/bin:/bin' } });
+    const result = await vigil(['doctor'], { dataDir, env: { ...healthyEnv, PATH: sys } });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Vigil doctor, data folder ${dataDir}`);
     expect(result.stdout).toMatch(/ok {4}node-pty +loads and runs a process in a pty/);
-    expect(result.stdout).toMatch(/warn {2}Claude Code +`claude` is not on PATH/);
-    expect(result.stdout).toMatch(/\n +fix: Install Claude Code: `npm install -g @anthropic-ai\/claude-code`/);
-    expect(result.stdout).toContain('Vigil can run; 2 warning(s).');
+    // No agent CLI at all: one warning naming every one Vigil looks for, with how to install each.
+    expect(result.stdout).toMatch(/warn {2}agent CLIs +no agent CLI on PATH \(looked for `claude`, `codex`, `gemini`, `qwen`, `opencode`, `cursor-agent`, `copilot`, `amp`\)/);
+    expect(result.stdout).toMatch(/\n +fix: Install one, then log in once in a terminal\. Claude Code: `npm install -g @anthropic-ai\/claude-code`; .*Gemini CLI: `npm install -g @google\/gemini-cli`/);
+    expect(result.stdout).toContain('Vigil can run; 1 warning(s).');
     // A folder that does not exist yet is fine: Vigil creates it private.
     expect(result.stdout).toMatch(/ok {4}data folder +\S+ does not exist yet: Vigil creates it \(private, 0700\)/);
     expect(result.stdout).toMatch(/ok {4}data files +none yet/);
@@ -93,7 +100,7 @@ describe('vigil doctor', () => {
     standIn(onlyCodex, 'codex', "echo 'codex-cli 0.169.0'");
     const { code, report, stderr } = await doctor(dataDir, {
       ...healthyEnv,
-      PATH: `${onlyCodex}:/usr/bin:/bin`,
+      PATH: `${onlyCodex}:${sys}`,
       DATABASE_URL: `postgres://vigil:hunter2@127.0.0.1:${port}/vigil`,
     });
     expect(code).toBe(1);
@@ -101,7 +108,8 @@ describe('vigil doctor', () => {
     const found = byId(report);
     expect(found['data-folder']).toMatchObject({ status: 'fail', detail: expect.stringContaining('is open to other users (mode 0755)'), fix: `chmod 700 ${dataDir}` });
     expect(found['data-files']).toMatchObject({ status: 'fail', detail: expect.stringContaining(`${join(dataDir, 'logs', 'run-1.log')} (0644)`), fix: `chmod -R go-rwx ${dataDir}` });
-    expect(found['cli:claude']).toMatchObject({ status: 'warn', detail: expect.stringContaining('`claude` is not on PATH'), fix: expect.stringContaining('npm install -g @anthropic-ai/claude-code') });
+    expect(found['cli:claude']).toBeUndefined();
+    expect(found['cli:others']).toMatchObject({ status: 'ok', detail: expect.stringContaining('not on PATH: `claude`, `gemini`') });
     expect(found['cli:codex']).toMatchObject({ status: 'ok', detail: expect.stringContaining('codex-cli 0.169.0') });
     expect(found.database).toMatchObject({ status: 'fail', detail: expect.stringMatching(/DATABASE_URL \(postgres:\/\/vigil:\*\*\*@127\.0\.0\.1:\d+\/vigil\) is not reachable: .*ECONNREFUSED/) });
     expect(found.database.fix).toContain('unset it to use the embedded PGlite database');

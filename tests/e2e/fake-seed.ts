@@ -168,8 +168,8 @@ export function freshHost(): FakeHost {
   const h = new FakeHost();
   h.setupInfo = {
     clis: [
-      { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', install: 'npm install -g @anthropic-ai/claude-code', path: '/home/dev/.local/bin/claude', version: '2.1.197 (Claude Code)', problem: null },
-      { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', install: 'npm install -g @openai/codex', path: null, version: null, problem: null },
+      { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', install: 'npm install -g @anthropic-ai/claude-code', login: 'run `claude` once', transport: 'pty', capabilities: { transcript: true, resume: true, tokens: true, cost: true, permissionRequests: false, liveInput: false }, path: '/home/dev/.local/bin/claude', version: '2.1.197 (Claude Code)', problem: null },
+      { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', install: 'npm install -g @openai/codex', login: 'run `codex login` once', transport: 'pty', capabilities: { transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false }, path: null, version: null, problem: null },
     ],
     folderPicker: 'native',
     home: '/home/dev',

@@ -8,8 +8,8 @@ import { SAMPLE_ISSUE } from '../../src/renderer/screens/FirstRun';
 import { FakeHost } from '../helpers/renderer-fake-host';
 import { renderApp } from '../helpers/renderer-harness';
 
-const CLAUDE: AgentCliDto = { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', install: 'npm install -g @anthropic-ai/claude-code', path: '/usr/local/bin/claude', version: '2.1.197 (Claude Code)', problem: null };
-const CODEX_MISSING: AgentCliDto = { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', install: 'npm install -g @openai/codex', path: null, version: null, problem: null };
+const CLAUDE: AgentCliDto = { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', install: 'npm install -g @anthropic-ai/claude-code', login: 'run `claude` once', transport: 'pty', capabilities: { transcript: true, resume: true, tokens: true, cost: true, permissionRequests: false, liveInput: false }, path: '/usr/local/bin/claude', version: '2.1.197 (Claude Code)', problem: null };
+const CODEX_MISSING: AgentCliDto = { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', install: 'npm install -g @openai/codex', login: 'run `codex login` once', transport: 'pty', capabilities: { transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false }, path: null, version: null, problem: null };
 const CODEX: AgentCliDto = { ...CODEX_MISSING, path: '/usr/bin/codex', version: 'codex-cli 0.169.0' };
 
 function hostWith(clis: AgentCliDto[], folderPicker: 'native' | 'path' = 'path'): FakeHost {

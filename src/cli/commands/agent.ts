@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { AgentDto, CallInput } from '../../shared/contract';
 import { ADAPTER_TYPES, WORKSPACE_MODES } from '../../shared/domain';
+import { capabilityWords, listAdapters } from '../../main/adapters/index';
 import { defined, envNames, envPairs, oneOf, secondsOrOff, str, UsageError, wholeNumber, type Command, type Context, type OptionSpec, type OptionValues } from '../command';
 import { readable, seconds, shortTime } from '../output';
 
@@ -14,7 +15,7 @@ const FIELD_OPTIONS: Record<string, OptionSpec> = {
   timeout: { type: 'string', value: 'SECONDS', help: "kill a run after SECONDS ('off': no timeout)" },
   'max-concurrent': { type: 'string', value: 'N', help: 'runs of this agent at once (default 1)' },
   'answer-timeout': { type: 'string', value: 'SEC', help: 'deny a request of its runs nobody answers within SEC seconds (default 1800)' },
-  model: { type: 'string', value: 'M', help: 'model for claude_local / codex_local' },
+  model: { type: 'string', value: 'M', help: "model for a coding agent's CLI (its --model; amp_local: its --mode)" },
   env: { type: 'string', multiple: true, value: 'KEY=VALUE', help: 'environment of its runs; every value is a secret, masked and redacted (repeatable; update replaces the whole set)' },
   'env-public': { type: 'string', multiple: true, value: 'NAME', help: 'this env name is not a secret: shown and not redacted (repeatable; update replaces the set)' },
   machine: { type: 'string', value: 'NAME', help: "team mode: the machine whose Vigil runs it (default: the one it is added on; see vigil machine list)" },
@@ -86,12 +87,24 @@ function simple(name: 'pause' | 'resume', summary: string, done: string): Comman
   };
 }
 
+/** The adapters with what Vigil can show and do for each (src/main/adapters/index.ts lists them). */
+function adapterHelp(): string {
+  const adapters = listAdapters();
+  const width = Math.max(...adapters.map((a) => a.type.length));
+  const rows = adapters.map((a) => {
+    const words = capabilityWords(a.info.capabilities);
+    const what = a.info.command ? `${a.info.label} (\`${a.info.command}\`)` : `${a.info.label} (needs --command)`;
+    return `      ${a.type.padEnd(width)}  ${what}: ${words.length > 0 ? words.join(', ') : 'terminal only'}`;
+  });
+  return ['how its runs start, one of:', ...rows].join('\n');
+}
+
 export const agentCommands: Command[] = [
   {
     name: 'agent add',
     args: ['NAME'],
     options: {
-      adapter: { type: 'string', required: true, value: ADAPTER_TYPES.join('|'), help: 'how its runs start' },
+      adapter: { type: 'string', required: true, value: 'TYPE', help: adapterHelp() },
       ...FIELD_OPTIONS,
     },
     summary: 'Add an agent.',

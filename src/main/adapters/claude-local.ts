@@ -25,6 +25,15 @@ export const CLAUDE_VIGIL_TOOL_RULE = 'Bash(vigil *)';
 
 export const claudeLocalAdapter: Adapter = {
   type: 'claude_local',
+  info: {
+    label: 'Claude Code',
+    command: 'claude',
+    transport: 'pty',
+    install: 'npm install -g @anthropic-ai/claude-code',
+    login: 'run `claude` once in a terminal and log in (or set ANTHROPIC_API_KEY in the agent\'s env)',
+    versionArgs: ['--version'],
+    capabilities: { transcript: true, resume: true, tokens: true, cost: true, permissionRequests: false, liveInput: false },
+  },
   buildCommand(ctx) {
     const args = ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', CLAUDE_VIGIL_TOOL_RULE, CLAUDE_VIGIL_MCP_RULE];
     // issue 21: tool calls that need approval are asked of a person through `vigil mcp`.
@@ -44,15 +53,23 @@ export const claudeLocalAdapter: Adapter = {
 const UNKNOWN_SESSION_RE = /No conversation found with session ID/i;
 const SUMMARY_CHARS = 4000;
 
-/** Claude Code's tool for asking the user a question; in print mode nobody can answer it. */
-const ASK_USER_TOOLS = new Set(['AskUserQuestion']);
+/** Tools for asking the user a question (Claude Code's, Qwen Code's); in print mode nobody can answer them. */
+const ASK_USER_TOOLS = new Set(['AskUserQuestion', 'ask_user_question']);
 
 // Preferred input fields for a one-line description of a tool call, in order.
 const TOOL_INPUT_KEYS = ['command', 'file_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt'];
 
-class ClaudeStream implements JsonDocumentHandler {
-  private sessionId: string | null = null;
-  private sessionUnknown = false;
+/**
+ * Reads Claude Code's stream-json. Other CLIs print the same documents (Qwen Code, Amp, Cursor):
+ * their adapters extend it (`unknownSession`, `onOther`).
+ */
+export class ClaudeStream implements JsonDocumentHandler {
+  /** Matches the words the CLI prints when it does not know the session it was asked to resume. */
+  constructor(private readonly unknownSession: RegExp = UNKNOWN_SESSION_RE) {}
+
+
+  protected sessionId: string | null = null;
+  protected sessionUnknown = false;
   private model: string | null = null;
   private finalUsage: UsageRecord | null = null;
   /** Usage per API message, for a run cut short before its result line. Claude Code repeats a
@@ -71,8 +88,13 @@ class ClaudeStream implements JsonDocumentHandler {
         return this.onUser(doc, events);
       case 'result':
         return this.onResult(doc, events);
+      default:
+        return this.onOther(doc, events);
     }
   }
+
+  /** A document type Claude Code does not print; a CLI that prints more reads it here. */
+  protected onOther(_doc: JsonObject, _events: AdapterEvent[]): void {}
 
   result(): AdapterResult {
     const summary = this.finalText?.trim() || this.lastAssistantText?.trim() || null;
@@ -157,7 +179,10 @@ class ClaudeStream implements JsonDocumentHandler {
   private onResult(doc: JsonObject, events: AdapterEvent[]): void {
     this.sessionId = asString(doc.session_id) ?? this.sessionId;
     const errors = asArray(doc.errors).map(asString).filter((e): e is string => e !== null);
-    if (errors.some((e) => UNKNOWN_SESSION_RE.test(e))) this.sessionUnknown = true;
+    // Qwen Code puts its one error in `error.message`.
+    const error = asString(asObject(doc.error)?.message);
+    if (error) errors.push(error);
+    if (errors.some((e) => this.unknownSession.test(e))) this.sessionUnknown = true;
     const resultText = asString(doc.result);
     this.finalText = resultText?.trim() ? resultText : errors.join('\n') || this.finalText;
     const costUsd = asNumber(doc.total_cost_usd);

@@ -23,6 +23,15 @@ export const CODEX_DEFAULT_SANDBOX = 'workspace-write';
 
 export const codexLocalAdapter: Adapter = {
   type: 'codex_local',
+  info: {
+    label: 'Codex CLI',
+    command: 'codex',
+    transport: 'pty',
+    install: 'npm install -g @openai/codex',
+    login: 'run `codex` once in a terminal and log in',
+    versionArgs: ['--version'],
+    capabilities: { transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false },
+  },
   buildCommand(ctx) {
     const cwd = ctx.agent.cwd ?? ctx.defaultCwd;
     const args = ['exec', '--json', '--skip-git-repo-check', '--cd', cwd];

@@ -10,7 +10,19 @@ export type JsonObject = Record<string, unknown>;
 export interface JsonDocumentHandler {
   handle(doc: JsonObject, events: AdapterEvent[]): void;
   result(): AdapterResult;
+  /**
+   * A line that is not a JSON document, escapes stripped, for a CLI that prints some of its
+   * failures as plain text (a login it lacks, a session it does not know). Short lines only.
+   */
+  plainLine?(text: string, events: AdapterEvent[]): void;
+  /** The output ended: events still held (text streamed in deltas) go out now. */
+  end?(events: AdapterEvent[]): void;
 }
+
+/** Longer lines are not offered to plainLine: what it looks for is one short sentence. */
+const PLAIN_LINE_BYTES = 2048;
+// CSI and OSC sequences, and the lone control characters a terminal line can carry.
+const ESCAPES_RE = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f]/g;
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -61,12 +73,20 @@ export function jsonLinesParser(handler: JsonDocumentHandler, maxLineBytes = MAX
     feed((buf, start, end) => {
       const doc = parseJsonLine(buf, start, end);
       if (doc) handler.handle(doc, events);
+      else if (handler.plainLine && end - start <= PLAIN_LINE_BYTES) {
+        const text = buf.toString('utf8', start, end).replace(ESCAPES_RE, '').trim();
+        if (text) handler.plainLine(text, events);
+      }
     });
     return events;
   };
   return {
     push: (chunk) => collect((onLine) => lines.push(chunk, onLine)),
-    end: () => collect((onLine) => lines.end(onLine)),
+    end: () => {
+      const events = collect((onLine) => lines.end(onLine));
+      handler.end?.(events);
+      return events;
+    },
     result: () => handler.result(),
   };
 }

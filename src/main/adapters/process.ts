@@ -10,6 +10,15 @@ const NO_OUTPUT_PARSER: OutputParser = {
 
 export const processAdapter: Adapter = {
   type: 'process',
+  info: {
+    label: 'Any command',
+    command: null,
+    transport: 'pty',
+    install: null,
+    login: null,
+    versionArgs: [],
+    capabilities: { transcript: false, resume: false, tokens: false, cost: false, permissionRequests: false, liveInput: false },
+  },
   buildCommand(ctx: AdapterRunContext) {
     if (!ctx.agent.command) throw new Error(`agent ${ctx.agent.name} uses the process adapter but has no command`);
     return { file: '/bin/sh', args: ['-c', ctx.agent.command], cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env };

@@ -94,8 +94,43 @@ export function promptEvent(prompt: string): AdapterEvent {
   return { type: 'prompt', message: oneLine(prompt), payload: { text, truncated: text !== prompt } };
 }
 
+/** How Vigil talks to the agent: a terminal it reads (pty) or a protocol on stdio pipes (acp, later). */
+export type AdapterTransport = 'pty' | 'acp';
+
+/** What Vigil can show and do for an adapter's runs; the UI, `vigil agent add --help` and the docs list them. */
+export interface AdapterCapabilities {
+  /** Its output becomes transcript events (messages, tool calls, results). */
+  transcript: boolean;
+  /** It reports a session id and a later run (a retry after a crash) can continue it. */
+  resume: boolean;
+  /** It reports tokens used. */
+  tokens: boolean;
+  /** It reports a cost in dollars. */
+  cost: boolean;
+  /** Vigil can answer its permission requests (otherwise the headless mode's policy decides). */
+  permissionRequests: boolean;
+  /** Input can reach it while it runs (otherwise new input waits for the next run). */
+  liveInput: boolean;
+}
+
+/** What an adapter declares about itself, besides how it runs. */
+export interface AdapterInfo {
+  label: string;
+  /** The executable it runs when the agent names none; null when the agent must give a command. */
+  command: string | null;
+  transport: AdapterTransport;
+  /** The command that installs it; null when it is not a CLI to install. */
+  install: string | null;
+  /** How to log in once, said to the person when a run fails for want of it. */
+  login: string | null;
+  /** The arguments that print its version (detection in the first-run card and `vigil doctor`). */
+  versionArgs: string[];
+  capabilities: AdapterCapabilities;
+}
+
 export interface Adapter {
   readonly type: AdapterType;
+  readonly info: AdapterInfo;
   buildCommand(ctx: AdapterRunContext): AdapterCommand;
   createParser(): OutputParser;
 }

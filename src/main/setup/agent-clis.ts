@@ -5,6 +5,8 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { AdapterType } from '../../shared/domain';
+import { listAdapters } from '../adapters/index';
+import type { AdapterCapabilities, AdapterTransport } from '../adapters/types';
 
 export interface AgentCli {
   adapterType: Exclude<AdapterType, 'process'>;
@@ -13,6 +15,12 @@ export interface AgentCli {
   label: string;
   /** The command that installs it. */
   install: string;
+  /** How to log in once. */
+  login: string | null;
+  transport: AdapterTransport;
+  capabilities: AdapterCapabilities;
+  /** The arguments that print its version. */
+  versionArgs: string[];
   /** Where PATH resolves it; null when it is not there. */
   path: string | null;
   /** The first line `--version` printed; null when not found or when it failed. */
@@ -21,11 +29,14 @@ export interface AgentCli {
   problem: string | null;
 }
 
-/** The CLIs Vigil has adapters for, in the order they are offered. */
-export const KNOWN_AGENT_CLIS: ReadonlyArray<Pick<AgentCli, 'adapterType' | 'command' | 'label' | 'install'>> = [
-  { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', install: 'npm install -g @anthropic-ai/claude-code' },
-  { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', install: 'npm install -g @openai/codex' },
-];
+type KnownCli = Omit<AgentCli, 'path' | 'version' | 'problem'>;
+
+/** The CLIs Vigil has adapters for, in the order they are offered: every adapter with a default command. */
+export const KNOWN_AGENT_CLIS: ReadonlyArray<KnownCli> = listAdapters().flatMap((adapter): KnownCli[] => {
+  const { command, install, label, login, transport, capabilities, versionArgs } = adapter.info;
+  if (adapter.type === 'process' || !command || !install) return [];
+  return [{ adapterType: adapter.type, command, label, install, login, transport, capabilities, versionArgs }];
+});
 
 export const VERSION_TIMEOUT_MS = 5000;
 
@@ -49,10 +60,10 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
-/** Runs `file --version`: its first non-empty output line, or why it failed. */
-export function versionOf(file: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = VERSION_TIMEOUT_MS): Promise<{ version: string | null; problem: string | null }> {
+/** Runs `file --version` (or the adapter's own version arguments): its first non-empty output line, or why it failed. */
+export function versionOf(file: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = VERSION_TIMEOUT_MS, versionArgs = ['--version']): Promise<{ version: string | null; problem: string | null }> {
   return new Promise((resolve) => {
-    execFile(file, ['--version'], { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024, windowsHide: true }, (err, stdout, stderr) => {
+    execFile(file, versionArgs, { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024, windowsHide: true }, (err, stdout, stderr) => {
       const line = `${stdout}\n${stderr}`
         .split('\n')
         .map((l) => l.trim())
@@ -60,7 +71,7 @@ export function versionOf(file: string, env: NodeJS.ProcessEnv = process.env, ti
       if (!err) return resolve({ version: line ? line.slice(0, 200) : null, problem: line ? null : '`--version` printed nothing' });
       const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
       const why = e.killed ? `did not answer within ${Math.round(timeoutMs / 1000)} s` : typeof e.code === 'number' ? `exited ${e.code}` : (e.code ?? e.message);
-      resolve({ version: null, problem: `\`${file} --version\` ${why}${line ? `: ${line.slice(0, 200)}` : ''}` });
+      resolve({ version: null, problem: `\`${file} ${versionArgs.join(' ')}\` ${why}${line ? `: ${line.slice(0, 200)}` : ''}` });
     });
   });
 }
@@ -71,7 +82,7 @@ export async function findAgentClis(env: NodeJS.ProcessEnv = process.env, timeou
     KNOWN_AGENT_CLIS.map(async (cli) => {
       const path = findOnPath(cli.command, env.PATH);
       if (!path) return { ...cli, path: null, version: null, problem: null };
-      return { ...cli, path, ...(await versionOf(path, env, timeoutMs)) };
+      return { ...cli, path, ...(await versionOf(path, env, timeoutMs, cli.versionArgs)) };
     }),
   );
 }

@@ -2,7 +2,8 @@
 // arrive masked from the host, they are shown masked, and only a value the user typed replaces one. The mask is never a new value: it only
 // goes back, for the name it came with, as the host's "keep the stored secret" marker.
 import { useState } from 'react';
-import { AgentCreateInput, calls, type AgentDto } from '../../shared/contract';
+import { AgentCreateInput, calls, type AgentCliDto, type AgentDto } from '../../shared/contract';
+import { capabilityWords } from '../../shared/adapter-capabilities';
 import { ADAPTER_TYPES, MASKED_SECRET, type AdapterType, type WorkspaceMode } from '../../shared/domain';
 import { Field, FormError } from '../components/Field';
 import { PickFolderButton } from '../components/FolderChooser';
@@ -13,11 +14,15 @@ import { ValueOptions } from '../components/Options';
 
 const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'workspace', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env', 'machine'] as const;
 
-const ADAPTER_HINT: Record<AdapterType, string> = {
-  process: 'Any command, run in a terminal each heartbeat.',
-  claude_local: 'Claude Code on this machine (command defaults to claude).',
-  codex_local: 'Codex CLI on this machine (command defaults to codex).',
-};
+const PROCESS_HINT = 'Any command, run in a terminal each heartbeat (no transcript: its terminal is what you see).';
+
+/** What the adapter is and what Vigil can do with it, from the host's list of adapters. */
+function adapterHint(type: AdapterType, clis: AgentCliDto[] | undefined): string {
+  const cli = clis?.find((c) => c.adapterType === type);
+  if (!cli) return type === 'process' ? PROCESS_HINT : type;
+  const words = capabilityWords(cli.capabilities);
+  return `${cli.label} (command defaults to ${cli.command})${words.length ? `: ${words.join(', ')}` : ''}.`;
+}
 
 export interface EnvRow {
   key: string;
@@ -150,7 +155,16 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         <Field
           label="Adapter"
           error={errors.adapterType}
-          hint={foundCli && !editing ? <span title={foundCli.path ?? undefined}>Found on this machine: {foundCli.version ?? foundCli.command}.</span> : ADAPTER_HINT[adapterType]}
+          hint={
+            foundCli && !editing ? (
+              <>
+                <span title={foundCli.path ?? undefined}>Found on this machine: {foundCli.version ?? foundCli.command}.</span>{' '}
+                <span className="adapter-capabilities">{capabilityWords(foundCli.capabilities).join(', ')}</span>
+              </>
+            ) : (
+              adapterHint(adapterType, setup.data?.clis)
+            )
+          }
         >
           {(p) => (
             <select {...p} value={adapterType} disabled={editing} onChange={(e) => setAdapterType(e.target.value as AdapterType)}>
@@ -166,7 +180,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
               className="mono"
               value={command}
               onChange={(e) => setCommand(e.target.value)}
-              placeholder={adapterType === 'process' ? './agent.sh' : adapterType === 'claude_local' ? 'claude' : 'codex'}
+              placeholder={adapterType === 'process' ? './agent.sh' : (setup.data?.clis.find((c) => c.adapterType === adapterType)?.command ?? '')}
             />
           )}
         </Field>

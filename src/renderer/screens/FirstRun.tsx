@@ -4,6 +4,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { AgentCliDto } from '../../shared/contract';
+import { capabilityWords } from '../../shared/adapter-capabilities';
 import { FolderChooser } from '../components/FolderChooser';
 import { useDebounced } from '../components/useDebounced';
 import { useBridge } from '../data/bridge-context';
@@ -87,7 +88,7 @@ function FirstRunPanel() {
             <span className="step-title">The agent</span>
             {found.length === 0 && (
               <p className="dim">
-                No agent CLI found on this machine's PATH. Install Claude Code or Codex CLI (below), then{' '}
+                No agent CLI found on this machine's PATH. Install one of the agent CLIs below, then{' '}
                 <button type="button" className="btn btn-small" onClick={() => void setup.refetch()}>
                   look again
                 </button>{' '}
@@ -103,6 +104,7 @@ function FirstRunPanel() {
                     <span className="mono dim cli-path" title={cli.path ?? ''}>
                       {cli.path}
                     </span>
+                    <span className="dim small cli-capabilities">{capabilityWords(cli.capabilities).join(' · ')}</span>
                     {cli.problem && <span className="text-warn small">{cli.problem}</span>}
                   </div>
                   <button type="button" className={`btn${i === 0 ? ' btn-primary' : ''}`} disabled={!verdict?.ok || busy !== null} onClick={() => void start(cli)}>

@@ -79,7 +79,8 @@ function RunPage({ run }: { run: RunDetailDto }) {
 }
 
 function readsAsTranscript(run: RunDetailDto): boolean {
-  return run.adapterType === 'claude_local' || run.adapterType === 'codex_local' || (run.adapterType === null && hasTranscript(run.events));
+  // Every adapter but `process` reads its agent's output into a transcript.
+  return run.adapterType === null ? hasTranscript(run.events) : run.adapterType !== 'process';
 }
 
 function Terminal({ run }: { run: RunDetailDto }) {

@@ -27,10 +27,33 @@ export function ToolCard({ tool }: { tool: Tool }) {
   );
 }
 
+/**
+ * Each agent CLI names its tools its own way: the ones that run a command, change, write or read a
+ * file share Claude Code's cards. Names from each CLI's source (docs/adapters.md).
+ */
+const CARD_OF: Record<string, string> = {
+  run_shell_command: 'Bash', // Gemini CLI, Qwen Code
+  bash: 'Bash', // OpenCode
+  shell: 'Bash', // Cursor (shellToolCall)
+  replace: 'Edit', // Gemini CLI
+  edit: 'Edit', // Qwen Code, OpenCode, Cursor (editToolCall)
+  write_file: 'Write', // Gemini CLI, Qwen Code
+  write: 'Write', // OpenCode, Cursor (writeToolCall)
+  read_file: 'Read', // Gemini CLI, Qwen Code
+  read: 'Read', // OpenCode, Cursor (readToolCall)
+  grep_search: 'Grep',
+  glob: 'Glob',
+};
+
+/** The card a tool call is shown with: Claude Code's names as they are, the others' mapped. */
+export function cardOf(name: string): string {
+  return CARD_OF[name] ?? name;
+}
+
 function describe(tool: Tool): { title: ReactNode; body: ReactNode } {
   const input = tool.input;
-  const path = str(input.file_path) || str(input.path) || str(input.notebook_path);
-  switch (tool.name) {
+  const path = str(input.file_path) || str(input.path) || str(input.notebook_path) || str(input.filePath) || str(input.absolute_path);
+  switch (cardOf(tool.name)) {
     case 'Bash':
       return {
         title: str(input.description) && <span className="dim">{str(input.description)}</span>,
@@ -42,7 +65,10 @@ function describe(tool: Tool): { title: ReactNode; body: ReactNode } {
         ),
       };
     case 'Edit':
-      return { title: <code>{path}</code>, body: <DiffView before={str(input.old_string)} after={str(input.new_string)} label={`Change to ${path}`} /> };
+      return {
+        title: <code>{path}</code>,
+        body: <DiffView before={str(input.old_string) || str(input.oldString)} after={str(input.new_string) || str(input.newString)} label={`Change to ${path}`} />,
+      };
     case 'MultiEdit': {
       const edits = Array.isArray(input.edits) ? (input.edits as Record<string, unknown>[]) : [];
       return {
@@ -51,7 +77,7 @@ function describe(tool: Tool): { title: ReactNode; body: ReactNode } {
       };
     }
     case 'Write':
-      return { title: <code>{path}</code>, body: <DiffView before="" after={str(input.content)} label={`New content of ${path}`} /> };
+      return { title: <code>{path}</code>, body: <DiffView before="" after={str(input.content) || str(input.fileText)} label={`New content of ${path}`} /> };
     case 'Read':
       return { title: <code>{path}</code>, body: null };
     case 'FileChange': {
@@ -84,7 +110,8 @@ function describe(tool: Tool): { title: ReactNode; body: ReactNode } {
 
 /** A Read's file contents are the agent's business, not the reader's: fold them unless it failed. */
 function showsResult(tool: Tool): boolean {
-  if (tool.name === 'Read' || tool.name === 'Edit' || tool.name === 'Write' || tool.name === 'MultiEdit') return tool.result?.isError === true;
+  const card = cardOf(tool.name);
+  if (card === 'Read' || card === 'Edit' || card === 'Write' || card === 'MultiEdit') return tool.result?.isError === true;
   return true;
 }
 

@@ -25,14 +25,34 @@ describe('agent CLIs on PATH', () => {
   });
   afterAll(() => dir.cleanup());
 
-  it('finds claude with its version and reports codex as missing', async () => {
+  it('finds claude with its version and reports every other adapter\'s CLI as missing', async () => {
     const bin = join(dir.dir, 'one');
     const claude = executable(bin, 'claude', "echo '2.1.197 (Claude Code)'");
     const clis = await findAgentClis({ PATH: `${join(dir.dir, 'nowhere')}:${bin}` });
-    expect(clis).toEqual([
-      { adapterType: 'claude_local', command: 'claude', label: 'Claude Code', install: 'npm install -g @anthropic-ai/claude-code', path: claude, version: '2.1.197 (Claude Code)', problem: null },
-      { adapterType: 'codex_local', command: 'codex', label: 'Codex CLI', install: 'npm install -g @openai/codex', path: null, version: null, problem: null },
+    expect(clis.map((c) => [c.adapterType, c.command, c.path, c.version])).toEqual([
+      ['claude_local', 'claude', claude, '2.1.197 (Claude Code)'],
+      ['codex_local', 'codex', null, null],
+      ['gemini_local', 'gemini', null, null],
+      ['qwen_local', 'qwen', null, null],
+      ['opencode_local', 'opencode', null, null],
+      ['cursor_local', 'cursor-agent', null, null],
+      ['copilot_local', 'copilot', null, null],
+      ['amp_local', 'amp', null, null],
     ]);
+    expect(clis[0]).toEqual({
+      adapterType: 'claude_local',
+      command: 'claude',
+      label: 'Claude Code',
+      install: 'npm install -g @anthropic-ai/claude-code',
+      login: expect.stringContaining('claude'),
+      transport: 'pty',
+      capabilities: { transcript: true, resume: true, tokens: true, cost: true, permissionRequests: false, liveInput: false },
+      versionArgs: ['--version'],
+      path: claude,
+      version: '2.1.197 (Claude Code)',
+      problem: null,
+    });
+    expect(clis.find((c) => c.adapterType === 'gemini_local')).toMatchObject({ label: 'Gemini CLI', install: 'npm install -g @google/gemini-cli' });
   });
 
   it('takes the first match on PATH, skips files that are not executable', async () => {
