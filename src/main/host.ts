@@ -28,6 +28,11 @@ import { startTeam, type Team } from './team/team';
 import { reattachRuns } from './ptyhost/reattach';
 import { PtyHostSpawner } from './ptyhost/spawner';
 import { Recovery } from './recovery/recovery';
+import { RunLimits } from './budgets/run-limits';
+import { RoutineScheduler } from './routines/scheduler';
+import { budgetHandlers } from './services/budgets';
+import { routineHandlers } from './services/routines';
+import { insightHandlers } from './services/insights';
 import { agentHandlers } from './services/agents';
 import type { Db } from './db/client';
 import type { ServiceContext } from './services/context';
@@ -128,7 +133,13 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       },
     });
     const recovery = new Recovery(ctx, engine, { killGraceMs, detachedSilenceMs: opts.detachedSilenceMs ?? 30 * 60_000 });
-    engine.onRunSettled = (run) => recovery.settle(run);
+    // Budgets and usage windows first: a run they stopped is queued again before recovery looks at its issue.
+    const limits = new RunLimits(ctx, engine);
+    engine.limits = limits;
+    engine.onRunSettled = async (run) => {
+      await limits.settled(run).catch(() => undefined);
+      await recovery.settle(run);
+    };
     // The pty host died under its runs: recovery judges them at once (their processes likely died too).
     engine.onRunsLost = () => void recovery.reapOrphanedRuns().then(() => engine.pump(), () => undefined);
     const scheduler = new TimerScheduler(ctx, engine);
@@ -186,7 +197,17 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
     const settings = new SettingsStore(dataDir);
     const attention = await AttentionWatcher.start(ctx, settings, opts.attention);
-    const onAgentsChanged = () => void scheduler.sync().catch(() => undefined);
+    // Routines: each firing creates an issue assigned to the agent, which wakes it (src/main/routines).
+    const routinesTimer = new RoutineScheduler(ctx, {
+      onFired: async ({ issueId, routine }) => {
+        await engine.wake(routine.agentId, { source: 'assignment', reason: 'issue_assigned', triggerDetail: 'system', issueId });
+      },
+    });
+    const onRoutinesChanged = () => void routinesTimer.arm().catch(() => undefined);
+    const onAgentsChanged = () => {
+      void scheduler.sync().catch(() => undefined);
+      onRoutinesChanged();
+    };
     const runs = runHandlers(ctx, engine, logs);
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
@@ -198,6 +219,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...reviewHandlers(ctx, worktrees),
       ...settingsHandlers(settings, events),
       ...machineHandlers(ctx),
+      ...budgetHandlers(ctx, limits, engine),
+      ...routineHandlers(ctx, onRoutinesChanged),
+      ...insightHandlers(ctx),
     };
     // Another machine's changes, arriving live: an agent changed there (re-arm timers, maybe
     // resume), work queued there for an agent of this machine (start it).
@@ -253,7 +277,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
     if (opts.startScheduler !== false) {
       await scheduler.sync();
+      await limits.timer.arm();
       engine.start();
+      // After the gate opened: a due time missed while Vigil was down fires once now.
+      await routinesTimer.arm().catch((err: Error) => events.emit('host.notice', { level: 'error', message: `routines: ${err.message}` }));
       team?.requests.serve(runs.requestHandlers);
       const sweepMs = opts.sweepIntervalMs ?? 60_000;
       if (sweepMs > 0) {
@@ -296,6 +323,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           for (const t of timers) clearInterval(t);
           attention.dispose();
           scheduler.stop();
+          limits.timer.stop();
+          routinesTimer.stop();
           // Kept only where they can outlive this process: in the pty host.
           const keep = closeOpts.keepAgents === true && ptyHost !== null;
           const keptRuns = keep ? await engine.leave() : 0;

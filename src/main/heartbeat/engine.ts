@@ -25,6 +25,8 @@ import { insertQueuedRun, lockAgent, moveExecution } from './queue';
 import { buildRunEnv } from './run-env';
 import { localPtySpawner, RunOutput, type RunExit, type RunHandle, type RunOutputEnd, type RunSpawner } from './run-process';
 import { runProcessQuery } from './run-processes';
+import type { LimitStop, RunLimitsHook } from '../budgets/run-limits';
+import { withUsageLimits } from '../budgets/usage-limits';
 import { WorkspaceError } from '../workspaces/worktree';
 import type { RunWorkspace } from '../workspaces/issue-workspaces';
 import { addPendingInput, adoptRun, claimRun, endRuns, LIVE_STATUSES, markRunning, recordSession, type EndItem, type RunOutcome, type RunOwner } from './run-state';
@@ -59,7 +61,7 @@ export interface WakeInput {
   processLossRetryCount?: number;
 }
 
-type StopReason = 'cancelled' | 'timeout' | 'host_shutdown' | 'log_write_failed';
+type StopReason = 'cancelled' | 'timeout' | 'host_shutdown' | 'log_write_failed' | LimitStop;
 
 /** A run this host claimed, from its claim until its end is durable. */
 interface LiveRun {
@@ -108,6 +110,8 @@ export class HeartbeatEngine {
   onRunSettled: ((run: RunRow) => Promise<void>) | null = null;
   /** Runs whose pty host died under them left the live map: recovery judges them now. */
   onRunsLost: (() => void) | null = null;
+  /** Budgets and usage windows (src/main/budgets): checked during each run, asked before a wake. */
+  limits: RunLimitsHook | null = null;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -156,7 +160,8 @@ export class HeartbeatEngine {
       };
       if (agent.status === 'paused') {
         const id = await recordSettledWake('skipped', { error: 'agent is paused' });
-        return { wakeupId: id, status: 'skipped' as const, runId: null, reason: `agent ${agent.name} is paused` };
+        const held = await this.limits?.heldWhy(tx, agentId);
+        return { wakeupId: id, status: 'skipped' as const, runId: null, reason: held ? `agent ${agent.name}: ${held}` : `agent ${agent.name} is paused` };
       }
       // Twice at most: a live run whose end commits while we look has become a queued follow-up or nothing.
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -281,6 +286,8 @@ export class HeartbeatEngine {
         where r.status = 'queued' and a.status <> 'paused'
           -- Team mode: only an agent's own machine starts its runs (in its folders, on its process table).
           and (a.machine_id = ${this.ctx.hostId} or a.machine_id is null)
+          -- Usage windows: an agent waiting for its CLI's limit to reset keeps its queue (src/main/budgets/holds.ts).
+          and not exists (select 1 from agent_holds h where h.agent_id = a.id and h.until > now())
       ) ranked
       join agents a on a.id = ranked.agent_id
       where ranked.rn <= coalesce((a.runtime_config->>'maxConcurrentRuns')::int, 1)
@@ -342,6 +349,7 @@ export class HeartbeatEngine {
     }
     const claimed = claim.row;
     live.run = claimed;
+    this.limits?.begin(claimed);
     this.liveTokens.set(tokenHash, live);
     const done = (work: Promise<unknown>) =>
       void work.finally(() => {
@@ -431,7 +439,7 @@ export class HeartbeatEngine {
       [...secretValuesOf(agent.env, agent.envPublic), token],
     );
     live.prompt = command.prompt;
-    live.output = this.outputOf(live, handle, adapter.createParser(), 0);
+    live.output = this.outputOf(live, handle, withUsageLimits(adapter.createParser()), 0);
     return handle;
   }
 
@@ -452,7 +460,10 @@ export class HeartbeatEngine {
         emitOutput: (offset, data) => ctx.events.emit('run.output', { runId, offset, data: data.toString('base64') }),
         outputListened: () => ctx.events.listens('run.output'),
         redactLine: (text) => live.redactor.redactText(text),
-        onEvents: (events) => this.queueEvents(live, events),
+        onEvents: (events) => {
+          this.queueEvents(live, events);
+          this.limits?.observe(live.run, events, parser.result().usage, (reason, detail) => this.stopFor(live, reason, detail));
+        },
         onSession: (sessionId) => {
           live.sessionWrite = live.sessionWrite.then(async () => {
             await retryUntilLanded(this.retrying, `recording the session of run ${runId}`, () => recordSession(ctx.db, live.run, sessionId), () => live.exited);
@@ -565,7 +576,8 @@ export class HeartbeatEngine {
         this.pump();
       });
     const adapter = getAdapter(agent.adapterType as Parameters<typeof getAdapter>[0]);
-    live.output = this.outputOf(live, handle, adapter.createParser(), adopted.logBytes);
+    this.limits?.begin(adopted);
+    live.output = this.outputOf(live, handle, withUsageLimits(adapter.createParser()), adopted.logBytes);
     this.watchHandle(live, handle, forgetToken, done);
     // Claimed, spawned, but the host died before it recorded the process: record it now.
     if (adopted.status === 'starting') live.started = this.markStarted(live, handle);
@@ -648,6 +660,14 @@ export class HeartbeatEngine {
   // ------------------------------------------------------------------ stop
   private async stopProcess(live: LiveRun): Promise<void> {
     await live.handle?.terminate(this.opts.killGraceMs);
+  }
+
+  /** A limit (budget, usage window) ends the run through the same stop path as a cancel. */
+  private stopFor(live: LiveRun, reason: LimitStop, detail: string): void {
+    if (live.stopReason || live.exited) return;
+    live.stopReason = reason;
+    live.stopDetail = detail;
+    void this.stopProcess(live);
   }
 
   /** Cancels a queued run, or stops a live one (its whole process group) and waits for its end. */
@@ -768,6 +788,11 @@ export class HeartbeatEngine {
         return { status: 'timed_out', errorCode: 'timeout', error: why };
       case 'log_write_failed':
         return { status: 'failed', errorCode: 'log_write_failed', error: `could not write the run log: ${why}` };
+      // Not the agent's failure: no retry is spent, nothing escalates; src/main/budgets queues it again.
+      case 'budget_exceeded':
+        return { status: 'cancelled', errorCode: 'budget_exceeded', error: why };
+      case 'rate_limited':
+        return { status: 'cancelled', errorCode: 'rate_limited', error: why };
       default:
         if (exit.exitCode === 0 && !exit.signal) return { status: 'succeeded', errorCode: null, error: null };
         return {
