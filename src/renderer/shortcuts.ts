@@ -11,6 +11,8 @@ const GO: Record<string, string> = {
   a: href.agents(),
   e: href.escalations(),
   s: href.settings(),
+  o: href.routines(),
+  n: href.insights(),
 };
 
 export function typing(target: EventTarget | null): boolean {

@@ -18,6 +18,7 @@ import { formatDuration, formatTime } from '../format';
 import { href, navigate } from '../router';
 import { AgentActions, WakeResult } from './AgentActions';
 import { AgentForm } from './AgentForm';
+import { BudgetPanel } from '../limits/BudgetPanel';
 
 export function AgentDetail({ name }: { name: string }) {
   const query = useAgent(name);
@@ -62,6 +63,7 @@ function AgentPage({ agent }: { agent: AgentDto }) {
       {remove.error && <FormError message={plainMessage(remove.error)} />}
       <WakeResult result={woke} />
       {editing ? <AgentForm agent={agent} onCancel={() => setEditing(false)} onDone={() => setEditing(false)} /> : <AgentFacts agent={agent} />}
+      <BudgetPanel agent={agent} />
       <AgentRuns agent={agent} />
     </>
   );

@@ -11,6 +11,7 @@ import { flatten, useAgents, useEscalations, useHostStatus, useMachines, useRuns
 import { humanize } from '../format';
 import { href } from '../router';
 import { FirstRun } from './FirstRun';
+import { HeldAgents } from '../limits/HeldAgents';
 import { ReviewQueue } from './ReviewQueue';
 
 export function Dashboard() {
@@ -18,6 +19,7 @@ export function Dashboard() {
     <div className="page">
       <PageHeader title="Dashboard" sub={<HostSummary />} />
       <FirstRun />
+      <HeldAgents />
       <div className="dash-grid">
         <ReviewQueue />
         <RunningNow />
