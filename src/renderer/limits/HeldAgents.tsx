@@ -7,7 +7,7 @@ import { useHolds } from '../data/limits';
 /** 14:05 today, or "Mon 8 Dec, 09:00" on another day. */
 export function clockTime(iso: string, now = new Date()): string {
   const at = new Date(iso);
-  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   if (at.toDateString() === now.toDateString()) return time;
   return `${at.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' })}, ${time}`;
 }
