@@ -1,7 +1,9 @@
 // Stacked bar charts drawn with uPlot (small, fast, canvas): stacking is done here by drawing
 // cumulative sums tallest first, each series over the one before. Colours follow the theme.
+// uPlot is loaded when a chart first shows: it reads the screen (matchMedia) as it loads, and
+// only the Insights page needs it.
 import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffectiveTheme } from '../theme';
 
@@ -49,38 +51,15 @@ export function StackedBars({
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const text = cssVar('--text-2', '#4a525d');
-    const grid = cssVar('--border', '#e1e4e9');
-    // Tallest first: series k is drawn as the sum of series 0..k.
-    const cumulative: number[][] = [];
-    series.forEach((s, k) => cumulative.push(s.values.map((v, i) => v + (k > 0 ? cumulative[k - 1][i] : 0))));
-    const order = series.map((_, k) => k).reverse();
-    const bars = uPlot.paths.bars!({ size: [0.7, 48], gap: 1 });
-    const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '11px system-ui, sans-serif' };
-    const opts: uPlot.Options = {
-      width: Math.max(200, el.clientWidth),
-      height,
-      legend: { show: false },
-      cursor: { drag: { x: false, y: false }, points: { show: false } },
-      scales: {
-        x: xKind === 'time' ? { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] } : { time: false, range: () => [-0.5, x.length - 0.5] },
-        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
-      },
-      axes: [
-        xKind === 'time'
-          ? { ...axis, values: (_u, splits) => splits.map((s) => new Date(s * 1000).toLocaleDateString([], { month: 'short', day: 'numeric', timeZone: 'UTC' })) }
-          : { ...axis, splits: () => x, values: (_u, splits) => splits.map((s) => categories?.[s] ?? '') },
-        { ...axis, size: 56, values: (_u, splits) => splits.map(format) },
-      ],
-      series: [{}, ...order.map((k) => ({ label: series[k].name, fill: series[k].color, stroke: series[k].color, width: 0, paths: bars, points: { show: false } }))],
-    };
-    const data = [x, ...order.map((k) => cumulative[k])] as uPlot.AlignedData;
-    const plot = new uPlot(opts, data, el);
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height }));
-    resize.observe(el);
+    let dispose: (() => void) | null = null;
+    let cancelled = false;
+    void import('uplot').then(({ default: UPlot }) => {
+      if (cancelled) return;
+      dispose = drawChart(UPlot, el, { x, xKind, categories, series, format, height });
+    });
     return () => {
-      resize.disconnect();
-      plot.destroy();
+      cancelled = true;
+      dispose?.();
     };
   }, [x, xKind, categories, series, format, height, theme]);
   return (
@@ -96,4 +75,50 @@ export function StackedBars({
       </figcaption>
     </figure>
   );
+}
+
+interface ChartData {
+  x: number[];
+  xKind: 'time' | 'category';
+  categories?: string[];
+  series: StackedSeries[];
+  format: (n: number) => string;
+  height: number;
+}
+
+/** Draws the chart into `el`; returns its disposal. */
+function drawChart(UPlot: typeof uPlot, el: HTMLDivElement, { x, xKind, categories, series, format, height }: ChartData): () => void {
+  const text = cssVar('--text-2', '#4a525d');
+  const grid = cssVar('--border', '#e1e4e9');
+  // Tallest first: series k is drawn as the sum of series 0..k.
+  const cumulative: number[][] = [];
+  series.forEach((s, k) => cumulative.push(s.values.map((v, i) => v + (k > 0 ? cumulative[k - 1][i] : 0))));
+  const order = series.map((_, k) => k).reverse();
+  const bars = UPlot.paths.bars!({ size: [0.7, 48], gap: 1 });
+  const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '11px system-ui, sans-serif' };
+  const opts: uPlot.Options = {
+    width: Math.max(200, el.clientWidth),
+    height,
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false }, points: { show: false } },
+    scales: {
+      x: xKind === 'time' ? { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] } : { time: false, range: () => [-0.5, x.length - 0.5] },
+      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+    },
+    axes: [
+      xKind === 'time'
+        ? { ...axis, values: (_u, splits) => splits.map((s) => new Date(s * 1000).toLocaleDateString([], { month: 'short', day: 'numeric', timeZone: 'UTC' })) }
+        : { ...axis, splits: () => x, values: (_u, splits) => splits.map((s) => categories?.[s] ?? '') },
+      { ...axis, size: 56, values: (_u, splits) => splits.map(format) },
+    ],
+    series: [{}, ...order.map((k) => ({ label: series[k].name, fill: series[k].color, stroke: series[k].color, width: 0, paths: bars, points: { show: false } }))],
+  };
+  const data = [x, ...order.map((k) => cumulative[k])] as uPlot.AlignedData;
+  const plot = new UPlot(opts, data, el);
+  const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height }));
+  resize.observe(el);
+  return () => {
+    resize.disconnect();
+    plot.destroy();
+  };
 }
