@@ -134,7 +134,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     });
     const recovery = new Recovery(ctx, engine, { killGraceMs, detachedSilenceMs: opts.detachedSilenceMs ?? 30 * 60_000 });
     // Budgets and usage windows first: a run they stopped is queued again before recovery looks at its issue.
-    const limits = new RunLimits(ctx, engine);
+    // A budget hold lifted (raised, or its next period began) unpauses an agent: its heartbeat
+    // timer is armed again (agentsChanged, bound below) and the scheduler runs.
+    let agentsChanged: () => void = () => undefined;
+    const afterHoldChange = {
+      pump: () => {
+        agentsChanged();
+        engine.pump();
+      },
+    };
+    const limits = new RunLimits(ctx, afterHoldChange);
     engine.limits = limits;
     engine.onRunSettled = async (run) => {
       await limits.settled(run).catch(() => undefined);
@@ -207,7 +216,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const onAgentsChanged = () => {
       void scheduler.sync().catch(() => undefined);
       onRoutinesChanged();
+      // Another machine may have paused or resumed one of ours for its budget.
+      void limits.timer.arm().catch(() => undefined);
     };
+    agentsChanged = () => void scheduler.sync().catch(() => undefined);
     const runs = runHandlers(ctx, engine, logs);
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
@@ -219,7 +231,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...reviewHandlers(ctx, worktrees),
       ...settingsHandlers(settings, events),
       ...machineHandlers(ctx),
-      ...budgetHandlers(ctx, limits, engine),
+      ...budgetHandlers(ctx, limits, afterHoldChange),
       ...routineHandlers(ctx, onRoutinesChanged),
       ...insightHandlers(ctx),
     };

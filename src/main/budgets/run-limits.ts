@@ -3,8 +3,8 @@
 // (a usage limit reported, or the run's cost or tokens crossing what its budgets have left:
 // the engine's stop path ends it); once the run's end is durable, the run is queued again for
 // when the agent may go on; and a wake of a held agent is refused with the reason.
-import { and, eq, inArray, or } from 'drizzle-orm';
-import type { BudgetPeriod } from '../../shared/domain';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { BudgetPeriod, InvocationSource } from '../../shared/domain';
 import type { AdapterEvent } from '../adapters/types';
 import { budgets, heartbeatRuns, type UsageRecord } from '../db/schema';
 import { insertQueuedRun, lockAgent, moveExecution } from '../heartbeat/queue';
@@ -14,7 +14,6 @@ import { loadAgentDto, loadRunDto } from '../services/lookup';
 import { HoldTimer, holdOf, placeHold } from './holds';
 import { periodEnd, periodStart, spendOf, type Spend } from './spend';
 import { USAGE_LIMIT_EVENT, type UsageLimitPayload } from './usage-limits';
-import type { InvocationSource } from '../../shared/domain';
 
 export type LimitStop = 'budget_exceeded' | 'rate_limited';
 
@@ -197,7 +196,7 @@ export class RunLimits implements RunLimitsHook {
           and(
             eq(heartbeatRuns.agentId, run.agentId),
             inArray(heartbeatRuns.status, ['queued', 'starting', 'running']),
-            run.issueId ? eq(heartbeatRuns.issueId, run.issueId) : or(eq(heartbeatRuns.id, heartbeatRuns.id)),
+            run.issueId ? eq(heartbeatRuns.issueId, run.issueId) : undefined,
           ),
         )
         .limit(1);
