@@ -43,6 +43,8 @@ describe('vigil budget flags and routines', { timeout: 180_000 }, () => {
     expect(off.stdout).toContain('budget: $0.00 of $75.50 this month');
     // Only budget flags: no agent fields needed; --json answers the agent as it is after.
     expect((await json<AgentDto>('agent', 'update', 'triage', '--budget-usd', '80')).status).toBe('idle');
+    const shown = await vigil('agent', 'show', 'triage');
+    expect(shown.stdout).toMatch(/Budget:\s+\$0\.00 of \$80\.00 this month/);
   });
 
   it('routine add / list / pause / resume / remove, with a body file and a time zone', async () => {

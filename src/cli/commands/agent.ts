@@ -4,7 +4,7 @@ import type { AgentDto, CallInput } from '../../shared/contract';
 import { ADAPTER_TYPES, WORKSPACE_MODES } from '../../shared/domain';
 import { defined, envNames, envPairs, oneOf, secondsOrOff, str, UsageError, wholeNumber, type Command, type Context, type OptionSpec, type OptionValues } from '../command';
 import { readable, seconds, shortTime } from '../output';
-import { applyBudget, BUDGET_OPTIONS, budgetInput, budgetWords } from './budget-options';
+import { applyBudget, BUDGET_OPTIONS, budgetFields, budgetInput, budgetWords } from './budget-options';
 
 const FIELD_OPTIONS: Record<string, OptionSpec> = {
   command: { type: 'string', value: 'CMD', help: 'shell command of a process agent (run with sh -c in a pty)' },
@@ -137,9 +137,11 @@ export const agentCommands: Command[] = [
     options: {},
     summary: 'Show one agent.',
     async run(ctx, { args }) {
-      const agent = await (await ctx.client()).call('agents.get', { agent: args.NAME });
+      const client = await ctx.client();
+      const agent = await client.call('agents.get', { agent: args.NAME });
       if (ctx.out.json) return ctx.out.document(agent);
       showAgent(ctx, agent);
+      ctx.out.fields(await budgetFields(client, agent));
     },
   },
   simple('pause', 'Pause an agent: no new runs start (running ones finish).', 'Paused'),

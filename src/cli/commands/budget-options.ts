@@ -1,6 +1,6 @@
 // Budget flags of `vigil agent add` / `vigil agent update`: --budget-usd, --budget-tokens,
 // --budget-period. They go to budgets.set (the agent's own budget), after the agent call.
-import type { BudgetDto, CallInput } from '../../shared/contract';
+import type { AgentDto, BudgetDto, CallInput } from '../../shared/contract';
 import { BUDGET_PERIODS } from '../../shared/domain';
 import type { Client } from '../client';
 import { oneOf, str, UsageError, type OptionSpec, type OptionValues } from '../command';
@@ -44,4 +44,16 @@ export function budgetWords(b: BudgetDto): string {
   if (b.limitTokens !== null) parts.push(`${b.spentTokens.toLocaleString('en-US')} of ${b.limitTokens.toLocaleString('en-US')} tokens`);
   if (parts.length === 0) return 'no limit';
   return `${parts.join(', ')} ${b.period === 'month' ? 'this month' : 'in total'}${b.over ? ' (over budget)' : ''}`;
+}
+
+/** `vigil agent show`'s budget and hold lines. */
+export async function budgetFields(client: Client, agent: AgentDto): Promise<[string, string | null][]> {
+  const [budgets, holds] = await Promise.all([client.call('budgets.list', { agent: agent.id }), client.call('holds.list', {})]);
+  const own = budgets.find((b) => b.issueId === null);
+  const hold = holds.find((h) => h.agentId === agent.id);
+  const held = hold ? `${hold.kind === 'budget' ? 'paused over budget' : 'waiting for its usage window'}${hold.until ? ` until ${hold.until}` : ''}: ${hold.reason}` : null;
+  return [
+    ['Budget', own ? budgetWords(own) : 'none'],
+    ['Held', held],
+  ];
 }
