@@ -25,6 +25,7 @@ export interface UsageLimitPayload {
 }
 
 const LIMIT_TEXT_RE = /(you've hit your [^.\n]*limit|usage limit reached|rate limit(ed| reached| exceeded)|usage_limit_reached)/i;
+const USAGE_LIMIT_TEXT_RE = /(you've hit your [^.\n]*limit|usage limit reached|usage_limit_reached)/i;
 /** Lines worth parsing as JSON: cheap test before JSON.parse on every line. */
 const CANDIDATE_RE = /rate_limit|limit/i;
 
@@ -65,9 +66,10 @@ function limitOfDocument(doc: Record<string, unknown>, now: Date, lastReset: { a
   if (type === 'assistant' && asString(doc.error) === 'rate_limit') {
     return { resetAt: lastReset.at?.toISOString() ?? null, window: null };
   }
-  // Codex's error and failed turn carry the message in words.
+  // Codex's error and failed turn carry the message in words. An `error` alone may be one Codex
+  // retries itself (a 429 "try again in 1.2s"): only a usage limit is final there; a failed turn is.
   const message = type === 'error' ? asString(doc.message) : type === 'turn.failed' ? asString(asObject(doc.error)?.message) : null;
-  if (message && LIMIT_TEXT_RE.test(message)) {
+  if (message && (type === 'turn.failed' ? LIMIT_TEXT_RE : USAGE_LIMIT_TEXT_RE).test(message)) {
     const reset = resetFromText(message, now);
     return { resetAt: reset?.toISOString() ?? null, window: 'usage_limit' };
   }

@@ -662,12 +662,15 @@ export class HeartbeatEngine {
     await live.handle?.terminate(this.opts.killGraceMs);
   }
 
-  /** A limit (budget, usage window) ends the run through the same stop path as a cancel. */
+  /**
+   * A limit (budget, usage window) ends the run through the same stop path as a cancel. Reported
+   * in the output's last bytes (read as the process exits), it still names how the run ended.
+   */
   private stopFor(live: LiveRun, reason: LimitStop, detail: string): void {
-    if (live.stopReason || live.exited) return;
+    if (live.stopReason) return;
     live.stopReason = reason;
     live.stopDetail = detail;
-    void this.stopProcess(live);
+    if (!live.exited) void this.stopProcess(live);
   }
 
   /** Cancels a queued run, or stops a live one (its whole process group) and waits for its end. */

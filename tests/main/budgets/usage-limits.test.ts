@@ -45,6 +45,13 @@ describe('usage limit detection', () => {
     const parser = withUsageLimits(codexLocalAdapter.createParser(), () => NOW);
     const events = parser.push(lines({ type: 'error', message: "You've hit your usage limit. Upgrade to Pro, or try again in 90 seconds." }));
     expect(events.find((e) => e.type === USAGE_LIMIT_EVENT)?.payload).toEqual({ resetAt: new Date(NOW.getTime() + 90_000).toISOString(), window: 'usage_limit' });
+    // A rate-limit error Codex retries by itself is not the end of the run; a failed turn with it is.
+    const retried = withUsageLimits(codexLocalAdapter.createParser(), () => NOW);
+    expect(retried.push(lines({ type: 'error', message: 'Rate limit reached for gpt-5. Please try again in 1.2s.' })).some((e) => e.type === USAGE_LIMIT_EVENT)).toBe(false);
+    expect(retried.push(lines({ type: 'turn.failed', error: { message: 'Rate limit reached for gpt-5. Please try again in 20s.' } })).find((e) => e.type === USAGE_LIMIT_EVENT)?.payload).toEqual({
+      resetAt: new Date(NOW.getTime() + 20_000).toISOString(),
+      window: 'usage_limit',
+    });
     const other = withUsageLimits(codexLocalAdapter.createParser(), () => NOW);
     expect(other.push(lines({ type: 'turn.failed', error: { message: 'stream error: unexpected status 401 Unauthorized' } })).some((e) => e.type === USAGE_LIMIT_EVENT)).toBe(false);
     const at = resetFromText("You've hit your usage limit. Try again at 3:05 PM.", new Date(2026, 11, 7, 13, 0));
