@@ -30,6 +30,11 @@ import { reattachRuns } from './ptyhost/reattach';
 import { PtyHostSpawner } from './ptyhost/spawner';
 import { Recovery } from './recovery/recovery';
 import { isActiveStatus } from '../shared/domain';
+import { RunLimits } from './budgets/run-limits';
+import { RoutineScheduler } from './routines/scheduler';
+import { budgetHandlers } from './services/budgets';
+import { routineHandlers } from './services/routines';
+import { insightHandlers } from './services/insights';
 import { agentHandlers } from './services/agents';
 import type { Db } from './db/client';
 import type { ServiceContext } from './context';
@@ -124,6 +129,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       }
     }
     const recoveryOptions = { killGraceMs, detachedSilenceMs: opts.detachedSilenceMs ?? 30 * 60_000 };
+    // A budget hold lifted (raised, or its next period began) unpauses an agent: its heartbeat
+    // timer is armed again (agentsChanged, bound below) and the scheduler runs.
+    let agentsChanged: () => void = () => undefined;
+    const afterHoldChange = {
+      pump: () => {
+        agentsChanged();
+        engine.pump();
+      },
+    };
+    const limits = new RunLimits(ctx, afterHoldChange);
     let recovery!: Recovery;
     // Recovery is the engine's end policy, built with it (each needs the other).
     const engine = new HeartbeatEngine(ctx, logs, {
@@ -133,11 +148,22 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       cliPath: opts.cliPath ?? null,
       hostSecretEnv: opts.hostSecretEnv ?? [],
       workspaces: worktrees,
+      limits,
       logRetention: {
         maxRunsPerAgent: opts.logRetention?.maxRunsPerAgent ?? 200,
         maxBytesPerAgent: opts.logRetention?.maxBytesPerAgent ?? 1 << 30,
       },
-    }, (e) => (recovery = new Recovery(ctx, e, recoveryOptions)));
+    }, (e) => {
+      recovery = new Recovery(ctx, e, recoveryOptions);
+      // Budgets and usage windows first: a run they stopped is queued again before recovery looks at its issue.
+      return {
+        settled: async (run) => {
+          await limits.settled(run).catch(logFailure('budgets', `settling run ${run.id}`));
+          await recovery.settled(run);
+        },
+        runsLost: () => recovery.runsLost(),
+      };
+    });
     const scheduler = new TimerScheduler(ctx, engine);
 
     // Team mode: this machine's row and lease (PGlite too: one machine, shown the same way).
@@ -193,7 +219,20 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
     const settings = new SettingsStore(dataDir);
     const attention = await AttentionWatcher.start(ctx, settings, opts.attention);
-    const onAgentsChanged = () => void scheduler.sync().catch(logFailure('scheduler', 're-arming the agents\' timers'));
+    // Routines: each firing creates an issue assigned to the agent, which wakes it (src/main/routines).
+    const routinesTimer = new RoutineScheduler(ctx, {
+      onFired: async ({ issueId, routine }) => {
+        await engine.wake(routine.agentId, { source: 'assignment', reason: 'issue_assigned', triggerDetail: 'system', issueId });
+      },
+    });
+    const onRoutinesChanged = () => void routinesTimer.arm().catch(logFailure('routines', 're-arming the routines\' timer'));
+    const onAgentsChanged = () => {
+      void scheduler.sync().catch(logFailure('scheduler', 're-arming the agents\' timers'));
+      onRoutinesChanged();
+      // Another machine may have paused or resumed one of ours for its budget.
+      void limits.timer.arm().catch(logFailure('budgets', 're-arming the hold timer'));
+    };
+    agentsChanged = () => void scheduler.sync().catch(logFailure('scheduler', 're-arming the agents\' timers'));
     const runs = runHandlers(ctx, engine, logs);
     // issue 21 (reach a live agent): requests, the live terminal's wheel, the webhook.
     const notes = runNotes(ctx, engine);
@@ -211,6 +250,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...machineHandlers(ctx),
       ...requests.handlers(),
       ...terminalHandlers(ctx, engine, notes),
+      ...budgetHandlers(ctx, limits, afterHoldChange),
+      ...routineHandlers(ctx, onRoutinesChanged),
+      ...insightHandlers(ctx),
     };
     // Another machine's changes, arriving live: an agent changed there (re-arm timers, maybe
     // resume), work queued there for an agent of this machine (start it).
@@ -266,7 +308,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
     if (opts.startScheduler !== false) {
       await scheduler.sync();
+      await limits.timer.arm();
       engine.start();
+      // After the gate opened: a due time missed while Vigil was down fires once now.
+      await routinesTimer.arm().catch((err: Error) => events.emit('host.notice', { level: 'error', message: `routines: ${err.message}` }));
       team?.requests.serve(runs.requestHandlers);
       const sweepMs = opts.sweepIntervalMs ?? 60_000;
       if (sweepMs > 0) {
@@ -311,6 +356,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           requests.dispose();
           webhook.dispose();
           scheduler.stop();
+          limits.timer.stop();
+          routinesTimer.stop();
           // Kept only where they can outlive this process: in the pty host.
           const keep = closeOpts.keepAgents === true && ptyHost !== null;
           const keptRuns = keep ? await engine.leave() : 0;

@@ -16,9 +16,13 @@ import { RunDetail } from './screens/RunDetail';
 import { RunsScreen } from './screens/RunsScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { useGlobalShortcuts } from './shortcuts';
+import { useLimitsLive } from './data/limits';
+import { InsightsScreen } from './limits/InsightsScreen';
+import { RoutinesScreen } from './limits/RoutinesScreen';
 
 export function App() {
   useLiveUpdates();
+  useLimitsLive();
   useGlobalShortcuts();
   useWindowTitle();
   useBrowserNotifications();
@@ -61,6 +65,10 @@ function Screen({ route }: { route: Route }) {
       return <EscalationsScreen />;
     case 'settings':
       return <SettingsScreen />;
+    case 'insights':
+      return <InsightsScreen />;
+    case 'routines':
+      return <RoutinesScreen />;
     case 'not-found':
       return (
         <Empty title={`Nothing at “${route.path}”.`}>

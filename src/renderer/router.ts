@@ -11,6 +11,8 @@ export type Route =
   | { screen: 'agent'; name: string }
   | { screen: 'escalations' }
   | { screen: 'settings' }
+  | { screen: 'insights' }
+  | { screen: 'routines' }
   | { screen: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -23,6 +25,8 @@ export function parseRoute(hash: string): Route {
   if (head === 'agents') return ref ? { screen: 'agent', name: ref } : { screen: 'agents' };
   if (head === 'escalations' && !ref) return { screen: 'escalations' };
   if (head === 'settings' && !ref) return { screen: 'settings' };
+  if (head === 'insights' && !ref) return { screen: 'insights' };
+  if (head === 'routines' && !ref) return { screen: 'routines' };
   return { screen: 'not-found', path };
 }
 
@@ -44,6 +48,8 @@ export const href = {
   agent: (name: string) => `#/agents/${encodeURIComponent(name)}`,
   escalations: () => '#/escalations',
   settings: () => '#/settings',
+  insights: () => '#/insights',
+  routines: () => '#/routines',
 };
 
 export function navigate(to: string): void {

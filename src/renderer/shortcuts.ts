@@ -1,4 +1,4 @@
-// `g d` dashboard, `g i` issues, `g r` runs, `g a` agents, `g e` escalations, `g s` settings; `/`
+// `g d` dashboard, `g i` issues, `g r` runs, `g a` agents, `g e` escalations, `g s` settings, `g o` routines, `g n` insights; `/`
 // focuses the screen's search field. The dashboard's review queue adds j/k (move), Enter (open),
 // a (approve), r (request changes): see useReviewQueueKeys. Ignored while typing in a field.
 import { useEffect } from 'react';
@@ -11,6 +11,8 @@ const GO: Record<string, string> = {
   a: href.agents(),
   e: href.escalations(),
   s: href.settings(),
+  o: href.routines(),
+  n: href.insights(),
 };
 
 export function typing(target: EventTarget | null): boolean {

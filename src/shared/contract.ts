@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   AdapterType,
+  BudgetPeriod,
   AgentStatus,
   CommentAuthor,
   EscalationKind,
@@ -439,6 +440,105 @@ export const AgentCreateInput = z
   });
 export type AgentCreateInput = z.infer<typeof AgentCreateInput>;
 
+// ---------------------------------------------------------------- budgets, usage windows, routines, insights (issue 25)
+export const BudgetDto = z.object({
+  agentId: id,
+  agent: z.string(),
+  /** null: the agent's own budget; else the issue (id and identifier) it is for. */
+  issueId: z.string().nullable(),
+  issue: z.string().nullable(),
+  limitUsd: z.number().nullable(),
+  limitTokens: z.number().int().nullable(),
+  period: BudgetPeriod,
+  spentUsd: z.number(),
+  spentTokens: z.number(),
+  /** When the current period started and ends (null for a total budget). */
+  periodStart: iso.nullable(),
+  periodEnd: iso.nullable(),
+  over: z.boolean(),
+});
+export type BudgetDto = z.infer<typeof BudgetDto>;
+
+/** An agent held back: paused over its budget, or waiting for its CLI's usage window to reset. */
+export const AgentHoldDto = z.object({
+  agentId: id,
+  kind: z.enum(['budget', 'usage_window']),
+  until: iso.nullable(),
+  reason: z.string(),
+});
+export type AgentHoldDto = z.infer<typeof AgentHoldDto>;
+
+export const RoutineDto = z.object({
+  id,
+  agentId: id,
+  agent: z.string(),
+  title: z.string(),
+  body: z.string(),
+  cron: z.string(),
+  timezone: z.string(),
+  enabled: z.boolean(),
+  nextDueAt: iso.nullable(),
+  lastFiredAt: iso.nullable(),
+  lastIssueId: z.string().nullable(),
+  createdAt: iso,
+});
+export type RoutineDto = z.infer<typeof RoutineDto>;
+
+const insightsDays = z.union([z.literal(7), z.literal(30), z.literal(90)]);
+/** One row per day (UTC, oldest first) and series: the UI stacks the series. */
+export const DailySeriesDto = z.object({
+  days: z.array(z.string()),
+  series: z.array(z.object({ name: z.string(), values: z.array(z.number()) })),
+});
+export type DailySeriesDto = z.infer<typeof DailySeriesDto>;
+export const AgentTotalsDto = z.array(
+  z.object({ agent: z.string(), inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number(), runs: z.number().int(), medianRunSec: z.number().nullable() }),
+);
+export type AgentTotalsDto = z.infer<typeof AgentTotalsDto>;
+
+const routineRef = z.string().min(1).max(200);
+const issue25Calls = {
+  'budgets.list': { input: z.object({ agent: agentRef.optional() }).strict(), output: z.array(BudgetDto) },
+  /** Sets an agent's (or one issue's) budget; null clears a limit. Raising it above the spend resumes a budget-paused agent. */
+  'budgets.set': {
+    input: z
+      .object({
+        agent: agentRef,
+        issue: issueRef.optional(),
+        usd: z.number().positive().max(1e9).nullable().optional(),
+        tokens: z.number().int().positive().max(1e15).nullable().optional(),
+        period: BudgetPeriod.optional(),
+      })
+      .strict(),
+    output: BudgetDto,
+  },
+  'holds.list': { input: z.object({}).strict(), output: z.array(AgentHoldDto) },
+  'routines.list': { input: z.object({ agent: agentRef.optional() }).strict(), output: z.array(RoutineDto) },
+  'routines.create': {
+    input: z
+      .object({
+        agent: agentRef,
+        cron: z.string().trim().min(1).max(200),
+        title: z.string().trim().min(1).max(500),
+        body: z.string().max(100_000).optional(),
+        /** IANA time zone (Europe/Paris); default the host's. */
+        timezone: z.string().min(1).max(100).optional(),
+      })
+      .strict(),
+    output: RoutineDto,
+  },
+  'routines.pause': { input: z.object({ routine: routineRef }).strict(), output: RoutineDto },
+  'routines.resume': { input: z.object({ routine: routineRef }).strict(), output: RoutineDto },
+  'routines.remove': { input: z.object({ routine: routineRef }).strict(), output: z.object({ id }) },
+  /** Cost per day per agent (USD). */
+  'insights.costPerDay': { input: z.object({ days: insightsDays }).strict(), output: DailySeriesDto },
+  /** Ended runs per day by outcome (succeeded, failed, cancelled, timed_out). */
+  'insights.runsPerDay': { input: z.object({ days: insightsDays }).strict(), output: DailySeriesDto },
+  /** Tokens, cost, runs and median run time per agent. */
+  'insights.agentTotals': { input: z.object({ days: insightsDays }).strict(), output: AgentTotalsDto },
+} as const;
+// ---------------------------------------------------------------- end of issue 25's block
+
 // ---------------------------------------------------------------- reach a live agent (issue 21)
 // Permission requests and questions a run's agent puts to a person, the "allow always" rules kept
 // on an agent, and the live terminal's input (one writer at a time).
@@ -710,6 +810,7 @@ export const calls = {
     output: z.array(ActivityDto),
   },
   ...reachCalls,
+  ...issue25Calls,
 } as const;
 
 export type Calls = typeof calls;

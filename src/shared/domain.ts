@@ -54,6 +54,8 @@ export const RUN_ERROR_CODES = [
   'workspace_failed', // the issue's git worktree could not be made or found
   'host_offline', // team mode: the run's machine stopped renewing its lease; it may still run there (a warning)
   'abandoned', // team mode: a person cancelled a run while its machine was offline
+  'budget_exceeded', // the run's cost or tokens crossed what its agent's (or issue's) budget had left; stopped
+  'rate_limited', // the agent's CLI reported a usage or rate limit: the run waits for the reset (no retry spent)
 ] as const;
 export const RunErrorCode = z.enum(RUN_ERROR_CODES);
 export type RunErrorCode = z.infer<typeof RunErrorCode>;
@@ -89,7 +91,16 @@ export const RUN_ERROR_EXPLANATIONS: Record<RunErrorCode, string> = {
     "The machine running this run stopped renewing its lease (it crashed, lost the network or was switched off). The run may still be running there; that machine's Vigil settles it when it comes back.",
   abandoned:
     'The run was cancelled while its machine was offline: Vigil could not stop its process there. When that machine comes back, its Vigil stops any process the run left.',
+  budget_exceeded:
+    "The run's cost or tokens crossed what the agent's budget had left: Vigil stopped it and paused the agent. Raise the budget to resume its queue.",
+  rate_limited:
+    "The agent's CLI reported a usage or rate limit. Vigil stopped the run without spending a retry; the agent's queue waits until the reported reset and then continues.",
 };
+
+/** A budget counts what was spent this calendar month (UTC) or in total. */
+export const BUDGET_PERIODS = ['month', 'total'] as const;
+export const BudgetPeriod = z.enum(BUDGET_PERIODS);
+export type BudgetPeriod = z.infer<typeof BudgetPeriod>;
 
 /** none: runs in the agent's folder as it is; worktree: each issue in a git worktree of its own. */
 export const WORKSPACE_MODES = ['none', 'worktree'] as const;

@@ -4,8 +4,8 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AgentCliDto } from '../../src/shared/contract';
-import { FakeHost } from '../renderer-fake-host';
-import { renderApp } from '../renderer-harness';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
 
 const caps = (over: Partial<AgentCliDto['capabilities']> = {}): AgentCliDto['capabilities'] => ({ transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false, ...over });
 const GEMINI: AgentCliDto = { adapterType: 'gemini_local', command: 'gemini', label: 'Gemini CLI', install: 'npm install -g @google/gemini-cli', login: 'run `gemini` once', transport: 'pty', capabilities: caps(), path: '/usr/local/bin/gemini', version: '0.61.0', problem: null };

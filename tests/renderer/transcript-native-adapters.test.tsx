@@ -9,8 +9,8 @@ import type { AdapterEvent } from '../../src/main/adapters/types';
 import type { RunEventDto } from '../../src/shared/contract';
 import type { AdapterType } from '../../src/shared/domain';
 import { ptyBytes } from '../fixtures/adapters/context';
-import { FakeHost } from '../renderer-fake-host';
-import { renderApp } from '../renderer-harness';
+import { FakeHost } from '../helpers/renderer-fake-host';
+import { renderApp } from '../helpers/renderer-harness';
 
 vi.mock('../../src/renderer/log/LogViewer', () => ({ default: () => <div>raw terminal bytes</div> }));
 

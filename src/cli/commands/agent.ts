@@ -5,6 +5,7 @@ import { ADAPTER_TYPES, WORKSPACE_MODES } from '../../shared/domain';
 import { capabilityWords, listAdapters } from '../../main/adapters/index';
 import { defined, envNames, envPairs, oneOf, secondsOrOff, str, UsageError, wholeNumber, type Command, type Context, type OptionSpec, type OptionValues } from '../command';
 import { readable, seconds, shortTime } from '../output';
+import { applyBudget, BUDGET_OPTIONS, budgetFields, budgetInput, budgetWords } from './budget-options';
 
 const FIELD_OPTIONS: Record<string, OptionSpec> = {
   command: { type: 'string', value: 'CMD', help: 'shell command of a process agent (run with sh -c in a pty)' },
@@ -106,14 +107,19 @@ export const agentCommands: Command[] = [
     options: {
       adapter: { type: 'string', required: true, value: 'TYPE', help: adapterHelp() },
       ...FIELD_OPTIONS,
+      ...BUDGET_OPTIONS,
     },
     summary: 'Add an agent.',
     async run(ctx, { args, opts }) {
       const adapterType = oneOf(opts, 'adapter', ADAPTER_TYPES) as (typeof ADAPTER_TYPES)[number];
       if (adapterType === 'process' && str(opts, 'command') === undefined) throw new UsageError('missing --command: the process adapter needs --command CMD');
-      const agent = await (await ctx.client()).call('agents.create', { name: args.NAME, adapterType, ...agentFields(opts) });
+      const budget = budgetInput(opts);
+      const client = await ctx.client();
+      const agent = await client.call('agents.create', { name: args.NAME, adapterType, ...agentFields(opts) });
+      const set = budget ? await applyBudget(client, agent.name, budget) : null;
       if (ctx.out.json) return ctx.out.document(agent);
       ctx.out.line(`Added agent ${agent.name} (${agent.adapterType}${agent.command ? `: ${agent.command}` : ''}) on machine ${agent.machine ?? agent.machineId}.`);
+      if (set) ctx.out.line(`Budget: ${budgetWords(set)}.`);
     },
   },
   {
@@ -147,9 +153,11 @@ export const agentCommands: Command[] = [
     options: {},
     summary: 'Show one agent.',
     async run(ctx, { args }) {
-      const agent = await (await ctx.client()).call('agents.get', { agent: args.NAME });
+      const client = await ctx.client();
+      const agent = await client.call('agents.get', { agent: args.NAME });
       if (ctx.out.json) return ctx.out.document(agent);
       showAgent(ctx, agent);
+      ctx.out.fields(await budgetFields(client, agent));
     },
   },
   simple('pause', 'Pause an agent: no new runs start (running ones finish).', 'Paused'),
@@ -168,16 +176,21 @@ export const agentCommands: Command[] = [
   {
     name: 'agent update',
     args: ['NAME'],
-    options: FIELD_OPTIONS,
+    options: { ...FIELD_OPTIONS, ...BUDGET_OPTIONS },
     summary: 'Change an agent: only the options given change.',
     async run(ctx, { args, opts }) {
       const patch = agentFields(opts);
-      if (Object.keys(patch).length === 0) {
-        throw new UsageError(`nothing to update: give at least one of ${Object.keys(FIELD_OPTIONS).map((o) => `--${o}`).join(', ')}`);
+      const budget = budgetInput(opts);
+      if (Object.keys(patch).length === 0 && !budget) {
+        throw new UsageError(`nothing to update: give at least one of ${Object.keys({ ...FIELD_OPTIONS, ...BUDGET_OPTIONS }).map((o) => `--${o}`).join(', ')}`);
       }
-      const agent = await (await ctx.client()).call('agents.update', { agent: args.NAME, patch });
+      const client = await ctx.client();
+      let agent = Object.keys(patch).length > 0 ? await client.call('agents.update', { agent: args.NAME, patch }) : null;
+      // Raising a budget may resume the agent: the answer shows it as it is after.
+      const set = budget ? await applyBudget(client, args.NAME, budget) : null;
+      if (set) agent = await client.call('agents.get', { agent: args.NAME });
       if (ctx.out.json) return ctx.out.document(agent);
-      ctx.out.line(`Updated agent ${agent.name}.`);
+      ctx.out.line(`Updated agent ${agent!.name}${set ? ` (budget: ${budgetWords(set)}; ${readable(agent!.status)})` : ''}.`);
     },
   },
 ];

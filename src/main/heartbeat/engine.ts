@@ -28,6 +28,7 @@ import { localPtySpawner, type RunSession, type RunSpawner } from './run-process
 import { runProcessQuery } from './run-processes';
 import { adoptRun, claimRun, endRuns, LIVE_STATUSES, noteActivity, type EndItem, type RunOutcome, type RunOwner } from './run-state';
 import { recordWake, type WakeInput } from './wakes';
+import type { RunLimitsHook } from '../budgets/run-limits';
 
 export type { RunOutcome } from './run-state';
 export type { WakeInput } from './wakes';
@@ -42,6 +43,8 @@ export interface EngineOptions extends CommandOptions {
   safetyPumpMs?: number;
   /** How long a clean shutdown keeps trying to record the end of its runs (database away). */
   shutdownLandMs?: number;
+  /** Budgets and usage windows (src/main/budgets): checked during each run, asked before a wake. */
+  limits?: RunLimitsHook;
 }
 
 /** What follows runs' ends and losses (recovery implements it); given to the engine at construction. */
@@ -86,6 +89,7 @@ export class HeartbeatEngine {
       retrying: this.retrying,
       notifier: this.notifier,
       killGraceMs: opts.killGraceMs,
+      limits: opts.limits ?? null,
       closing: () => this.closed,
       end: (live, outcome) => this.endLive(live, outcome),
       forgetToken: (live) => {
@@ -129,7 +133,7 @@ export class HeartbeatEngine {
   }
 
   async wake(agentId: string, input: WakeInput): Promise<WakeResultDto> {
-    const result = await recordWake(this.ctx.db, agentId, input);
+    const result = await recordWake(this.ctx.db, agentId, input, this.opts.limits);
     if (result.runId && result.status === 'queued') {
       // run.created before the scheduler can tell of the run's start (a pooled server runs both at once).
       await this.notifier.runsCreated([result.runId]);
@@ -172,6 +176,7 @@ export class HeartbeatEngine {
       return false;
     }
     live.claimed(claim.row);
+    this.opts.limits?.begin(claim.row);
     this.liveTokens.set(tokenHash, live);
     try {
       const built = await buildRunCommand(this.ctx, this.opts, this.retrying, { run: live.run, agent, token, resumeSessionId: claim.resumeSessionId, stopped: () => !!live.stopReason });
@@ -214,6 +219,7 @@ export class HeartbeatEngine {
     this.live.set(run.id, live);
     if (live.tokenHash) this.liveTokens.set(live.tokenHash, live);
     // Claimed, spawned, but the host died before it recorded the process: record it now.
+    this.opts.limits?.begin(adopted);
     const markStarted = adopted.status === 'starting';
     live.attach(handle, parserOf(agent), adopted.logBytes, { markStarted, elapsedMs: adopted.startedAt ? Date.now() - adopted.startedAt.getTime() : 0 });
     if (!markStarted) await this.notifier.runsAndNeighbours([run]);

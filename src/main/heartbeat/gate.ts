@@ -105,6 +105,8 @@ export class Gate {
         where r.status = 'queued' and a.status <> 'paused'
           -- Team mode: only an agent's own machine starts its runs (in its folders, on its process table).
           and (a.machine_id = ${this.ctx.machineId} or a.machine_id is null)
+          -- Usage windows: an agent waiting for its CLI's limit to reset keeps its queue (src/main/budgets/holds.ts).
+          and not exists (select 1 from agent_holds h where h.agent_id = a.id and h.until > now())
       ) ranked
       join agents a on a.id = ranked.agent_id
       where ranked.rn <= coalesce((a.runtime_config->>'maxConcurrentRuns')::int, 1)

@@ -21,6 +21,7 @@ import type { RunErrorCode, RunStatus } from '../../shared/domain';
 import type { AgentRow, RunRow } from '../views/dto';
 import { retryUntilLanded, type Retrying } from './durable';
 import type { Notifier } from './notifier';
+import type { LimitStop, RunLimitsHook } from '../budgets/run-limits';
 import { RunOutput, type RunExit, type RunSession, type RunOutputEnd } from './run-process';
 import { markRunning, recordEvents, recordProgress, recordSession, type RunOutcome } from './run-state';
 
@@ -35,7 +36,7 @@ export const PHASE_TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   lost: [],
 };
 
-export type StopReason = 'cancelled' | 'timeout' | 'host_shutdown' | 'log_write_failed';
+export type StopReason = 'cancelled' | 'timeout' | 'host_shutdown' | 'log_write_failed' | LimitStop;
 
 /** What a live run needs of the engine that holds it. */
 export interface LiveRunHost {
@@ -43,6 +44,8 @@ export interface LiveRunHost {
   readonly retrying: Retrying;
   readonly notifier: Notifier;
   readonly killGraceMs: number;
+  /** Budgets and usage windows, told of every parsed batch (they may stop the run). */
+  readonly limits: RunLimitsHook | null;
   /** Shutdown began: progress is no longer saved. */
   closing(): boolean;
   /** Records the run's end, retried until durable (null: ended by someone else, or given up). */
@@ -163,7 +166,10 @@ export class LiveRun {
         emitOutput: (offset, data) => events.emit('run.output', { runId, offset, data: data.toString('base64') }),
         outputListened: () => events.listens('run.output'),
         redactLine: (text) => this.redactor.redactText(text),
-        onEvents: (parsed) => this.queueEvents(parsed),
+        onEvents: (parsed) => {
+          this.queueEvents(parsed);
+          this.host.limits?.observe(this.run, parsed, parser.result().usage, (reason, detail) => this.stopForLimit(reason, detail));
+        },
         onSession: (sessionId) => {
           this.sessionWrite = this.sessionWrite.then(async () => {
             await retryUntilLanded(this.host.retrying, `recording the session of run ${runId}`, () => recordSession(this.host.ctx.db, this.run, sessionId), () => this.over);
@@ -205,6 +211,20 @@ export class LiveRun {
     }
     if (this.phaseNow === 'running') this.to('stopping');
     await this.handle?.terminate(this.host.killGraceMs);
+  }
+
+  /**
+   * A budget or usage window ends the run through the same stop as a cancel. Reported in the
+   * output's last bytes (parsed as the process exits), it still names how the run ended.
+   */
+  private stopForLimit(reason: LimitStop, detail: string): void {
+    if (this.stopReason) return;
+    if (this.over) {
+      this.stopReason = reason;
+      this.stopDetail = detail;
+      return;
+    }
+    void this.stop(reason, detail);
   }
 
   /** Leaves the run to the next host (a planned restart): timers off, what was parsed stored. */
@@ -348,6 +368,11 @@ export class LiveRun {
         return { status: 'timed_out', errorCode: 'timeout', error: why };
       case 'log_write_failed':
         return { status: 'failed', errorCode: 'log_write_failed', error: `could not write the run log: ${why}` };
+      // Not the agent's failure: no retry is spent, nothing escalates; src/main/budgets queues it again.
+      case 'budget_exceeded':
+        return { status: 'cancelled', errorCode: 'budget_exceeded', error: why };
+      case 'rate_limited':
+        return { status: 'cancelled', errorCode: 'rate_limited', error: why };
       default:
         if (exit.exitCode === 0 && !exit.signal) return { status: 'succeeded', errorCode: null, error: null };
         return {

@@ -10,6 +10,7 @@ import { loadAdapterIssue } from './adapter-issue';
 import { retryUntilLanded, type Retrying } from './durable';
 import { buildRunEnv } from './run-env';
 
+import { withUsageLimits } from '../budgets/usage-limits';
 export interface CommandOptions {
   cliPath: string | null;
   hostSecretEnv: string[];
@@ -76,10 +77,10 @@ export async function buildRunCommand(
     env,
     defaultCwd: homedir(),
   });
-  return { command, parser: adapter.createParser() };
+  return { command, parser: withUsageLimits(adapter.createParser()) };
 }
 
 /** A parser for a run taken back after a restart (its command was built by an earlier host). */
 export function parserOf(agent: AgentRow): OutputParser {
-  return getAdapter(agent.adapterType as Parameters<typeof getAdapter>[0]).createParser();
+  return withUsageLimits(getAdapter(agent.adapterType as Parameters<typeof getAdapter>[0]).createParser());
 }

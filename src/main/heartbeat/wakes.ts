@@ -11,6 +11,7 @@ import { agentWakeupRequests, agents, heartbeatRuns, type PendingInput } from '.
 import type { RunRow } from '../views/dto';
 import { insertQueuedRun, lockAgent, moveExecution } from './queue';
 import { addPendingInput, LIVE_STATUSES } from './run-state';
+import type { RunLimitsHook } from '../budgets/run-limits';
 
 export interface WakeInput {
   source: InvocationSource;
@@ -28,7 +29,7 @@ export interface WakeInput {
 const INPUT_SOURCES: InvocationSource[] = ['on_demand', 'assignment'];
 
 /** Records the wake under the agent's lock: a queued run, a coalesced wake, or a skipped one (agent paused). */
-export async function recordWake(db: Db, agentId: string, input: WakeInput): Promise<WakeResultDto> {
+export async function recordWake(db: Db, agentId: string, input: WakeInput, limits?: Pick<RunLimitsHook, 'heldWhy'>): Promise<WakeResultDto> {
   const issueId = input.issueId ?? null;
   return db.transaction(async (tx) => {
     await lockAgent(tx, agentId);
@@ -53,7 +54,8 @@ export async function recordWake(db: Db, agentId: string, input: WakeInput): Pro
     };
     if (agent.status === 'paused') {
       const id = await recordSettledWake('skipped', { error: 'agent is paused' });
-      return { wakeupId: id, status: 'skipped' as const, runId: null, reason: `agent ${agent.name} is paused` };
+      const held = await limits?.heldWhy(tx, agentId);
+      return { wakeupId: id, status: 'skipped' as const, runId: null, reason: held ? `agent ${agent.name}: ${held}` : `agent ${agent.name} is paused` };
     }
     // Twice at most: a live run whose end commits while we look has become a queued follow-up or nothing.
     for (let attempt = 0; attempt < 2; attempt++) {

@@ -9,6 +9,8 @@ const ITEMS = [
   { key: 'r', label: 'Runs', to: href.runs(), screens: ['runs', 'run'] },
   { key: 'a', label: 'Agents', to: href.agents(), screens: ['agents', 'agent'] },
   { key: 'e', label: 'Escalations', to: href.escalations(), screens: ['escalations'] },
+  { key: 'o', label: 'Routines', to: href.routines(), screens: ['routines'] },
+  { key: 'n', label: 'Insights', to: href.insights(), screens: ['insights'] },
   { key: 's', label: 'Settings', to: href.settings(), screens: ['settings'] },
 ] as const;
 

@@ -19,6 +19,7 @@ import { formatDuration, formatTime } from '../format';
 import { href, navigate } from '../router';
 import { AgentActions, WakeResult } from './AgentActions';
 import { AgentForm } from './AgentForm';
+import { BudgetPanel } from '../limits/BudgetPanel';
 
 export function AgentDetail({ name }: { name: string }) {
   const query = useAgent(name);
@@ -64,6 +65,7 @@ function AgentPage({ agent }: { agent: AgentDto }) {
       <WakeResult result={woke} />
       {editing ? <AgentForm agent={agent} onCancel={() => setEditing(false)} onDone={() => setEditing(false)} /> : <AgentFacts agent={agent} />}
       <AgentRules agentId={agent.id} />
+      <BudgetPanel agent={agent} />
       <AgentRuns agent={agent} />
     </>
   );

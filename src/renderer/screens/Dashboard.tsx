@@ -12,6 +12,7 @@ import { flatten, useAgents, useEscalations, useHostStatus, useMachines, useRuns
 import { humanize } from '../format';
 import { href } from '../router';
 import { FirstRun } from './FirstRun';
+import { HeldAgents } from '../limits/HeldAgents';
 import { ReviewQueue } from './ReviewQueue';
 
 export function Dashboard() {
@@ -20,6 +21,7 @@ export function Dashboard() {
       <PageHeader title="Dashboard" sub={<HostSummary />} />
       <FirstRun />
       <RequestsPanel />
+      <HeldAgents />
       <div className="dash-grid">
         <ReviewQueue />
         <RunningNow />
