@@ -28,6 +28,7 @@ import { startTeam, type Team } from './team/team';
 import { reattachRuns } from './ptyhost/reattach';
 import { PtyHostSpawner } from './ptyhost/spawner';
 import { Recovery } from './recovery/recovery';
+import { reconcileMerges } from './services/merge-reconcile';
 import { agentHandlers } from './services/agents';
 import type { Db } from './db/client';
 import type { ServiceContext } from './services/context';
@@ -181,6 +182,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       if (stranded.escalated) parts.push(`${stranded.escalated} issue(s) blocked and escalated`);
       if (parts.length) notices.push(`Recovered after an unclean stop: ${parts.join('; ')}.`);
     }
+    await reconcileMerges(ctx, worktrees, notices); // reliability: finish or drop merges a killed host left in flight
     const strayWorktrees = await worktrees.sweep().catch((err: Error) => `Worktree clean-up failed: ${err.message}`);
     if (strayWorktrees) notices.push(strayWorktrees);
 
