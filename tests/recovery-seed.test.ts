@@ -324,7 +324,7 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
     expect(result.runIds).toEqual([runId]);
     expect(result.terminatedProcesses).toBeGreaterThanOrEqual(1);
     await waitFor(() => escaped.exitCode !== null || escaped.signalCode !== null, 5000, 'the escaped process to die');
-    expect((await runsOf(agentId)).find((r) => r.id === runId)?.error).toContain('in its process group');
+    expect((await runsOf(agentId)).find((r) => r.id === runId)?.error).toContain("found by the run's cookie");
   });
 
   // ---- stranded assigned issues
