@@ -23,7 +23,7 @@ const TABLE_WORDS: Record<string, string> = {
 export const tableInWords = (table: string) => TABLE_WORDS[table] ?? table.replace(/_/g, ' ');
 
 /** PostgreSQL's reason for a read failure, without its file paths or SQL. */
-function reasonOf(err: unknown): string {
+export function reasonOf(err: unknown): string {
   const message = err instanceof Error ? ((err.cause instanceof Error ? err.cause.message : null) ?? err.message) : String(err);
   const known = /invalid page in block \d+|could not read block \d+|unexpected zero page at block \d+|page verification failed|checksum mismatch|missing chunk number \d+|canceling statement due to statement timeout/i.exec(message);
   if (known) return known[0].replace(/canceling statement due to statement timeout/i, 'reading it took too long');

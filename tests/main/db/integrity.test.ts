@@ -69,3 +69,19 @@ describe('a damaged database at start', () => {
     expect(n).toBe(50);
   }, 180_000);
 });
+
+describe('vigil doctor on a damaged database', () => {
+  it('names the truncated runs table and the backup to restore, instead of "Vigil can run"', async () => {
+    const { checkDatabaseFolder } = await import('../../../src/cli/doctor-database');
+    const { dataDir, opened } = await seeded();
+    await opened.backup();
+    const file = await fileOf(opened, dataDir, 'heartbeat_runs');
+    await opened.store.close();
+    expect((await checkDatabaseFolder(dataDir)).status).toBe('ok');
+    truncateSync(file, 0);
+    const verdict = await checkDatabaseFolder(dataDir);
+    expect(verdict.status).toBe('fail');
+    expect(verdict.detail).toMatch(/the database file for runs is damaged \(50 rows were there when Vigil last stopped, 0 can be read\)/);
+    expect(verdict.fix).toMatch(/Restore the newest verified backup \(taken at \d{4}-.*cp -a /);
+  }, 180_000);
+});
