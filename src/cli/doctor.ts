@@ -11,11 +11,12 @@ import { controlSocketPath, logsDirOf } from '../node/paths';
 import { findAgentClis, findOnPath } from '../main/setup/agent-clis';
 import { connect } from './client';
 import { checkDatabaseFolder } from './doctor-database';
+import { detectContainment } from '../node/process/cgroup';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
 export interface Finding {
-  /** Stable name for scripts: node-pty, data-folder, disk, cli:claude, cli:codex, git, database, electron, lock. */
+  /** Stable name for scripts: node-pty, data-folder, disk, cli:claude, cli:codex, git, database, electron, lock, containment. */
   id: string;
   status: FindingStatus;
   title: string;
@@ -50,7 +51,12 @@ export async function runDoctor(opts: DoctorOptions): Promise<Finding[]> {
     checkDatabase(opts.env.DATABASE_URL, timeoutMs, opts.dataDir),
     checkLock(opts.dataDir, timeoutMs),
   ]);
-  return [pty, ...checkDataFolder(opts.dataDir), checkDisk(opts.dataDir), ...clis, git, database, checkElectron(opts.installRoot, opts.env), lock];
+  return [pty, ...checkDataFolder(opts.dataDir), checkDisk(opts.dataDir), ...clis, git, database, checkElectron(opts.installRoot, opts.env), lock, checkContainment(opts.dataDir)];
+}
+
+/** Whether a run's processes can be kept in a cgroup (informational: Vigil runs either way). */
+function checkContainment(dataDir: string): Finding {
+  return ok('containment', 'run containment', detectContainment(dataDir).said.replace(/^Run containment: /, ''));
 }
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];

@@ -51,7 +51,7 @@ export function detectContainment(dataDir: string, proc = { mountinfo: '/proc/se
   try {
     mkdirSync(root, { recursive: true });
     if (!existsSync(join(root, 'cgroup.kill'))) throw new Error('this kernel has no cgroup.kill (Linux 5.14 or later has it)');
-    return { kind: 'cgroup2', root, said: `Run containment: each run in a cgroup of its own under ${root}; cancel, timeout and recovery end all of a run's processes.` };
+    return { kind: 'cgroup2', root, said: `Run containment: cgroup2 with cgroup.kill is writable under ${root}: a run's processes can be kept in a cgroup of its own and ended all at once.` };
   } catch (err) {
     const how = (err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EROFS' ? `${join(mount, own)} is not writable by Vigil` : (err as Error).message;
     return {
