@@ -156,6 +156,8 @@ async function openNew(dbDir: string, fresh: Fresh): Promise<Store> {
 async function recover(dataDir: string, failure: string, fresh: Fresh, notices: string[]): Promise<Store> {
   const { timeoutMs } = fresh;
   const dbDir = pgliteDirOf(dataDir);
+  // The last clean stop's counts describe the folder set aside, not what is restored.
+  dropManifest(dataDir);
   const keptAt = inspectFolder(dbDir).kind === 'absent' ? null : await setAside(dataDir, dbDir);
   const kept = keptAt ? `; the damaged folder was kept at ${keptAt}` : '';
   const tried: string[] = [];
