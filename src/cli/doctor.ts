@@ -10,11 +10,13 @@ import { inspectDataDirLock } from '../main/db/lock';
 import { controlSocketPath, logsDirOf } from '../node/paths';
 import { findAgentClis, findOnPath } from '../main/setup/agent-clis';
 import { connect } from './client';
+import { checkDatabaseFolder } from './doctor-database';
+import { detectContainment } from '../node/process/cgroup';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
 export interface Finding {
-  /** Stable name for scripts: node-pty, data-folder, disk, cli:claude, cli:codex, git, database, electron, lock. */
+  /** Stable name for scripts: node-pty, data-folder, disk, cli:claude, cli:codex, git, database, electron, lock, containment. */
   id: string;
   status: FindingStatus;
   title: string;
@@ -46,10 +48,15 @@ export async function runDoctor(opts: DoctorOptions): Promise<Finding[]> {
     checkNodePty(timeoutMs),
     checkAgentClis(opts.env, timeoutMs),
     checkGit(opts.env, timeoutMs),
-    checkDatabase(opts.env.DATABASE_URL, timeoutMs),
+    checkDatabase(opts.env.DATABASE_URL, timeoutMs, opts.dataDir),
     checkLock(opts.dataDir, timeoutMs),
   ]);
-  return [pty, ...checkDataFolder(opts.dataDir), checkDisk(opts.dataDir), ...clis, git, database, checkElectron(opts.installRoot, opts.env), lock];
+  return [pty, ...checkDataFolder(opts.dataDir), checkDisk(opts.dataDir), ...clis, git, database, checkElectron(opts.installRoot, opts.env), lock, checkContainment(opts.dataDir)];
+}
+
+/** Whether a run's processes can be kept in a cgroup (informational: Vigil runs either way). */
+function checkContainment(dataDir: string): Finding {
+  return ok('containment', 'run containment', detectContainment(dataDir).said.replace(/^Run containment: /, ''));
 }
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
@@ -205,9 +212,14 @@ async function checkGit(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Find
   return version ? ok('git', 'git', `${version} (${path})`) : warn('git', 'git', `${path} did not answer \`--version\``, fix);
 }
 
-async function checkDatabase(url: string | undefined, timeoutMs: number): Promise<Finding> {
+async function checkDatabase(url: string | undefined, timeoutMs: number, dataDir: string): Promise<Finding> {
   const title = 'database';
-  if (!url) return ok('database', title, 'PGlite in the data folder (DATABASE_URL is not set)');
+  if (!url) {
+    // The deep check: every table read through in a copy, compared with the last clean stop's counts.
+    const verdict = await checkDatabaseFolder(dataDir);
+    const detail = `PGlite in the data folder (DATABASE_URL is not set): ${verdict.detail}`;
+    return verdict.status === 'ok' ? ok('database', title, detail) : fail('database', title, detail, verdict.fix ?? '');
+  }
   const shown = withoutPassword(url);
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });

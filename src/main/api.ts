@@ -3,6 +3,7 @@
 import { AGENT_CALLS, calls, isCallName, type CallName, type CallOutput, type CallParsedInput } from '../shared/contract';
 import { ContractError, invalidInput } from '../shared/errors';
 import { hasUnstorableText } from './db/storable-text';
+import { failureInWords } from './infrastructure/failure';
 
 /**
  * Who is calling: the user (UI, CLI) or an agent holding its run's token. `processRunId` is the
@@ -120,13 +121,5 @@ function findUnstorableText(value: unknown, path: string[], depth = 0): string[]
   return null;
 }
 
-/**
- * What an unexpected failure may say to a client: the database's own reason when there is one
- * (the query layer's message repeats the SQL and its parameters, which may hold secrets), one line.
- */
-function describe(err: unknown): string {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : null;
-  const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
-  if (message.startsWith('Failed query')) return 'a database query failed';
-  return message.split('\n')[0].slice(0, 300);
-}
+/** What an unexpected failure may say to a client: in words, never SQL or PostgreSQL file paths. */
+const describe = (err: unknown): string => failureInWords(err);

@@ -35,6 +35,7 @@ import { RoutineScheduler } from './routines/scheduler';
 import { budgetHandlers } from './services/budgets';
 import { routineHandlers } from './services/routines';
 import { insightHandlers } from './services/insights';
+import { reconcileMerges } from './services/merge-reconcile';
 import { agentHandlers } from './services/agents';
 import type { Db } from './db/client';
 import type { ServiceContext } from './context';
@@ -214,6 +215,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       if (stranded.escalated) parts.push(`${stranded.escalated} issue(s) blocked and escalated`);
       if (parts.length) notices.push(`Recovered after an unclean stop: ${parts.join('; ')}.`);
     }
+    await reconcileMerges(ctx, worktrees, notices); // reliability: finish or drop merges a killed host left in flight
     const strayWorktrees = await worktrees.sweep().catch((err: Error) => `Worktree clean-up failed: ${err.message}`);
     if (strayWorktrees) notices.push(strayWorktrees);
 

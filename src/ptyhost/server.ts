@@ -127,7 +127,7 @@ export class PtyHostServer {
         try {
           session = PtySession.spawn(
             frame.session,
-            { file: frame.file, args: frame.args, cwd: frame.cwd, env: frame.env, cols: frame.cols, rows: frame.rows },
+            { file: frame.file, args: frame.args, cwd: frame.cwd, env: frame.env, cols: frame.cols, rows: frame.rows, cgroup: frame.cgroup },
             frame.secrets,
             this.logs,
             () => this.checkIdle(),

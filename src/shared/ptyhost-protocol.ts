@@ -76,6 +76,8 @@ export const SpawnRequest = z.object({
   env: z.record(z.string(), z.string()),
   cols: Size.optional(),
   rows: Size.optional(),
+  /** The run's cgroup (src/node/process/cgroup.ts), made by the host: the agent is moved in before it execs. */
+  cgroup: z.string().min(1).optional(),
   /** Values masked in the log and the output stream (the agent's secrets, its run token). */
   secrets: z.array(z.string()),
 });

@@ -63,7 +63,7 @@ describe('vigil doctor', () => {
     chmodSync(dataDir, 0o700);
     writeFileSync(join(dataDir, 'logs', 'run-1.log'), 'output', { mode: 0o600 });
     const { code, report } = await doctor(dataDir, healthyEnv);
-    expect(report.findings.map((f) => f.id)).toEqual(['node-pty', 'data-folder', 'data-files', 'disk', 'cli:claude', 'cli:codex', 'cli:others', 'git', 'database', 'electron', 'lock']);
+    expect(report.findings.map((f) => f.id)).toEqual(['node-pty', 'data-folder', 'data-files', 'disk', 'cli:claude', 'cli:codex', 'cli:others', 'git', 'database', 'electron', 'lock', 'containment']);
     expect(report.findings.filter((f) => f.status !== 'ok'), JSON.stringify(report, null, 2)).toEqual([]);
     expect(code).toBe(0);
     expect(report.ok).toBe(true);

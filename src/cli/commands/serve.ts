@@ -53,6 +53,7 @@ export const serveCommand: Command = {
     const { out } = ctx;
     // Loaded here, not at the top: the other commands start faster without the host's modules.
     const { startHost } = await import('../../main/host');
+    const { diskFullWords, isDiskFull } = await import('../../main/infrastructure/failure');
     const host = await startHost({
       dataDir: ctx.dataDir,
       databaseUrl: process.env.DATABASE_URL || undefined,
@@ -65,6 +66,9 @@ export const serveCommand: Command = {
       ptyHost: { runtime: process.execPath, script: ctx.install.ptyHostScript },
       dbTemplate: ctx.install.dbTemplate,
       logRetention: { maxRunsPerAgent: keepLogs, maxBytesPerAgent: keepLogMb === undefined ? undefined : keepLogMb * 1024 * 1024 },
+    }).catch((err: unknown) => {
+      // A full disk at start said with the folder and the fix, not `ENOSPC: ..., write`.
+      throw isDiskFull(err) ? new Error(`Vigil cannot start: ${diskFullWords(ctx.dataDir)}`) : err;
     });
 
     const socketPath = controlSocketPath(host.info.dataDir);

@@ -9,6 +9,7 @@ import { backupsDirOf } from '../../node/paths';
 import { listVerifiedBackups, stampOf, takeVerifiedBackup } from './backup';
 import { openStore, pgliteDirOf, type Store } from './client';
 import { inspectFolder } from './folder-state';
+import { checkIntegrity, currentRowCounts, dropManifest, readManifest, writeManifest } from './integrity';
 import { migrate } from './migrate';
 import { createFolderInChild, probeFolder } from './probe';
 import { unpackTemplate } from './template';
@@ -48,6 +49,7 @@ export async function openDataDirStore(dataDir: string, opts: OpenDataDirOptions
     const opened = await openFolder(dbDir, timeoutMs);
     store = 'store' in opened ? opened.store : await recover(dataDir, opened.failure, fresh, notices);
   }
+  store = await checkedStore(dataDir, store, fresh, notices);
   // A failing migration is a bug or a newer schema, not a damaged folder: reported, not repaired.
   try {
     await migrate(store.sql);
@@ -62,7 +64,43 @@ export async function openDataDirStore(dataDir: string, opts: OpenDataDirOptions
     queue = run.catch(() => undefined); // the failure is the caller's (returned below): the queue only orders
     return run.then(() => undefined);
   };
+  // A clean stop leaves the row counts the next start compares with (a table file cut short).
+  const close = store.close.bind(store);
+  const opened = store;
+  store.close = async () => {
+    await currentRowCounts(opened.sql)
+      .then((counts) => writeManifest(dataDir, counts))
+      .catch(() => undefined);
+    await close();
+  };
   return { store, notices, created: made.created, backup };
+}
+
+/**
+ * The start's integrity check (integrity.ts): a damaged database is set aside and the newest
+ * verified backup restored, with a notice naming the damage and the backup's time; with no backup
+ * the start is refused in words, the folder left as it is.
+ */
+async function checkedStore(dataDir: string, store: Store, fresh: Fresh, notices: string[]): Promise<Store> {
+  const expected = readManifest(dataDir);
+  let damage: string[];
+  try {
+    damage = await checkIntegrity(store.sql, expected);
+  } catch (err) {
+    damage = [`the database could not be read through (${(err as Error).message.split('\n')[0].slice(0, 200)})`];
+  }
+  dropManifest(dataDir);
+  if (damage.length === 0) return store;
+  await store.close().catch(() => undefined);
+  const said = damage.join('; ');
+  const backups = await listVerifiedBackups(backupsDirOf(dataDir));
+  if (backups.length === 0) {
+    const dbDir = pgliteDirOf(dataDir);
+    throw new Error(
+      `Vigil cannot start: ${said}. There is no verified backup in ${backupsDirOf(dataDir)} to restore; the folder ${dbDir} was left as it is. To start with a new, empty database and keep the damaged one: mv '${dbDir}' '${dbDir}.damaged'`,
+    );
+  }
+  return recover(dataDir, said, fresh, notices);
 }
 
 /** How a new database folder is made, and where the open notes that it made one. */
@@ -118,6 +156,8 @@ async function openNew(dbDir: string, fresh: Fresh): Promise<Store> {
 async function recover(dataDir: string, failure: string, fresh: Fresh, notices: string[]): Promise<Store> {
   const { timeoutMs } = fresh;
   const dbDir = pgliteDirOf(dataDir);
+  // The last clean stop's counts describe the folder set aside, not what is restored.
+  dropManifest(dataDir);
   const keptAt = inspectFolder(dbDir).kind === 'absent' ? null : await setAside(dataDir, dbDir);
   const kept = keptAt ? `; the damaged folder was kept at ${keptAt}` : '';
   const tried: string[] = [];

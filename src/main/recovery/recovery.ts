@@ -13,6 +13,7 @@ import { insertQueuedRuns, lockAgents, moveExecutions, type QueuedRun } from '..
 import { isSameProcess, pidExists, readProcStat } from '../../node/process/identity';
 import { terminateRun, terminateRuns } from '../../node/process/tree';
 import { runProcessQuery } from '../heartbeat/run-processes';
+import { lostProcessWords } from '../infrastructure/lost-process';
 import type { ServiceContext } from '../context';
 import type { RunRow } from '../views/dto';
 import { escalate } from '../services/escalations';
@@ -121,13 +122,7 @@ export class Recovery implements RunEndPolicy {
     const failures = lost.map((run) => {
       const terminated = killed.get(run.id)?.terminated ?? [];
       result.terminatedProcesses += terminated.length;
-      const error =
-        terminated.length > 0
-          ? `Process lost: pid ${run.processPid ?? '?'} was gone after Vigil restarted; terminated ${terminated.length} ` +
-            `leftover process(es) of its descendant process group ${run.processGroupId ?? '?'} (pids ${terminated.map((p) => p.pid).join(', ')}).`
-          : run.processPid
-            ? `Process lost: pid ${run.processPid} was no longer running when Vigil restarted.`
-            : 'Process lost: the Vigil host that claimed this run stopped before it recorded its process.';
+      const error = lostProcessWords(run, terminated); // reliability: words that say only what was seen
       return { run, error };
     });
     // In slices: each is one transaction of a fixed number of statements, short enough that

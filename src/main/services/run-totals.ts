@@ -19,7 +19,9 @@ const MAX_KEPT = 200;
 
 export class RunTotals {
   private readonly kept = new Map<string, { upTo: Date; count: number }>();
-  private analyzed: Promise<void> | null = null;
+  /** The statistics are taken: a result kept, never an attempt (a failed ANALYZE, on a full disk, is tried again). */
+  private analyzed = false;
+  private analyzing: Promise<void> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -40,8 +42,15 @@ export class RunTotals {
       // PGlite never ANALYZEs (no autovacuum): without statistics the planner takes
       // `created_at > $1` for a third of the table and scans all of it (150-280 ms here) instead
       // of walking the created_at index. Once per host, with the full count it pays anyway.
-      this.analyzed ??= this.db.execute(sql`analyze heartbeat_runs`).then(() => undefined);
-      await this.analyzed;
+      // It only speeds the count up: a failure is no reason to fail the count.
+      if (!this.analyzed) {
+        this.analyzing ??= this.db.execute(sql`analyze heartbeat_runs`).then(
+          () => void (this.analyzed = true),
+          () => undefined,
+        );
+        await this.analyzing;
+        this.analyzing = null;
+      }
       const upTo = new Date(Date.now() - KEPT_BEFORE_MS);
       kept = { upTo, count: await this.countWhere([...where, lte(heartbeatRuns.createdAt, upTo)]) };
       if (this.kept.size >= MAX_KEPT) this.kept.clear();

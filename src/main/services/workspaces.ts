@@ -8,11 +8,57 @@ import { heartbeatRuns, issueComments, issues } from '../db/schema';
 import { worktreeDiff } from '../workspaces/diff';
 import type { IssueWorkspaces, WorkspaceRow } from '../workspaces/issue-workspaces';
 import { mergeWorktree, type MergeOutcome } from '../workspaces/merge';
+import { mergeJournalDirOf, removeJournal } from '../workspaces/merge-journal';
 import type { FolderOpener } from '../workspaces/open';
 import { removeWorktree } from '../workspaces/worktree';
 import { newId, recordActivity, type ServiceContext } from './context';
 import { commentDto, type IssueRow } from './dto';
 import { loadIssueDto, requireIssue } from './lookup';
+
+/** A system comment and an activity row, and the events that show them. */
+async function tellIssue(ctx: ServiceContext, issue: IssueRow, action: string, body: string, details: Record<string, unknown>, patch: Partial<IssueRow> = {}) {
+  const now = new Date();
+  const comment = await ctx.db.transaction(async (tx) => {
+    if (Object.keys(patch).length) await tx.update(issues).set({ ...patch, updatedAt: now }).where(eq(issues.id, issue.id));
+    const [row] = await tx.insert(issueComments).values({ id: newId(), issueId: issue.id, authorType: 'system', body }).returning();
+    await recordActivity(tx, ctx.workspaceId, { actor: 'user', action, entityType: 'issue', entityId: issue.id, details });
+    return row;
+  });
+  ctx.events.emit('comment.added', commentDto(comment, null));
+  ctx.events.emit('issue.updated', await loadIssueDto(ctx.db, issue.id));
+}
+
+/** Removal after merge or a confirmed discard; a failure is said, never hidden. */
+async function removeQuietly(row: WorkspaceRow): Promise<string | null> {
+  try {
+    await removeWorktree(row.repoPath, row.path, row.branch);
+    return null;
+  } catch (err) {
+    return `the worktree could not be removed (${(err as Error).message}); it is listed by vigil workspace list`;
+  }
+}
+
+/**
+ * The records of a merge that moved the base branch: the worktree closed and removed, the issue
+ * done, a comment saying what happened; then the merge's journal is let go. Called by the merge
+ * verb, and at start for a merge a killed host had finished in git but not in the database.
+ */
+export async function recordMerged(
+  ctx: ServiceContext,
+  workspaces: IssueWorkspaces,
+  issue: IssueRow,
+  row: WorkspaceRow,
+  outcome: { kind: 'merged' | 'already_merged'; method?: 'fast_forward' | 'merge_commit'; commit: string; committedChanges: boolean; checkout?: string | null; journalId?: string | null },
+  note = '',
+): Promise<{ message: string; closed: WorkspaceRow }> {
+  const closed = await workspaces.close(row, 'merged', outcome.commit);
+  const leftBehind = await removeQuietly(row);
+  const how = outcome.kind === 'already_merged' ? 'was already in' : outcome.method === 'fast_forward' ? 'fast-forwarded' : 'merged with a merge commit into';
+  const message = `${row.branch} ${how} ${row.baseBranch} (${outcome.commit.slice(0, 10)})${outcome.committedChanges ? ', after committing the changes the agent left uncommitted' : ''}${outcome.kind === 'merged' && outcome.checkout ? `; the checkout at ${outcome.checkout} follows` : ''}. ${leftBehind ? `But ${leftBehind}.` : 'The worktree and its branch were removed.'}${note}`;
+  await tellIssue(ctx, issue, 'issue.merged', `Merged: ${message}`, { branch: row.branch, into: row.baseBranch, commit: outcome.commit }, issue.status === 'done' ? {} : { status: 'done', completedAt: new Date() });
+  if (outcome.journalId) removeJournal(mergeJournalDirOf(ctx.dataDir), outcome.journalId);
+  return { message, closed };
+}
 
 export function workspaceHandlers(ctx: ServiceContext, workspaces: IssueWorkspaces, openFolder: FolderOpener) {
   const requireActive = async (issue: IssueRow, verb: string): Promise<WorkspaceRow> => {
@@ -31,27 +77,8 @@ export function workspaceHandlers(ctx: ServiceContext, workspaces: IssueWorkspac
     const { problem } = await workspaces.health(row);
     if (problem) throw new ContractError('conflict', `${issue.identifier}'s worktree cannot be used: ${problem}`);
   };
-  /** A system comment and an activity row, and the events that show them. */
-  const tell = async (issue: IssueRow, action: string, body: string, details: Record<string, unknown>, patch: Partial<IssueRow> = {}) => {
-    const now = new Date();
-    const comment = await ctx.db.transaction(async (tx) => {
-      if (Object.keys(patch).length) await tx.update(issues).set({ ...patch, updatedAt: now }).where(eq(issues.id, issue.id));
-      const [row] = await tx.insert(issueComments).values({ id: newId(), issueId: issue.id, authorType: 'system', body }).returning();
-      await recordActivity(tx, ctx.workspaceId, { actor: 'user', action, entityType: 'issue', entityId: issue.id, details });
-      return row;
-    });
-    ctx.events.emit('comment.added', commentDto(comment, null));
-    ctx.events.emit('issue.updated', await loadIssueDto(ctx.db, issue.id));
-  };
-  /** Removal after merge or a confirmed discard; a failure is said, never hidden. */
-  const remove = async (row: WorkspaceRow): Promise<string | null> => {
-    try {
-      await removeWorktree(row.repoPath, row.path, row.branch);
-      return null;
-    } catch (err) {
-      return `the worktree could not be removed (${(err as Error).message}); it is listed by vigil workspace list`;
-    }
-  };
+  const tell = (issue: IssueRow, action: string, body: string, details: Record<string, unknown>, patch: Partial<IssueRow> = {}) => tellIssue(ctx, issue, action, body, details, patch);
+  const remove = removeQuietly;
 
   return {
     'issues.diff': async (input: CallParsedInput<'issues.diff'>): Promise<IssueDiffDto> => {
@@ -84,9 +111,10 @@ export function workspaceHandlers(ctx: ServiceContext, workspaces: IssueWorkspac
           baseBranch: row.baseBranch,
           commitMessage: `${issue.identifier}: ${issue.title}\n\nChanges left uncommitted in ${row.branch}, committed by Vigil when merging.`,
           mergeMessage: `Merge ${issue.identifier}: ${issue.title}\n\nBranch ${row.branch}, merged by Vigil.`,
+          journal: { dir: mergeJournalDirOf(ctx.dataDir), issueId: issue.id, workspaceId: row.id },
         });
       } catch (err) {
-        throw new ContractError('conflict', `merging ${row.branch} into ${row.baseBranch} failed, nothing was changed: ${(err as Error).message}`);
+        throw new ContractError('conflict', `merging ${row.branch} into ${row.baseBranch} failed; what had moved was put back: ${(err as Error).message}`);
       }
       if (outcome.kind === 'conflict' || outcome.kind === 'refused') {
         const message =
@@ -97,11 +125,7 @@ export function workspaceHandlers(ctx: ServiceContext, workspaces: IssueWorkspac
         const [dto] = await workspaces.dtos([row]);
         return { merged: false, outcome: outcome.kind, commit: null, conflicts: outcome.kind === 'conflict' ? outcome.files : [], message, workspace: dto };
       }
-      const closed = await workspaces.close(row, 'merged', outcome.commit);
-      const leftBehind = await remove(row);
-      const how = outcome.kind === 'already_merged' ? 'was already in' : outcome.method === 'fast_forward' ? 'fast-forwarded' : 'merged with a merge commit into';
-      const message = `${row.branch} ${how} ${row.baseBranch} (${outcome.commit.slice(0, 10)})${outcome.committedChanges ? ', after committing the changes the agent left uncommitted' : ''}${outcome.kind === 'merged' && outcome.checkout ? `; the checkout at ${outcome.checkout} follows` : ''}. ${leftBehind ? `But ${leftBehind}.` : 'The worktree and its branch were removed.'}`;
-      await tell(issue, 'issue.merged', `Merged: ${message}`, { branch: row.branch, into: row.baseBranch, commit: outcome.commit }, issue.status === 'done' ? {} : { status: 'done', completedAt: new Date() });
+      const { message, closed } = await recordMerged(ctx, workspaces, issue, row, outcome);
       const [dto] = await workspaces.dtos([closed]);
       return { merged: true, outcome: outcome.kind === 'already_merged' ? 'already_merged' : outcome.method, commit: outcome.commit, conflicts: [], message, workspace: dto };
     },

@@ -7,7 +7,7 @@ import { ContractError } from '../../shared/errors';
 import { MAX_REQUEST_BYTES } from '../../shared/wire';
 import { preparePrivateSocketFolder } from '../../node/process/private-socket-folder';
 import { peerPids, runCookieOf } from './peer-process';
-import { createBoundedReceiver, createWireSession, failure, MAX_OUTBOUND_BYTES, tooLarge, type WireMessage } from './wire-session';
+import { createBoundedReceiver, createUnreadGuard, createWireSession, failure, tooLarge, type WireMessage } from './wire-session';
 
 /** Requests of one connection handled at once; the rest of what it sent waits, and we stop reading. */
 const MAX_IN_FLIGHT = 32;
@@ -58,13 +58,16 @@ function serveConnection(host: HostLike, socket: Socket): void {
   const send = (message: WireMessage) => {
     if (dropped || !socket.writable) return;
     socket.write(`${JSON.stringify(message)}\n`);
-    if (socket.writableLength > MAX_OUTBOUND_BYTES) drop('the client did not read its messages fast enough');
+    guard.wrote();
   };
   const processRunId = runCookieOfPeer(socket);
   processRunId.catch(() => undefined); // answered per request, if any comes
   const session = createWireSession(host, send, { processRunId });
   const drop = (reason: string) => {
+    if (dropped) return;
     dropped = true;
+    guard.stop();
+    receiver.clear();
     session.close();
     const farewell = failure(null, new ContractError('conflict', `connection dropped: ${reason}`));
     socket.end(`${JSON.stringify(farewell)}\n`);
@@ -80,6 +83,7 @@ function serveConnection(host: HostLike, socket: Socket): void {
     },
   );
   const run = (line: string) => receiver.push(line);
+  const guard = createUnreadGuard(() => socket.writableLength, (held) => receiver.hold(held), drop);
 
   // Bytes of the current, unterminated line; `discarding` skips the rest of an oversize one.
   let pending: Buffer[] = [];
@@ -114,6 +118,7 @@ function serveConnection(host: HostLike, socket: Socket): void {
     /* a client vanished mid-write; 'close' follows */
   });
   socket.on('close', () => {
+    guard.stop();
     receiver.clear();
     session.close();
   });

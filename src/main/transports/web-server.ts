@@ -13,7 +13,7 @@ import { ContractError, type ErrorCode } from '../../shared/errors';
 import { MAX_REQUEST_BYTES, SUBSCRIBE, UNSUBSCRIBE, WireRequest, WS_PROTOCOL, type WireResponse } from '../../shared/wire';
 import { resolveStatic, sendFile } from './static-files';
 import { isAuthorized, isExpectedHost, isLoopbackHost, isSameOrigin } from './web-auth';
-import { createBoundedReceiver, createWireSession, dispatch, failure, MAX_OUTBOUND_BYTES, type WireMessage } from './wire-session';
+import { createBoundedReceiver, createUnreadGuard, createWireSession, dispatch, failure, type WireMessage } from './wire-session';
 
 export interface WebServerOptions {
   host: string;
@@ -177,13 +177,17 @@ function serveWebSocket(host: HostLike, ws: WebSocket): void {
   const send = (message: WireMessage) => {
     if (dropped || ws.readyState !== ws.OPEN) return;
     ws.send(JSON.stringify(message));
-    if (ws.bufferedAmount > MAX_OUTBOUND_BYTES) {
-      dropped = true;
-      session.close();
-      // 1008: policy violation; the reason must fit a control frame (123 bytes).
-      ws.close(1008, 'dropped: the client did not read its messages fast enough');
-      setTimeout(() => ws.terminate(), DROP_GRACE_MS).unref();
-    }
+    guard.wrote();
+  };
+  const drop = () => {
+    if (dropped) return;
+    dropped = true;
+    guard.stop();
+    receiver.clear();
+    session.close();
+    // 1008: policy violation; the reason must fit a control frame (123 bytes).
+    ws.close(1008, 'dropped: the client did not read its messages fast enough');
+    setTimeout(() => ws.terminate(), DROP_GRACE_MS).unref();
   };
   const session = createWireSession(host, send);
   const receiver = createBoundedReceiver(
@@ -194,6 +198,7 @@ function serveWebSocket(host: HostLike, ws: WebSocket): void {
       else if (ws.isPaused) ws.resume();
     },
   );
+  const guard = createUnreadGuard(() => ws.bufferedAmount, (held) => receiver.hold(held), drop);
   ws.on('message', (data: RawData, isBinary: boolean) => {
     const text = isBinary ? null : rawToString(data);
     if (text === null) {
@@ -206,6 +211,7 @@ function serveWebSocket(host: HostLike, ws: WebSocket): void {
     /* 'close' follows */
   });
   ws.on('close', () => {
+    guard.stop();
     receiver.clear();
     session.close();
   });

@@ -12,6 +12,65 @@ import { MAX_REQUEST_BYTES, SUBSCRIBE, UNSUBSCRIBE, WireRequest, type WireEvent,
  * ~1.4 MB of base64, so this leaves room for a few of them plus bursts of live output.
  */
 export const MAX_OUTBOUND_BYTES = 16 << 20;
+/**
+ * Unread bytes past which a connection is not served further (no request of it is started, its
+ * transport stops reading) until its client reads; if it reads nothing for UNREAD_STALL_MS, it is
+ * closed. A client that sends thousands of requests and never reads its answers costs the host
+ * one bound's worth of work, not the other clients their answers.
+ */
+export const MAX_UNREAD_BYTES = 1 << 20;
+export const UNREAD_STALL_MS = 10_000;
+const UNREAD_POLL_MS = 100;
+
+export interface UnreadGuard {
+  /** After each write: holds the connection past the bound, drops it past the hard one. */
+  wrote(): void;
+  stop(): void;
+}
+
+/**
+ * Watches a connection's unread answers (`buffered`: bytes written and not yet taken by the
+ * peer). `hold(true)` when they pass MAX_UNREAD_BYTES, `hold(false)` once the client has read
+ * them down; `drop` when they pass MAX_OUTBOUND_BYTES or stay unread (no progress) too long.
+ */
+export function createUnreadGuard(buffered: () => number, hold: (held: boolean) => void, drop: (reason: string) => void, stallMs = UNREAD_STALL_MS): UnreadGuard {
+  let timer: NodeJS.Timeout | null = null;
+  let lowest = 0;
+  let progressAt = 0;
+  const release = () => {
+    if (timer) clearInterval(timer);
+    timer = null;
+  };
+  const check = () => {
+    const now = buffered();
+    if (now <= MAX_UNREAD_BYTES / 2) {
+      release();
+      hold(false);
+    } else if (now < lowest) {
+      lowest = now;
+      progressAt = Date.now();
+    } else if (Date.now() - progressAt > stallMs) {
+      release();
+      drop(`the client left ${now} bytes of answers unread for ${Math.round(stallMs / 1000)} s`);
+    }
+  };
+  return {
+    wrote() {
+      const now = buffered();
+      if (now > MAX_OUTBOUND_BYTES) {
+        release();
+        drop('the client did not read its messages fast enough');
+      } else if (now > MAX_UNREAD_BYTES && !timer) {
+        lowest = now;
+        progressAt = Date.now();
+        hold(true);
+        timer = setInterval(check, UNREAD_POLL_MS);
+        timer.unref();
+      }
+    },
+    stop: release,
+  };
+}
 
 export type WireMessage = WireResponse | WireEvent;
 
@@ -131,13 +190,14 @@ export function createBoundedReceiver(
   limit: number,
   handle: (text: string) => Promise<void>,
   setReading: (reading: boolean) => void,
-): { push(text: string): void; clear(): void } {
+): { push(text: string): void; clear(): void; hold(held: boolean): void } {
   const waiting: string[] = [];
   let head = 0;
   let inFlight = 0;
   let reading = true;
+  let held = false;
   const pump = () => {
-    while (inFlight < limit && head < waiting.length) {
+    while (!held && inFlight < limit && head < waiting.length) {
       const text = waiting[head++];
       inFlight++;
       void handle(text).finally(() => {
@@ -149,7 +209,7 @@ export function createBoundedReceiver(
       waiting.length = 0;
       head = 0;
     }
-    const wantReading = inFlight < limit && waiting.length === 0;
+    const wantReading = !held && inFlight < limit && waiting.length === 0;
     if (wantReading !== reading) {
       reading = wantReading;
       setReading(reading);
@@ -163,6 +223,11 @@ export function createBoundedReceiver(
     clear() {
       waiting.length = 0;
       head = 0;
+    },
+    /** Held: nothing more of this connection is started, and its transport stops reading. */
+    hold(on) {
+      held = on;
+      pump();
     },
   };
 }

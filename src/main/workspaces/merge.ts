@@ -1,13 +1,17 @@
-// Merging an issue's branch into its base branch without ever leaving anything half-merged:
-// the merge is computed as objects (`git merge-tree --write-tree`, then `commit-tree`), and only
-// a finished result moves the base branch, in one step: `update-ref` with the old value checked,
-// or, when the base branch is checked out, a fast-forward of that checkout, which git refuses
-// (changing nothing) rather than overwrite local changes.
+// Merging an issue's branch into its base branch as a journaled operation. The journal
+// (merge-journal.ts) is written before anything moves; the result is computed as objects
+// (`git merge-tree --write-tree`, then `commit-tree`); the checkout of the base branch, if any,
+// gets the changed paths' files and index entries (merge-steps.ts, idempotent); then the branch
+// moves by compare-and-swap. Every git that writes runs detached, so a host killed at any instant
+// leaves either nothing moved or a journal the next start finishes (merge-recovery.ts).
+import { randomUUID } from 'node:crypto';
 import { git, gitOut, gitTest } from './git';
+import type { MergeJournal } from './merge-journal';
+import { checkoutBlockers, gitDirsOf, JournaledMerge, moveBaseBranch, moveCheckoutFiles, refLocks, tipOf } from './merge-steps';
 import { checkoutOf, hasUncommittedChanges, identityEnv } from './worktree';
 
 export type MergeOutcome =
-  | { kind: 'merged'; method: 'fast_forward' | 'merge_commit'; commit: string; committedChanges: boolean; checkout: string | null }
+  | { kind: 'merged'; method: 'fast_forward' | 'merge_commit'; commit: string; committedChanges: boolean; checkout: string | null; journalId: string | null }
   | { kind: 'already_merged'; commit: string; committedChanges: boolean }
   | { kind: 'conflict'; files: string[]; committedChanges: boolean }
   | { kind: 'refused'; reason: string; committedChanges: boolean };
@@ -21,15 +25,19 @@ export interface MergeRequest {
   commitMessage: string;
   /** Message of the merge commit, when a fast-forward is not possible. */
   mergeMessage: string;
+  /** Where the journal is kept (the data folder's merges/), and what a restart must finish. */
+  journal: { dir: string; issueId?: string; workspaceId?: string };
 }
 
 /** Commits everything the agent left uncommitted (untracked files too). True if there was anything. */
-export async function commitPending(worktree: string, message: string): Promise<boolean> {
+async function commitPending(m: JournaledMerge, worktree: string, message: string): Promise<boolean> {
   if (!(await hasUncommittedChanges(worktree))) return false;
   const env = await identityEnv(worktree);
-  await git(worktree, ['add', '--all', '--', '.'], { env });
+  const { gitDir, commonDir } = await gitDirsOf(worktree);
+  const index = [`${gitDir}/index.lock`];
+  await m.git(worktree, ['add', '--all', '--', '.'], index, { env });
   // Vigil's bookkeeping commit: the repository's hooks judge the merge, not this.
-  await git(worktree, ['commit', '--quiet', '--no-verify', '--no-gpg-sign', '-m', message], { env });
+  await m.git(worktree, ['commit', '--quiet', '--no-verify', '--no-gpg-sign', '-m', message], [...index, `${gitDir}/HEAD.lock`, ...refLocks(commonDir, `refs/heads/${m.j.branch}`)], { env });
   return true;
 }
 
@@ -49,11 +57,65 @@ export function mergeWorktree(req: MergeRequest): Promise<MergeOutcome> {
   return oneAtATime(req.repo, () => mergeNow(req));
 }
 
+function newJournal(req: MergeRequest): MergeJournal {
+  return {
+    version: 1,
+    id: randomUUID(),
+    issueId: req.journal.issueId ?? null,
+    workspaceId: req.journal.workspaceId ?? null,
+    repo: req.repo,
+    worktree: req.worktree,
+    branch: req.branch,
+    baseBranch: req.baseBranch,
+    phase: 'committing',
+    committedChanges: false,
+    oldTip: null,
+    target: null,
+    method: null,
+    checkout: null,
+    git: null,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+/** Moves the checkout (if any) and then the branch; the journal says 'moved' once the branch has. */
+export async function applyMerge(m: JournaledMerge): Promise<void> {
+  if (m.j.checkout) await moveCheckoutFiles(m, m.j.checkout, m.j.oldTip!, m.j.target!);
+  await moveBaseBranch(m);
+  m.save({ phase: 'moved' });
+}
+
 async function mergeNow(req: MergeRequest): Promise<MergeOutcome> {
-  const committedChanges = await commitPending(req.worktree, req.commitMessage);
-  const baseRef = `refs/heads/${req.baseBranch}`;
+  const m = new JournaledMerge(req.journal.dir, newJournal(req));
+  m.save();
+  let committedChanges = false;
+  try {
+    committedChanges = await commitPending(m, req.worktree, req.commitMessage);
+    const outcome = await plan(m, req, committedChanges);
+    if (outcome) {
+      m.drop();
+      return outcome;
+    }
+  } catch (err) {
+    // Nothing of the base branch or its checkout moved yet.
+    m.drop();
+    throw err;
+  }
+  try {
+    await applyMerge(m);
+  } catch (err) {
+    await rollBack(m).catch(() => undefined);
+    throw err;
+  }
+  const keep = m.j.issueId !== null;
+  if (!keep) m.drop();
+  return { kind: 'merged', method: m.j.method!, commit: m.j.target!, committedChanges, checkout: m.j.checkout, journalId: keep ? m.j.id : null };
+}
+
+/** Computes the result as objects and records it; an outcome when there is nothing to move. */
+async function plan(m: JournaledMerge, req: MergeRequest, committedChanges: boolean): Promise<MergeOutcome | null> {
   const head = await gitOut(req.worktree, ['rev-parse', '--verify', `refs/heads/${req.branch}^{commit}`]);
-  const baseTip = (await git(req.repo, ['rev-parse', '--verify', '--quiet', `${baseRef}^{commit}`], { okCodes: [1] })).stdout.trim();
+  const baseTip = await tipOf(req.repo, req.baseBranch);
   if (!baseTip) return { kind: 'refused', reason: `the base branch ${req.baseBranch} no longer exists`, committedChanges };
   if (await gitTest(req.repo, ['merge-base', '--is-ancestor', head, baseTip])) return { kind: 'already_merged', commit: baseTip, committedChanges };
 
@@ -62,10 +124,7 @@ async function mergeNow(req: MergeRequest): Promise<MergeOutcome> {
   if (!(await gitTest(req.repo, ['merge-base', '--is-ancestor', baseTip, head]))) {
     const merged = await git(req.repo, ['merge-tree', '--write-tree', '--name-only', '--no-messages', baseTip, head], { okCodes: [1] });
     const [tree, ...rest] = merged.stdout.split('\n');
-    if (merged.code === 1) {
-      const files = [...new Set(rest.map((l) => l.trim()).filter(Boolean))];
-      return { kind: 'conflict', files, committedChanges };
-    }
+    if (merged.code === 1) return { kind: 'conflict', files: [...new Set(rest.map((l) => l.trim()).filter(Boolean))], committedChanges };
     const env = await identityEnv(req.repo);
     target = await gitOut(req.repo, ['commit-tree', tree.trim(), '-p', baseTip, '-p', head, '-m', req.mergeMessage], { env });
     method = 'merge_commit';
@@ -73,15 +132,21 @@ async function mergeNow(req: MergeRequest): Promise<MergeOutcome> {
 
   const checkout = await checkoutOf(req.repo, req.baseBranch);
   if (checkout) {
-    // The checkout's working tree follows. git refuses, and changes nothing, when local changes
-    // would be overwritten; unrelated local changes stay as they are.
-    const ff = await git(checkout, ['merge', '--ff-only', '--quiet', '--no-edit', target], { okCodes: [1, 128] });
-    if (ff.code !== 0) {
-      const said = (ff.stderr.trim() || ff.stdout.trim()).split('\n').filter(Boolean).slice(0, 6).join(' ');
-      return { kind: 'refused', reason: `the checkout of ${req.baseBranch} at ${checkout} was left as it is: ${said}`, committedChanges };
+    // Local changes on a path the merge changes would be overwritten: nothing moves.
+    const blockers = await checkoutBlockers(checkout, baseTip, target);
+    if (blockers.length > 0) {
+      const shown = blockers.slice(0, 6).join(', ') + (blockers.length > 6 ? ` and ${blockers.length - 6} more` : '');
+      return { kind: 'refused', reason: `the checkout of ${req.baseBranch} at ${checkout} was left as it is: your local changes to ${shown} would be overwritten; commit or stash them, then merge again`, committedChanges };
     }
-  } else {
-    await git(req.repo, ['update-ref', '-m', `vigil: merge ${req.branch}`, baseRef, target, baseTip]);
   }
-  return { kind: 'merged', method, commit: target, committedChanges, checkout };
+  m.save({ phase: 'applying', committedChanges, oldTip: baseTip, target, method, checkout });
+  return null;
+}
+
+/** A merge that failed (not killed) while applying: the checkout's files go back if the branch did not move. */
+async function rollBack(m: JournaledMerge): Promise<void> {
+  await m.settle(5_000);
+  if ((await tipOf(m.j.repo, m.j.baseBranch)) !== m.j.oldTip) return;
+  if (m.j.checkout) await moveCheckoutFiles(m, m.j.checkout, m.j.target!, m.j.oldTip!);
+  m.drop();
 }

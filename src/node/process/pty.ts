@@ -7,6 +7,7 @@ import { delimiter, resolve } from 'node:path';
 import { ReadStream } from 'node:tty';
 import { readStartIdentity } from './identity';
 import { nativePty } from './native-pty';
+import { ENTER_CGROUP } from './cgroup';
 
 export interface SpawnSpec {
   file: string;
@@ -15,6 +16,8 @@ export interface SpawnSpec {
   env: Record<string, string>;
   cols?: number;
   rows?: number;
+  /** The run's cgroup (cgroup.ts): the wrapper moves itself in before it execs the agent. */
+  cgroup?: string;
 }
 
 /** How the leader ended: an exit code, or the name of the signal that killed it (e.g. 'SIGTERM'). */
@@ -162,7 +165,7 @@ export function spawnInPty(spec: SpawnSpec): RunProcess {
   try {
     forked = native.fork(
       FD_CLOSER ?? executable,
-      FD_CLOSER ? ['-c', CLOSE_INHERITED_FDS, 'vigil-run', executable, ...spec.args] : spec.args,
+      FD_CLOSER ? ['-c', spec.cgroup ? ENTER_CGROUP + CLOSE_INHERITED_FDS : CLOSE_INHERITED_FDS, 'vigil-run', ...(spec.cgroup ? [spec.cgroup] : []), executable, ...spec.args] : spec.args,
       Object.entries(env).map(([k, v]) => `${k}=${v}`),
       spec.cwd,
       cols,

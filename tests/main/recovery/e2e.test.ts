@@ -77,7 +77,7 @@ describeEachStore('recovery after the host is SIGKILLed', (kind) => {
     const a = await show(first.a.id);
     expect(a.status).toBe('failed');
     expect(a.errorCode).toBe('process_lost');
-    expect(a.error).toContain('descendant process group');
+    expect(a.error).toContain('in its process group');
     await waitFor(() => before.a.every((p) => !pidAlive(p)), 5000, "(a)'s nohup child to die");
     // (b) ignores SIGHUP: still alive, so still running, watched as detached.
     const b = await show(first.b.id);

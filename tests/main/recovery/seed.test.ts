@@ -248,7 +248,7 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
     const failed = runs.find((r) => r.id === runId)!;
     expect(failed.status).toBe('failed');
     expect(failed.errorCode).toBe('process_lost');
-    expect(failed.error).toContain('descendant process group');
+    expect(failed.error).toContain('in its process group');
     const retry = runs.find((r) => r.id !== runId)!;
     expect(retry.status).toBe('queued');
     expect((await issueRow(issueId!)).executionRunId).toBe(retry.id);
@@ -324,7 +324,7 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
     expect(result.runIds).toEqual([runId]);
     expect(result.terminatedProcesses).toBeGreaterThanOrEqual(1);
     await waitFor(() => escaped.exitCode !== null || escaped.signalCode !== null, 5000, 'the escaped process to die');
-    expect((await runsOf(agentId)).find((r) => r.id === runId)?.error).toContain('descendant process group');
+    expect((await runsOf(agentId)).find((r) => r.id === runId)?.error).toContain("found by the run's cookie");
   });
 
   // ---- stranded assigned issues

@@ -21,7 +21,12 @@ function setup() {
   return { repo: repo.dir, spaces };
 }
 
-const req = (repo: string, worktree: string, branch: string) => ({ repo, worktree, branch, baseBranch: 'main', commitMessage: 'VIG-1: work', mergeMessage: 'Merge VIG-1' });
+const journalDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-merges-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
+const req = (repo: string, worktree: string, branch: string) => ({ repo, worktree, branch, baseBranch: 'main', commitMessage: 'VIG-1: work', mergeMessage: 'Merge VIG-1', journal: { dir: journalDir() } });
 
 describe('workspaces on real git', () => {
   it('names branches after the issue and refuses folders that are not repositories', async () => {

@@ -1,0 +1,87 @@
+// A damaged database is named in words at start, never SQL, never silent emptiness: bytes flipped
+// in a page of the issues table (no backup: the start is refused naming the damage), and the
+// heartbeat_runs table's file truncated (a verified backup: restored, with a notice of its time).
+import { closeSync, openSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pgliteDirOf } from '../../../src/main/db/client';
+import { openDataDirStore, type DataDirStore } from '../../../src/main/db/safe-open';
+import { makeStoreTarget } from '../../helpers/stores';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+async function seeded(): Promise<{ dataDir: string; opened: DataDirStore }> {
+  const target = await makeStoreTarget('pglite');
+  cleanups.push(target.cleanup);
+  const opened = await openDataDirStore(target.dataDir);
+  await opened.store.sql.transaction(async (tx) => {
+    await tx.query(`insert into workspaces (id, name, issue_prefix) values ('w1', 'W', 'VIG')`);
+    await tx.query(`insert into agents (id, workspace_id, name, adapter_type) values ('a1', 'w1', 'a', 'claude_local')`);
+    for (let i = 1; i <= 50; i++) {
+      await tx.query(`insert into issues (id, workspace_id, number, identifier, title) values ($1, 'w1', $2, $3, 't')`, [`i${i}`, i, `VIG-${i}`]);
+      await tx.query(`insert into heartbeat_runs (id, workspace_id, agent_id, invocation_source) values ($1, 'w1', 'a1', 'on_demand')`, [`r${i}`]);
+    }
+  });
+  return { dataDir: target.dataDir, opened };
+}
+
+async function fileOf(opened: DataDirStore, dataDir: string, table: string): Promise<string> {
+  const [row] = await opened.store.sql.query(`select pg_relation_filepath('${table}') as p`);
+  return join(pgliteDirOf(dataDir), String(row.p));
+}
+
+describe('a damaged database at start', () => {
+  it('bytes flipped in a page of the issues table, no backup: refused in words naming the damage', async () => {
+    const { dataDir, opened } = await seeded();
+    const file = await fileOf(opened, dataDir, 'issues');
+    await opened.store.close();
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12); // pd_lower, pd_upper, pd_special: nonsense
+    closeSync(fd);
+    const err = await openDataDirStore(dataDir).then(
+      (o) => {
+        cleanups.push(() => void o.store.close());
+        return null;
+      },
+      (e: Error) => e,
+    );
+    expect(err, 'the start is refused').not.toBeNull();
+    expect(err!.message).toMatch(/the database file for issues is damaged \(invalid page in block 0\)/);
+    expect(err!.message).toMatch(/no verified backup/);
+    expect(err!.message).not.toMatch(/select|Failed query|base\/\d+/);
+  }, 180_000);
+
+  it('the heartbeat_runs file truncated, a verified backup: restored with a notice of its time, never 0 runs silently', async () => {
+    const { dataDir, opened } = await seeded();
+    await opened.backup();
+    const file = await fileOf(opened, dataDir, 'heartbeat_runs');
+    await opened.store.close();
+    truncateSync(file, 0);
+    const again = await openDataDirStore(dataDir);
+    cleanups.unshift(() => void again.store.close());
+    const notice = again.notices.join(' ');
+    expect(notice).toMatch(/the database file for runs is damaged \(50 rows were there when Vigil last stopped, 0 can be read\)/);
+    expect(notice).toMatch(/Restored the database from the backup taken at \d{4}-/);
+    const [{ n }] = await again.store.sql.query('select count(*)::int as n from heartbeat_runs');
+    expect(n).toBe(50);
+  }, 180_000);
+});
+
+describe('vigil doctor on a damaged database', () => {
+  it('names the truncated runs table and the backup to restore, instead of "Vigil can run"', async () => {
+    const { checkDatabaseFolder } = await import('../../../src/cli/doctor-database');
+    const { dataDir, opened } = await seeded();
+    await opened.backup();
+    const file = await fileOf(opened, dataDir, 'heartbeat_runs');
+    await opened.store.close();
+    expect((await checkDatabaseFolder(dataDir)).status).toBe('ok');
+    truncateSync(file, 0);
+    const verdict = await checkDatabaseFolder(dataDir);
+    expect(verdict.status).toBe('fail');
+    expect(verdict.detail).toMatch(/the database file for runs is damaged \(50 rows were there when Vigil last stopped, 0 can be read\)/);
+    expect(verdict.fix).toMatch(/Restore the newest verified backup \(taken at \d{4}-.*cp -a /);
+  }, 180_000);
+});
