@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { ConnectionBanner, Notices } from './components/Banner';
 import { Empty } from './components/Empty';
 import { Sidebar } from './components/Sidebar';
+import { useConnection } from './data/bridge-context';
 import { useBrowserNotifications, useWindowTitle } from './data/use-attention';
 import { useLiveUpdates, useNotices } from './data/use-live';
 import { useRoute, type Route } from './router';
@@ -12,6 +13,7 @@ import { Dashboard } from './screens/Dashboard';
 import { EscalationsScreen } from './screens/EscalationsScreen';
 import { IssueDetail } from './screens/IssueDetail';
 import { IssuesScreen } from './screens/IssuesScreen';
+import { NoKey } from './screens/NoKey';
 import { RunDetail } from './screens/RunDetail';
 import { RunsScreen } from './screens/RunsScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
@@ -24,11 +26,13 @@ export function App() {
   useBrowserNotifications();
   const route = useRoute();
   const { notices, dismiss } = useNotices();
+  const connection = useConnection();
   useEffect(() => {
     // A new screen starts at its top, and focus moves there for keyboard users.
     document.querySelector<HTMLElement>('main')?.focus({ preventScroll: true });
     window.scrollTo(0, 0);
   }, [route]);
+  if (connection === 'unauthorized') return <NoKey reason="refused" />;
   return (
     <div className="app">
       <Sidebar route={route} />
