@@ -1,4 +1,5 @@
 // vigil agent add | list | show | pause | resume | remove | update
+import type { Client } from '../client';
 import { resolve } from 'node:path';
 import type { AgentDto, CallInput } from '../../shared/contract';
 import { ADAPTER_TYPES, WORKSPACE_MODES } from '../../shared/domain';
@@ -95,9 +96,11 @@ export const agentCommands: Command[] = [
     async run(ctx, { args, opts }) {
       const adapterType = oneOf(opts, 'adapter', ADAPTER_TYPES) as (typeof ADAPTER_TYPES)[number];
       if (adapterType === 'process' && str(opts, 'command') === undefined) throw new UsageError('missing --command: the process adapter needs --command CMD');
-      const agent = await (await ctx.client()).call('agents.create', { name: args.NAME, adapterType, ...agentFields(opts) });
+      const client = await ctx.client();
+      const agent = await client.call('agents.create', { name: args.NAME, adapterType, ...agentFields(opts) });
       if (ctx.out.json) return ctx.out.document(agent);
       ctx.out.line(`Added agent ${agent.name} (${agent.adapterType}${agent.command ? `: ${agent.command}` : ''}) on machine ${agent.machine ?? agent.machineId}.`);
+      await printChecks(ctx, client, agent.name);
     },
   },
   {
@@ -159,9 +162,18 @@ export const agentCommands: Command[] = [
       if (Object.keys(patch).length === 0) {
         throw new UsageError(`nothing to update: give at least one of ${Object.keys(FIELD_OPTIONS).map((o) => `--${o}`).join(', ')}`);
       }
-      const agent = await (await ctx.client()).call('agents.update', { agent: args.NAME, patch });
+      const client = await ctx.client();
+      const agent = await client.call('agents.update', { agent: args.NAME, patch });
       if (ctx.out.json) return ctx.out.document(agent);
       ctx.out.line(`Updated agent ${agent.name}.`);
+      await printChecks(ctx, client, agent.name);
     },
   },
 ];
+
+/** What the host found about the agent's setup that does not stop it from being saved. */
+async function printChecks(ctx: Context, client: Client, agent: string): Promise<void> {
+  const result = await client.call('agents.check', { agent });
+  if (result.deferredTo) ctx.out.line(`Its folder and command are checked on ${result.deferredTo}, the machine that runs it, when it runs.`);
+  for (const check of result.checks) ctx.out.line(`warning: ${check.problem}; ${check.fix}.`);
+}
