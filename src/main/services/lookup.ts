@@ -1,6 +1,7 @@
 // Resolving references (id, name, identifier) and loading DTOs with the names they show.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AgentDto, IssueDto, RunDto } from '../../shared/contract';
+import type { AdapterType } from '../../shared/domain';
 import { notFound } from '../../shared/errors';
 import { agentRuntimeState, agents, heartbeatRuns, issues } from '../db/schema';
 import type { Q } from './context';
@@ -53,7 +54,7 @@ export async function runDtos(q: Q, rows: RunRow[]): Promise<RunDto[]> {
   const agentIds = [...new Set(rows.map((r) => r.agentId))];
   const issueIds = [...new Set(rows.map((r) => r.issueId).filter((x): x is string => !!x))];
   const agentRows = new Map(
-    (await q.select({ id: agents.id, name: agents.name, machineId: agents.machineId }).from(agents).where(inArray(agents.id, agentIds))).map((a) => [a.id, a]),
+    (await q.select({ id: agents.id, name: agents.name, machineId: agents.machineId, adapterType: agents.adapterType }).from(agents).where(inArray(agents.id, agentIds))).map((a) => [a.id, a]),
   );
   const idents = new Map(
     issueIds.length
@@ -64,7 +65,7 @@ export async function runDtos(q: Q, rows: RunRow[]): Promise<RunDto[]> {
       : [],
   );
   return rows.map((r) =>
-    runDto(r, agentRows.get(r.agentId)?.name ?? '(removed)', r.issueId ? (idents.get(r.issueId) ?? null) : null, agentRows.get(r.agentId)?.machineId ?? null),
+    runDto(r, agentRows.get(r.agentId)?.name ?? '(removed)', r.issueId ? (idents.get(r.issueId) ?? null) : null, agentRows.get(r.agentId)?.machineId ?? null, (agentRows.get(r.agentId)?.adapterType as AdapterType | undefined) ?? null),
   );
 }
 
