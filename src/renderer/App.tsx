@@ -2,6 +2,7 @@
 import { useEffect } from 'react';
 import { ConnectionBanner, Notices } from './components/Banner';
 import { Empty } from './components/Empty';
+import { ShortcutsHelp } from './components/ShortcutsHelp';
 import { Sidebar } from './components/Sidebar';
 import { useConnection } from './data/bridge-context';
 import { useBrowserNotifications, useWindowTitle } from './data/use-attention';
@@ -41,6 +42,7 @@ export function App() {
         <Notices notices={notices} dismiss={dismiss} />
         <Screen route={route} />
       </main>
+      <ShortcutsHelp />
     </div>
   );
 }

@@ -394,6 +394,7 @@ export class HeartbeatEngine {
       runId: run.id,
       agentId: agent.id,
       issueId: run.issueId,
+      issueIdentifier: issue?.identifier ?? null,
       wakeReason,
       dataDir: ctx.dataDir,
       runToken: token,
