@@ -2,6 +2,7 @@
 // starts and then periodically. Runs whose process is gone fail as process_lost and get one
 // retry; live processes are watched as detached; stranded assigned issues are dispatched or
 // continued once, then escalated.
+import { failedAfterRetryMessage } from '../services/escalation-text';
 import { classifyStartFailure, startFailureMessage } from '../services/start-failure';
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import { agents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
@@ -254,9 +255,7 @@ export class Recovery {
         issueId: run.issueId,
         kind: 'run_failed_after_retry',
         runId: run.id,
-        message:
-          `Run ${run.id} failed (${run.errorCode ?? run.status}) and it was already Vigil's automatic retry ` +
-          `(${run.contextSnapshot?.retryReason ?? 'process_loss'}); retrying did not help. ${run.error ?? ''}`.trim(),
+        message: failedAfterRetryMessage(run, issue.identifier),
       });
       return;
     }
