@@ -32,7 +32,7 @@ export function ConfirmButton({
     );
   }
   return (
-    <span className="confirm" onKeyDown={(e) => e.key === 'Escape' && setAsking(false)}>
+    <span className={`confirm confirm-${tone}`} onKeyDown={(e) => e.key === 'Escape' && setAsking(false)}>
       <span className="confirm-text">{confirm}</span>
       <button
         ref={yes}

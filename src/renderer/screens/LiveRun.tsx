@@ -38,7 +38,7 @@ function LiveRunOf({ runId, agent }: { runId: string; agent: string }) {
         </div>
       ) : (
         <Suspense fallback={<Loading what="the log viewer" />}>
-          <div className="log-section live-log">
+          <div className="live-log">
             <LogViewer run={run} />
           </div>
         </Suspense>
