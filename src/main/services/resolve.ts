@@ -44,7 +44,11 @@ async function uniqueId(q: Q, what: string, table: PgTable, column: PgColumn, re
 }
 
 export function ambiguous(what: string, ref: string, ids: string[]): ContractError {
-  const shown = ids.slice(0, CANDIDATES).map((id) => id.slice(0, 13));
+  // As long as it takes to tell them apart (at least 13 characters: 8, a dash, 4).
+  const listed = [...ids].sort().slice(0, CANDIDATES);
+  let common = 0;
+  while (listed.every((id) => id[common] !== undefined && id[common] === listed[0][common])) common++;
+  const shown = listed.map((id) => id.slice(0, Math.max(13, common + 1)));
   const more = ids.length > CANDIDATES ? ', and more' : '';
   return new ContractError('conflict', `"${ref}" matches more than one ${what}: ${shown.join(', ')}${more}. Give more characters of the id.`);
 }
