@@ -41,7 +41,8 @@ export function programOf(command: string): string | null {
   }
   const quoted = /^(['"])(.*?)\1/.exec(rest);
   const word = quoted ? quoted[2] : (/^[^\s;|&<>()]+/.exec(rest)?.[0] ?? '');
-  if (!word || SHELL_OWN.has(word) || /[$`*?~{}]/.test(word)) return null;
+  // `vigil` is put on every run's PATH by Vigil itself (run-env.ts), whatever the host's PATH says.
+  if (!word || SHELL_OWN.has(word) || word === 'vigil' || /[$`*?~{}]/.test(word)) return null;
   return word;
 }
 
