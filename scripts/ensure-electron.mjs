@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs before `npm start` and `npm run dev`: makes sure the Electron binary is there before
-// electron-vite launches it. Electron 45 has no install script; it downloads its binary lazily
+// electron-vite launches it. Its binary may be missing (ELECTRON_SKIP_BINARY_DOWNLOAD, an offline install); it downloads lazily
 // when `require('electron')` runs, and electron-vite never requires it (it only reads
 // node_modules/electron/path.txt, which that download writes), so a fresh clone would end in
 // electron-vite's bare "Electron uninstall". Here the download happens once, with its progress,

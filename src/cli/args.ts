@@ -83,14 +83,20 @@ function describeParseError(err: Error & { code?: string }, command: Command): s
 
 function bindArgs(command: Command, positionals: string[]): Record<string, string> {
   const args: Record<string, string> = {};
-  command.args.forEach((spec, i) => {
+  command.args.forEach((given, i) => {
+    // [TEXT...]: may be left out (the command takes it another way, e.g. --body-file).
+    const optional = given.startsWith('[') && given.endsWith(']');
+    const spec = optional ? given.slice(1, -1) : given;
     const rest = spec.endsWith('...');
     const name = rest ? spec.slice(0, -3) : spec;
     const value = rest ? positionals.slice(i).join(' ') : positionals[i];
-    if (value === undefined || value === '') throw new UsageError(`missing argument ${name}: usage: ${usageLine(command)}`);
+    if (value === undefined || value === '') {
+      if (optional) return;
+      throw new UsageError(`missing argument ${name}: usage: ${usageLine(command)}`);
+    }
     args[name] = value;
   });
-  const takesRest = command.args.at(-1)?.endsWith('...') ?? false;
+  const takesRest = command.args.at(-1)?.replace(/\]$/, '').endsWith('...') ?? false;
   if (!takesRest && positionals.length > command.args.length) {
     throw new UsageError(`unexpected argument '${positionals[command.args.length]}': usage: ${usageLine(command)}`);
   }

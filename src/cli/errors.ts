@@ -1,5 +1,6 @@
 // Every CLI failure becomes one line on stderr and an exit code: 2 for a mistake in the
 // command line, 3 when no host is running, 1 for everything else.
+import { isCallName } from '../shared/contract';
 import { ContractError, type ContractErrorShape } from '../shared/errors';
 import { NotRunningError } from './client';
 import { UsageError } from './command';
@@ -51,7 +52,8 @@ export function describeFailure(err: unknown, dataDir: string): Failure {
 
 /** "agents.create: command: the process adapter needs --command" -> "--command: the process adapter needs --command". */
 function userFacingInvalid(message: string): string {
-  const withoutCall = message.replace(/^[a-z]+\.[A-Za-z]+: /, '');
+  const call = /^([a-z]+\.[A-Za-z]+): /.exec(message);
+  const withoutCall = call && isCallName(call[1]) ? message.slice(call[0].length) : message;
   return withoutCall
     .split('; ')
     .map((part) => {

@@ -10,6 +10,7 @@ import { issueCommands } from './commands/issue';
 import { machineCommands } from './commands/machine';
 import { routineCommands } from './commands/routine';
 import { miscCommands } from './commands/misc';
+import { openCommand } from './commands/open';
 import { runCommands } from './commands/run';
 import { requestCommands } from './commands/requests';
 import { mcpCommand } from './commands/mcp';
@@ -19,7 +20,7 @@ import { serveCommand } from './commands/serve';
 import { describeFailure } from './errors';
 import { createOutput, escapeControls } from './output';
 
-export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), doctorCommand, ...agentCommands, ...issueCommands, ...workspaceCommands, ...runCommands, ...requestCommands, attachCommand, mcpCommand, ...machineCommands, ...routineCommands, ...miscCommands.slice(1)];
+export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), openCommand, doctorCommand, ...agentCommands, ...issueCommands, ...workspaceCommands, ...runCommands, ...requestCommands, attachCommand, mcpCommand, ...machineCommands, ...routineCommands, ...miscCommands.slice(1)];
 
 export async function main(argv: string[], install: Context['install']): Promise<number> {
   // Known before parsing, so even a usage error answers in the requested form.

@@ -55,7 +55,7 @@ export function createApi(handlers: Handlers, auth: AgentAuth): Api {
         throw new ContractError('invalid_input', `${method}: ${unstorable.join('.') || '(input)'}: text may not contain NUL characters or unpaired surrogates`, unstorable.join('.') || undefined);
       }
       const parsed = calls[method].input.safeParse(params ?? {});
-      if (!parsed.success) throw invalidInput(method, parsed.error);
+      if (!parsed.success) throw invalidInput(method, parsed.error, params);
       const scope = await resolveScope(caller, auth);
       const agent = scope ? await authorizeAgent(method, parsed.data, scope, auth) : null;
       try {

@@ -2,7 +2,9 @@
 import { useEffect } from 'react';
 import { ConnectionBanner, Notices } from './components/Banner';
 import { Empty } from './components/Empty';
+import { ShortcutsHelp } from './components/ShortcutsHelp';
 import { Sidebar } from './components/Sidebar';
+import { useConnection } from './data/bridge-context';
 import { useBrowserNotifications, useWindowTitle } from './data/use-attention';
 import { useLiveUpdates, useNotices } from './data/use-live';
 import { useRoute, type Route } from './router';
@@ -12,6 +14,7 @@ import { Dashboard } from './screens/Dashboard';
 import { EscalationsScreen } from './screens/EscalationsScreen';
 import { IssueDetail } from './screens/IssueDetail';
 import { IssuesScreen } from './screens/IssuesScreen';
+import { NoKey } from './screens/NoKey';
 import { RunDetail } from './screens/RunDetail';
 import { RunsScreen } from './screens/RunsScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
@@ -28,11 +31,13 @@ export function App() {
   useBrowserNotifications();
   const route = useRoute();
   const { notices, dismiss } = useNotices();
+  const connection = useConnection();
   useEffect(() => {
     // A new screen starts at its top, and focus moves there for keyboard users.
     document.querySelector<HTMLElement>('main')?.focus({ preventScroll: true });
     window.scrollTo(0, 0);
   }, [route]);
+  if (connection === 'unauthorized') return <NoKey reason="refused" />;
   return (
     <div className="app">
       <Sidebar route={route} />
@@ -41,6 +46,7 @@ export function App() {
         <Notices notices={notices} dismiss={dismiss} />
         <Screen route={route} />
       </main>
+      <ShortcutsHelp />
     </div>
   );
 }

@@ -1,4 +1,7 @@
 // How numbers and times read in a dense table.
+import { formatUsd } from '../shared/money';
+
+export { plural } from '../shared/money';
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '—';
@@ -54,8 +57,7 @@ export function formatCount(n: number | undefined): string {
 }
 
 export function formatCost(usd: number | undefined): string {
-  if (usd === undefined) return '—';
-  return usd < 0.01 && usd > 0 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+  return usd === undefined ? '—' : formatUsd(usd);
 }
 
 /** Ids are long; the first 8 characters tell runs apart at a glance. */

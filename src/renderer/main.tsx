@@ -6,13 +6,17 @@ import { createRoot } from 'react-dom/client';
 import type { VigilBridge } from '../shared/bridge';
 import { App } from './App';
 import { BridgeProvider } from './data/bridge-context';
-import { connectionForPage, WsBridge } from './data/ws-bridge';
+import { connectionForPage, tokenAcceptedBy, WsBridge } from './data/ws-bridge';
+import { NoKey } from './screens/NoKey';
 import './styles/app.css';
 import { applyTheme } from './theme';
 
 applyTheme();
 
-const bridge: VigilBridge = window.vigil ?? new WsBridge(connectionForPage(window.location, window.history, window.sessionStorage));
+// The desktop window has its preload's bridge; a browser tab needs the token serve printed.
+const page = window.vigil ? null : connectionForPage(window.location, window.history, window.sessionStorage);
+const bridge: VigilBridge | null =
+  window.vigil ?? (page?.hasToken ? new WsBridge({ ...page, tokenAccepted: () => tokenAcceptedBy(window.location.origin, page.protocols) }) : null);
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -23,7 +27,10 @@ const queryClient = new QueryClient({
   },
 });
 
-createRoot(document.getElementById('root')!).render(
+const root = createRoot(document.getElementById('root')!);
+if (!bridge) root.render(<NoKey reason="missing" />);
+else
+root.render(
   <StrictMode>
     <BridgeProvider bridge={bridge}>
       <QueryClientProvider client={queryClient}>

@@ -1,8 +1,29 @@
-// `g d` dashboard, `g i` issues, `g r` runs, `g a` agents, `g e` escalations, `g s` settings, `g o` routines, `g n` insights; `/`
+// `?` lists them all; `g d` dashboard, `g i` issues, `g r` runs, `g a` agents, `g e` escalations, `g s` settings, `g o` routines, `g n` insights; `/`
 // focuses the screen's search field. The dashboard's review queue adds j/k (move), Enter (open),
 // a (approve), r (request changes): see useReviewQueueKeys. Ignored while typing in a field.
 import { useEffect } from 'react';
 import { href, navigate } from './router';
+
+/** `?` asks for the list of shortcuts (ShortcutsHelp listens). */
+export const SHOW_SHORTCUTS = 'vigil:shortcuts';
+
+/** Every key the app answers, as the help lists it. */
+export const SHORTCUTS: ReadonlyArray<[string, string]> = [
+  ['g d', 'Dashboard'],
+  ['g i', 'Issues'],
+  ['g r', 'Runs'],
+  ['g a', 'Agents'],
+  ['g e', 'Escalations'],
+  ['g s', 'Settings'],
+  ['/', "Focus the screen's search"],
+  ['j', 'Review queue: next'],
+  ['k', 'Review queue: previous'],
+  ['Enter', 'Review queue: open'],
+  ['a', 'Review queue: approve'],
+  ['r', 'Review queue: request changes'],
+  ['Ctrl+Enter', 'Send a comment'],
+  ['?', 'This list'],
+];
 
 const GO: Record<string, string> = {
   d: href.dashboard(),
@@ -25,6 +46,11 @@ export function useGlobalShortcuts(): void {
     let pendingG = 0;
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      if (e.key === '?') {
+        e.preventDefault();
+        window.dispatchEvent(new Event(SHOW_SHORTCUTS));
+        return;
+      }
       if (e.key === '/') {
         const search = document.querySelector<HTMLInputElement>('[data-search]');
         if (search) {

@@ -68,6 +68,15 @@ export const AgentDto = z.object({
 });
 export type AgentDto = z.infer<typeof AgentDto>;
 
+export const AgentCheckDto = z.object({
+  field: z.enum(['cwd', 'command']),
+  problem: z.string(),
+  fix: z.string(),
+  /** Every run would fail: a change that causes it is refused. */
+  blocking: z.boolean(),
+});
+export type AgentCheckDto = z.infer<typeof AgentCheckDto>;
+
 export const UsageDto = z
   .object({
     inputTokens: z.number().optional(),
@@ -671,6 +680,14 @@ export const calls = {
   'agents.update': {
     input: z.object({ agent: agentRef, patch: z.object(agentFields).strict() }).strict(),
     output: AgentDto,
+  },
+  /**
+   * Whether the agent can start on its machine (folder, command, adapter CLI), each problem with
+   * its fix; `deferredTo` names the machine that checks when the agent runs elsewhere.
+   */
+  'agents.check': {
+    input: z.object({ agent: agentRef }).strict(),
+    output: z.object({ checks: z.array(AgentCheckDto), deferredTo: z.string().nullable() }),
   },
   'agents.pause': { input: z.object({ agent: agentRef }).strict(), output: AgentDto },
   'agents.resume': { input: z.object({ agent: agentRef }).strict(), output: AgentDto },

@@ -69,7 +69,8 @@ export const COMMENT_AUTHORS = ['agent', 'user', 'system'] as const;
 export const CommentAuthor = z.enum(COMMENT_AUTHORS);
 export type CommentAuthor = z.infer<typeof CommentAuthor>;
 
-export const ESCALATION_KINDS = ['dispatch_exhausted', 'continuation_exhausted', 'run_failed_after_retry'] as const;
+/** agent_cannot_start: its command or folder is missing; escalated at once, never retried. */
+export const ESCALATION_KINDS = ['dispatch_exhausted', 'continuation_exhausted', 'run_failed_after_retry', 'agent_cannot_start'] as const;
 export const EscalationKind = z.enum(ESCALATION_KINDS);
 export type EscalationKind = z.infer<typeof EscalationKind>;
 

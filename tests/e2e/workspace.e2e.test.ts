@@ -64,8 +64,9 @@ describe('worktree review in the browser', () => {
     await screenshot(page, 'issue-changes-dark', SHOTS);
     await page.emulateMedia({ colorScheme: 'light' });
 
+    // Merge asks first, as Discard does; once merged, the closed line says it (no banner besides).
     await changes.getByRole('button', { name: 'Merge into main' }).click();
-    await changes.getByRole('status').filter({ hasText: 'Merged.' }).waitFor({ timeout: 30_000 });
+    await changes.getByRole('button', { name: 'Yes, merge' }).click();
     await changes.getByText('its worktree was removed').waitFor({ timeout: 30_000 });
     expect(readFileSync(join(repo.dir, 'src/greeting.ts'), 'utf8')).toContain('`hello, ${name}!`');
     expect(sh(repo.dir, ['status', '--porcelain'])).toBe('');

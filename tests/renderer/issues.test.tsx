@@ -34,7 +34,7 @@ describe('issue detail', () => {
     renderApp(host, `#/issues/${issue.identifier}`);
     fireEvent.change(await screen.findByLabelText('New comment'), { target: { value: 'Please include examples.' } });
     fireEvent.click(screen.getByRole('button', { name: 'Comment' }));
-    expect(await screen.findByText('Please include examples.', { selector: '.comment-body' })).toBeTruthy();
+    expect(await screen.findByText('Please include examples.', { selector: '.comment-body p' })).toBeTruthy();
     expect(host.calls('issues.comment')).toEqual([{ issue: issue.identifier, body: 'Please include examples.' }]);
 
     fireEvent.change(screen.getByLabelText('Status'), { target: { value: 'in_review' } });

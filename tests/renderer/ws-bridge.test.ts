@@ -109,7 +109,7 @@ describe('connection for the page', () => {
     const storage = memory();
     const location = { protocol: 'https:', host: 'box:7777', search: '?x=1', pathname: '/', hash: '#token=abc' };
     const history = { state: null, replaceState: (_s: unknown, _t: string, url?: string | URL | null) => void replaced.push(String(url)) };
-    expect(connectionForPage(location, history, storage)).toEqual({ url: 'wss://box:7777/ws', protocols: ['vigil', 'vigil-token.abc'] });
+    expect(connectionForPage(location, history, storage)).toEqual({ url: 'wss://box:7777/ws', protocols: ['vigil', 'vigil-token.abc'], hasToken: true });
     expect(replaced).toEqual(['/?x=1']);
     expect(storage.getItem('vigil.token')).toBe('abc');
     // A reload: no fragment any more, the tab's storage still has the token; the URL is left alone.
@@ -127,11 +127,12 @@ describe('connection for the page', () => {
     expect(b.protocols).toEqual(['vigil', 'vigil-token.t2']);
   });
 
-  it('connects without a token when the tab has none (the server then refuses it)', () => {
+  it('says when the tab has no token (the page then explains how to get in instead of connecting)', () => {
     const history = { state: null, replaceState: () => expect.unreachable() };
     expect(connectionForPage({ protocol: 'http:', host: '127.0.0.1:5000', search: '', pathname: '/', hash: '' }, history, memory())).toEqual({
       url: 'ws://127.0.0.1:5000/ws',
       protocols: ['vigil'],
+      hasToken: false,
     });
   });
 });

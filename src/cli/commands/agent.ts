@@ -1,4 +1,5 @@
 // vigil agent add | list | show | pause | resume | remove | update
+import type { Client } from '../client';
 import { resolve } from 'node:path';
 import type { AgentDto, CallInput } from '../../shared/contract';
 import { ADAPTER_TYPES, WORKSPACE_MODES } from '../../shared/domain';
@@ -120,6 +121,7 @@ export const agentCommands: Command[] = [
       if (ctx.out.json) return ctx.out.document(agent);
       ctx.out.line(`Added agent ${agent.name} (${agent.adapterType}${agent.command ? `: ${agent.command}` : ''}) on machine ${agent.machine ?? agent.machineId}.`);
       if (set) ctx.out.line(`Budget: ${budgetWords(set)}.`);
+      await printChecks(ctx, client, agent.name);
     },
   },
   {
@@ -191,6 +193,14 @@ export const agentCommands: Command[] = [
       if (set) agent = await client.call('agents.get', { agent: args.NAME });
       if (ctx.out.json) return ctx.out.document(agent);
       ctx.out.line(`Updated agent ${agent!.name}${set ? ` (budget: ${budgetWords(set)}; ${readable(agent!.status)})` : ''}.`);
+      await printChecks(ctx, client, agent!.name);
     },
   },
 ];
+
+/** What the host found about the agent's setup that does not stop it from being saved. */
+async function printChecks(ctx: Context, client: Client, agent: string): Promise<void> {
+  const result = await client.call('agents.check', { agent });
+  if (result.deferredTo) ctx.out.line(`Its folder and command are checked on ${result.deferredTo}, the machine that runs it, when it runs.`);
+  for (const check of result.checks) ctx.out.line(`warning: ${check.problem}; ${check.fix}.`);
+}

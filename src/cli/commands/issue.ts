@@ -2,6 +2,7 @@
 import type { CallInput, IssueDto } from '../../shared/contract';
 import { ISSUE_PRIORITIES, ISSUE_STATUSES } from '../../shared/domain';
 import { oneOf, str, UsageError, wholeNumber, type Command } from '../command';
+import { bodyFileOption, bodyText } from '../body';
 import { readable, shortTime, truncate } from '../output';
 
 const statusOption = { type: 'string', value: 'S', help: `one of ${ISSUE_STATUSES.join(', ')}` } as const;
@@ -14,7 +15,8 @@ export const issueCommands: Command[] = [
     name: 'issue create',
     args: ['TITLE...'],
     options: {
-      body: { type: 'string', value: 'TEXT', help: 'the description' },
+      body: { type: 'string', value: 'TEXT', help: 'the description (at most 100,000 characters)' },
+      'body-file': bodyFileOption,
       assign: { type: 'string', value: 'AGENT', help: 'assign it to an agent (which wakes it)' },
       priority: priorityOption,
     },
@@ -22,7 +24,7 @@ export const issueCommands: Command[] = [
     async run(ctx, { args, opts }) {
       const issue = await (await ctx.client()).call('issues.create', {
         title: args.TITLE,
-        body: str(opts, 'body'),
+        body: await bodyText(opts, str(opts, 'body'), '--body'),
         assignee: str(opts, 'assign'),
         priority: oneOf(opts, 'priority', ISSUE_PRIORITIES),
       });
@@ -99,11 +101,13 @@ export const issueCommands: Command[] = [
   },
   {
     name: 'issue comment',
-    args: ['ID', 'TEXT...'],
-    options: {},
-    summary: 'Comment on an issue.',
-    async run(ctx, { args }) {
-      const comment = await (await ctx.client()).call('issues.comment', { issue: args.ID, body: args.TEXT });
+    args: ['ID', '[TEXT...]'],
+    options: { 'body-file': bodyFileOption },
+    summary: 'Comment on an issue (the text as arguments, or from a file or stdin with --body-file).',
+    async run(ctx, { args, opts }) {
+      const body = await bodyText(opts, args.TEXT, 'TEXT');
+      if (body === undefined) throw new UsageError('missing the comment: give it as TEXT or with --body-file PATH (- reads stdin)');
+      const comment = await (await ctx.client()).call('issues.comment', { issue: args.ID, body });
       if (ctx.out.json) return ctx.out.document(comment);
       ctx.out.line(`Commented on ${args.ID}.`);
     },
@@ -126,7 +130,8 @@ export const issueCommands: Command[] = [
       status: statusOption,
       title: { type: 'string', value: 'T', help: 'a new title' },
       priority: priorityOption,
-      body: { type: 'string', value: 'TEXT', help: 'a new description' },
+      body: { type: 'string', value: 'TEXT', help: 'a new description (at most 100,000 characters)' },
+      'body-file': bodyFileOption,
     },
     summary: "Change an issue's status, title, priority or description.",
     async run(ctx, { args, opts }) {
@@ -134,9 +139,9 @@ export const issueCommands: Command[] = [
         status: oneOf(opts, 'status', ISSUE_STATUSES),
         title: str(opts, 'title'),
         priority: oneOf(opts, 'priority', ISSUE_PRIORITIES),
-        body: str(opts, 'body'),
+        body: await bodyText(opts, str(opts, 'body'), '--body'),
       };
-      if (Object.values(change).every((v) => v === undefined)) throw new UsageError('nothing to update: give --status, --title, --priority or --body');
+      if (Object.values(change).every((v) => v === undefined)) throw new UsageError('nothing to update: give --status, --title, --priority, --body or --body-file');
       const issue = await (await ctx.client()).call('issues.update', { issue: args.ID, ...change });
       if (ctx.out.json) return ctx.out.document(issue);
       ctx.out.line(`Updated ${issue.identifier} (${readable(issue.status)}, ${issue.priority}).`);

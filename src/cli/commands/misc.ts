@@ -1,6 +1,7 @@
 // vigil status | wake | escalation list | retry | dismiss
 import { controlSocketPath } from '../../node/paths';
 import { str, type Command } from '../command';
+import { currentWebUrl } from './open';
 import { readable, shortTime, truncate } from '../output';
 
 export const miscCommands: Command[] = [
@@ -11,9 +12,11 @@ export const miscCommands: Command[] = [
     summary: 'Show the running host: database, agents, runs, issues, escalations.',
     async run(ctx) {
       const s = await (await ctx.client()).call('host.status', {});
-      if (ctx.out.json) return ctx.out.document(s);
+      const web = await currentWebUrl(ctx);
+      if (ctx.out.json) return ctx.out.document({ ...s, webUrl: web });
       ctx.out.fields([
         ['Vigil', `${s.version}, pid ${s.pid}, up since ${shortTime(s.startedAt)}`],
+        ['Open', web ?? 'the desktop app (no browser page)'],
         ['Data dir', s.dataDir],
         ['Socket', controlSocketPath(ctx.dataDir)],
         ['Database', s.database],

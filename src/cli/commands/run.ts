@@ -4,6 +4,7 @@ import { RUN_ERROR_EXPLANATIONS, RUN_STATUSES } from '../../shared/domain';
 import { oneOf, str, wholeNumber, type Command } from '../command';
 import { bytes, duration, readable, shortTime, truncate } from '../output';
 import { streamRunLog } from '../run-log-stream';
+import { formatUsd } from '../../shared/money';
 
 const exitOf = (run: RunDto) => (run.exitCode !== null ? String(run.exitCode) : (run.signal ?? '-'));
 
@@ -72,7 +73,7 @@ export const runCommands: Command[] = [
         ['Duration', duration(run.startedAt, run.finishedAt)],
         ['Log', run.logPruned ? 'pruned (log retention)' : bytes(run.logBytes)],
         ['Last output', run.lastOutputLine ? truncate(run.lastOutputLine, 100) : null],
-        ['Usage', usage ? [usage.model, usage.inputTokens !== undefined ? `${usage.inputTokens} in` : null, usage.outputTokens !== undefined ? `${usage.outputTokens} out` : null, usage.costUsd !== undefined ? `$${usage.costUsd.toFixed(4)}` : null].filter(Boolean).join(', ') : null],
+        ['Usage', usage ? [usage.model, usage.inputTokens !== undefined ? `${usage.inputTokens} in` : null, usage.outputTokens !== undefined ? `${usage.outputTokens} out` : null, usage.costUsd !== undefined ? formatUsd(usage.costUsd) : null].filter(Boolean).join(', ') : null],
         ['Retry of', run.retryOf ? `${run.retryOf.id} (${readable(run.retryOf.status)})` : null],
         ['Retried by', run.retriedBy.length ? run.retriedBy.map((r) => `${r.id} (${readable(r.status)})`).join(', ') : null],
       ]);

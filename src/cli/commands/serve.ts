@@ -7,6 +7,7 @@ import { controlSocketPath } from '../../node/paths';
 import { startControlSocket, type ControlSocket } from '../../main/transports/control-socket';
 import { isLoopbackHost } from '../../main/transports/web-auth';
 import { startWebServer, type WebServer } from '../../main/transports/web-server';
+import { removeWebAddress, writeWebAddress } from '../web-address';
 import { str, UsageError, wholeNumber, type Command } from '../command';
 
 export const DEFAULT_PORT = 4777;
@@ -97,6 +98,7 @@ export const serveCommand: Command = {
     );
     // The token rides in the fragment: a browser never sends it to any server; the page keeps it.
     const readyUrl = `${web.url}#token=${token}`;
+    writeWebAddress(host.info.dataDir, { url: readyUrl, pid: process.pid });
     if (out.json) {
       out.document({ url: readyUrl, socketPath, dataDir: host.info.dataDir, database: host.info.databaseKind, machineId: host.info.hostId, machineName: host.info.machineName, pid: process.pid, notices: host.info.notices });
     } else {
@@ -119,6 +121,7 @@ export const serveCommand: Command = {
     // A second signal while stopping means "now": skip the clean shutdown.
     for (const name of STOP_SIGNALS) process.once(name, () => process.exit(130));
     log(`Vigil stopping (${signal})...`);
+    removeWebAddress(host.info.dataDir, process.pid);
     await web.close();
     await socket.close();
     const summary = await host.close({ keepAgents: opts['keep-agents'] === true });

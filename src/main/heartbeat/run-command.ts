@@ -9,8 +9,8 @@ import type { AgentRow, RunRow } from '../views/dto';
 import { loadAdapterIssue } from './adapter-issue';
 import { retryUntilLanded, type Retrying } from './durable';
 import { buildRunEnv } from './run-env';
-
 import { withUsageLimits } from '../budgets/usage-limits';
+
 export interface CommandOptions {
   cliPath: string | null;
   hostSecretEnv: string[];
@@ -48,6 +48,7 @@ export async function buildRunCommand(
     runId: run.id,
     agentId: agent.id,
     issueId: run.issueId,
+    issueIdentifier: issue?.identifier ?? null,
     wakeReason,
     dataDir: ctx.dataDir,
     runToken: target.token,

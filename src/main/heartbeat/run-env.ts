@@ -3,7 +3,7 @@
 import { dirname } from 'node:path';
 
 /** Host variables a run must never inherit. */
-const HOST_SECRET_ENV = ['DATABASE_URL', 'VIGIL_TEST_PG_URL', 'VIGIL_RUN_TOKEN', 'VIGIL_RUN_ID', 'VIGIL_AGENT_ID', 'VIGIL_ISSUE_ID', 'VIGIL_WAKE_REASON'];
+const HOST_SECRET_ENV = ['DATABASE_URL', 'VIGIL_TEST_PG_URL', 'VIGIL_RUN_TOKEN', 'VIGIL_RUN_ID', 'VIGIL_AGENT_ID', 'VIGIL_ISSUE_ID', 'VIGIL_ISSUE', 'VIGIL_WAKE_REASON'];
 
 export interface RunEnvInput {
   base: NodeJS.ProcessEnv;
@@ -11,6 +11,8 @@ export interface RunEnvInput {
   runId: string;
   agentId: string;
   issueId: string | null;
+  /** VIG-n, as people say it (VIGIL_ISSUE), beside the id (VIGIL_ISSUE_ID). */
+  issueIdentifier?: string | null;
   wakeReason: string | null;
   dataDir: string;
   runToken: string;
@@ -30,6 +32,7 @@ export function buildRunEnv(input: RunEnvInput): Record<string, string> {
   env.VIGIL_RUN_ID = input.runId;
   env.VIGIL_AGENT_ID = input.agentId;
   env.VIGIL_ISSUE_ID = input.issueId ?? '';
+  env.VIGIL_ISSUE = input.issueIdentifier ?? '';
   env.VIGIL_WAKE_REASON = input.wakeReason ?? '';
   env.VIGIL_HOME = input.dataDir;
   env.VIGIL_RUN_TOKEN = input.runToken;

@@ -2,6 +2,8 @@
 // starts and then periodically. Runs whose process is gone fail as process_lost and get one
 // retry; live processes are watched as detached; stranded assigned issues are dispatched or
 // continued once, then escalated.
+import { failedAfterRetryMessage } from '../services/escalation-text';
+import { classifyStartFailure, startFailureMessage } from '../services/start-failure';
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import { agents, heartbeatRuns, issues, type PendingInput } from '../db/schema';
 import { hostInstanceAlive } from '../heartbeat/host-instance';
@@ -239,14 +241,18 @@ export class Recovery implements RunEndPolicy {
     if (run.status === 'succeeded' || run.status === 'cancelled') return;
     const [issue] = await this.ctx.db.select().from(issues).where(eq(issues.id, run.issueId));
     if (!issue || (issue.status !== 'todo' && issue.status !== 'in_progress') || issue.assigneeAgentId !== run.agentId) return;
+    // The agent never started (command or folder missing): a retry would fail the same way.
+    const cannotStart = classifyStartFailure(run);
+    if (cannotStart) {
+      await escalate(this.ctx, { issueId: run.issueId, kind: 'agent_cannot_start', runId: run.id, message: startFailureMessage(cannotStart, issue.identifier) });
+      return;
+    }
     if (hadRetry(run) && !(run.errorCode === 'process_lost' && run.processLossRetryCount === 0)) {
       await escalate(this.ctx, {
         issueId: run.issueId,
         kind: 'run_failed_after_retry',
         runId: run.id,
-        message:
-          `Run ${run.id} failed (${run.errorCode ?? run.status}) and it was already Vigil's automatic retry ` +
-          `(${run.contextSnapshot?.retryReason ?? 'process_loss'}); retrying did not help. ${run.error ?? ''}`.trim(),
+        message: failedAfterRetryMessage(run, issue.identifier),
       });
       return;
     }

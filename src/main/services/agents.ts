@@ -1,11 +1,12 @@
 // The agent verbs of the contract.
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { CallOutput, CallParsedInput } from '../../shared/contract';
-import { ACTIVE_RUN_STATUSES, LIVE_RUN_STATUSES, MASKED_SECRET } from '../../shared/domain';
+import { ACTIVE_RUN_STATUSES, LIVE_RUN_STATUSES, MASKED_SECRET, type AdapterType } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
 import { agentRuntimeState, agents, heartbeatRuns, type AdapterConfig, type RuntimeConfig } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import { repositoryRoot, WorkspaceError } from '../workspaces/worktree';
+import { checkAgentSetup, refuseBlocking } from './agent-checks';
 import { newId, recordActivity, type ServiceContext } from './context';
 import type { AgentRow } from './dto';
 import { agentDtos, loadAgentDto, requireAgent, requireIssue } from './lookup';
@@ -88,8 +89,10 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       const existing = await ctx.db.select({ id: agents.id }).from(agents).where(and(eq(agents.workspaceId, ctx.workspaceId), eq(agents.name, input.name)));
       if (existing.length > 0) throw new ContractError('conflict', `an agent named "${input.name}" already exists`, 'name');
       const { adapter, runtime } = configOf(input, { adapter: {}, runtime: {} });
-      await checkWorkspace(adapter, '');
       const machineId = input.machine ? (await requireMachine(ctx.db, input.machine, 'machine')).id : ctx.machineId;
+      // Team mode: another machine's folders and PATH are its own; it checks them when it runs the agent.
+      if (machineId === ctx.machineId) refuseBlocking(checkAgentSetup({ adapterType: input.adapterType, command: adapter.command, cwd: adapter.cwd, env: input.env }), '');
+      await checkWorkspace(adapter, '');
       const id = newId();
       await ctx.db.transaction(async (tx) => {
         await tx.insert(agents).values({
@@ -120,12 +123,17 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
       const { adapter, runtime } = configOf(input.patch, { adapter: agent.adapterConfig, runtime: agent.runtimeConfig });
       if (agent.adapterType === 'process' && !adapter.command) throw new ContractError('invalid_input', 'the process adapter needs a command', 'patch.command');
-      await checkWorkspace(adapter, 'patch.');
       let machineId = agent.machineId;
       if (input.patch.machine) {
         machineId = (await requireMachine(ctx.db, input.patch.machine, 'patch.machine')).id;
         if (machineId !== agent.machineId) await refuseWithActiveRuns(agent, 'move it to another machine');
       }
+      const touchesSetup = ['command', 'cwd', 'env', 'machine'].some((k) => k in input.patch);
+      if (touchesSetup && (!machineId || machineId === ctx.hostId)) {
+        const env = input.patch.env ? mergeEnv(agent.env, input.patch.env) : agent.env;
+        refuseBlocking(checkAgentSetup({ adapterType: agent.adapterType as AdapterType, command: adapter.command, cwd: adapter.cwd, env }), 'patch.');
+      }
+      await checkWorkspace(adapter, 'patch.');
       await ctx.db
         .update(agents)
         .set({
@@ -147,6 +155,15 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       });
       await emit(agent.id);
       return loadAgentDto(ctx.db, agent.id);
+    },
+    'agents.check': async (input: CallParsedInput<'agents.check'>) => {
+      const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
+      if (agent.machineId && agent.machineId !== ctx.hostId) {
+        const [machine] = await loadMachines(ctx.db, [agent.machineId]);
+        return { checks: [], deferredTo: machine?.name ?? agent.machineId };
+      }
+      const checks = checkAgentSetup({ adapterType: agent.adapterType as AdapterType, command: agent.adapterConfig.command, cwd: agent.adapterConfig.cwd, env: agent.env });
+      return { checks, deferredTo: null };
     },
     'agents.pause': async (input: CallParsedInput<'agents.pause'>) => setStatus(input.agent, true),
     'agents.resume': async (input: CallParsedInput<'agents.resume'>) => setStatus(input.agent, false),

@@ -8,6 +8,7 @@ import { escalations, issueComments, issues } from '../db/schema';
 import { newId, recordActivity, type Q, type ServiceContext } from './context';
 import { commentDto, escalationDto } from './dto';
 import { loadIssueDto } from './lookup';
+import { requireEscalationId } from '../views/resolve';
 
 export interface EscalateInput {
   issueId: string;
@@ -69,7 +70,8 @@ export async function escalationsOfIssue(q: Q, issueId: string): Promise<Escalat
 }
 
 /** Marks an open escalation resolved; returns it (or throws when unknown). */
-export async function resolveEscalation(ctx: ServiceContext, id: string, how: 'retried' | 'dismissed'): Promise<EscalationDto> {
+export async function resolveEscalation(ctx: ServiceContext, ref: string, how: 'retried' | 'dismissed'): Promise<EscalationDto> {
+  const id = await requireEscalationId(ctx.db, ref);
   const [row] = await ctx.db
     .select({ e: escalations, identifier: issues.identifier, title: issues.title, workspaceId: issues.workspaceId })
     .from(escalations)

@@ -2,7 +2,7 @@
 // retry chain, cancel, and ranged log reads.
 import { and, asc, eq, getTableColumns, lt, or, sql, type SQL } from 'drizzle-orm';
 import { calls, type CallParsedInput, type LogChunkDto, type RunDetailDto, type RunDto } from '../../shared/contract';
-import { isLiveStatus, RUN_ERROR_EXPLANATIONS, type RunErrorCode } from '../../shared/domain';
+import { isLiveStatus, RUN_ERROR_EXPLANATIONS, type AdapterType, type RunErrorCode } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
 import { agents, heartbeatRunEvents, heartbeatRuns, issues } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
@@ -67,7 +67,7 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
       // One statement: the page walks the created_at index, each row joins its agent's name and
       // its issue's identifier by primary key.
       const rows = await ctx.db
-        .select({ run: listedColumns, reasons: listedReasons, cursorAt: cursorAtOf, agentName: agents.name, agentMachineId: agents.machineId, issueIdentifier: issues.identifier })
+        .select({ run: listedColumns, reasons: listedReasons, cursorAt: cursorAtOf, agentName: agents.name, agentMachineId: agents.machineId, agentAdapter: agents.adapterType, issueIdentifier: issues.identifier })
         .from(heartbeatRuns)
         .leftJoin(agents, eq(agents.id, heartbeatRuns.agentId))
         .leftJoin(issues, eq(issues.id, heartbeatRuns.issueId))
@@ -81,7 +81,7 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
         items: items.map((r) => {
           const contextSnapshot = { wakeReason: r.reasons.wakeReason ?? undefined, retryReason: r.reasons.retryReason ?? undefined };
           const run: RunRow = { ...r.run, contextSnapshot, pendingInput: [] };
-          return runDto(run, r.agentName ?? '(removed)', r.run.issueId ? (r.issueIdentifier ?? null) : null, r.agentMachineId ?? null);
+          return runDto(run, r.agentName ?? '(removed)', r.run.issueId ? (r.issueIdentifier ?? null) : null, r.agentMachineId ?? null, (r.agentAdapter as AdapterType | null) ?? null);
         }),
         nextCursor: rows.length > limit && last ? encodeCursor(last.cursorAt, last.run.id) : null,
         total,

@@ -1,4 +1,5 @@
 // Rows -> contract DTOs. The only place that decides what leaves the host (secrets masked).
+import { spokenLine } from './spoken-line';
 import type { InferSelectModel } from 'drizzle-orm';
 import type {
   ActivityDto,
@@ -10,7 +11,7 @@ import type {
   RunDto,
   RunEventDto,
 } from '../../shared/contract';
-import { MASKED_SECRET, type RunErrorCode } from '../../shared/domain';
+import { MASKED_SECRET, type AdapterType, type RunErrorCode } from '../../shared/domain';
 import type * as schema from '../db/schema';
 import { iso } from '../context';
 import { DEFAULT_ANSWER_TIMEOUT_SEC } from '../requests/timeout';
@@ -80,7 +81,7 @@ export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number
   };
 }
 
-export function runDto(r: RunRow, agentName: string, issueIdentifier: string | null, agentMachineId: string | null = null): RunDto {
+export function runDto(r: RunRow, agentName: string, issueIdentifier: string | null, agentMachineId: string | null = null, adapterType: AdapterType | null = null): RunDto {
   const ctx = r.contextSnapshot ?? {};
   return {
     id: r.id,
@@ -109,7 +110,7 @@ export function runDto(r: RunRow, agentName: string, issueIdentifier: string | n
     logPruned: r.logPruned,
     sessionId: r.sessionId,
     usage: r.usage ?? null,
-    lastOutputLine: r.lastOutputLine,
+    lastOutputLine: spokenLine(adapterType, r.lastOutputLine),
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
     createdAt: r.createdAt.toISOString(),

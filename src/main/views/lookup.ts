@@ -1,23 +1,19 @@
 // Resolving references (id, name, identifier) and loading DTOs with the names they show.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AgentDto, IssueDto, RunDto } from '../../shared/contract';
-import { ISSUE_IDENTIFIER_RE } from '../../shared/domain';
+import type { AdapterType } from '../../shared/domain';
 import { notFound } from '../../shared/errors';
 import { agentRuntimeState, agents, heartbeatRuns, issues } from '../db/schema';
 import type { Q } from '../context';
 import { machineStates } from './machines';
+import { resolveAgentId, resolveIssueId, resolveRunId } from './resolve';
 import { agentDto, issueDto, runDto, type AgentRow, type IssueRow, type RunRow } from './dto';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export async function findAgent(q: Q, workspaceId: string, ref: string): Promise<AgentRow | null> {
-  const byId = UUID_RE.test(ref) ? await q.select().from(agents).where(eq(agents.id, ref)) : [];
-  if (byId[0]) return byId[0];
-  const byName = await q
-    .select()
-    .from(agents)
-    .where(and(eq(agents.workspaceId, workspaceId), eq(agents.name, ref)));
-  return byName[0] ?? null;
+  const id = await resolveAgentId(q, workspaceId, ref);
+  if (!id) return null;
+  const rows = await q.select().from(agents).where(eq(agents.id, id));
+  return rows[0] ?? null;
 }
 
 export async function requireAgent(q: Q, workspaceId: string, ref: string): Promise<AgentRow> {
@@ -27,12 +23,9 @@ export async function requireAgent(q: Q, workspaceId: string, ref: string): Prom
 }
 
 export async function findIssue(q: Q, ref: string): Promise<IssueRow | null> {
-  const upper = ref.toUpperCase();
-  const rows = ISSUE_IDENTIFIER_RE.test(upper)
-    ? await q.select().from(issues).where(eq(issues.identifier, upper))
-    : UUID_RE.test(ref)
-      ? await q.select().from(issues).where(eq(issues.id, ref))
-      : [];
+  const id = await resolveIssueId(q, ref);
+  if (!id) return null;
+  const rows = await q.select().from(issues).where(eq(issues.id, id));
   return rows[0] ?? null;
 }
 
@@ -42,15 +35,16 @@ export async function requireIssue(q: Q, ref: string): Promise<IssueRow> {
   return row;
 }
 
-export async function findRun(q: Q, id: string): Promise<RunRow | null> {
-  if (!UUID_RE.test(id)) return null;
+export async function findRun(q: Q, ref: string): Promise<RunRow | null> {
+  const id = await resolveRunId(q, ref);
+  if (!id) return null;
   const rows = await q.select().from(heartbeatRuns).where(eq(heartbeatRuns.id, id));
   return rows[0] ?? null;
 }
 
-export async function requireRun(q: Q, id: string): Promise<RunRow> {
-  const row = await findRun(q, id);
-  if (!row) throw notFound('run', id);
+export async function requireRun(q: Q, ref: string): Promise<RunRow> {
+  const row = await findRun(q, ref);
+  if (!row) throw notFound('run', ref);
   return row;
 }
 
@@ -60,7 +54,7 @@ export async function runDtos(q: Q, rows: RunRow[]): Promise<RunDto[]> {
   const agentIds = [...new Set(rows.map((r) => r.agentId))];
   const issueIds = [...new Set(rows.map((r) => r.issueId).filter((x): x is string => !!x))];
   const agentRows = new Map(
-    (await q.select({ id: agents.id, name: agents.name, machineId: agents.machineId }).from(agents).where(inArray(agents.id, agentIds))).map((a) => [a.id, a]),
+    (await q.select({ id: agents.id, name: agents.name, machineId: agents.machineId, adapterType: agents.adapterType }).from(agents).where(inArray(agents.id, agentIds))).map((a) => [a.id, a]),
   );
   const idents = new Map(
     issueIds.length
@@ -71,7 +65,7 @@ export async function runDtos(q: Q, rows: RunRow[]): Promise<RunDto[]> {
       : [],
   );
   return rows.map((r) =>
-    runDto(r, agentRows.get(r.agentId)?.name ?? '(removed)', r.issueId ? (idents.get(r.issueId) ?? null) : null, agentRows.get(r.agentId)?.machineId ?? null),
+    runDto(r, agentRows.get(r.agentId)?.name ?? '(removed)', r.issueId ? (idents.get(r.issueId) ?? null) : null, agentRows.get(r.agentId)?.machineId ?? null, (agentRows.get(r.agentId)?.adapterType as AdapterType | undefined) ?? null),
   );
 }
 

@@ -49,6 +49,8 @@ function useCall<N extends CallName>(method: N, params: CallInput<N>, key: reado
 
 export const useHostStatus = () => useCall('host.status', {}, keys.status());
 export const useAgents = () => useCall('agents.list', {}, keys.agents());
+/** Whether the agent can start (folder, command, CLI): asked on each mount, the disk changes under it. */
+export const useAgentCheck = (ref: string, updatedAt: string) => useCall('agents.check', { agent: ref }, ['agents.check', ref, updatedAt]);
 export const useAgent = (ref: string) => useCall('agents.get', { agent: ref }, keys.agent(ref));
 export const useIssue = (ref: string) => useCall('issues.get', { issue: ref }, keys.issue(ref));
 export const useRun = (id: string) => useCall('runs.get', { run: id }, keys.run(id));

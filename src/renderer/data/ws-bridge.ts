@@ -8,7 +8,8 @@ import { ContractError } from '../../shared/errors';
 import type { HostEvent } from '../../shared/events';
 import { SUBSCRIBE, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX, type WireRequest, type WireResponse } from '../../shared/wire';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
+/** unauthorized: the server refuses this tab's token (serve restarted with a new one). */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized';
 
 /** A bridge that can lose its host: the banner and the refetch-after-reconnect listen here. */
 export interface ConnectionSource {
@@ -43,6 +44,11 @@ export interface WsBridgeOptions {
   /** First retry delay; doubles up to maxDelayMs. */
   minDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * Asked when the socket closes before it ever opened: false means the server refuses the
+   * token (a browser hides a WebSocket's 401), so retrying is pointless and the page says why.
+   */
+  tokenAccepted?: () => Promise<boolean>;
 }
 
 const OPEN = 1;
@@ -65,6 +71,7 @@ export class WsBridge implements VigilBridge, ConnectionSource {
   private readonly createSocket: (url: string, protocols: string[]) => SocketLike;
   private readonly minDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly tokenAccepted: (() => Promise<boolean>) | null;
 
   constructor(options: WsBridgeOptions) {
     this.url = options.url;
@@ -72,6 +79,7 @@ export class WsBridge implements VigilBridge, ConnectionSource {
     this.createSocket = options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols) as unknown as SocketLike);
     this.minDelayMs = options.minDelayMs ?? 300;
     this.maxDelayMs = options.maxDelayMs ?? 5_000;
+    this.tokenAccepted = options.tokenAccepted ?? null;
     this.connect();
   }
 
@@ -132,9 +140,21 @@ export class WsBridge implements VigilBridge, ConnectionSource {
       }
       if (this.closed) return;
       this.setState(this.everOpened ? 'reconnecting' : 'connecting', false);
-      const delay = Math.min(this.maxDelayMs, this.minDelayMs * 2 ** this.attempt++);
-      this.timer = setTimeout(() => this.connect(), delay * (0.75 + Math.random() * 0.5));
+      if (!this.everOpened && this.tokenAccepted) {
+        void this.tokenAccepted().then(
+          (accepted) => (accepted ? this.retry() : this.setState('unauthorized', false)),
+          () => this.retry(),
+        );
+        return;
+      }
+      this.retry();
     };
+  }
+
+  private retry(): void {
+    if (this.closed) return;
+    const delay = Math.min(this.maxDelayMs, this.minDelayMs * 2 ** this.attempt++);
+    this.timer = setTimeout(() => this.connect(), delay * (0.75 + Math.random() * 0.5));
   }
 
   private receive(raw: unknown): void {
@@ -177,7 +197,7 @@ export function connectionForPage(
   location: Pick<Location, 'protocol' | 'host' | 'pathname' | 'search' | 'hash'>,
   history: Pick<History, 'state' | 'replaceState'>,
   storage: Pick<Storage, 'getItem' | 'setItem'>,
-): { url: string; protocols: string[] } {
+): { url: string; protocols: string[]; hasToken: boolean } {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const query = new URLSearchParams(location.search);
   const fragment = /^#token=([^&]*)&?(.*)$/.exec(location.hash);
@@ -193,5 +213,18 @@ export function connectionForPage(
   return {
     url: `${scheme}//${location.host}/ws`,
     protocols: token ? [WS_PROTOCOL, `${WS_TOKEN_PROTOCOL_PREFIX}${token}`] : [WS_PROTOCOL],
+    hasToken: !!token,
   };
+}
+
+/** Whether the server takes this token: a plain HTTP call, whose 401 a page can see. */
+export async function tokenAcceptedBy(origin: string, protocols: string[]): Promise<boolean> {
+  const token = protocols.find((p) => p.startsWith(WS_TOKEN_PROTOCOL_PREFIX))?.slice(WS_TOKEN_PROTOCOL_PREFIX.length);
+  if (!token) return false;
+  const res = await fetch(`${origin}/api/call`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ method: 'host.status', params: {} }),
+  });
+  return res.status !== 401;
 }

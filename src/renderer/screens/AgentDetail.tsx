@@ -14,7 +14,7 @@ import { Status } from '../components/Status';
 import { Ago } from '../components/Time';
 import { plainMessage } from '../data/errors';
 import { useAction } from '../data/mutations';
-import { flatten, useAgent, useRuns } from '../data/queries';
+import { flatten, useAgent, useAgentCheck, useRuns } from '../data/queries';
 import { formatDuration, formatTime } from '../format';
 import { href, navigate } from '../router';
 import { AgentActions, WakeResult } from './AgentActions';
@@ -63,6 +63,7 @@ function AgentPage({ agent }: { agent: AgentDto }) {
       />
       {remove.error && <FormError message={plainMessage(remove.error)} />}
       <WakeResult result={woke} />
+      <AgentCheckNotes agent={agent} />
       {editing ? <AgentForm agent={agent} onCancel={() => setEditing(false)} onDone={() => setEditing(false)} /> : <AgentFacts agent={agent} />}
       <AgentRules agentId={agent.id} />
       <BudgetPanel agent={agent} />
@@ -77,7 +78,8 @@ function AgentFacts({ agent }: { agent: AgentDto }) {
     ['Command', agent.command ? <code key="c">{agent.command}</code> : 'adapter default'],
     ['Working folder', agent.cwd ? <code key="w">{agent.cwd}</code> : 'default'],
     ['Workspace', agent.workspace === 'worktree' ? 'a git worktree per issue' : 'the working folder as it is'],
-    ['Model', agent.model ?? 'adapter default'],
+    // A process agent runs its command as given: there is no model to choose.
+    ...(agent.adapterType === 'process' ? [] : ([['Model', agent.model ?? 'adapter default']] as [string, ReactNode][])),
     ['Heartbeat', agent.heartbeatIntervalSec ? `every ${formatDuration(agent.heartbeatIntervalSec * 1000)}` : 'on assignment or by hand'],
     ['Timeout', agent.timeoutSec ? formatDuration(agent.timeoutSec * 1000) : 'none'],
     ['Max concurrent', agent.maxConcurrentRuns],
@@ -128,5 +130,24 @@ function AgentRuns({ agent }: { agent: AgentDto }) {
         </>
       )}
     </Section>
+  );
+}
+
+/** What would stop this agent from starting, each with its fix; or whose machine checks it. */
+function AgentCheckNotes({ agent }: { agent: AgentDto }) {
+  const result = useAgentCheck(agent.id, agent.updatedAt).data;
+  if (!result) return null;
+  if (result.deferredTo) return <p className="dim agent-check">Its folder and command are checked on {result.deferredTo}, the machine that runs it.</p>;
+  if (result.checks.length === 0) return null;
+  return (
+    <div className="banner banner-warn agent-check" role="status">
+      <ul>
+        {result.checks.map((c) => (
+          <li key={c.field + c.problem}>
+            <b>{c.problem}.</b> {c.fix}.
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

@@ -192,7 +192,16 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
             </div>
           )}
         </Field>
-        <Field label="Workspace" error={errors.workspace} wide hint="A git worktree per issue: agents on one repository never edit under each other, and you review and merge each diff.">
+        <Field
+          label="Workspace"
+          error={errors.workspace}
+          wide
+          hint={
+            workspace === 'worktree'
+              ? 'A git worktree per issue: agents on one repository never edit under each other, and you review and merge each diff.'
+              : 'The agent works in the folder itself, on whatever is checked out there; its changes land directly in it.'
+          }
+        >
           {(p) => (
             <select {...p} value={workspace} onChange={(e) => setWorkspace(e.target.value as WorkspaceMode)}>
               <option value="none">the working folder as it is</option>
@@ -209,9 +218,11 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         <Field label="Max concurrent runs" error={errors.maxConcurrentRuns}>
           {(p) => <input {...p} inputMode="numeric" value={maxConcurrent} onChange={(e) => setMaxConcurrent(e.target.value)} />}
         </Field>
-        <Field label="Model" error={errors.model}>
-          {(p) => <input {...p} className="mono" value={model} onChange={(e) => setModel(e.target.value)} placeholder="adapter default" />}
-        </Field>
+        {adapterType !== 'process' && (
+          <Field label="Model" error={errors.model}>
+            {(p) => <input {...p} className="mono" value={model} onChange={(e) => setModel(e.target.value)} placeholder="adapter default" />}
+          </Field>
+        )}
         {machines.length > 1 && (
           <Field label="Machine" error={errors.machine} hint="Team mode: whose Vigil runs it, in that machine's folders.">
             {(p) => (

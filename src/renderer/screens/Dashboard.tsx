@@ -9,7 +9,7 @@ import { RunsTable } from '../components/RunsTable';
 import { Status } from '../components/Status';
 import { Ago } from '../components/Time';
 import { flatten, useAgents, useEscalations, useHostStatus, useMachines, useRuns } from '../data/queries';
-import { humanize } from '../format';
+import { humanize, plural } from '../format';
 import { href } from '../router';
 import { FirstRun } from './FirstRun';
 import { HeldAgents } from '../limits/HeldAgents';
@@ -46,13 +46,13 @@ function HostSummary() {
         <b>{status.runs.queued}</b> queued
       </li>
       <li>
-        <b>{status.issues.open}</b> open issues
+        <b>{status.issues.open}</b> open {status.issues.open === 1 ? 'issue' : 'issues'}
       </li>
       <li className={status.issues.blocked ? 'text-warn' : undefined}>
         <b>{status.issues.blocked}</b> blocked
       </li>
       <li>
-        <b>{status.agents.total}</b> agents{status.agents.paused ? `, ${status.agents.paused} paused` : ''}
+        <b>{status.agents.total}</b> {status.agents.total === 1 ? 'agent' : 'agents'}{status.agents.paused ? `, ${status.agents.paused} paused` : ''}
       </li>
     </ul>
   );
@@ -124,7 +124,7 @@ function AgentsAtAGlance() {
                       <Status value={a.status} />
                     </td>
                     <td className="right num dim">
-                      {a.runningRuns > 0 ? `${a.runningRuns} running` : `${a.totalRuns.toLocaleString()} runs`}
+                      {a.runningRuns > 0 ? `${a.runningRuns} running` : plural(a.totalRuns, 'run')}
                     </td>
                     <td className="right dim">{a.lastHeartbeatAt ? <Ago iso={a.lastHeartbeatAt} /> : 'never woke'}</td>
                   </tr>

@@ -18,6 +18,7 @@ const KIND_HELP: Record<EscalationDto['kind'], string> = {
   dispatch_exhausted: 'Vigil could not get a run started for this issue after its retries.',
   continuation_exhausted: 'Runs kept ending with the issue still open, past the continuation limit.',
   run_failed_after_retry: 'A run failed, and so did its automatic retry.',
+  agent_cannot_start: 'The agent could not start (its command or folder is missing); Vigil did not retry.',
 };
 
 export function EscalationsScreen() {

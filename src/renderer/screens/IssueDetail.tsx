@@ -1,7 +1,7 @@
 // One issue: what it asks, the conversation about it, the runs that worked on it, and how
-// Vigil recovered it when things went wrong.
-import { useState, type ReactNode } from 'react';
-import type { ActivityDto, CommentDto, EscalationDto, IssueDetailDto } from '../../shared/contract';
+// what happened to it, in words.
+import { useState } from 'react';
+import type { CommentDto, IssueDetailDto } from '../../shared/contract';
 import { ISSUE_PRIORITIES, ISSUE_STATUSES, type IssuePriority, type IssueStatus } from '../../shared/domain';
 import { Empty } from '../components/Empty';
 import { FormError } from '../components/Field';
@@ -17,6 +17,9 @@ import { useAgents, useIssue } from '../data/queries';
 import { formatTime, humanize } from '../format';
 import { AgentOptions, ValueOptions } from '../components/Options';
 import { IssueWorkspace } from '../workspace/IssueWorkspace';
+import { issueHistory } from '../history';
+import { Markdown } from '../transcript/Markdown';
+import { LiveRun } from './LiveRun';
 
 export function IssueDetail({ issueRef }: { issueRef: string }) {
   const query = useIssue(issueRef);
@@ -54,8 +57,9 @@ function IssuePage({ issue }: { issue: IssueDetailDto }) {
       <div className="issue-layout">
         <div className="issue-main">
           <Section title="Description">
-            {issue.body.trim() ? <div className="prose">{issue.body}</div> : <p className="dim">No description.</p>}
+            {issue.body.trim() ? <Markdown text={issue.body} className="prose" /> : <p className="dim">No description.</p>}
           </Section>
+          <LiveRun issue={issue} />
           <IssueWorkspace issue={issue} />
           <Section title={`Comments (${issue.comments.length})`}>
             <Comments comments={issue.comments} />
@@ -71,7 +75,7 @@ function IssuePage({ issue }: { issue: IssueDetailDto }) {
         </div>
         <aside className="issue-side">
           <IssueControls issue={issue} />
-          <RecoveryHistory escalations={issue.escalations} activity={issue.activity} />
+          <History issue={issue} />
         </aside>
       </div>
     </>
@@ -131,7 +135,7 @@ function Comments({ comments }: { comments: CommentDto[] }) {
               <Ago iso={c.createdAt} />
             </span>
           </div>
-          <div className="comment-body">{c.body}</div>
+          <Markdown text={c.body} className="comment-body" />
         </li>
       ))}
     </ol>
@@ -184,57 +188,32 @@ function CommentForm({ issue }: { issue: string }) {
   );
 }
 
-type HistoryItem = { key: string; at: string; node: ReactNode };
-
-function RecoveryHistory({ escalations, activity }: { escalations: EscalationDto[]; activity: ActivityDto[] }) {
-  const items: HistoryItem[] = [
-    ...escalations.map((e) => ({
-      key: `e-${e.id}`,
-      at: e.createdAt,
-      node: (
-        <>
-          <span className={`tag ${e.resolvedAt ? '' : 'tag-warn'}`}>escalated · {humanize(e.kind)}</span>
-          <span>{e.message}</span>
-          {e.resolvedAt && <span className="dim">resolved {formatTime(e.resolvedAt)}</span>}
-        </>
-      ),
-    })),
-    ...activity.map((a) => ({
-      key: `a-${a.id}`,
-      at: a.createdAt,
-      node: (
-        <>
-          <code>{a.action}</code>
-          <span className="dim">by {a.actor}</span>
-          <ActivityDetails details={a.details} />
-        </>
-      ),
-    })),
-  ].sort((a, b) => (a.at < b.at ? 1 : -1));
+function History({ issue }: { issue: IssueDetailDto }) {
+  const agents = useAgents().data ?? [];
+  const names = new Map(agents.map((a) => [a.id, a.name]));
+  const entries = issueHistory(issue.identifier, issue.activity, issue.escalations, names);
   return (
-    <Section title="Recovery history">
-      {items.length === 0 ? (
-        <p className="dim">Nothing to recover from so far.</p>
+    <Section title="History">
+      {entries.length === 0 ? (
+        <p className="dim">Nothing has happened yet.</p>
       ) : (
-        <ol className="timeline">
-          {items.map((item) => (
-            <li key={item.key}>
-              <span className="timeline-time dim">
-                <Ago iso={item.at} />
+        <ol className="timeline" aria-label="History">
+          {entries.map((entry) => (
+            <li key={entry.key}>
+              <span className="timeline-time dim" title={formatTime(entry.at)}>
+                <Ago iso={entry.at} />
               </span>
-              <div className="timeline-body">{item.node}</div>
+              <div className="timeline-body">
+                <span>
+                  <strong>{entry.who}</strong> {entry.what}
+                  {entry.open !== undefined && <span className={`tag ${entry.open ? 'tag-warn' : ''}`}>{entry.open ? 'open' : 'resolved'}</span>}
+                </span>
+                {entry.detail && <span className="timeline-detail">{entry.detail}</span>}
+              </div>
             </li>
           ))}
         </ol>
       )}
     </Section>
   );
-}
-
-/** Activity details are free-form; show the short scalar ones. */
-function ActivityDetails({ details }: { details: unknown }) {
-  if (!details || typeof details !== 'object') return null;
-  const pairs = Object.entries(details as Record<string, unknown>).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v) && String(v).length < 80);
-  if (pairs.length === 0) return null;
-  return <span className="dim mono small">{pairs.map(([k, v]) => `${k}=${String(v)}`).join(' ')}</span>;
 }

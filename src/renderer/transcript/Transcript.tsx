@@ -4,7 +4,7 @@
 import { useMemo } from 'react';
 import type { RunDetailDto } from '../../shared/contract';
 import { ACTIVE_RUN_STATUSES } from '../../shared/domain';
-import { formatCost, formatCount } from '../format';
+import { formatCost, formatCount, formatDuration } from '../format';
 import { Markdown } from './Markdown';
 import { buildTranscript, type TranscriptItem } from './model';
 import { FoldedText, ToolCard } from './ToolCard';
@@ -80,7 +80,7 @@ function ResultLine({ item }: { item: Extract<TranscriptItem, { kind: 'result' }
     parts.push(`${formatCount(item.inputTokens ?? 0)} tokens in · ${formatCount(item.outputTokens ?? 0)} out`);
   }
   if (item.costUsd !== null) parts.push(formatCost(item.costUsd));
-  if (item.durationMs !== null) parts.push(`${Math.round(item.durationMs / 1000)} s`);
+  if (item.durationMs !== null) parts.push(formatDuration(item.durationMs));
   return (
     <div className={`tx-result${item.isError ? ' tx-result-error' : ''}`} role="group" aria-label="Result">
       <b>{item.isError ? 'Failed' : 'Finished'}</b>

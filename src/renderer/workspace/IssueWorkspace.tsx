@@ -77,7 +77,8 @@ function WorkspaceBody({ issue, diff, workspace: ws }: { issue: IssueDetailDto; 
   if (ws.state !== 'active') {
     return (
       <>
-        {result && <MergeOutcome result={result} />}
+        {/* Merged: the line below says so (and Vigil's comment records it); a banner would be a third time. */}
+        {result && !result.merged && <MergeOutcome result={result} />}
         <p className="ws-closed">
         <span className={`tag ${ws.state === 'merged' ? 'tag-ok' : ''}`}>{ws.state}</span> <code>{ws.branch}</code>{' '}
         {ws.state === 'merged' ? (
@@ -141,15 +142,15 @@ function Actions({ issue, ws, diff, running, onMerged }: { issue: IssueDetailDto
   return (
     <>
       <div className="ws-actions">
-        <button
-          type="button"
-          className="btn btn-primary btn-small"
+        <ConfirmButton
+          tone="primary"
+          label={merge.isPending ? 'Merging…' : `Merge into ${ws.baseBranch}`}
+          yesLabel="Yes, merge"
+          confirm={`Merge ${ws.branch} into ${ws.baseBranch}${diff.uncommitted ? ', committing what the agent left' : ''}?`}
           disabled={running || merge.isPending || empty}
           title={running ? 'A run of this issue is active' : empty ? 'Nothing to merge' : `Merge ${ws.branch} into ${ws.baseBranch}`}
-          onClick={() => merge.mutate({ issue: ref })}
-        >
-          {merge.isPending ? 'Merging…' : `Merge into ${ws.baseBranch}`}
-        </button>
+          onConfirm={() => merge.mutate({ issue: ref })}
+        />
         <button type="button" className="btn btn-small" onClick={() => setAsking((v) => !v)} aria-expanded={asking}>
           Request changes
         </button>

@@ -1,6 +1,7 @@
 // The heartbeat engine with real processes in real ptys, on PGlite and PostgreSQL.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDto } from '../../../src/shared/contract';
@@ -326,7 +327,10 @@ describeEachStore('heartbeat engine', (kind) => {
   it('a missing executable or working folder fails the run with spawn_failed, naming it', async () => {
     const h = await start();
     await h.call('agents.create', { name: 'noclaude', adapterType: 'claude_local', env: { PATH: '/nonexistent' } });
-    await h.call('agents.create', { name: 'nocwd', adapterType: 'process', command: 'true', cwd: '/no/such/folder' });
+    // A folder that existed when the agent was added (adding refuses a missing one) and is gone since.
+    const gone = mkdtempSync(join(tmpdir(), 'vigil-gone-'));
+    await h.call('agents.create', { name: 'nocwd', adapterType: 'process', command: 'true', cwd: gone });
+    rmSync(gone, { recursive: true });
     const a = await h.call('agents.wake', { agent: 'noclaude' });
     const b = await h.call('agents.wake', { agent: 'nocwd' });
     const ra = await settledRun(h, a.runId!);
@@ -334,7 +338,7 @@ describeEachStore('heartbeat engine', (kind) => {
     expect(ra).toMatchObject({ status: 'failed', errorCode: 'spawn_failed' });
     expect(ra.error).toContain('claude');
     expect(rb).toMatchObject({ status: 'failed', errorCode: 'spawn_failed' });
-    expect(rb.error).toContain('/no/such/folder');
+    expect(rb.error).toContain(gone);
     expect((await h.call('host.status', {})).runs.running).toBe(0);
   });
 

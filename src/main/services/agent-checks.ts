@@ -1,0 +1,108 @@
+// An agent is checked when added or changed, on the machine that runs it: its folder exists and
+// is writable, its command is found and executable, its adapter's CLI is installed. What would
+// make every run fail at once is refused, with the reason and the fix; a CLI not installed yet is
+// a warning (installing it after adding the agent is a fine order).
+import { accessSync, constants, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import type { AdapterType } from '../../shared/domain';
+import { ContractError } from '../../shared/errors';
+import { checkFolder } from '../setup/folders';
+import { findOnPath, KNOWN_AGENT_CLIS } from '../setup/agent-clis';
+
+export interface AgentCheck {
+  field: 'cwd' | 'command';
+  /** What is wrong, in words. */
+  problem: string;
+  /** What to do about it. */
+  fix: string;
+  /** true: every run would fail, so the change is refused. */
+  blocking: boolean;
+}
+
+export interface AgentSetup {
+  adapterType: AdapterType;
+  command?: string | null;
+  cwd?: string | null;
+  env?: Record<string, string>;
+}
+
+/** Words a shell runs itself, or syntax that makes the first word no program to look up. */
+const SHELL_OWN = new Set(['exec', 'cd', 'true', 'false', 'echo', 'printf', 'test', '[', 'set', 'export', 'source', '.', ':', 'eval', 'if', 'for', 'while', 'case', '{', '(', 'sleep', 'read', 'trap', 'exit', 'command', 'env', 'time', 'nohup']);
+
+/** The program a shell command line starts with, or null when it cannot be told without running it. */
+export function programOf(command: string): string | null {
+  let rest = command.trim();
+  // Leading VAR=value assignments.
+  for (;;) {
+    const assignment = /^[A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|"[^"]*"|\S*)\s+/.exec(rest);
+    if (!assignment) break;
+    rest = rest.slice(assignment[0].length);
+  }
+  const quoted = /^(['"])(.*?)\1/.exec(rest);
+  const word = quoted ? quoted[2] : (/^[^\s;|&<>()]+/.exec(rest)?.[0] ?? '');
+  // `vigil` is put on every run's PATH by Vigil itself (run-env.ts), whatever the host's PATH says.
+  if (!word || SHELL_OWN.has(word) || word === 'vigil' || /[$`*?~{}]/.test(word)) return null;
+  return word;
+}
+
+function isExecutableFile(path: string): 'ok' | 'missing' | 'not_executable' | 'folder' {
+  try {
+    if (statSync(path).isDirectory()) return 'folder';
+  } catch {
+    return 'missing';
+  }
+  try {
+    accessSync(path, constants.X_OK);
+    return 'ok';
+  } catch {
+    return 'not_executable';
+  }
+}
+
+function checkCommand(program: string, cwd: string | null, pathVar: string | undefined, label: string): AgentCheck | null {
+  if (program.includes('/')) {
+    const full = isAbsolute(program) ? program : resolve(cwd ?? process.cwd(), program);
+    const state = isExecutableFile(full);
+    if (state === 'missing') return { field: 'command', problem: `${label} ${full} does not exist`, fix: 'give the path of the program (or its name, if it is on PATH)', blocking: true };
+    if (state === 'folder') return { field: 'command', problem: `${label} ${full} is a folder, not a program`, fix: 'give the path of the program inside it', blocking: true };
+    if (state === 'not_executable') return { field: 'command', problem: `${label} ${full} is not executable`, fix: `make it executable: chmod +x ${full}`, blocking: true };
+    return null;
+  }
+  if (findOnPath(program, pathVar)) return null;
+  return { field: 'command', problem: `${label} "${program}" was not found on PATH`, fix: "install it, give its full path, or add its folder to PATH in the agent's env", blocking: true };
+}
+
+export function checkAgentSetup(setup: AgentSetup): AgentCheck[] {
+  const checks: AgentCheck[] = [];
+  const cwd = setup.cwd ?? null;
+  let folderOk = true;
+  if (cwd) {
+    const folder = checkFolder(cwd, homedir());
+    if (!folder.ok) {
+      folderOk = false;
+      const fix = folder.problem === 'there is no such folder' ? `create it (mkdir -p ${folder.path}) or choose another folder` : 'choose a folder you own';
+      checks.push({ field: 'cwd', problem: `the folder ${folder.path}: ${folder.problem}`, fix, blocking: true });
+    }
+  }
+  const pathVar = setup.env?.PATH ?? process.env.PATH;
+  const where = folderOk ? cwd : null;
+  if (setup.adapterType === 'process') {
+    const program = setup.command ? programOf(setup.command) : null;
+    const problem = program ? checkCommand(program, where, pathVar, 'the command') : null;
+    if (problem) checks.push(problem);
+  } else {
+    const cli = KNOWN_AGENT_CLIS.find((c) => c.adapterType === setup.adapterType);
+    const program = setup.command ? programOf(setup.command) : (cli?.command ?? null);
+    const problem = program ? checkCommand(program, where, pathVar, cli ? `the ${cli.label} CLI` : 'the command') : null;
+    // A CLI installed after the agent is added is a fine order: said, not refused.
+    if (problem) checks.push({ ...problem, blocking: !!setup.command, fix: setup.command || !cli ? problem.fix : `install it: ${cli.install}` });
+  }
+  return checks;
+}
+
+/** Refuses what would make every run fail, naming the field (`patch.` for an update). */
+export function refuseBlocking(checks: AgentCheck[], fieldPrefix: string): void {
+  const first = checks.find((c) => c.blocking);
+  if (first) throw new ContractError('invalid_input', `${fieldPrefix}${first.field}: ${first.problem}; ${first.fix}`, `${fieldPrefix}${first.field}`);
+}

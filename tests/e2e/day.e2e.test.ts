@@ -1,0 +1,148 @@
+// Issue 24 in a real Chromium against a real `vigil serve`: a tab without its key explains
+// itself, the issue page shows its running run live and a History in words, comments render as
+// sanitized Markdown, Merge asks first. Screens are saved, light and dark, under /tmp/day-shots.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeRepo, sh } from '../helpers/git-repo';
+import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';
+import { launchBrowser, newPage, screenshot } from './browser';
+
+const SHOTS = '/tmp/day-shots';
+
+describe('a day with Vigil in the browser', () => {
+  let served: Served;
+  let data: ReturnType<typeof tempDataDir>;
+  let repo: ReturnType<typeof makeRepo>;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const cli = async (...args: string[]) => {
+    const r = await vigil(['--json', ...args], { dataDir: data.dir });
+    if (r.code !== 0) throw new Error(`vigil ${args.join(' ')}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  const base = () => served.url.replace(/#token=.*$/, '');
+  const both = async (name: string) => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await screenshot(page, `${name}-light`, SHOTS);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, `${name}-dark`, SHOTS);
+    await page.emulateMedia({ colorScheme: 'light' });
+  };
+
+  beforeAll(async () => {
+    ensureBuilt();
+    data = tempDataDir();
+    repo = makeRepo({ 'notes.md': '# notes\n' });
+    served = await startServe({ dataDir: data.dir });
+    browser = await launchBrowser();
+  }, 300_000 + READY_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (served) await served.stop();
+    data?.cleanup();
+    repo?.cleanup();
+  }, 60_000);
+
+  it('a tab without the token says in one sentence what is missing and how to get in', async () => {
+    const bare = await newPage(browser, 'light');
+    await bare.goto(base());
+    const alert = bare.getByRole('alert');
+    await alert.getByText('Vigil needs the address with its key').waitFor({ timeout: 30_000 });
+    expect(await alert.innerText()).toContain('This tab was opened without the key that vigil serve puts in its address');
+    expect(await alert.locator('pre').innerText()).toBe('vigil open');
+    expect(await bare.locator('text=Connecting to Vigil').count()).toBe(0);
+    page = bare;
+    await both('no-key');
+    // A token serve does not take (it restarted since): said too, not "Connecting…" for ever.
+    const stale = await newPage(browser, 'light');
+    await stale.goto(`${base()}#token=not-the-token`);
+    await stale.getByText('Vigil no longer accepts the key this tab was opened with').waitFor({ timeout: 30_000 });
+    page = stale;
+    await both('stale-key');
+    await bare.context().close();
+    await stale.context().close();
+  }, 120_000);
+
+  it('the issue page shows its running run live, and a History in words', async () => {
+    page = await newPage(browser, 'light');
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(served.url);
+    await cli('agent', 'add', 'slowpoke', '--adapter', 'process', '--command', 'for i in $(seq 1 90); do echo "step $i of $VIGIL_ISSUE"; sleep 1; done');
+    const issue = await cli('issue', 'create', 'Count slowly', '--assign', 'slowpoke');
+    await page.evaluate((h) => (window.location.hash = h), `#/issues/${issue.identifier}`);
+    const live = page.getByRole('region', { name: 'Live: slowpoke is working on it' });
+    await live.waitFor({ timeout: 60_000 });
+    await live.locator('.xterm-rows', { hasText: `of ${issue.identifier}` }).waitFor({ timeout: 60_000 });
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByText(`opened ${issue.identifier} and assigned it to slowpoke`).waitFor({ timeout: 30_000 });
+    const words = await history.innerText();
+    expect(words).toContain('You');
+    expect(words).not.toMatch(/issue\.\w+|agent:[0-9a-f]{8}|commentId=/);
+    await both('issue-live');
+    // The dashboard's counts read in the singular when there is one.
+    await page.evaluate(() => (window.location.hash = '#/'));
+    await page.getByText('1 agent', { exact: false }).first().waitFor({ timeout: 30_000 });
+    await both('dashboard');
+    const runs = (await cli('run', 'list', '--issue', issue.identifier)).items as { id: string }[];
+    await cli('run', 'cancel', runs[0].id.slice(0, 8));
+    await page.evaluate((h) => (window.location.hash = h), `#/issues/${issue.identifier}`);
+    await live.waitFor({ state: 'detached', timeout: 60_000 });
+  }, 240_000);
+
+  it('comments render as sanitized Markdown', async () => {
+    const issue = await cli('issue', 'create', 'Markdown please');
+    const file = join(data.dir, 'comment.md');
+    writeFileSync(file, '**Plan**\n\n1. read `notes.md`\n2. write tests\n\n<img src=x onerror="window.__owned=1"><script>window.__owned=2</script>\n');
+    const r = await vigil(['issue', 'comment', issue.identifier, '--body-file', file], { dataDir: data.dir });
+    expect(r.code).toBe(0);
+    await page.evaluate((h) => (window.location.hash = h), `#/issues/${issue.identifier}`);
+    const body = page.locator('.comment-body').first();
+    await body.locator('strong', { hasText: 'Plan' }).waitFor({ timeout: 30_000 });
+    expect(await body.locator('ol li').allInnerTexts()).toEqual(['read notes.md', 'write tests']);
+    expect(await body.locator('code').innerText()).toBe('notes.md');
+    expect(await body.locator('img, script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __owned?: number }).__owned)).toBeUndefined();
+    await both('issue-markdown');
+  }, 120_000);
+
+  it('Merge asks for confirmation as Discard does, and says it merged once', async () => {
+    await cli('agent', 'add', 'writer', '--adapter', 'process', '--command', "printf 'more\\n' >> notes.md", '--cwd', repo.dir, '--workspace', 'worktree');
+    const issue = await cli('issue', 'create', 'Add a line', '--assign', 'writer');
+    await page.evaluate((h) => (window.location.hash = h), `#/issues/${issue.identifier}`);
+    const changes = page.getByRole('region', { name: 'Changes' });
+    await changes.getByRole('list', { name: 'Changed files' }).getByText('notes.md').waitFor({ timeout: 90_000 });
+    await page.getByRole('table', { name: 'Runs of this issue' }).locator('[data-status="succeeded"]').waitFor({ timeout: 60_000 });
+    const before = sh(repo.dir, ['rev-parse', 'main']);
+    await changes.getByRole('button', { name: 'Merge into main' }).click();
+    await changes.getByText(/^Merge vigil\/.* into main, committing what the agent left\?$|^Merge vigil\/.* into main\?$/).waitFor();
+    await both('merge-confirm');
+    await changes.getByRole('button', { name: 'Keep' }).click();
+    expect(sh(repo.dir, ['rev-parse', 'main'])).toBe(before);
+    await changes.getByRole('button', { name: 'Merge into main' }).click();
+    await changes.getByRole('button', { name: 'Yes, merge' }).click();
+    await changes.getByText('its worktree was removed').waitFor({ timeout: 30_000 });
+    expect(sh(repo.dir, ['rev-parse', 'main'])).not.toBe(before);
+    expect(await changes.getByRole('status').filter({ hasText: 'Merged.' }).count()).toBe(0);
+    await both('merged');
+  }, 240_000);
+
+  it('? lists the keyboard shortcuts; Escape closes them', async () => {
+    await page.evaluate(() => (window.location.hash = '#/agents/slowpoke'));
+    await page.getByText('the working folder as it is').waitFor({ timeout: 30_000 });
+    expect(await page.locator('.fact dt', { hasText: 'Model' }).count()).toBe(0);
+    await both('agent-process');
+    await page.locator('main').focus();
+    await page.keyboard.press('?');
+    const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain('Escalations');
+    await both('shortcuts');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});
