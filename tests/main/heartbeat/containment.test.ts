@@ -11,6 +11,8 @@ import { ensureBuilt } from '../../helpers/serve';
 import { waitFor } from '../../helpers/host';
 import { processAlive, ptyHostHarness, removeDir, type PtyHostHarness } from '../../helpers/ptyhost-host';
 
+beforeAll(() => ensureBuilt(), 600_000);
+
 const isRoot = process.getuid?.() === 0;
 const probe = isRoot ? detectContainment('/tmp/vigil-containment-probe') : null;
 const canContain = probe?.kind === 'cgroup2';
