@@ -71,6 +71,8 @@ export class PtyHostClient {
   private readonly closeListeners: ((reason: string) => void)[] = [];
   private nextId = 1;
   private closedReason: string | null = null;
+  /** When the pty host last sent anything (output counts): a busy pty host is not a hung one. */
+  lastHeardAt = Date.now();
   /** Who answered hello. */
   ptyHostPid = 0;
   ptyHostStartId: string | null = null;
@@ -105,6 +107,7 @@ export class PtyHostClient {
         client.lost('the pty host closed the connection');
       });
       socket.on('data', (chunk: Buffer) => {
+        client.lastHeardAt = Date.now();
         let frames;
         try {
           frames = client.decoder.push(chunk);

@@ -118,7 +118,9 @@ export class PtyHostSpawner implements RunSpawner {
         },
         () => {
           inFlight = false;
-          if (client.closed || ++misses < limit) return;
+          // Output arriving meanwhile proves it alive, only slow to answer: not a miss.
+          if (client.closed || Date.now() - client.lastHeardAt < pingMs) return;
+          if (++misses < limit) return;
           this.replaceHung(client, misses * pingMs);
         },
       );
