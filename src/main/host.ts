@@ -19,10 +19,12 @@ import { LIVE_STATUSES } from './heartbeat/run-state';
 import { currentHostInstance } from './heartbeat/host-instance';
 import { TimerScheduler } from './heartbeat/scheduler';
 import type { Host, HostInfo, HostOptions, ShutdownSummary } from './host-types';
-import { useHostLogFile } from './host-log';
+import { hostLog, useHostLogFile } from './host-log';
 import { RunLogStore } from '../node/logs/run-log';
 import { logsDirOf } from '../node/paths';
 import { machineId as thisMachineId } from '../node/process/identity';
+import { detectContainment } from '../node/process/cgroup';
+import { ContainedSpawner } from './heartbeat/contained-spawner';
 import { machineHandlers } from './services/machines';
 import { DEFAULT_LEASE_MS, MachineLease } from './team/machine-lease';
 import { startTeam, type Team } from './team/team';
@@ -119,6 +121,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         lingerMs: opts.ptyHost.lingerMs,
         fallback: localPtySpawner(logs),
         onFallback: (message) => events.emit('host.notice', { level: 'warning', message }),
+        onHung: (message) => {
+          events.emit('host.notice', { level: 'error', message });
+          hostLog('error', 'ptyhost', message);
+        },
       });
       try {
         await candidate.connectExisting();
@@ -129,7 +135,18 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         notices.push(`Agents run inside this Vigil process this time, so a crash of Vigil stops them: ${(err as Error).message}`);
       }
     }
-    const recoveryOptions = { killGraceMs, detachedSilenceMs: opts.detachedSilenceMs ?? 30 * 60_000 };
+    // Run containment, decided once: a cgroup per run where cgroup2 is writable, else the older rules.
+    const containment = detectContainment(dataDir);
+    notices.push(containment.said);
+    hostLog('info', 'host', containment.said);
+    const contained = containment.kind === 'cgroup2' ? new ContainedSpawner(spawner ?? localPtySpawner(logs), containment.root) : null;
+    if (contained) spawner = contained;
+    const recoveryOptions = {
+      killGraceMs,
+      detachedSilenceMs: opts.detachedSilenceMs ?? 30 * 60_000,
+      cgroupRoot: contained?.root ?? null,
+      logsDir: logsDirOf(dataDir),
+    };
     // A budget hold lifted (raised, or its next period began) unpauses an agent: its heartbeat
     // timer is armed again (agentsChanged, bound below) and the scheduler runs.
     let agentsChanged: () => void = () => undefined;
@@ -162,7 +179,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
           await limits.settled(run).catch(logFailure('budgets', `settling run ${run.id}`));
           await recovery.settled(run);
         },
-        runsLost: () => recovery.runsLost(),
+        runsLost: (runIds) => recovery.runsLost(runIds),
       };
     });
     const scheduler = new TimerScheduler(ctx, engine);
@@ -192,7 +209,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
     // Before recovery: runs whose agents lived on in the pty host are taken back, not judged lost.
     if (ptyHost) {
-      const back = await reattachRuns(ctx, ptyHost, (run, handle) => engine.adopt(run, handle), killGraceMs);
+      const back = await reattachRuns(ctx, ptyHost, (run, handle) => engine.adopt(run, contained ? contained.contain(run.id, handle) : handle), killGraceMs);
       const parts: string[] = [];
       if (back.adopted.length) parts.push(`${back.adopted.length} run(s) whose agents kept running were taken back`);
       if (back.endedMeanwhile.length) parts.push(`${back.endedMeanwhile.length} run(s) that ended meanwhile were recorded with their exit`);
@@ -354,6 +371,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       close(closeOpts = {}) {
         closing ??= (async () => {
           for (const t of timers) clearInterval(t);
+          recovery.infrastructure.stop();
           attention.dispose();
           requests.dispose();
           webhook.dispose();

@@ -21,6 +21,7 @@ import { bootId, readStartIdentity } from '../node/process/identity';
 import { acquireLockFile, type LockContent, type LockFile } from '../node/process/lock-file';
 import { PtySession, type Watcher } from '../node/process/pty-session';
 import { preparePrivateSocketFolder } from '../node/process/private-socket-folder';
+import { addExits } from '../node/process/exits-file';
 
 export interface PtyHostServerOptions {
   dataDir: string;
@@ -187,13 +188,31 @@ export class PtyHostServer {
       setImmediate(() => this.stop());
       return;
     }
-    const idle = this.sessions.size === 0 && this.connections.size === 0;
+    // Ended sessions nobody acknowledged do not keep it alive: with no live agent and no host,
+    // their exits go to the data folder for the next host (exits-file.ts) and it exits.
+    const live = [...this.sessions.values()].some((s) => !s.exit);
+    const idle = !live && this.connections.size === 0;
     if (!idle) {
       if (this.idleTimer) clearTimeout(this.idleTimer);
       this.idleTimer = null;
       return;
     }
-    this.idleTimer ??= setTimeout(() => this.stop(), this.opts.idleMs ?? 5_000);
+    this.idleTimer ??= setTimeout(() => this.leaveExits(), this.opts.idleMs ?? 5_000);
+  }
+
+  private leaveExits(): void {
+    const ended = [...this.sessions.values()].map((s) => s.info());
+    if (ended.length > 0) {
+      try {
+        addExits(this.opts.dataDir, ended);
+      } catch (err) {
+        // Kept in memory then: the next host that connects collects them the usual way.
+        process.stderr.write(`${new Date().toISOString()} ptyhost[${process.pid}] could not write the exits of ${ended.length} ended session(s): ${(err as Error).message}\n`);
+        this.idleTimer = setTimeout(() => this.leaveExits(), this.opts.idleMs ?? 5_000);
+        return;
+      }
+    }
+    this.stop();
   }
 }
 

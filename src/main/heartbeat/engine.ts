@@ -51,8 +51,11 @@ export interface EngineOptions extends CommandOptions {
 export interface RunEndPolicy {
   /** A run ended (by this host, a cancel, or recovery): its follow-ups (escalation, one continuation). */
   settled(run: RunRow): Promise<void>;
-  /** Runs whose pty host died left this host's hands: judge them now (their processes likely died too). */
-  runsLost(): void;
+  /**
+   * Runs whose pty host died left this host's hands: their terminals are gone, so whatever of
+   * them still runs is stopped (never watched headless) and they are judged now.
+   */
+  runsLost(runIds: string[]): void;
 }
 
 const NO_POLICY: RunEndPolicy = { settled: async () => undefined, runsLost: () => undefined };
@@ -100,7 +103,7 @@ export class HeartbeatEngine {
         if (this.live.get(live.run.id) === live) this.live.delete(live.run.id);
         if (pump) this.pump();
       },
-      lost: () => this.policy.runsLost(),
+      lost: (live) => this.policy.runsLost([live.run.id]),
     };
     this.policy = policy?.(this) ?? NO_POLICY;
   }

@@ -54,8 +54,10 @@ export interface LiveRunHost {
   forgetToken(live: LiveRun): void;
   /** The run left this host (ended or lost): forget it and its token; `pump`: its slot is free. */
   release(live: LiveRun, pump: boolean): void;
-  /** Runs whose pty host died left this host: recovery judges them. */
-  lost(): void;
+  /** A run whose pty host died left this host: recovery stops what is left of it and retries it. */
+  lost(live: LiveRun): void;
+  /** After a stop, how long the process's exit is waited for before the run ends without it (default 1 s). */
+  readonly exitWaitMs?: number;
 }
 
 export interface LiveRunSpec {
@@ -179,19 +181,22 @@ export class LiveRun {
       handledThrough,
     );
     handle.onExit((exit) => {
-      // Lost is final: recovery judges the run by its process from then on.
-      if (this.phaseNow === 'lost') return;
+      // Lost is final: recovery judges the run by its process from then on. Ending: a stop
+      // already ended it without its exit (its pty host did not report one in time).
+      if (this.over) return;
       this.host.forgetToken(this);
       this.release(this.finalize(exit));
     });
     handle.onLost(() => {
       if (this.over) return;
+      // A stop was asked and its processes told: the run ends as stopped, not as lost.
+      if (this.phaseNow === 'stopping') return this.endWithoutExit();
       this.to('lost');
       this.host.forgetToken(this);
       for (const t of this.timers) clearTimeout(t);
       // Out of the live map, the run is an orphan of this host: recovery judges it by its process.
       this.release(Promise.resolve());
-      this.host.lost();
+      this.host.lost(this);
     });
     if (opts.markStarted) this.started = this.markStarted(handle);
     if (opts.prompt) this.queueEvents([promptEvent(opts.prompt)]);
@@ -211,6 +216,22 @@ export class LiveRun {
     }
     if (this.phaseNow === 'running') this.to('stopping');
     await this.handle?.terminate(this.host.killGraceMs);
+    // Its processes are stopped; the exit comes from whoever holds the pty (the pty host). A
+    // pty host that does not answer must not hold the stop: after a short wait the run ends
+    // without the exit report (a late one is ignored).
+    if (this.phaseNow === 'stopping') {
+      const wait = setTimeout(() => {
+        if (this.phaseNow === 'stopping') this.endWithoutExit();
+      }, this.host.exitWaitMs ?? 1000);
+      wait.unref();
+    }
+  }
+
+  /** Ends a stopped run whose exit was not reported (its pty host is stopped or gone). */
+  private endWithoutExit(): void {
+    this.host.forgetToken(this);
+    const logBytes = this.output?.logBytes ?? 0;
+    this.release(this.finalize({ exitCode: null, signal: null, logBytes, logSha256: '', lastBytes: '', logError: null, endedAt: new Date().toISOString() }, true));
   }
 
   /**
@@ -318,7 +339,7 @@ export class LiveRun {
   }
 
   /** The process exited: its output finished, descendants stopped, the end recorded with its outcome. */
-  private async finalize(exit: RunExit): Promise<void> {
+  private async finalize(exit: RunExit, unreported = false): Promise<void> {
     this.to('ending');
     for (const t of this.timers) clearTimeout(t);
     // The log could not be written while no host listened: the run failed for it.
@@ -345,7 +366,8 @@ export class LiveRun {
       signal: exit.signal,
       ...(end && {
         logBytes: end.logBytes,
-        logSha256: end.logSha256,
+        // Not reported by whoever wrote the log: left as recorded rather than made up.
+        ...(!unreported && { logSha256: end.logSha256 }),
         lastOutputLine: end.lastOutputLine,
         sessionId: end.result.sessionId,
         sessionUnknown: end.result.sessionUnknown,

@@ -43,6 +43,14 @@ export class PtyHostRequestError extends Error {
   }
 }
 
+/** The pty host did not answer a request in time (stopped, or too busy to be of use). */
+export class PtyHostTimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`the pty host did not answer ${what} within ${ms} ms`);
+    this.name = 'PtyHostTimeoutError';
+  }
+}
+
 export type SpawnInput = Omit<SpawnRequest, 'type' | 'id'>;
 
 type Pending = { resolve: (frame: PtyHostFrame) => void; reject: (err: Error) => void };
@@ -50,7 +58,11 @@ type Pending = { resolve: (frame: PtyHostFrame) => void; reject: (err: Error) =>
 export interface PtyHostConnectOptions {
   /** Speak as this protocol version (tests of a mismatch). */
   protocol?: number;
+  /** Every request (hello included) is answered within this, or fails (default 10 s). */
+  requestDeadlineMs?: number;
 }
+
+const DEFAULT_DEADLINE_MS = 10_000;
 
 export class PtyHostClient {
   private readonly decoder = new FrameDecoder();
@@ -59,6 +71,8 @@ export class PtyHostClient {
   private readonly closeListeners: ((reason: string) => void)[] = [];
   private nextId = 1;
   private closedReason: string | null = null;
+  /** When the pty host last sent anything (output counts): a busy pty host is not a hung one. */
+  lastHeardAt = Date.now();
   /** Who answered hello. */
   ptyHostPid = 0;
   ptyHostStartId: string | null = null;
@@ -66,6 +80,7 @@ export class PtyHostClient {
   private constructor(
     private readonly socket: Socket,
     readonly socketPath: string,
+    private readonly deadlineMs: number,
   ) {}
 
   /** Connects and says hello; rejects with PtyHostVersionError on a version mismatch. */
@@ -73,8 +88,16 @@ export class PtyHostClient {
     const protocol = opts.protocol ?? PTYHOST_PROTOCOL;
     return new Promise((resolve, reject) => {
       const socket = createConnection(socketPath);
-      const client = new PtyHostClient(socket, socketPath);
+      const deadlineMs = opts.requestDeadlineMs ?? DEFAULT_DEADLINE_MS;
+      const client = new PtyHostClient(socket, socketPath, deadlineMs);
       let greeted = false;
+      // A stopped pty host still accepts connections (the kernel queues them): hello has a deadline too.
+      const helloTimer = setTimeout(() => {
+        if (greeted) return;
+        socket.destroy();
+        reject(new PtyHostTimeoutError('hello', deadlineMs));
+      }, deadlineMs);
+      helloTimer.unref();
       socket.once('connect', () => socket.write(encodeControl({ type: 'hello', protocol, pid: process.pid })));
       socket.on('error', (err) => {
         if (!greeted) reject(err);
@@ -84,6 +107,7 @@ export class PtyHostClient {
         client.lost('the pty host closed the connection');
       });
       socket.on('data', (chunk: Buffer) => {
+        client.lastHeardAt = Date.now();
         let frames;
         try {
           frames = client.decoder.push(chunk);
@@ -101,6 +125,7 @@ export class PtyHostClient {
               client.ptyHostPid = welcome.pid;
               client.ptyHostStartId = welcome.startId;
               greeted = true;
+              clearTimeout(helloTimer);
               resolve(client);
               continue;
             }
@@ -150,8 +175,19 @@ export class PtyHostClient {
     }
   }
 
-  async list(): Promise<PtySessionInfo[]> {
-    return (await this.request<{ sessions: PtySessionInfo[] }>({ type: 'list', id: 0 })).sessions;
+  /** `deadlineMs`: a shorter deadline than the connection's (the watchdog's ping). */
+  async list(deadlineMs?: number): Promise<PtySessionInfo[]> {
+    return (await this.request<{ sessions: PtySessionInfo[] }>({ type: 'list', id: 0 }, deadlineMs)).sessions;
+  }
+
+  /**
+   * The pty host is given up (it stopped answering): the connection is dropped and every
+   * session it carried is reported lost, so their runs go to recovery.
+   */
+  abandon(reason: string): void {
+    if (this.closed) return;
+    this.lost(reason);
+    this.socket.destroy();
   }
 
   /** Asks the pty host to exit once no session is left (a clean quit). */
@@ -179,11 +215,24 @@ export class PtyHostClient {
     this.socket.write(encodeControl(frame));
   }
 
-  private request<T>(frame: Extract<HostFrame, { id: number }>): Promise<T> {
+  /** Every request has a deadline: a stopped pty host must not freeze whoever asked. */
+  private request<T>(frame: Extract<HostFrame, { id: number }>, deadlineMs = this.deadlineMs): Promise<T> {
     if (this.closedReason) return Promise.reject(new Error(`the pty host is not connected: ${this.closedReason}`));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: (f) => resolve(f as T), reject });
+      const timer = setTimeout(() => this.fail(id, new PtyHostTimeoutError(frame.type, deadlineMs)), deadlineMs);
+      timer.unref();
+      const done = () => clearTimeout(timer);
+      this.pending.set(id, {
+        resolve: (f) => {
+          done();
+          resolve(f as T);
+        },
+        reject: (err) => {
+          done();
+          reject(err);
+        },
+      });
       this.send({ ...frame, id });
     });
   }

@@ -8,6 +8,8 @@ import type { ServiceContext } from '../context';
 import type { RunRow } from '../views/dto';
 import type { RunSession } from '../heartbeat/run-process';
 import type { PtyHostSpawner, PtySessionInfo } from './spawner';
+import { acknowledgeExits, readExits } from '../../node/process/exits-file';
+import { RecordedSession } from './recorded-session';
 
 export interface ReattachResult {
   /** Runs taken back whose agent still runs. */
@@ -31,6 +33,7 @@ export async function reattachRuns(
 ): Promise<ReattachResult> {
   const result: ReattachResult = { adopted: [], endedMeanwhile: [], strays: [] };
   const sessions = await spawner.sessions();
+  await collectLeftExits(ctx, sessions, adopt, result);
   if (sessions.length === 0) return result;
   const rows = new Map(
     (await ctx.db.select().from(heartbeatRuns).where(inArray(heartbeatRuns.id, sessions.map((s) => s.session)))).map((r) => [r.id, r]),
@@ -55,4 +58,28 @@ export async function reattachRuns(
     if (gone) handle.acknowledge();
   }
   return result;
+}
+
+/**
+ * Exits a pty host left in the data folder before it went (no host was connected): each live run
+ * of this machine among them is taken back from its log and finalized with its real exit; the
+ * others are forgotten (nothing of them runs any more).
+ */
+async function collectLeftExits(
+  ctx: ServiceContext,
+  held: PtySessionInfo[],
+  adopt: (run: RunRow, handle: RunSession, info: PtySessionInfo) => Promise<boolean>,
+  result: ReattachResult,
+): Promise<void> {
+  const left = readExits(ctx.dataDir).filter((s) => !held.some((h) => h.session === s.session));
+  if (left.length === 0) return;
+  const rows = new Map((await ctx.db.select().from(heartbeatRuns).where(inArray(heartbeatRuns.id, left.map((s) => s.session)))).map((r) => [r.id, r]));
+  const forget: string[] = [];
+  for (const info of left) {
+    const run = rows.get(info.session);
+    const ours = run && isLiveStatus(run.status) && (run.hostId === ctx.machineId || run.hostId === null);
+    if (ours && info.exit && (await adopt(run, new RecordedSession(ctx.dataDir, { ...info, exit: info.exit }), info))) result.endedMeanwhile.push(info.session);
+    else forget.push(info.session);
+  }
+  if (forget.length) acknowledgeExits(ctx.dataDir, forget);
 }

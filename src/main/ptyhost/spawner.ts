@@ -7,6 +7,7 @@ import { SpawnError } from '../../node/process/pty';
 import type { PtySessionInfo } from '../../shared/ptyhost-protocol';
 import { PtyHostRequestError, type PtyHostClient, type PtyHostSession } from './client';
 import { connectOrStartPtyHost, connectPtyHost, type PtyHostLaunch } from './launch';
+import { isSameProcess } from '../../node/process/identity';
 
 export type { PtySessionInfo } from '../../shared/ptyhost-protocol';
 
@@ -26,6 +27,12 @@ export interface PtyHostSpawnerOptions {
   fallback?: RunSpawner;
   /** Told once why runs went to the fallback. */
   onFallback?: (message: string) => void;
+  /** The watchdog pings the pty host this often, each ping answered within it (default 1 s). */
+  pingMs?: number;
+  /** Pings missed in a row after which the pty host is declared hung and replaced (default 3). */
+  hungAfterMisses?: number;
+  /** Told when a hung pty host was stopped (its runs are lost: recovery stops their agents and retries them). */
+  onHung?: (message: string) => void;
 }
 
 /**
@@ -41,6 +48,7 @@ export class PtyHostSpawner implements RunSpawner {
   /** Bumped when a connection is lost: releases of its sessions no longer count. */
   private generation = 0;
   private fellBack = false;
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly dataDir: string,
@@ -78,12 +86,68 @@ export class PtyHostSpawner implements RunSpawner {
     this.connecting = null;
     // A lost connection loses every session it carried: none is held any more.
     client.onClose(() => {
+      this.stopWatchdog(client);
       if (this.client !== client) return;
       this.held = 0;
       this.generation++;
     });
+    this.watch(client);
     this.lingerIfIdle();
     return client;
+  }
+
+  /**
+   * The watchdog: a `list` every pingMs, each with a deadline of pingMs. hungAfterMisses misses
+   * in a row and the pty host is declared hung: SIGKILLed (if still the process that answered
+   * hello), its connection dropped so its runs are lost (recovery stops their agents through
+   * their cgroups or groups, and retries them once); the next run starts a new pty host.
+   */
+  private watch(client: PtyHostClient): void {
+    const pingMs = this.opts.pingMs ?? 1000;
+    const limit = this.opts.hungAfterMisses ?? 3;
+    let misses = 0;
+    let inFlight = false;
+    this.stopWatchdog(null);
+    this.watchdog = setInterval(() => {
+      if (inFlight || client.closed) return;
+      inFlight = true;
+      client.list(pingMs).then(
+        () => {
+          inFlight = false;
+          misses = 0;
+        },
+        () => {
+          inFlight = false;
+          // Output arriving meanwhile proves it alive, only slow to answer: not a miss.
+          if (client.closed || Date.now() - client.lastHeardAt < pingMs) return;
+          if (++misses < limit) return;
+          this.replaceHung(client, misses * pingMs);
+        },
+      );
+    }, pingMs);
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(client: PtyHostClient | null): void {
+    if (client && this.client !== client) return;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+  }
+
+  private replaceHung(client: PtyHostClient, silentMs: number): void {
+    this.stopWatchdog(null);
+    const pid = client.ptyHostPid;
+    if (pid > 1 && client.ptyHostStartId && isSameProcess(pid, client.ptyHostStartId)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile: nothing to stop
+      }
+    }
+    const reason = `the pty host (pid ${pid}) stopped answering for ${Math.round(silentMs / 1000)} s and was stopped; the next run starts a new one`;
+    if (this.client === client) this.client = null;
+    client.abandon(reason);
+    this.opts.onHung?.(`The pty host ${reason.slice('the pty host '.length)}; its runs are stopped and retried once.`);
   }
 
   /** The pty host's pid while connected. */
@@ -106,7 +170,7 @@ export class PtyHostSpawner implements RunSpawner {
       return this.opts.fallback.spawn(runId, spec, secrets);
     }
     try {
-      const s = await client.spawn({ session: runId, file: spec.file, args: spec.args, cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows, secrets });
+      const s = await client.spawn({ session: runId, file: spec.file, args: spec.args, cwd: spec.cwd, env: spec.env, cols: spec.cols, rows: spec.rows, secrets, ...(spec.cgroup ? { cgroup: spec.cgroup } : {}) });
       return held(s, this.releaser());
     } catch (err) {
       this.release();
@@ -160,6 +224,7 @@ export class PtyHostSpawner implements RunSpawner {
       if (this.held > 0 || !this.client) return;
       const client = this.client;
       this.client = null;
+      this.stopWatchdog(null);
       client.close();
     }, this.opts.lingerMs ?? 30_000);
     this.lingerTimer.unref();
@@ -170,6 +235,7 @@ export class PtyHostSpawner implements RunSpawner {
    * acknowledged; without, it keeps the agents for the next host.
    */
   close(stopPtyHost: boolean): void {
+    this.stopWatchdog(null);
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.lingerTimer = null;
     const client = this.client;

@@ -16,6 +16,10 @@ import { isSameProcess, pidExists, readProcStat } from '../../node/process/ident
 import { terminateRun, terminateRuns } from '../../node/process/tree';
 import { runProcessQuery } from '../heartbeat/run-processes';
 import { lostProcessWords } from '../infrastructure/lost-process';
+import { isInfrastructureFailure } from '../infrastructure/failure';
+import { readdirSync } from 'node:fs';
+import { sweepRunCgroups } from '../../node/process/cgroup';
+import { InfrastructureHold } from './infrastructure-hold';
 import type { ServiceContext } from '../context';
 import type { RunRow } from '../views/dto';
 import { escalate } from '../services/escalations';
@@ -24,6 +28,10 @@ import { loadRunDtos, runDtos } from '../views/lookup';
 export interface RecoveryOptions {
   killGraceMs: number;
   detachedSilenceMs: number;
+  /** Where this data folder's run cgroups are (cgroup.ts), or null without cgroup containment. */
+  cgroupRoot?: string | null;
+  /** The run logs' folder: a full disk is probed there before held issues are queued again. */
+  logsDir: string;
 }
 
 export interface ReapResult {
@@ -58,7 +66,11 @@ const CANDIDATES_PER_READ = 50;
 
 const pendingOf = (snapshot: RunRow['contextSnapshot']): PendingInput[] => (Array.isArray(snapshot.pendingInput) ? (snapshot.pendingInput as PendingInput[]) : []);
 
+/** A retry the machine caused (its pty host lost): it does not count as the agent's. */
+const INFRASTRUCTURE_RETRY = 'infrastructureRetry';
+
 function hadRetry(run: RunRow): boolean {
+  if (run.contextSnapshot?.[INFRASTRUCTURE_RETRY] === true) return false;
   return !!run.contextSnapshot?.retryReason || run.processLossRetryCount > 0 || !!run.retryOfRunId;
 }
 
@@ -72,11 +84,24 @@ function leaderAlive(run: RunRow): boolean {
 
 /** Recovery is the engine's RunEndPolicy: it decides what follows a run's end or a pty host's loss. */
 export class Recovery implements RunEndPolicy {
+  /** Runs whose pty host died under them: their terminals are gone, so they are never watched as detached. */
+  private readonly terminalGone = new Set<string>();
+  readonly infrastructure: InfrastructureHold;
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly engine: HeartbeatEngine,
     private readonly opts: RecoveryOptions,
-  ) {}
+  ) {
+    this.infrastructure = new InfrastructureHold({
+      logsDir: opts.logsDir,
+      notice: (message) => ctx.events.emit('host.notice', { level: 'warning', message }),
+      closing: () => engine.closing,
+      wake: async (run) => {
+        await engine.wake(run.agentId, { source: 'automation', reason: 'infrastructure_recovered', issueId: run.issueId });
+      },
+    });
+  }
 
   /**
    * Live runs (starting or running) recorded on this machine that no live host instance holds:
@@ -106,27 +131,59 @@ export class Recovery implements RunEndPolicy {
     return rows.filter((r) => !this.engine.holds(r.id) && (r.hostInstanceId === mine || !hostInstanceAlive(r.hostInstanceId)));
   }
 
+  /**
+   * Every run cgroup of this data folder whose run is neither held by this host nor kept as
+   * detached is emptied (cgroup.kill) and removed: what a crash, a lost pty host or an escape
+   * (setsid, env -i) left behind. Returns how many processes were in them.
+   */
+  private async sweepCgroups(keep: Set<string>): Promise<number> {
+    const root = this.opts.cgroupRoot;
+    if (!root) return 0;
+    const held = (name: string) => keep.has(name) || this.engine.holds(name);
+    // Run ids are safe as cgroup names (runCgroupOf), so the folder name is the id.
+    const live = new Set<string>();
+    for (const id of this.cgroupRunIds(root)) if (held(id)) live.add(id);
+    const swept = await sweepRunCgroups(root, live);
+    return swept.reduce((n, s) => n + s.killed, 0);
+  }
+
+  private cgroupRunIds(root: string): string[] {
+    try {
+      return readdirSync(root).filter((n) => n.startsWith('run-')).map((n) => n.slice(4));
+    } catch {
+      return [];
+    }
+  }
+
   async reapOrphanedRuns(): Promise<ReapResult> {
     const result: ReapResult = { reaped: 0, runIds: [], detached: [], terminatedProcesses: 0 };
     const lost: RunRow[] = [];
     for (const run of await this.orphanCandidates()) {
       // A claimed run whose process was never recorded may still have one: found by its cookie below.
-      if (run.status === 'running' && leaderAlive(run)) {
+      if (run.status === 'running' && leaderAlive(run) && !this.terminalGone.has(run.id)) {
         await this.markDetached(run);
         result.detached.push(run.id);
       } else {
         lost.push(run);
       }
     }
-    if (lost.length === 0) return result;
+    const keep = new Set(result.detached);
+    if (lost.length === 0) {
+      result.terminatedProcesses += await this.sweepCgroups(keep);
+      return result;
+    }
     // One scan of the process table for every lost run: leftovers found by group, session or cookie.
     const killed = await terminateRuns(lost.map(runProcessQuery), { graceMs: this.opts.killGraceMs });
     const failures = lost.map((run) => {
       const terminated = killed.get(run.id)?.terminated ?? [];
       result.terminatedProcesses += terminated.length;
-      const error = lostProcessWords(run, terminated); // reliability: words that say only what was seen
+      const words = lostProcessWords(run, terminated); // reliability: words that say only what was seen
+      // Its pty host died: the machine's failure, not the agent's (isInfrastructureFailure).
+      const error = this.terminalGone.delete(run.id) ? `Its terminal was lost with the pty host. ${words}` : words;
       return { run, error };
     });
+    // After the signals (their words name what was found): whatever escaped group, session and cookie.
+    result.terminatedProcesses += await this.sweepCgroups(keep);
     // In slices: each is one transaction of a fixed number of statements, short enough that
     // the event loop turns between them while a crash left hundreds of runs behind.
     for (let i = 0; i < failures.length; i += LOST_RUNS_PER_TRANSACTION) {
@@ -208,7 +265,13 @@ export class Recovery implements RunEndPolicy {
             retryReason: 'process_loss',
             retryOfRunId: row.id,
             processLossRetryCount: row.processLossRetryCount + 1,
-            extraContext: { ...row.contextSnapshot, retryReason: 'process_loss', pendingInput: [...pendingOf(row.contextSnapshot), ...row.pendingInput] },
+            extraContext: {
+              ...row.contextSnapshot,
+              retryReason: 'process_loss',
+              // Lost with its pty host: the machine's failure, so this retry is not the agent's.
+              [INFRASTRUCTURE_RETRY]: isInfrastructureFailure({ errorCode: 'process_lost', error: row.error }),
+              pendingInput: [...pendingOf(row.contextSnapshot), ...row.pendingInput],
+            },
           })),
         );
         queued.forEach((retry, k) => retries.set(retried[k].id, retry));
@@ -230,8 +293,12 @@ export class Recovery implements RunEndPolicy {
     return this.settle(run);
   }
 
-  /** The pty host died under live runs: judged at once (their processes likely died too), then the gate runs. */
-  runsLost(): void {
+  /**
+   * The pty host died under live runs: their terminals are gone, so an agent that outlived it
+   * (one ignoring SIGHUP) is stopped and its run retried, never watched headless. Judged at once, then the gate runs.
+   */
+  runsLost(runIds: string[]): void {
+    for (const id of runIds) this.terminalGone.add(id);
     void this.reapOrphanedRuns().then(() => this.engine.pump(), logFailure('recovery', 'judging the runs of a lost pty host'));
   }
 
@@ -241,6 +308,11 @@ export class Recovery implements RunEndPolicy {
     if (run.status === 'succeeded' || run.status === 'cancelled') return;
     const [issue] = await this.ctx.db.select().from(issues).where(eq(issues.id, run.issueId));
     if (!issue || (issue.status !== 'todo' && issue.status !== 'in_progress') || issue.assigneeAgentId !== run.agentId) return;
+    // The machine failed, not the agent: no retry spent, the issue waits for the cause to go.
+    if (isInfrastructureFailure(run)) {
+      this.infrastructure.hold(run);
+      return;
+    }
     // The agent never started (command or folder missing): a retry would fail the same way.
     const cannotStart = classifyStartFailure(run);
     if (cannotStart) {
@@ -291,6 +363,8 @@ export class Recovery implements RunEndPolicy {
   }
 
   private async reconcileIssue(issueId: string): Promise<keyof Omit<ReconcileResult, 'issueIds'> | null> {
+    // Waiting for the machine (a full disk): queued again by the infrastructure hold.
+    if (this.infrastructure.holds(issueId)) return null;
     const [issue] = await this.ctx.db.select().from(issues).where(eq(issues.id, issueId));
     // User-assigned work is never touched; paused agents are paused on purpose.
     if (!issue?.assigneeAgentId || (issue.status !== 'todo' && issue.status !== 'in_progress')) return null;

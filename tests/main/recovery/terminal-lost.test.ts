@@ -1,0 +1,50 @@
+// An agent whose terminal died with its pty host is stopped and retried, never watched headless:
+// an agent ignoring SIGHUP outlives a SIGKILLed pty host; it must be gone within a bound, its run
+// failed as lost with the pty host named (the machine's failure), and retried once, that retry
+// not counted against the agent.
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { livePtyHost } from '../../../src/main/ptyhost/launch';
+import { isInfrastructureFailure } from '../../../src/main/infrastructure/failure';
+import { ensureBuilt } from '../../helpers/serve';
+import { waitFor } from '../../helpers/host';
+import { processAlive, ptyHostHarness, removeDir, type PtyHostHarness } from '../../helpers/ptyhost-host';
+
+beforeAll(() => ensureBuilt(), 600_000);
+
+const open: PtyHostHarness[] = [];
+const pids: number[] = [];
+afterEach(async () => {
+  for (const pid of pids.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone, as it should be
+    }
+  }
+  for (const h of open.splice(0)) {
+    await h.close();
+    removeDir(h.dataDir);
+  }
+});
+
+it('stops an agent that ignores SIGHUP when its pty host dies, and retries its run once', async () => {
+  const h = await ptyHostHarness();
+  open.push(h);
+  const agent = await h.call('agents.create', { name: 'deaf', adapterType: 'process', command: "trap '' HUP; while :; do sleep 1; done" });
+  const { runId } = (await h.call('agents.wake', { agent: agent.id })) as { runId: string };
+  const running = await h.runTo(runId, 'running');
+  const agentPid = running.processPid as number;
+  pids.push(agentPid);
+  const ptyHost = livePtyHost(h.dataDir)!;
+
+  process.kill(ptyHost.pid, 'SIGKILL');
+  await waitFor(() => !processAlive(agentPid), 30_000, `the agent (pid ${agentPid}) to be stopped after its terminal died`);
+
+  const lost = await h.runTo(runId, 'failed');
+  expect(lost.errorCode).toBe('process_lost');
+  expect(lost.errorCode === 'process_lost' && isInfrastructureFailure({ errorCode: 'process_lost', error: lost.error as string })).toBe(true);
+  const retry = await waitFor(async () => (await h.runs()).find((r) => r.retryOfRunId === runId), 20_000, 'the retry of the lost run');
+  expect((await h.runs()).filter((r) => r.retryOfRunId === runId)).toHaveLength(1);
+  // The machine's retry, not the agent's: a later failure of it still gets the agent's own.
+  expect(retry.contextSnapshot.infrastructureRetry).toBe(true);
+}, 120_000);
