@@ -13,7 +13,7 @@ const AGENT = resolve(__dirname, '../../../fixtures/acp/agent.mjs');
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-async function run(decision: string, resume: string | null = null, dir = mkdtempSync(join(tmpdir(), 'vigil-acp-'))) {
+async function run(decision: string, resume: string | null = null, dir = mkdtempSync(join(tmpdir(), 'vigil-acp-')), input?: AsyncIterable<string>) {
   dirs.push(dir);
   const logFile = join(dir, 'agent-log.jsonl');
   let out = '';
@@ -28,6 +28,7 @@ async function run(decision: string, resume: string | null = null, dir = mkdtemp
     write: (t) => (out += t),
     version: 'test',
     requestTimeoutMs: 30_000,
+    input,
   });
   const parser = createAcpParser();
   // Through the pty, lines end in \r\n: parsed as they will be.
@@ -85,6 +86,17 @@ describe('the ACP client with a real SDK agent', { timeout: 60_000 }, () => {
     expect(r.events.some((e) => e.type === 'system' && /Could not resume session sess-nobody-knows/.test(e.message ?? ''))).toBe(true);
     const created = r.agentLog.find((l) => l.method === 'session/new');
     expect(r.result.sessionId).toBe(created.sessionId);
+    expect(r.code).toBe(0);
+  });
+
+  it('a line typed during the turn is sent as the next prompt of the same session', async () => {
+    async function* typed() {
+      yield 'also update the changelog';
+    }
+    const r = await run('allow', null, undefined, typed());
+    const prompts = r.agentLog.filter((l) => l.method === 'session/prompt');
+    expect(prompts.map((p) => p.params.prompt[0].text)).toEqual(['Clean the build.', 'also update the changelog']);
+    expect(new Set(prompts.map((p) => p.params.sessionId)).size).toBe(1);
     expect(r.code).toBe(0);
   });
 });
