@@ -14,13 +14,14 @@ import { openCommand } from './commands/open';
 import { runCommands } from './commands/run';
 import { requestCommands } from './commands/requests';
 import { mcpCommand } from './commands/mcp';
+import { acpClientCommand } from './commands/acp-client';
 import { attachCommand } from './commands/attach';
 import { workspaceCommands } from './commands/workspace';
 import { serveCommand } from './commands/serve';
 import { describeFailure } from './errors';
 import { createOutput, escapeControls } from './output';
 
-export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), openCommand, doctorCommand, ...agentCommands, ...issueCommands, ...workspaceCommands, ...runCommands, ...requestCommands, attachCommand, mcpCommand, ...machineCommands, ...routineCommands, ...miscCommands.slice(1)];
+export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), openCommand, doctorCommand, ...agentCommands, ...issueCommands, ...workspaceCommands, ...runCommands, ...requestCommands, attachCommand, mcpCommand, acpClientCommand, ...machineCommands, ...routineCommands, ...miscCommands.slice(1)];
 
 export async function main(argv: string[], install: Context['install']): Promise<number> {
   // Known before parsing, so even a usage error answers in the requested form.

@@ -440,8 +440,8 @@ export const AgentCreateInput = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.adapterType === 'process' && !v.command) {
-      ctx.addIssue({ code: 'custom', path: ['command'], message: 'the process adapter needs --command' });
+    if ((v.adapterType === 'process' || v.adapterType === 'acp') && !v.command) {
+      ctx.addIssue({ code: 'custom', path: ['command'], message: v.adapterType === 'acp' ? "the acp adapter needs --command: the agent's ACP command line (e.g. gemini --experimental-acp)" : 'the process adapter needs --command' });
     }
     if (v.workspace === 'worktree' && !v.cwd) {
       ctx.addIssue({ code: 'custom', path: ['cwd'], message: '--workspace worktree needs --cwd: the git repository to make worktrees of' });

@@ -36,7 +36,7 @@ export const AGENT_STATUSES = ['idle', 'running', 'paused', 'error'] as const;
 export const AgentStatus = z.enum(AGENT_STATUSES);
 export type AgentStatus = z.infer<typeof AgentStatus>;
 
-export const ADAPTER_TYPES = ['process', 'claude_local', 'codex_local', 'gemini_local', 'qwen_local', 'opencode_local', 'cursor_local', 'copilot_local', 'amp_local'] as const;
+export const ADAPTER_TYPES = ['process', 'claude_local', 'codex_local', 'gemini_local', 'qwen_local', 'opencode_local', 'cursor_local', 'copilot_local', 'amp_local', 'acp'] as const;
 export const AdapterType = z.enum(ADAPTER_TYPES);
 export type AdapterType = z.infer<typeof AdapterType>;
 

@@ -114,6 +114,7 @@ export const agentCommands: Command[] = [
     async run(ctx, { args, opts }) {
       const adapterType = oneOf(opts, 'adapter', ADAPTER_TYPES) as (typeof ADAPTER_TYPES)[number];
       if (adapterType === 'process' && str(opts, 'command') === undefined) throw new UsageError('missing --command: the process adapter needs --command CMD');
+      if (adapterType === 'acp' && str(opts, 'command') === undefined) throw new UsageError("missing --command: the acp adapter needs the agent's ACP command line, e.g. --command 'gemini --experimental-acp'");
       const budget = budgetInput(opts);
       const client = await ctx.client();
       const agent = await client.call('agents.create', { name: args.NAME, adapterType, ...agentFields(opts) });

@@ -4,6 +4,7 @@
 // read this list.
 import type { AdapterType } from '../../shared/domain';
 export { capabilityWords } from '../../shared/adapter-capabilities';
+import { acpAdapter } from './acp/adapter';
 import { ampLocalAdapter } from './amp-local';
 import { claudeLocalAdapter } from './claude-local';
 import { codexLocalAdapter } from './codex-local';
@@ -28,6 +29,7 @@ const ADAPTERS: Record<AdapterType, Adapter> = {
   cursor_local: cursorLocalAdapter,
   copilot_local: copilotLocalAdapter,
   amp_local: ampLocalAdapter,
+  acp: acpAdapter,
 };
 
 export function getAdapter(type: AdapterType): Adapter {

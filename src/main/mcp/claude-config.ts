@@ -13,7 +13,7 @@ export const CLAUDE_VIGIL_MCP_RULE = `mcp__${MCP_SERVER_NAME}`;
 const RUN_ENV = ['VIGIL_HOME', 'VIGIL_RUN_TOKEN', 'VIGIL_RUN_ID', 'VIGIL_AGENT_ID', 'VIGIL_ISSUE_ID'];
 
 /** `vigil` as the run's PATH finds it (the host puts its own first), else the bare name. */
-function vigilOnPath(path: string | undefined): string {
+export function vigilOnPath(path: string | undefined): string {
   for (const dir of (path ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, 'vigil');

@@ -122,7 +122,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
     'agents.update': async (input: CallParsedInput<'agents.update'>) => {
       const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
       const { adapter, runtime } = configOf(input.patch, { adapter: agent.adapterConfig, runtime: agent.runtimeConfig });
-      if (agent.adapterType === 'process' && !adapter.command) throw new ContractError('invalid_input', 'the process adapter needs a command', 'patch.command');
+      if ((agent.adapterType === 'process' || agent.adapterType === 'acp') && !adapter.command) throw new ContractError('invalid_input', `the ${agent.adapterType} adapter needs a command`, 'patch.command');
       let machineId = agent.machineId;
       if (input.patch.machine) {
         machineId = (await requireMachine(ctx.db, input.patch.machine, 'patch.machine')).id;

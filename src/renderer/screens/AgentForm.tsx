@@ -14,12 +14,13 @@ import { ValueOptions } from '../components/Options';
 
 const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'workspace', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env', 'machine'] as const;
 
+const ACP_HINT = 'Any agent that speaks the Agent Client Protocol: give its ACP command (gemini --experimental-acp, claude-agent-acp, codex-acp, opencode acp, qwen --acp). Transcript, resume, permission requests.';
 const PROCESS_HINT = 'Any command, run in a terminal each heartbeat (no transcript: its terminal is what you see).';
 
 /** What the adapter is and what Vigil can do with it, from the host's list of adapters. */
 function adapterHint(type: AdapterType, clis: AgentCliDto[] | undefined): string {
   const cli = clis?.find((c) => c.adapterType === type);
-  if (!cli) return type === 'process' ? PROCESS_HINT : type;
+  if (!cli) return type === 'process' ? PROCESS_HINT : type === 'acp' ? ACP_HINT : type;
   const words = capabilityWords(cli.capabilities);
   return `${cli.label} (command defaults to ${cli.command})${words.length ? `: ${words.join(', ')}` : ''}.`;
 }
@@ -180,7 +181,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
               className="mono"
               value={command}
               onChange={(e) => setCommand(e.target.value)}
-              placeholder={adapterType === 'process' ? './agent.sh' : (setup.data?.clis.find((c) => c.adapterType === adapterType)?.command ?? '')}
+              placeholder={adapterType === 'process' ? './agent.sh' : adapterType === 'acp' ? 'gemini --experimental-acp' : (setup.data?.clis.find((c) => c.adapterType === adapterType)?.command ?? '')}
             />
           )}
         </Field>
