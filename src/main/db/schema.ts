@@ -4,19 +4,15 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
-  doublePrecision,
   index,
   integer,
   jsonb,
   pgTable,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const created = () => ts('created_at').notNull().defaultNow();
-const updated = () => ts('updated_at').notNull().defaultNow();
+import { created, ts, updated } from './schema-columns';
 
 export const workspaces = pgTable('workspaces', {
   id: text('id').primaryKey(),
@@ -364,124 +360,7 @@ export const issueWorkspaces = pgTable(
   ],
 );
 
-/** What a person answered to a run's request (issue 21: requests as stored state). */
-export interface RequestAnswer {
-  /** allow | allow_always | deny | answer (a question's option or free text) | expired */
-  decision: string;
-  /** Deny: the message the agent reads. Expired: why. */
-  message?: string;
-  /** A question's answer: the chosen option's label or the free text. */
-  text?: string;
-}
-
-/**
- * A permission request or a question a live run's agent put to a person. The agent waits (its
- * `vigil mcp` holds the id) until the row leaves `pending`: answered, or expired at expiresAt.
- */
-export const runRequests = pgTable(
-  'run_requests',
-  {
-    id: text('id').primaryKey(),
-    workspaceId: text('workspace_id').notNull(),
-    runId: text('run_id')
-      .notNull()
-      .references(() => heartbeatRuns.id, { onDelete: 'cascade' }),
-    agentId: text('agent_id').notNull(),
-    issueId: text('issue_id'),
-    /** permission | question */
-    kind: text('kind').notNull(),
-    /** The tool asking (Bash, Edit, AskUserQuestion...); null for a plain question. */
-    tool: text('tool'),
-    toolUseId: text('tool_use_id'),
-    /** The tool's input as the agent sent it (the command, the file and diff, the question and options). */
-    input: jsonb('input').$type<Record<string, unknown>>().notNull(),
-    /** pending | allowed | denied | answered | expired */
-    status: text('status').notNull().default('pending'),
-    answer: jsonb('answer').$type<RequestAnswer>(),
-    /** user | cli | rule | timeout | run_ended */
-    answeredBy: text('answered_by'),
-    createdAt: created(),
-    answeredAt: ts('answered_at'),
-    expiresAt: ts('expires_at').notNull(),
-  },
-  (t) => [index('run_requests_status_idx').on(t.status, t.createdAt), index('run_requests_run_idx').on(t.runId)],
-);
-
-/** "Allow always" answers: a tool (and for Bash one exact command) an agent may use without asking. */
-export const agentPermissionRules = pgTable(
-  'agent_permission_rules',
-  {
-    id: text('id').primaryKey(),
-    agentId: text('agent_id')
-      .notNull()
-      .references(() => agents.id, { onDelete: 'cascade' }),
-    tool: text('tool').notNull(),
-    /** Bash: the exact command allowed; null: every use of the tool. */
-    command: text('command'),
-    /** The request whose answer made the rule. */
-    fromRequestId: text('from_request_id'),
-    createdAt: created(),
-  },
-  (t) => [index('agent_permission_rules_agent_idx').on(t.agentId)],
-);
-
-// ---------------------------------------------------------------- budgets, usage windows, routines (issue 25)
-
-/** BUDGET_PERIODS in src/shared/domain.ts: 'month' (calendar month, UTC) or 'total'. */
-export const budgets = pgTable(
-  'budgets',
-  {
-    id: text('id').primaryKey(),
-    agentId: text('agent_id')
-      .notNull()
-      .references(() => agents.id, { onDelete: 'cascade' }),
-    /** '' for the agent's own budget, else the issue this budget is for (the agent's runs on it). */
-    issueId: text('issue_id').notNull().default(''),
-    limitUsd: doublePrecision('limit_usd'),
-    limitTokens: bigint('limit_tokens', { mode: 'number' }),
-    period: text('period').notNull().default('month'),
-    createdAt: created(),
-    updatedAt: updated(),
-  },
-  (t) => [uniqueIndex('budgets_agent_issue_uq').on(t.agentId, t.issueId)],
-);
-
-/**
- * Why an agent is held back, and until when: 'budget' (over its budget: the agent is paused; until
- * the next period, or null for a total budget) or 'usage_window' (its CLI reported a usage or rate
- * limit: its queue waits until `until`, the scheduler skips it meanwhile).
- */
-export const agentHolds = pgTable('agent_holds', {
-  agentId: text('agent_id')
-    .primaryKey()
-    .references(() => agents.id, { onDelete: 'cascade' }),
-  kind: text('kind').notNull(),
-  until: ts('until'),
-  reason: text('reason').notNull(),
-  runId: text('run_id'),
-  createdAt: created(),
-});
-
-/** A schedule that creates an issue for its agent at each due time (cron in a time zone). */
-export const routines = pgTable(
-  'routines',
-  {
-    id: text('id').primaryKey(),
-    workspaceId: text('workspace_id').notNull(),
-    agentId: text('agent_id')
-      .notNull()
-      .references(() => agents.id, { onDelete: 'cascade' }),
-    title: text('title').notNull(),
-    body: text('body').notNull().default(''),
-    cron: text('cron').notNull(),
-    timezone: text('timezone').notNull(),
-    enabled: boolean('enabled').notNull().default(true),
-    /** The next due time; firing moves it on in one conditional update (exactly once per due time). */
-    nextDueAt: ts('next_due_at'),
-    lastFiredAt: ts('last_fired_at'),
-    lastIssueId: text('last_issue_id'),
-    createdAt: created(),
-    updatedAt: updated(),
-  },
-  (t) => [index('routines_due_idx').on(t.nextDueAt)],
-);
+// Tables of later features, each in a file of its own (their references to the tables above are
+// lazy, so the import cycle is harmless); everything stays importable from here.
+export * from './schema-requests';
+export * from './schema-budgets';
