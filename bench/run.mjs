@@ -11,6 +11,7 @@ import { BENCH_DIR, machine, QUICK, RESULTS_DIR } from './lib/common.mjs';
 import { ensureBuilt } from './lib/build.mjs';
 
 const CASES = [
+  { name: 'cli', file: 'cli.mjs', quickLimitS: 120 },
   { name: 'spawn', file: 'spawn.mjs', quickLimitS: 60 },
   { name: 'capture', file: 'capture.mjs', quickLimitS: 120 },
   { name: 'log-tail', file: 'log-tail.mjs', quickLimitS: 60 },
