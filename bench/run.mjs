@@ -20,6 +20,7 @@ const CASES = [
   { name: 'recovery', file: 'recovery.mjs', quickLimitS: 150 },
   { name: 'memory', file: 'memory.mjs', quickLimitS: 150 },
   { name: 'idle', file: 'idle.mjs', quickLimitS: 120 },
+  { name: 'agents', file: 'agents.mjs', quickLimitS: 180 },
 ];
 // How each target reads, for the table (a metric's own `cmp` wins).
 const TARGET_TEXT = { ratio: '>=', ms: '<=', bytes: '=', MB: '<=' };

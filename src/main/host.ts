@@ -59,6 +59,10 @@ import { startWebhook } from './requests/webhook';
 
 export type { Host, HostOptions } from './host-types';
 export { DataDirLockedError } from './db/lock';
+// The library entry (out/main/host.js) also carries the control socket, so the benchmarks can
+// put `vigil` CLI calls against a host they started in-process (bench/cases/agents.mjs).
+export { startControlSocket } from './transports/control-socket';
+export { controlSocketPath } from '../node/paths';
 
 export const VIGIL_VERSION = '0.1.0';
 const DEFAULT_ISSUE_PREFIX = 'VIG';
