@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { BENCH_DIR, descendants, freshDataDir, KiB, loadHost, log, metric, now, onCleanup, percentile, procMem, QUICK, ROOT, round, runCase, runWatcher, startBenchHost } from '../lib/common.mjs';
+import { BENCH_DIR, descendants, freshDataDir, KiB, loadHost, log, metric, now, onCleanup, percentile, procMem, profiled, QUICK, ROOT, round, runCase, runWatcher, startBenchHost } from '../lib/common.mjs';
 
 const AGENTS = QUICK ? 50 : 100;
 const RATE = (QUICK ? 128 : 256) * KiB;
@@ -62,11 +62,13 @@ runCase('agents', async () => {
       const t = now();
       execFile(process.execPath, [join(ROOT, 'bin', 'vigil'), 'run', 'list', '--data-dir', dataDir], { maxBuffer: 16 << 20 }, (err) => (err ? reject(err) : resolve(now() - t)));
     });
-  while (!ended) {
-    const ms = await runList();
-    if (!ended) cli.push(ms);
-  }
-  const results = await all;
+  const results = await profiled('agents', async () => {
+    while (!ended) {
+      const ms = await runList();
+      if (!ended) cli.push(ms);
+    }
+    return all;
+  });
   h.disable();
   clearInterval(sampler);
   const p99 = h.percentile(99) / 1e6;
