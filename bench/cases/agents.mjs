@@ -2,11 +2,11 @@
 // (agents in the pty host), with its control socket open: every log byte-exact, the host
 // process's peak RSS, the host's event-loop p99 while they print, and `vigil run list` (a
 // whole CLI process, bin/vigil, as agents and people call it) p90 while they run.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { BENCH_DIR, descendants, freshDataDir, KiB, loadHost, log, metric, now, onCleanup, percentile, procMem, profiled, QUICK, ROOT, round, runCase, runWatcher, startBenchHost } from '../lib/common.mjs';
+import { BENCH_DIR, descendants, freshDataDir, KiB, loadHost, log, metric, now, onCleanup, percentile, procMem, profiled, QUICK, round, runCase, runWatcher, startBenchHost } from '../lib/common.mjs';
 
 const AGENTS = QUICK ? 50 : 100;
 const RATE = (QUICK ? 128 : 256) * KiB;
@@ -35,14 +35,39 @@ runCase('agents', async () => {
   const expected = Math.floor((RATE * SECONDS) / 100) * 100;
   const logBytes = expected + expected / 100; // the tty turns each \n into \r\n
 
-  // Peak RSS of the host process and of the pty host (agents excluded), every 200 ms.
+  // Peak RSS of the host process and of the pty host (agents excluded), every 200 ms; the pty
+  // host is looked up in /proc once it exists (a walk of every agent each time would cost the
+  // host's loop, which is what is measured).
   let hostPeak = 0;
   let ptyPeak = 0;
+  let ptyPid = null;
   const sampler = setInterval(() => {
     hostPeak = Math.max(hostPeak, procMem(process.pid)?.rssMB ?? 0);
-    for (const p of descendants(process.pid)) if (cmdline(p.pid).includes('ptyhost')) ptyPeak = Math.max(ptyPeak, procMem(p.pid)?.rssMB ?? 0);
+    ptyPid ??= descendants(process.pid).find((p) => cmdline(p.pid).includes('ptyhost'))?.pid ?? null;
+    if (ptyPid) ptyPeak = Math.max(ptyPeak, procMem(ptyPid)?.rssMB ?? 0);
   }, 200);
   onCleanup(() => clearInterval(sampler));
+
+  let ended = false;
+  let measuring = false;
+  // `vigil run list` as a whole process, back to back while the agents print, from a driver
+  // process of its own (spawning here would fork the host and stall the loop being measured).
+  const cli = [];
+  const cliErrors = [];
+  const driver = spawn(process.execPath, [join(BENCH_DIR, 'lib', 'cli-loop.mjs'), 'run', 'list', '--data-dir', dataDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const driverDone = new Promise((resolve) => driver.once('exit', resolve));
+  onCleanup(() => driver.kill('SIGKILL'));
+  let pending = '';
+  driver.stdout.on('data', (d) => {
+    pending += d;
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    for (const line of lines) {
+      if (ended || !measuring) continue;
+      if (line.startsWith('error')) cliErrors.push(line);
+      else cli.push(Number(line));
+    }
+  });
 
   const t0 = now();
   const runIds = [];
@@ -51,24 +76,13 @@ runCase('agents', async () => {
   log(`${AGENTS} runs running after ${(now() - t0).toFixed(0)} ms; measuring the event loop and vigil run list while they print...`);
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
+  measuring = true;
   const endings = runIds.map((id) => watch.waitEnded(id, 600_000));
-  let ended = false;
   const all = Promise.all(endings).then((x) => ((ended = true), x));
-  // `vigil run list` as a whole process, one after another while the agents print (spawnSync
-  // would block this process, which is the host: an async child instead).
-  const cli = [];
-  const runList = () =>
-    new Promise((resolve, reject) => {
-      const t = now();
-      execFile(process.execPath, [join(ROOT, 'bin', 'vigil'), 'run', 'list', '--data-dir', dataDir], { maxBuffer: 16 << 20 }, (err) => (err ? reject(err) : resolve(now() - t)));
-    });
-  const results = await profiled('agents', async () => {
-    while (!ended) {
-      const ms = await runList();
-      if (!ended) cli.push(ms);
-    }
-    return all;
-  });
+  const results = await profiled('agents', () => all);
+  driver.stdin.end();
+  await driverDone;
+  if (cliErrors.length) log(`vigil run list failed ${cliErrors.length} time(s): ${cliErrors[0]}`);
   h.disable();
   clearInterval(sampler);
   const p99 = h.percentile(99) / 1e6;
