@@ -11,6 +11,7 @@ import { BENCH_DIR, machine, QUICK, RESULTS_DIR } from './lib/common.mjs';
 import { ensureBuilt } from './lib/build.mjs';
 
 const CASES = [
+  { name: 'cli', file: 'cli.mjs', quickLimitS: 120 },
   { name: 'spawn', file: 'spawn.mjs', quickLimitS: 60 },
   { name: 'capture', file: 'capture.mjs', quickLimitS: 120 },
   { name: 'log-tail', file: 'log-tail.mjs', quickLimitS: 60 },
@@ -18,6 +19,8 @@ const CASES = [
   { name: 'store', file: 'store.mjs', quickLimitS: 150 },
   { name: 'recovery', file: 'recovery.mjs', quickLimitS: 150 },
   { name: 'memory', file: 'memory.mjs', quickLimitS: 150 },
+  { name: 'idle', file: 'idle.mjs', quickLimitS: 120 },
+  { name: 'agents', file: 'agents.mjs', quickLimitS: 180 },
 ];
 // How each target reads, for the table (a metric's own `cmp` wins).
 const TARGET_TEXT = { ratio: '>=', ms: '<=', bytes: '=', MB: '<=' };

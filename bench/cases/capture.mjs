@@ -1,7 +1,8 @@
-// pty_capture_ratio and pm2_capture_ratio: one command printing N bytes of text (200 MB; quick
-// 50 MB), captured three ways in one session, interleaved: Vigil (a real process-adapter run
-// through the real host, wake -> log closed, bytes verified on disk), a bare node-pty read,
-// and PM2 (its daemon, its log file). Median of the repetitions.
+// pty_capture_ratio, pty_capture_vs_c and pm2_capture_ratio: one command printing N bytes of
+// text (200 MB; quick 50 MB), captured four ways in one session, interleaved: Vigil (a real
+// process-adapter run through the real host, wake -> log closed, bytes verified on disk), a bare
+// node-pty read, a C read loop over the pty master with 64 KiB reads (bench/native/pty-read.c,
+// the floor), and PM2 (its daemon, its log file). Median of the repetitions.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -24,6 +25,7 @@ import {
 } from '../lib/common.mjs';
 import { barePtyRun } from '../lib/pty-bare.mjs';
 import { startPm2 } from '../lib/pm2.mjs';
+import { cPtyRun, cReader } from '../lib/pty-c.mjs';
 
 const N = QUICK ? 50 * MB : 200 * MB;
 const REPS = QUICK ? 3 : 5;
@@ -61,8 +63,10 @@ runCase('capture', async () => {
       { events: ['run.output'] },
     );
 
+  cReader(); // built before anything is timed
   const vigil = [];
   const bare = [];
+  const native = [];
   const peer = [];
   const watched = [];
   const runVigil = async (rep, { watch: viewer = false } = {}) => {
@@ -104,6 +108,11 @@ runCase('capture', async () => {
     log(`rep ${rep} bare node-pty: ${(r.bytes / r.ms / 1000).toFixed(1)} MB/s (${r.ms.toFixed(0)} ms, ${N - r.bytes} bytes not delivered)`);
     bare.push(r);
   };
+  const runC = async (rep) => {
+    const r = await cPtyRun(command, { cwd: dataDir });
+    log(`rep ${rep} C read loop: ${(r.bytes / r.ms / 1000).toFixed(1)} MB/s (${r.ms.toFixed(0)} ms, ${(r.cpuMs / (r.bytes / MB)).toFixed(1)} CPU ms/MB, ${N - r.bytes} bytes not delivered)`);
+    native.push(r);
+  };
   const runPm2 = async (rep) => {
     const r = await pm2.capture('/bin/cat', [file], N);
     r.cpuMs = r.daemonCpuMs;
@@ -115,8 +124,9 @@ runCase('capture', async () => {
   await runBare(0);
   await profiled('capture-vigil-warmup', () => runVigil(0));
   await runPm2(0);
-  vigil.length = bare.length = peer.length = 0;
-  const order = [runBare, runVigil, runPm2];
+  await runC(0);
+  vigil.length = bare.length = peer.length = native.length = 0;
+  const order = [runBare, runVigil, runC, runPm2];
   for (let rep = 1; rep <= REPS; rep++) {
     for (let i = 0; i < order.length; i++) await order[(i + rep) % order.length](rep);
   }
@@ -127,13 +137,16 @@ runCase('capture', async () => {
   const vigilRate = rate(vigil);
   const bareRate = rate(bare);
   const pm2Rate = rate(peer);
+  const cRate = rate(native);
   const cpuPerMB = (rs, key = 'cpuMs') => round(median(rs.map((r) => r[key] / (r.bytes / MB))), 2);
   const cpuRatio = cpuPerMB(vigil) / cpuPerMB(bare);
+  const cpuVsC = cpuPerMB(vigil) / cpuPerMB(native);
   const lost = Math.max(...[...vigil, ...watched].map((r) => r.lost));
   const allVerified = [...vigil, ...watched].every((r) => r.verified);
   const notes = [
     `Vigil: ${round(vigilRate / MB, 1)} MB/s wake -> log closed and fsynced, nobody watching live; watched live once (a run.output listener): ${round(watched[0].bytes / watched[0].ms / 1000, 1)} MB/s, ${round(watched[0].cpuMs / (watched[0].bytes / MB), 2)} CPU ms/MB (streaming ${round(watched[0].streamMBs, 1)} MB/s between first and last output; first output ${round(watched[0].before, 0)} ms after the wake, log closed ${round(watched[0].after, 0)} ms after the last output)`,
     `bare node-pty: ${round(bareRate / MB, 1)} MB/s (spawn -> exit; it dropped up to ${Math.max(...bare.map((r) => N - r.bytes))} bytes of the tail)`,
+    `C read loop (64 KiB reads of the pty master): ${round(cRate / MB, 1)} MB/s, ${cpuPerMB(native)} CPU ms/MB (spawn -> exit; it missed up to ${Math.max(...native.map((r) => N - r.bytes))} bytes)`,
     `PM2: ${round(pm2Rate / MB, 1)} MB/s (start -> log complete; a pipe, not a pty; no fsync); its log missed bytes in ${peer.filter((r) => r.bytes < N).length} of ${REPS} runs (up to ${Math.max(...peer.map((r) => N - r.bytes))} bytes)`,
     `CPU per captured MB (robust to the shared cores): Vigil ${cpuPerMB(vigil)} ms (host ${cpuPerMB(vigil, 'hostCpuMs')} ms, helper processes ${cpuPerMB(vigil, 'helperCpuMs')} ms over ${Math.max(...vigil.map((r) => r.helpers))} process(es)), bare node-pty ${cpuPerMB(bare)} ms, PM2 daemon ${cpuPerMB(peer)} ms`,
   ];
@@ -159,6 +172,25 @@ runCase('capture', async () => {
         ok: cpuRatio <= 2,
         detail: `CPU ms per captured MB: every Vigil process ${cpuPerMB(vigil)} (host + helpers, not the agent) vs bare node-pty ${cpuPerMB(bare)}; PM2 daemon ${cpuPerMB(peer)}`,
       }),
+      metric('pty_capture_vs_c', {
+        value: round(vigilRate / cRate, 3),
+        unit: 'ratio',
+        baseline: round(cRate / MB, 1),
+        ratio: round(vigilRate / cRate, 3),
+        target: 0.8,
+        ok: vigilRate / cRate >= 0.8 && lost === 0 && allVerified,
+        detail: `Vigil ${round(vigilRate / MB, 1)} MB/s vs a C read loop (64 KiB reads) ${round(cRate / MB, 1)} MB/s (${N / MB} MB, median of ${REPS})`,
+      }),
+      metric('pty_cpu_vs_c', {
+        value: round(cpuVsC, 2),
+        unit: 'ratio',
+        cmp: '<=',
+        baseline: cpuPerMB(native),
+        ratio: round(cpuVsC, 2),
+        target: 2,
+        ok: cpuVsC <= 2,
+        detail: `CPU ms per captured MB: every Vigil process ${cpuPerMB(vigil)} vs the C read loop ${cpuPerMB(native)} (its own process; the agent's not counted on either side)`,
+      }),
       metric('pty_bytes_lost', {
         value: lost,
         unit: 'bytes',
@@ -176,6 +208,6 @@ runCase('capture', async () => {
         detail: `Vigil ${round(vigilRate / MB, 1)} MB/s / PM2 ${round(pm2Rate / MB, 1)} MB/s; >= 1 means Vigil is as fast or faster`,
       }),
     ],
-    raw: { vigil, watched, bare, pm2: peer },
+    raw: { vigil, watched, bare, c: native, pm2: peer },
   };
 });

@@ -13,6 +13,7 @@ export const ROOT = resolve(BENCH_DIR, '..');
 export const CACHE_DIR = join(BENCH_DIR, '.cache');
 export const RESULTS_DIR = join(BENCH_DIR, 'results');
 export const QUICK = process.argv.includes('--quick');
+export const KiB = 1 << 10;
 export const MiB = 1 << 20;
 export const MB = 1_000_000;
 mkdirSync(CACHE_DIR, { recursive: true });

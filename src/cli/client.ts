@@ -4,7 +4,8 @@ import { createConnection, type Socket } from 'node:net';
 import type { CallInput, CallName, CallOutput } from '../shared/contract';
 import { ContractError } from '../shared/errors';
 import type { HostEvent } from '../shared/events';
-import { SUBSCRIBE, UNSUBSCRIBE, type WireEvent, type WireRequest, type WireResponse } from '../shared/wire';
+import type { WireEvent, WireRequest, WireResponse } from '../shared/wire';
+import { SUBSCRIBE, UNSUBSCRIBE } from '../shared/wire-names';
 
 /** No host answers on the socket (none running, or a stale socket file). */
 export class NotRunningError extends Error {

@@ -1,10 +1,12 @@
 // The `vigil` command line: parse, run one command, turn any failure into one stderr line and
 // an exit code. `serve` hosts; everything else talks to the host over the control socket.
+// Agents call `vigil` many times a run: this file and the command table load only what every
+// verb needs (no zod, no host, no database). A verb that needs more imports it in its run().
 import { controlSocketPath, resolveDataDir } from '../node/paths';
 import { parseCommandLine } from './args';
 import { connect, type Client } from './client';
 import { AnsweredFailure, type Command, type Context } from './command';
-import { agentCommands } from './commands/agent';
+import { ADAPTER_OPTION, agentCommands } from './commands/agent';
 import { doctorCommand } from './commands/doctor';
 import { issueCommands } from './commands/issue';
 import { machineCommands } from './commands/machine';
@@ -18,7 +20,6 @@ import { acpClientCommand } from './commands/acp-client';
 import { attachCommand } from './commands/attach';
 import { workspaceCommands } from './commands/workspace';
 import { serveCommand } from './commands/serve';
-import { describeFailure } from './errors';
 import { createOutput, escapeControls } from './output';
 
 export const COMMANDS: Command[] = [serveCommand, ...miscCommands.slice(0, 1), openCommand, doctorCommand, ...agentCommands, ...issueCommands, ...workspaceCommands, ...runCommands, ...requestCommands, attachCommand, mcpCommand, acpClientCommand, ...machineCommands, ...routineCommands, ...miscCommands.slice(1)];
@@ -30,6 +31,7 @@ export async function main(argv: string[], install: Context['install']): Promise
   let dataDir = resolveDataDir();
   let client: Client | null = null;
   try {
+    if (asksForHelp(argv)) ADAPTER_OPTION.help = (await import('./commands/adapter-help')).adapterHelp();
     const parsed = parseCommandLine(argv, COMMANDS);
     json = parsed.globals.json;
     raw = parsed.globals.raw;
@@ -57,6 +59,8 @@ export async function main(argv: string[], install: Context['install']): Promise
       process.stderr.write(`vigil: ${err.message}\n`);
       return 1;
     }
+    // The error path loads the contract (zod) to name the call that failed: off the quick path.
+    const { describeFailure } = await import('./errors');
     const failure = describeFailure(err, dataDir);
     if (json) createOutput(true).document({ error: failure.error });
     // An error may quote what an agent wrote: escaped like everything else shown to a person.
@@ -65,4 +69,9 @@ export async function main(argv: string[], install: Context['install']): Promise
   } finally {
     (client as Client | null)?.close();
   }
+}
+
+/** Help was asked for: its text may need modules a verb does not. */
+function asksForHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
 }

@@ -1,7 +1,7 @@
 // `vigil run logs`: the run log's raw bytes, paged from the host; with --follow, the live
 // run.output chunks after them, in offset order with no gap and no byte twice, until the run
 // has ended and its last bytes are out.
-import { ACTIVE_RUN_STATUSES, type RunStatus } from '../shared/domain';
+import { ACTIVE_RUN_STATUSES, type RunStatus } from '../shared/domain-values';
 import { ContractError } from '../shared/errors';
 import type { HostEvent } from '../shared/events';
 import type { LogChunkDto } from '../shared/contract';

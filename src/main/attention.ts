@@ -47,7 +47,7 @@ export class AttentionWatcher {
   /** Runs already reported as asking (an adapter's input request), once each. */
   private readonly asked = new Set<string>();
   private readonly unsubscribe: () => void;
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private readonly silenceMs: number;
   /** A check still reading the database: the next tick skips rather than piles up. */
   private checking = false;
@@ -78,8 +78,12 @@ export class AttentionWatcher {
       },
       { events: ['issue.updated', 'escalation.opened', 'run.event', 'request.opened'] },
     );
-    this.timer = setInterval(() => void this.checkSilent().catch(logFailure('attention', 'checking runs for silence failed')), opts.checkEveryMs ?? 5000);
-    this.timer.unref();
+    // 0: the host drives checkSilent() itself, only while runs are live (src/main/busy-timers.ts).
+    const every = opts.checkEveryMs ?? 5000;
+    if (every > 0) {
+      this.timer = setInterval(() => void this.checkSilent().catch(logFailure('attention', 'checking runs for silence failed')), every);
+      this.timer.unref();
+    }
   }
 
   /** Starts watching; issues already waiting when the host starts are not news. */
@@ -131,7 +135,7 @@ export class AttentionWatcher {
     await this.emitForRun(runId, run?.issueId ?? null, `Asks: ${question}`);
   }
 
-  private async checkSilent(): Promise<void> {
+  async checkSilent(): Promise<void> {
     if (this.checking) return;
     this.checking = true;
     try {

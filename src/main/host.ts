@@ -26,7 +26,7 @@ import { machineId as thisMachineId } from '../node/process/identity';
 import { detectContainment } from '../node/process/cgroup';
 import { ContainedSpawner } from './heartbeat/contained-spawner';
 import { machineHandlers } from './services/machines';
-import { DEFAULT_LEASE_MS, MachineLease } from './team/machine-lease';
+import { DEFAULT_LEASE_MS, MachineLease, SOLO_LEASE_MS } from './team/machine-lease';
 import { startTeam, type Team } from './team/team';
 import { reattachRuns } from './ptyhost/reattach';
 import { PtyHostSpawner } from './ptyhost/spawner';
@@ -52,6 +52,7 @@ import { systemOpener } from './workspaces/open';
 import { reviewHandlers } from './services/review';
 import { SettingsStore, settingsHandlers } from './services/settings';
 import { AttentionWatcher } from './attention';
+import { BusyTimers } from './busy-timers';
 import { logFailure } from './host-log';
 import { Requests } from './requests/service';
 import { runNotes } from './requests/run-notes';
@@ -60,6 +61,10 @@ import { startWebhook } from './requests/webhook';
 
 export type { Host, HostOptions } from './host-types';
 export { DataDirLockedError } from './db/lock';
+// The library entry (out/main/host.js) also carries the control socket, so the benchmarks can
+// put `vigil` CLI calls against a host they started in-process (bench/cases/agents.mjs).
+export { startControlSocket } from './transports/control-socket';
+export { controlSocketPath } from '../node/paths';
 
 export const VIGIL_VERSION = '0.1.0';
 const DEFAULT_ISSUE_PREFIX = 'VIG';
@@ -79,6 +84,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const lock = acquireDataDirLock(dataDir);
   useHostLogFile(dataDir);
   const timers: NodeJS.Timeout[] = [];
+  let busy: BusyTimers | null = null;
   let store: Store | null = null;
   let teamOnFailure: Team | null = null;
   let ptyHostOnFailure: PtyHostSpawner | null = null;
@@ -171,6 +177,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         maxRunsPerAgent: opts.logRetention?.maxRunsPerAgent ?? 200,
         maxBytesPerAgent: opts.logRetention?.maxBytesPerAgent ?? 1 << 30,
       },
+      safetyPumpMs: 0, // armed below only while runs are active (busy)
     }, (e) => {
       recovery = new Recovery(ctx, e, recoveryOptions);
       // Budgets and usage windows first: a run they stopped is queued again before recovery looks at its issue.
@@ -185,7 +192,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const scheduler = new TimerScheduler(ctx, engine);
 
     // Team mode: this machine's row and lease (PGlite too: one machine, shown the same way).
-    const lease = new MachineLease(db, events, { id: machineId, name: machineName, leaseMs: opts.machineLeaseMs ?? DEFAULT_LEASE_MS, hostInstance }, (id) =>
+    // Without team mode the folder lock is the lease: one host, renewed about weekly, not every 5 s.
+    const leaseMs = opts.machineLeaseMs ?? (opts.databaseUrl ? DEFAULT_LEASE_MS : SOLO_LEASE_MS);
+    const lease = new MachineLease(db, events, { id: machineId, name: machineName, leaseMs, hostInstance }, (id) =>
       engine.holds(id),
     );
     await lease.register();
@@ -237,7 +246,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (strayWorktrees) notices.push(strayWorktrees);
 
     const settings = new SettingsStore(dataDir);
-    const attention = await AttentionWatcher.start(ctx, settings, opts.attention);
+    // Periodic checks run only while runs are active: an idle host arms no timer (issue 26).
+    busy = new BusyTimers(db, events, { alwaysBusy: team !== null });
+    const attention = await AttentionWatcher.start(ctx, settings, { ...opts.attention, checkEveryMs: 0 });
+    busy.every(opts.attention?.checkEveryMs ?? 5000, 'attention: checking runs for silence', () => attention.checkSilent());
     // Routines: each firing creates an issue assigned to the agent, which wakes it (src/main/routines).
     const routinesTimer = new RoutineScheduler(ctx, {
       onFired: async ({ issueId, routine }) => {
@@ -255,7 +267,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const runs = runHandlers(ctx, engine, logs);
     // issue 21 (reach a live agent): requests, the live terminal's wheel, the webhook.
     const notes = runNotes(ctx, engine);
-    const requests = new Requests(ctx, notes, opts.requests);
+    const requests = new Requests(ctx, notes, { sweepEveryMs: 0 });
+    busy.every(opts.requests?.sweepEveryMs ?? 5000, 'requests: the overdue sweep', () => requests.sweep());
     const webhook = startWebhook(settings, events);
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
@@ -332,19 +345,15 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       // After the gate opened: a due time missed while Vigil was down fires once now.
       await routinesTimer.arm().catch((err: Error) => events.emit('host.notice', { level: 'error', message: `routines: ${err.message}` }));
       team?.requests.serve(runs.requestHandlers);
-      const sweepMs = opts.sweepIntervalMs ?? 60_000;
-      if (sweepMs > 0) {
-        timers.push(
-          setInterval(() => {
-            void (async () => {
-              await recovery.reapOrphanedRuns();
-              await recovery.reconcileStrandedAssignedIssues();
-              engine.pump();
-            })().catch(logFailure('recovery', 'the periodic sweep'));
-          }, sweepMs),
-        );
-      }
-      timers.push(setInterval(() => void recovery.watchDetached().catch(logFailure('recovery', 'watching detached runs')), Math.min(5000, opts.detachedSilenceMs ?? 5000)));
+      busy.every(opts.sweepIntervalMs ?? 60_000, 'recovery: the periodic sweep', async () => {
+        await recovery.reapOrphanedRuns();
+        await recovery.reconcileStrandedAssignedIssues();
+        engine.pump();
+      });
+      busy.every(Math.min(5000, opts.detachedSilenceMs ?? 5000), 'recovery: watching detached runs', () => recovery.watchDetached());
+      // The gate's safety net (a pump a missed event did not start): only while runs wait or run.
+      busy.every(30_000, 'the safety pump', () => engine.pump());
+      await busy.seed();
       for (const t of timers) t.unref();
     }
     // The verified backup copies the folder: after start-up, so it never delays readiness.
@@ -361,17 +370,19 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     }
 
     let closing: Promise<ShutdownSummary> | null = null;
-    const host: Host & { engine: HeartbeatEngine; recovery: Recovery; ctx: ServiceContext } = {
+    const host: HostInternals = {
       api,
       events,
       info,
       engine,
       recovery,
       ctx,
+      busy,
       close(closeOpts = {}) {
         closing ??= (async () => {
           for (const t of timers) clearInterval(t);
           recovery.infrastructure.stop();
+          busy?.dispose();
           attention.dispose();
           requests.dispose();
           webhook.dispose();
@@ -397,6 +408,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     return host;
   } catch (err) {
     for (const t of timers) clearInterval(t);
+    busy?.dispose();
     // Start-up failed: `err` is what the caller must see; a failing clean-up is only logged.
     await teamOnFailure?.close().catch(logFailure('host', 'closing team mode after a failed start'));
     ptyHostOnFailure?.close(false);
@@ -407,4 +419,4 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 }
 
 /** The host with its inner parts, for tests and benchmarks that drive recovery by hand. */
-export type HostInternals = Host & { engine: HeartbeatEngine; recovery: Recovery; ctx: ServiceContext };
+export type HostInternals = Host & { engine: HeartbeatEngine; recovery: Recovery; ctx: ServiceContext; busy: BusyTimers };

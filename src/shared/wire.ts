@@ -18,9 +18,7 @@ export type WireResponse =
   | { id: string | number | null; ok: true; result: unknown }
   | { id: string | number | null; ok: false; error: ContractErrorShape };
 
-/** Transport-level methods, answered by the transport itself, not the API. */
-export const SUBSCRIBE = 'events.subscribe';
-export const UNSUBSCRIBE = 'events.unsubscribe';
+export { SUBSCRIBE, UNSUBSCRIBE } from './wire-names';
 
 export type WireEvent = { type: 'event' } & HostEvent;
 

@@ -2,8 +2,7 @@
 import type { Client } from '../client';
 import { resolve } from 'node:path';
 import type { AgentDto, CallInput } from '../../shared/contract';
-import { ADAPTER_TYPES, WORKSPACE_MODES } from '../../shared/domain';
-import { capabilityWords, listAdapters } from '../../main/adapters/index';
+import { ADAPTER_TYPES, WORKSPACE_MODES } from '../../shared/domain-values';
 import { defined, envNames, envPairs, oneOf, secondsOrOff, str, UsageError, wholeNumber, type Command, type Context, type OptionSpec, type OptionValues } from '../command';
 import { readable, seconds, shortTime } from '../output';
 import { applyBudget, BUDGET_OPTIONS, budgetFields, budgetInput, budgetWords } from './budget-options';
@@ -89,24 +88,18 @@ function simple(name: 'pause' | 'resume', summary: string, done: string): Comman
   };
 }
 
-/** The adapters with what Vigil can show and do for each (src/main/adapters/index.ts lists them). */
-function adapterHelp(): string {
-  const adapters = listAdapters();
-  const width = Math.max(...adapters.map((a) => a.type.length));
-  const rows = adapters.map((a) => {
-    const words = capabilityWords(a.info.capabilities);
-    const what = a.info.command ? `${a.info.label} (\`${a.info.command}\`)` : `${a.info.label} (needs --command)`;
-    return `      ${a.type.padEnd(width)}  ${what}: ${words.length > 0 ? words.join(', ') : 'terminal only'}`;
-  });
-  return ['how its runs start, one of:', ...rows].join('\n');
-}
+/**
+ * agent add's --adapter option. Its full help (each adapter with what Vigil can do for it) needs
+ * the adapters' modules: main.ts fills it in from adapter-help.ts only when help is asked for.
+ */
+export const ADAPTER_OPTION: OptionSpec = { type: 'string', required: true, value: 'TYPE', help: `how its runs start, one of: ${ADAPTER_TYPES.join(', ')}` };
 
 export const agentCommands: Command[] = [
   {
     name: 'agent add',
     args: ['NAME'],
     options: {
-      adapter: { type: 'string', required: true, value: 'TYPE', help: adapterHelp() },
+      adapter: ADAPTER_OPTION,
       ...FIELD_OPTIONS,
       ...BUDGET_OPTIONS,
     },

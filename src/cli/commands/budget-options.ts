@@ -1,7 +1,7 @@
 // Budget flags of `vigil agent add` / `vigil agent update`: --budget-usd, --budget-tokens,
 // --budget-period. They go to budgets.set (the agent's own budget), after the agent call.
 import type { AgentDto, BudgetDto, CallInput } from '../../shared/contract';
-import { BUDGET_PERIODS } from '../../shared/domain';
+import { BUDGET_PERIODS } from '../../shared/domain-values';
 import type { Client } from '../client';
 import { oneOf, str, UsageError, type OptionSpec, type OptionValues } from '../command';
 

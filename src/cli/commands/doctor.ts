@@ -2,8 +2,7 @@
 // something blocks running Vigil (a `fail` finding), else 0.
 import { dirname } from 'node:path';
 import type { Command } from '../command';
-import { runDoctor, type Finding } from '../doctor';
-import { EXIT_FAILURE } from '../errors';
+import type { Finding } from '../doctor';
 
 const MARK: Record<Finding['status'], string> = { ok: 'ok', warn: 'warn', fail: 'FAIL' };
 
@@ -13,6 +12,8 @@ export const doctorCommand: Command = {
   options: {},
   summary: 'Check this machine for what Vigil needs (no running host needed); each finding with its fix.',
   async run(ctx) {
+    // Loaded here: the database checks are for this verb only.
+    const [{ runDoctor }, { EXIT_FAILURE }] = await Promise.all([import('../doctor'), import('../errors')]);
     const findings = await runDoctor({ dataDir: ctx.dataDir, env: process.env, installRoot: dirname(dirname(ctx.install.cliPath)) });
     const failed = findings.filter((f) => f.status === 'fail').length;
     const warned = findings.filter((f) => f.status === 'warn').length;

@@ -1,6 +1,6 @@
 // vigil issue create | list | show | comment | assign | update
 import type { CallInput, IssueDto } from '../../shared/contract';
-import { ISSUE_PRIORITIES, ISSUE_STATUSES } from '../../shared/domain';
+import { ISSUE_PRIORITIES, ISSUE_STATUSES } from '../../shared/domain-values';
 import { oneOf, str, UsageError, wholeNumber, type Command } from '../command';
 import { bodyFileOption, bodyText } from '../body';
 import { readable, shortTime, truncate } from '../output';

@@ -1,9 +1,6 @@
 // vigil mcp: Vigil as an MCP server on stdio, for the agents Vigil starts (their run token
 // scopes it to their issue) and for a person's own MCP clients (Claude Desktop, Cursor).
 // stdout carries the protocol only: everything else goes to stderr.
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { hostLink } from '../mcp/host-link';
-import { createVigilMcpServer } from '../mcp/server';
 import { controlSocketPath } from '../../node/paths';
 import type { Command } from '../command';
 
@@ -13,6 +10,12 @@ export const mcpCommand: Command = {
   options: {},
   summary: "Serve Vigil's issues and a person's answers over MCP on stdio (for Claude Code, Claude Desktop, Cursor...).",
   async run(ctx) {
+    // Loaded here: the MCP SDK and zod are for this verb only, not every `vigil` call.
+    const [{ StdioServerTransport }, { hostLink }, { createVigilMcpServer }] = await Promise.all([
+      import('@modelcontextprotocol/sdk/server/stdio.js'),
+      import('../mcp/host-link'),
+      import('../mcp/server'),
+    ]);
     const runToken = process.env.VIGIL_RUN_TOKEN || undefined;
     const link = hostLink(controlSocketPath(ctx.dataDir), {
       runToken,

@@ -1,6 +1,6 @@
 // vigil run list | show | logs | cancel
 import type { RunDto } from '../../shared/contract';
-import { RUN_ERROR_EXPLANATIONS, RUN_STATUSES } from '../../shared/domain';
+import { RUN_ERROR_EXPLANATIONS, RUN_STATUSES } from '../../shared/domain-values';
 import { oneOf, str, wholeNumber, type Command } from '../command';
 import { bytes, duration, readable, shortTime, truncate } from '../output';
 import { streamRunLog } from '../run-log-stream';

@@ -4,9 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlSocketPath } from '../../node/paths';
-import { startControlSocket, type ControlSocket } from '../../main/transports/control-socket';
-import { isLoopbackHost } from '../../main/transports/web-auth';
-import { startWebServer, type WebServer } from '../../main/transports/web-server';
+import type { ControlSocket } from '../../main/transports/control-socket';
+import type { WebServer } from '../../main/transports/web-server';
 import { removeWebAddress, writeWebAddress } from '../web-address';
 import { str, UsageError, wholeNumber, type Command } from '../command';
 
@@ -37,6 +36,12 @@ export const serveCommand: Command = {
     const port = wholeNumber(opts, 'port', 'a port number (0 picks a free one)') ?? DEFAULT_PORT;
     if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
     const bindHost = str(opts, 'host') ?? '127.0.0.1';
+    // Loaded here, not at the top: the other commands start faster without the host's modules.
+    const [{ startControlSocket }, { isLoopbackHost }, { startWebServer }] = await Promise.all([
+      import('../../main/transports/control-socket'),
+      import('../../main/transports/web-auth'),
+      import('../../main/transports/web-server'),
+    ]);
     if (!isLoopbackHost(bindHost)) throw new UsageError(`--host must be a loopback address (127.0.0.1, ::1 or localhost), got '${bindHost}'`);
     const maxConcurrentRuns = wholeNumber(opts, 'max-concurrent', 'a whole number of at least 1', 1);
     const keepLogs = wholeNumber(opts, 'keep-logs', 'a whole number of at least 1', 1);
@@ -52,7 +57,6 @@ export const serveCommand: Command = {
     const leaseMs = process.env.VIGIL_MACHINE_LEASE_MS ? Number(process.env.VIGIL_MACHINE_LEASE_MS) : undefined;
     if (leaseMs !== undefined && (!Number.isInteger(leaseMs) || leaseMs < 300)) throw new UsageError(`VIGIL_MACHINE_LEASE_MS must be a whole number of milliseconds of at least 300`);
     const { out } = ctx;
-    // Loaded here, not at the top: the other commands start faster without the host's modules.
     const { startHost } = await import('../../main/host');
     const { diskFullWords, isDiskFull } = await import('../../main/infrastructure/failure');
     const host = await startHost({

@@ -1,7 +1,6 @@
 // vigil issue diff | merge | discard | open, vigil workspace list: an issue's git worktree.
 import { createInterface } from 'node:readline/promises';
 import type { IssueDiffDto, WorkspaceDto } from '../../shared/contract';
-import { OpenTarget } from '../../shared/contract';
 import { AnsweredFailure, oneOf, UsageError, type Command } from '../command';
 import { shortTime } from '../output';
 
@@ -85,7 +84,9 @@ export const workspaceCommands: Command[] = [
     options: { with: { type: 'string', value: 'editor|terminal|files', help: 'what to open the worktree in (default files)' } },
     summary: "Open the issue's worktree in your editor, a terminal or the file manager.",
     async run(ctx, { args, opts }) {
-      const opened = await (await ctx.client()).call('issues.openWorkspace', { issue: args.ID, with: oneOf(opts, 'with', OpenTarget.options) });
+      const { OpenTarget } = await import('../../shared/contract');
+      const target = oneOf(opts, 'with', OpenTarget.options);
+      const opened = await (await ctx.client()).call('issues.openWorkspace', { issue: args.ID, with: target });
       if (ctx.out.json) return ctx.out.document(opened);
       if (!opened.opened) throw new AnsweredFailure(`could not open ${opened.path}: ${opened.how}`);
       ctx.out.line(`Opened ${opened.path} (${opened.how}).`);

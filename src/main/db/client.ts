@@ -4,9 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import pg from 'pg';
 import * as schema from './schema';
 import { migrate, type SqlRunner } from './migrate';
 import { pgliteOptions } from './pglite-options';
@@ -131,6 +129,8 @@ function yieldBetweenQueries(client: PGlite): { drain(): Promise<void> } {
 }
 
 async function openPostgres(url: string): Promise<Store> {
+  // Loaded here: a PGlite host (the usual laptop) never needs the PostgreSQL driver (~15 MB).
+  const [{ default: pg }, { drizzle: drizzlePg }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres')]);
   const pool = new pg.Pool({ connectionString: url, max: 8 });
   // A server going away must not crash the host: queries fail and are reported instead.
   pool.on('error', () => undefined);

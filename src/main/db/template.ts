@@ -14,7 +14,6 @@ import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import * as tar from 'tar';
 import { inspectFolder } from './folder-state';
 
 export interface DbTemplateManifest {
@@ -72,6 +71,7 @@ export async function unpackTemplate(archive: string, dbDir: string): Promise<vo
   mkdirSync(staging, { mode: 0o700 });
   try {
     // The owner's bits only, whatever the archive says (the data folder is private).
+    const tar = await import('tar'); // first start only: not loaded by every host
     await tar.x({ file: archive, cwd: staging, strict: true, umask: 0o077, preserveOwner: false });
     const state = inspectFolder(staging);
     if (state.kind !== 'clean') throw new Error(`the unpacked template is not a complete, cleanly closed folder (${state.kind})`);

@@ -20,7 +20,7 @@ export interface RequestsOptions {
 export class Requests {
   /** Long polls waiting for a request to leave `pending`, by request id. */
   private readonly waiters = new Map<string, Set<() => void>>();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -28,8 +28,12 @@ export class Requests {
     private readonly note: RunNotes,
     opts: RequestsOptions = {},
   ) {
-    this.timer = setInterval(() => void this.sweep().catch(() => undefined), opts.sweepEveryMs ?? 5000);
-    this.timer.unref();
+    // 0: the host sweeps itself, only while runs are active (src/main/busy-timers.ts).
+    const every = opts.sweepEveryMs ?? 5000;
+    if (every > 0) {
+      this.timer = setInterval(() => void this.sweep().catch(() => undefined), every);
+      this.timer.unref();
+    }
     // A run that ended: its pending requests are settled now (not at the next sweep), and the
     // MCP config a Claude run was given (it holds the run token) is removed.
     this.unsubscribe = ctx.events.subscribe(

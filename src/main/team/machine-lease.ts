@@ -26,6 +26,8 @@ export interface MachineIdentity {
 
 /** Default lease: renewed every third of it, so a host misses two renewals before it is offline. */
 export const DEFAULT_LEASE_MS = 15_000;
+/** Without team mode (PGlite: the folder lock keeps it to one host) the lease never lapses while the host lives: renewed every ~8 days. */
+export const SOLO_LEASE_MS = 2_000_000_000;
 
 export class MachineLease {
   private timer: NodeJS.Timeout | null = null;

@@ -2,7 +2,7 @@
 // backoff when the server or the network goes away. A pooled connection cannot LISTEN: the
 // pool hands it to other queries and drops it when idle. Notifications sent while the
 // connection was down are lost, so `onReconnect` tells the host to catch up from the tables.
-import pg from 'pg';
+import type pg from 'pg';
 
 export type NotificationHandler = (payload: string) => void;
 
@@ -31,7 +31,9 @@ export class PgListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.opts.url, keepAlive: true });
+    // Loaded on use: only team mode listens (a PGlite host never loads the driver).
+    const { default: pgLib } = await import('pg');
+    const client = new pgLib.Client({ connectionString: this.opts.url, keepAlive: true });
     // Errors also end the connection: 'end' below schedules the reconnect.
     client.on('error', (err) => this.opts.onError?.(`team listener: ${err.message}`));
     client.on('notification', (msg) => {
@@ -43,7 +45,7 @@ export class PgListener {
       this.scheduleReconnect();
     });
     await client.connect();
-    for (const channel of Object.keys(this.opts.channels)) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    for (const channel of Object.keys(this.opts.channels)) await client.query(`LISTEN ${pgLib.escapeIdentifier(channel)}`);
     if (this.closed) {
       await client.end().catch(() => undefined); // closed while connecting: this connection is only being let go
       return;

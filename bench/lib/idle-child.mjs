@@ -1,0 +1,33 @@
+// One host start in a process of its own, for the idle case: the built host with exactly the
+// options `vigil serve` gives it (the pty host, the database template, recovery, the scheduler,
+// its sweeps at their shipped intervals, the start-up backup). Says {"ready"}, then {"settled"}
+// once the start-up backup is verified, then idles until SIGTERM and closes.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { hostBundlePath, shippedHostOptions, sleep } from './common.mjs';
+
+const [dataDir] = process.argv.slice(2);
+const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+const verified = () => {
+  try {
+    return readdirSync(join(dataDir, 'backups')).some((n) => existsSync(join(dataDir, 'backups', n, 'VERIFIED')));
+  } catch {
+    return false;
+  }
+};
+const { startHost } = await import(pathToFileURL(hostBundlePath()).href);
+const host = await startHost({ ...shippedHostOptions(), dataDir });
+say({ ready: true });
+for (const until = Date.now() + 180_000; !verified() && Date.now() < until; ) await sleep(50);
+say({ settled: true, verified: verified() });
+let closing = false;
+const close = async () => {
+  if (closing) return;
+  closing = true;
+  await host.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void close());
+process.on('SIGINT', () => void close());
+setInterval(() => {}, 1 << 30); // keeps this process alive; fires once in 12 days, not in the window
