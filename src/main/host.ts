@@ -47,6 +47,7 @@ import { setupHandlers } from './services/setup';
 import { workspaceHandlers } from './services/workspaces';
 import { IssueWorkspaces } from './workspaces/issue-workspaces';
 import { systemOpener } from './workspaces/open';
+import { engineWaker, lineCommentHandlers } from './services/line-comments';
 import { reviewHandlers } from './services/review';
 import { SettingsStore, settingsHandlers } from './services/settings';
 import { AttentionWatcher } from './attention';
@@ -248,6 +249,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...setupHandlers(ctx, opts.pickFolder ?? null),
       ...workspaceHandlers(ctx, worktrees, opts.openFolder ?? systemOpener()),
       ...reviewHandlers(ctx, worktrees),
+      // issue 23: line comments and Request changes (one follow-up turn through the engine's wake).
+      ...lineCommentHandlers(ctx, worktrees, engineWaker(ctx, engine)),
       ...settingsHandlers(settings, events),
       ...machineHandlers(ctx),
       ...requests.handlers(),

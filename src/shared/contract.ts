@@ -371,7 +371,7 @@ export type IssueDiffDto = z.infer<typeof IssueDiffDto>;
 
 export const MergeResultDto = z.object({
   merged: z.boolean(),
-  outcome: z.enum(['fast_forward', 'merge_commit', 'already_merged', 'conflict', 'refused']),
+  outcome: z.enum(['fast_forward', 'merge_commit', 'squash', 'rebase', 'already_merged', 'conflict', 'refused']),
   /** The base branch's new head, when merged. */
   commit: z.string().nullable(),
   /** Files that conflict, when outcome is conflict. */
@@ -504,6 +504,40 @@ export const AgentTotalsDto = z.array(
   z.object({ agent: z.string(), inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number(), runs: z.number().int(), medianRunSec: z.number().nullable() }),
 );
 export type AgentTotalsDto = z.infer<typeof AgentTotalsDto>;
+
+
+// ---- issue 23: the review loop (line comments, request changes, merge strategies) ----
+export const LineCommentDto = z.object({
+  id: z.string(),
+  issueId: z.string(),
+  path: z.string(),
+  /** The line as it was when the remark was made, in the commit (plus uncommitted changes) `commit`. */
+  line: z.number().int(),
+  commit: z.string(),
+  lineText: z.string(),
+  body: z.string(),
+  state: z.enum(['pending', 'sent']),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+  /** Where it stands in the worktree now; null when the worktree cannot be read (or is gone). */
+  now: z.object({ line: z.number().int().nullable(), touched: z.boolean(), outdated: z.boolean() }).nullable(),
+});
+export type LineCommentDto = z.infer<typeof LineCommentDto>;
+export const MergeStrategy = z.enum(['auto', 'fast_forward', 'merge', 'squash', 'rebase']);
+export type MergeStrategy = z.infer<typeof MergeStrategy>;
+const reviewLoopCalls = {
+  /** A remark on one line of the issue's worktree as it is now (pending until Request changes). */
+  'issues.lineComment': {
+    input: z.object({ issue: issueRef, path: z.string().trim().min(1).max(4096), line: z.number().int().min(1), body: z.string().trim().min(1).max(20_000) }).strict(),
+    output: LineCommentDto,
+  },
+  'issues.lineComments': { input: z.object({ issue: issueRef }).strict(), output: z.array(LineCommentDto) },
+  /** Sends every pending line comment (and the text, if any) as one comment that wakes the assignee. */
+  'issues.requestChanges': {
+    input: z.object({ issue: issueRef, body: z.string().trim().max(20_000).optional() }).strict(),
+    output: z.object({ sent: z.number().int(), commentId: z.string(), woke: z.boolean(), message: z.string() }),
+  },
+} as const;
 
 const routineRef = z.string().min(1).max(200);
 const issue25Calls = {
@@ -751,7 +785,7 @@ export const calls = {
     output: IssueDiffDto,
   },
   /** Commits what the agent left, merges the branch into its base (fast-forward or a merge commit). */
-  'issues.merge': { input: z.object({ issue: issueRef }).strict(), output: MergeResultDto },
+  'issues.merge': { input: z.object({ issue: issueRef, strategy: MergeStrategy.optional() }).strict(), output: MergeResultDto },
   /** Removes the issue's worktree and branch, work included: `confirm: true` is required. */
   'issues.discard': { input: z.object({ issue: issueRef, confirm: z.boolean().optional() }).strict(), output: WorkspaceDto },
   'issues.openWorkspace': {
@@ -828,6 +862,7 @@ export const calls = {
   },
   ...reachCalls,
   ...issue25Calls,
+  ...reviewLoopCalls,
 } as const;
 
 export type Calls = typeof calls;

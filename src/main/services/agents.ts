@@ -129,7 +129,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
         if (machineId !== agent.machineId) await refuseWithActiveRuns(agent, 'move it to another machine');
       }
       const touchesSetup = ['command', 'cwd', 'env', 'machine'].some((k) => k in input.patch);
-      if (touchesSetup && (!machineId || machineId === ctx.hostId)) {
+      if (touchesSetup && (!machineId || machineId === ctx.machineId)) {
         const env = input.patch.env ? mergeEnv(agent.env, input.patch.env) : agent.env;
         refuseBlocking(checkAgentSetup({ adapterType: agent.adapterType as AdapterType, command: adapter.command, cwd: adapter.cwd, env }), 'patch.');
       }
@@ -158,7 +158,7 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
     },
     'agents.check': async (input: CallParsedInput<'agents.check'>) => {
       const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
-      if (agent.machineId && agent.machineId !== ctx.hostId) {
+      if (agent.machineId && agent.machineId !== ctx.machineId) {
         const [machine] = await loadMachines(ctx.db, [agent.machineId]);
         return { checks: [], deferredTo: machine?.name ?? agent.machineId };
       }

@@ -4,13 +4,13 @@
 // at most every 1.5 s), never by polling. A missing or broken worktree is said as such.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
-import type { ChangedFileDto, IssueDetailDto, IssueDiffDto, MergeResultDto, OpenTarget, WorkspaceDto } from '../../shared/contract';
+import type { ChangedFileDto, IssueDetailDto, IssueDiffDto, LineCommentDto, MergeResultDto, OpenTarget, WorkspaceDto } from '../../shared/contract';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { FormError } from '../components/Field';
 import { Section } from '../components/PageHeader';
 import { Ago } from '../components/Time';
 import { useBridge } from '../data/bridge-context';
-import { plainMessage } from '../data/errors';
+import { plainMessage, toContractError } from '../data/errors';
 import { useAction } from '../data/mutations';
 import './workspace.css';
 
@@ -19,18 +19,23 @@ const REFRESH_MS = 1500;
 const DiffView = lazy(() => import('./DiffView'));
 
 const diffKey = (issue: string) => ['issues.diff', issue] as const;
+const remarksKey = (issue: string) => ['issues.lineComments', issue] as const;
 
 export function IssueWorkspace({ issue }: { issue: IssueDetailDto }) {
   const bridge = useBridge();
   const qc = useQueryClient();
   const ref = issue.identifier;
   const query = useQuery({ queryKey: diffKey(ref), queryFn: () => bridge.invoke('issues.diff', { issue: ref }) });
-  useRefreshOnRuns(issue, () => void qc.invalidateQueries({ queryKey: diffKey(ref) }));
+  const remarks = useQuery({ queryKey: remarksKey(ref), queryFn: () => bridge.invoke('issues.lineComments', { issue: ref }) });
+  useRefreshOnRuns(issue, () => {
+    void qc.invalidateQueries({ queryKey: diffKey(ref) });
+    void qc.invalidateQueries({ queryKey: remarksKey(ref) });
+  });
   const diff = query.data;
   if (!diff?.workspace) return null;
   return (
     <Section title="Changes" className="workspace" aside={<WorkspaceSummary diff={diff} />}>
-      <WorkspaceBody issue={issue} diff={diff} workspace={diff.workspace} />
+      <WorkspaceBody issue={issue} diff={diff} workspace={diff.workspace} remarks={remarks.data ?? []} />
     </Section>
   );
 }
@@ -72,7 +77,7 @@ function WorkspaceSummary({ diff }: { diff: IssueDiffDto }) {
   );
 }
 
-function WorkspaceBody({ issue, diff, workspace: ws }: { issue: IssueDetailDto; diff: IssueDiffDto; workspace: WorkspaceDto }) {
+function WorkspaceBody({ issue, diff, workspace: ws, remarks }: { issue: IssueDetailDto; diff: IssueDiffDto; workspace: WorkspaceDto; remarks: LineCommentDto[] }) {
   const [result, setResult] = useState<MergeResultDto | null>(null);
   if (ws.state !== 'active') {
     return (
@@ -105,10 +110,10 @@ function WorkspaceBody({ issue, diff, workspace: ws }: { issue: IssueDetailDto; 
           </span>
         </div>
       ) : (
-        <Actions issue={issue} ws={ws} diff={diff} running={running} onMerged={setResult} />
+        <Actions issue={issue} ws={ws} diff={diff} running={running} onMerged={setResult} pending={remarks.filter((r) => r.state === 'pending').length} />
       )}
       {result && <MergeOutcome result={result} />}
-      {ws.health === 'ok' && <Changes diff={diff} />}
+      {ws.health === 'ok' && <Changes diff={diff} issue={issue.identifier} remarks={remarks} />}
     </>
   );
 }
@@ -130,7 +135,21 @@ function BranchLine({ diff, ws }: { diff: IssueDiffDto; ws: WorkspaceDto }) {
   );
 }
 
-function Actions({ issue, ws, diff, running, onMerged }: { issue: IssueDetailDto; ws: WorkspaceDto; diff: IssueDiffDto; running: boolean; onMerged: (r: MergeResultDto) => void }) {
+function Actions({
+  issue,
+  ws,
+  diff,
+  running,
+  onMerged,
+  pending,
+}: {
+  issue: IssueDetailDto;
+  ws: WorkspaceDto;
+  diff: IssueDiffDto;
+  running: boolean;
+  onMerged: (r: MergeResultDto) => void;
+  pending: number;
+}) {
   const ref = issue.identifier;
   const merge = useAction('issues.merge', { onSuccess: onMerged, invalidate: ['issues.diff', 'issues.get'] });
   const discard = useAction('issues.discard', { invalidate: ['issues.diff', 'issues.get'] });
@@ -152,7 +171,7 @@ function Actions({ issue, ws, diff, running, onMerged }: { issue: IssueDetailDto
           onConfirm={() => merge.mutate({ issue: ref })}
         />
         <button type="button" className="btn btn-small" onClick={() => setAsking((v) => !v)} aria-expanded={asking}>
-          Request changes
+          {pending > 0 ? `Request changes (${pending})` : 'Request changes'}
         </button>
         <span className="ws-open" role="group" aria-label="Open the worktree">
           <span className="dim small">Open in</span>
@@ -180,30 +199,37 @@ function Actions({ issue, ws, diff, running, onMerged }: { issue: IssueDetailDto
         </p>
       )}
       {error && <FormError message={plainMessage(error)} />}
-      {asking && <RequestChanges issue={ref} onDone={() => setAsking(false)} />}
+      {asking && <RequestChanges issue={ref} pending={pending} onDone={() => setAsking(false)} />}
     </>
   );
 }
 
-/** A comment that wakes the assignee, which works on in the same worktree. */
-function RequestChanges({ issue, onDone }: { issue: string; onDone: () => void }) {
+/** Every pending line comment (and the note, if any) as one comment that wakes the assignee, which works on in the same worktree. */
+function RequestChanges({ issue, pending, onDone }: { issue: string; pending: number; onDone: () => void }) {
   const [body, setBody] = useState('');
-  const comment = useAction('issues.comment', { onSuccess: onDone });
-  const send = () => body.trim() && comment.mutate({ issue, body: `Changes requested:\n${body.trim()}` });
+  const send = useAction('issues.requestChanges', { onSuccess: onDone, invalidate: ['issues.lineComments', 'issues.get'] });
+  const ready = pending > 0 || body.trim().length > 0;
   return (
     <form
       className="ws-request"
       aria-label="Request changes"
       onSubmit={(e) => {
         e.preventDefault();
-        send();
+        if (ready) send.mutate({ issue, body: body.trim() || undefined });
       }}
     >
-      <textarea aria-label="What to change" rows={3} autoFocus value={body} placeholder="What should the agent change? It works on in the same worktree." onChange={(e) => setBody(e.target.value)} />
-      {comment.error && <FormError message={plainMessage(comment.error)} />}
+      <textarea
+        aria-label="What to change"
+        rows={3}
+        autoFocus
+        value={body}
+        placeholder={pending > 0 ? `${pending} line comment(s) go with this; add a general note if you like.` : 'What should the agent change? It works on in the same worktree.'}
+        onChange={(e) => setBody(e.target.value)}
+      />
+      {send.error && <FormError message={plainMessage(send.error)} />}
       <div className="form-actions">
-        <button type="submit" className="btn btn-small" disabled={!body.trim() || comment.isPending}>
-          Send and wake the agent
+        <button type="submit" className="btn btn-small" disabled={!ready || send.isPending}>
+          {pending > 0 ? `Send ${pending} remark${pending === 1 ? '' : 's'} and wake the agent` : 'Send and wake the agent'}
         </button>
       </div>
     </form>
@@ -221,13 +247,23 @@ function MergeOutcome({ result }: { result: MergeResultDto }) {
   );
 }
 
-function Changes({ diff }: { diff: IssueDiffDto }) {
+function Changes({ diff, issue, remarks }: { diff: IssueDiffDto; issue: string; remarks: LineCommentDto[] }) {
+  const bridge = useBridge();
+  const qc = useQueryClient();
   if (diff.files.length === 0) return <p className="dim">No changes yet.</p>;
+  const add = async (path: string, line: number, body: string) => {
+    try {
+      await bridge.invoke('issues.lineComment', { issue, path, line, body });
+    } catch (err) {
+      throw new Error(plainMessage(toContractError(err)));
+    }
+    await qc.invalidateQueries({ queryKey: remarksKey(issue) });
+  };
   return (
     <>
       <FileList files={diff.files} />
       <Suspense fallback={<p className="dim">Loading the diff…</p>}>
-        <DiffView patch={diff.patch ?? ''} truncated={diff.patchTruncated} />
+        <DiffView patch={diff.patch ?? ''} truncated={diff.patchTruncated} commenting={{ comments: remarks, add }} />
       </Suspense>
     </>
   );
