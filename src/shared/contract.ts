@@ -45,6 +45,8 @@ export const AgentDto = z.object({
   args: z.array(z.string()),
   /** worktree: each issue it works on gets a git worktree of the repository at cwd. */
   workspace: WorkspaceMode,
+  /** issue 23: how its issues merge, the check run after each run that changed files, the setup of a new worktree. */
+  review: z.object({ mergeStrategy: z.string().nullable(), check: z.string().nullable(), fixFailedChecks: z.number().int(), setup: z.string().nullable() }).optional(),
   /** Every value is masked unless its name is in envPublic: the host never sends secrets out. */
   env: z.record(z.string(), z.string()),
   /** Env names marked public (their values are shown and not redacted). */
@@ -338,6 +340,15 @@ export const WorkspaceDto = z.object({
   createdAt: iso,
   updatedAt: iso,
   closedAt: iso.nullable(),
+  // issue 23 (review loop)
+  mergeMethod: z.string().nullable().optional(),
+  /** A discarded branch kept as vigil/archive/... until archiveExpiresAt (vigil issue restore). */
+  archiveBranch: z.string().nullable().optional(),
+  archiveExpiresAt: iso.nullable().optional(),
+  /** VIGIL_PORT of the worktree (the first of its range), while it is active. */
+  port: z.number().int().nullable().optional(),
+  setup: z.object({ log: z.string(), exitCode: z.number().int().nullable() }).nullable().optional(),
+  pr: z.object({ url: z.string(), number: z.number().int().nullable(), state: z.string().nullable(), checkedAt: iso.nullable() }).nullable().optional(),
 });
 export type WorkspaceDto = z.infer<typeof WorkspaceDto>;
 
@@ -426,6 +437,11 @@ const agentFields = {
   machine: z.string().min(1).max(200).optional(),
   /** Env names whose values are not secret (replaces the whole set). */
   envPublic: z.array(envName).max(200).optional(),
+  // issue 23: the review loop of its worktrees (null clears).
+  mergeStrategy: z.enum(['auto', 'fast_forward', 'merge', 'squash', 'rebase']).nullable().optional(),
+  check: z.string().trim().min(1).max(10_000).nullable().optional(),
+  fixFailedChecks: z.number().int().min(0).max(20).nullable().optional(),
+  setup: z.string().trim().min(1).max(10_000).nullable().optional(),
 };
 
 export const AgentCreateInput = z
@@ -531,6 +547,8 @@ const reviewLoopCalls = {
     input: z.object({ issue: issueRef, path: z.string().trim().min(1).max(4096), line: z.number().int().min(1), body: z.string().trim().min(1).max(20_000) }).strict(),
     output: LineCommentDto,
   },
+  /** Makes a discarded issue's branch and worktree again from its archive (kept 14 days). */
+  'issues.restore': { input: z.object({ issue: issueRef }).strict(), output: WorkspaceDto },
   'issues.lineComments': { input: z.object({ issue: issueRef }).strict(), output: z.array(LineCommentDto) },
   /** Sends every pending line comment (and the text, if any) as one comment that wakes the assignee. */
   'issues.requestChanges': {

@@ -35,6 +35,14 @@ export interface AdapterConfig {
   args?: string[];
   /** 'worktree': each issue is worked in a git worktree of the repository at cwd of its own. */
   workspace?: 'worktree' | 'none';
+  /** issue 23: how its issues' branches merge by default (auto: fast-forward, else a merge commit). */
+  mergeStrategy?: 'auto' | 'fast_forward' | 'merge' | 'squash' | 'rebase';
+  /** A check command run in the worktree after each run that changed files. */
+  check?: string;
+  /** A failed check goes back to the agent with its output at most this many times per issue. */
+  fixFailedChecks?: number;
+  /** Run in a new worktree before its first run. */
+  setup?: string;
 }
 
 export interface RuntimeConfig {

@@ -3,13 +3,14 @@
 // prunes git's records of vanished worktrees and lists, never deletes, what no issue claims.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import type { WorkspaceDto } from '../../shared/contract';
 import type { WorkspaceHealth } from '../../shared/domain';
 import { agents, issues, issueWorkspaces } from '../db/schema';
 import { logFailure } from '../host-log';
 import { iso, newId, type ServiceContext } from '../services/context';
 import type { AgentRow, RunRow } from '../services/dto';
+import { dropArchive } from './archive';
 import { git } from './git';
 import { addWorktree, branchExists, branchNameOf, repositoryRoot, runFolderIn, WorkspaceError, worktreeProblem } from './worktree';
 
@@ -149,18 +150,55 @@ export class IssueWorkspaces {
         createdAt: r.createdAt.toISOString(),
         updatedAt: r.updatedAt.toISOString(),
         closedAt: iso(r.closedAt),
+        mergeMethod: r.mergeMethod,
+        archiveBranch: r.archiveBranch,
+        archiveExpiresAt: iso(r.archiveExpiresAt),
+        port: r.state === 'active' ? r.portBase : null,
+        setup: r.setupLog ? { log: r.setupLog, exitCode: r.setupExitCode } : null,
+        pr: r.prUrl ? { url: r.prUrl, number: r.prNumber, state: r.prState, checkedAt: iso(r.prCheckedAt) } : null,
       })),
     );
   }
 
-  async close(row: WorkspaceRow, state: 'merged' | 'discarded', mergedCommit: string | null = null): Promise<WorkspaceRow> {
+  async close(
+    row: WorkspaceRow,
+    state: 'merged' | 'discarded',
+    mergedCommit: string | null = null,
+    mergeMethod: string | null = null,
+    archive: { archiveBranch?: string; archiveExpiresAt?: Date } = {},
+  ): Promise<WorkspaceRow> {
     const now = new Date();
     const [done] = await this.ctx.db
       .update(issueWorkspaces)
-      .set({ state, mergedCommit, closedAt: now, updatedAt: now })
+      .set({ state, mergedCommit, mergeMethod, ...archive, closedAt: now, updatedAt: now })
       .where(and(eq(issueWorkspaces.id, row.id), eq(issueWorkspaces.state, 'active')))
       .returning();
     return done ?? row;
+  }
+
+  /** A discarded worktree made again from its restored branch, as a new active row. */
+  async reopen(row: WorkspaceRow): Promise<WorkspaceRow> {
+    const made = await addWorktree(row.repoPath, row.path, row.branch, { branch: row.baseBranch, commit: row.baseCommit });
+    const [fresh] = await this.ctx.db.insert(issueWorkspaces).values({ id: newId(), issueId: row.issueId, agentId: row.agentId, repoPath: row.repoPath, ...made }).returning();
+    await this.ctx.db.update(issueWorkspaces).set({ archiveBranch: null, archiveExpiresAt: null, updatedAt: new Date() }).where(eq(issueWorkspaces.id, row.id));
+    return fresh;
+  }
+
+  /** Archived branches past their time are deleted; returns how many. */
+  async expireArchives(now = new Date()): Promise<number> {
+    const rows = await this.ctx.db.select().from(issueWorkspaces).where(and(eq(issueWorkspaces.state, 'discarded'), lt(issueWorkspaces.archiveExpiresAt, now)));
+    let n = 0;
+    for (const r of rows) {
+      if (!r.archiveBranch) continue;
+      try {
+        await dropArchive(r.repoPath, r.archiveBranch);
+        await this.ctx.db.update(issueWorkspaces).set({ archiveBranch: null, archiveExpiresAt: null, updatedAt: now }).where(eq(issueWorkspaces.id, r.id));
+        n++;
+      } catch (err) {
+        logFailure('workspaces', `deleting the expired archive ${r.archiveBranch} in ${r.repoPath}`)(err);
+      }
+    }
+    return n;
   }
 
   /** Active worktrees (whose issue is gone or not), and folders under workspaces/ that no active row claims. */
@@ -188,6 +226,7 @@ export class IssueWorkspaces {
       if (a.adapterConfig.workspace === 'worktree' && a.adapterConfig.cwd) repos.add(await repositoryRoot(a.adapterConfig.cwd).catch(() => a.adapterConfig.cwd!)); // not a repository (now): prune where the agent points
     }
     for (const repo of repos) await git(repo, ['worktree', 'prune']).catch(logFailure('workspaces', `git worktree prune in ${repo} failed`));
+    await this.expireArchives().catch(logFailure('workspaces', 'expiring archived branches'));
     const known = new Set((await this.ctx.db.select({ id: issues.id }).from(issues).where(inArray(issues.id, rows.map((r) => r.issueId).concat(['-'])))).map((i) => i.id));
     const orphaned = rows.filter((r) => !known.has(r.issueId)).length;
     if (orphaned + strayFolders.length === 0) return null;
