@@ -47,6 +47,8 @@ import { setupHandlers } from './services/setup';
 import { workspaceHandlers } from './services/workspaces';
 import { IssueWorkspaces } from './workspaces/issue-workspaces';
 import { systemOpener } from './workspaces/open';
+import { checkHandlers } from './checks/check-handlers';
+import { IssueChecks } from './checks/issue-checks';
 import { engineWaker, lineCommentHandlers } from './services/line-comments';
 import { reviewHandlers } from './services/review';
 import { SettingsStore, settingsHandlers } from './services/settings';
@@ -241,6 +243,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const notes = runNotes(ctx, engine);
     const requests = new Requests(ctx, notes, opts.requests);
     const webhook = startWebhook(settings, events);
+    // issue 23: a run of an issue that ended and changed its worktree gets the issue's check.
+    const checks = new IssueChecks(ctx, worktrees, engineWaker(ctx, engine));
+    events.subscribe((event, origin) => origin !== 'peer' && event.event === 'run.updated' && checks.runEnded(event.data), { events: ['run.updated'] });
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
       ...agentHandlers(ctx, engine, onAgentsChanged),
@@ -248,9 +253,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...runs.handlers,
       ...setupHandlers(ctx, opts.pickFolder ?? null),
       ...workspaceHandlers(ctx, worktrees, opts.openFolder ?? systemOpener()),
-      ...reviewHandlers(ctx, worktrees),
+      ...reviewHandlers(ctx, worktrees, checks),
       // issue 23: line comments and Request changes (one follow-up turn through the engine's wake).
       ...lineCommentHandlers(ctx, worktrees, engineWaker(ctx, engine)),
+      ...checkHandlers(ctx, checks),
       ...settingsHandlers(settings, events),
       ...machineHandlers(ctx),
       ...requests.handlers(),

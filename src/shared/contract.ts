@@ -404,6 +404,8 @@ export const ReviewItemDto = z.object({
     .object({ text: z.string(), source: z.enum(['comment', 'run', 'system']), runId: z.string().nullable(), at: iso })
     .nullable(),
   lastRunId: z.string().nullable(),
+  /** issue 23: the issue's latest check run, if it has a check. */
+  check: z.lazy(() => CheckRunDto).nullable().optional(),
   /** Size of the change in the issue's active worktree (in review only; null without a worktree). */
   changes: z.object({ files: z.number().int(), additions: z.number().int(), deletions: z.number().int() }).nullable(),
 });
@@ -541,7 +543,28 @@ export const LineCommentDto = z.object({
 export type LineCommentDto = z.infer<typeof LineCommentDto>;
 export const MergeStrategy = z.enum(['auto', 'fast_forward', 'merge', 'squash', 'rebase']);
 export type MergeStrategy = z.infer<typeof MergeStrategy>;
+export const CheckRunDto = z.object({
+  id: z.string(),
+  issueId: z.string(),
+  runId: z.string().nullable(),
+  command: z.string(),
+  status: z.enum(['running', 'passed', 'failed', 'timed_out', 'error']),
+  exitCode: z.number().int().nullable(),
+  /** The lines of the log that say what failed (else its last lines); null when it passed. */
+  failingLines: z.string().nullable(),
+  /** Sent back to the agent with its output (--fix-failed-checks). */
+  sentBack: z.boolean(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+});
+export type CheckRunDto = z.infer<typeof CheckRunDto>;
 const reviewLoopCalls = {
+  /** The issue's check runs, newest first. */
+  'issues.checks': { input: z.object({ issue: issueRef }).strict(), output: z.array(CheckRunDto) },
+  /** Runs the issue's check on its worktree now (changed or not). */
+  'issues.runCheck': { input: z.object({ issue: issueRef }).strict(), output: CheckRunDto.nullable() },
+  'issues.checkLog': { input: z.object({ check: z.string().min(1).max(200) }).strict(), output: z.object({ log: z.string() }) },
   /** A remark on one line of the issue's worktree as it is now (pending until Request changes). */
   'issues.lineComment': {
     input: z.object({ issue: issueRef, path: z.string().trim().min(1).max(4096), line: z.number().int().min(1), body: z.string().trim().min(1).max(20_000) }).strict(),

@@ -554,6 +554,8 @@ export const checkRuns = pgTable(
     /** The agent run whose changes it checked. */
     runId: text('run_id'),
     command: text('command').notNull(),
+    /** The worktree's snapshot tree it checked: a run that changed nothing is not checked again. */
+    treeSha: text('tree_sha'),
     /** running | passed | failed | timed_out | error */
     status: text('status').notNull().default('running'),
     exitCode: integer('exit_code'),

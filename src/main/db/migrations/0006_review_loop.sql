@@ -3,6 +3,7 @@ CREATE TABLE "check_runs" (
 	"issue_id" text NOT NULL,
 	"run_id" text,
 	"command" text NOT NULL,
+	"tree_sha" text,
 	"status" text DEFAULT 'running' NOT NULL,
 	"exit_code" integer,
 	"log_path" text,
