@@ -49,6 +49,7 @@ import { IssueWorkspaces } from './workspaces/issue-workspaces';
 import { systemOpener } from './workspaces/open';
 import { checkHandlers } from './checks/check-handlers';
 import { IssueChecks } from './checks/issue-checks';
+import { portEnv } from './workspaces/worktree-setup';
 import { engineWaker, lineCommentHandlers } from './services/line-comments';
 import { reviewHandlers } from './services/review';
 import { SettingsStore, settingsHandlers } from './services/settings';
@@ -244,7 +245,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const requests = new Requests(ctx, notes, opts.requests);
     const webhook = startWebhook(settings, events);
     // issue 23: a run of an issue that ended and changed its worktree gets the issue's check.
-    const checks = new IssueChecks(ctx, worktrees, engineWaker(ctx, engine));
+    const checks = new IssueChecks(ctx, worktrees, engineWaker(ctx, engine), async (issueId) => portEnv((await worktrees.active(issueId))?.portBase ?? null));
     events.subscribe((event, origin) => origin !== 'peer' && event.event === 'run.updated' && checks.runEnded(event.data), { events: ['run.updated'] });
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),

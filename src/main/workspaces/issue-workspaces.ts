@@ -1,16 +1,18 @@
 // The issue workspaces of one host: the worktree each issue is worked in (made at its first
 // run, found again for every later one), its health on disk, and the start-up clean-up that
 // prunes git's records of vanished worktrees and lists, never deletes, what no issue claims.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import type { WorkspaceDto } from '../../shared/contract';
 import type { WorkspaceHealth } from '../../shared/domain';
 import { agents, issues, issueWorkspaces } from '../db/schema';
-import { logFailure } from '../host-log';
+import { runCheck } from '../checks/check-command';
+import { hostLog, logFailure } from '../host-log';
 import { iso, newId, type ServiceContext } from '../services/context';
 import type { AgentRow, RunRow } from '../services/dto';
 import { dropArchive } from './archive';
+import { copyIncluded, freePortBase, portEnv } from './worktree-setup';
 import { git } from './git';
 import { addWorktree, branchExists, branchNameOf, repositoryRoot, runFolderIn, WorkspaceError, worktreeProblem } from './worktree';
 
@@ -22,6 +24,18 @@ export interface RunWorkspace {
   path: string;
   branch: string;
   baseBranch: string;
+  /** issue 23: what every run in it gets in its environment (VIGIL_PORT, PORT). */
+  env?: Record<string, string>;
+}
+
+const SETUP_TIMEOUT_MS = 20 * 60_000;
+
+let portLock: Promise<unknown> = Promise.resolve();
+/** Port ranges are handed out one at a time in this host, so two new worktrees never share one. */
+function allocating<T>(fn: () => Promise<T>): Promise<T> {
+  const next = portLock.catch(() => undefined).then(fn);
+  portLock = next;
+  return next;
 }
 
 export const workspacesDirOf = (dataDir: string) => join(dataDir, 'workspaces');
@@ -77,17 +91,39 @@ export class IssueWorkspaces {
       this.making.add(path);
       try {
         const made = await addWorktree(repo, path, await this.freshBranch(repo, path, branchNameOf(issue.identifier, issue.title)));
-        await this.ctx.db
-          .insert(issueWorkspaces)
-          .values({ id: newId(), issueId, agentId: agent.id, repoPath: repo, ...made })
-          .onConflictDoNothing();
+        const copied = await copyIncluded(repo, path).catch((err: Error) => {
+          logFailure('workspaces', `copying the .worktreeinclude files into ${path}`)(err);
+          return [];
+        });
+        await allocating(async () => {
+          const taken = await this.ctx.db.select({ p: issueWorkspaces.portBase }).from(issueWorkspaces).where(eq(issueWorkspaces.state, 'active'));
+          await this.ctx.db
+            .insert(issueWorkspaces)
+            .values({ id: newId(), issueId, agentId: agent.id, repoPath: repo, ...made, portBase: freePortBase(taken.map((t) => t.p)) })
+            .onConflictDoNothing();
+        });
+        if (copied.length) hostLog('info', 'workspaces', `copied ${copied.join(', ')} into ${path} (.worktreeinclude)`);
       } finally {
         this.making.delete(path);
       }
       row = await this.active(issueId);
       if (!row) throw new Error('the worktree was made but its record could not be written');
     }
-    return { cwd: runFolderIn(row.path, repo, agentCwd), path: row.path, branch: row.branch, baseBranch: row.baseBranch };
+    if (agent.adapterConfig.setup && row.setupExitCode !== 0) row = await this.runSetup(row, agent.adapterConfig.setup);
+    return { cwd: runFolderIn(row.path, repo, agentCwd), path: row.path, branch: row.branch, baseBranch: row.baseBranch, env: portEnv(row.portBase) };
+  }
+
+  /** The agent's setup command, before the worktree's first run (again after a failure); its log kept. */
+  private async runSetup(row: WorkspaceRow, command: string): Promise<WorkspaceRow> {
+    const dir = join(this.ctx.dataDir, 'setup');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const log = join(dir, `${row.id}.log`);
+    const result = await runCheck(command, row.path, log, { ...process.env, ...portEnv(row.portBase), VIGIL_SETUP: '1' }, SETUP_TIMEOUT_MS);
+    const [done] = await this.ctx.db.update(issueWorkspaces).set({ setupLog: log, setupExitCode: result.exitCode ?? -1, updatedAt: new Date() }).where(eq(issueWorkspaces.id, row.id)).returning();
+    if (result.status !== 'passed') {
+      throw new WorkspaceError(`the worktree's setup command (${command}) ${result.status === 'timed_out' ? 'timed out' : `failed with exit ${result.exitCode}`}; its log is ${log}; it runs again before the next run`);
+    }
+    return done;
   }
 
   /**
