@@ -48,6 +48,7 @@ import { workspaceHandlers } from './services/workspaces';
 import { IssueWorkspaces } from './workspaces/issue-workspaces';
 import { systemOpener } from './workspaces/open';
 import { checkHandlers } from './checks/check-handlers';
+import { pullRequestHandlers } from './services/pull-requests';
 import { IssueChecks } from './checks/issue-checks';
 import { portEnv } from './workspaces/worktree-setup';
 import { engineWaker, lineCommentHandlers } from './services/line-comments';
@@ -258,6 +259,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       // issue 23: line comments and Request changes (one follow-up turn through the engine's wake).
       ...lineCommentHandlers(ctx, worktrees, engineWaker(ctx, engine)),
       ...checkHandlers(ctx, checks),
+      ...pullRequestHandlers(ctx, worktrees),
       ...settingsHandlers(settings, events),
       ...machineHandlers(ctx),
       ...requests.handlers(),

@@ -559,7 +559,19 @@ export const CheckRunDto = z.object({
   durationMs: z.number().int().nullable(),
 });
 export type CheckRunDto = z.infer<typeof CheckRunDto>;
+export const PullRequestResultDto = z.object({
+  pushed: z.boolean(),
+  remote: z.string().nullable(),
+  branch: z.string(),
+  pr: z.object({ url: z.string(), number: z.number().int().nullable(), state: z.string().nullable(), checkedAt: z.string().nullable() }).nullable(),
+  message: z.string(),
+});
+export type PullRequestResultDto = z.infer<typeof PullRequestResultDto>;
 const reviewLoopCalls = {
+  /** Pushes the issue's branch to the repository's remote and opens its pull request with gh (or only pushes). */
+  'issues.pr': { input: z.object({ issue: issueRef, pushOnly: z.boolean().optional() }).strict(), output: PullRequestResultDto },
+  /** The pull request's state now (gh pr view). */
+  'issues.prRefresh': { input: z.object({ issue: issueRef }).strict(), output: PullRequestResultDto },
   /** The issue's check runs, newest first. */
   'issues.checks': { input: z.object({ issue: issueRef }).strict(), output: z.array(CheckRunDto) },
   /** Runs the issue's check on its worktree now (changed or not). */

@@ -68,6 +68,22 @@ export const workspaceCommands: Command[] = [
     },
   },
   {
+    name: 'issue pr',
+    args: ['ID'],
+    options: {
+      'push-only': { type: 'boolean', help: 'only push the branch to the remote (any remote; gh not needed)' },
+      refresh: { type: 'boolean', help: "only read the pull request's state again (gh pr view)" },
+    },
+    summary: "Push the issue's branch to the repository's remote and open a pull request with gh (title and body from the issue and the agent).",
+    async run(ctx, { args, opts }) {
+      const client = await ctx.client();
+      const result = opts.refresh === true ? await client.call('issues.prRefresh', { issue: args.ID }) : await client.call('issues.pr', { issue: args.ID, pushOnly: opts['push-only'] === true });
+      if (ctx.out.json) ctx.out.document(result);
+      else ctx.out.line(result.message);
+      if (opts['push-only'] !== true && opts.refresh !== true && !result.pr) throw new AnsweredFailure(result.message);
+    },
+  },
+  {
     name: 'issue restore',
     args: ['ID'],
     options: {},
