@@ -4,7 +4,7 @@
 // at most every 1.5 s), never by polling. A missing or broken worktree is said as such.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
-import type { ChangedFileDto, IssueDetailDto, IssueDiffDto, LineCommentDto, MergeResultDto, OpenTarget, WorkspaceDto } from '../../shared/contract';
+import type { ChangedFileDto, IssueDetailDto, IssueDiffDto, LineCommentDto, MergeResultDto, MergeStrategy, OpenTarget, WorkspaceDto } from '../../shared/contract';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { FormError } from '../components/Field';
 import { Section } from '../components/PageHeader';
@@ -154,8 +154,10 @@ function Actions({
   const merge = useAction('issues.merge', { onSuccess: onMerged, invalidate: ['issues.diff', 'issues.get'] });
   const discard = useAction('issues.discard', { invalidate: ['issues.diff', 'issues.get'] });
   const open = useAction('issues.openWorkspace');
+  const pr = useAction('issues.pr', { invalidate: ['issues.diff'] });
+  const [strategy, setStrategy] = useState<MergeStrategy>('auto');
   const [asking, setAsking] = useState(false);
-  const error = merge.error ?? discard.error ?? open.error;
+  const error = merge.error ?? discard.error ?? open.error ?? pr.error;
   const openWith = (target: OpenTarget) => open.mutate({ issue: ref, with: target });
   const empty = diff.files.length === 0 && diff.commitsAhead === 0;
   return (
@@ -168,8 +170,21 @@ function Actions({
           confirm={`Merge ${ws.branch} into ${ws.baseBranch}${diff.uncommitted ? ', committing what the agent left' : ''}?`}
           disabled={running || merge.isPending || empty}
           title={running ? 'A run of this issue is active' : empty ? 'Nothing to merge' : `Merge ${ws.branch} into ${ws.baseBranch}`}
-          onConfirm={() => merge.mutate({ issue: ref })}
+          onConfirm={() => merge.mutate({ issue: ref, strategy: strategy === 'auto' ? undefined : strategy })}
         />
+        <label className="ws-strategy small">
+          <span className="dim">as</span>{' '}
+          <select aria-label="Merge strategy" value={strategy} onChange={(e) => setStrategy(e.target.value as MergeStrategy)}>
+            <option value="auto">fast-forward or merge commit</option>
+            <option value="merge">merge commit</option>
+            <option value="squash">squash</option>
+            <option value="rebase">rebase</option>
+            <option value="fast_forward">fast-forward only</option>
+          </select>
+        </label>
+        <button type="button" className="btn btn-small" onClick={() => pr.mutate({ issue: ref })} disabled={pr.isPending} title="Push the branch to the repository's remote and open a pull request with gh">
+          {pr.isPending ? 'Pushing…' : ws.pr ? 'Push again' : 'Open pull request'}
+        </button>
         <button type="button" className="btn btn-small" onClick={() => setAsking((v) => !v)} aria-expanded={asking}>
           {pending > 0 ? `Request changes (${pending})` : 'Request changes'}
         </button>
@@ -193,6 +208,22 @@ function Actions({
           onConfirm={() => discard.mutate({ issue: ref, confirm: true })}
         />
       </div>
+      {(pr.data || ws.pr) && (
+        <p className="small dim" role="status">
+          {pr.data ? pr.data.message : null}{' '}
+          {ws.pr && (
+            <>
+              Pull request{' '}
+              <a href={ws.pr.url} target="_blank" rel="noreferrer">
+                {ws.pr.number ? `#${ws.pr.number}` : ws.pr.url}
+              </a>{' '}
+              <span className="tag">{(ws.pr.state ?? 'unknown').toLowerCase()}</span>
+            </>
+          )}
+        </p>
+      )}
+      {ws.port !== null && ws.port !== undefined && <p className="small dim">VIGIL_PORT {ws.port} (and PORT) in this worktree's runs and checks.</p>}
+      <IssueChecks issue={ref} />
       {open.data && (
         <p className={`small ${open.data.opened ? 'dim' : 'ws-warn'}`} role="status">
           {open.data.opened ? `Opened ${open.data.path} (${open.data.how}).` : `Could not open ${open.data.path}: ${open.data.how}`}
@@ -300,4 +331,26 @@ function FileList({ files }: { files: ChangedFileDto[] }) {
 function jumpTo(e: React.MouseEvent, path: string) {
   e.preventDefault();
   document.getElementById(`diff-${path}`)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+}
+
+/** The issue's latest check: passed or failed, how long, the failing lines; Run check runs it now. */
+function IssueChecks({ issue }: { issue: string }) {
+  const bridge = useBridge();
+  const checks = useQuery({ queryKey: ['issues.checks', issue], queryFn: () => bridge.invoke('issues.checks', { issue }) });
+  const run = useAction('issues.runCheck', { invalidate: ['issues.checks', 'review.queue'] });
+  const latest = checks.data?.[0];
+  if (!latest) return null;
+  const bad = latest.status === 'failed' || latest.status === 'timed_out' || latest.status === 'error';
+  return (
+    <div className={`ws-check ${bad ? 'ws-check-bad' : ''}`} aria-label="Check">
+      <span className={`tag ${bad ? 'tag-bad' : latest.status === 'passed' ? 'tag-ok' : ''}`}>check {latest.status.replace('_', ' ')}</span>{' '}
+      <code className="small">{latest.command}</code>
+      {latest.durationMs !== null && <span className="dim small"> · {(latest.durationMs / 1000).toFixed(1)} s</span>}
+      {latest.sentBack && <span className="dim small"> · sent back to the agent</span>}{' '}
+      <button type="button" className="btn btn-small" disabled={run.isPending || latest.status === 'running'} onClick={() => run.mutate({ issue })}>
+        {run.isPending ? 'Checking…' : 'Run check'}
+      </button>
+      {bad && latest.failingLines && <pre className="review-check-lines mono small">{latest.failingLines}</pre>}
+    </div>
+  );
 }
