@@ -68,6 +68,7 @@ describe('line comments and Request changes in the browser', () => {
     await remark('src/cart.ts', 4, 'use roundCents');
     await remark('src/cart.ts', 2, 'name it subtotal');
     await remark('src/tax.ts', 1, 'where does this rate come from?');
+    await changes.locator('.ws-remark').nth(2).waitFor({ timeout: 15_000 });
     expect(await changes.locator('.ws-remark').count()).toBe(3);
     await screenshot(page, 'remarks-pending-light', SHOTS);
     await page.emulateMedia({ colorScheme: 'dark' });
