@@ -49,6 +49,11 @@ import { setupHandlers } from './services/setup';
 import { workspaceHandlers } from './services/workspaces';
 import { IssueWorkspaces } from './workspaces/issue-workspaces';
 import { systemOpener } from './workspaces/open';
+import { checkHandlers } from './checks/check-handlers';
+import { pullRequestHandlers } from './services/pull-requests';
+import { IssueChecks } from './checks/issue-checks';
+import { portEnv } from './workspaces/worktree-setup';
+import { engineWaker, lineCommentHandlers } from './services/line-comments';
 import { reviewHandlers } from './services/review';
 import { SettingsStore, settingsHandlers } from './services/settings';
 import { AttentionWatcher } from './attention';
@@ -270,6 +275,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const requests = new Requests(ctx, notes, { sweepEveryMs: 0 });
     busy.every(opts.requests?.sweepEveryMs ?? 5000, 'requests: the overdue sweep', () => requests.sweep());
     const webhook = startWebhook(settings, events);
+    // issue 23: a run of an issue that ended and changed its worktree gets the issue's check.
+    const checks = new IssueChecks(ctx, worktrees, engineWaker(ctx, engine), async (issueId) => portEnv((await worktrees.active(issueId))?.portBase ?? null));
+    events.subscribe((event, origin) => origin !== 'peer' && event.event === 'run.updated' && checks.runEnded(event.data), { events: ['run.updated'] });
     const handlers: Handlers = {
       ...hostHandlers(ctx, engine, info, maxConcurrentRuns),
       ...agentHandlers(ctx, engine, onAgentsChanged),
@@ -277,7 +285,11 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       ...runs.handlers,
       ...setupHandlers(ctx, opts.pickFolder ?? null),
       ...workspaceHandlers(ctx, worktrees, opts.openFolder ?? systemOpener()),
-      ...reviewHandlers(ctx, worktrees),
+      ...reviewHandlers(ctx, worktrees, checks),
+      // issue 23: line comments and Request changes (one follow-up turn through the engine's wake).
+      ...lineCommentHandlers(ctx, worktrees, engineWaker(ctx, engine)),
+      ...checkHandlers(ctx, checks),
+      ...pullRequestHandlers(ctx, worktrees),
       ...settingsHandlers(settings, events),
       ...machineHandlers(ctx),
       ...requests.handlers(),

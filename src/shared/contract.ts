@@ -45,6 +45,8 @@ export const AgentDto = z.object({
   args: z.array(z.string()),
   /** worktree: each issue it works on gets a git worktree of the repository at cwd. */
   workspace: WorkspaceMode,
+  /** issue 23: how its issues merge, the check run after each run that changed files, the setup of a new worktree. */
+  review: z.object({ mergeStrategy: z.string().nullable(), check: z.string().nullable(), fixFailedChecks: z.number().int(), setup: z.string().nullable() }).optional(),
   /** Every value is masked unless its name is in envPublic: the host never sends secrets out. */
   env: z.record(z.string(), z.string()),
   /** Env names marked public (their values are shown and not redacted). */
@@ -338,6 +340,15 @@ export const WorkspaceDto = z.object({
   createdAt: iso,
   updatedAt: iso,
   closedAt: iso.nullable(),
+  // issue 23 (review loop)
+  mergeMethod: z.string().nullable().optional(),
+  /** A discarded branch kept as vigil/archive/... until archiveExpiresAt (vigil issue restore). */
+  archiveBranch: z.string().nullable().optional(),
+  archiveExpiresAt: iso.nullable().optional(),
+  /** VIGIL_PORT of the worktree (the first of its range), while it is active. */
+  port: z.number().int().nullable().optional(),
+  setup: z.object({ log: z.string(), exitCode: z.number().int().nullable() }).nullable().optional(),
+  pr: z.object({ url: z.string(), number: z.number().int().nullable(), state: z.string().nullable(), checkedAt: iso.nullable() }).nullable().optional(),
 });
 export type WorkspaceDto = z.infer<typeof WorkspaceDto>;
 
@@ -371,7 +382,7 @@ export type IssueDiffDto = z.infer<typeof IssueDiffDto>;
 
 export const MergeResultDto = z.object({
   merged: z.boolean(),
-  outcome: z.enum(['fast_forward', 'merge_commit', 'already_merged', 'conflict', 'refused']),
+  outcome: z.enum(['fast_forward', 'merge_commit', 'squash', 'rebase', 'already_merged', 'conflict', 'refused']),
   /** The base branch's new head, when merged. */
   commit: z.string().nullable(),
   /** Files that conflict, when outcome is conflict. */
@@ -393,6 +404,8 @@ export const ReviewItemDto = z.object({
     .object({ text: z.string(), source: z.enum(['comment', 'run', 'system']), runId: z.string().nullable(), at: iso })
     .nullable(),
   lastRunId: z.string().nullable(),
+  /** issue 23: the issue's latest check run, if it has a check. */
+  check: z.lazy(() => CheckRunDto).nullable().optional(),
   /** Size of the change in the issue's active worktree (in review only; null without a worktree). */
   changes: z.object({ files: z.number().int(), additions: z.number().int(), deletions: z.number().int() }).nullable(),
 });
@@ -426,6 +439,11 @@ const agentFields = {
   machine: z.string().min(1).max(200).optional(),
   /** Env names whose values are not secret (replaces the whole set). */
   envPublic: z.array(envName).max(200).optional(),
+  // issue 23: the review loop of its worktrees (null clears).
+  mergeStrategy: z.enum(['auto', 'fast_forward', 'merge', 'squash', 'rebase']).nullable().optional(),
+  check: z.string().trim().min(1).max(10_000).nullable().optional(),
+  fixFailedChecks: z.number().int().min(0).max(20).nullable().optional(),
+  setup: z.string().trim().min(1).max(10_000).nullable().optional(),
 };
 
 export const AgentCreateInput = z
@@ -504,6 +522,75 @@ export const AgentTotalsDto = z.array(
   z.object({ agent: z.string(), inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number(), runs: z.number().int(), medianRunSec: z.number().nullable() }),
 );
 export type AgentTotalsDto = z.infer<typeof AgentTotalsDto>;
+
+
+// ---- issue 23: the review loop (line comments, request changes, merge strategies) ----
+export const LineCommentDto = z.object({
+  id: z.string(),
+  issueId: z.string(),
+  path: z.string(),
+  /** The line as it was when the remark was made, in the commit (plus uncommitted changes) `commit`. */
+  line: z.number().int(),
+  commit: z.string(),
+  lineText: z.string(),
+  body: z.string(),
+  state: z.enum(['pending', 'sent']),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+  /** Where it stands in the worktree now; null when the worktree cannot be read (or is gone). */
+  now: z.object({ line: z.number().int().nullable(), touched: z.boolean(), outdated: z.boolean() }).nullable(),
+});
+export type LineCommentDto = z.infer<typeof LineCommentDto>;
+export const MergeStrategy = z.enum(['auto', 'fast_forward', 'merge', 'squash', 'rebase']);
+export type MergeStrategy = z.infer<typeof MergeStrategy>;
+export const CheckRunDto = z.object({
+  id: z.string(),
+  issueId: z.string(),
+  runId: z.string().nullable(),
+  command: z.string(),
+  status: z.enum(['running', 'passed', 'failed', 'timed_out', 'error']),
+  exitCode: z.number().int().nullable(),
+  /** The lines of the log that say what failed (else its last lines); null when it passed. */
+  failingLines: z.string().nullable(),
+  /** Sent back to the agent with its output (--fix-failed-checks). */
+  sentBack: z.boolean(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+});
+export type CheckRunDto = z.infer<typeof CheckRunDto>;
+export const PullRequestResultDto = z.object({
+  pushed: z.boolean(),
+  remote: z.string().nullable(),
+  branch: z.string(),
+  pr: z.object({ url: z.string(), number: z.number().int().nullable(), state: z.string().nullable(), checkedAt: z.string().nullable() }).nullable(),
+  message: z.string(),
+});
+export type PullRequestResultDto = z.infer<typeof PullRequestResultDto>;
+const reviewLoopCalls = {
+  /** Pushes the issue's branch to the repository's remote and opens its pull request with gh (or only pushes). */
+  'issues.pr': { input: z.object({ issue: issueRef, pushOnly: z.boolean().optional() }).strict(), output: PullRequestResultDto },
+  /** The pull request's state now (gh pr view). */
+  'issues.prRefresh': { input: z.object({ issue: issueRef }).strict(), output: PullRequestResultDto },
+  /** The issue's check runs, newest first. */
+  'issues.checks': { input: z.object({ issue: issueRef }).strict(), output: z.array(CheckRunDto) },
+  /** Runs the issue's check on its worktree now (changed or not). */
+  'issues.runCheck': { input: z.object({ issue: issueRef }).strict(), output: CheckRunDto.nullable() },
+  'issues.checkLog': { input: z.object({ check: z.string().min(1).max(200) }).strict(), output: z.object({ log: z.string() }) },
+  /** A remark on one line of the issue's worktree as it is now (pending until Request changes). */
+  'issues.lineComment': {
+    input: z.object({ issue: issueRef, path: z.string().trim().min(1).max(4096), line: z.number().int().min(1), body: z.string().trim().min(1).max(20_000) }).strict(),
+    output: LineCommentDto,
+  },
+  /** Makes a discarded issue's branch and worktree again from its archive (kept 14 days). */
+  'issues.restore': { input: z.object({ issue: issueRef }).strict(), output: WorkspaceDto },
+  'issues.lineComments': { input: z.object({ issue: issueRef }).strict(), output: z.array(LineCommentDto) },
+  /** Sends every pending line comment (and the text, if any) as one comment that wakes the assignee. */
+  'issues.requestChanges': {
+    input: z.object({ issue: issueRef, body: z.string().trim().max(20_000).optional() }).strict(),
+    output: z.object({ sent: z.number().int(), commentId: z.string(), woke: z.boolean(), message: z.string() }),
+  },
+} as const;
 
 const routineRef = z.string().min(1).max(200);
 const issue25Calls = {
@@ -751,7 +838,7 @@ export const calls = {
     output: IssueDiffDto,
   },
   /** Commits what the agent left, merges the branch into its base (fast-forward or a merge commit). */
-  'issues.merge': { input: z.object({ issue: issueRef }).strict(), output: MergeResultDto },
+  'issues.merge': { input: z.object({ issue: issueRef, strategy: MergeStrategy.optional() }).strict(), output: MergeResultDto },
   /** Removes the issue's worktree and branch, work included: `confirm: true` is required. */
   'issues.discard': { input: z.object({ issue: issueRef, confirm: z.boolean().optional() }).strict(), output: WorkspaceDto },
   'issues.openWorkspace': {
@@ -828,6 +915,7 @@ export const calls = {
   },
   ...reachCalls,
   ...issue25Calls,
+  ...reviewLoopCalls,
 } as const;
 
 export type Calls = typeof calls;

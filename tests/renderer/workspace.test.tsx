@@ -120,7 +120,8 @@ describe('issue worktree view', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Request changes' }));
     fireEvent.change(screen.getByLabelText('What to change'), { target: { value: 'Keep the old greeting too.' } });
     fireEvent.click(screen.getByRole('button', { name: 'Send and wake the agent' }));
-    await waitFor(() => expect(host.calls('issues.comment')).toEqual([{ issue: issue.identifier, body: 'Changes requested:\nKeep the old greeting too.' }]));
+    // issue 23: Request changes sends the pending line comments and the note as one turn.
+    await waitFor(() => expect(host.calls('issues.requestChanges')).toEqual([{ issue: issue.identifier, body: 'Keep the old greeting too.' }]));
 
     fireEvent.click(screen.getByRole('button', { name: 'Discard' }));
     expect(host.calls('issues.discard')).toEqual([]);

@@ -11,6 +11,10 @@ const FIELD_OPTIONS: Record<string, OptionSpec> = {
   command: { type: 'string', value: 'CMD', help: 'shell command of a process agent (run with sh -c in a pty)' },
   cwd: { type: 'string', value: 'DIR', help: 'working folder of its runs' },
   workspace: { type: 'string', value: 'worktree|none', help: 'worktree: each issue in a git worktree of the repository at --cwd (default none)' },
+  merge: { type: 'string', value: 'S', help: "how its issues merge: auto (fast-forward, else a merge commit), fast-forward, merge, squash or rebase ('-' clears)" },
+  check: { type: 'string', value: 'CMD', help: "a check run in the worktree after each run that changed files, e.g. \"npm test\" ('-' clears)" },
+  'fix-failed-checks': { type: 'string', value: 'N', help: 'send a failed check back to the agent with its output, at most N times per issue' },
+  setup: { type: 'string', value: 'CMD', help: "run in a new worktree before its first run, e.g. \"npm ci\" ('-' clears)" },
   role: { type: 'string', value: 'ROLE', help: 'role shown to the agent (default engineer)' },
   interval: { type: 'string', value: 'SECONDS', help: "heartbeat timer: wake every SECONDS ('off': never)" },
   timeout: { type: 'string', value: 'SECONDS', help: "kill a run after SECONDS ('off': no timeout)" },
@@ -40,8 +44,22 @@ function agentFields(opts: OptionValues): AgentFields {
     workspace: oneOf(opts, 'workspace', WORKSPACE_MODES),
     machine: str(opts, 'machine'),
     envPublic: envNames(opts, 'env-public'),
+    mergeStrategy: mergeStrategyOf(str(opts, 'merge')),
+    check: clearable(str(opts, 'check')),
+    fixFailedChecks: wholeNumber(opts, 'fix-failed-checks', 'a whole number from 0 to 20'),
+    setup: clearable(str(opts, 'setup')),
   };
   return defined(fields);
+}
+
+const clearable = (v: string | undefined) => (v === '-' ? null : v);
+
+const STRATEGIES = ['auto', 'fast-forward', 'merge', 'squash', 'rebase'] as const;
+function mergeStrategyOf(v: string | undefined): AgentFields['mergeStrategy'] {
+  if (v === undefined) return undefined;
+  if (v === '-') return null;
+  if (!(STRATEGIES as readonly string[]).includes(v)) throw new UsageError(`--merge must be one of ${STRATEGIES.join(', ')}, got '${v}'`);
+  return v === 'fast-forward' ? 'fast_forward' : (v as Exclude<AgentFields['mergeStrategy'], null | undefined>);
 }
 
 function showAgent(ctx: Context, agent: AgentDto): void {

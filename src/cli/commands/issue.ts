@@ -1,4 +1,4 @@
-// vigil issue create | list | show | comment | assign | update
+// vigil issue create | list | show | comment | request-changes | assign | update
 import type { CallInput, IssueDto } from '../../shared/contract';
 import { ISSUE_PRIORITIES, ISSUE_STATUSES } from '../../shared/domain-values';
 import { oneOf, str, UsageError, wholeNumber, type Command } from '../command';
@@ -102,14 +102,38 @@ export const issueCommands: Command[] = [
   {
     name: 'issue comment',
     args: ['ID', '[TEXT...]'],
-    options: { 'body-file': bodyFileOption },
-    summary: 'Comment on an issue (the text as arguments, or from a file or stdin with --body-file).',
+    options: {
+      'body-file': bodyFileOption,
+      file: { type: 'string', value: 'PATH', help: "a line comment: the file in the issue's worktree (with --line)" },
+      line: { type: 'string', value: 'N', help: 'a line comment: the line of --file, as the worktree has it now' },
+    },
+    summary: 'Comment on an issue, or on one line of its diff with --file and --line (sent to the agent by request-changes).',
     async run(ctx, { args, opts }) {
       const body = await bodyText(opts, args.TEXT, 'TEXT');
       if (body === undefined) throw new UsageError('missing the comment: give it as TEXT or with --body-file PATH (- reads stdin)');
+      const file = str(opts, 'file');
+      const line = wholeNumber(opts, 'line', 'a line number (1 or more)', 1);
+      if ((file === undefined) !== (line === undefined)) throw new UsageError('a line comment needs both --file PATH and --line N');
+      if (file !== undefined && line !== undefined) {
+        const remark = await (await ctx.client()).call('issues.lineComment', { issue: args.ID, path: file, line, body });
+        if (ctx.out.json) return ctx.out.document(remark);
+        return ctx.out.line(`Commented on ${remark.path}:${remark.line} of ${args.ID} (pending: vigil issue request-changes ${args.ID} sends it).`);
+      }
       const comment = await (await ctx.client()).call('issues.comment', { issue: args.ID, body });
       if (ctx.out.json) return ctx.out.document(comment);
       ctx.out.line(`Commented on ${args.ID}.`);
+    },
+  },
+  {
+    name: 'issue request-changes',
+    args: ['ID', '[TEXT...]'],
+    options: { 'body-file': bodyFileOption },
+    summary: "Send every pending line comment (and TEXT) to the issue's agent as one follow-up turn.",
+    async run(ctx, { args, opts }) {
+      const body = await bodyText(opts, args.TEXT, 'TEXT');
+      const result = await (await ctx.client()).call('issues.requestChanges', { issue: args.ID, body });
+      if (ctx.out.json) return ctx.out.document(result);
+      ctx.out.line(result.message);
     },
   },
   {

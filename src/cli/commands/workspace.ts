@@ -1,4 +1,4 @@
-// vigil issue diff | merge | discard | open, vigil workspace list: an issue's git worktree.
+// vigil issue diff | merge | restore | discard | open, vigil workspace list: an issue's git worktree.
 import { createInterface } from 'node:readline/promises';
 import type { IssueDiffDto, WorkspaceDto } from '../../shared/contract';
 import { AnsweredFailure, oneOf, UsageError, type Command } from '../command';
@@ -49,13 +49,48 @@ export const workspaceCommands: Command[] = [
   {
     name: 'issue merge',
     args: ['ID'],
-    options: {},
-    summary: "Merge the issue's branch into its base branch (committing what the agent left first).",
-    async run(ctx, { args }) {
-      const result = await (await ctx.client()).call('issues.merge', { issue: args.ID });
+    options: {
+      squash: { type: 'boolean', help: 'one commit with all the changes on the base branch' },
+      rebase: { type: 'boolean', help: "the branch's commits replayed on the base branch (linear history)" },
+      merge: { type: 'boolean', help: 'always a merge commit, even when a fast-forward is possible' },
+      'ff-only': { type: 'boolean', help: 'only a fast-forward; refused when the base branch moved' },
+    },
+    summary: "Merge the issue's branch into its base branch (committing what the agent left first); default: the agent's --merge, else fast-forward or a merge commit.",
+    async run(ctx, { args, opts }) {
+      const chosen = (['squash', 'rebase', 'merge', 'ff-only'] as const).filter((k) => opts[k] === true);
+      if (chosen.length > 1) throw new UsageError(`choose one of --${chosen.join(', --')}`);
+      const strategy = chosen[0] === 'ff-only' ? 'fast_forward' : chosen[0];
+      const result = await (await ctx.client()).call('issues.merge', { issue: args.ID, strategy });
       if (ctx.out.json) ctx.out.document(result);
       else if (result.merged) ctx.out.line(result.message);
       if (!result.merged) throw new AnsweredFailure(result.message);
+    },
+  },
+  {
+    name: 'issue pr',
+    args: ['ID'],
+    options: {
+      'push-only': { type: 'boolean', help: 'only push the branch to the remote (any remote; gh not needed)' },
+      refresh: { type: 'boolean', help: "only read the pull request's state again (gh pr view)" },
+    },
+    summary: "Push the issue's branch to the repository's remote and open a pull request with gh (title and body from the issue and the agent).",
+    async run(ctx, { args, opts }) {
+      const client = await ctx.client();
+      const result = opts.refresh === true ? await client.call('issues.prRefresh', { issue: args.ID }) : await client.call('issues.pr', { issue: args.ID, pushOnly: opts['push-only'] === true });
+      if (ctx.out.json) ctx.out.document(result);
+      else ctx.out.line(result.message);
+      if (opts['push-only'] !== true && opts.refresh !== true && !result.pr) throw new AnsweredFailure(result.message);
+    },
+  },
+  {
+    name: 'issue restore',
+    args: ['ID'],
+    options: {},
+    summary: "Make a discarded issue's branch and worktree again from its archive (kept 14 days).",
+    async run(ctx, { args }) {
+      const ws = await (await ctx.client()).call('issues.restore', { issue: args.ID });
+      if (ctx.out.json) return ctx.out.document(ws);
+      ctx.out.line(`Restored ${ws.branch} in ${ws.path}.`);
     },
   },
   {
@@ -75,7 +110,7 @@ export const workspaceCommands: Command[] = [
       }
       const ws = await client.call('issues.discard', { issue: args.ID, confirm: true });
       if (ctx.out.json) return ctx.out.document(ws);
-      ctx.out.line(`Discarded ${ws.branch} and its worktree.`);
+      ctx.out.line(`Discarded ${ws.branch} and its worktree.${ws.archiveBranch ? ` Kept as ${ws.archiveBranch} until ${ws.archiveExpiresAt?.slice(0, 10)} (vigil issue restore ${args.ID}).` : ''}`);
     },
   },
   {

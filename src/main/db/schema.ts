@@ -31,6 +31,14 @@ export interface AdapterConfig {
   args?: string[];
   /** 'worktree': each issue is worked in a git worktree of the repository at cwd of its own. */
   workspace?: 'worktree' | 'none';
+  /** issue 23: how its issues' branches merge by default (auto: fast-forward, else a merge commit). */
+  mergeStrategy?: 'auto' | 'fast_forward' | 'merge' | 'squash' | 'rebase';
+  /** A check command run in the worktree after each run that changed files. */
+  check?: string;
+  /** A failed check goes back to the agent with its output at most this many times per issue. */
+  fixFailedChecks?: number;
+  /** Run in a new worktree before its first run. */
+  setup?: string;
 }
 
 export interface RuntimeConfig {
@@ -348,6 +356,21 @@ export const issueWorkspaces = pgTable(
     /** active | merged | discarded */
     state: text('state').notNull().default('active'),
     mergedCommit: text('merged_commit'),
+    /** merge | squash | rebase | fast_forward: how it was merged (issue 23). */
+    mergeMethod: text('merge_method'),
+    /** A discarded branch kept as refs/heads/vigil/archive/... until archiveExpiresAt (issue 23). */
+    archiveBranch: text('archive_branch'),
+    archiveExpiresAt: ts('archive_expires_at'),
+    /** The first port of the worktree's range (VIGIL_PORT); released with the row's close. */
+    portBase: integer('port_base'),
+    /** The setup command's log file and exit, null until it ran. */
+    setupLog: text('setup_log'),
+    setupExitCode: integer('setup_exit_code'),
+    /** The pull request opened from the branch: its URL, number and last known state. */
+    prUrl: text('pr_url'),
+    prNumber: integer('pr_number'),
+    prState: text('pr_state'),
+    prCheckedAt: ts('pr_checked_at'),
     closedAt: ts('closed_at'),
     createdAt: created(),
     updatedAt: updated(),
@@ -364,3 +387,4 @@ export const issueWorkspaces = pgTable(
 // lazy, so the import cycle is harmless); everything stays importable from here.
 export * from './schema-requests';
 export * from './schema-budgets';
+export * from './schema-review';

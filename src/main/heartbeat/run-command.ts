@@ -58,6 +58,8 @@ export async function buildRunCommand(
   const adapterType = agent.adapterType as Parameters<typeof getAdapter>[0];
   const adapter = getAdapter(adapterType);
   const workspace = (await opts.workspaces?.forRun(run, agent)) ?? null;
+  // issue 23: the worktree's own environment (its port range: VIGIL_PORT, PORT).
+  if (workspace?.env) Object.assign(env, workspace.env);
   const command = adapter.buildCommand({
     runId: run.id,
     agent: {

@@ -21,6 +21,11 @@ function configOf(input: AgentFields, base: { adapter: AdapterConfig; runtime: R
   if (input.model !== undefined) adapter.model = input.model;
   if (input.args !== undefined) adapter.args = input.args;
   if (input.workspace !== undefined) adapter.workspace = input.workspace;
+  // issue 23: null clears.
+  for (const key of ['mergeStrategy', 'check', 'fixFailedChecks', 'setup'] as const) {
+    if (input[key] === null) delete adapter[key];
+    else if (input[key] !== undefined) (adapter as Record<string, unknown>)[key] = input[key];
+  }
   const runtime: RuntimeConfig = { ...base.runtime };
   if (input.heartbeatIntervalSec !== undefined) runtime.heartbeatIntervalSec = input.heartbeatIntervalSec;
   if (input.timeoutSec !== undefined) runtime.timeoutSec = input.timeoutSec;

@@ -4,6 +4,7 @@ import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { ReviewItemDto } from '../../shared/contract';
 import { heartbeatRunEvents, heartbeatRuns, issueComments, issues } from '../db/schema';
 import { worktreeDiff } from '../workspaces/diff';
+import type { IssueChecks } from '../checks/issue-checks';
 import type { IssueWorkspaces } from '../workspaces/issue-workspaces';
 import type { ServiceContext } from './context';
 import { issueDtos } from './lookup';
@@ -18,7 +19,7 @@ const DIFFS_AT_ONCE = 4;
 type LastWords = NonNullable<ReviewItemDto['lastWords']>;
 type Changes = ReviewItemDto['changes'];
 
-export function reviewHandlers(ctx: ServiceContext, workspaces: IssueWorkspaces | null) {
+export function reviewHandlers(ctx: ServiceContext, workspaces: IssueWorkspaces | null, checks: Pick<IssueChecks, 'latest'> | null = null) {
   /** The size of an issue's change in its active worktree; null without one, or when git cannot tell. */
   const changesOf = async (issueId: string): Promise<Changes> => {
     const row = await workspaces?.active(issueId);
@@ -43,7 +44,7 @@ export function reviewHandlers(ctx: ServiceContext, workspaces: IssueWorkspaces 
         const dtos = await issueDtos(ctx.db, rows);
         for (const issue of dtos) {
           const lastRun = await lastRunOf(ctx, issue.id);
-          items.push({ issue, lastWords: await lastWordsOf(ctx, issue.id, lastRun), lastRunId: lastRun?.id ?? null, changes: null });
+          items.push({ issue, lastWords: await lastWordsOf(ctx, issue.id, lastRun), lastRunId: lastRun?.id ?? null, changes: null, check: (await checks?.latest(issue.id)) ?? null });
         }
       }
       // Only work waiting for review has a change to weigh; a few worktrees at a time.

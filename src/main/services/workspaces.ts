@@ -4,13 +4,18 @@ import { ACTIVE_RUN_STATUSES } from '../../shared/domain';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { CallParsedInput, IssueDiffDto, MergeResultDto } from '../../shared/contract';
 import { ContractError } from '../../shared/errors';
-import { heartbeatRuns, issueComments, issues } from '../db/schema';
+import { agents, heartbeatRuns, issueComments, issues } from '../db/schema';
 import { worktreeDiff } from '../workspaces/diff';
 import type { IssueWorkspaces, WorkspaceRow } from '../workspaces/issue-workspaces';
+import { existsSync } from 'node:fs';
+import { archiveBranch, restoreArchive } from '../workspaces/archive';
 import { mergeWorktree, type MergeOutcome } from '../workspaces/merge';
+import { tipOf } from '../workspaces/merge-steps';
+import type { MergeMethod, Strategy } from '../workspaces/merge-strategies';
+import { mergedInto } from '../workspaces/merged-check';
 import { mergeJournalDirOf, removeJournal } from '../workspaces/merge-journal';
 import type { FolderOpener } from '../workspaces/open';
-import { removeWorktree } from '../workspaces/worktree';
+import { hasUncommittedChanges, removeWorktree } from '../workspaces/worktree';
 import { newId, recordActivity, type ServiceContext } from './context';
 import { commentDto, type IssueRow } from './dto';
 import { loadIssueDto, requireIssue } from './lookup';
@@ -39,6 +44,24 @@ async function removeQuietly(row: WorkspaceRow): Promise<string | null> {
 }
 
 /**
+ * Why the worktree must stay after a merge, or null: its branch's changes must be in the base
+ * branch (as an ancestor, or by content after a squash) and nothing may be left uncommitted.
+ */
+async function unmergedWork(row: WorkspaceRow): Promise<string | null> {
+  try {
+    const tip = await tipOf(row.repoPath, row.branch);
+    const base = await tipOf(row.repoPath, row.baseBranch);
+    if (tip && (!base || !(await mergedInto(row.repoPath, tip, base)))) return `${row.branch} has commits that are not in ${row.baseBranch}`;
+    if (existsSync(row.path) && (await hasUncommittedChanges(row.path))) return `the worktree has changes made after the merge`;
+    return null;
+  } catch (err) {
+    return `git could not tell whether everything was merged (${(err as Error).message})`;
+  }
+}
+
+const HOW: Record<string, string> = { fast_forward: 'fast-forwarded', merge_commit: 'merged with a merge commit into', squash: 'squashed into one commit on', rebase: 'rebased onto' };
+
+/**
  * The records of a merge that moved the base branch: the worktree closed and removed, the issue
  * done, a comment saying what happened; then the merge's journal is let go. Called by the merge
  * verb, and at start for a merge a killed host had finished in git but not in the database.
@@ -48,12 +71,14 @@ export async function recordMerged(
   workspaces: IssueWorkspaces,
   issue: IssueRow,
   row: WorkspaceRow,
-  outcome: { kind: 'merged' | 'already_merged'; method?: 'fast_forward' | 'merge_commit'; commit: string; committedChanges: boolean; checkout?: string | null; journalId?: string | null },
+  outcome: { kind: 'merged' | 'already_merged'; method?: MergeMethod; commit: string; committedChanges: boolean; checkout?: string | null; journalId?: string | null },
   note = '',
 ): Promise<{ message: string; closed: WorkspaceRow }> {
-  const closed = await workspaces.close(row, 'merged', outcome.commit);
-  const leftBehind = await removeQuietly(row);
-  const how = outcome.kind === 'already_merged' ? 'was already in' : outcome.method === 'fast_forward' ? 'fast-forwarded' : 'merged with a merge commit into';
+  const closed = await workspaces.close(row, 'merged', outcome.commit, outcome.kind === 'merged' ? (outcome.method ?? null) : null);
+  // Removed only when everything of it is in the base branch: nothing unmerged is dropped.
+  const unmerged = await unmergedWork(row);
+  const leftBehind = unmerged ? `the worktree and its branch were kept: ${unmerged}` : await removeQuietly(row);
+  const how = outcome.kind === 'already_merged' ? 'was already in' : HOW[outcome.method ?? 'merge_commit'];
   const message = `${row.branch} ${how} ${row.baseBranch} (${outcome.commit.slice(0, 10)})${outcome.committedChanges ? ', after committing the changes the agent left uncommitted' : ''}${outcome.kind === 'merged' && outcome.checkout ? `; the checkout at ${outcome.checkout} follows` : ''}. ${leftBehind ? `But ${leftBehind}.` : 'The worktree and its branch were removed.'}${note}`;
   await tellIssue(ctx, issue, 'issue.merged', `Merged: ${message}`, { branch: row.branch, into: row.baseBranch, commit: outcome.commit }, issue.status === 'done' ? {} : { status: 'done', completedAt: new Date() });
   if (outcome.journalId) removeJournal(mergeJournalDirOf(ctx.dataDir), outcome.journalId);
@@ -61,6 +86,12 @@ export async function recordMerged(
 }
 
 export function workspaceHandlers(ctx: ServiceContext, workspaces: IssueWorkspaces, openFolder: FolderOpener) {
+  /** The merge asked for, else the agent's, else auto (fast-forward, or a merge commit). */
+  const strategyOf = async (row: WorkspaceRow, asked: Strategy | undefined): Promise<Strategy> => {
+    if (asked) return asked;
+    const [agent] = row.agentId ? await ctx.db.select({ config: agents.adapterConfig }).from(agents).where(eq(agents.id, row.agentId)) : [];
+    return agent?.config.mergeStrategy ?? 'auto';
+  };
   const requireActive = async (issue: IssueRow, verb: string): Promise<WorkspaceRow> => {
     const row = await workspaces.active(issue.id);
     if (!row) throw new ContractError('not_found', `${issue.identifier} has no active worktree to ${verb}`, 'issue');
@@ -111,6 +142,8 @@ export function workspaceHandlers(ctx: ServiceContext, workspaces: IssueWorkspac
           baseBranch: row.baseBranch,
           commitMessage: `${issue.identifier}: ${issue.title}\n\nChanges left uncommitted in ${row.branch}, committed by Vigil when merging.`,
           mergeMessage: `Merge ${issue.identifier}: ${issue.title}\n\nBranch ${row.branch}, merged by Vigil.`,
+          squashMessage: `${issue.identifier}: ${issue.title}\n\nSquashed from ${row.branch} by Vigil.`,
+          strategy: await strategyOf(row, input.strategy),
           journal: { dir: mergeJournalDirOf(ctx.dataDir), issueId: issue.id, workspaceId: row.id },
         });
       } catch (err) {
@@ -137,10 +170,33 @@ export function workspaceHandlers(ctx: ServiceContext, workspaces: IssueWorkspac
         throw new ContractError('invalid_input', `discarding deletes ${row.path} and the branch ${row.branch} with every change in them; confirm it (vigil issue discard ${issue.identifier} --yes)`, 'confirm');
       }
       await refuseWhileRunning(issue, 'discard');
-      const closed = await workspaces.close(row, 'discarded');
+      // The branch (and what is uncommitted) is kept under an archive name before anything goes.
+      let kept: Awaited<ReturnType<typeof archiveBranch>>;
+      try {
+        kept = await archiveBranch(row.repoPath, row.path, row.branch);
+      } catch (err) {
+        throw new ContractError('conflict', `${row.branch} could not be archived, so nothing was discarded: ${(err as Error).message}`);
+      }
+      const closed = await workspaces.close(row, 'discarded', null, null, kept ? { archiveBranch: kept.archive, archiveExpiresAt: kept.expiresAt } : {});
       const leftBehind = await remove(row);
-      await tell(issue, 'issue.discarded', `Discarded the worktree ${row.path} and its branch ${row.branch}.${leftBehind ? ` But ${leftBehind}.` : ''}`, { branch: row.branch });
+      const archived = kept ? ` The work is kept as ${kept.archive} until ${kept.expiresAt.toISOString().slice(0, 10)} (vigil issue restore ${issue.identifier}).` : '';
+      await tell(issue, 'issue.discarded', `Discarded the worktree ${row.path} and its branch ${row.branch}.${archived}${leftBehind ? ` But ${leftBehind}.` : ''}`, { branch: row.branch, archive: kept?.archive ?? null });
       return (await workspaces.dtos([closed]))[0];
+    },
+
+    'issues.restore': async (input: CallParsedInput<'issues.restore'>) => {
+      const issue = await requireIssue(ctx.db, input.issue);
+      if (await workspaces.active(issue.id)) throw new ContractError('conflict', `${issue.identifier} already has an active worktree; nothing to restore`);
+      const row = await workspaces.latest(issue.id);
+      if (!row || row.state !== 'discarded' || !row.archiveBranch) throw new ContractError('not_found', `${issue.identifier} has no discarded branch kept to restore`, 'issue');
+      try {
+        await restoreArchive(row.repoPath, row.archiveBranch, row.branch);
+      } catch (err) {
+        throw new ContractError('conflict', `${issue.identifier} could not be restored: ${(err as Error).message}`);
+      }
+      const restored = await workspaces.reopen(row);
+      await tell(issue, 'issue.restored', `Restored ${row.branch} from ${row.archiveBranch}, in the worktree ${restored.path}.`, { branch: row.branch });
+      return (await workspaces.dtos([restored]))[0];
     },
 
     'issues.openWorkspace': async (input: CallParsedInput<'issues.openWorkspace'>) => {

@@ -62,6 +62,7 @@ export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number
     model: a.adapterConfig.model ?? null,
     args: a.adapterConfig.args ?? [],
     workspace: a.adapterConfig.workspace ?? 'none',
+    review: { mergeStrategy: a.adapterConfig.mergeStrategy ?? null, check: a.adapterConfig.check ?? null, fixFailedChecks: a.adapterConfig.fixFailedChecks ?? 0, setup: a.adapterConfig.setup ?? null },
     env: maskEnv(a.env, a.envPublic),
     envPublic: a.envPublic ?? [],
     status: a.status as AgentDto['status'],

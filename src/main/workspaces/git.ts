@@ -28,6 +28,8 @@ export interface GitOptions {
   /** Exit codes that are answers, not failures (merge-tree exits 1 on a conflict). */
   okCodes?: number[];
   maxBuffer?: number;
+  /** A deadline: git (or gh) is ended past it (a push to an unreachable remote). */
+  timeoutMs?: number;
 }
 
 /** Git settings Vigil never inherits: they would point commands at another repository. */
@@ -43,7 +45,7 @@ export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 export function git(cwd: string, args: string[], opts: GitOptions = {}): Promise<GitResult> {
   const full = ['-C', cwd, ...args];
   return new Promise((resolve, reject) => {
-    execFile('git', full, { env: gitEnv(opts.env), maxBuffer: opts.maxBuffer ?? 64 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile('git', full, { env: gitEnv(opts.env), maxBuffer: opts.maxBuffer ?? 64 << 20, encoding: 'utf8', timeout: opts.timeoutMs ?? 0 }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout, stderr, code: 0 });
       const code = typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? ((err as unknown as { code: number }).code) : null;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new GitError(args, null, 'git is not installed or not on PATH', ''));

@@ -1,15 +1,18 @@
 // The issue workspaces of one host: the worktree each issue is worked in (made at its first
 // run, found again for every later one), its health on disk, and the start-up clean-up that
 // prunes git's records of vanished worktrees and lists, never deletes, what no issue claims.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import type { WorkspaceDto } from '../../shared/contract';
 import type { WorkspaceHealth } from '../../shared/domain';
 import { agents, issues, issueWorkspaces } from '../db/schema';
-import { logFailure } from '../host-log';
+import { runCheck } from '../checks/check-command';
+import { hostLog, logFailure } from '../host-log';
 import { iso, newId, type ServiceContext } from '../services/context';
 import type { AgentRow, RunRow } from '../services/dto';
+import { dropArchive } from './archive';
+import { copyIncluded, freePortBase, portEnv } from './worktree-setup';
 import { git } from './git';
 import { addWorktree, branchExists, branchNameOf, repositoryRoot, runFolderIn, WorkspaceError, worktreeProblem } from './worktree';
 
@@ -21,6 +24,18 @@ export interface RunWorkspace {
   path: string;
   branch: string;
   baseBranch: string;
+  /** issue 23: what every run in it gets in its environment (VIGIL_PORT, PORT). */
+  env?: Record<string, string>;
+}
+
+const SETUP_TIMEOUT_MS = 20 * 60_000;
+
+let portLock: Promise<unknown> = Promise.resolve();
+/** Port ranges are handed out one at a time in this host, so two new worktrees never share one. */
+function allocating<T>(fn: () => Promise<T>): Promise<T> {
+  const next = portLock.catch(() => undefined).then(fn);
+  portLock = next;
+  return next;
 }
 
 export const workspacesDirOf = (dataDir: string) => join(dataDir, 'workspaces');
@@ -76,17 +91,39 @@ export class IssueWorkspaces {
       this.making.add(path);
       try {
         const made = await addWorktree(repo, path, await this.freshBranch(repo, path, branchNameOf(issue.identifier, issue.title)));
-        await this.ctx.db
-          .insert(issueWorkspaces)
-          .values({ id: newId(), issueId, agentId: agent.id, repoPath: repo, ...made })
-          .onConflictDoNothing();
+        const copied = await copyIncluded(repo, path).catch((err: Error) => {
+          logFailure('workspaces', `copying the .worktreeinclude files into ${path}`)(err);
+          return [];
+        });
+        await allocating(async () => {
+          const taken = await this.ctx.db.select({ p: issueWorkspaces.portBase }).from(issueWorkspaces).where(eq(issueWorkspaces.state, 'active'));
+          await this.ctx.db
+            .insert(issueWorkspaces)
+            .values({ id: newId(), issueId, agentId: agent.id, repoPath: repo, ...made, portBase: freePortBase(taken.map((t) => t.p)) })
+            .onConflictDoNothing();
+        });
+        if (copied.length) hostLog('info', 'workspaces', `copied ${copied.join(', ')} into ${path} (.worktreeinclude)`);
       } finally {
         this.making.delete(path);
       }
       row = await this.active(issueId);
       if (!row) throw new Error('the worktree was made but its record could not be written');
     }
-    return { cwd: runFolderIn(row.path, repo, agentCwd), path: row.path, branch: row.branch, baseBranch: row.baseBranch };
+    if (agent.adapterConfig.setup && row.setupExitCode !== 0) row = await this.runSetup(row, agent.adapterConfig.setup);
+    return { cwd: runFolderIn(row.path, repo, agentCwd), path: row.path, branch: row.branch, baseBranch: row.baseBranch, env: portEnv(row.portBase) };
+  }
+
+  /** The agent's setup command, before the worktree's first run (again after a failure); its log kept. */
+  private async runSetup(row: WorkspaceRow, command: string): Promise<WorkspaceRow> {
+    const dir = join(this.ctx.dataDir, 'setup');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const log = join(dir, `${row.id}.log`);
+    const result = await runCheck(command, row.path, log, { ...process.env, ...portEnv(row.portBase), VIGIL_SETUP: '1' }, SETUP_TIMEOUT_MS);
+    const [done] = await this.ctx.db.update(issueWorkspaces).set({ setupLog: log, setupExitCode: result.exitCode ?? -1, updatedAt: new Date() }).where(eq(issueWorkspaces.id, row.id)).returning();
+    if (result.status !== 'passed') {
+      throw new WorkspaceError(`the worktree's setup command (${command}) ${result.status === 'timed_out' ? 'timed out' : `failed with exit ${result.exitCode}`}; its log is ${log}; it runs again before the next run`);
+    }
+    return done;
   }
 
   /**
@@ -149,18 +186,55 @@ export class IssueWorkspaces {
         createdAt: r.createdAt.toISOString(),
         updatedAt: r.updatedAt.toISOString(),
         closedAt: iso(r.closedAt),
+        mergeMethod: r.mergeMethod,
+        archiveBranch: r.archiveBranch,
+        archiveExpiresAt: iso(r.archiveExpiresAt),
+        port: r.state === 'active' ? r.portBase : null,
+        setup: r.setupLog ? { log: r.setupLog, exitCode: r.setupExitCode } : null,
+        pr: r.prUrl ? { url: r.prUrl, number: r.prNumber, state: r.prState, checkedAt: iso(r.prCheckedAt) } : null,
       })),
     );
   }
 
-  async close(row: WorkspaceRow, state: 'merged' | 'discarded', mergedCommit: string | null = null): Promise<WorkspaceRow> {
+  async close(
+    row: WorkspaceRow,
+    state: 'merged' | 'discarded',
+    mergedCommit: string | null = null,
+    mergeMethod: string | null = null,
+    archive: { archiveBranch?: string; archiveExpiresAt?: Date } = {},
+  ): Promise<WorkspaceRow> {
     const now = new Date();
     const [done] = await this.ctx.db
       .update(issueWorkspaces)
-      .set({ state, mergedCommit, closedAt: now, updatedAt: now })
+      .set({ state, mergedCommit, mergeMethod, ...archive, closedAt: now, updatedAt: now })
       .where(and(eq(issueWorkspaces.id, row.id), eq(issueWorkspaces.state, 'active')))
       .returning();
     return done ?? row;
+  }
+
+  /** A discarded worktree made again from its restored branch, as a new active row. */
+  async reopen(row: WorkspaceRow): Promise<WorkspaceRow> {
+    const made = await addWorktree(row.repoPath, row.path, row.branch, { branch: row.baseBranch, commit: row.baseCommit });
+    const [fresh] = await this.ctx.db.insert(issueWorkspaces).values({ id: newId(), issueId: row.issueId, agentId: row.agentId, repoPath: row.repoPath, ...made }).returning();
+    await this.ctx.db.update(issueWorkspaces).set({ archiveBranch: null, archiveExpiresAt: null, updatedAt: new Date() }).where(eq(issueWorkspaces.id, row.id));
+    return fresh;
+  }
+
+  /** Archived branches past their time are deleted; returns how many. */
+  async expireArchives(now = new Date()): Promise<number> {
+    const rows = await this.ctx.db.select().from(issueWorkspaces).where(and(eq(issueWorkspaces.state, 'discarded'), lt(issueWorkspaces.archiveExpiresAt, now)));
+    let n = 0;
+    for (const r of rows) {
+      if (!r.archiveBranch) continue;
+      try {
+        await dropArchive(r.repoPath, r.archiveBranch);
+        await this.ctx.db.update(issueWorkspaces).set({ archiveBranch: null, archiveExpiresAt: null, updatedAt: now }).where(eq(issueWorkspaces.id, r.id));
+        n++;
+      } catch (err) {
+        logFailure('workspaces', `deleting the expired archive ${r.archiveBranch} in ${r.repoPath}`)(err);
+      }
+    }
+    return n;
   }
 
   /** Active worktrees (whose issue is gone or not), and folders under workspaces/ that no active row claims. */
@@ -188,6 +262,7 @@ export class IssueWorkspaces {
       if (a.adapterConfig.workspace === 'worktree' && a.adapterConfig.cwd) repos.add(await repositoryRoot(a.adapterConfig.cwd).catch(() => a.adapterConfig.cwd!)); // not a repository (now): prune where the agent points
     }
     for (const repo of repos) await git(repo, ['worktree', 'prune']).catch(logFailure('workspaces', `git worktree prune in ${repo} failed`));
+    await this.expireArchives().catch(logFailure('workspaces', 'expiring archived branches'));
     const known = new Set((await this.ctx.db.select({ id: issues.id }).from(issues).where(inArray(issues.id, rows.map((r) => r.issueId).concat(['-'])))).map((i) => i.id));
     const orphaned = rows.filter((r) => !known.has(r.issueId)).length;
     if (orphaned + strayFolders.length === 0) return null;

@@ -37,7 +37,7 @@ export interface MergeJournal {
   committedChanges: boolean;
   oldTip: string | null;
   target: string | null;
-  method: 'fast_forward' | 'merge_commit' | null;
+  method: 'fast_forward' | 'merge_commit' | 'squash' | 'rebase' | null;
   /** The checkout of the base branch whose files follow, or null when it is not checked out. */
   checkout: string | null;
   git: JournalGit | null;

@@ -5,13 +5,15 @@
 // moves by compare-and-swap. Every git that writes runs detached, so a host killed at any instant
 // leaves either nothing moved or a journal the next start finishes (merge-recovery.ts).
 import { randomUUID } from 'node:crypto';
-import { git, gitOut, gitTest } from './git';
+import { gitOut } from './git';
+import { mergedInto } from './merged-check';
 import type { MergeJournal } from './merge-journal';
+import { planTarget, type MergeMethod, type Strategy } from './merge-strategies';
 import { checkoutBlockers, gitDirsOf, JournaledMerge, moveBaseBranch, moveCheckoutFiles, refLocks, tipOf } from './merge-steps';
 import { checkoutOf, hasUncommittedChanges, identityEnv } from './worktree';
 
 export type MergeOutcome =
-  | { kind: 'merged'; method: 'fast_forward' | 'merge_commit'; commit: string; committedChanges: boolean; checkout: string | null; journalId: string | null }
+  | { kind: 'merged'; method: MergeMethod; commit: string; committedChanges: boolean; checkout: string | null; journalId: string | null }
   | { kind: 'already_merged'; commit: string; committedChanges: boolean }
   | { kind: 'conflict'; files: string[]; committedChanges: boolean }
   | { kind: 'refused'; reason: string; committedChanges: boolean };
@@ -25,6 +27,10 @@ export interface MergeRequest {
   commitMessage: string;
   /** Message of the merge commit, when a fast-forward is not possible. */
   mergeMessage: string;
+  /** How to merge (default 'auto': fast-forward when possible, else a merge commit). */
+  strategy?: Strategy;
+  /** Message of the one commit a squash makes (default: the merge message). */
+  squashMessage?: string;
   /** Where the journal is kept (the data folder's merges/), and what a restart must finish. */
   journal: { dir: string; issueId?: string; workspaceId?: string };
 }
@@ -117,18 +123,20 @@ async function plan(m: JournaledMerge, req: MergeRequest, committedChanges: bool
   const head = await gitOut(req.worktree, ['rev-parse', '--verify', `refs/heads/${req.branch}^{commit}`]);
   const baseTip = await tipOf(req.repo, req.baseBranch);
   if (!baseTip) return { kind: 'refused', reason: `the base branch ${req.baseBranch} no longer exists`, committedChanges };
-  if (await gitTest(req.repo, ['merge-base', '--is-ancestor', head, baseTip])) return { kind: 'already_merged', commit: baseTip, committedChanges };
+  // Already there: as an ancestor, or by content (squashed or merged through a pull request).
+  if (await mergedInto(req.repo, head, baseTip)) return { kind: 'already_merged', commit: baseTip, committedChanges };
 
-  let target = head;
-  let method: 'fast_forward' | 'merge_commit' = 'fast_forward';
-  if (!(await gitTest(req.repo, ['merge-base', '--is-ancestor', baseTip, head]))) {
-    const merged = await git(req.repo, ['merge-tree', '--write-tree', '--name-only', '--no-messages', baseTip, head], { okCodes: [1] });
-    const [tree, ...rest] = merged.stdout.split('\n');
-    if (merged.code === 1) return { kind: 'conflict', files: [...new Set(rest.map((l) => l.trim()).filter(Boolean))], committedChanges };
-    const env = await identityEnv(req.repo);
-    target = await gitOut(req.repo, ['commit-tree', tree.trim(), '-p', baseTip, '-p', head, '-m', req.mergeMessage], { env });
-    method = 'merge_commit';
-  }
+  const planned = await planTarget({
+    repo: req.repo,
+    head,
+    baseTip,
+    strategy: req.strategy ?? 'auto',
+    mergeMessage: req.mergeMessage,
+    squashMessage: req.squashMessage ?? req.mergeMessage,
+    scratch: m.dir,
+  });
+  if (planned.kind !== 'target') return { ...planned, committedChanges };
+  const { target, method } = planned;
 
   const checkout = await checkoutOf(req.repo, req.baseBranch);
   if (checkout) {

@@ -96,7 +96,7 @@ function QueueList({ items }: { items: ReviewItemDto[] }) {
 
 function ReviewRow(props: { item: ReviewItemDto; asking: boolean; onAsk: () => void; onDoneAsking: () => void; onApprove: () => void; approving: boolean }) {
   const { item, asking } = props;
-  const { issue, lastWords, changes } = item;
+  const { issue, lastWords, changes, check } = item;
   const unblock = useAction('issues.update');
   const inReview = issue.status === 'in_review';
   return (
@@ -115,6 +115,7 @@ function ReviewRow(props: { item: ReviewItemDto; asking: boolean; onAsk: () => v
             <span className="text-ok">+{changes.additions}</span> <span className="text-bad">−{changes.deletions}</span>
           </span>
         )}
+        {check && <CheckTag check={check} />}
         <Ago iso={issue.updatedAt} />
         <span className="review-actions">
           {inReview ? (
@@ -133,6 +134,11 @@ function ReviewRow(props: { item: ReviewItemDto; asking: boolean; onAsk: () => v
           )}
         </span>
       </div>
+      {check && check.status !== 'passed' && check.status !== 'running' && check.failingLines && (
+        <pre className="review-check-lines mono small" aria-label={`Failing lines of ${issue.identifier}'s check`}>
+          {check.failingLines}
+        </pre>
+      )}
       {lastWords ? (
         <blockquote className="review-words" aria-label="Last words">
           <span className="review-source dim">{lastWords.source === 'comment' ? 'commented' : lastWords.source === 'run' ? 'said last' : 'Vigil'}:</span> {plainText(lastWords.text)}
@@ -183,5 +189,18 @@ function RequestChanges({ identifier, agent, onDone }: { identifier: string; age
         </button>
       </div>
     </form>
+  );
+}
+
+/** The latest check: green passed, red failed (or timed out), with its duration. */
+function CheckTag({ check }: { check: NonNullable<ReviewItemDto['check']> }) {
+  const bad = check.status === 'failed' || check.status === 'timed_out' || check.status === 'error';
+  const label = check.status === 'timed_out' ? 'check timed out' : check.status === 'running' ? 'check running' : `check ${check.status}`;
+  const secs = check.durationMs === null ? '' : ` · ${(check.durationMs / 1000).toFixed(1)} s`;
+  return (
+    <span className={`tag nowrap ${bad ? 'tag-bad' : check.status === 'passed' ? 'tag-ok' : ''}`} title={check.command}>
+      {label}
+      {secs}
+    </span>
   );
 }

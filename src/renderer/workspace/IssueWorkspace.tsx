@@ -4,13 +4,13 @@
 // at most every 1.5 s), never by polling. A missing or broken worktree is said as such.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
-import type { ChangedFileDto, IssueDetailDto, IssueDiffDto, MergeResultDto, OpenTarget, WorkspaceDto } from '../../shared/contract';
+import type { ChangedFileDto, IssueDetailDto, IssueDiffDto, LineCommentDto, MergeResultDto, MergeStrategy, OpenTarget, WorkspaceDto } from '../../shared/contract';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { FormError } from '../components/Field';
 import { Section } from '../components/PageHeader';
 import { Ago } from '../components/Time';
 import { useBridge } from '../data/bridge-context';
-import { plainMessage } from '../data/errors';
+import { plainMessage, toContractError } from '../data/errors';
 import { useAction } from '../data/mutations';
 import './workspace.css';
 
@@ -19,18 +19,23 @@ const REFRESH_MS = 1500;
 const DiffView = lazy(() => import('./DiffView'));
 
 const diffKey = (issue: string) => ['issues.diff', issue] as const;
+const remarksKey = (issue: string) => ['issues.lineComments', issue] as const;
 
 export function IssueWorkspace({ issue }: { issue: IssueDetailDto }) {
   const bridge = useBridge();
   const qc = useQueryClient();
   const ref = issue.identifier;
   const query = useQuery({ queryKey: diffKey(ref), queryFn: () => bridge.invoke('issues.diff', { issue: ref }) });
-  useRefreshOnRuns(issue, () => void qc.invalidateQueries({ queryKey: diffKey(ref) }));
+  const remarks = useQuery({ queryKey: remarksKey(ref), queryFn: () => bridge.invoke('issues.lineComments', { issue: ref }) });
+  useRefreshOnRuns(issue, () => {
+    void qc.invalidateQueries({ queryKey: diffKey(ref) });
+    void qc.invalidateQueries({ queryKey: remarksKey(ref) });
+  });
   const diff = query.data;
   if (!diff?.workspace) return null;
   return (
     <Section title="Changes" className="workspace" aside={<WorkspaceSummary diff={diff} />}>
-      <WorkspaceBody issue={issue} diff={diff} workspace={diff.workspace} />
+      <WorkspaceBody issue={issue} diff={diff} workspace={diff.workspace} remarks={remarks.data ?? []} />
     </Section>
   );
 }
@@ -72,7 +77,7 @@ function WorkspaceSummary({ diff }: { diff: IssueDiffDto }) {
   );
 }
 
-function WorkspaceBody({ issue, diff, workspace: ws }: { issue: IssueDetailDto; diff: IssueDiffDto; workspace: WorkspaceDto }) {
+function WorkspaceBody({ issue, diff, workspace: ws, remarks }: { issue: IssueDetailDto; diff: IssueDiffDto; workspace: WorkspaceDto; remarks: LineCommentDto[] }) {
   const [result, setResult] = useState<MergeResultDto | null>(null);
   if (ws.state !== 'active') {
     return (
@@ -105,10 +110,10 @@ function WorkspaceBody({ issue, diff, workspace: ws }: { issue: IssueDetailDto; 
           </span>
         </div>
       ) : (
-        <Actions issue={issue} ws={ws} diff={diff} running={running} onMerged={setResult} />
+        <Actions issue={issue} ws={ws} diff={diff} running={running} onMerged={setResult} pending={remarks.filter((r) => r.state === 'pending').length} />
       )}
       {result && <MergeOutcome result={result} />}
-      {ws.health === 'ok' && <Changes diff={diff} />}
+      {ws.health === 'ok' && <Changes diff={diff} issue={issue.identifier} remarks={remarks} />}
     </>
   );
 }
@@ -130,13 +135,29 @@ function BranchLine({ diff, ws }: { diff: IssueDiffDto; ws: WorkspaceDto }) {
   );
 }
 
-function Actions({ issue, ws, diff, running, onMerged }: { issue: IssueDetailDto; ws: WorkspaceDto; diff: IssueDiffDto; running: boolean; onMerged: (r: MergeResultDto) => void }) {
+function Actions({
+  issue,
+  ws,
+  diff,
+  running,
+  onMerged,
+  pending,
+}: {
+  issue: IssueDetailDto;
+  ws: WorkspaceDto;
+  diff: IssueDiffDto;
+  running: boolean;
+  onMerged: (r: MergeResultDto) => void;
+  pending: number;
+}) {
   const ref = issue.identifier;
   const merge = useAction('issues.merge', { onSuccess: onMerged, invalidate: ['issues.diff', 'issues.get'] });
   const discard = useAction('issues.discard', { invalidate: ['issues.diff', 'issues.get'] });
   const open = useAction('issues.openWorkspace');
+  const pr = useAction('issues.pr', { invalidate: ['issues.diff'] });
+  const [strategy, setStrategy] = useState<MergeStrategy>('auto');
   const [asking, setAsking] = useState(false);
-  const error = merge.error ?? discard.error ?? open.error;
+  const error = merge.error ?? discard.error ?? open.error ?? pr.error;
   const openWith = (target: OpenTarget) => open.mutate({ issue: ref, with: target });
   const empty = diff.files.length === 0 && diff.commitsAhead === 0;
   return (
@@ -149,10 +170,23 @@ function Actions({ issue, ws, diff, running, onMerged }: { issue: IssueDetailDto
           confirm={`Merge ${ws.branch} into ${ws.baseBranch}${diff.uncommitted ? ', committing what the agent left' : ''}?`}
           disabled={running || merge.isPending || empty}
           title={running ? 'A run of this issue is active' : empty ? 'Nothing to merge' : `Merge ${ws.branch} into ${ws.baseBranch}`}
-          onConfirm={() => merge.mutate({ issue: ref })}
+          onConfirm={() => merge.mutate({ issue: ref, strategy: strategy === 'auto' ? undefined : strategy })}
         />
+        <label className="ws-strategy small">
+          <span className="dim">as</span>{' '}
+          <select aria-label="Merge strategy" value={strategy} onChange={(e) => setStrategy(e.target.value as MergeStrategy)}>
+            <option value="auto">fast-forward or merge commit</option>
+            <option value="merge">merge commit</option>
+            <option value="squash">squash</option>
+            <option value="rebase">rebase</option>
+            <option value="fast_forward">fast-forward only</option>
+          </select>
+        </label>
+        <button type="button" className="btn btn-small" onClick={() => pr.mutate({ issue: ref })} disabled={pr.isPending} title="Push the branch to the repository's remote and open a pull request with gh">
+          {pr.isPending ? 'Pushing…' : ws.pr ? 'Push again' : 'Open pull request'}
+        </button>
         <button type="button" className="btn btn-small" onClick={() => setAsking((v) => !v)} aria-expanded={asking}>
-          Request changes
+          {pending > 0 ? `Request changes (${pending})` : 'Request changes'}
         </button>
         <span className="ws-open" role="group" aria-label="Open the worktree">
           <span className="dim small">Open in</span>
@@ -174,36 +208,59 @@ function Actions({ issue, ws, diff, running, onMerged }: { issue: IssueDetailDto
           onConfirm={() => discard.mutate({ issue: ref, confirm: true })}
         />
       </div>
+      {(pr.data || ws.pr) && (
+        <p className="small dim" role="status">
+          {pr.data ? pr.data.message : null}{' '}
+          {ws.pr && (
+            <>
+              Pull request{' '}
+              <a href={ws.pr.url} target="_blank" rel="noreferrer">
+                {ws.pr.number ? `#${ws.pr.number}` : ws.pr.url}
+              </a>{' '}
+              <span className="tag">{(ws.pr.state ?? 'unknown').toLowerCase()}</span>
+            </>
+          )}
+        </p>
+      )}
+      {ws.port !== null && ws.port !== undefined && <p className="small dim">VIGIL_PORT {ws.port} (and PORT) in this worktree's runs and checks.</p>}
+      <IssueChecks issue={ref} />
       {open.data && (
         <p className={`small ${open.data.opened ? 'dim' : 'ws-warn'}`} role="status">
           {open.data.opened ? `Opened ${open.data.path} (${open.data.how}).` : `Could not open ${open.data.path}: ${open.data.how}`}
         </p>
       )}
       {error && <FormError message={plainMessage(error)} />}
-      {asking && <RequestChanges issue={ref} onDone={() => setAsking(false)} />}
+      {asking && <RequestChanges issue={ref} pending={pending} onDone={() => setAsking(false)} />}
     </>
   );
 }
 
-/** A comment that wakes the assignee, which works on in the same worktree. */
-function RequestChanges({ issue, onDone }: { issue: string; onDone: () => void }) {
+/** Every pending line comment (and the note, if any) as one comment that wakes the assignee, which works on in the same worktree. */
+function RequestChanges({ issue, pending, onDone }: { issue: string; pending: number; onDone: () => void }) {
   const [body, setBody] = useState('');
-  const comment = useAction('issues.comment', { onSuccess: onDone });
-  const send = () => body.trim() && comment.mutate({ issue, body: `Changes requested:\n${body.trim()}` });
+  const send = useAction('issues.requestChanges', { onSuccess: onDone, invalidate: ['issues.lineComments', 'issues.get'] });
+  const ready = pending > 0 || body.trim().length > 0;
   return (
     <form
       className="ws-request"
       aria-label="Request changes"
       onSubmit={(e) => {
         e.preventDefault();
-        send();
+        if (ready) send.mutate({ issue, body: body.trim() || undefined });
       }}
     >
-      <textarea aria-label="What to change" rows={3} autoFocus value={body} placeholder="What should the agent change? It works on in the same worktree." onChange={(e) => setBody(e.target.value)} />
-      {comment.error && <FormError message={plainMessage(comment.error)} />}
+      <textarea
+        aria-label="What to change"
+        rows={3}
+        autoFocus
+        value={body}
+        placeholder={pending > 0 ? `${pending} line comment(s) go with this; add a general note if you like.` : 'What should the agent change? It works on in the same worktree.'}
+        onChange={(e) => setBody(e.target.value)}
+      />
+      {send.error && <FormError message={plainMessage(send.error)} />}
       <div className="form-actions">
-        <button type="submit" className="btn btn-small" disabled={!body.trim() || comment.isPending}>
-          Send and wake the agent
+        <button type="submit" className="btn btn-small" disabled={!ready || send.isPending}>
+          {pending > 0 ? `Send ${pending} remark${pending === 1 ? '' : 's'} and wake the agent` : 'Send and wake the agent'}
         </button>
       </div>
     </form>
@@ -221,13 +278,23 @@ function MergeOutcome({ result }: { result: MergeResultDto }) {
   );
 }
 
-function Changes({ diff }: { diff: IssueDiffDto }) {
+function Changes({ diff, issue, remarks }: { diff: IssueDiffDto; issue: string; remarks: LineCommentDto[] }) {
+  const bridge = useBridge();
+  const qc = useQueryClient();
   if (diff.files.length === 0) return <p className="dim">No changes yet.</p>;
+  const add = async (path: string, line: number, body: string) => {
+    try {
+      await bridge.invoke('issues.lineComment', { issue, path, line, body });
+    } catch (err) {
+      throw new Error(plainMessage(toContractError(err)));
+    }
+    await qc.invalidateQueries({ queryKey: remarksKey(issue) });
+  };
   return (
     <>
       <FileList files={diff.files} />
       <Suspense fallback={<p className="dim">Loading the diff…</p>}>
-        <DiffView patch={diff.patch ?? ''} truncated={diff.patchTruncated} />
+        <DiffView patch={diff.patch ?? ''} truncated={diff.patchTruncated} commenting={{ comments: remarks, add }} />
       </Suspense>
     </>
   );
@@ -264,4 +331,26 @@ function FileList({ files }: { files: ChangedFileDto[] }) {
 function jumpTo(e: React.MouseEvent, path: string) {
   e.preventDefault();
   document.getElementById(`diff-${path}`)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+}
+
+/** The issue's latest check: passed or failed, how long, the failing lines; Run check runs it now. */
+function IssueChecks({ issue }: { issue: string }) {
+  const bridge = useBridge();
+  const checks = useQuery({ queryKey: ['issues.checks', issue], queryFn: () => bridge.invoke('issues.checks', { issue }) });
+  const run = useAction('issues.runCheck', { invalidate: ['issues.checks', 'review.queue'] });
+  const latest = checks.data?.[0];
+  if (!latest) return null;
+  const bad = latest.status === 'failed' || latest.status === 'timed_out' || latest.status === 'error';
+  return (
+    <div className={`ws-check ${bad ? 'ws-check-bad' : ''}`} aria-label="Check">
+      <span className={`tag ${bad ? 'tag-bad' : latest.status === 'passed' ? 'tag-ok' : ''}`}>check {latest.status.replace('_', ' ')}</span>{' '}
+      <code className="small">{latest.command}</code>
+      {latest.durationMs !== null && <span className="dim small"> · {(latest.durationMs / 1000).toFixed(1)} s</span>}
+      {latest.sentBack && <span className="dim small"> · sent back to the agent</span>}{' '}
+      <button type="button" className="btn btn-small" disabled={run.isPending || latest.status === 'running'} onClick={() => run.mutate({ issue })}>
+        {run.isPending ? 'Checking…' : 'Run check'}
+      </button>
+      {bad && latest.failingLines && <pre className="review-check-lines mono small">{latest.failingLines}</pre>}
+    </div>
+  );
 }

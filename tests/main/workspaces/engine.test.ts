@@ -117,7 +117,8 @@ describeEachStore('issue worktrees', (kind) => {
     const gone = await h.call('issues.discard', { issue: ib.identifier, confirm: true });
     expect(gone.state).toBe('discarded');
     expect(existsSync(db.workspace!.path)).toBe(false);
-    expect(sh(repo.dir, ['branch', '--list', 'vigil/*'])).toBe('');
+    // issue 23: a discarded branch is kept as an archive (14 days, restorable), nothing else is left.
+    expect(sh(repo.dir, ['branch', '--list', 'vigil/*'])).toMatch(/^\s*vigil\/archive\/VIG-\d+-greet-as-b-\d{8}-\d{6}$/);
     expect((await h.call('workspaces.list', {})).workspaces).toEqual([]);
   }, 180_000);
 
