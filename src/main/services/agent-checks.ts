@@ -28,7 +28,16 @@ export interface AgentSetup {
 }
 
 /** Words a shell runs itself, or syntax that makes the first word no program to look up. */
-const SHELL_OWN = new Set(['exec', 'cd', 'true', 'false', 'echo', 'printf', 'test', '[', 'set', 'export', 'source', '.', ':', 'eval', 'if', 'for', 'while', 'case', '{', '(', 'sleep', 'read', 'trap', 'exit', 'command', 'env', 'time', 'nohup']);
+const SHELL_OWN = new Set([
+  // POSIX special and regular built-ins, and bash's common ones
+  ':', '.', 'break', 'continue', 'eval', 'exec', 'exit', 'export', 'readonly', 'return', 'set', 'shift', 'times', 'trap', 'unset',
+  'alias', 'unalias', 'bg', 'fg', 'jobs', 'cd', 'command', 'false', 'true', 'getopts', 'hash', 'kill', 'pwd', 'read', 'type', 'ulimit', 'umask', 'wait',
+  'echo', 'printf', 'test', '[', 'source', 'local', 'declare', 'typeset', 'let', 'builtin',
+  // reserved words and grouping
+  'if', 'then', 'for', 'while', 'until', 'do', 'case', 'select', 'function', '!', '{', '(',
+  // programs that only run another (the one after them is what matters)
+  'sleep', 'env', 'time', 'nohup',
+]);
 
 /** The program a shell command line starts with, or null when it cannot be told without running it. */
 export function programOf(command: string): string | null {

@@ -11,7 +11,7 @@ describe('programOf', () => {
   });
 
   it("nothing to look up when the shell runs it itself, or Vigil provides it", () => {
-    for (const cmd of ['exec foo', 'cd /x && make', 'echo hi', 'for i in 1; do x; done', '$AGENT run', 'vigil issue comment "$VIGIL_ISSUE_ID" hi', '~/bin/agent']) {
+    for (const cmd of ['exec foo', 'cd /x && make', 'echo hi', 'unset VIGIL_RUN_TOKEN; vigil issue show', 'umask 077; x', 'until false; do x; done', 'export A=1; x', 'for i in 1; do x; done', '$AGENT run', 'vigil issue comment "$VIGIL_ISSUE_ID" hi', '~/bin/agent']) {
       expect(programOf(cmd), cmd).toBeNull();
     }
   });
