@@ -13,7 +13,7 @@ import {
   type PtySessionInfo,
   type SpawnRequest,
 } from '../../shared/ptyhost-protocol';
-import { SessionEvents, terminateSession, type RunSession } from '../../node/process/run-session';
+import { SessionOfInfo, terminateSession, type RunSession } from '../../node/process/run-session';
 
 /** The pty host answers in another protocol version: it is never spoken to in ours. */
 export class PtyHostVersionError extends Error {
@@ -298,15 +298,16 @@ export class PtyHostClient {
 }
 
 /** One agent in the pty host, seen from the host: a RunSession, and what only the pty host offers. */
-export class PtyHostSession implements RunSession {
+export class PtyHostSession extends SessionOfInfo implements RunSession {
   private infoValue: PtySessionInfo | null = null;
-  private readonly events = new SessionEvents();
   private acknowledged: (() => void) | null = null;
 
   constructor(
     private readonly client: PtyHostClient,
     readonly session: string,
-  ) {}
+  ) {
+    super();
+  }
 
   setInfo(info: PtySessionInfo): void {
     this.infoValue = info;
@@ -316,34 +317,10 @@ export class PtyHostSession implements RunSession {
   get info(): PtySessionInfo {
     return this.infoValue!;
   }
-  get pid() {
-    return this.info.pid;
-  }
-  get pgid() {
-    return this.info.pgid;
-  }
-  get sid() {
-    return this.info.sid;
-  }
-  get startId() {
-    return this.info.startId;
-  }
   get logPath() {
     return this.info.logPath;
   }
 
-  onOutput(cb: (offset: number, data: Buffer) => void): void {
-    this.events.on('output', cb);
-  }
-  onExit(cb: (exit: PtyExitInfo) => void): void {
-    this.events.on('exit', cb);
-  }
-  onLogError(cb: (message: string) => void): void {
-    this.events.on('logError', cb);
-  }
-  onLost(cb: (reason: string) => void): void {
-    this.events.on('lost', cb);
-  }
   /** Once, when the host acknowledges the session's end (the spawner counts the sessions it holds). */
   whenAcknowledged(cb: () => void): void {
     this.acknowledged = cb;

@@ -3,33 +3,21 @@
 // back and finalized like one whose pty host still held it. Acknowledging it forgets the exit.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { acknowledgeExits } from '../../node/process/exits-file';
-import { SessionEvents, type RunSession } from '../../node/process/run-session';
+import { SessionOfInfo, type RunSession } from '../../node/process/run-session';
 import type { PtyExitInfo, PtySessionInfo } from '../../shared/ptyhost-protocol';
 
 const CHUNK = 1 << 20;
 
-export class RecordedSession implements RunSession {
-  private readonly events = new SessionEvents();
+export class RecordedSession extends SessionOfInfo implements RunSession {
 
   constructor(
     private readonly dataDir: string,
-    private readonly info: PtySessionInfo & { exit: PtyExitInfo },
+    readonly info: PtySessionInfo & { exit: PtyExitInfo },
   ) {
+    super();
     this.replay();
   }
 
-  get pid() {
-    return this.info.pid;
-  }
-  get pgid() {
-    return this.info.pgid;
-  }
-  get sid() {
-    return this.info.sid;
-  }
-  get startId() {
-    return this.info.startId;
-  }
 
   /** The log's bytes up to the size the exit recorded, then the exit. */
   private replay(): void {
@@ -52,18 +40,6 @@ export class RecordedSession implements RunSession {
     this.events.push({ exit: this.info.exit });
   }
 
-  onOutput(cb: (offset: number, data: Buffer) => void): void {
-    this.events.on('output', cb);
-  }
-  onExit(cb: (exit: PtyExitInfo) => void): void {
-    this.events.on('exit', cb);
-  }
-  onLogError(cb: (message: string) => void): void {
-    this.events.on('logError', cb);
-  }
-  onLost(cb: (reason: string) => void): void {
-    this.events.on('lost', cb);
-  }
   // Its terminal is gone with its pty host: nothing to type into, nothing left to stop.
   write(): void {}
   resize(): void {}

@@ -2,7 +2,7 @@
 // (src/main/ptyhost/client.ts), or this very process holding its own pty (the fallback,
 // pty-session.ts spawnLocalSession). One type, one event vocabulary (output, exit, logError,
 // lost), and one way events wait for their listener.
-import type { PtyExitInfo } from '../../shared/ptyhost-protocol';
+import type { PtyExitInfo, PtySessionInfo } from '../../shared/ptyhost-protocol';
 import { terminateRun } from './tree';
 
 export interface RunSession {
@@ -78,6 +78,41 @@ export class SessionEvents {
         l.lost(item.lost);
       }
     }
+  }
+}
+
+/**
+ * The half of a RunSession that only reads what the pty host said of the session (its identity)
+ * and hands its events on: a live session in the pty host and one replayed from its log share it.
+ */
+export abstract class SessionOfInfo {
+  protected readonly events = new SessionEvents();
+
+  abstract get info(): Pick<PtySessionInfo, 'pid' | 'pgid' | 'sid' | 'startId'>;
+
+  get pid() {
+    return this.info.pid;
+  }
+  get pgid() {
+    return this.info.pgid;
+  }
+  get sid() {
+    return this.info.sid;
+  }
+  get startId() {
+    return this.info.startId;
+  }
+  onOutput(cb: (offset: number, data: Buffer) => void): void {
+    this.events.on('output', cb);
+  }
+  onExit(cb: (exit: PtyExitInfo) => void): void {
+    this.events.on('exit', cb);
+  }
+  onLogError(cb: (message: string) => void): void {
+    this.events.on('logError', cb);
+  }
+  onLost(cb: (reason: string) => void): void {
+    this.events.on('lost', cb);
   }
 }
 
