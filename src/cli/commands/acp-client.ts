@@ -5,10 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { ACP_ENV } from '../../main/adapters/acp/adapter';
-import { runAcpClient, type PermissionAnswer, type PermissionAsk } from '../../main/adapters/acp/client';
+import type { PermissionAnswer, PermissionAsk } from '../../main/adapters/acp/client';
 import { controlSocketPath } from '../../node/paths';
-import { hostLink } from '../mcp/host-link';
 import { UsageError, type Command } from '../command';
 
 export const acpClientCommand: Command = {
@@ -17,6 +15,12 @@ export const acpClientCommand: Command = {
   options: {},
   summary: 'The ACP client a run of an `acp` agent runs as (started by Vigil; its settings come in VIGIL_ACP_* variables).',
   async run(ctx) {
+    // Loaded here: the ACP SDK and the host link are for this verb only, not every `vigil` call.
+    const [{ ACP_ENV }, { runAcpClient }, { hostLink }] = await Promise.all([
+      import('../../main/adapters/acp/adapter'),
+      import('../../main/adapters/acp/client'),
+      import('../mcp/host-link'),
+    ]);
     const env = { ...process.env };
     const command = env[ACP_ENV.command];
     if (!command) throw new UsageError(`vigil acp-client is started by Vigil for an acp agent's run: ${ACP_ENV.command} is not set`);
