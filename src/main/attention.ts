@@ -8,8 +8,8 @@ import type { EventPayload } from '../shared/events';
 import { heartbeatRuns, issues } from './db/schema';
 import type { EventBus } from './event-bus';
 import { hostLog, logFailure } from './host-log';
-import type { ServiceContext } from './services/context';
-import { loadIssueDto } from './services/lookup';
+import type { ServiceContext } from './context';
+import { loadIssueDto } from './views/lookup';
 import type { SettingsStore } from './services/settings';
 
 type Attention = EventPayload<'attention.needed'>;

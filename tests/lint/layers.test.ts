@@ -61,8 +61,8 @@ describe('layers as lint rules', () => {
   });
 
   it('keeps the engine below the services, transports and the shell', async () => {
-    expect(await layerErrors('src/main/heartbeat/layers-fixture.ts', "export * from '../services/context';\n")).toEqual([
-      expect.stringContaining('src/main/heartbeat must not import src/main/services (../services/context)'),
+    expect(await layerErrors('src/main/heartbeat/layers-fixture.ts', "export * from '../services/runs';\n")).toEqual([
+      expect.stringContaining('src/main/heartbeat must not import src/main/services (../services/runs)'),
     ]);
     expect(await layerErrors('src/main/heartbeat/layers-fixture.ts', "export * from '../transports/control-socket';\n")).toHaveLength(1);
     expect(await layerErrors('src/main/heartbeat/layers-fixture.ts', "export * from '../db/schema';\n")).toEqual([]);

@@ -4,8 +4,8 @@
 // future time, and one timer, armed at the earliest deadline, releases them.
 import { and, eq, isNotNull, isNull, lte, min, or, sql } from 'drizzle-orm';
 import { agentHolds, agents } from '../db/schema';
-import { recordActivity, type Q, type ServiceContext } from '../services/context';
-import { loadAgentDto } from '../services/lookup';
+import { recordActivity, type Q, type ServiceContext } from '../context';
+import { loadAgentDto } from '../views/lookup';
 
 export type HoldKind = 'budget' | 'usage_window';
 

@@ -2,7 +2,7 @@
 // recorded runs, so in team mode every machine's runs count (they share the database).
 import { sql } from 'drizzle-orm';
 import type { BudgetPeriod } from '../../shared/domain';
-import type { Q } from '../services/context';
+import type { Q } from '../context';
 
 export interface Spend {
   usd: number;

@@ -1,8 +1,8 @@
 // The contract's check verbs: an issue's check runs, running its check now, a check's log.
 import type { CallParsedInput, CheckRunDto } from '../../shared/contract';
 import { ContractError } from '../../shared/errors';
-import type { ServiceContext } from '../services/context';
-import { requireIssue } from '../services/lookup';
+import type { ServiceContext } from '../context';
+import { requireIssue } from '../views/lookup';
 import { checkRunDto, type IssueChecks } from './issue-checks';
 
 export function checkHandlers(ctx: ServiceContext, checks: IssueChecks) {

@@ -2,7 +2,7 @@
 // workspace's agents (every machine's, in team mode). Days are UTC days, oldest first.
 import { sql } from 'drizzle-orm';
 import type { AgentTotalsDto, DailySeriesDto } from '../../shared/contract';
-import type { Q } from '../services/context';
+import type { Q } from '../context';
 
 const DAY_MS = 86_400_000;
 

@@ -4,7 +4,7 @@
 import type { AdapterEvent } from '../adapters/types';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import { appendRunEvents } from '../heartbeat/queue';
-import type { ServiceContext } from '../services/context';
+import type { ServiceContext } from '../context';
 
 export type RunNotes = (runId: string, event: AdapterEvent) => Promise<void>;
 

@@ -6,8 +6,8 @@ import type { CallContext } from '../api';
 import type { RunNotes } from './run-notes';
 import { ACTIVE_RUN_STATUSES } from '../../shared/domain';
 import { removeClaudeMcpConfig } from '../mcp/claude-config';
-import { findAgent, requireRun } from '../services/lookup';
-import type { ServiceContext } from '../services/context';
+import { findAgent, requireRun } from '../views/lookup';
+import type { ServiceContext } from '../context';
 import { answerRequest, expireDue, listRequests, listRules, loadRequest, openRequest, removeRule, requestDtos } from './store';
 
 const DEFAULT_WAIT_MS = 25_000;

@@ -5,7 +5,7 @@ import type { AgentRuleDto, CallParsedInput, RequestDto } from '../../shared/con
 import { ContractError } from '../../shared/errors';
 import { agentPermissionRules, agents, heartbeatRuns, issues, runRequests, type RequestAnswer } from '../db/schema';
 import { LIVE_STATUSES } from '../heartbeat/run-state';
-import { iso, newId, type Q } from '../services/context';
+import { iso, newId, type Q } from '../context';
 import { describeRequest } from './describe';
 import { DEFAULT_ANSWER_TIMEOUT_SEC } from './timeout';
 

@@ -5,7 +5,7 @@
 // down across several due times (or a laptop waking from sleep) fires once, not once per miss.
 import { and, eq, sql } from 'drizzle-orm';
 import { issues, routines, workspaces } from '../db/schema';
-import { newId, recordActivity, type ServiceContext } from '../services/context';
+import { newId, recordActivity, type ServiceContext } from '../context';
 import { nextDue } from './cron';
 
 export type RoutineRow = typeof routines.$inferSelect;

@@ -3,8 +3,8 @@
 // agent's machine fires it; the conditional update in firing.ts makes a race harmless anyway.
 import { and, asc, eq, isNotNull, isNull, lte, min, or } from 'drizzle-orm';
 import { agents, routines } from '../db/schema';
-import type { ServiceContext } from '../services/context';
-import { loadIssueDto } from '../services/lookup';
+import type { ServiceContext } from '../context';
+import { loadIssueDto } from '../views/lookup';
 import { fireRoutine, type Fired } from './firing';
 
 export interface RoutineSchedulerOptions {

@@ -7,9 +7,9 @@ import { agentRuntimeState, agents, heartbeatRuns, type AdapterConfig, type Runt
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import { repositoryRoot, WorkspaceError } from '../workspaces/worktree';
 import { checkAgentSetup, refuseBlocking } from './agent-checks';
-import { newId, recordActivity, type ServiceContext } from './context';
-import type { AgentRow } from './dto';
-import { agentDtos, loadAgentDto, requireAgent, requireIssue } from './lookup';
+import { newId, recordActivity, type ServiceContext } from '../context';
+import type { AgentRow } from '../views/dto';
+import { agentDtos, loadAgentDto, requireAgent, requireIssue } from '../views/lookup';
 import { loadMachines, offlineWords, requireMachine } from './machines';
 
 type AgentFields = CallParsedInput<'agents.update'>['patch'];

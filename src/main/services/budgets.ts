@@ -7,8 +7,8 @@ import { agents, budgets, issues } from '../db/schema';
 import { listHolds, liftHold, holdOf } from '../budgets/holds';
 import { describeBudget, type RunLimits } from '../budgets/run-limits';
 import { periodEnd, periodStart, spendOf } from '../budgets/spend';
-import { newId, recordActivity, type ServiceContext } from './context';
-import { loadAgentDto, requireAgent, requireIssue } from './lookup';
+import { newId, recordActivity, type ServiceContext } from '../context';
+import { loadAgentDto, requireAgent, requireIssue } from '../views/lookup';
 
 type BudgetRow = typeof budgets.$inferSelect;
 

@@ -5,9 +5,9 @@ import type { EscalationDto } from '../../shared/contract';
 import type { EscalationKind } from '../../shared/domain';
 import { ContractError, notFound } from '../../shared/errors';
 import { escalations, issueComments, issues } from '../db/schema';
-import { newId, recordActivity, type Q, type ServiceContext } from './context';
-import { commentDto, escalationDto } from './dto';
-import { loadIssueDto } from './lookup';
+import { newId, recordActivity, type Q, type ServiceContext } from '../context';
+import { commentDto, escalationDto } from '../views/dto';
+import { loadIssueDto } from '../views/lookup';
 import { requireEscalationId } from '../views/resolve';
 
 export interface EscalateInput {

@@ -4,10 +4,10 @@ import type { CallParsedInput, HostStatusDto } from '../../shared/contract';
 import { activityLog, agents, escalations, heartbeatRuns, issues } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import type { HostInfo } from '../host-types';
-import type { ServiceContext } from './context';
-import { activityDto } from './dto';
+import type { ServiceContext } from '../context';
+import { activityDto } from '../views/dto';
 import { listEscalations, resolveEscalation } from './escalations';
-import { loadIssueDto } from './lookup';
+import { loadIssueDto } from '../views/lookup';
 
 export function hostHandlers(ctx: ServiceContext, engine: HeartbeatEngine, info: HostInfo, globalMax: number) {
   const count = async (table: typeof agents | typeof heartbeatRuns | typeof issues, where: ReturnType<typeof and>) =>

@@ -1,7 +1,7 @@
 // The Insights page's calls: each chart is one aggregate query (src/main/insights/queries.ts).
 import type { CallParsedInput } from '../../shared/contract';
 import { agentTotals, costPerDay, runsPerDay } from '../insights/queries';
-import type { ServiceContext } from './context';
+import type { ServiceContext } from '../context';
 
 export function insightHandlers(ctx: ServiceContext, now: () => Date = () => new Date()) {
   return {

@@ -6,11 +6,11 @@ import { ContractError } from '../../shared/errors';
 import { activityLog, agents, heartbeatRuns, issueComments, issues, workspaces } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import type { CallContext } from '../api';
-import { newId, recordActivity, type ServiceContext } from './context';
+import { newId, recordActivity, type ServiceContext } from '../context';
 import { Redactor } from '../../node/logs/redactor';
-import { activityDto, commentDto, secretValuesOf } from './dto';
+import { activityDto, commentDto, secretValuesOf } from '../views/dto';
 import { escalationsOfIssue, resolveEscalationsOfIssue } from './escalations';
-import { issueDtos, loadIssueDto, requireAgent, requireIssue, runDtos } from './lookup';
+import { issueDtos, loadIssueDto, requireAgent, requireIssue, runDtos } from '../views/lookup';
 
 const OPEN = ['backlog', 'todo', 'in_progress', 'in_review', 'blocked'];
 

@@ -12,9 +12,9 @@ import { snapshotTree } from '../workspaces/diff';
 import { gitOut } from '../workspaces/git';
 import type { IssueWorkspaces } from '../workspaces/issue-workspaces';
 import { anchorIn, hunkAround, placeIn } from '../workspaces/line-anchors';
-import { newId, recordActivity, type ServiceContext } from './context';
-import { commentDto } from './dto';
-import { loadIssueDto, requireIssue } from './lookup';
+import { newId, recordActivity, type ServiceContext } from '../context';
+import { commentDto } from '../views/dto';
+import { loadIssueDto, requireIssue } from '../views/lookup';
 
 type ReviewCommentRow = typeof reviewComments.$inferSelect;
 

@@ -6,8 +6,8 @@ import { and, eq, or, sql } from 'drizzle-orm';
 import type { MachineDto } from '../../shared/contract';
 import { ContractError } from '../../shared/errors';
 import { agents, heartbeatRuns, machines } from '../db/schema';
-import type { Q, ServiceContext } from './context';
-import { machineDto, type MachineRow } from './dto';
+import type { Q, ServiceContext } from '../context';
+import { machineDto, type MachineRow } from '../views/dto';
 
 export { loadMachines, machineOnlineSql, machineStates, type MachineWithState } from '../views/machines';
 import { loadMachines, machineOnlineSql, type MachineWithState } from '../views/machines';

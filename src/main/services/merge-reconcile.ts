@@ -7,7 +7,7 @@ import { issues, issueWorkspaces } from '../db/schema';
 import type { IssueWorkspaces } from '../workspaces/issue-workspaces';
 import { mergeJournalDirOf, removeJournal } from '../workspaces/merge-journal';
 import { finishMerges } from '../workspaces/merge-recovery';
-import type { ServiceContext } from './context';
+import type { ServiceContext } from '../context';
 import { recordMerged } from './workspaces';
 
 export async function reconcileMerges(ctx: ServiceContext, workspaces: IssueWorkspaces, notices?: string[]): Promise<string | null> {

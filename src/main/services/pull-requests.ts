@@ -6,8 +6,8 @@ import { ContractError } from '../../shared/errors';
 import { issueComments, issueWorkspaces } from '../db/schema';
 import type { IssueWorkspaces } from '../workspaces/issue-workspaces';
 import { openPullRequest, PullRequestError, pushBranch, viewPullRequest, type PrState } from '../workspaces/pull-request';
-import { recordActivity, type ServiceContext } from './context';
-import { loadIssueDto, requireIssue } from './lookup';
+import { recordActivity, type ServiceContext } from '../context';
+import { loadIssueDto, requireIssue } from '../views/lookup';
 
 export function pullRequestHandlers(ctx: ServiceContext, workspaces: IssueWorkspaces) {
   const save = async (rowId: string, pr: PrState) => {

@@ -6,8 +6,8 @@ import { heartbeatRunEvents, heartbeatRuns, issueComments, issues } from '../db/
 import { worktreeDiff } from '../workspaces/diff';
 import type { IssueChecks } from '../checks/issue-checks';
 import type { IssueWorkspaces } from '../workspaces/issue-workspaces';
-import type { ServiceContext } from './context';
-import { issueDtos } from './lookup';
+import type { ServiceContext } from '../context';
+import { issueDtos } from '../views/lookup';
 
 /** Each list (in review, blocked) shows at most this many issues, oldest update last. */
 const QUEUE_LIMIT = 100;

@@ -6,8 +6,8 @@ import { ContractError, notFound } from '../../shared/errors';
 import { agents, routines } from '../db/schema';
 import { checkCron, CronError, localTimezone, nextDue } from '../routines/cron';
 import type { RoutineRow } from '../routines/firing';
-import { newId, recordActivity, type ServiceContext } from './context';
-import { requireAgent } from './lookup';
+import { newId, recordActivity, type ServiceContext } from '../context';
+import { requireAgent } from '../views/lookup';
 
 export function routineHandlers(ctx: ServiceContext, onChange: () => void, now: () => Date = () => new Date()) {
   const dtoOf = (r: RoutineRow, agent: string): RoutineDto => ({

@@ -7,10 +7,10 @@ import { ContractError } from '../../shared/errors';
 import { agents, heartbeatRunEvents, heartbeatRuns, issues } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import type { RunLogStore } from '../../node/logs/run-log';
-import type { ServiceContext } from './context';
-import { runDto, runEventDto, type RunRow } from './dto';
+import type { ServiceContext } from '../context';
+import { runDto, runEventDto, type RunRow } from '../views/dto';
 import { RunTotals } from './run-totals';
-import { loadRunDto, requireAgent, requireIssue, requireRun, runDtos } from './lookup';
+import { loadRunDto, requireAgent, requireIssue, requireRun, runDtos } from '../views/lookup';
 import { loadMachines, offlineWords, type MachineWithState } from './machines';
 
 const MAX_LOG_READ = 1 << 20;

@@ -8,7 +8,7 @@ import { agents } from '../db/schema';
 import type { FolderPicker } from '../host-types';
 import { findAgentClis, type AgentCli } from '../setup/agent-clis';
 import { checkFolder } from '../setup/folders';
-import type { ServiceContext } from './context';
+import type { ServiceContext } from '../context';
 
 /** Each detection spawns the CLIs: a dashboard opened often, or a burst of calls, reuses one. */
 const DETECT_TTL_MS = 10_000;

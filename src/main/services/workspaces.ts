@@ -16,9 +16,9 @@ import { mergedInto } from '../workspaces/merged-check';
 import { mergeJournalDirOf, removeJournal } from '../workspaces/merge-journal';
 import type { FolderOpener } from '../workspaces/open';
 import { hasUncommittedChanges, removeWorktree } from '../workspaces/worktree';
-import { newId, recordActivity, type ServiceContext } from './context';
-import { commentDto, type IssueRow } from './dto';
-import { loadIssueDto, requireIssue } from './lookup';
+import { newId, recordActivity, type ServiceContext } from '../context';
+import { commentDto, type IssueRow } from '../views/dto';
+import { loadIssueDto, requireIssue } from '../views/lookup';
 
 /** A system comment and an activity row, and the events that show them. */
 async function tellIssue(ctx: ServiceContext, issue: IssueRow, action: string, body: string, details: Record<string, unknown>, patch: Partial<IssueRow> = {}) {

@@ -10,7 +10,7 @@ import { ContractError, type ContractErrorShape } from '../../shared/errors';
 import type { Db } from '../db/client';
 import { machineRequests } from '../db/schema';
 import { logFailure } from '../host-log';
-import type { RemoteHosts, RequestKind } from '../services/context';
+import type { RemoteHosts, RequestKind } from '../context';
 
 export const REQUESTS_CHANNEL = 'vigil_requests';
 export const REPLIES_CHANNEL = 'vigil_replies';

@@ -5,8 +5,8 @@ import type { CallParsedInput } from '../../shared/contract';
 import { ContractError } from '../../shared/errors';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import type { RunNotes } from '../requests/run-notes';
-import type { ServiceContext } from '../services/context';
-import { requireRun } from '../services/lookup';
+import type { ServiceContext } from '../context';
+import { requireRun } from '../views/lookup';
 
 interface Wheel {
   writer: string;

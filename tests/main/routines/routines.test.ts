@@ -7,7 +7,7 @@ import { openStore, type Store } from '../../../src/main/db/client';
 import { agents, issues, routines } from '../../../src/main/db/schema';
 import { EventBus } from '../../../src/main/event-bus';
 import { RoutineScheduler } from '../../../src/main/routines/scheduler';
-import type { ServiceContext } from '../../../src/main/services/context';
+import type { ServiceContext } from '../../../src/main/context';
 import { routineHandlers } from '../../../src/main/services/routines';
 import { describeEachStore, pgUrl } from '../../helpers/stores';
 import { startTestHost, type TestHost } from '../../helpers/host';
