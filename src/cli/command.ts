@@ -1,5 +1,6 @@
 // The shape of a CLI command, and the small validators that turn option text into call input
 // with one-line errors naming the option.
+import type { CallInput, CallName, CallOutput } from '../shared/contract';
 import type { Client } from './client';
 import type { Output } from './output';
 
@@ -39,6 +40,30 @@ export interface Command {
   summary: string;
   /** Resolves to the exit code when it is not 0 without an error (doctor's findings). */
   run(ctx: Context, input: Invocation): Promise<void | number>;
+}
+
+/**
+ * A command whose positional arguments make one call: with --json the answer is the document,
+ * else `print` says it (a sentence, or a whole page for the `show` commands).
+ */
+export function oneCall<N extends CallName>(
+  name: string,
+  args: string[],
+  summary: string,
+  call: { method: N; input(args: Record<string, string>): CallInput<N> },
+  print: (answer: CallOutput<N>, out: Output, args: Record<string, string>) => void,
+): Command {
+  return {
+    name,
+    args,
+    options: {},
+    summary,
+    async run(ctx, invocation) {
+      const answer = await (await ctx.client()).call(call.method, call.input(invocation.args));
+      if (ctx.out.json) return ctx.out.document(answer);
+      print(answer, ctx.out, invocation.args);
+    },
+  };
 }
 
 /** A mistake in how the CLI was called: exit 2. */

@@ -3,7 +3,7 @@ import type { Client } from '../client';
 import { resolve } from 'node:path';
 import type { AgentDto, CallInput } from '../../shared/contract';
 import { ADAPTER_TYPES, WORKSPACE_MODES } from '../../shared/domain-values';
-import { defined, envNames, envPairs, oneOf, secondsOrOff, str, UsageError, wholeNumber, type Command, type Context, type OptionSpec, type OptionValues } from '../command';
+import { defined, envNames, envPairs, oneCall, oneOf, secondsOrOff, str, UsageError, wholeNumber, type Command, type Context, type OptionSpec, type OptionValues } from '../command';
 import { readable, seconds, shortTime } from '../output';
 import { applyBudget, BUDGET_OPTIONS, budgetFields, budgetInput, budgetWords } from './budget-options';
 
@@ -89,21 +89,14 @@ function showAgent(ctx: Context, agent: AgentDto): void {
 
 const machineWords = (a: AgentDto) => (a.machine ?? a.machineId ?? '-') + (a.machineId && !a.machineOnline ? ' (offline)' : '');
 
-/** pause / resume / remove: one agent, one call, one sentence. */
+/** pause / resume: one agent, one call, one sentence. */
 function simple(name: 'pause' | 'resume', summary: string, done: string): Command {
-  return {
-    name: `agent ${name}`,
-    args: ['NAME'],
-    options: {},
-    summary,
-    async run(ctx, { args }) {
-      const agent = await (await ctx.client()).call(name === 'pause' ? 'agents.pause' : 'agents.resume', { agent: args.NAME });
-      if (ctx.out.json) return ctx.out.document(agent);
-      // Pausing is a record every host reads: it holds for an offline machine when it is back.
-      const offline = agent.machineId && !agent.machineOnline ? `; its machine ${agent.machine ?? agent.machineId} is offline and picks this up when it is back` : '';
-      ctx.out.line(`${done} agent ${agent.name} (${readable(agent.status)}${offline}).`);
-    },
-  };
+  const method = name === 'pause' ? 'agents.pause' : 'agents.resume';
+  return oneCall(`agent ${name}`, ['NAME'], summary, { method, input: (a) => ({ agent: a.NAME }) }, (agent, out) => {
+    // Pausing is a record every host reads: it holds for an offline machine when it is back.
+    const offline = agent.machineId && !agent.machineOnline ? `; its machine ${agent.machine ?? agent.machineId} is offline and picks this up when it is back` : '';
+    out.line(`${done} agent ${agent.name} (${readable(agent.status)}${offline}).`);
+  });
 }
 
 /**
@@ -176,17 +169,9 @@ export const agentCommands: Command[] = [
   },
   simple('pause', 'Pause an agent: no new runs start (running ones finish).', 'Paused'),
   simple('resume', 'Resume a paused agent.', 'Resumed'),
-  {
-    name: 'agent remove',
-    args: ['NAME'],
-    options: {},
-    summary: 'Remove an agent (its runs stay in the history).',
-    async run(ctx, { args }) {
-      const removed = await (await ctx.client()).call('agents.remove', { agent: args.NAME });
-      if (ctx.out.json) return ctx.out.document(removed);
-      ctx.out.line(`Removed agent ${args.NAME}.`);
-    },
-  },
+  oneCall('agent remove', ['NAME'], 'Remove an agent (its runs stay in the history).', { method: 'agents.remove', input: (a) => ({ agent: a.NAME }) }, (_removed, out, a) =>
+    out.line(`Removed agent ${a.NAME}.`),
+  ),
   {
     name: 'agent update',
     args: ['NAME'],

@@ -1,7 +1,7 @@
 // vigil issue create | list | show | comment | request-changes | assign | update
 import type { CallInput, IssueDto } from '../../shared/contract';
 import { ISSUE_PRIORITIES, ISSUE_STATUSES } from '../../shared/domain-values';
-import { oneOf, str, UsageError, wholeNumber, type Command } from '../command';
+import { oneCall, oneOf, str, UsageError, wholeNumber, type Command } from '../command';
 import { bodyFileOption, bodyText } from '../body';
 import { readable, shortTime, truncate } from '../output';
 
@@ -59,46 +59,37 @@ export const issueCommands: Command[] = [
       if (page.total > page.items.length) ctx.out.line(`(${page.items.length} of ${page.total}; use --limit or filters for more)`);
     },
   },
-  {
-    name: 'issue show',
-    args: ['ID'],
-    options: {},
-    summary: 'Show an issue with its comments, runs and escalations.',
-    async run(ctx, { args }) {
-      const issue = await (await ctx.client()).call('issues.get', { issue: args.ID });
-      if (ctx.out.json) return ctx.out.document(issue);
-      const { out } = ctx;
-      out.fields([
-        ['Issue', `${issue.identifier}: ${issue.title}`],
-        ['Status', readable(issue.status)],
-        ['Priority', issue.priority],
-        ['Assignee', assigneeOf(issue)],
-        ['Run', issue.executionRunId],
-        ['Created', shortTime(issue.createdAt)],
-        ['Updated', shortTime(issue.updatedAt)],
-        ['Completed', issue.completedAt ? shortTime(issue.completedAt) : null],
-      ]);
-      if (issue.body.trim()) out.line(`\n${issue.body.trimEnd()}`);
-      if (issue.escalations.length > 0) {
-        out.line('\nEscalations:');
-        for (const e of issue.escalations) out.line(`  ${shortTime(e.createdAt)}  ${readable(e.kind)}${e.resolvedAt ? ' (resolved)' : ''}: ${e.message}`);
+  oneCall('issue show', ['ID'], 'Show an issue with its comments, runs and escalations.', { method: 'issues.get', input: (a) => ({ issue: a.ID }) }, (issue, out) => {
+    out.fields([
+      ['Issue', `${issue.identifier}: ${issue.title}`],
+      ['Status', readable(issue.status)],
+      ['Priority', issue.priority],
+      ['Assignee', assigneeOf(issue)],
+      ['Run', issue.executionRunId],
+      ['Created', shortTime(issue.createdAt)],
+      ['Updated', shortTime(issue.updatedAt)],
+      ['Completed', issue.completedAt ? shortTime(issue.completedAt) : null],
+    ]);
+    if (issue.body.trim()) out.line(`\n${issue.body.trimEnd()}`);
+    if (issue.escalations.length > 0) {
+      out.line('\nEscalations:');
+      for (const e of issue.escalations) out.line(`  ${shortTime(e.createdAt)}  ${readable(e.kind)}${e.resolvedAt ? ' (resolved)' : ''}: ${e.message}`);
+    }
+    if (issue.runs.length > 0) {
+      out.line('\nRuns:');
+      out.table(
+        ['  RUN', 'STATUS', 'AGENT', 'EXIT', 'STARTED'],
+        issue.runs.map((r) => [`  ${r.id}`, readable(r.status), r.agent, r.exitCode === null ? '-' : String(r.exitCode), shortTime(r.startedAt)]),
+      );
+    }
+    if (issue.comments.length > 0) {
+      out.line('\nComments:');
+      for (const c of issue.comments) {
+        out.line(`  ${shortTime(c.createdAt)}  ${c.authorName ?? c.authorType}:`);
+        for (const text of c.body.trimEnd().split('\n')) out.line(`    ${text}`);
       }
-      if (issue.runs.length > 0) {
-        out.line('\nRuns:');
-        out.table(
-          ['  RUN', 'STATUS', 'AGENT', 'EXIT', 'STARTED'],
-          issue.runs.map((r) => [`  ${r.id}`, readable(r.status), r.agent, r.exitCode === null ? '-' : String(r.exitCode), shortTime(r.startedAt)]),
-        );
-      }
-      if (issue.comments.length > 0) {
-        out.line('\nComments:');
-        for (const c of issue.comments) {
-          out.line(`  ${shortTime(c.createdAt)}  ${c.authorName ?? c.authorType}:`);
-          for (const text of c.body.trimEnd().split('\n')) out.line(`    ${text}`);
-        }
-      }
-    },
-  },
+    }
+  }),
   {
     name: 'issue comment',
     args: ['ID', '[TEXT...]'],
@@ -136,17 +127,9 @@ export const issueCommands: Command[] = [
       ctx.out.line(result.message);
     },
   },
-  {
-    name: 'issue assign',
-    args: ['ID', 'AGENT'],
-    options: {},
-    summary: "Assign an issue to an agent (which wakes it); '-' unassigns.",
-    async run(ctx, { args }) {
-      const issue = await (await ctx.client()).call('issues.assign', { issue: args.ID, agent: args.AGENT === '-' ? null : args.AGENT });
-      if (ctx.out.json) return ctx.out.document(issue);
-      ctx.out.line(issue.assigneeAgent ? `Assigned ${issue.identifier} to ${issue.assigneeAgent}.` : `Unassigned ${issue.identifier}.`);
-    },
-  },
+  oneCall('issue assign', ['ID', 'AGENT'], "Assign an issue to an agent (which wakes it); '-' unassigns.", { method: 'issues.assign', input: (a) => ({ issue: a.ID, agent: a.AGENT === '-' ? null : a.AGENT }) }, (issue, out) =>
+    out.line(issue.assigneeAgent ? `Assigned ${issue.identifier} to ${issue.assigneeAgent}.` : `Unassigned ${issue.identifier}.`),
+  ),
   {
     name: 'issue update',
     args: ['ID'],

@@ -1,6 +1,6 @@
 // vigil status | wake | escalation list | retry | dismiss
 import { controlSocketPath } from '../../node/paths';
-import { str, type Command } from '../command';
+import { oneCall, str, type Command } from '../command';
 import { currentWebUrl } from './open';
 import { readable, shortTime, truncate } from '../output';
 
@@ -59,26 +59,10 @@ export const miscCommands: Command[] = [
       );
     },
   },
-  {
-    name: 'escalation retry',
-    args: ['ID'],
-    options: {},
-    summary: 'Unblock the issue and dispatch it again with a fresh retry budget.',
-    async run(ctx, { args }) {
-      const e = await (await ctx.client()).call('escalations.retry', { escalation: args.ID });
-      if (ctx.out.json) return ctx.out.document(e);
-      ctx.out.line(`Retrying ${e.issueIdentifier}.`);
-    },
-  },
-  {
-    name: 'escalation dismiss',
-    args: ['ID'],
-    options: {},
-    summary: 'Close an escalation without retrying.',
-    async run(ctx, { args }) {
-      const e = await (await ctx.client()).call('escalations.dismiss', { escalation: args.ID });
-      if (ctx.out.json) return ctx.out.document(e);
-      ctx.out.line(`Dismissed the escalation of ${e.issueIdentifier}.`);
-    },
-  },
+  oneCall('escalation retry', ['ID'], 'Unblock the issue and dispatch it again with a fresh retry budget.', { method: 'escalations.retry', input: (a) => ({ escalation: a.ID }) }, (e, out) =>
+    out.line(`Retrying ${e.issueIdentifier}.`),
+  ),
+  oneCall('escalation dismiss', ['ID'], 'Close an escalation without retrying.', { method: 'escalations.dismiss', input: (a) => ({ escalation: a.ID }) }, (e, out) =>
+    out.line(`Dismissed the escalation of ${e.issueIdentifier}.`),
+  ),
 ];

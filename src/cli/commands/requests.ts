@@ -1,7 +1,7 @@
 // vigil run requests | answer, vigil agent rules | unrule (issue 21): what live agents ask, and
 // the answers a person gives from the shell.
 import type { CallInput, RequestDto } from '../../shared/contract';
-import { str, UsageError, wholeNumber, type Command } from '../command';
+import { oneCall, str, UsageError, wholeNumber, type Command } from '../command';
 import { readable, shortTime, truncate } from '../output';
 
 /** The one decision the flags name; exactly one is required. */
@@ -90,15 +90,7 @@ export const requestCommands: Command[] = [
       );
     },
   },
-  {
-    name: 'agent unrule',
-    args: ['RULE'],
-    options: {},
-    summary: 'Remove an "allow always" rule: the agent is asked again.',
-    async run(ctx, { args }) {
-      const removed = await (await ctx.client()).call('agentRules.remove', { rule: args.RULE });
-      if (ctx.out.json) return ctx.out.document(removed);
-      ctx.out.line(`Removed rule ${removed.id}.`);
-    },
-  },
+  oneCall('agent unrule', ['RULE'], 'Remove an "allow always" rule: the agent is asked again.', { method: 'agentRules.remove', input: (a) => ({ rule: a.RULE }) }, (removed, out) =>
+    out.line(`Removed rule ${removed.id}.`),
+  ),
 ];

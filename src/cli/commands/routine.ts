@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RoutineDto } from '../../shared/contract';
-import { str, UsageError, type Command } from '../command';
+import { oneCall, str, UsageError, type Command } from '../command';
 import { shortTime } from '../output';
 
 function readBody(file: string | undefined): string | undefined {
@@ -16,24 +16,12 @@ function readBody(file: string | undefined): string | undefined {
 
 const when = (r: RoutineDto) => (r.enabled ? (r.nextDueAt ? shortTime(r.nextDueAt) : 'never') : 'paused');
 
-function simple(name: 'pause' | 'resume' | 'remove', summary: string): Command {
-  return {
-    name: `routine ${name}`,
-    args: ['ID'],
-    options: {},
-    summary,
-    async run(ctx, { args }) {
-      const client = await ctx.client();
-      if (name === 'remove') {
-        const removed = await client.call('routines.remove', { routine: args.ID });
-        if (ctx.out.json) return ctx.out.document(removed);
-        return ctx.out.line(`Removed routine ${removed.id}.`);
-      }
-      const r = await client.call(name === 'pause' ? 'routines.pause' : 'routines.resume', { routine: args.ID });
-      if (ctx.out.json) return ctx.out.document(r);
-      ctx.out.line(`${name === 'pause' ? 'Paused' : 'Resumed'} routine "${r.title}" (next: ${when(r)}).`);
-    },
-  };
+/** pause / resume: one routine, one call, one sentence. */
+function simple(name: 'pause' | 'resume', summary: string): Command {
+  const method = name === 'pause' ? 'routines.pause' : 'routines.resume';
+  return oneCall(`routine ${name}`, ['ID'], summary, { method, input: (a) => ({ routine: a.ID }) }, (r, out) =>
+    out.line(`${name === 'pause' ? 'Paused' : 'Resumed'} routine "${r.title}" (next: ${when(r)}).`),
+  );
 }
 
 export const routineCommands: Command[] = [
@@ -79,5 +67,7 @@ export const routineCommands: Command[] = [
   },
   simple('pause', 'Pause a routine: it does not fire until resumed (missed due times are not made up).'),
   simple('resume', 'Resume a routine: it fires next at its next due time from now.'),
-  simple('remove', 'Remove a routine (the issues it made stay).'),
+  oneCall('routine remove', ['ID'], 'Remove a routine (the issues it made stay).', { method: 'routines.remove', input: (a) => ({ routine: a.ID }) }, (removed, out) =>
+    out.line(`Removed routine ${removed.id}.`),
+  ),
 ];

@@ -1,7 +1,7 @@
 // vigil run list | show | logs | cancel
 import type { RunDto } from '../../shared/contract';
 import { RUN_ERROR_EXPLANATIONS, RUN_STATUSES } from '../../shared/domain-values';
-import { oneOf, str, wholeNumber, type Command } from '../command';
+import { oneCall, oneOf, str, wholeNumber, type Command } from '../command';
 import { bytes, duration, readable, shortTime, truncate } from '../output';
 import { streamRunLog } from '../run-log-stream';
 import { formatUsd } from '../../shared/money';
@@ -44,48 +44,39 @@ export const runCommands: Command[] = [
       if (page.total > page.items.length) ctx.out.line(`(${page.items.length} of ${page.total}; use --limit or filters for more)`);
     },
   },
-  {
-    name: 'run show',
-    args: ['RUN'],
-    options: {},
-    summary: 'Show a run: its outcome in plain words, its retries and its events.',
-    async run(ctx, { args }) {
-      const run = await (await ctx.client()).call('runs.get', { run: args.RUN });
-      if (ctx.out.json) return ctx.out.document(run);
-      const { out } = ctx;
-      const usage = run.usage;
-      out.fields([
-        ['Run', run.id],
-        ['Status', readable(run.status)],
-        ['Agent', run.agent],
-        ['Issue', run.issueIdentifier],
-        ['Source', `${readable(run.invocationSource)}${run.triggerDetail ? ` (${run.triggerDetail})` : ''}`],
-        ['Wake reason', run.wakeReason],
-        ['Retry reason', run.retryReason ? readable(run.retryReason) : null],
-        ['Exit code', run.exitCode],
-        ['Signal', run.signal],
-        ['Error code', run.errorCode],
-        ['Explanation', run.errorExplanation ?? (run.errorCode ? RUN_ERROR_EXPLANATIONS[run.errorCode] : null)],
-        ['Error', run.error],
-        ['Pid', run.processPid],
-        ['Started', shortTime(run.startedAt)],
-        ['Finished', run.finishedAt ? shortTime(run.finishedAt) : null],
-        ['Duration', duration(run.startedAt, run.finishedAt)],
-        ['Log', run.logPruned ? 'pruned (log retention)' : bytes(run.logBytes)],
-        ['Last output', run.lastOutputLine ? truncate(run.lastOutputLine, 100) : null],
-        ['Usage', usage ? [usage.model, usage.inputTokens !== undefined ? `${usage.inputTokens} in` : null, usage.outputTokens !== undefined ? `${usage.outputTokens} out` : null, usage.costUsd !== undefined ? formatUsd(usage.costUsd) : null].filter(Boolean).join(', ') : null],
-        ['Retry of', run.retryOf ? `${run.retryOf.id} (${readable(run.retryOf.status)})` : null],
-        ['Retried by', run.retriedBy.length ? run.retriedBy.map((r) => `${r.id} (${readable(r.status)})`).join(', ') : null],
-      ]);
-      if (run.events.length > 0) {
-        out.line('\nEvents:');
-        out.table(
-          ['  TIME', 'EVENT', 'MESSAGE'],
-          run.events.map((e) => [`  ${shortTime(e.createdAt)}`, e.type, e.message ? truncate(e.message, 100) : '']),
-        );
-      }
-    },
-  },
+  oneCall('run show', ['RUN'], 'Show a run: its outcome in plain words, its retries and its events.', { method: 'runs.get', input: (a) => ({ run: a.RUN }) }, (run, out) => {
+    const usage = run.usage;
+    out.fields([
+      ['Run', run.id],
+      ['Status', readable(run.status)],
+      ['Agent', run.agent],
+      ['Issue', run.issueIdentifier],
+      ['Source', `${readable(run.invocationSource)}${run.triggerDetail ? ` (${run.triggerDetail})` : ''}`],
+      ['Wake reason', run.wakeReason],
+      ['Retry reason', run.retryReason ? readable(run.retryReason) : null],
+      ['Exit code', run.exitCode],
+      ['Signal', run.signal],
+      ['Error code', run.errorCode],
+      ['Explanation', run.errorExplanation ?? (run.errorCode ? RUN_ERROR_EXPLANATIONS[run.errorCode] : null)],
+      ['Error', run.error],
+      ['Pid', run.processPid],
+      ['Started', shortTime(run.startedAt)],
+      ['Finished', run.finishedAt ? shortTime(run.finishedAt) : null],
+      ['Duration', duration(run.startedAt, run.finishedAt)],
+      ['Log', run.logPruned ? 'pruned (log retention)' : bytes(run.logBytes)],
+      ['Last output', run.lastOutputLine ? truncate(run.lastOutputLine, 100) : null],
+      ['Usage', usage ? [usage.model, usage.inputTokens !== undefined ? `${usage.inputTokens} in` : null, usage.outputTokens !== undefined ? `${usage.outputTokens} out` : null, usage.costUsd !== undefined ? formatUsd(usage.costUsd) : null].filter(Boolean).join(', ') : null],
+      ['Retry of', run.retryOf ? `${run.retryOf.id} (${readable(run.retryOf.status)})` : null],
+      ['Retried by', run.retriedBy.length ? run.retriedBy.map((r) => `${r.id} (${readable(r.status)})`).join(', ') : null],
+    ]);
+    if (run.events.length > 0) {
+      out.line('\nEvents:');
+      out.table(
+        ['  TIME', 'EVENT', 'MESSAGE'],
+        run.events.map((e) => [`  ${shortTime(e.createdAt)}`, e.type, e.message ? truncate(e.message, 100) : '']),
+      );
+    }
+  }),
   {
     name: 'run logs',
     args: ['RUN'],
@@ -109,15 +100,7 @@ export const runCommands: Command[] = [
       }
     },
   },
-  {
-    name: 'run cancel',
-    args: ['RUN'],
-    options: {},
-    summary: 'Cancel a queued or running run (stops its whole process group).',
-    async run(ctx, { args }) {
-      const run = await (await ctx.client()).call('runs.cancel', { run: args.RUN });
-      if (ctx.out.json) return ctx.out.document(run);
-      ctx.out.line(`Run ${run.id}: ${readable(run.status)}.`);
-    },
-  },
+  oneCall('run cancel', ['RUN'], 'Cancel a queued or running run (stops its whole process group).', { method: 'runs.cancel', input: (a) => ({ run: a.RUN }) }, (run, out) =>
+    out.line(`Run ${run.id}: ${readable(run.status)}.`),
+  ),
 ];

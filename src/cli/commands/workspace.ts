@@ -1,7 +1,7 @@
 // vigil issue diff | merge | restore | discard | open, vigil workspace list: an issue's git worktree.
 import { createInterface } from 'node:readline/promises';
 import type { IssueDiffDto, WorkspaceDto } from '../../shared/contract';
-import { AnsweredFailure, oneOf, UsageError, type Command } from '../command';
+import { AnsweredFailure, oneCall, oneOf, UsageError, type Command } from '../command';
 import { shortTime } from '../output';
 
 const counts = (f: IssueDiffDto['files'][number]) => (f.binary ? 'binary' : `+${f.additions ?? 0} -${f.deletions ?? 0}`);
@@ -82,17 +82,9 @@ export const workspaceCommands: Command[] = [
       if (opts['push-only'] !== true && opts.refresh !== true && !result.pr) throw new AnsweredFailure(result.message);
     },
   },
-  {
-    name: 'issue restore',
-    args: ['ID'],
-    options: {},
-    summary: "Make a discarded issue's branch and worktree again from its archive (kept 14 days).",
-    async run(ctx, { args }) {
-      const ws = await (await ctx.client()).call('issues.restore', { issue: args.ID });
-      if (ctx.out.json) return ctx.out.document(ws);
-      ctx.out.line(`Restored ${ws.branch} in ${ws.path}.`);
-    },
-  },
+  oneCall('issue restore', ['ID'], "Make a discarded issue's branch and worktree again from its archive (kept 14 days).", { method: 'issues.restore', input: (a) => ({ issue: a.ID }) }, (ws, out) =>
+    out.line(`Restored ${ws.branch} in ${ws.path}.`),
+  ),
   {
     name: 'issue discard',
     args: ['ID'],
