@@ -9,6 +9,7 @@ import { plainMessage } from '../data/errors';
 import { useBudgets, useHolds } from '../data/limits';
 import { useAction } from '../data/mutations';
 import { holdWords } from './HeldAgents';
+import { Form } from '../components/Form';
 
 function Bar({ label, spent, limit, format }: { label: string; spent: number; limit: number; format: (n: number) => string }) {
   const ratio = limit > 0 ? spent / limit : 1;
@@ -77,13 +78,10 @@ function BudgetForm({ agent, budget, onDone }: { agent: AgentDto; budget: Budget
     set.mutate({ agent: agent.id, usd: d, tokens: t, period });
   };
   return (
-    <form
+    <Form
       className="form budget-form"
       aria-label="Budget"
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
+      onSubmit={submit}
     >
       <label>
         Dollars <input inputMode="decimal" value={dollars} onChange={(e) => setDollars(e.target.value)} placeholder="no limit" aria-label="Budget in dollars" />
@@ -108,6 +106,6 @@ function BudgetForm({ agent, budget, onDone }: { agent: AgentDto; budget: Budget
         Cancel
       </button>
       <FormError message={error ?? (set.error ? plainMessage(set.error) : null)} />
-    </form>
+    </Form>
   );
 }

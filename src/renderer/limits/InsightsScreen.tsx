@@ -8,6 +8,7 @@ import { useInsights, type InsightDays } from '../data/limits';
 import { formatDuration } from '../format';
 import { useEffectiveTheme } from '../theme';
 import { seriesColor, StackedBars, type StackedSeries } from './Chart';
+import { TableHead } from '../components/TableHead';
 
 const OUTCOME_COLORS: Record<string, string> = { succeeded: '--ok', failed: '--bad', timed_out: '--warn', cancelled: '--neutral' };
 const usd = (n: number) => (n >= 100 ? `$${Math.round(n)}` : `$${n.toFixed(2)}`);
@@ -91,15 +92,7 @@ function TotalsTable({ data }: { data: AgentTotalsDto }) {
   if (data.length === 0) return <Empty title="No runs in this period." />;
   return (
     <table className="table" aria-label="Per agent">
-      <thead>
-        <tr>
-          <th>Agent</th>
-          <th className="num">Runs</th>
-          <th className="num">Cost</th>
-          <th className="num">Tokens</th>
-          <th className="num">Median run</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Agent', ['Runs', 'num'], ['Cost', 'num'], ['Tokens', 'num'], ['Median run', 'num']]} />
       <tbody>
         {data.map((a) => (
           <tr key={a.agent}>

@@ -11,6 +11,8 @@ import { useRoutines } from '../data/limits';
 import { useAction } from '../data/mutations';
 import { useAgents } from '../data/queries';
 import { clockTime } from './HeldAgents';
+import { Form } from '../components/Form';
+import { TableHead } from '../components/TableHead';
 
 export function RoutinesScreen() {
   const routines = useRoutines();
@@ -33,16 +35,7 @@ export function RoutinesScreen() {
         <Empty title="No routines yet.">Add one: “Triage new bugs”, weekdays at 9.</Empty>
       ) : (
         <table className="table" aria-label="Routines">
-          <thead>
-            <tr>
-              <th>Title</th>
-              <th>Agent</th>
-              <th>Schedule</th>
-              <th>Next</th>
-              <th>Last fired</th>
-              <th />
-            </tr>
-          </thead>
+          <TableHead columns={['Title', 'Agent', 'Schedule', 'Next', 'Last fired', '']} />
           <tbody>
             {(routines.data ?? []).map((r) => (
               <RoutineRow key={r.id} routine={r} />
@@ -102,13 +95,10 @@ function RoutineForm({ onDone }: { onDone: () => void }) {
   const create = useAction('routines.create', { onSuccess: onDone, invalidate: ['routines.list'] });
   const field = (name: string) => (create.error && create.error.field === name ? create.error.message : null);
   return (
-    <form
+    <Form
       className="panel form"
       aria-label="New routine"
-      onSubmit={(e) => {
-        e.preventDefault();
-        create.mutate({ agent, title, cron, timezone, ...(body ? { body } : {}) });
-      }}
+      onSubmit={() => create.mutate({ agent, title, cron, timezone, ...(body ? { body } : {}) })}
     >
       <h2>New routine</h2>
       <div className="form-grid">
@@ -142,6 +132,6 @@ function RoutineForm({ onDone }: { onDone: () => void }) {
           Cancel
         </button>
       </div>
-    </form>
+    </Form>
   );
 }

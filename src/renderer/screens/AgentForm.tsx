@@ -11,6 +11,7 @@ import { FORM, fromHost, validate, type FieldErrors } from '../components/form-e
 import { useAction } from '../data/mutations';
 import { useMachines, useSetupInfo } from '../data/queries';
 import { ValueOptions } from '../components/Options';
+import { Form } from '../components/Form';
 
 const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'workspace', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env', 'machine'] as const;
 
@@ -134,14 +135,11 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
   };
 
   return (
-    <form
+    <Form
       className="panel form"
       aria-label={editing ? `Edit agent ${agent.name}` : 'New agent'}
       noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
+      onSubmit={submit}
       onKeyDown={(e) => {
         if (e.key === 'Escape') onCancel();
       }}
@@ -258,7 +256,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
         </button>
         <span className="dim form-keys">Enter to save · Esc to cancel</span>
       </div>
-    </form>
+    </Form>
   );
 }
 

@@ -12,6 +12,7 @@ import { formatDuration } from '../format';
 import { href, navigate } from '../router';
 import { AgentActions, WakeResult } from './AgentActions';
 import { AgentForm } from './AgentForm';
+import { TableHead } from '../components/TableHead';
 
 export function AgentsScreen() {
   const query = useAgents();
@@ -42,19 +43,7 @@ export function AgentsScreen() {
             )
           ) : (
             <table className="table" aria-label="Agents">
-              <thead>
-                <tr>
-                  <th>Agent</th>
-                  <th>Status</th>
-                  <th>Machine</th>
-                  <th>Adapter</th>
-                  <th className="col-grow">Command</th>
-                  <th className="right">Every</th>
-                  <th className="right">Runs</th>
-                  <th>Last heartbeat</th>
-                  <th />
-                </tr>
-              </thead>
+              <TableHead columns={['Agent', 'Status', 'Machine', 'Adapter', ['Command', 'col-grow'], ['Every', 'right'], ['Runs', 'right'], 'Last heartbeat', '']} />
               <tbody>
                 {agents.map((a) => (
                   <tr key={a.id} data-agent={a.name}>

@@ -20,6 +20,7 @@ import { IssueWorkspace } from '../workspace/IssueWorkspace';
 import { issueHistory } from '../history';
 import { Markdown } from '../transcript/Markdown';
 import { LiveRun } from './LiveRun';
+import { Form } from '../components/Form';
 
 export function IssueDetail({ issueRef }: { issueRef: string }) {
   const query = useIssue(issueRef);
@@ -155,12 +156,9 @@ function CommentForm({ issue }: { issue: string }) {
     if (body.trim()) comment.mutate({ issue, body });
   };
   return (
-    <form
+    <Form
       className="comment-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
+      onSubmit={submit}
     >
       <textarea
         aria-label="New comment"
@@ -184,7 +182,7 @@ function CommentForm({ issue }: { issue: string }) {
         </button>
         <span className="dim form-keys">Ctrl+Enter</span>
       </div>
-    </form>
+    </Form>
   );
 }
 

@@ -7,6 +7,7 @@ import { FORM, fromHost, validate, type FieldErrors } from '../components/form-e
 import { useAction } from '../data/mutations';
 import { useAgents } from '../data/queries';
 import { AgentOptions, ValueOptions } from '../components/Options';
+import { Form } from '../components/Form';
 
 const FIELDS = ['title', 'body', 'assignee', 'priority'] as const;
 
@@ -28,14 +29,11 @@ export function IssueForm({ onDone, onCancel }: { onDone: (identifier: string) =
   };
 
   return (
-    <form
+    <Form
       className="panel form"
       aria-label="New issue"
       noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
+      onSubmit={submit}
       onKeyDown={(e) => {
         if (e.key === 'Escape') onCancel();
         if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) submit();
@@ -75,6 +73,6 @@ export function IssueForm({ onDone, onCancel }: { onDone: (identifier: string) =
         </button>
         <span className="dim form-keys">Ctrl+Enter to create · Esc to cancel</span>
       </div>
-    </form>
+    </Form>
   );
 }

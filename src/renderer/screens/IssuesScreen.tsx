@@ -15,6 +15,7 @@ import { humanize } from '../format';
 import { href, navigate, useHashParams } from '../router';
 import { IssueForm } from './IssueForm';
 import { ValueOptions } from '../components/Options';
+import { TableHead } from '../components/TableHead';
 
 export function IssuesScreen() {
   const [params, setParams] = useHashParams();
@@ -71,16 +72,7 @@ export function IssuesScreen() {
       ) : (
         <>
           <table className="table table-rows-link" aria-label="Issues">
-            <thead>
-              <tr>
-                <th>Issue</th>
-                <th className="col-grow">Title</th>
-                <th>Status</th>
-                <th>Priority</th>
-                <th>Assignee</th>
-                <th>Updated</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Issue', ['Title', 'col-grow'], 'Status', 'Priority', 'Assignee', 'Updated']} />
             <tbody>
               {issues.map((issue) => (
                 <tr key={issue.id} data-issue={issue.identifier}>

@@ -14,6 +14,7 @@ import { useReviewQueue } from '../data/queries';
 import { href, navigate } from '../router';
 import { useReviewQueueKeys } from '../shortcuts';
 import { renderMarkdown } from '../transcript/Markdown';
+import { Form } from '../components/Form';
 
 /** An agent's words are Markdown; in a one-line summary its markers would only be noise. */
 function plainText(markdown: string): string {
@@ -166,11 +167,10 @@ function RequestChanges({ identifier, agent, onDone }: { identifier: string; age
   const field = useRef<HTMLTextAreaElement>(null);
   useEffect(() => field.current?.focus(), []);
   return (
-    <form
+    <Form
       className="review-ask"
       aria-label={`Request changes on ${identifier}`}
-      onSubmit={(e) => {
-        e.preventDefault();
+      onSubmit={() => {
         if (body.trim()) comment.mutate({ issue: identifier, body });
       }}
       onKeyDown={(e) => e.key === 'Escape' && onDone()}
@@ -188,7 +188,7 @@ function RequestChanges({ identifier, agent, onDone }: { identifier: string; age
           Cancel
         </button>
       </div>
-    </form>
+    </Form>
   );
 }
 

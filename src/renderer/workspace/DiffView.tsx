@@ -6,6 +6,7 @@ import { Fragment, useMemo, useState } from 'react';
 import type { LineCommentDto } from '../../shared/contract';
 import { highlightLine, languageOf } from './highlight';
 import { parsePatch, type DiffFile } from './patch';
+import { Form } from '../components/Form';
 
 /** Beyond this many lines the view stops and points at the CLI. */
 const MAX_LINES = 3000;
@@ -171,13 +172,10 @@ function RemarkForm({ path, line, add, onDone }: { path: string; line: number; a
     }
   };
   return (
-    <form
+    <Form
       className="ws-remark-form"
       aria-label={`Remark on ${path} line ${line}`}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
+      onSubmit={() => void save()}
     >
       <textarea aria-label="Remark" rows={2} autoFocus value={body} placeholder={`A remark on ${path}:${line}, sent with Request changes`} onChange={(e) => setBody(e.target.value)} />
       {error && <p className="ws-warn small">{error}</p>}
@@ -189,6 +187,6 @@ function RemarkForm({ path, line, add, onDone }: { path: string; line: number; a
           Add remark
         </button>
       </div>
-    </form>
+    </Form>
   );
 }

@@ -13,6 +13,7 @@ import { useBridge } from '../data/bridge-context';
 import { plainMessage, toContractError } from '../data/errors';
 import { useAction } from '../data/mutations';
 import './workspace.css';
+import { Form } from '../components/Form';
 
 const REFRESH_MS = 1500;
 // highlight.js is big: its chunk loads with the first diff, not with the app.
@@ -241,11 +242,10 @@ function RequestChanges({ issue, pending, onDone }: { issue: string; pending: nu
   const send = useAction('issues.requestChanges', { onSuccess: onDone, invalidate: ['issues.lineComments', 'issues.get'] });
   const ready = pending > 0 || body.trim().length > 0;
   return (
-    <form
+    <Form
       className="ws-request"
       aria-label="Request changes"
-      onSubmit={(e) => {
-        e.preventDefault();
+      onSubmit={() => {
         if (ready) send.mutate({ issue, body: body.trim() || undefined });
       }}
     >
@@ -263,7 +263,7 @@ function RequestChanges({ issue, pending, onDone }: { issue: string; pending: nu
           {pending > 0 ? `Send ${pending} remark${pending === 1 ? '' : 's'} and wake the agent` : 'Send and wake the agent'}
         </button>
       </div>
-    </form>
+    </Form>
   );
 }
 
