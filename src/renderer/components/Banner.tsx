@@ -6,7 +6,7 @@ export function ConnectionBanner() {
   const state = useConnection();
   if (state === 'open') return null;
   return (
-    <div className="banner banner-warn" role="status">
+    <div className="banner tone-warn" role="status">
       <span className="spinner" aria-hidden="true" />
       {state === 'connecting' ? 'Connecting to Vigil…' : 'Disconnected from Vigil — reconnecting. What you see may be out of date.'}
     </div>
@@ -18,7 +18,7 @@ export function Notices({ notices, dismiss }: { notices: Notice[]; dismiss: (id:
   return (
     <div className="notices">
       {notices.map((n) => (
-        <div key={n.id} className={`banner banner-${n.level === 'info' ? 'info' : n.level === 'warning' ? 'warn' : 'bad'}`} role="status">
+        <div key={n.id} className={`banner tone-${n.level === 'info' ? 'live' : n.level === 'warning' ? 'warn' : 'bad'}`} role="status">
           <span className="banner-text">{n.message}</span>
           <button type="button" className="btn btn-quiet" onClick={() => dismiss(n.id)} aria-label="Dismiss notice">
             Dismiss

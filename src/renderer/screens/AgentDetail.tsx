@@ -140,7 +140,7 @@ function AgentCheckNotes({ agent }: { agent: AgentDto }) {
   if (result.deferredTo) return <p className="dim agent-check">Its folder and command are checked on {result.deferredTo}, the machine that runs it.</p>;
   if (result.checks.length === 0) return null;
   return (
-    <div className="banner banner-warn agent-check" role="status">
+    <div className="banner tone-warn agent-check" role="status">
       <ul>
         {result.checks.map((c) => (
           <li key={c.field + c.problem}>

@@ -104,7 +104,7 @@ function WorkspaceBody({ issue, diff, workspace: ws, remarks }: { issue: IssueDe
     <>
       <BranchLine diff={diff} ws={ws} />
       {ws.health !== 'ok' ? (
-        <div className="banner banner-bad ws-problem" role="alert">
+        <div className="banner tone-bad ws-problem" role="alert">
           <span className="banner-text">
             The worktree {ws.health === 'missing' ? 'is missing' : 'cannot be read'}: {ws.problem}. No changes can be shown. Its branch <code>{ws.branch}</code> keeps the committed
             work; the next run of this issue makes the worktree again from it.
@@ -269,7 +269,7 @@ function RequestChanges({ issue, pending, onDone }: { issue: string; pending: nu
 
 function MergeOutcome({ result }: { result: MergeResultDto }) {
   return (
-    <div className={`banner ${result.merged ? 'banner-info' : 'banner-warn'} ws-result`} role="status">
+    <div className={`banner ${result.merged ? 'tone-live' : 'tone-warn'} ws-result`} role="status">
       <span className="banner-text">
         {result.merged ? 'Merged. ' : result.outcome === 'conflict' ? 'Conflict. ' : 'Not merged. '}
         {result.message}
