@@ -12,6 +12,7 @@ import { logFailure } from '../host-log';
 import { newId, type ServiceContext } from '../context';
 import type { ChangeRequestWaker } from '../services/line-comments';
 import { loadIssueDto } from '../views/lookup';
+import { pick } from '../views/dto';
 import { snapshotTree } from '../workspaces/diff';
 import { gitOut } from '../workspaces/git';
 import type { IssueWorkspaces } from '../workspaces/issue-workspaces';
@@ -23,14 +24,8 @@ export const checksDirOf = (dataDir: string) => join(dataDir, 'checks');
 
 export function checkRunDto(r: CheckRow): CheckRunDto {
   return {
-    id: r.id,
-    issueId: r.issueId,
-    runId: r.runId,
-    command: r.command,
+    ...pick(r, ['id', 'issueId', 'runId', 'command', 'exitCode', 'failingLines', 'sentBack']),
     status: r.status as CheckRunDto['status'],
-    exitCode: r.exitCode,
-    failingLines: r.failingLines,
-    sentBack: r.sentBack,
     startedAt: r.startedAt.toISOString(),
     finishedAt: r.finishedAt?.toISOString() ?? null,
     durationMs: r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,

@@ -44,6 +44,13 @@ export function secretValuesOf(env: Record<string, string>, publicNames: readonl
 
 export type MachineRow = InferSelectModel<typeof schema.machines>;
 
+/** The fields a DTO passes on from its row as they are. */
+export function pick<Row, K extends keyof Row>(row: Row, keys: readonly K[]): Pick<Row, K> {
+  const out = {} as Pick<Row, K>;
+  for (const k of keys) out[k] = row[k];
+  return out;
+}
+
 /** A machine's name and whether its lease is current (computed by the database's clock). */
 export interface MachineState {
   name: string;
@@ -52,10 +59,7 @@ export interface MachineState {
 
 export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number, machine: MachineState | null): AgentDto {
   return {
-    id: a.id,
-    workspaceId: a.workspaceId,
-    name: a.name,
-    role: a.role,
+    ...pick(a, ['id', 'workspaceId', 'name', 'role', 'machineId']),
     adapterType: a.adapterType as AgentDto['adapterType'],
     command: a.adapterConfig.command ?? null,
     cwd: a.adapterConfig.cwd ?? null,
@@ -74,7 +78,6 @@ export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number
     totalRuns: rt?.totalRuns ?? 0,
     failedRuns: rt?.failedRuns ?? 0,
     runningRuns,
-    machineId: a.machineId,
     machine: machine?.name ?? null,
     machineOnline: machine?.online ?? false,
     createdAt: a.createdAt.toISOString(),
@@ -85,31 +88,16 @@ export function agentDto(a: AgentRow, rt: RuntimeRow | null, runningRuns: number
 export function runDto(r: RunRow, agentName: string, issueIdentifier: string | null, agentMachineId: string | null = null, adapterType: AdapterType | null = null): RunDto {
   const ctx = r.contextSnapshot ?? {};
   return {
-    id: r.id,
-    agentId: r.agentId,
+    ...pick(r, ['id', 'agentId', 'triggerDetail', 'wakeupRequestId', 'issueId', 'processPid', 'processGroupId', 'processStartId', 'processLossRetryCount', 'retryOfRunId']),
+    ...pick(r, ['exitCode', 'signal', 'error', 'logBytes', 'logSha256', 'logPruned', 'sessionId']),
     agent: agentName,
     status: r.status as RunDto['status'],
     invocationSource: r.invocationSource as RunDto['invocationSource'],
-    triggerDetail: r.triggerDetail,
-    wakeupRequestId: r.wakeupRequestId,
-    issueId: r.issueId,
     issueIdentifier,
     wakeReason: typeof ctx.wakeReason === 'string' ? ctx.wakeReason : null,
     retryReason: typeof ctx.retryReason === 'string' ? ctx.retryReason : null,
-    processPid: r.processPid,
-    processGroupId: r.processGroupId,
-    processStartId: r.processStartId,
     machineId: r.hostId ?? agentMachineId,
-    processLossRetryCount: r.processLossRetryCount,
-    retryOfRunId: r.retryOfRunId,
-    exitCode: r.exitCode,
-    signal: r.signal,
     errorCode: (r.errorCode as RunErrorCode | null) ?? null,
-    error: r.error,
-    logBytes: r.logBytes,
-    logSha256: r.logSha256,
-    logPruned: r.logPruned,
-    sessionId: r.sessionId,
     usage: r.usage ?? null,
     lastOutputLine: spokenLine(adapterType, r.lastOutputLine),
     startedAt: iso(r.startedAt),
@@ -121,10 +109,7 @@ export function runDto(r: RunRow, agentName: string, issueIdentifier: string | n
 
 export function machineDto(m: MachineRow, state: { online: boolean; self: boolean; agents: number; runningRuns: number }): MachineDto {
   return {
-    id: m.id,
-    name: m.name,
-    hostInstance: m.hostInstance,
-    leaseMs: m.leaseMs,
+    ...pick(m, ['id', 'name', 'hostInstance', 'leaseMs']),
     startedAt: m.startedAt.toISOString(),
     lastSeenAt: m.lastSeenAt.toISOString(),
     stoppedAt: iso(m.stoppedAt),
@@ -134,17 +119,10 @@ export function machineDto(m: MachineRow, state: { online: boolean; self: boolea
 
 export function issueDto(i: IssueRow, assigneeName: string | null): IssueDto {
   return {
-    id: i.id,
-    identifier: i.identifier,
-    title: i.title,
-    body: i.body,
+    ...pick(i, ['id', 'identifier', 'title', 'body', 'assigneeAgentId', 'assigneeUserId', 'checkoutRunId', 'executionRunId']),
     status: i.status as IssueDto['status'],
     priority: i.priority as IssueDto['priority'],
-    assigneeAgentId: i.assigneeAgentId,
     assigneeAgent: assigneeName,
-    assigneeUserId: i.assigneeUserId,
-    checkoutRunId: i.checkoutRunId,
-    executionRunId: i.executionRunId,
     startedAt: iso(i.startedAt),
     completedAt: iso(i.completedAt),
     createdAt: i.createdAt.toISOString(),
@@ -154,51 +132,28 @@ export function issueDto(i: IssueRow, assigneeName: string | null): IssueDto {
 
 export function commentDto(c: CommentRow, authorName: string | null): CommentDto {
   return {
-    id: c.id,
-    issueId: c.issueId,
+    ...pick(c, ['id', 'issueId', 'authorAgentId', 'runId', 'body']),
     authorType: c.authorType as CommentDto['authorType'],
-    authorAgentId: c.authorAgentId,
     authorName,
-    runId: c.runId,
-    body: c.body,
     createdAt: c.createdAt.toISOString(),
   };
 }
 
 export function escalationDto(e: EscalationRow, issue: { identifier: string; title: string }): EscalationDto {
   return {
-    id: e.id,
-    issueId: e.issueId,
+    ...pick(e, ['id', 'issueId', 'runId', 'message']),
     issueIdentifier: issue.identifier,
     issueTitle: issue.title,
-    runId: e.runId,
     kind: e.kind as EscalationDto['kind'],
-    message: e.message,
     createdAt: e.createdAt.toISOString(),
     resolvedAt: iso(e.resolvedAt),
   };
 }
 
 export function activityDto(a: ActivityRow): ActivityDto {
-  return {
-    id: a.id,
-    action: a.action,
-    entityType: a.entityType,
-    entityId: a.entityId,
-    actor: a.actor,
-    details: a.details ?? null,
-    createdAt: a.createdAt.toISOString(),
-  };
+  return { ...pick(a, ['id', 'action', 'entityType', 'entityId', 'actor']), details: a.details ?? null, createdAt: a.createdAt.toISOString() };
 }
 
 export function runEventDto(e: RunEventRow): RunEventDto {
-  return {
-    id: e.id,
-    runId: e.runId,
-    seq: e.seq,
-    type: e.type,
-    message: e.message,
-    payload: e.payload ?? null,
-    createdAt: e.createdAt.toISOString(),
-  };
+  return { ...pick(e, ['id', 'runId', 'seq', 'type', 'message']), payload: e.payload ?? null, createdAt: e.createdAt.toISOString() };
 }

@@ -9,44 +9,31 @@ import { machineStates } from './machines';
 import { resolveAgentId, resolveIssueId, resolveRunId } from './resolve';
 import { agentDto, issueDto, runDto, type AgentRow, type IssueRow, type RunRow } from './dto';
 
-export async function findAgent(q: Q, workspaceId: string, ref: string): Promise<AgentRow | null> {
-  const id = await resolveAgentId(q, workspaceId, ref);
-  if (!id) return null;
-  const rows = await q.select().from(agents).where(eq(agents.id, id));
-  return rows[0] ?? null;
+/** The row of a resolved id, or null when the reference named nothing. */
+async function rowOf<Row>(id: string | null, load: (id: string) => Promise<Row[]>): Promise<Row | null> {
+  return id ? ((await load(id))[0] ?? null) : null;
 }
 
-export async function requireAgent(q: Q, workspaceId: string, ref: string): Promise<AgentRow> {
-  const row = await findAgent(q, workspaceId, ref);
-  if (!row) throw notFound('agent', ref);
+/** The row, or the not-found error that names the reference. */
+function found<Row>(row: Row | null, what: 'agent' | 'issue' | 'run', ref: string): Row {
+  if (!row) throw notFound(what, ref);
   return row;
 }
+
+export async function findAgent(q: Q, workspaceId: string, ref: string): Promise<AgentRow | null> {
+  return rowOf(await resolveAgentId(q, workspaceId, ref), (id) => q.select().from(agents).where(eq(agents.id, id)));
+}
+export const requireAgent = async (q: Q, workspaceId: string, ref: string): Promise<AgentRow> => found(await findAgent(q, workspaceId, ref), 'agent', ref);
 
 export async function findIssue(q: Q, ref: string): Promise<IssueRow | null> {
-  const id = await resolveIssueId(q, ref);
-  if (!id) return null;
-  const rows = await q.select().from(issues).where(eq(issues.id, id));
-  return rows[0] ?? null;
+  return rowOf(await resolveIssueId(q, ref), (id) => q.select().from(issues).where(eq(issues.id, id)));
 }
-
-export async function requireIssue(q: Q, ref: string): Promise<IssueRow> {
-  const row = await findIssue(q, ref);
-  if (!row) throw notFound('issue', ref);
-  return row;
-}
+export const requireIssue = async (q: Q, ref: string): Promise<IssueRow> => found(await findIssue(q, ref), 'issue', ref);
 
 export async function findRun(q: Q, ref: string): Promise<RunRow | null> {
-  const id = await resolveRunId(q, ref);
-  if (!id) return null;
-  const rows = await q.select().from(heartbeatRuns).where(eq(heartbeatRuns.id, id));
-  return rows[0] ?? null;
+  return rowOf(await resolveRunId(q, ref), (id) => q.select().from(heartbeatRuns).where(eq(heartbeatRuns.id, id)));
 }
-
-export async function requireRun(q: Q, ref: string): Promise<RunRow> {
-  const row = await findRun(q, ref);
-  if (!row) throw notFound('run', ref);
-  return row;
-}
+export const requireRun = async (q: Q, ref: string): Promise<RunRow> => found(await findRun(q, ref), 'run', ref);
 
 /** Runs -> DTOs with their agent names and issue identifiers, in two small lookups. */
 export async function runDtos(q: Q, rows: RunRow[]): Promise<RunDto[]> {
