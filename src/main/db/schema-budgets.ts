@@ -1,24 +1,21 @@
 // Budgets, usage-window holds and routines (docs/budgets-and-routines.md). Part of the schema:
 // exported again by schema.ts.
 import { bigint, boolean, doublePrecision, index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { created, ts, updated } from './schema-columns';
+import { belongsTo, created, idKey, stamps, ts } from './schema-columns';
 import { agents } from './schema';
 
 /** BUDGET_PERIODS in src/shared/domain.ts: 'month' (calendar month, UTC) or 'total'. */
 export const budgets = pgTable(
   'budgets',
   {
-    id: text('id').primaryKey(),
-    agentId: text('agent_id')
-      .notNull()
-      .references(() => agents.id, { onDelete: 'cascade' }),
+    id: idKey(),
+    agentId: belongsTo('agent_id', () => agents.id),
     /** '' for the agent's own budget, else the issue this budget is for (the agent's runs on it). */
     issueId: text('issue_id').notNull().default(''),
     limitUsd: doublePrecision('limit_usd'),
     limitTokens: bigint('limit_tokens', { mode: 'number' }),
     period: text('period').notNull().default('month'),
-    createdAt: created(),
-    updatedAt: updated(),
+    ...stamps(),
   },
   (t) => [uniqueIndex('budgets_agent_issue_uq').on(t.agentId, t.issueId)],
 );
@@ -43,11 +40,9 @@ export const agentHolds = pgTable('agent_holds', {
 export const routines = pgTable(
   'routines',
   {
-    id: text('id').primaryKey(),
+    id: idKey(),
     workspaceId: text('workspace_id').notNull(),
-    agentId: text('agent_id')
-      .notNull()
-      .references(() => agents.id, { onDelete: 'cascade' }),
+    agentId: belongsTo('agent_id', () => agents.id),
     title: text('title').notNull(),
     body: text('body').notNull().default(''),
     cron: text('cron').notNull(),
@@ -57,8 +52,7 @@ export const routines = pgTable(
     nextDueAt: ts('next_due_at'),
     lastFiredAt: ts('last_fired_at'),
     lastIssueId: text('last_issue_id'),
-    createdAt: created(),
-    updatedAt: updated(),
+    ...stamps(),
   },
   (t) => [index('routines_due_idx').on(t.nextDueAt)],
 );

@@ -1,7 +1,7 @@
 // Permission requests and questions a live run's agent puts to a person, and the rules "Allow
 // always" leaves on an agent (docs/reach.md). Part of the schema: exported again by schema.ts.
 import { index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
-import { created, ts } from './schema-columns';
+import { belongsTo, created, idKey, ts } from './schema-columns';
 import { agents, heartbeatRuns } from './schema';
 
 /** What a person answered to a run's request (issue 21: requests as stored state). */
@@ -21,11 +21,9 @@ export interface RequestAnswer {
 export const runRequests = pgTable(
   'run_requests',
   {
-    id: text('id').primaryKey(),
+    id: idKey(),
     workspaceId: text('workspace_id').notNull(),
-    runId: text('run_id')
-      .notNull()
-      .references(() => heartbeatRuns.id, { onDelete: 'cascade' }),
+    runId: belongsTo('run_id', () => heartbeatRuns.id),
     agentId: text('agent_id').notNull(),
     issueId: text('issue_id'),
     /** permission | question */
@@ -51,10 +49,8 @@ export const runRequests = pgTable(
 export const agentPermissionRules = pgTable(
   'agent_permission_rules',
   {
-    id: text('id').primaryKey(),
-    agentId: text('agent_id')
-      .notNull()
-      .references(() => agents.id, { onDelete: 'cascade' }),
+    id: idKey(),
+    agentId: belongsTo('agent_id', () => agents.id),
     tool: text('tool').notNull(),
     /** Bash: the exact command allowed; null: every use of the tool. */
     command: text('command'),

@@ -1,7 +1,7 @@
 // The review loop's records (docs/workspaces.md): a reviewer's line comments and the check runs
 // on an issue's worktree. Part of the schema: exported again by schema.ts.
 import { boolean, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
-import { created, ts } from './schema-columns';
+import { belongsTo, created, idKey, ts } from './schema-columns';
 import { issues } from './schema';
 
 /**
@@ -14,10 +14,8 @@ import { issues } from './schema';
 export const reviewComments = pgTable(
   'review_comments',
   {
-    id: text('id').primaryKey(),
-    issueId: text('issue_id')
-      .notNull()
-      .references(() => issues.id, { onDelete: 'cascade' }),
+    id: idKey(),
+    issueId: belongsTo('issue_id', () => issues.id),
     /** The issue_workspaces row whose worktree it was made on. */
     worktreeId: text('worktree_id').notNull(),
     path: text('path').notNull(),
@@ -42,10 +40,8 @@ export const reviewComments = pgTable(
 export const checkRuns = pgTable(
   'check_runs',
   {
-    id: text('id').primaryKey(),
-    issueId: text('issue_id')
-      .notNull()
-      .references(() => issues.id, { onDelete: 'cascade' }),
+    id: idKey(),
+    issueId: belongsTo('issue_id', () => issues.id),
     /** The agent run whose changes it checked. */
     runId: text('run_id'),
     command: text('command').notNull(),

@@ -12,16 +12,15 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
-import { created, ts, updated } from './schema-columns';
+import { belongsTo, created, idKey, stamps, ts, updated } from './schema-columns';
 
 export const workspaces = pgTable('workspaces', {
-  id: text('id').primaryKey(),
+  id: idKey(),
   name: text('name').notNull(),
   issuePrefix: text('issue_prefix').notNull().unique(),
   /** Next issue number; bumped in the same statement that reserves it. */
   issueCounter: integer('issue_counter').notNull().default(0),
-  createdAt: created(),
-  updatedAt: updated(),
+  ...stamps(),
 });
 
 export interface AdapterConfig {
@@ -54,7 +53,7 @@ export interface RuntimeConfig {
  * its host renews `lastSeenAt` within `leaseMs` (database time, so clocks never disagree).
  */
 export const machines = pgTable('machines', {
-  id: text('id').primaryKey(),
+  id: idKey(),
   name: text('name').notNull(),
   /** The host process now serving this machine (`<pid>/<start identity>`). */
   hostInstance: text('host_instance').notNull(),
@@ -72,7 +71,7 @@ export const machines = pgTable('machines', {
 export const machineRequests = pgTable(
   'machine_requests',
   {
-    id: text('id').primaryKey(),
+    id: idKey(),
     machineId: text('machine_id').notNull(),
     kind: text('kind').notNull(),
     payload: jsonb('payload').notNull(),
@@ -89,7 +88,7 @@ export const machineRequests = pgTable(
 export const busEvents = pgTable(
   'bus_events',
   {
-    id: text('id').primaryKey(),
+    id: idKey(),
     payload: text('payload').notNull(),
     createdAt: created(),
   },
@@ -99,7 +98,7 @@ export const busEvents = pgTable(
 export const agents = pgTable(
   'agents',
   {
-    id: text('id').primaryKey(),
+    id: idKey(),
     workspaceId: text('workspace_id')
       .notNull()
       .references(() => workspaces.id),
@@ -115,8 +114,7 @@ export const agents = pgTable(
     machineId: text('machine_id'),
     /** Env names the user marked public: shown in answers, not redacted. */
     envPublic: jsonb('env_public').$type<string[]>().notNull().default([]),
-    createdAt: created(),
-    updatedAt: updated(),
+    ...stamps(),
   },
   (t) => [uniqueIndex('agents_workspace_name_uq').on(t.workspaceId, t.name)],
 );
@@ -146,11 +144,9 @@ export interface WakePayload {
 export const agentWakeupRequests = pgTable(
   'agent_wakeup_requests',
   {
-    id: text('id').primaryKey(),
+    id: idKey(),
     workspaceId: text('workspace_id').notNull(),
-    agentId: text('agent_id')
-      .notNull()
-      .references(() => agents.id, { onDelete: 'cascade' }),
+    agentId: belongsTo('agent_id', () => agents.id),
     source: text('source').notNull(),
     triggerDetail: text('trigger_detail'),
     reason: text('reason'),
@@ -162,8 +158,7 @@ export const agentWakeupRequests = pgTable(
     error: text('error'),
     claimedAt: ts('claimed_at'),
     finishedAt: ts('finished_at'),
-    createdAt: created(),
-    updatedAt: updated(),
+    ...stamps(),
   },
   (t) => [index('wakeups_agent_status_idx').on(t.agentId, t.status)],
 );
@@ -194,11 +189,9 @@ export interface UsageRecord {
 export const heartbeatRuns = pgTable(
   'heartbeat_runs',
   {
-    id: text('id').primaryKey(),
+    id: idKey(),
     workspaceId: text('workspace_id').notNull(),
-    agentId: text('agent_id')
-      .notNull()
-      .references(() => agents.id, { onDelete: 'cascade' }),
+    agentId: belongsTo('agent_id', () => agents.id),
     status: text('status').notNull().default('queued'),
     invocationSource: text('invocation_source').notNull(),
     triggerDetail: text('trigger_detail'),
@@ -233,8 +226,7 @@ export const heartbeatRuns = pgTable(
     lastActivityAt: ts('last_activity_at'),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
-    createdAt: created(),
-    updatedAt: updated(),
+    ...stamps(),
   },
   (t) => [
     index('runs_created_idx').on(t.createdAt.desc(), t.id.desc()),
@@ -250,10 +242,8 @@ export const heartbeatRuns = pgTable(
 export const heartbeatRunEvents = pgTable(
   'heartbeat_run_events',
   {
-    id: text('id').primaryKey(),
-    runId: text('run_id')
-      .notNull()
-      .references(() => heartbeatRuns.id, { onDelete: 'cascade' }),
+    id: idKey(),
+    runId: belongsTo('run_id', () => heartbeatRuns.id),
     seq: integer('seq').notNull(),
     type: text('type').notNull(),
     message: text('message'),
@@ -266,7 +256,7 @@ export const heartbeatRunEvents = pgTable(
 export const issues = pgTable(
   'issues',
   {
-    id: text('id').primaryKey(),
+    id: idKey(),
     workspaceId: text('workspace_id')
       .notNull()
       .references(() => workspaces.id),
@@ -282,8 +272,7 @@ export const issues = pgTable(
     executionRunId: text('execution_run_id'),
     startedAt: ts('started_at'),
     completedAt: ts('completed_at'),
-    createdAt: created(),
-    updatedAt: updated(),
+    ...stamps(),
   },
   (t) => [index('issues_status_idx').on(t.status), index('issues_assignee_idx').on(t.assigneeAgentId)],
 );
@@ -291,10 +280,8 @@ export const issues = pgTable(
 export const issueComments = pgTable(
   'issue_comments',
   {
-    id: text('id').primaryKey(),
-    issueId: text('issue_id')
-      .notNull()
-      .references(() => issues.id, { onDelete: 'cascade' }),
+    id: idKey(),
+    issueId: belongsTo('issue_id', () => issues.id),
     authorType: text('author_type').notNull(),
     authorAgentId: text('author_agent_id'),
     authorUserId: text('author_user_id'),
@@ -308,10 +295,8 @@ export const issueComments = pgTable(
 export const escalations = pgTable(
   'escalations',
   {
-    id: text('id').primaryKey(),
-    issueId: text('issue_id')
-      .notNull()
-      .references(() => issues.id, { onDelete: 'cascade' }),
+    id: idKey(),
+    issueId: belongsTo('issue_id', () => issues.id),
     runId: text('run_id'),
     kind: text('kind').notNull(),
     message: text('message').notNull(),
@@ -324,7 +309,7 @@ export const escalations = pgTable(
 export const activityLog = pgTable(
   'activity_log',
   {
-    id: text('id').primaryKey(),
+    id: idKey(),
     workspaceId: text('workspace_id'),
     actor: text('actor').notNull(),
     action: text('action').notNull(),
@@ -344,7 +329,7 @@ export const activityLog = pgTable(
 export const issueWorkspaces = pgTable(
   'issue_workspaces',
   {
-    id: text('id').primaryKey(),
+    id: idKey(),
     issueId: text('issue_id').notNull(),
     agentId: text('agent_id'),
     /** The repository's top folder (where the agent's cwd is). */
@@ -372,8 +357,7 @@ export const issueWorkspaces = pgTable(
     prState: text('pr_state'),
     prCheckedAt: ts('pr_checked_at'),
     closedAt: ts('closed_at'),
-    createdAt: created(),
-    updatedAt: updated(),
+    ...stamps(),
   },
   (t) => [
     uniqueIndex('issue_workspaces_active_uq')
