@@ -83,6 +83,18 @@ export function shippedHostOptions() {
   return { ptyHost: { runtime: process.execPath, script: join(dir, 'ptyhost.js') }, dbTemplate: join(dir, 'db-template.tar.gz') };
 }
 
+/** Whether the host's start-up backup in dataDir is verified (its VERIFIED marker is written). */
+export function backupVerified(dataDir) {
+  try {
+    return readdirSync(join(dataDir, 'backups')).some((n) => existsSync(join(dataDir, 'backups', n, 'VERIFIED')));
+  } catch {
+    return false;
+  }
+}
+
+/** A child process's line to its parent: one JSON object on stdout. */
+export const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+
 let bundle = null;
 /** The built host library (out/main/host.js); run.mjs builds it first when missing or stale. */
 export async function loadHost() {

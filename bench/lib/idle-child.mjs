@@ -2,20 +2,11 @@
 // options `vigil serve` gives it (the pty host, the database template, recovery, the scheduler,
 // its sweeps at their shipped intervals, the start-up backup). Says {"ready"}, then {"settled"}
 // once the start-up backup is verified, then idles until SIGTERM and closes.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { hostBundlePath, shippedHostOptions, sleep } from './common.mjs';
+import { backupVerified, hostBundlePath, say, shippedHostOptions, sleep } from './common.mjs';
 
 const [dataDir] = process.argv.slice(2);
-const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
-const verified = () => {
-  try {
-    return readdirSync(join(dataDir, 'backups')).some((n) => existsSync(join(dataDir, 'backups', n, 'VERIFIED')));
-  } catch {
-    return false;
-  }
-};
+const verified = () => backupVerified(dataDir);
 const { startHost } = await import(pathToFileURL(hostBundlePath()).href);
 const host = await startHost({ ...shippedHostOptions(), dataDir });
 say({ ready: true });

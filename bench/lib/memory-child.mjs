@@ -4,21 +4,14 @@
 // {"ready"} on stdout; once the start-up backup is verified says {"settled"}, stays idle for
 // `idleMs` with nothing running, says {"closing"} and closes. The parent samples this process
 // tree's memory meanwhile.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { hostBundlePath, shippedHostOptions, sleep } from './common.mjs';
+import { backupVerified, hostBundlePath, say, shippedHostOptions, sleep } from './common.mjs';
 
 const [dataDir, idleArg] = process.argv.slice(2);
-const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
-const verified = () => {
-  try {
-    return readdirSync(join(dataDir, 'backups')).some((n) => existsSync(join(dataDir, 'backups', n, 'VERIFIED')));
-  } catch {
-    return false;
-  }
-};
+const verified = () => backupVerified(dataDir);
 const { startHost } = await import(pathToFileURL(hostBundlePath()).href);
 // The start that makes the database takes no backup (there is nothing in it to keep).
 const backupDue = existsSync(join(dataDir, 'db'));
