@@ -139,6 +139,12 @@ function ErrorCallout({ run }: { run: RunDetailDto }) {
         <span>{explanation}</span>
       </div>
       {run.error && <pre className="callout-detail">{run.error}</pre>}
+      {/* The agent's own last words, unless the explanation already quotes them. */}
+      {tone === 'bad' && run.lastOutputLine && !explanation?.includes(run.lastOutputLine.trim()) && (
+        <p className="callout-said">
+          Its last line: <code>{run.lastOutputLine}</code>
+        </p>
+      )}
     </div>
   );
 }
@@ -155,7 +161,7 @@ function Facts({ run }: { run: RunDetailDto }) {
     ['Trigger', [humanize(run.invocationSource), run.triggerDetail].filter(Boolean).join(' · ')],
   ];
   const optional: [string, ReactNode][] = [
-    ['Wake reason', run.wakeReason],
+    ['Wake reason', run.wakeReason && humanize(run.wakeReason)],
     ['Retry reason', run.retryReason && humanize(run.retryReason)],
     ['Session', run.sessionId && <code key="s">{run.sessionId}</code>],
     ['Process', run.processPid && <code key="p" title={run.processGroupId ? `process group ${run.processGroupId}` : undefined}>pid {run.processPid}</code>],
