@@ -11,7 +11,7 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type Q = Db | Tx;
 
 /** Team mode: what a host may ask of another machine's host (src/main/team/machine-requests.ts). */
-export type RequestKind = 'run.cancel' | 'run.log';
+export type RequestKind = 'run.cancel' | 'run.log' | 'agent.check';
 
 export interface RemoteHosts {
   /** Has machine `machineId`'s host carry this out and returns its answer; throws machine_offline when it cannot. */

@@ -25,6 +25,7 @@ import { logsDirOf } from '../node/paths';
 import { machineId as thisMachineId } from '../node/process/identity';
 import { detectContainment } from '../node/process/cgroup';
 import { ContainedSpawner } from './heartbeat/contained-spawner';
+import { answerAgentCheck } from './services/agent-checks';
 import { machineHandlers } from './services/machines';
 import { DEFAULT_LEASE_MS, MachineLease, SOLO_LEASE_MS } from './team/machine-lease';
 import { startTeam, type Team } from './team/team';
@@ -356,7 +357,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       engine.start();
       // After the gate opened: a due time missed while Vigil was down fires once now.
       await routinesTimer.arm().catch((err: Error) => events.emit('host.notice', { level: 'error', message: `routines: ${err.message}` }));
-      team?.requests.serve(runs.requestHandlers);
+      team?.requests.serve({ ...runs.requestHandlers, 'agent.check': answerAgentCheck });
       // The sweep is the net for what no event told this host (a run another writer left live, an
       // issue stranded): armed even while idle; one pass a minute costs a few queries.
       const sweepMs = opts.sweepIntervalMs ?? 60_000;

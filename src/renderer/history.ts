@@ -52,15 +52,26 @@ function sentence(a: ActivityDto, identifier: string): string | null {
   }
 }
 
-export function issueHistory(identifier: string, activity: ActivityDto[], escalations: EscalationDto[], agentNames: ReadonlyMap<string, string>): HistoryEntry[] {
+/**
+ * `shownComments`: the bodies of the comments on the same page; an escalation whose words are one
+ * of them is listed without repeating them (a person reads them once).
+ */
+export function issueHistory(
+  identifier: string,
+  activity: ActivityDto[],
+  escalations: EscalationDto[],
+  agentNames: ReadonlyMap<string, string>,
+  shownComments: readonly string[] = [],
+): HistoryEntry[] {
   const entries: HistoryEntry[] = [];
+  const shown = new Set(shownComments.map((b) => b.trim()));
   for (const e of escalations) {
     entries.push({
       key: `e-${e.id}`,
       at: e.createdAt,
       who: 'Vigil',
-      what: `escalated ${identifier} to you`,
-      detail: e.message,
+      what: `escalated ${identifier} to you${shown.has(e.message.trim()) ? ' (its comment says why)' : ''}`,
+      ...(shown.has(e.message.trim()) ? {} : { detail: e.message }),
       open: !e.resolvedAt,
     });
   }

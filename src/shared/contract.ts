@@ -770,11 +770,33 @@ export const calls = {
   },
   /**
    * Whether the agent can start on its machine (folder, command, adapter CLI), each problem with
-   * its fix; `deferredTo` names the machine that checks when the agent runs elsewhere.
+   * its fix, checked by that machine's host (team mode: asked through the database). `draft`
+   * checks values not saved yet (the form as it is typed), over the agent's saved ones; without
+   * `agent` it needs `adapterType`. `checkedOn` names another machine that checked; when that
+   * machine is offline nothing could be checked: `deferredTo` names it and `offline` says so.
    */
   'agents.check': {
-    input: z.object({ agent: agentRef }).strict(),
-    output: z.object({ checks: z.array(AgentCheckDto), deferredTo: z.string().nullable() }),
+    input: z
+      .object({
+        agent: agentRef.optional(),
+        draft: z
+          .object({
+            adapterType: AdapterType.optional(),
+            command: z.string().max(10_000).nullable().optional(),
+            cwd: z.string().max(4096).nullable().optional(),
+            machine: z.string().min(1).max(200).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .refine((v) => v.agent !== undefined || v.draft?.adapterType !== undefined, { message: 'give the agent, or a draft with its adapter type', path: ['agent'] }),
+    output: z.object({
+      checks: z.array(AgentCheckDto),
+      deferredTo: z.string().nullable(),
+      checkedOn: z.string().nullable().optional(),
+      offline: z.string().nullable().optional(),
+    }),
   },
   'agents.pause': { input: z.object({ agent: agentRef }).strict(), output: AgentDto },
   'agents.resume': { input: z.object({ agent: agentRef }).strict(), output: AgentDto },

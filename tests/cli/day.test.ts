@@ -122,6 +122,9 @@ describe('a day with the vigil CLI', { timeout: 240_000 }, () => {
     expect(esc.message).toContain(`vigil escalation retry ${issue.identifier}`);
     const runs = (await json<{ items: RunDto[] }>('run', 'list', '--issue', issue.identifier)).items;
     expect(runs).toHaveLength(1);
+    // The run itself says the same in words: what happened, what the shell said, what to do.
+    const run = await json<RunDetailDto>('run', 'show', runs[0].id);
+    expect(run.errorExplanation).toMatch(/^The agent's command was not found, so the agent never started\. It said: ".*\/nonexistent\/agent-cmd: not found"\. Vigil did not retry.*To fix it: install the agent's CLI or correct its command/);
     expect((await json<IssueDetailDto>('issue', 'show', issue.identifier)).status).toBe('blocked');
     // The escalation by its issue's VIG-n, and by its short id.
     const shown = await vigil(['escalation', 'dismiss', issue.identifier]);

@@ -125,10 +125,36 @@ describe('a day with Vigil in the browser', () => {
     await changes.getByRole('button', { name: 'Merge into main' }).click();
     await changes.getByRole('button', { name: 'Yes, merge' }).click();
     await changes.getByText('its worktree was removed').waitFor({ timeout: 30_000 });
-    expect(sh(repo.dir, ['rev-parse', 'main'])).not.toBe(before);
-    expect(await changes.getByRole('status').filter({ hasText: 'Merged.' }).count()).toBe(0);
+    const merged = sh(repo.dir, ['rev-parse', 'main']);
+    expect(merged).not.toBe(before);
+    // Said exactly once on the whole page: the closed line where Merge was clicked; no banner, no comment.
+    await page.getByRole('list', { name: 'History' }).getByText(`merged ${issue.identifier}`).waitFor({ timeout: 30_000 });
+    // The commit appears in every way of saying it (the closed line, a banner, Vigil's comment).
+    const pageText = await page.locator('main').innerText();
+    expect(pageText.split(merged.slice(0, 10)).length - 1).toBe(1);
+    expect(await changes.locator('.ws-closed').innerText()).toMatch(new RegExp(`^merged vigil/\\S+ into main at ${merged.slice(0, 10)} \\((a fast-forward|a merge commit)\\) .*; its worktree was removed\\.$`));
+    expect(await page.getByRole('status').filter({ hasText: /Merged\./ }).count()).toBe(0);
+    expect(await page.locator('.comment-body').filter({ hasText: /merged|fast-forwarded/i }).count()).toBe(0);
     await both('merged');
   }, 240_000);
+
+  it('the agent form checks the folder and the command as the person types, each with its fix', async () => {
+    await page.evaluate(() => (window.location.hash = '#/agents'));
+    await page.getByRole('button', { name: 'Add agent' }).click();
+    const form = page.getByRole('form', { name: 'New agent' });
+    await form.getByLabel('Name').fill('typed');
+    await form.getByLabel('Adapter').selectOption('process');
+    await form.getByLabel('Command').fill('no-such-agent-cmd --go');
+    await form.getByLabel('Working folder').fill('/nonexistent/day-folder');
+    await form.getByText('The folder /nonexistent/day-folder: there is no such folder. Create it (mkdir -p /nonexistent/day-folder) or choose another folder.').waitFor({ timeout: 30_000 });
+    await form.getByText('The command "no-such-agent-cmd" was not found on PATH. Install it, give its full path').waitFor({ timeout: 30_000 });
+    await both('agent-form-check');
+    await form.getByLabel('Command').fill('echo hi');
+    await form.getByLabel('Working folder').fill(repo.dir);
+    await form.getByText('not found on PATH').waitFor({ state: 'detached', timeout: 30_000 });
+    await form.getByText('there is no such folder').waitFor({ state: 'detached', timeout: 30_000 });
+    await form.getByRole('button', { name: 'Cancel' }).click();
+  }, 120_000);
 
   it('? lists the keyboard shortcuts; Escape closes them', async () => {
     await page.evaluate(() => (window.location.hash = '#/agents/slowpoke'));

@@ -26,6 +26,8 @@ export class FakeHost implements VigilBridge {
   setupInfo: SetupInfoDto = { clis: [], folderPicker: 'path', home: '/home/dev', suggestedFolders: ['/home/dev'] };
   /** Folders setup.checkFolder accepts (anything else: "there is no such folder"). */
   folders = new Set<string>(['/home/dev']);
+  /** Programs on the fake host's PATH (agents.check). */
+  programs = new Set<string>(['echo', 'claude']);
   /** What the native folder dialog answers (null: cancelled). */
   pickedFolder: string | null = null;
   /** issues.diff answers by issue identifier; an issue without one has no worktree. */
@@ -262,6 +264,17 @@ export class FakeHost implements VigilBridge {
       const path = p.path.replace(/^~(?=\/|$)/, this.setupInfo.home).replace(/\/+$/, '') || '/';
       if (!path.startsWith('/')) return { path, ok: false, problem: 'give the full path of the folder (starting with / or ~/)', gitRepo: false };
       return this.folders.has(path) ? { path, ok: true, problem: null, gitRepo: path.includes('src') } : { path, ok: false, problem: 'there is no such folder', gitRepo: false };
+    },
+
+    'agents.check': (p: { agent?: string; draft?: { adapterType?: string; command?: string | null; cwd?: string | null } }) => {
+      const saved = p.agent ? this.agents.find((a) => a.id === p.agent || a.name === p.agent) : undefined;
+      const command = p.draft?.command !== undefined ? p.draft.command : (saved?.command ?? null);
+      const cwd = p.draft?.cwd !== undefined ? p.draft.cwd : (saved?.cwd ?? null);
+      const checks: { field: 'cwd' | 'command'; problem: string; fix: string; blocking: boolean }[] = [];
+      if (cwd && !this.folders.has(cwd)) checks.push({ field: 'cwd', problem: `the folder ${cwd}: there is no such folder`, fix: `create it (mkdir -p ${cwd}) or choose another folder`, blocking: true });
+      const program = command?.trim().split(/\s+/)[0];
+      if (program && !this.programs.has(program)) checks.push({ field: 'command', problem: `the command "${program}" was not found on PATH`, fix: "install it, give its full path, or add its folder to PATH in the agent's env", blocking: true });
+      return { checks, deferredTo: null, checkedOn: null, offline: null };
     },
 
     'machines.list': () => [

@@ -93,3 +93,31 @@ describe('agent form', () => {
     expect(host.calls('agents.update')[0]).toEqual({ agent: agent.id, patch: { envPublic: [] } });
   });
 });
+
+describe('agent form: checked as the person types', () => {
+  it('says a missing folder and a command not found next to their fields, with the fix, without saving; and clears them once fixed', async () => {
+    const host = new FakeHost();
+    host.folders.add('/home/dev/repo');
+    renderApp(host, '#/agents');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add agent' }));
+    const form = screen.getByRole('form', { name: 'New agent' });
+    fireEvent.change(within(form).getByLabelText('Adapter'), { target: { value: 'process' } });
+    const command = within(form).getByLabelText('Command');
+    const folder = within(form).getByLabelText('Working folder');
+    fireEvent.change(command, { target: { value: 'no-such-agent --go' } });
+    fireEvent.change(folder, { target: { value: '/home/dev/nope' } });
+
+    await waitFor(() => expect(errorOf(folder)).toBe('The folder /home/dev/nope: there is no such folder. Create it (mkdir -p /home/dev/nope) or choose another folder.'), { timeout: 5000 });
+    expect(errorOf(command)).toBe('The command "no-such-agent" was not found on PATH. Install it, give its full path, or add its folder to PATH in the agent\'s env.');
+    // Asked through the check call with the form's values; nothing was saved.
+    expect(host.calls('agents.check')).toContainEqual({ draft: { adapterType: 'process', command: 'no-such-agent --go', cwd: '/home/dev/nope' } });
+    expect(host.calls('agents.create')).toEqual([]);
+    // Typing is not asked of the host keystroke by keystroke: one call per pause.
+    const before = host.calls('agents.check').length;
+    for (const text of ['e', 'ec', 'ech', 'echo']) fireEvent.change(command, { target: { value: text } });
+    fireEvent.change(folder, { target: { value: '/home/dev/repo' } });
+    await waitFor(() => expect(errorOf(folder)).toBeNull(), { timeout: 5000 });
+    expect(errorOf(command)).toBeNull();
+    expect(host.calls('agents.check').length - before).toBe(1);
+  });
+});

@@ -33,6 +33,15 @@ describe('issueHistory', () => {
     expect(lines.join('\n')).not.toMatch(/issue\.\w+|agent:|commentId/);
   });
 
+  it("an escalation's words are read once: not repeated under History when its comment is on the page", () => {
+    const escalation: EscalationDto = { id: 'e1', issueId: 'i', issueIdentifier: 'VIG-4', issueTitle: 'T', runId: null, kind: 'agent_cannot_start', message: 'VIG-4 is blocked: the command was not found.', createdAt: at(6), resolvedAt: null };
+    const [withComment] = issueHistory('VIG-4', [], [escalation], new Map(), ['VIG-4 is blocked: the command was not found.\n']);
+    expect(withComment).toMatchObject({ what: 'escalated VIG-4 to you (its comment says why)', open: true });
+    expect(withComment.detail).toBeUndefined();
+    const [alone] = issueHistory('VIG-4', [], [escalation], new Map(), ['something else']);
+    expect(alone.detail).toBe('VIG-4 is blocked: the command was not found.');
+  });
+
   it('an agent since removed is "a removed agent", not its id', () => {
     const [entry] = issueHistory('VIG-1', [act('issue.commented', `agent:${agentId}`, {}, 1)], [], new Map());
     expect(`${entry.who} ${entry.what}`).toBe('a removed agent commented on VIG-1');

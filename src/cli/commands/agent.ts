@@ -198,6 +198,7 @@ export const agentCommands: Command[] = [
 /** What the host found about the agent's setup that does not stop it from being saved. */
 async function printChecks(ctx: Context, client: Client, agent: string): Promise<void> {
   const result = await client.call('agents.check', { agent });
-  if (result.deferredTo) ctx.out.line(`Its folder and command are checked on ${result.deferredTo}, the machine that runs it, when it runs.`);
-  for (const check of result.checks) ctx.out.line(`warning: ${check.problem}; ${check.fix}.`);
+  if (result.offline) ctx.out.line(`Not checked: ${result.offline}.`);
+  const where = result.checkedOn ? ` (checked on ${result.checkedOn}, the machine that runs it)` : '';
+  for (const check of result.checks) ctx.out.line(`warning: ${check.problem}; ${check.fix}${where}.`);
 }

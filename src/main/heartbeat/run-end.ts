@@ -125,7 +125,7 @@ export async function handBackIssues(tx: Tx, rows: RunRow[], followedUp: Set<str
         issueId,
         authorType: 'system',
         runId: row.id,
-        body: `Run ${row.id} finished successfully without updating this issue; moved to in_review for a look.`,
+        body: `Run ${row.id.slice(0, 8)} finished successfully without updating this issue; moved to in review for a look.`,
       })),
     )
     .returning();

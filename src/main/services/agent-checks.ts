@@ -5,8 +5,12 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { AdapterType } from '../../shared/domain';
+import { z } from 'zod';
+import { AdapterType } from '../../shared/domain';
 import { ContractError } from '../../shared/errors';
+import { repositoryRoot, WorkspaceError } from '../workspaces/worktree';
+import type { ServiceContext } from '../context';
+import { loadMachines, offlineWords } from './machines';
 import { checkFolder } from '../setup/folders';
 import { findOnPath, KNOWN_AGENT_CLIS } from '../setup/agent-clis';
 
@@ -111,7 +115,69 @@ export function checkAgentSetup(setup: AgentSetup): AgentCheck[] {
 }
 
 /** Refuses what would make every run fail, naming the field (`patch.` for an update). */
-export function refuseBlocking(checks: AgentCheck[], fieldPrefix: string): void {
+export function refuseBlocking(checks: AgentCheck[], fieldPrefix: string, checkedOn: string | null = null): void {
   const first = checks.find((c) => c.blocking);
-  if (first) throw new ContractError('invalid_input', `${fieldPrefix}${first.field}: ${first.problem}; ${first.fix}`, `${fieldPrefix}${first.field}`);
+  const where = checkedOn ? ` on machine "${checkedOn}"` : '';
+  if (first) throw new ContractError('invalid_input', `${fieldPrefix}${first.field}: ${first.problem}${where}; ${first.fix}`, `${fieldPrefix}${first.field}`);
+}
+
+/** What crosses to another machine's host: the setup, and of the env only PATH (the rest may be secret and is not needed). */
+const RemoteSetup = z.object({
+  adapterType: AdapterType,
+  command: z.string().nullable().optional(),
+  cwd: z.string().nullable().optional(),
+  env: z.object({ PATH: z.string() }).strict().optional(),
+  worktree: z.boolean().optional(),
+});
+
+/** The 'agent.check' machine request: this host checks a setup another host was given. */
+export async function answerAgentCheck(payload: Record<string, unknown>): Promise<AgentCheck[]> {
+  const setup = RemoteSetup.parse(payload);
+  const checks = checkAgentSetup(setup);
+  // Worktrees are made of the git repository at the folder, on this machine.
+  if (setup.worktree && setup.cwd && !checks.some((c) => c.field === 'cwd')) {
+    try {
+      await repositoryRoot(setup.cwd);
+    } catch (err) {
+      if (!(err instanceof WorkspaceError)) throw err;
+      checks.push({ field: 'cwd', problem: `--workspace worktree needs a git repository: ${err.message}`, fix: 'give the folder of a git repository, or choose "the folder as it is"', blocking: true });
+    }
+  }
+  return checks;
+}
+
+export interface MachineChecks {
+  checks: AgentCheck[];
+  /** Another machine's name when that machine checked. */
+  checkedOn: string | null;
+  /** Set when the agent's machine is offline: nothing was checked, and this says so. */
+  offline: string | null;
+  deferredTo: string | null;
+}
+
+/**
+ * The checks of a setup on the machine that will run it: here for this host's agents, else asked
+ * of that machine's host (team mode), whose folders and PATH are the ones that count.
+ */
+export async function checkOnItsMachine(ctx: ServiceContext, machineId: string | null, setup: AgentSetup & { worktree?: boolean }): Promise<MachineChecks> {
+  if (!machineId || machineId === ctx.machineId) return { checks: checkAgentSetup(setup), checkedOn: null, offline: null, deferredTo: null };
+  const [machine] = await loadMachines(ctx.db, [machineId]);
+  const name = machine?.name ?? machineId;
+  const cannot = (why: string): MachineChecks => ({ checks: [], checkedOn: null, offline: `${why}: its folder and command are checked there when it runs`, deferredTo: name });
+  if (!machine) return cannot(`machine "${machineId}" is not known here`);
+  if (!machine.online || !ctx.remote) return cannot(offlineWords(machine));
+  const payload = {
+    adapterType: setup.adapterType,
+    command: setup.command ?? null,
+    cwd: setup.cwd ?? null,
+    worktree: setup.worktree === true,
+    ...(setup.env?.PATH ? { env: { PATH: setup.env.PATH } } : {}),
+  };
+  try {
+    const checks = (await ctx.remote.ask(machineId, 'agent.check', payload, 15_000)) as AgentCheck[];
+    return { checks, checkedOn: name, offline: null, deferredTo: null };
+  } catch (err) {
+    if (err instanceof ContractError && err.code === 'machine_offline') return cannot(err.message);
+    throw err;
+  }
 }

@@ -6,7 +6,7 @@ import { ContractError } from '../../shared/errors';
 import { agentRuntimeState, agents, heartbeatRuns, type AdapterConfig, type RuntimeConfig } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
 import { repositoryRoot, WorkspaceError } from '../workspaces/worktree';
-import { checkAgentSetup, refuseBlocking } from './agent-checks';
+import { checkOnItsMachine, refuseBlocking } from './agent-checks';
 import { newId, recordActivity, type ServiceContext } from '../context';
 import type { AgentRow } from '../views/dto';
 import { agentDtos, loadAgentDto, requireAgent, requireIssue } from '../views/lookup';
@@ -95,9 +95,11 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       if (existing.length > 0) throw new ContractError('conflict', `an agent named "${input.name}" already exists`, 'name');
       const { adapter, runtime } = configOf(input, { adapter: {}, runtime: {} });
       const machineId = input.machine ? (await requireMachine(ctx.db, input.machine, 'machine')).id : ctx.machineId;
-      // Team mode: another machine's folders and PATH are its own; it checks them when it runs the agent.
-      if (machineId === ctx.machineId) refuseBlocking(checkAgentSetup({ adapterType: input.adapterType, command: adapter.command, cwd: adapter.cwd, env: input.env }), '');
-      await checkWorkspace(adapter, '');
+      // Checked where it runs (team mode: that machine's host is asked; offline, it checks when it runs).
+      const local = machineId === ctx.machineId;
+      const found = await checkOnItsMachine(ctx, machineId, { adapterType: input.adapterType, command: adapter.command, cwd: adapter.cwd, env: input.env, worktree: adapter.workspace === 'worktree' });
+      refuseBlocking(found.checks, '', found.checkedOn);
+      if (local) await checkWorkspace(adapter, '');
       const id = newId();
       await ctx.db.transaction(async (tx) => {
         await tx.insert(agents).values({
@@ -134,11 +136,14 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
         if (machineId !== agent.machineId) await refuseWithActiveRuns(agent, 'move it to another machine');
       }
       const touchesSetup = ['command', 'cwd', 'env', 'machine'].some((k) => k in input.patch);
-      if (touchesSetup && (!machineId || machineId === ctx.machineId)) {
+      const local = !machineId || machineId === ctx.machineId;
+      if (touchesSetup) {
         const env = input.patch.env ? mergeEnv(agent.env, input.patch.env) : agent.env;
-        refuseBlocking(checkAgentSetup({ adapterType: agent.adapterType as AdapterType, command: adapter.command, cwd: adapter.cwd, env }), 'patch.');
+        const setup = { adapterType: agent.adapterType as AdapterType, command: adapter.command, cwd: adapter.cwd, env, worktree: !local && adapter.workspace === 'worktree' };
+        const found = await checkOnItsMachine(ctx, machineId, setup);
+        refuseBlocking(found.checks, 'patch.', found.checkedOn);
       }
-      await checkWorkspace(adapter, 'patch.');
+      if (local) await checkWorkspace(adapter, 'patch.');
       await ctx.db
         .update(agents)
         .set({
@@ -162,13 +167,17 @@ export function agentHandlers(ctx: ServiceContext, engine: HeartbeatEngine, onCh
       return loadAgentDto(ctx.db, agent.id);
     },
     'agents.check': async (input: CallParsedInput<'agents.check'>) => {
-      const agent = await requireAgent(ctx.db, ctx.workspaceId, input.agent);
-      if (agent.machineId && agent.machineId !== ctx.machineId) {
-        const [machine] = await loadMachines(ctx.db, [agent.machineId]);
-        return { checks: [], deferredTo: machine?.name ?? agent.machineId };
-      }
-      const checks = checkAgentSetup({ adapterType: agent.adapterType as AdapterType, command: agent.adapterConfig.command, cwd: agent.adapterConfig.cwd, env: agent.env });
-      return { checks, deferredTo: null };
+      const agent = input.agent === undefined ? null : await requireAgent(ctx.db, ctx.workspaceId, input.agent);
+      const draft = input.draft ?? {};
+      const machineId = draft.machine ? (await requireMachine(ctx.db, draft.machine, 'draft.machine')).id : (agent?.machineId ?? ctx.machineId);
+      const adapterType = (draft.adapterType ?? agent?.adapterType) as AdapterType;
+      const setup = {
+        adapterType,
+        command: draft.command !== undefined ? draft.command : (agent?.adapterConfig.command ?? null),
+        cwd: draft.cwd !== undefined ? draft.cwd : (agent?.adapterConfig.cwd ?? null),
+        env: agent?.env,
+      };
+      return checkOnItsMachine(ctx, machineId, setup);
     },
     'agents.pause': async (input: CallParsedInput<'agents.pause'>) => setStatus(input.agent, true),
     'agents.resume': async (input: CallParsedInput<'agents.resume'>) => setStatus(input.agent, false),

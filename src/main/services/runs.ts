@@ -3,6 +3,7 @@
 import { and, asc, eq, getTableColumns, lt, or, sql, type SQL } from 'drizzle-orm';
 import { calls, type CallParsedInput, type LogChunkDto, type RunDetailDto, type RunDto } from '../../shared/contract';
 import { isLiveStatus, RUN_ERROR_EXPLANATIONS, type AdapterType, type RunErrorCode } from '../../shared/domain';
+import { classifyStartFailure, startFailureMessage } from './start-failure';
 import { ContractError } from '../../shared/errors';
 import { agents, heartbeatRunEvents, heartbeatRuns, issues } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
@@ -106,7 +107,7 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
         retryOf: retryOf.length ? rest[0] : null,
         retriedBy: rest.slice(retryOf.length),
         events: events.map(runEventDto),
-        errorExplanation: run.errorCode ? (RUN_ERROR_EXPLANATIONS[run.errorCode as RunErrorCode] ?? null) : null,
+        errorExplanation: explainError(run),
       };
     },
 
@@ -162,6 +163,13 @@ export function runHandlers(ctx: ServiceContext, engine: HeartbeatEngine, logs: 
       },
     },
   };
+}
+
+/** Why the run ended, in words; a run whose agent never started says what it said and what to do. */
+function explainError(run: RunRow): string | null {
+  if (!run.errorCode) return null;
+  const cannotStart = classifyStartFailure(run);
+  return cannotStart ? startFailureMessage(cannotStart, null) : (RUN_ERROR_EXPLANATIONS[run.errorCode as RunErrorCode] ?? null);
 }
 
 const remote = (ctx: ServiceContext) => {

@@ -20,16 +20,16 @@ import { newId, recordActivity, type ServiceContext } from '../context';
 import { commentDto, type IssueRow } from '../views/dto';
 import { loadIssueDto, requireIssue } from '../views/lookup';
 
-/** A system comment and an activity row, and the events that show them. */
-async function tellIssue(ctx: ServiceContext, issue: IssueRow, action: string, body: string, details: Record<string, unknown>, patch: Partial<IssueRow> = {}) {
+/** An activity row, a system comment when there is something to say (null: the page says it), and the events that show them. */
+async function tellIssue(ctx: ServiceContext, issue: IssueRow, action: string, body: string | null, details: Record<string, unknown>, patch: Partial<IssueRow> = {}) {
   const now = new Date();
   const comment = await ctx.db.transaction(async (tx) => {
     if (Object.keys(patch).length) await tx.update(issues).set({ ...patch, updatedAt: now }).where(eq(issues.id, issue.id));
-    const [row] = await tx.insert(issueComments).values({ id: newId(), issueId: issue.id, authorType: 'system', body }).returning();
+    const [row] = body === null ? [] : await tx.insert(issueComments).values({ id: newId(), issueId: issue.id, authorType: 'system', body }).returning();
     await recordActivity(tx, ctx.workspaceId, { actor: 'user', action, entityType: 'issue', entityId: issue.id, details });
     return row;
   });
-  ctx.events.emit('comment.added', commentDto(comment, null));
+  if (comment) ctx.events.emit('comment.added', commentDto(comment, null));
   ctx.events.emit('issue.updated', await loadIssueDto(ctx.db, issue.id));
 }
 
@@ -63,7 +63,7 @@ const HOW: Record<string, string> = { fast_forward: 'fast-forwarded', merge_comm
 
 /**
  * The records of a merge that moved the base branch: the worktree closed and removed, the issue
- * done, a comment saying what happened; then the merge's journal is let go. Called by the merge
+ * done, History's line (and a comment when something is left to do); then the merge's journal is let go. Called by the merge
  * verb, and at start for a merge a killed host had finished in git but not in the database.
  */
 export async function recordMerged(
@@ -80,7 +80,11 @@ export async function recordMerged(
   const leftBehind = unmerged ? `the worktree and its branch were kept: ${unmerged}` : await removeQuietly(row);
   const how = outcome.kind === 'already_merged' ? 'was already in' : HOW[outcome.method ?? 'merge_commit'];
   const message = `${row.branch} ${how} ${row.baseBranch} (${outcome.commit.slice(0, 10)})${outcome.committedChanges ? ', after committing the changes the agent left uncommitted' : ''}${outcome.kind === 'merged' && outcome.checkout ? `; the checkout at ${outcome.checkout} follows` : ''}. ${leftBehind ? `But ${leftBehind}.` : 'The worktree and its branch were removed.'}${note}`;
-  await tellIssue(ctx, issue, 'issue.merged', `Merged: ${message}`, { branch: row.branch, into: row.baseBranch, commit: outcome.commit }, issue.status === 'done' ? {} : { status: 'done', completedAt: new Date() });
+  // Said once: the person who merged reads it where they clicked (the issue's Changes line, or the
+  // CLI's answer) and History lists it. A comment only when something is left to do (a worktree
+  // kept) or nobody was watching (a merge finished at start).
+  const worthAComment = !!leftBehind || note !== '';
+  await tellIssue(ctx, issue, 'issue.merged', worthAComment ? `Merged: ${message}` : null, { branch: row.branch, into: row.baseBranch, commit: outcome.commit }, issue.status === 'done' ? {} : { status: 'done', completedAt: new Date() });
   if (outcome.journalId) removeJournal(mergeJournalDirOf(ctx.dataDir), outcome.journalId);
   return { message, closed };
 }

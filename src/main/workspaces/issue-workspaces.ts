@@ -182,7 +182,8 @@ export class IssueWorkspaces {
         baseCommit: r.baseCommit,
         state: r.state as WorkspaceDto['state'],
         mergedCommit: r.mergedCommit,
-        ...(await this.health(r)),
+        // A closed worktree is gone by design; one a merge or discard had to keep is said (the page's closed line).
+        ...(r.state === 'active' ? await this.health(r) : { health: 'ok' as const, problem: existsSync(r.path) ? `its worktree was kept at ${r.path} (vigil workspace list)` : null }),
         createdAt: r.createdAt.toISOString(),
         updatedAt: r.updatedAt.toISOString(),
         closedAt: iso(r.closedAt),

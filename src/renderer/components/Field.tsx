@@ -4,25 +4,34 @@ import { useId, type ReactNode } from 'react';
 export function Field({
   label,
   error,
+  warning,
   hint,
   children,
   wide,
 }: {
   label: string;
   error?: string | null;
+  /** What a check found as the person types (with its fix): shown until an error takes its place. */
+  warning?: string | null;
   hint?: ReactNode;
   wide?: boolean;
   children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode;
 }) {
   const id = useId();
   const errorId = `${id}-error`;
+  const warningId = `${id}-warning`;
+  const describedBy = error ? errorId : warning ? warningId : null;
   return (
     <div className={`field${wide ? ' field-wide' : ''}${error ? ' field-invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': !!error, ...(error ? { 'aria-describedby': errorId } : {}) })}
+      {children({ id, 'aria-invalid': !!error, ...(describedBy ? { 'aria-describedby': describedBy } : {}) })}
       {error ? (
         <p className="field-error" id={errorId} role="alert">
           {error}
+        </p>
+      ) : warning ? (
+        <p className="field-warning" id={warningId} role="status">
+          {warning}
         </p>
       ) : (
         hint && <p className="field-hint">{hint}</p>

@@ -133,11 +133,11 @@ function AgentRuns({ agent }: { agent: AgentDto }) {
   );
 }
 
-/** What would stop this agent from starting, each with its fix; or whose machine checks it. */
+/** What would stop this agent from starting, each with its fix (found by the machine that runs it); or that its machine is offline. */
 function AgentCheckNotes({ agent }: { agent: AgentDto }) {
   const result = useAgentCheck(agent.id, agent.updatedAt).data;
   if (!result) return null;
-  if (result.deferredTo) return <p className="dim agent-check">Its folder and command are checked on {result.deferredTo}, the machine that runs it.</p>;
+  if (result.offline) return <p className="dim agent-check">Not checked: {result.offline}.</p>;
   if (result.checks.length === 0) return null;
   return (
     <div className="banner tone-warn agent-check" role="status">

@@ -12,6 +12,7 @@ import { useAction } from '../data/mutations';
 import { useMachines, useSetupInfo } from '../data/queries';
 import { ValueOptions } from '../components/Options';
 import { Form } from '../components/Form';
+import { checkWords, useDraftCheck } from './agent-draft-check';
 
 const FIELDS = ['name', 'adapterType', 'command', 'cwd', 'workspace', 'model', 'heartbeatIntervalSec', 'timeoutSec', 'maxConcurrentRuns', 'env', 'machine'] as const;
 
@@ -87,6 +88,8 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
   const [machine, setMachine] = useState(agent?.machineId ?? '');
   const machines = useMachines().data ?? [];
   const [errors, setErrors] = useState<FieldErrors>({});
+  // Checked as typed, on the machine that will run it: the folder, the command, the adapter's CLI.
+  const check = useDraftCheck({ agent: agent?.id, adapterType, command, cwd, machine });
   const [pickError, setPickError] = useState<string | null>(null);
   const create = useAction('agents.create', { onSuccess: onDone, invalidate: ['agents.list'] });
   const update = useAction('agents.update', { onSuccess: onDone, invalidate: ['agents.get', 'agents.list'] });
@@ -171,7 +174,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
             </select>
           )}
         </Field>
-        <Field label="Command" error={errors.command} wide hint="Run through the shell, in a pty.">
+        <Field label="Command" error={errors.command} warning={checkWords(check, 'command')} wide hint="Run through the shell, in a pty.">
           {(p) => (
             <input
               {...p}
@@ -183,7 +186,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
             />
           )}
         </Field>
-        <Field label="Working folder" error={errors.cwd ?? pickError} wide>
+        <Field label="Working folder" error={errors.cwd ?? pickError} warning={cwd.trim() ? checkWords(check, 'cwd') : null} wide>
           {(p) => (
             <div className="folder-row">
               <input {...p} className="mono" value={cwd} onChange={(e) => setCwd(e.target.value)} placeholder="/path/to/repo" />
@@ -223,7 +226,7 @@ export function AgentForm({ agent, onDone, onCancel }: { agent?: AgentDto; onDon
           </Field>
         )}
         {machines.length > 1 && (
-          <Field label="Machine" error={errors.machine} hint="Team mode: whose Vigil runs it, in that machine's folders.">
+          <Field label="Machine" error={errors.machine} warning={check?.offline ? `Not checked: ${check.offline}.` : null} hint="Team mode: whose Vigil runs it, in that machine's folders.">
             {(p) => (
               <select {...p} value={machine || machines.find((m) => m.self)?.id || ''} onChange={(e) => setMachine(e.target.value)}>
                 {machines.map((m) => (

@@ -13,6 +13,7 @@ import { useAgents, useEscalations } from '../data/queries';
 import { formatTime, humanize } from '../format';
 import { href } from '../router';
 import { AgentOptions } from '../components/Options';
+import { Markdown } from '../transcript/Markdown';
 
 const KIND_HELP: Record<EscalationDto['kind'], string> = {
   dispatch_exhausted: 'Vigil could not get a run started for this issue after its retries.',
@@ -73,7 +74,7 @@ function EscalationCard({ escalation: e }: { escalation: EscalationDto }) {
           <Ago iso={e.createdAt} />
         </span>
       </div>
-      <p className="card-why">{e.message}</p>
+      <Markdown text={e.message} className="card-why" />
       <p className="dim small">
         {KIND_HELP[e.kind]}
         {e.runId && (

@@ -189,7 +189,13 @@ function CommentForm({ issue }: { issue: string }) {
 function History({ issue }: { issue: IssueDetailDto }) {
   const agents = useAgents().data ?? [];
   const names = new Map(agents.map((a) => [a.id, a.name]));
-  const entries = issueHistory(issue.identifier, issue.activity, issue.escalations, names);
+  const entries = issueHistory(
+    issue.identifier,
+    issue.activity,
+    issue.escalations,
+    names,
+    issue.comments.map((c) => c.body),
+  );
   return (
     <Section title="History">
       {entries.length === 0 ? (
@@ -203,7 +209,7 @@ function History({ issue }: { issue: IssueDetailDto }) {
               </span>
               <div className="timeline-body">
                 <span>
-                  <strong>{entry.who}</strong> {entry.what}
+                  <strong>{entry.who}</strong> {entry.what}{' '}
                   {entry.open !== undefined && <span className={`tag ${entry.open ? 'tag-warn' : ''}`}>{entry.open ? 'open' : 'resolved'}</span>}
                 </span>
                 {entry.detail && <span className="timeline-detail">{entry.detail}</span>}

@@ -1,6 +1,7 @@
 // One run: how it ended and why, its place in a retry chain, its events and its log. A coding
 // agent's run opens on its transcript, the raw terminal one tab away; a plain command's run
 // shows its terminal.
+import { Markdown } from '../transcript/Markdown';
 import { lazy, Suspense, useState, type ReactNode } from 'react';
 import type { RunDetailDto, RunDto } from '../../shared/contract';
 import { ACTIVE_RUN_STATUSES, RUN_ERROR_EXPLANATIONS } from '../../shared/domain';
@@ -136,9 +137,15 @@ function ErrorCallout({ run }: { run: RunDetailDto }) {
     <div className={`callout callout-${tone}`} role="note" aria-label="Why the run ended">
       <div className="callout-head">
         <code>{run.errorCode}</code>
-        <span>{explanation}</span>
+        {explanation && <Markdown text={explanation} className="callout-text" />}
       </div>
       {run.error && <pre className="callout-detail">{run.error}</pre>}
+      {/* The agent's own last words, unless the explanation already quotes them. */}
+      {tone === 'bad' && run.lastOutputLine && !explanation?.includes(run.lastOutputLine.trim()) && (
+        <p className="callout-said">
+          Its last line: <code>{run.lastOutputLine}</code>
+        </p>
+      )}
     </div>
   );
 }
@@ -155,7 +162,7 @@ function Facts({ run }: { run: RunDetailDto }) {
     ['Trigger', [humanize(run.invocationSource), run.triggerDetail].filter(Boolean).join(' · ')],
   ];
   const optional: [string, ReactNode][] = [
-    ['Wake reason', run.wakeReason],
+    ['Wake reason', run.wakeReason && humanize(run.wakeReason)],
     ['Retry reason', run.retryReason && humanize(run.retryReason)],
     ['Session', run.sessionId && <code key="s">{run.sessionId}</code>],
     ['Process', run.processPid && <code key="p" title={run.processGroupId ? `process group ${run.processGroupId}` : undefined}>pid {run.processPid}</code>],

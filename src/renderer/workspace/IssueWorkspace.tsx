@@ -78,23 +78,26 @@ function WorkspaceSummary({ diff }: { diff: IssueDiffDto }) {
   );
 }
 
+const METHOD_WORDS: Record<string, string> = { fast_forward: 'a fast-forward', merge_commit: 'a merge commit', squash: 'squashed into one commit', rebase: 'rebased' };
+
 function WorkspaceBody({ issue, diff, workspace: ws, remarks }: { issue: IssueDetailDto; diff: IssueDiffDto; workspace: WorkspaceDto; remarks: LineCommentDto[] }) {
   const [result, setResult] = useState<MergeResultDto | null>(null);
   if (ws.state !== 'active') {
     return (
       <>
-        {/* Merged: the line below says so (and Vigil's comment records it); a banner would be a third time. */}
+        {/* A merge is said once, here: no banner, no comment repeating it (History lists it). */}
         {result && !result.merged && <MergeOutcome result={result} />}
-        <p className="ws-closed">
+        <p className="ws-closed" role="status">
         <span className={`tag ${ws.state === 'merged' ? 'tag-ok' : ''}`}>{ws.state}</span> <code>{ws.branch}</code>{' '}
         {ws.state === 'merged' ? (
           <>
             into <code>{ws.baseBranch}</code> at <code>{ws.mergedCommit?.slice(0, 10)}</code>
+            {ws.mergeMethod && METHOD_WORDS[ws.mergeMethod] ? ` (${METHOD_WORDS[ws.mergeMethod]})` : ''}
           </>
         ) : (
           'was thrown away'
         )}{' '}
-        {ws.closedAt && <Ago iso={ws.closedAt} />}; its worktree was removed.
+        {ws.closedAt && <Ago iso={ws.closedAt} />}; {ws.problem ?? 'its worktree was removed'}.
         </p>
       </>
     );
