@@ -1,7 +1,9 @@
 // One read of the machine's process table, queried per run. Recovery asks about hundreds of
 // runs at once; scanning /proc once for all of them keeps that to a few milliseconds.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { basename } from 'node:path';
 import { hasProcfs, isDeadState, parseProcStat, psEnv, startIdOfThisBoot, startIdentityOfLstart, startIdentityOfStat } from './identity';
 
@@ -37,6 +39,8 @@ export interface ProcessTable {
   /** The run's live processes by the safety rule (see runProcesses below); never this process. */
   runProcesses(q: RunProcessQuery): ProcInfo[];
 }
+
+const execFileAsync = promisify(execFile);
 
 const COOKIE = Buffer.from(`${RUN_ID_ENV}=`);
 
@@ -84,28 +88,87 @@ function readProcFile(path: string): Buffer | null {
   }
 }
 
+/** One process as /proc shows it, or null when it is gone, a zombie or unreadable. */
+function scannedOf(pid: number, statText: string | undefined, readEnviron: (pid: number) => Buffer | null): ScannedProcess | null {
+  const stat = statText ? parseProcStat(pid, statText) : null;
+  if (!stat || isDeadState(stat.state)) return null;
+  // Kernel threads (children of kthreadd, pid 2) have no environment to read.
+  const environ = pid === 2 || stat.ppid === 2 ? null : readEnviron(pid);
+  return {
+    pid,
+    ppid: stat.ppid,
+    pgid: stat.pgid,
+    sid: stat.sid,
+    startId: startIdentityOfStat(stat),
+    comm: stat.comm,
+    runId: environ ? runIdInEnviron(environ) : null,
+  };
+}
+
+const pidsOf = (names: string[]): number[] =>
+  names.filter((name) => name.charCodeAt(0) >= 48 && name.charCodeAt(0) <= 57).map(Number);
+
 function scanProcfs(): ScannedProcess[] {
   const found: ScannedProcess[] = [];
-  for (const name of readdirSync('/proc')) {
-    const code = name.charCodeAt(0);
-    if (code < 48 || code > 57) continue;
-    const pid = Number(name);
+  for (const pid of pidsOf(readdirSync('/proc'))) {
     const statText = readProcFile(`/proc/${pid}/stat`)?.toString('utf8');
-    const stat = statText ? parseProcStat(pid, statText) : null;
-    if (!stat || isDeadState(stat.state)) continue;
-    // Kernel threads (children of kthreadd, pid 2) have no environment to read.
-    const environ = pid === 2 || stat.ppid === 2 ? null : readProcFile(`/proc/${pid}/environ`);
-    found.push({
-      pid,
-      ppid: stat.ppid,
-      pgid: stat.pgid,
-      sid: stat.sid,
-      startId: startIdentityOfStat(stat),
-      comm: stat.comm,
-      runId: environ ? runIdInEnviron(environ) : null,
-    });
+    const p = scannedOf(pid, statText, (pid) => readProcFile(`/proc/${pid}/environ`));
+    if (p) found.push(p);
   }
   return found;
+}
+
+/** Files read at once by the asynchronous scan (the thread pool has 4 threads; this keeps them busy). */
+const SCAN_CONCURRENCY = 8;
+
+/**
+ * A /proc file, read without blocking the event loop into the worker's buffer (grown as
+ * needed); null when unreadable. The view returned is valid until that worker's next read.
+ */
+async function readProcFileAsync(path: string, slot: { buffer: Buffer }): Promise<Buffer | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return null; // gone meanwhile, or another user's environment
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === slot.buffer.length) {
+        const bigger = Buffer.allocUnsafe(slot.buffer.length * 2);
+        slot.buffer.copy(bigger, 0, 0, length);
+        slot.buffer = bigger;
+      }
+      const { bytesRead } = await handle.read(slot.buffer, length, slot.buffer.length - length, null);
+      if (bytesRead === 0) return slot.buffer.subarray(0, length);
+      length += bytesRead;
+    }
+  } catch {
+    return null; // it exited mid-read
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** scanProcfs without blocking the event loop: a few files at a time, on the thread pool. */
+async function scanProcfsAsync(): Promise<ScannedProcess[]> {
+  const pids = pidsOf(await readdir('/proc'));
+  const found: (ScannedProcess | null)[] = new Array(pids.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    const slot = { buffer: Buffer.allocUnsafe(16 * 1024) };
+    while (next < pids.length) {
+      const at = next++;
+      const pid = pids[at];
+      const statText = (await readProcFileAsync(`/proc/${pid}/stat`, slot))?.toString('utf8');
+      const stat = statText ? parseProcStat(pid, statText) : null;
+      const environ = stat && !isDeadState(stat.state) && pid !== 2 && stat.ppid !== 2 ? await readProcFileAsync(`/proc/${pid}/environ`, slot) : null;
+      found[at] = scannedOf(pid, statText, () => environ);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, pids.length) }, worker));
+  return found.filter((p): p is ScannedProcess => p !== null);
 }
 
 // `ps -E` appends the environment to the command line: macOS/BSD only (Linux procps has no -E).
@@ -141,6 +204,11 @@ export function parsePsListing(text: string): ScannedProcess[] {
 function scanPs(): ScannedProcess[] {
   const out = execFileSync('ps', PS_ARGS, { encoding: 'utf8', env: psEnv(), maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
   return parsePsListing(out);
+}
+
+async function scanPsAsync(): Promise<ScannedProcess[]> {
+  const { stdout } = await execFileAsync('ps', PS_ARGS, { encoding: 'utf8', env: psEnv(), maxBuffer: 256 * 1024 * 1024 });
+  return parsePsListing(stdout);
 }
 
 function checkQuery(q: RunProcessQuery): void {
@@ -217,4 +285,13 @@ const toProcInfo = ({ pid, ppid, pgid, sid, startId, comm }: ScannedProcess): Pr
 /** Reads every live process once (Linux: /proc; elsewhere: `ps`). Sync: a few ms for hundreds of processes. */
 export function snapshotProcesses(): ProcessTable {
   return new Snapshot(hasProcfs ? scanProcfs() : scanPs(), process.pid);
+}
+
+/**
+ * The same read without blocking the event loop (what a host ending many runs at once uses:
+ * see shared-scan.ts, which lets concurrent callers share one). It takes longer than the
+ * synchronous read, in small slices the loop interleaves with everything else.
+ */
+export async function scanProcessesAsync(): Promise<ProcessTable> {
+  return new Snapshot(hasProcfs ? await scanProcfsAsync() : await scanPsAsync(), process.pid);
 }
