@@ -2,7 +2,6 @@
 // runs at once; scanning /proc once for all of them keeps that to a few milliseconds.
 import { execFile, execFileSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
-import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { basename } from 'node:path';
 import { hasProcfs, isDeadState, parseProcStat, psEnv, startIdOfThisBoot, startIdentityOfLstart, startIdentityOfStat } from './identity';
@@ -118,57 +117,30 @@ function scanProcfs(): ScannedProcess[] {
   return found;
 }
 
-/** Files read at once by the asynchronous scan (the thread pool has 4 threads; this keeps them busy). */
-const SCAN_CONCURRENCY = 8;
-
 /**
- * A /proc file, read without blocking the event loop into the worker's buffer (grown as
- * needed); null when unreadable. The view returned is valid until that worker's next read.
+ * Processes read per event-loop turn by the asynchronous scan. Plain synchronous reads of small
+ * /proc files are cheap (a few microseconds each); what blocked the host was a whole table per
+ * run end, 50 runs ending together. A slice of this size holds the loop well under a
+ * millisecond; promise-based file handles cost far more per file (four round trips to the
+ * thread pool and their promises for a 300-byte file: 3x the main-thread time, profiled).
  */
-async function readProcFileAsync(path: string, slot: { buffer: Buffer }): Promise<Buffer | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch {
-    return null; // gone meanwhile, or another user's environment
-  }
-  try {
-    let length = 0;
-    for (;;) {
-      if (length === slot.buffer.length) {
-        const bigger = Buffer.allocUnsafe(slot.buffer.length * 2);
-        slot.buffer.copy(bigger, 0, 0, length);
-        slot.buffer = bigger;
-      }
-      const { bytesRead } = await handle.read(slot.buffer, length, slot.buffer.length - length, null);
-      if (bytesRead === 0) return slot.buffer.subarray(0, length);
-      length += bytesRead;
-    }
-  } catch {
-    return null; // it exited mid-read
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
+const SCAN_SLICE = 32;
 
-/** scanProcfs without blocking the event loop: a few files at a time, on the thread pool. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** scanProcfs in slices, yielding to the event loop between them. */
 async function scanProcfsAsync(): Promise<ScannedProcess[]> {
-  const pids = pidsOf(await readdir('/proc'));
-  const found: (ScannedProcess | null)[] = new Array(pids.length).fill(null);
-  let next = 0;
-  const worker = async () => {
-    const slot = { buffer: Buffer.allocUnsafe(16 * 1024) };
-    while (next < pids.length) {
-      const at = next++;
-      const pid = pids[at];
-      const statText = (await readProcFileAsync(`/proc/${pid}/stat`, slot))?.toString('utf8');
-      const stat = statText ? parseProcStat(pid, statText) : null;
-      const environ = stat && !isDeadState(stat.state) && pid !== 2 && stat.ppid !== 2 ? await readProcFileAsync(`/proc/${pid}/environ`, slot) : null;
-      found[at] = scannedOf(pid, statText, () => environ);
+  const pids = pidsOf(readdirSync('/proc'));
+  const found: ScannedProcess[] = [];
+  for (let at = 0; at < pids.length; at += SCAN_SLICE) {
+    if (at > 0) await nextTurn();
+    for (const pid of pids.slice(at, at + SCAN_SLICE)) {
+      const statText = readProcFile(`/proc/${pid}/stat`)?.toString('utf8');
+      const p = scannedOf(pid, statText, (pid) => readProcFile(`/proc/${pid}/environ`));
+      if (p) found.push(p);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, pids.length) }, worker));
-  return found.filter((p): p is ScannedProcess => p !== null);
+  }
+  return found;
 }
 
 // `ps -E` appends the environment to the command line: macOS/BSD only (Linux procps has no -E).
@@ -288,9 +260,8 @@ export function snapshotProcesses(): ProcessTable {
 }
 
 /**
- * The same read without blocking the event loop (what a host ending many runs at once uses:
- * see shared-scan.ts, which lets concurrent callers share one). It takes longer than the
- * synchronous read, in small slices the loop interleaves with everything else.
+ * The same read without holding the event loop (what a host ending many runs at once uses:
+ * see shared-scan.ts, which lets concurrent callers share one): a slice of processes per turn.
  */
 export async function scanProcessesAsync(): Promise<ProcessTable> {
   return new Snapshot(hasProcfs ? await scanProcfsAsync() : await scanPsAsync(), process.pid);

@@ -87,9 +87,28 @@ describe('sharedProcessTable (the real /proc scan, asynchronous)', () => {
       const sync = snapshotProcesses();
       expect(table.get(process.pid)).toEqual(sync.get(process.pid));
       expect(table.runProcesses({ runId: 'shared-scan-run' }).map((p) => p.pid)).toEqual([child.pid]);
-      expect(table.get(child.pid)?.startId).toBe(sync.get(child.pid)?.startId);
+      expect(table.get(child.pid!)?.startId).toBe(sync.get(child.pid!)?.startId);
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('lets the event loop turn while it reads: other work runs before the table is done', async () => {
+    // Enough processes for several slices, however few this machine (or container) shows.
+    const children = Array.from({ length: 80 }, () => spawn('sleep', ['30'], { stdio: 'ignore' }));
+    try {
+      await Promise.all(children.map((c) => new Promise<void>((resolve) => c.once('spawn', () => resolve()))));
+      const order: string[] = [];
+      const table = sharedProcessTable().then((t) => {
+        order.push('table');
+        return t;
+      });
+      setImmediate(() => order.push('other work'));
+      const found = await table;
+      expect(order).toEqual(['other work', 'table']);
+      for (const c of children) expect(found.get(c.pid!)).toBeDefined();
+    } finally {
+      for (const c of children) c.kill('SIGKILL');
     }
   });
 });
