@@ -1,6 +1,7 @@
 // The control socket: the CLI's (and agents') way into a running host. A unix socket private to
 // the user, speaking newline-delimited JSON WireRequest/WireResponse/WireEvent documents.
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { HostLike } from '../host-types';
 import { ContractError } from '../../shared/errors';
@@ -126,22 +127,33 @@ function serveConnection(host: HostLike, socket: Socket): void {
 
 /**
  * The run cookie of the connected process (or an ancestor): an agent's process is its run's
- * agent whatever token it sends. Where the peer cannot be looked up at all (no `ss`, not Linux)
- * only the token counts; a peer that vanished before it could be looked up is refused.
+ * agent whatever token it sends. Where the peer cannot be looked up at all (not Linux) only the
+ * token counts. A peer that vanished before it could be looked up is refused: with SO_PEERCRED
+ * the pid is the process that connected, and a run's process that connects, hands the socket to
+ * a process outside its run and exits must not leave that process speaking as the user.
  */
 async function runCookieOfPeer(socket: Socket): Promise<string | null> {
   const peer = await peerPids(socket);
   if (peer.kind === 'unsupported') return null;
-  if (peer.pids.length === 0) {
-    throw new ContractError('unauthorized', 'could not identify the process on the other end of this connection; connect from a process that stays until it is answered');
-  }
+  let alive = false;
   for (const pid of peer.pids) {
     const runId = await runCookieOf(pid);
     if (runId) return runId;
+    // Still there after the walk: what was read was this process's (its pid not yet reused).
+    if (await isAlive(pid)) alive = true;
+  }
+  if (!alive) {
+    throw new ContractError('unauthorized', 'could not identify the process on the other end of this connection; connect from a process that stays until it is answered');
   }
   return null;
 }
 
+/** The process exists and has not exited (a zombie's environment reads empty). */
+const isAlive = (pid: number): Promise<boolean> =>
+  readFile(`/proc/${pid}/stat`, 'utf8').then(
+    (stat) => !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2)),
+    () => false,
+  );
 
 /** A leftover socket file from a crashed host is removed; one a live host answers on is not. */
 async function removeStaleSocket(socketPath: string): Promise<void> {

@@ -1,12 +1,18 @@
 // Who is on the other end of a control-socket connection, as far as runs are concerned: the run
 // cookie (VIGIL_RUN_ID) of the connected process or of its nearest ancestor that carries one.
-// Node exposes no SO_PEERCRED, so on Linux the peer is found through `ss -xpn` (the kernel's
-// sock_diag: our end's inode -> the peer socket -> the processes holding it). Looked up once,
-// when the connection is accepted, while the client is certainly alive; connections accepted
-// together share one `ss` run. Nothing is cached across connections: pids are reused.
+// Node exposes no SO_PEERCRED, so Vigil reads it through a small N-API addon
+// (native/peercred, built by `npm ci` with the node-gyp that builds node-pty): the pid of the
+// process that called connect(), as the kernel recorded it, in one system call. Where the addon
+// is missing (it did not build), the peer is found through `ss -xpn` as before (the kernel's
+// sock_diag: our end's inode -> the peer socket -> the processes holding it), connections
+// accepted together sharing one `ss` run. Looked up once, when the connection is accepted, while
+// the client is certainly alive. Nothing is cached across connections: pids are reused.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { fstatSync } from 'node:fs';
+import { existsSync, fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 
 /** What the lookup found: the peer's processes (pids), or that this system cannot tell. */
@@ -19,10 +25,63 @@ const MAX_ANCESTORS = 64;
 let supported = process.platform === 'linux';
 let batch: { inodes: Map<number, ((r: PeerLookup) => void)[]>; started: boolean } | null = null;
 
-/** The pids holding the other end of an accepted unix socket connection. */
+interface PeerCredAddon {
+  /** The connecting process's pid; 0 when it is in a pid namespace we cannot see; -errno on failure. */
+  peerPid(fd: number): number;
+}
+
+const ADDON = join('native', 'peercred', 'build', 'Release', 'peercred.node');
+/** undefined: not looked for yet; null: not available here (the `ss` fallback is used). */
+let addon: PeerCredAddon | null | undefined = process.platform === 'linux' ? undefined : null;
+
+/**
+ * The addon, found by walking up from this module (src/main/transports in tests, out/main when
+ * built, app.asar.unpacked in a packaged app), or null when it was not built.
+ */
+function peerCredAddon(): PeerCredAddon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  let dir = dirname(fileURLToPath(import.meta.url)).replace(/app\.asar(?!\.unpacked)/, 'app.asar.unpacked');
+  for (let up = 0; up < 6; up++, dir = dirname(dir)) {
+    const candidate = join(dir, ADDON);
+    if (!existsSync(candidate)) continue;
+    try {
+      const loaded = createRequire(import.meta.url)(candidate) as Partial<PeerCredAddon>;
+      if (typeof loaded.peerPid === 'function') addon = loaded as PeerCredAddon;
+    } catch {
+      /* built for another platform or ABI: the fallback serves */
+    }
+    break;
+  }
+  return addon;
+}
+
+/** How peers are identified here: 'peercred' (the addon), 'ss', or 'none'. For the docs and tests. */
+export function peerLookupMethod(): 'peercred' | 'ss' | 'none' {
+  if (peerCredAddon()) return 'peercred';
+  return supported ? 'ss' : 'none';
+}
+
+/** Tests: make the lookup use `ss` (false) or look for the addon again (true). */
+export function usePeerCredAddon(use: boolean): void {
+  addon = use && process.platform === 'linux' ? undefined : null;
+}
+
+/**
+ * The process(es) on the other end of an accepted unix socket connection: with the addon, the
+ * one that connected (SO_PEERCRED); with `ss`, every process holding the peer socket.
+ */
 export function peerPids(socket: Socket): Promise<PeerLookup> {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-  if (!supported || typeof fd !== 'number' || fd < 0) return Promise.resolve({ kind: 'unsupported' });
+  if (typeof fd !== 'number' || fd < 0) return Promise.resolve({ kind: 'unsupported' });
+  const native = peerCredAddon();
+  if (native) {
+    const pid = native.peerPid(fd);
+    // 0: a process in another pid namespace; < 0: the socket is no longer connected. Either
+    // way no process of ours can be named: refused like a peer that vanished.
+    return Promise.resolve({ kind: 'found', pids: pid > 0 ? [pid] : [] });
+  }
+  if (!supported) return Promise.resolve({ kind: 'unsupported' });
   let inode: number;
   try {
     inode = fstatSync(fd).ino;

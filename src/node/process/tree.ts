@@ -3,6 +3,7 @@
 // process-table.ts, and each process's start identity is checked again right before each signal.
 import { readStartIdentity } from './identity';
 import { snapshotProcesses, type ProcInfo, type ProcessTable, type RunProcessQuery } from './process-table';
+import { sharedProcessTable } from './shared-scan';
 
 export { snapshotProcesses } from './process-table';
 export type { ProcInfo, ProcessTable, RunProcessQuery } from './process-table';
@@ -96,13 +97,17 @@ export async function terminateProcesses(procs: ProcInfo[], opts: TerminateOptio
   return { terminated, skipped };
 }
 
-/** find + terminate for many runs at once: one process-table scan per round for all of them. */
+/**
+ * find + terminate for many runs at once: one process-table scan per round for all of them. The
+ * scans are asynchronous and shared with other callers (runs ending together); a round after
+ * signals waits for a scan that started after them.
+ */
 export async function terminateRuns(queries: RunProcessQuery[], opts: TerminateOptions): Promise<Map<string, RunTermination>> {
   checkGrace(opts);
   const results = new Map<string, RunTermination>(queries.map((q) => [q.runId, { terminated: [], remaining: [] }]));
   const attempted = new Set<string>();
   const keyOf = (p: ProcInfo) => `${p.pid}:${p.startId}`;
-  let table: ProcessTable = snapshotProcesses();
+  let table: ProcessTable = await sharedProcessTable();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const owner = new Map<number, string>();
     const batch: ProcInfo[] = [];
@@ -119,7 +124,7 @@ export async function terminateRuns(queries: RunProcessQuery[], opts: TerminateO
     const { terminated } = await terminateProcesses(batch, opts);
     for (const p of terminated) if (!attempted.has(keyOf(p))) results.get(owner.get(p.pid)!)!.terminated.push(p);
     for (const p of batch) attempted.add(keyOf(p));
-    table = snapshotProcesses();
+    table = await sharedProcessTable({ startedAfter: performance.now() });
   }
   for (const q of queries) results.get(q.runId)!.remaining = table.runProcesses(q);
   return results;
