@@ -147,9 +147,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       }
     }
     // Run containment, decided once: a cgroup per run where cgroup2 is writable, else the older rules.
+    // Said once in host.log; a banner only when it fell back, since then the person lost something.
     const containment = detectContainment(dataDir);
-    notices.push(containment.said);
     hostLog('info', 'host', containment.said);
+    if (containment.kind === 'none') notices.push(containment.said);
     const contained = containment.kind === 'cgroup2' ? new ContainedSpawner(spawner ?? localPtySpawner(logs), containment.root) : null;
     if (contained) spawner = contained;
     const recoveryOptions = {

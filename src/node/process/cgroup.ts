@@ -36,7 +36,8 @@ const hashOf = (dataDir: string) => createHash('sha256').update(dataDir).digest(
  * Tried once at start by making (and keeping) the folder's own cgroup.
  */
 export function detectContainment(dataDir: string, proc = { mountinfo: '/proc/self/mountinfo', cgroup: '/proc/self/cgroup' }): Containment {
-  const today = "processes are found by their group, session and the run's cookie (a process that leaves all three can escape)";
+  const today =
+    "processes are found by their group, session and the run's cookie. What is lost: a process of a run that leaves all three (setsid, then env -i) outlives the run's cancel, timeout and recovery";
   if (process.platform !== 'linux') return { kind: 'none', said: `Run containment: no cgroups on ${process.platform}; ${today}.` };
   let mount: string | null = null;
   let own: string | null = null;
