@@ -60,7 +60,7 @@ export function isInfrastructureFailure(outcome: RunOutcomeLike): boolean {
   if (!outcome.errorCode) return false;
   if (INFRASTRUCTURE_CODES.has(outcome.errorCode)) return true;
   if (outcome.errorCode === 'spawn_failed' || outcome.errorCode === 'workspace_failed' || outcome.errorCode === 'process_lost') {
-    return isDiskFull(outcome.error ?? '') || /pty host|database/i.test(outcome.error ?? '');
+    return isDiskFull(outcome.error ?? '') || /pty host|database|terminal was lost/i.test(outcome.error ?? '');
   }
   return outcome.errorCode === 'adapter_failed' ? isDiskFull(outcome.error ?? '') : false;
 }

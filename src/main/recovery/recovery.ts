@@ -74,6 +74,20 @@ function hadRetry(run: RunRow): boolean {
   return !!run.contextSnapshot?.retryReason || run.processLossRetryCount > 0 || !!run.retryOfRunId;
 }
 
+/**
+ * Every run starts in a pty (ACP agents too, behind `vigil acp-client`): a live leader without a
+ * controlling terminal lost it when the process holding its master (the pty host, or a host that
+ * ran agents itself) died, and the kernel hung it up. Unknown without procfs (macOS): false.
+ */
+function terminalLost(run: RunRow): boolean {
+  if (!run.processPid) return false;
+  const stat = readProcStat(run.processPid);
+  return !!stat && stat.ttyNr === 0;
+}
+
+const TERMINAL_LOST_AT_START =
+  'Its terminal was lost: the pty host (or the Vigil process) holding it is gone, so it was stopped rather than left running unseen.';
+
 /** Alive and provably the recorded process (without a recorded identity: alive and not a zombie). */
 function leaderAlive(run: RunRow): boolean {
   if (!run.processPid) return false;
@@ -160,7 +174,8 @@ export class Recovery implements RunEndPolicy {
     const lost: RunRow[] = [];
     for (const run of await this.orphanCandidates()) {
       // A claimed run whose process was never recorded may still have one: found by its cookie below.
-      if (run.status === 'running' && leaderAlive(run) && !this.terminalGone.has(run.id)) {
+      // An agent whose terminal is gone is stopped and retried, never watched headless.
+      if (run.status === 'running' && leaderAlive(run) && !this.terminalGone.has(run.id) && !terminalLost(run)) {
         await this.markDetached(run);
         result.detached.push(run.id);
       } else {
@@ -173,13 +188,14 @@ export class Recovery implements RunEndPolicy {
       return result;
     }
     // One scan of the process table for every lost run: leftovers found by group, session or cookie.
+    const noTerminal = new Set(lost.filter((run) => !this.terminalGone.has(run.id) && leaderAlive(run) && terminalLost(run)).map((r) => r.id));
     const killed = await terminateRuns(lost.map(runProcessQuery), { graceMs: this.opts.killGraceMs });
     const failures = lost.map((run) => {
       const terminated = killed.get(run.id)?.terminated ?? [];
       result.terminatedProcesses += terminated.length;
       const words = lostProcessWords(run, terminated); // reliability: words that say only what was seen
       // Its pty host died: the machine's failure, not the agent's (isInfrastructureFailure).
-      const error = this.terminalGone.delete(run.id) ? `Its terminal was lost with the pty host. ${words}` : words;
+      const error = this.terminalGone.delete(run.id) ? `Its terminal was lost with the pty host. ${words}` : noTerminal.has(run.id) ? `${TERMINAL_LOST_AT_START} ${words}` : words;
       return { run, error };
     });
     // After the signals (their words name what was found): whatever escaped group, session and cookie.
