@@ -12,6 +12,7 @@ import { inspectFolder } from './folder-state';
 import { checkIntegrity, currentRowCounts, dropManifest, readManifest, writeManifest } from './integrity';
 import { migrate } from './migrate';
 import { createFolderInChild, probeFolder } from './probe';
+import { deepCheckFolder } from './deep-check';
 import { unpackTemplate } from './template';
 
 /** Generous: a loaded 2-core machine was measured taking 17 s for a first initdb. */
@@ -161,15 +162,21 @@ async function recover(dataDir: string, failure: string, fresh: Fresh, notices: 
   const keptAt = inspectFolder(dbDir).kind === 'absent' ? null : await setAside(dataDir, dbDir);
   const kept = keptAt ? `; the damaged folder was kept at ${keptAt}` : '';
   const tried: string[] = [];
+  const skipped: string[] = [];
   for (const backup of await listVerifiedBackups(backupsDirOf(dataDir))) {
     await cp(backup.dbDir, dbDir, { recursive: true });
-    const opened = await openFolder(dbDir, timeoutMs);
+    // Trusted only after the deep check (doctor's), on the restored copy: a backup damaged since
+    // it was verified is named and skipped, and the next older one tried.
+    const damage = await deepCheckFolder(dbDir, backup.rowCounts, timeoutMs, 'when it was taken');
+    const opened: Opened = damage.length ? { failure: damage.join('; ') } : await openFolder(dbDir, timeoutMs);
     if ('store' in opened) {
+      const skippedWords = skipped.length ? ` (${skipped.join('; ')})` : '';
       notices.push(
-        `The database could not be opened: ${failure}. Restored the database from the backup taken at ${backup.takenAt}; changes after that time may be missing${kept}.`,
+        `The database could not be opened: ${failure}. Restored the database from the backup taken at ${backup.takenAt}; changes after that time may be missing${skippedWords}${kept}.`,
       );
       return opened.store;
     }
+    skipped.push(`the backup taken at ${backup.takenAt} was skipped: ${opened.failure}`);
     tried.push(`${backup.takenAt}: ${opened.failure}`);
     // Only the restored copy goes; the backup itself stays where it was.
     await rm(dbDir, { recursive: true, force: true });

@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pgliteDirOf } from '../../../src/main/db/client';
 import { openDataDirStore, type DataDirStore } from '../../../src/main/db/safe-open';
 import { makeStoreTarget } from '../../helpers/stores';
+import { listVerifiedBackups, type VerifiedBackup } from '../../../src/main/db/backup';
+import { backupsDirOf } from '../../../src/node/paths';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -26,6 +28,13 @@ async function seeded(): Promise<{ dataDir: string; opened: DataDirStore }> {
     }
   });
   return { dataDir: target.dataDir, opened };
+}
+
+/** A verified backup, and its time (backups are named by the millisecond: two never share one). */
+async function takeBackup(opened: DataDirStore, dataDir: string): Promise<VerifiedBackup> {
+  await opened.backup();
+  const [newest] = await listVerifiedBackups(backupsDirOf(dataDir));
+  return newest;
 }
 
 async function fileOf(opened: DataDirStore, dataDir: string, table: string): Promise<string> {
@@ -68,6 +77,36 @@ describe('a damaged database at start', () => {
     const [{ n }] = await again.store.sql.query('select count(*)::int as n from heartbeat_runs');
     expect(n).toBe(50);
   }, 180_000);
+});
+
+describe('a damaged backup is never trusted', () => {
+  it('the newest backup damaged and the live store damaged: the older good backup is restored, and the notice names both', async () => {
+    const { dataDir, opened } = await seeded();
+    const good = await takeBackup(opened, dataDir);
+    await opened.store.sql.query(`insert into issues (id, workspace_id, number, identifier, title) values ('i51', 'w1', 51, 'VIG-51', 'after the good backup')`);
+    const bad = await takeBackup(opened, dataDir);
+    expect(bad.takenAt > good.takenAt).toBe(true);
+    const issuesFile = await fileOf(opened, dataDir, 'issues');
+    const runsFile = await fileOf(opened, dataDir, 'heartbeat_runs');
+    await opened.store.close();
+    // The newest backup: bytes flipped in a page of its issues table (it still opens).
+    const fd = openSync(join(bad.dbDir, issuesFile.slice(pgliteDirOf(dataDir).length + 1)), 'r+');
+    writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12);
+    closeSync(fd);
+    // The live store: its runs file cut short.
+    truncateSync(runsFile, 0);
+
+    const again = await openDataDirStore(dataDir);
+    cleanups.unshift(() => void again.store.close());
+    const notice = again.notices.join(' ');
+    expect(notice).toMatch(/the database file for runs is damaged \(50 rows were there when Vigil last stopped, 0 can be read\)/);
+    expect(notice).toContain(`Restored the database from the backup taken at ${good.takenAt}`);
+    expect(notice).toContain(`the backup taken at ${bad.takenAt} was skipped: the database file for issues is damaged (invalid page in block 0)`);
+    const [{ n }] = await again.store.sql.query('select count(*)::int as n from issues');
+    expect(n).toBe(50);
+    const [{ r }] = await again.store.sql.query('select count(*)::int as r from heartbeat_runs');
+    expect(r).toBe(50);
+  }, 240_000);
 });
 
 describe('vigil doctor on a damaged database', () => {
