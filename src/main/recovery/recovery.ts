@@ -17,8 +17,7 @@ import { terminateRun, terminateRuns } from '../../node/process/tree';
 import { runProcessQuery } from '../heartbeat/run-processes';
 import { lostProcessWords } from '../infrastructure/lost-process';
 import { isInfrastructureFailure } from '../infrastructure/failure';
-import { readdirSync } from 'node:fs';
-import { sweepRunCgroups } from '../../node/process/cgroup';
+import { sweepRunContainers, type RunContainers } from '../../node/process/containment';
 import { InfrastructureHold } from './infrastructure-hold';
 import type { ServiceContext } from '../context';
 import type { RunRow } from '../views/dto';
@@ -28,8 +27,8 @@ import { loadRunDtos, runDtos } from '../views/lookup';
 export interface RecoveryOptions {
   killGraceMs: number;
   detachedSilenceMs: number;
-  /** Where this data folder's run cgroups are (cgroup.ts), or null without cgroup containment. */
-  cgroupRoot?: string | null;
+  /** This data folder's run containers (cgroups or systemd scopes), or null without containment. */
+  containers?: RunContainers | null;
   /** The run logs' folder: a full disk is probed there before held issues are queued again. */
   logsDir: string;
 }
@@ -146,27 +145,17 @@ export class Recovery implements RunEndPolicy {
   }
 
   /**
-   * Every run cgroup of this data folder whose run is neither held by this host nor kept as
-   * detached is emptied (cgroup.kill) and removed: what a crash, a lost pty host or an escape
-   * (setsid, env -i) left behind. Returns how many processes were in them.
+   * Every run container (cgroup or systemd scope) of this data folder whose run is neither held by
+   * this host nor kept as detached is emptied and removed: what a crash, a lost pty host or an
+   * escape (setsid, env -i) left behind. Returns how many processes were in them.
    */
   private async sweepCgroups(keep: Set<string>): Promise<number> {
-    const root = this.opts.cgroupRoot;
-    if (!root) return 0;
-    const held = (name: string) => keep.has(name) || this.engine.holds(name);
-    // Run ids are safe as cgroup names (runCgroupOf), so the folder name is the id.
+    const containers = this.opts.containers;
+    if (!containers) return 0;
     const live = new Set<string>();
-    for (const id of this.cgroupRunIds(root)) if (held(id)) live.add(id);
-    const swept = await sweepRunCgroups(root, live);
+    for (const id of await containers.runIds()) if (keep.has(id) || this.engine.holds(id)) live.add(id);
+    const swept = await sweepRunContainers(containers, live);
     return swept.reduce((n, s) => n + s.killed, 0);
-  }
-
-  private cgroupRunIds(root: string): string[] {
-    try {
-      return readdirSync(root).filter((n) => n.startsWith('run-')).map((n) => n.slice(4));
-    } catch {
-      return [];
-    }
   }
 
   async reapOrphanedRuns(): Promise<ReapResult> {

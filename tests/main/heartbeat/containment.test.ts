@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { detectContainment, killCgroup } from '../../../src/node/process/cgroup';
+import { killCgroup } from '../../../src/node/process/cgroup';
+import { detectContainment } from '../../../src/node/process/containment';
 import { livePtyHost } from '../../../src/main/ptyhost/launch';
 import { ensureBuilt } from '../../helpers/serve';
 import { waitFor } from '../../helpers/host';
