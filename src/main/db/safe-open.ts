@@ -101,7 +101,8 @@ async function checkedStore(dataDir: string, store: Store, fresh: Fresh, notices
       `Vigil cannot start: ${said}. There is no verified backup in ${backupsDirOf(dataDir)} to restore; the folder ${dbDir} was left as it is. To start with a new, empty database and keep the damaged one: mv '${dbDir}' '${dbDir}.damaged'`,
     );
   }
-  return recover(dataDir, said, fresh, notices);
+  // A folder that opens but is damaged is never swapped for an empty one: refused if no backup reads through.
+  return recover(dataDir, said, fresh, notices, { refuseWithoutBackup: true });
 }
 
 /** How a new database folder is made, and where the open notes that it made one. */
@@ -154,7 +155,7 @@ async function openNew(dbDir: string, fresh: Fresh): Promise<Store> {
   return withTimeout(openStore({ pgliteDir: dbDir, skipMigrate: true }), timeoutMs, (late) => void late.close());
 }
 
-async function recover(dataDir: string, failure: string, fresh: Fresh, notices: string[]): Promise<Store> {
+async function recover(dataDir: string, failure: string, fresh: Fresh, notices: string[], opts: { refuseWithoutBackup?: boolean } = {}): Promise<Store> {
   const { timeoutMs } = fresh;
   const dbDir = pgliteDirOf(dataDir);
   // The last clean stop's counts describe the folder set aside, not what is restored.
@@ -180,6 +181,14 @@ async function recover(dataDir: string, failure: string, fresh: Fresh, notices: 
     tried.push(`${backup.takenAt}: ${opened.failure}`);
     // Only the restored copy goes; the backup itself stays where it was.
     await rm(dbDir, { recursive: true, force: true });
+  }
+  if (opts.refuseWithoutBackup && keptAt) {
+    // The damaged folder goes back where it was: the person decides, with the command in hand.
+    await rm(dbDir, { recursive: true, force: true });
+    await rename(keptAt, dbDir);
+    throw new Error(
+      `Vigil cannot start: ${failure}. No verified backup in ${backupsDirOf(dataDir)} reads through (${skipped.join('; ')}); the folder ${dbDir} was left as it is. To start with a new, empty database and keep the damaged one: mv '${dbDir}' '${dbDir}.damaged'`,
+    );
   }
   const store = await openNew(dbDir, fresh);
   const why = tried.length ? `no backup could be restored (${tried.join('; ')})` : 'there is no verified backup to restore';

@@ -237,7 +237,8 @@ export class Recovery implements RunEndPolicy {
       this.ctx.db,
       run,
       this.ctx.hostInstanceId,
-      `Vigil lost its in-memory handle on this run after a restart, but its process (pid ${run.processPid}) is still alive; Vigil is watching it.`,
+      // Only what was seen: no host holds it, its process lives with its terminal (nothing says a restart happened).
+      `No Vigil host holds this run, but its process (pid ${run.processPid}) is still alive with its terminal; Vigil is watching it.`,
     );
     if (row && this.ctx.events.listens('run.updated')) this.ctx.events.emit('run.updated', (await runDtos(this.ctx.db, [row]))[0]);
   }

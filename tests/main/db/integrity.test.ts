@@ -1,7 +1,7 @@
 // A damaged database is named in words at start, never SQL, never silent emptiness: bytes flipped
 // in a page of the issues table (no backup: the start is refused naming the damage), and the
 // heartbeat_runs table's file truncated (a verified backup: restored, with a notice of its time).
-import { closeSync, openSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pgliteDirOf } from '../../../src/main/db/client';
@@ -106,6 +106,34 @@ describe('a damaged backup is never trusted', () => {
     expect(n).toBe(50);
     const [{ r }] = await again.store.sql.query('select count(*)::int as r from heartbeat_runs');
     expect(r).toBe(50);
+  }, 240_000);
+});
+
+describe('no backup reads through', () => {
+  it('the live store and its only backup damaged: the start is refused naming both and the command, the folder left as it is', async () => {
+    const { dataDir, opened } = await seeded();
+    const only = await takeBackup(opened, dataDir);
+    const issuesFile = await fileOf(opened, dataDir, 'issues');
+    const runsFile = await fileOf(opened, dataDir, 'heartbeat_runs');
+    await opened.store.close();
+    const fd = openSync(join(only.dbDir, issuesFile.slice(pgliteDirOf(dataDir).length + 1)), 'r+');
+    writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12);
+    closeSync(fd);
+    truncateSync(runsFile, 0);
+    const err = await openDataDirStore(dataDir).then(
+      (o) => {
+        cleanups.unshift(() => void o.store.close());
+        return null;
+      },
+      (e: Error) => e,
+    );
+    expect(err, 'the start is refused, not made anew and empty').not.toBeNull();
+    expect(err!.message).toMatch(/the database file for runs is damaged/);
+    expect(err!.message).toContain(`the backup taken at ${only.takenAt} was skipped: the database file for issues is damaged (invalid page in block 0)`);
+    expect(err!.message).toContain(`mv '${pgliteDirOf(dataDir)}' '${pgliteDirOf(dataDir)}.damaged'`);
+    // The damaged folder is where it was (nothing set aside, nothing made).
+    expect(readdirSync(dataDir).filter((n) => n.startsWith('db.broken-'))).toEqual([]);
+    expect(statSync(runsFile).size).toBe(0);
   }, 240_000);
 });
 
