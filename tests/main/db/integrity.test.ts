@@ -151,4 +151,23 @@ describe('vigil doctor on a damaged database', () => {
     expect(verdict.detail).toMatch(/the database file for runs is damaged \(50 rows were there when Vigil last stopped, 0 can be read\)/);
     expect(verdict.fix).toMatch(/Restore the newest verified backup \(taken at \d{4}-.*cp -a /);
   }, 180_000);
+
+  it('offers the newest backup that passes the same deep check, naming a damaged newer one', async () => {
+    const { checkDatabaseFolder } = await import('../../../src/cli/doctor-database');
+    const { dataDir, opened } = await seeded();
+    const good = await takeBackup(opened, dataDir);
+    const bad = await takeBackup(opened, dataDir);
+    const issuesFile = await fileOf(opened, dataDir, 'issues');
+    const runsFile = await fileOf(opened, dataDir, 'heartbeat_runs');
+    await opened.store.close();
+    const fd = openSync(join(bad.dbDir, issuesFile.slice(pgliteDirOf(dataDir).length + 1)), 'r+');
+    writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12);
+    closeSync(fd);
+    truncateSync(runsFile, 0);
+    const verdict = await checkDatabaseFolder(dataDir);
+    expect(verdict.status).toBe('fail');
+    expect(verdict.fix).toContain(`taken at ${good.takenAt}`);
+    expect(verdict.fix).toContain(`cp -a '${good.dbDir}'`);
+    expect(verdict.fix).toContain(`the backup taken at ${bad.takenAt} is damaged too: the database file for issues is damaged (invalid page in block 0)`);
+  }, 240_000);
 });
