@@ -75,8 +75,8 @@ function hadRetry(run: RunRow): boolean {
 
 /**
  * Every run starts in a pty (ACP agents too, behind `vigil acp-client`): a live leader without a
- * controlling terminal lost it when the process holding its master (the pty host, or a host that
- * ran agents itself) died, and the kernel hung it up. Unknown without procfs (macOS): false.
+ * controlling terminal lost it when the process holding its master died (the kernel hung it up).
+ * Unknown without procfs (macOS): false.
  */
 function terminalLost(run: RunRow): boolean {
   if (!run.processPid) return false;
@@ -84,8 +84,7 @@ function terminalLost(run: RunRow): boolean {
   return !!stat && stat.ttyNr === 0;
 }
 
-const TERMINAL_LOST_AT_START =
-  'Its terminal was lost: the pty host (or the Vigil process) holding it is gone, so it was stopped rather than left running unseen.';
+const TERMINAL_LOST_AT_START = 'Its terminal was lost: the pty host (or the Vigil process) holding it is gone, so it was stopped rather than left running unseen.';
 
 /** Alive and provably the recorded process (without a recorded identity: alive and not a zombie). */
 function leaderAlive(run: RunRow): boolean {
