@@ -94,7 +94,7 @@ export function probeFolder(dir: string, opts: { timeoutMs: number; countRows: b
     child.on('close', (code, signal) => {
       if (timedOut) return finish({ ok: false, failure: 'timeout', detail: `no answer after ${timeoutMs} ms` });
       const parsed = parseLastLine(stdout);
-      if (parsed?.ok && code === 0) return finish({ ok: true, rowCounts: parsed.rowCounts ?? null, damaged: parsed.damaged ?? [] });
+      if (parsed?.ok && code === 0) return finish({ ok: true, rowCounts: parsed.rowCounts ?? null, ...(parsed.rowCounts ? { damaged: parsed.damaged ?? [] } : {}) });
       if (parsed && !parsed.ok) {
         const detail = `${parsed.name ? `${parsed.name}: ` : ''}${parsed.message ?? ''}`;
         return finish({ ok: false, failure: /Aborted\(\)/.test(detail) ? 'abort' : 'exception', detail });
