@@ -5,12 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listVerifiedBackups } from '../main/db/backup';
+import { listVerifiedBackups, type VerifiedBackup } from '../main/db/backup';
 import { pgliteDirOf } from '../main/db/client';
 import { inspectFolder } from '../main/db/folder-state';
-import { damageInWords, readManifest, reasonOf } from '../main/db/integrity';
+import { readManifest } from '../main/db/integrity';
 import { inspectDataDirLock } from '../main/db/lock';
-import { probeFolder } from '../main/db/probe';
+import { deepCheckFolder } from '../main/db/deep-check';
 import { backupsDirOf } from '../node/paths';
 
 export interface DatabaseVerdict {
@@ -24,26 +24,36 @@ export async function checkDatabaseFolder(dataDir: string, timeoutMs = 120_000):
   if (inspectFolder(dbDir).kind === 'absent') return { status: 'ok', detail: 'no database yet: the first start makes it', fix: null };
   if (inspectDataDirLock(dataDir).state === 'owned') return { status: 'ok', detail: 'a Vigil runs on this folder and checked its database when it started', fix: null };
   const copy = mkdtempSync(join(tmpdir(), 'vigil-doctor-db-'));
-  let damage: string[] = [];
+  let damage: string[];
   try {
     await cp(dbDir, join(copy, 'db'), { recursive: true });
-    const probe = await probeFolder(join(copy, 'db'), { timeoutMs, countRows: true });
-    if (!probe.ok) damage.push(`the database cannot be read through (${reasonOf(new Error(probe.detail))})`);
-    else {
-      const expected = readManifest(dataDir);
-      for (const [table, before] of Object.entries(expected ?? {})) {
-        const now = probe.rowCounts?.[table];
-        if (now !== undefined && now < before) damage.push(damageInWords(table, `${before} rows were there when Vigil last stopped, ${now} can be read`));
-      }
-    }
+    damage = await deepCheckFolder(join(copy, 'db'), readManifest(dataDir), timeoutMs);
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
   if (damage.length === 0) return { status: 'ok', detail: `the database in ${dbDir} reads through`, fix: null };
-  const [newest] = await listVerifiedBackups(backupsDirOf(dataDir));
+  // The backup offered is one that passes the same check (a damaged one is named and skipped).
+  const { newest, skipped } = await newestSoundBackup(dataDir, timeoutMs);
+  const skippedWords = skipped.length ? ` (${skipped.join('; ')})` : '';
   const fix = newest
-    ? `Restore the newest verified backup (taken at ${newest.takenAt}; later changes are lost): mv '${dbDir}' '${dbDir}.damaged' && cp -a '${newest.dbDir}' '${dbDir}'. The next start also does this by itself.`
-    : `There is no verified backup. Keep the damaged folder and start with a new database: mv '${dbDir}' '${dbDir}.damaged'`;
-  damage = [...new Set(damage)];
+    ? `Restore the newest verified backup (taken at ${newest.takenAt}; later changes are lost): mv '${dbDir}' '${dbDir}.damaged' && cp -a '${newest.dbDir}' '${dbDir}'. The next start also does this by itself.${skippedWords}`
+    : `There is no verified backup that reads through${skippedWords}. Keep the damaged folder and start with a new database: mv '${dbDir}' '${dbDir}.damaged'`;
   return { status: 'fail', detail: damage.join('; '), fix };
+}
+
+/** The newest verified backup that passes the deep check (checked on a copy), and those skipped, in words. */
+async function newestSoundBackup(dataDir: string, timeoutMs: number): Promise<{ newest: VerifiedBackup | null; skipped: string[] }> {
+  const skipped: string[] = [];
+  for (const backup of await listVerifiedBackups(backupsDirOf(dataDir))) {
+    const copy = mkdtempSync(join(tmpdir(), 'vigil-doctor-backup-'));
+    try {
+      await cp(backup.dbDir, join(copy, 'db'), { recursive: true });
+      const damage = await deepCheckFolder(join(copy, 'db'), backup.rowCounts, timeoutMs, 'when it was taken');
+      if (damage.length === 0) return { newest: backup, skipped };
+      skipped.push(`the backup taken at ${backup.takenAt} is damaged too: ${damage.join('; ')}`);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  }
+  return { newest: null, skipped };
 }

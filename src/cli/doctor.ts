@@ -11,7 +11,7 @@ import { controlSocketPath, logsDirOf } from '../node/paths';
 import { findAgentClis, findOnPath } from '../main/setup/agent-clis';
 import { connect } from './client';
 import { checkDatabaseFolder } from './doctor-database';
-import { detectContainment } from '../node/process/cgroup';
+import { detectContainment, type ContainmentProbe } from '../node/process/containment';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
@@ -32,6 +32,8 @@ export interface DoctorOptions {
   /** The installation's root (where package.json and node_modules are), for the Electron check. */
   installRoot: string;
   timeoutMs?: number;
+  /** Where run containment is looked for (default: this process's /proc and PATH from env). */
+  containmentProbe?: Partial<ContainmentProbe>;
 }
 
 const DISK_FAIL_BYTES = 100 * 1024 * 1024;
@@ -51,12 +53,12 @@ export async function runDoctor(opts: DoctorOptions): Promise<Finding[]> {
     checkDatabase(opts.env.DATABASE_URL, timeoutMs, opts.dataDir),
     checkLock(opts.dataDir, timeoutMs),
   ]);
-  return [pty, ...checkDataFolder(opts.dataDir), checkDisk(opts.dataDir), ...clis, git, database, checkElectron(opts.installRoot, opts.env), lock, checkContainment(opts.dataDir)];
+  return [pty, ...checkDataFolder(opts.dataDir), checkDisk(opts.dataDir), ...clis, git, database, checkElectron(opts.installRoot, opts.env), lock, checkContainment(opts.dataDir, { path: opts.env.PATH, ...opts.containmentProbe })];
 }
 
 /** Whether a run's processes can be kept in a cgroup (informational: Vigil runs either way). */
-function checkContainment(dataDir: string): Finding {
-  return ok('containment', 'run containment', detectContainment(dataDir).said.replace(/^Run containment: /, ''));
+function checkContainment(dataDir: string, probe: Partial<ContainmentProbe>): Finding {
+  return ok('containment', 'run containment', detectContainment(dataDir, probe).said.replace(/^Run containment: /, ''));
 }
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];

@@ -3,6 +3,7 @@ import type { Api } from './api';
 import type { EventBus } from './event-bus';
 import type { FolderOpener } from './workspaces/open';
 import type { PtyHostLaunch } from './ptyhost/launch';
+import type { ContainmentProbe } from '../node/process/containment';
 
 export interface HostOptions {
   /** Data folder: lock, logs, socket, backups, and the PGlite database unless databaseUrl. */
@@ -53,6 +54,8 @@ export interface HostOptions {
    * outlive this host and the next one reattaches. Absent: agents run in this process's ptys.
    */
   ptyHost?: PtyHostLaunch;
+  /** Where run containment is looked for (default: this process's /proc and PATH); tests point it elsewhere. */
+  containmentProbe?: Partial<ContainmentProbe>;
 }
 
 export interface CloseOptions {

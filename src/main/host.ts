@@ -23,7 +23,7 @@ import { hostLog, useHostLogFile } from './host-log';
 import { RunLogStore } from '../node/logs/run-log';
 import { logsDirOf } from '../node/paths';
 import { machineId as thisMachineId } from '../node/process/identity';
-import { detectContainment } from '../node/process/cgroup';
+import { detectContainment } from '../node/process/containment';
 import { ContainedSpawner } from './heartbeat/contained-spawner';
 import { answerAgentCheck } from './services/agent-checks';
 import { machineHandlers } from './services/machines';
@@ -147,16 +147,18 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         notices.push(`Agents run inside this Vigil process this time, so a crash of Vigil stops them: ${(err as Error).message}`);
       }
     }
-    // Run containment, decided once: a cgroup per run where cgroup2 is writable, else the older rules.
-    const containment = detectContainment(dataDir);
-    notices.push(containment.said);
+    // Run containment, decided once: a cgroup per run where cgroup2 is writable, else a systemd
+    // user scope per run, else the older rules. Said once in host.log; a banner only when it fell
+    // back to the older rules, since then the person lost something.
+    const containment = detectContainment(dataDir, opts.containmentProbe);
     hostLog('info', 'host', containment.said);
-    const contained = containment.kind === 'cgroup2' ? new ContainedSpawner(spawner ?? localPtySpawner(logs), containment.root) : null;
+    if (containment.kind === 'none') notices.push(containment.said);
+    const contained = containment.kind !== 'none' ? new ContainedSpawner(spawner ?? localPtySpawner(logs), containment.containers) : null;
     if (contained) spawner = contained;
     const recoveryOptions = {
       killGraceMs,
       detachedSilenceMs: opts.detachedSilenceMs ?? 30 * 60_000,
-      cgroupRoot: contained?.root ?? null,
+      containers: contained?.containers ?? null,
       logsDir: logsDirOf(dataDir),
     };
     // A budget hold lifted (raised, or its next period began) unpauses an agent: its heartbeat

@@ -58,7 +58,7 @@ export const serveCommand: Command = {
     if (leaseMs !== undefined && (!Number.isInteger(leaseMs) || leaseMs < 300)) throw new UsageError(`VIGIL_MACHINE_LEASE_MS must be a whole number of milliseconds of at least 300`);
     const { out } = ctx;
     const { startHost } = await import('../../main/host');
-    const { diskFullWords, isDiskFull } = await import('../../main/infrastructure/failure');
+    const { diskFullAtStartWords, isDiskFull } = await import('../../main/infrastructure/failure');
     const host = await startHost({
       dataDir: ctx.dataDir,
       databaseUrl: process.env.DATABASE_URL || undefined,
@@ -73,7 +73,8 @@ export const serveCommand: Command = {
       logRetention: { maxRunsPerAgent: keepLogs, maxBytesPerAgent: keepLogMb === undefined ? undefined : keepLogMb * 1024 * 1024 },
     }).catch((err: unknown) => {
       // A full disk at start said with the folder and the fix, not `ENOSPC: ..., write`.
-      throw isDiskFull(err) ? new Error(`Vigil cannot start: ${diskFullWords(ctx.dataDir)}`) : err;
+      // (It exits: "resumes by itself" would not be true here.)
+      throw isDiskFull(err) ? new Error(`Vigil cannot start: ${diskFullAtStartWords(ctx.dataDir)}`) : err;
     });
 
     const socketPath = controlSocketPath(host.info.dataDir);

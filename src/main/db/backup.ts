@@ -79,6 +79,7 @@ export async function takeVerifiedBackup(
     });
     const probe = await probeFolder(copyDir, { timeoutMs: opts.timeoutMs, countRows: true });
     if (!probe.ok) throw new Error(`the copy does not open (${probe.failure}: ${probe.detail})`);
+    if (probe.damaged?.length) throw new Error(`the copy does not read through (${probe.damaged.map((d) => `${d.table}: ${d.message}`).join('; ')})`);
     const diff = countDiff(expected, probe.rowCounts ?? {});
     if (diff) throw new Error(`the copy's row counts differ from the live database: ${diff}`);
     const marker: Marker = { takenAt: taken.toISOString(), verifiedAt: new Date().toISOString(), rowCounts: expected };

@@ -12,7 +12,8 @@ export type RowCounts = Record<string, number>;
 export type ProbeFailure = 'exception' | 'abort' | 'timeout' | 'crash';
 
 export type ProbeResult =
-  | { ok: true; rowCounts: RowCounts | null }
+  /** `damaged`: tables whose rows could not be read through (a bad page), with PostgreSQL's reason. */
+  | { ok: true; rowCounts: RowCounts | null; damaged?: { table: string; message: string }[] }
   | { ok: false; failure: ProbeFailure; detail: string };
 
 const TABLES_SQL = `select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`;
@@ -45,12 +46,17 @@ const out = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
   const db = await PGlite.create(process.env.VIGIL_PROBE_DIR, JSON.parse(process.env.VIGIL_PGLITE_OPTIONS));
   const q = async (sql) => (await db.query(sql)).rows;
   const rowCounts = process.env.VIGIL_PROBE_COUNT === '1' ? {} : null;
+  const damaged = [];
   for (const row of rowCounts ? await q(${JSON.stringify(TABLES_SQL)}) : []) {
-    rowCounts[row.name] = Number((await q('select count(*)::int as n from public."' + row.name.replace(/"/g, '""') + '"'))[0].n);
+    try {
+      rowCounts[row.name] = Number((await q('select count(*)::int as n from public."' + row.name.replace(/"/g, '""') + '"'))[0].n);
+    } catch (e) {
+      damaged.push({ table: row.name, message: String((e && e.message) || e) });
+    }
   }
   await db.exec('CHECKPOINT');
   await db.close();
-  out({ ok: true, rowCounts });
+  out({ ok: true, rowCounts, damaged });
 })().catch((e) => {
   out({ ok: false, name: String((e && e.name) || ''), message: String((e && e.message) || e) });
   process.exit(2);
@@ -88,7 +94,7 @@ export function probeFolder(dir: string, opts: { timeoutMs: number; countRows: b
     child.on('close', (code, signal) => {
       if (timedOut) return finish({ ok: false, failure: 'timeout', detail: `no answer after ${timeoutMs} ms` });
       const parsed = parseLastLine(stdout);
-      if (parsed?.ok && code === 0) return finish({ ok: true, rowCounts: parsed.rowCounts ?? null });
+      if (parsed?.ok && code === 0) return finish({ ok: true, rowCounts: parsed.rowCounts ?? null, ...(parsed.rowCounts ? { damaged: parsed.damaged ?? [] } : {}) });
       if (parsed && !parsed.ok) {
         const detail = `${parsed.name ? `${parsed.name}: ` : ''}${parsed.message ?? ''}`;
         return finish({ ok: false, failure: /Aborted\(\)/.test(detail) ? 'abort' : 'exception', detail });
@@ -113,6 +119,7 @@ export async function createFolderInChild(dir: string, opts: { timeoutMs: number
 interface ChildAnswer {
   ok: boolean;
   rowCounts?: RowCounts | null;
+  damaged?: { table: string; message: string }[];
   name?: string;
   message?: string;
 }

@@ -12,6 +12,7 @@ import { inspectFolder } from './folder-state';
 import { checkIntegrity, currentRowCounts, dropManifest, readManifest, writeManifest } from './integrity';
 import { migrate } from './migrate';
 import { createFolderInChild, probeFolder } from './probe';
+import { deepCheckFolder } from './deep-check';
 import { unpackTemplate } from './template';
 
 /** Generous: a loaded 2-core machine was measured taking 17 s for a first initdb. */
@@ -100,7 +101,8 @@ async function checkedStore(dataDir: string, store: Store, fresh: Fresh, notices
       `Vigil cannot start: ${said}. There is no verified backup in ${backupsDirOf(dataDir)} to restore; the folder ${dbDir} was left as it is. To start with a new, empty database and keep the damaged one: mv '${dbDir}' '${dbDir}.damaged'`,
     );
   }
-  return recover(dataDir, said, fresh, notices);
+  // A folder that opens but is damaged is never swapped for an empty one: refused if no backup reads through.
+  return recover(dataDir, said, fresh, notices, { refuseWithoutBackup: true });
 }
 
 /** How a new database folder is made, and where the open notes that it made one. */
@@ -153,7 +155,7 @@ async function openNew(dbDir: string, fresh: Fresh): Promise<Store> {
   return withTimeout(openStore({ pgliteDir: dbDir, skipMigrate: true }), timeoutMs, (late) => void late.close());
 }
 
-async function recover(dataDir: string, failure: string, fresh: Fresh, notices: string[]): Promise<Store> {
+async function recover(dataDir: string, failure: string, fresh: Fresh, notices: string[], opts: { refuseWithoutBackup?: boolean } = {}): Promise<Store> {
   const { timeoutMs } = fresh;
   const dbDir = pgliteDirOf(dataDir);
   // The last clean stop's counts describe the folder set aside, not what is restored.
@@ -161,18 +163,32 @@ async function recover(dataDir: string, failure: string, fresh: Fresh, notices: 
   const keptAt = inspectFolder(dbDir).kind === 'absent' ? null : await setAside(dataDir, dbDir);
   const kept = keptAt ? `; the damaged folder was kept at ${keptAt}` : '';
   const tried: string[] = [];
+  const skipped: string[] = [];
   for (const backup of await listVerifiedBackups(backupsDirOf(dataDir))) {
     await cp(backup.dbDir, dbDir, { recursive: true });
-    const opened = await openFolder(dbDir, timeoutMs);
+    // Trusted only after the deep check (doctor's), on the restored copy: a backup damaged since
+    // it was verified is named and skipped, and the next older one tried.
+    const damage = await deepCheckFolder(dbDir, backup.rowCounts, timeoutMs, 'when it was taken');
+    const opened: Opened = damage.length ? { failure: damage.join('; ') } : await openFolder(dbDir, timeoutMs);
     if ('store' in opened) {
+      const skippedWords = skipped.length ? ` (${skipped.join('; ')})` : '';
       notices.push(
-        `The database could not be opened: ${failure}. Restored the database from the backup taken at ${backup.takenAt}; changes after that time may be missing${kept}.`,
+        `The database could not be opened: ${failure}. Restored the database from the backup taken at ${backup.takenAt}; changes after that time may be missing${skippedWords}${kept}.`,
       );
       return opened.store;
     }
+    skipped.push(`the backup taken at ${backup.takenAt} was skipped: ${opened.failure}`);
     tried.push(`${backup.takenAt}: ${opened.failure}`);
     // Only the restored copy goes; the backup itself stays where it was.
     await rm(dbDir, { recursive: true, force: true });
+  }
+  if (opts.refuseWithoutBackup && keptAt) {
+    // The damaged folder goes back where it was: the person decides, with the command in hand.
+    await rm(dbDir, { recursive: true, force: true });
+    await rename(keptAt, dbDir);
+    throw new Error(
+      `Vigil cannot start: ${failure}. No verified backup in ${backupsDirOf(dataDir)} reads through (${skipped.join('; ')}); the folder ${dbDir} was left as it is. To start with a new, empty database and keep the damaged one: mv '${dbDir}' '${dbDir}.damaged'`,
+    );
   }
   const store = await openNew(dbDir, fresh);
   const why = tried.length ? `no backup could be restored (${tried.join('; ')})` : 'there is no verified backup to restore';

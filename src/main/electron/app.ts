@@ -13,6 +13,7 @@ import { Notifier } from './notifications';
 import { electronOpener } from './open-folder';
 import { QuitController } from './quit';
 import { startupErrorText } from './startup-error';
+import { failureInWords } from '../infrastructure/failure';
 import { VigilTray } from './tray';
 import { MainWindow, hardenSession } from './window';
 
@@ -69,7 +70,7 @@ export function launchDesktopApp(deps: DesktopDeps): DesktopApp {
           : writeCliLauncher({ dir: join(dataDir, 'bin'), runtime: process.execPath, cliScript: launcher.cliScript });
     } catch (err) {
       // Runs still work; only agents' calls back (comments, status) have no `vigil` to use.
-      launcherNotices.push(`Agents cannot call back through the vigil command: its launcher could not be written (${(err as Error).message}).`);
+      launcherNotices.push(`Agents cannot call back through the vigil command: its launcher could not be written (${failureInWords(err, join(dataDir, 'bin'))}).`);
     }
     try {
       host = await deps.startHost({

@@ -1,5 +1,6 @@
 // What the user reads when Vigil cannot start: why, and what Vigil did (or did not) do.
 import { DataDirLockedError } from '../db/lock';
+import { diskFullAtStartWords, isDiskFull } from '../infrastructure/failure';
 
 export interface StartupErrorText {
   title: string;
@@ -15,6 +16,17 @@ export function startupErrorText(err: unknown, dataDir: string, usesDatabaseUrl:
         dataDir,
         '',
         'Vigil did not open it and changed nothing. Quit the other Vigil (the app, or a `vigil serve` in a terminal) and start Vigil again, or set VIGIL_HOME to use another folder.',
+      ].join('\n'),
+    };
+  }
+  if (isDiskFull(err)) {
+    // Not `ENOSPC: no space left on device, write`: what failed, where, and the fix.
+    return {
+      title: 'Vigil could not start: the disk is full',
+      content: [
+        `Vigil could not write to its data folder: ${diskFullAtStartWords(dataDir)}.`,
+        '',
+        'No agent was started and Vigil released the folder; nothing was lost. Vigil quits now.',
       ].join('\n'),
     };
   }

@@ -1,15 +1,15 @@
-// A cgroup per run (src/node/process/cgroup.ts), wrapped around whichever spawner runs the agents
-// (the pty host, or this process's ptys): the run's cgroup is made before its spawn and named in
-// the spawn request (the spawn wrapper moves itself in before it execs the agent); stopping the
-// run (cancel, timeout, shutdown, the clean-up after its exit) ends the whole cgroup after the
-// process-tree stop, and removes it. Nothing that left the run's group, session or environment
-// survives it.
-import { createRunCgroup, killCgroup, runCgroupOf } from '../../node/process/cgroup';
+// A container per run (src/node/process/containment.ts: a cgroup of our own, or a systemd user
+// scope), wrapped around whichever spawner runs the agents (the pty host, or this process's ptys):
+// the run's spawn is changed so that its first process is in the run's container before the agent
+// runs; stopping the run (cancel, timeout, shutdown, the clean-up after its exit) ends the whole
+// container after the process-tree stop, and removes it. Nothing that left the run's group,
+// session or environment survives it.
+import type { RunContainers } from '../../node/process/containment';
 import { hostLog } from '../host-log';
 import type { RunSession, RunSpawner, SpawnSpec } from './run-process';
 
-/** The session with its stop extended to the run's cgroup. */
-export function containSession(session: RunSession, cgroup: string): RunSession {
+/** The session with its stop extended to the run's container. */
+export function containSession(session: RunSession, empty: () => Promise<boolean>, name: string): RunSession {
   return {
     get pid() {
       return session.pid;
@@ -33,8 +33,8 @@ export function containSession(session: RunSession, cgroup: string): RunSession 
       try {
         await session.terminate(graceMs);
       } finally {
-        // What the tree stop could not find (setsid + env -i) is in the cgroup all the same.
-        if (!(await killCgroup(cgroup))) hostLog('warn', 'engine', `the cgroup ${cgroup} could not be emptied and removed`);
+        // What the tree stop could not find (setsid + env -i) is in the container all the same.
+        if (!(await empty())) hostLog('warn', 'engine', `the ${name} could not be emptied and removed`);
       }
     },
     acknowledge: () => session.acknowledge(),
@@ -44,27 +44,32 @@ export function containSession(session: RunSession, cgroup: string): RunSession 
 export class ContainedSpawner implements RunSpawner {
   constructor(
     private readonly inner: RunSpawner,
-    readonly root: string,
+    readonly containers: RunContainers,
   ) {}
 
-  /** The cgroup of a run taken back after a restart (it was made by the host that spawned it). */
+  private wrap(runId: string, session: RunSession): RunSession {
+    return containSession(session, () => this.containers.empty(runId), `${this.containers.mode} of run ${runId}`);
+  }
+
+  /** The container of a run taken back after a restart (it was made by the host that spawned it). */
   contain(runId: string, session: RunSession): RunSession {
-    return containSession(session, runCgroupOf(this.root, runId));
+    return this.wrap(runId, session);
   }
 
   async spawn(runId: string, spec: SpawnSpec, secrets: string[]): Promise<RunSession> {
-    let cgroup: string | null = null;
+    let entered: SpawnSpec | null = null;
     try {
-      cgroup = createRunCgroup(this.root, runId);
+      entered = this.containers.enter(runId, spec);
     } catch (err) {
-      // Contained or not, the run runs: the older rules (group, session, cookie) still stop it.
-      hostLog('warn', 'engine', `making the cgroup of run ${runId}; it runs without one`, err);
+      // A command that is not there fails the same way uncontained: the inner spawn says so.
+      // Otherwise the run runs all the same: the older rules (group, session, cookie) still stop it.
+      hostLog('warn', 'engine', `putting run ${runId} in its ${this.containers.mode}; it runs without one`, err);
     }
-    if (!cgroup) return this.inner.spawn(runId, spec, secrets);
+    if (!entered) return this.inner.spawn(runId, spec, secrets);
     try {
-      return containSession(await this.inner.spawn(runId, { ...spec, cgroup }, secrets), cgroup);
+      return this.wrap(runId, await this.inner.spawn(runId, entered, secrets));
     } catch (err) {
-      await killCgroup(cgroup);
+      await this.containers.empty(runId);
       throw err;
     }
   }

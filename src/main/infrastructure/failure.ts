@@ -30,6 +30,11 @@ export function diskFullWords(folder: string | null): string {
   return `the disk holding ${folder ?? "Vigil's data folder"} is full: free space there and Vigil resumes by itself`;
 }
 
+/** The same at a start that failed (nothing runs on to resume): which folder, and what to do. */
+export function diskFullAtStartWords(folder: string): string {
+  return `the disk holding ${folder} is full: free space there and start Vigil again`;
+}
+
 /**
  * One line a person can act on for an unexpected failure: a full disk said as such, with the
  * folder; PostgreSQL file paths replaced by "a database file"; the SQL of a failed query never.
@@ -60,7 +65,7 @@ export function isInfrastructureFailure(outcome: RunOutcomeLike): boolean {
   if (!outcome.errorCode) return false;
   if (INFRASTRUCTURE_CODES.has(outcome.errorCode)) return true;
   if (outcome.errorCode === 'spawn_failed' || outcome.errorCode === 'workspace_failed' || outcome.errorCode === 'process_lost') {
-    return isDiskFull(outcome.error ?? '') || /pty host|database/i.test(outcome.error ?? '');
+    return isDiskFull(outcome.error ?? '') || /pty host|database|terminal was lost/i.test(outcome.error ?? '');
   }
   return outcome.errorCode === 'adapter_failed' ? isDiskFull(outcome.error ?? '') : false;
 }

@@ -25,6 +25,9 @@ export function lostProcessWords(run: LostRun, terminated: ProcInfo[]): string {
   if (inGroup.length) parts.push(`${inGroup.length} in its process group ${group} (pids ${pids(inGroup)})`);
   if (inSession.length) parts.push(`${inSession.length} in its session ${group} outside that group (pids ${pids(inSession)})`);
   if (elsewhere.length) parts.push(`${elsewhere.length} that had left its group and session, found by the run's cookie (pids ${pids(elsewhere)})`);
+  // The leader among what was stopped: it had not ended (an agent that outlived its terminal).
+  const leaderStopped = run.processPid !== null && terminated.some((p) => p.pid === run.processPid);
+  if (leaderStopped) return `Process lost: pid ${run.processPid} was still running; stopped ${terminated.length} process(es): ${parts.join('; ')}.`;
   const leader = run.processPid ? `pid ${run.processPid} had ended` : 'its process was never recorded';
   return `Process lost: ${leader}; stopped ${terminated.length} leftover process(es): ${parts.join('; ')}.`;
 }

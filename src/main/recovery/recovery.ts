@@ -17,8 +17,7 @@ import { terminateRun, terminateRuns } from '../../node/process/tree';
 import { runProcessQuery } from '../heartbeat/run-processes';
 import { lostProcessWords } from '../infrastructure/lost-process';
 import { isInfrastructureFailure } from '../infrastructure/failure';
-import { readdirSync } from 'node:fs';
-import { sweepRunCgroups } from '../../node/process/cgroup';
+import { sweepRunContainers, type RunContainers } from '../../node/process/containment';
 import { InfrastructureHold } from './infrastructure-hold';
 import type { ServiceContext } from '../context';
 import type { RunRow } from '../views/dto';
@@ -28,8 +27,8 @@ import { loadRunDtos, runDtos } from '../views/lookup';
 export interface RecoveryOptions {
   killGraceMs: number;
   detachedSilenceMs: number;
-  /** Where this data folder's run cgroups are (cgroup.ts), or null without cgroup containment. */
-  cgroupRoot?: string | null;
+  /** This data folder's run containers (cgroups or systemd scopes), or null without containment. */
+  containers?: RunContainers | null;
   /** The run logs' folder: a full disk is probed there before held issues are queued again. */
   logsDir: string;
 }
@@ -73,6 +72,19 @@ function hadRetry(run: RunRow): boolean {
   if (run.contextSnapshot?.[INFRASTRUCTURE_RETRY] === true) return false;
   return !!run.contextSnapshot?.retryReason || run.processLossRetryCount > 0 || !!run.retryOfRunId;
 }
+
+/**
+ * Every run starts in a pty (ACP agents too, behind `vigil acp-client`): a live leader without a
+ * controlling terminal lost it when the process holding its master died (the kernel hung it up).
+ * Unknown without procfs (macOS): false.
+ */
+function terminalLost(run: RunRow): boolean {
+  if (!run.processPid) return false;
+  const stat = readProcStat(run.processPid);
+  return !!stat && stat.ttyNr === 0;
+}
+
+const TERMINAL_LOST_AT_START = 'Its terminal was lost: the pty host (or the Vigil process) holding it is gone, so it was stopped rather than left running unseen.';
 
 /** Alive and provably the recorded process (without a recorded identity: alive and not a zombie). */
 function leaderAlive(run: RunRow): boolean {
@@ -132,27 +144,17 @@ export class Recovery implements RunEndPolicy {
   }
 
   /**
-   * Every run cgroup of this data folder whose run is neither held by this host nor kept as
-   * detached is emptied (cgroup.kill) and removed: what a crash, a lost pty host or an escape
-   * (setsid, env -i) left behind. Returns how many processes were in them.
+   * Every run container (cgroup or systemd scope) of this data folder whose run is neither held by
+   * this host nor kept as detached is emptied and removed: what a crash, a lost pty host or an
+   * escape (setsid, env -i) left behind. Returns how many processes were in them.
    */
   private async sweepCgroups(keep: Set<string>): Promise<number> {
-    const root = this.opts.cgroupRoot;
-    if (!root) return 0;
-    const held = (name: string) => keep.has(name) || this.engine.holds(name);
-    // Run ids are safe as cgroup names (runCgroupOf), so the folder name is the id.
+    const containers = this.opts.containers;
+    if (!containers) return 0;
     const live = new Set<string>();
-    for (const id of this.cgroupRunIds(root)) if (held(id)) live.add(id);
-    const swept = await sweepRunCgroups(root, live);
+    for (const id of await containers.runIds()) if (keep.has(id) || this.engine.holds(id)) live.add(id);
+    const swept = await sweepRunContainers(containers, live);
     return swept.reduce((n, s) => n + s.killed, 0);
-  }
-
-  private cgroupRunIds(root: string): string[] {
-    try {
-      return readdirSync(root).filter((n) => n.startsWith('run-')).map((n) => n.slice(4));
-    } catch {
-      return [];
-    }
   }
 
   async reapOrphanedRuns(): Promise<ReapResult> {
@@ -160,7 +162,8 @@ export class Recovery implements RunEndPolicy {
     const lost: RunRow[] = [];
     for (const run of await this.orphanCandidates()) {
       // A claimed run whose process was never recorded may still have one: found by its cookie below.
-      if (run.status === 'running' && leaderAlive(run) && !this.terminalGone.has(run.id)) {
+      // An agent whose terminal is gone is stopped and retried, never watched headless.
+      if (run.status === 'running' && leaderAlive(run) && !this.terminalGone.has(run.id) && !terminalLost(run)) {
         await this.markDetached(run);
         result.detached.push(run.id);
       } else {
@@ -173,13 +176,14 @@ export class Recovery implements RunEndPolicy {
       return result;
     }
     // One scan of the process table for every lost run: leftovers found by group, session or cookie.
+    const noTerminal = new Set(lost.filter((run) => !this.terminalGone.has(run.id) && leaderAlive(run) && terminalLost(run)).map((r) => r.id));
     const killed = await terminateRuns(lost.map(runProcessQuery), { graceMs: this.opts.killGraceMs });
     const failures = lost.map((run) => {
       const terminated = killed.get(run.id)?.terminated ?? [];
       result.terminatedProcesses += terminated.length;
       const words = lostProcessWords(run, terminated); // reliability: words that say only what was seen
       // Its pty host died: the machine's failure, not the agent's (isInfrastructureFailure).
-      const error = this.terminalGone.delete(run.id) ? `Its terminal was lost with the pty host. ${words}` : words;
+      const error = this.terminalGone.delete(run.id) ? `Its terminal was lost with the pty host. ${words}` : noTerminal.has(run.id) ? `${TERMINAL_LOST_AT_START} ${words}` : words;
       return { run, error };
     });
     // After the signals (their words name what was found): whatever escaped group, session and cookie.
@@ -232,7 +236,8 @@ export class Recovery implements RunEndPolicy {
       this.ctx.db,
       run,
       this.ctx.hostInstanceId,
-      `Vigil lost its in-memory handle on this run after a restart, but its process (pid ${run.processPid}) is still alive; Vigil is watching it.`,
+      // Only what was seen: no host holds it, its process lives with its terminal (nothing says a restart happened).
+      `No Vigil host holds this run, but its process (pid ${run.processPid}) is still alive with its terminal; Vigil is watching it.`,
     );
     if (row && this.ctx.events.listens('run.updated')) this.ctx.events.emit('run.updated', (await runDtos(this.ctx.db, [row]))[0]);
   }

@@ -1,17 +1,10 @@
 // A cgroup per run on Linux: every process of a run, whatever session, group or environment it
 // moved to (`setsid sh -c 'exec env -i sleep 1000' &`), stays in its run's cgroup, and
 // `cgroup.kill` ends them all at once. Where cgroup2 is writable (root, or a delegated subtree)
-// Vigil makes vigil-<data folder hash>/run-<id> under its own cgroup; elsewhere the older rules
-// (group, session, cookie) stay the only ones, and the start-up notice and `vigil doctor` say so.
-// (A systemd user scope, `systemd-run --user --scope`, is the desktop way to a delegated subtree:
-// detected and named here, used by starting Vigil inside one.)
-import { createHash } from 'node:crypto';
+// Vigil makes vigil-<data folder hash>/run-<id> under its own cgroup (containment.ts decides).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-export type Containment =
-  | { kind: 'cgroup2'; root: string; said: string }
-  | { kind: 'none'; said: string };
+import type { SpawnSpec } from './pty';
 
 /** The cgroup2 mount point, from mountinfo (field 5 is the mount point, after " - " the fs type). */
 export function cgroup2MountOf(mountinfo: string): string | null {
@@ -27,38 +20,6 @@ export function cgroup2MountOf(mountinfo: string): string | null {
 export function ownCgroupOf(procCgroup: string): string | null {
   const line = procCgroup.split('\n').find((l) => l.startsWith('0::'));
   return line ? line.slice(3).trim() : null;
-}
-
-const hashOf = (dataDir: string) => createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
-
-/**
- * Where this data folder's run cgroups go, if cgroup2 is there and writable with cgroup.kill.
- * Tried once at start by making (and keeping) the folder's own cgroup.
- */
-export function detectContainment(dataDir: string, proc = { mountinfo: '/proc/self/mountinfo', cgroup: '/proc/self/cgroup' }): Containment {
-  const today = "processes are found by their group, session and the run's cookie (a process that leaves all three can escape)";
-  if (process.platform !== 'linux') return { kind: 'none', said: `Run containment: no cgroups on ${process.platform}; ${today}.` };
-  let mount: string | null = null;
-  let own: string | null = null;
-  try {
-    mount = cgroup2MountOf(readFileSync(proc.mountinfo, 'utf8'));
-    own = ownCgroupOf(readFileSync(proc.cgroup, 'utf8'));
-  } catch {
-    // no procfs
-  }
-  if (!mount || own === null) return { kind: 'none', said: `Run containment: cgroup2 is not mounted; ${today}.` };
-  const root = join(mount, own, `vigil-${hashOf(dataDir)}`);
-  try {
-    mkdirSync(root, { recursive: true });
-    if (!existsSync(join(root, 'cgroup.kill'))) throw new Error('this kernel has no cgroup.kill (Linux 5.14 or later has it)');
-    return { kind: 'cgroup2', root, said: `Run containment: cgroup2 with cgroup.kill is writable under ${root}: a run's processes can be kept in a cgroup of its own and ended all at once.` };
-  } catch (err) {
-    const how = (err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EROFS' ? `${join(mount, own)} is not writable by Vigil` : (err as Error).message;
-    return {
-      kind: 'none',
-      said: `Run containment: cgroup2 at ${mount}, but ${how}; start Vigil in a delegated scope (systemd-run --user --scope vigil serve) to contain runs; until then ${today}.`,
-    };
-  }
 }
 
 export const runCgroupOf = (root: string, runId: string) => join(root, `run-${runId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
@@ -125,3 +86,32 @@ export async function sweepRunCgroups(root: string, liveRunIds: Set<string>): Pr
  * itself into it, then execs the agent, so no process of the run exists outside it, ever.
  */
 export const ENTER_CGROUP = 'p=$1; shift; echo $$ > "$p/cgroup.procs" 2>/dev/null; ';
+
+/** A cgroup of our own per run, under `root` (the data folder's cgroup). */
+export class CgroupRuns {
+  readonly mode = 'cgroup' as const;
+
+  constructor(readonly root: string) {}
+
+  /** Makes the run's cgroup; the spawn wrapper moves itself in before it execs the agent. */
+  enter(runId: string, spec: SpawnSpec): SpawnSpec {
+    return { ...spec, cgroup: createRunCgroup(this.root, runId) };
+  }
+
+  empty(runId: string): Promise<boolean> {
+    return killCgroup(runCgroupOf(this.root, runId));
+  }
+
+  async runIds(): Promise<string[]> {
+    try {
+      // Run ids are safe as cgroup names (runCgroupOf), so the folder name is the id.
+      return readdirSync(this.root).filter((n) => n.startsWith('run-')).map((n) => n.slice(4));
+    } catch {
+      return [];
+    }
+  }
+
+  async count(runId: string): Promise<number> {
+    return cgroupPids(runCgroupOf(this.root, runId)).length;
+  }
+}

@@ -27,6 +27,8 @@ export interface ProcStat {
   ppid: number;
   pgid: number;
   sid: number;
+  /** Field 7: the controlling terminal's device number; 0 once it is gone (its master closed and hung up). */
+  ttyNr: number;
   startTicks: string;
 }
 
@@ -54,6 +56,7 @@ export function parseProcStat(pid: number, text: string): ProcStat | null {
     ppid: Number(rest[1]),
     pgid: Number(rest[2]),
     sid: Number(rest[3]),
+    ttyNr: Number(rest[4]),
     startTicks: rest[19],
   };
 }

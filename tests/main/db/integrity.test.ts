@@ -1,12 +1,14 @@
 // A damaged database is named in words at start, never SQL, never silent emptiness: bytes flipped
 // in a page of the issues table (no backup: the start is refused naming the damage), and the
 // heartbeat_runs table's file truncated (a verified backup: restored, with a notice of its time).
-import { closeSync, openSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pgliteDirOf } from '../../../src/main/db/client';
 import { openDataDirStore, type DataDirStore } from '../../../src/main/db/safe-open';
 import { makeStoreTarget } from '../../helpers/stores';
+import { listVerifiedBackups, type VerifiedBackup } from '../../../src/main/db/backup';
+import { backupsDirOf } from '../../../src/node/paths';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -26,6 +28,13 @@ async function seeded(): Promise<{ dataDir: string; opened: DataDirStore }> {
     }
   });
   return { dataDir: target.dataDir, opened };
+}
+
+/** A verified backup, and its time (backups are named by the millisecond: two never share one). */
+async function takeBackup(opened: DataDirStore, dataDir: string): Promise<VerifiedBackup> {
+  await opened.backup();
+  const [newest] = await listVerifiedBackups(backupsDirOf(dataDir));
+  return newest;
 }
 
 async function fileOf(opened: DataDirStore, dataDir: string, table: string): Promise<string> {
@@ -70,6 +79,64 @@ describe('a damaged database at start', () => {
   }, 180_000);
 });
 
+describe('a damaged backup is never trusted', () => {
+  it('the newest backup damaged and the live store damaged: the older good backup is restored, and the notice names both', async () => {
+    const { dataDir, opened } = await seeded();
+    const good = await takeBackup(opened, dataDir);
+    await opened.store.sql.query(`insert into issues (id, workspace_id, number, identifier, title) values ('i51', 'w1', 51, 'VIG-51', 'after the good backup')`);
+    const bad = await takeBackup(opened, dataDir);
+    expect(bad.takenAt > good.takenAt).toBe(true);
+    const issuesFile = await fileOf(opened, dataDir, 'issues');
+    const runsFile = await fileOf(opened, dataDir, 'heartbeat_runs');
+    await opened.store.close();
+    // The newest backup: bytes flipped in a page of its issues table (it still opens).
+    const fd = openSync(join(bad.dbDir, issuesFile.slice(pgliteDirOf(dataDir).length + 1)), 'r+');
+    writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12);
+    closeSync(fd);
+    // The live store: its runs file cut short.
+    truncateSync(runsFile, 0);
+
+    const again = await openDataDirStore(dataDir);
+    cleanups.unshift(() => void again.store.close());
+    const notice = again.notices.join(' ');
+    expect(notice).toMatch(/the database file for runs is damaged \(50 rows were there when Vigil last stopped, 0 can be read\)/);
+    expect(notice).toContain(`Restored the database from the backup taken at ${good.takenAt}`);
+    expect(notice).toContain(`the backup taken at ${bad.takenAt} was skipped: the database file for issues is damaged (invalid page in block 0)`);
+    const [{ n }] = await again.store.sql.query('select count(*)::int as n from issues');
+    expect(n).toBe(50);
+    const [{ r }] = await again.store.sql.query('select count(*)::int as r from heartbeat_runs');
+    expect(r).toBe(50);
+  }, 240_000);
+});
+
+describe('no backup reads through', () => {
+  it('the live store and its only backup damaged: the start is refused naming both and the command, the folder left as it is', async () => {
+    const { dataDir, opened } = await seeded();
+    const only = await takeBackup(opened, dataDir);
+    const issuesFile = await fileOf(opened, dataDir, 'issues');
+    const runsFile = await fileOf(opened, dataDir, 'heartbeat_runs');
+    await opened.store.close();
+    const fd = openSync(join(only.dbDir, issuesFile.slice(pgliteDirOf(dataDir).length + 1)), 'r+');
+    writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12);
+    closeSync(fd);
+    truncateSync(runsFile, 0);
+    const err = await openDataDirStore(dataDir).then(
+      (o) => {
+        cleanups.unshift(() => void o.store.close());
+        return null;
+      },
+      (e: Error) => e,
+    );
+    expect(err, 'the start is refused, not made anew and empty').not.toBeNull();
+    expect(err!.message).toMatch(/the database file for runs is damaged/);
+    expect(err!.message).toContain(`the backup taken at ${only.takenAt} was skipped: the database file for issues is damaged (invalid page in block 0)`);
+    expect(err!.message).toContain(`mv '${pgliteDirOf(dataDir)}' '${pgliteDirOf(dataDir)}.damaged'`);
+    // The damaged folder is where it was (nothing set aside, nothing made).
+    expect(readdirSync(dataDir).filter((n) => n.startsWith('db.broken-'))).toEqual([]);
+    expect(statSync(runsFile).size).toBe(0);
+  }, 240_000);
+});
+
 describe('vigil doctor on a damaged database', () => {
   it('names the truncated runs table and the backup to restore, instead of "Vigil can run"', async () => {
     const { checkDatabaseFolder } = await import('../../../src/cli/doctor-database');
@@ -84,4 +151,23 @@ describe('vigil doctor on a damaged database', () => {
     expect(verdict.detail).toMatch(/the database file for runs is damaged \(50 rows were there when Vigil last stopped, 0 can be read\)/);
     expect(verdict.fix).toMatch(/Restore the newest verified backup \(taken at \d{4}-.*cp -a /);
   }, 180_000);
+
+  it('offers the newest backup that passes the same deep check, naming a damaged newer one', async () => {
+    const { checkDatabaseFolder } = await import('../../../src/cli/doctor-database');
+    const { dataDir, opened } = await seeded();
+    const good = await takeBackup(opened, dataDir);
+    const bad = await takeBackup(opened, dataDir);
+    const issuesFile = await fileOf(opened, dataDir, 'issues');
+    const runsFile = await fileOf(opened, dataDir, 'heartbeat_runs');
+    await opened.store.close();
+    const fd = openSync(join(bad.dbDir, issuesFile.slice(pgliteDirOf(dataDir).length + 1)), 'r+');
+    writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12);
+    closeSync(fd);
+    truncateSync(runsFile, 0);
+    const verdict = await checkDatabaseFolder(dataDir);
+    expect(verdict.status).toBe('fail');
+    expect(verdict.fix).toContain(`taken at ${good.takenAt}`);
+    expect(verdict.fix).toContain(`cp -a '${good.dbDir}'`);
+    expect(verdict.fix).toContain(`the backup taken at ${bad.takenAt} is damaged too: the database file for issues is damaged (invalid page in block 0)`);
+  }, 240_000);
 });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { acquireDataDirLock, type DataDirLock } from '../../../src/main/db/lock';
@@ -9,6 +9,7 @@ import type { HostOptions } from '../../../src/main/host-types';
 import { controlSocketPath, defaultUserDataDir } from '../../../src/node/paths';
 import { createFakeHost, fake, FakeBrowserWindow, FakeTray, timeline, type FakeHost } from '../../helpers/fake-electron';
 import { tempDir } from '../../helpers/stores';
+import { mountSmallFs } from '../../helpers/small-fs';
 
 vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 
@@ -145,6 +146,52 @@ describe('start-up', () => {
     expect(FakeBrowserWindow.all).toHaveLength(0);
     expect(timeline).not.toContain('socket started');
   });
+
+  it('on a full disk (injected ENOSPC): says in words what failed, the folder and the fix, never the raw ENOSPC', async () => {
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+    const { deps } = setup({ VIGIL_HOME: dir.dir }, { startHost: () => Promise.reject(enospc) });
+    const { started } = launchDesktopApp(deps);
+    fake.app.markReady();
+    expect(await started).toBe(false);
+    const [box] = fake.dialog.errorBoxes;
+    expect(box.title).toBe('Vigil could not start: the disk is full');
+    expect(box.content).toContain(`the disk holding ${dir.dir} is full`);
+    expect(box.content).toContain('free space there and start Vigil again');
+    expect(box.content).not.toMatch(/ENOSPC|no space left on device/);
+    expect(fake.app.exitCode).toBe(1);
+  });
+
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot) console.log('the real full-disk start-up test is skipped: mounting a small tmpfs needs root (CI runs as root)');
+  it.skipIf(!isRoot)('on a real full disk (a full tmpfs as VIGIL_HOME): the real start-up says the folder and the fix', async () => {
+    const small = mountSmallFs(256 * 1024);
+    if (!small) throw new Error('mounting a tmpfs failed although running as root');
+    try {
+      const home = join(small.dir, 'vigil');
+      mkdirSync(home);
+      // Fill it to the last byte.
+      const fd = openSync(join(small.dir, 'filler'), 'w');
+      try {
+        for (;;) writeSync(fd, Buffer.alloc(4096));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+      } finally {
+        closeSync(fd);
+      }
+      const { deps } = setup({ VIGIL_HOME: home }, { startHost });
+      const { started } = launchDesktopApp(deps);
+      fake.app.markReady();
+      expect(await started).toBe(false);
+      const [box] = fake.dialog.errorBoxes;
+      expect(box.title).toBe('Vigil could not start: the disk is full');
+      expect(box.content).toContain(`the disk holding ${home} is full`);
+      expect(box.content).not.toMatch(/ENOSPC|no space left on device/);
+      expect(fake.app.exitCode).toBe(1);
+      expect(FakeBrowserWindow.all).toHaveLength(0);
+    } finally {
+      small.unmount();
+    }
+  }, 60_000);
 
   it('tells the user what start-up restored or recovered, once the window shows', async () => {
     const host = createFakeHost({ notices: ['Restored the database from the backup of 10:02.', 'Recovered after an unclean stop: 2 lost run(s) failed.'] });

@@ -18,4 +18,10 @@ describe('lost process words', () => {
     );
     expect(said).not.toMatch(/group 100 \(pids [^)]*300/);
   });
+
+  it('does not say the leader had ended when it was among the processes stopped (it outlived its terminal)', () => {
+    const said = lostProcessWords({ processPid: 100, processGroupId: 100 }, [proc(100, 100, 100), proc(101, 100, 100)]);
+    expect(said).not.toContain('had ended');
+    expect(said).toBe('Process lost: pid 100 was still running; stopped 2 process(es): 2 in its process group 100 (pids 100, 101).');
+  });
 });

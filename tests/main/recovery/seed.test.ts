@@ -7,6 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { agentRuntimeState, agentWakeupRequests, escalations, heartbeatRunEvents, heartbeatRuns, issueComments, issues } from '../../../src/main/db/schema';
 import { readProcStat, readStartIdentity } from '../../../src/node/process/identity';
+import { spawnInPty } from '../../../src/node/process/pty';
 import { describeEachStore } from '../../helpers/stores';
 import { pidAlive, startTestHost, waitFor, type TestHost } from '../../helpers/host';
 
@@ -120,9 +121,12 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
   const runsOf = (agentId: string) => db().select().from(heartbeatRuns).where(eq(heartbeatRuns.agentId, agentId));
   const issueRow = async (id: string) => (await db().select().from(issues).where(eq(issues.id, id)))[0];
 
-  it('keeps a run running, marked detached, when its recorded process is still alive', async () => {
-    const child = spawnAlive();
-    children.push(child);
+  it('keeps a run running, marked detached, when its recorded process is still alive with its terminal', async () => {
+    // Its terminal's master is held here, as by a pty host this host could not reach.
+    const inPty = spawnInPty({ file: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'], cwd: process.cwd(), env: { PATH: process.env.PATH ?? '' } });
+    inPty.onData(() => undefined);
+    cleanup.push(inPty.pid);
+    const child = { pid: inPty.pid };
     const { runId, wakeupId } = await seedRun({ processPid: child.pid!, processStartId: readStartIdentity(child.pid!), includeIssue: false });
     const result = await t.host.recovery.reapOrphanedRuns();
     expect(result.reaped).toBe(0);
@@ -134,6 +138,25 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
     const [wakeup] = await db().select().from(agentWakeupRequests).where(eq(agentWakeupRequests.id, wakeupId));
     expect(wakeup.status).toBe('claimed');
     expect(pidAlive(child.pid!)).toBe(true);
+  });
+
+  it('stops a live recorded process whose terminal is gone, and retries its run once as the machine\'s failure', async () => {
+    // No controlling terminal: what an agent ignoring SIGHUP has once its pty host died.
+    const child = spawnAlive();
+    children.push(child);
+    const { agentId, runId } = await seedRun({ processPid: child.pid!, processGroupId: child.pid!, processStartId: readStartIdentity(child.pid!) });
+    const result = await t.host.recovery.reapOrphanedRuns();
+    expect(result.detached).toEqual([]);
+    expect(result.runIds).toEqual([runId]);
+    await waitFor(() => !pidAlive(child.pid!) || child.exitCode !== null || child.signalCode !== null, 10_000, 'the process to be stopped');
+    const runs = await runsOf(agentId);
+    const lost = runs.find((r) => r.id === runId)!;
+    expect(lost.errorCode).toBe('process_lost');
+    expect(lost.error).toContain('Its terminal was lost');
+    expect(lost.error).toContain(`pid ${child.pid} was still running`);
+    const retries = runs.filter((r) => r.retryOfRunId === runId);
+    expect(retries).toHaveLength(1);
+    expect(retries[0].contextSnapshot.infrastructureRetry).toBe(true);
   });
 
   it('queues exactly one retry when the recorded process is dead', async () => {

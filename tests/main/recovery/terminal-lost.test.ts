@@ -1,8 +1,11 @@
 // An agent whose terminal died with its pty host is stopped and retried, never watched headless:
 // an agent ignoring SIGHUP outlives a SIGKILLed pty host; it must be gone within a bound, its run
 // failed as lost with the pty host named (the machine's failure), and retried once, that retry
-// not counted against the agent.
+// not counted against the agent. The same when the host died with its pty host: the next start
+// finds the agent alive with no terminal and stops and retries it (not `process_detached`).
 import { afterEach, beforeAll, expect, it } from 'vitest';
+import type { RunDto } from '../../../src/shared/contract';
+import { startServe, tempDataDir, vigil, type Served } from '../../helpers/serve';
 import { livePtyHost } from '../../../src/main/ptyhost/launch';
 import { isInfrastructureFailure } from '../../../src/main/infrastructure/failure';
 import { ensureBuilt } from '../../helpers/serve';
@@ -13,7 +16,11 @@ beforeAll(() => ensureBuilt(), 600_000);
 
 const open: PtyHostHarness[] = [];
 const pids: number[] = [];
+const served: Served[] = [];
+const dataDirs: { cleanup(): void }[] = [];
 afterEach(async () => {
+  for (const s of served.splice(0)) await s.stop();
+  for (const d of dataDirs.splice(0)) d.cleanup();
   for (const pid of pids.splice(0)) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -48,3 +55,44 @@ it('stops an agent that ignores SIGHUP when its pty host dies, and retries its r
   // The machine's retry, not the agent's: a later failure of it still gets the agent's own.
   expect(retry.contextSnapshot.infrastructureRetry).toBe(true);
 }, 120_000);
+
+it('stops and retries an agent that ignores SIGHUP when the host and its pty host were both SIGKILLed', async () => {
+  const data = tempDataDir();
+  dataDirs.push(data);
+  const cli = async (...args: string[]) => {
+    const r = await vigil([...args, '--json'], { dataDir: data.dir });
+    if (r.code !== 0) throw new Error(`vigil ${args.join(' ')}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  const listRuns = async (): Promise<RunDto[]> => {
+    const runs = (await cli('run', 'list', '--agent', 'deaf')) as RunDto[] | { items: RunDto[] };
+    return Array.isArray(runs) ? runs : runs.items;
+  };
+  const first = await startServe({ dataDir: data.dir, detached: true });
+  served.push(first);
+  await cli('agent', 'add', 'deaf', '--adapter', 'process', '--command', "trap '' HUP; while :; do sleep 1; done");
+  const issue = await cli('issue', 'create', 'work that outlives its terminal', '--assign', 'deaf');
+  const running = await waitFor(async () => (await listRuns()).find((r) => r.status === 'running' && r.processPid), 60_000, 'the run to be running');
+  const agentPid = running.processPid!;
+  pids.push(agentPid);
+
+  await first.kill(); // the host, then its pty host: both SIGKILLed
+  served.splice(0);
+  // It ignores SIGHUP: it lives on with no terminal.
+  expect(processAlive(agentPid)).toBe(true);
+
+  served.push(await startServe({ dataDir: data.dir, detached: true }));
+  await waitFor(() => !processAlive(agentPid), 30_000, `the agent (pid ${agentPid}) to be stopped by the next start`);
+  const lost = (await cli('run', 'show', running.id)) as RunDto;
+  expect(lost.status).toBe('failed');
+  expect(lost.errorCode).toBe('process_lost');
+  expect(lost.error).toContain('terminal');
+  // The machine's failure: its retry is not the agent's.
+  expect(isInfrastructureFailure({ errorCode: 'process_lost', error: lost.error })).toBe(true);
+  const retries = await waitFor(async () => {
+    const r = (await listRuns()).filter((x) => x.retryOfRunId === running.id);
+    return r.length ? r : null;
+  }, 20_000, 'the retry of the lost run');
+  expect(retries).toHaveLength(1);
+  expect((await cli('issue', 'show', issue.identifier)).executionRunId).toBe(retries[0].id);
+}, 300_000);

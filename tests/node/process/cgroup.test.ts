@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cgroup2MountOf, cgroupPids, createRunCgroup, detectContainment, killCgroup, ownCgroupOf, sweepRunCgroups } from '../../../src/node/process/cgroup';
+import { cgroup2MountOf, cgroupPids, createRunCgroup, killCgroup, ownCgroupOf, sweepRunCgroups } from '../../../src/node/process/cgroup';
+import { detectContainment } from '../../../src/node/process/containment';
 import { readProcStat } from '../../../src/node/process/identity';
 import { spawnInPty, type RunProcess } from '../../../src/node/process/pty';
 
@@ -36,9 +37,9 @@ describe('cgroup detection', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'mountinfo'), '30 25 0:26 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n');
     writeFileSync(join(dir, 'cgroup'), '9:name=systemd:/\n');
-    const c = detectContainment(dir, { mountinfo: join(dir, 'mountinfo'), cgroup: join(dir, 'cgroup') });
+    const c = detectContainment(dir, { mountinfo: join(dir, 'mountinfo'), cgroup: join(dir, 'cgroup'), path: dir });
     expect(c.kind).toBe('none');
-    expect(c.said).toMatch(/cgroup2 is not mounted; processes are found by their group, session and the run's cookie/);
+    expect(c.said).toMatch(/^Run containment: process rules \(cgroup2 is not mounted; there is no systemd user manager \(systemd-run and systemctl are not on PATH\)\): processes are found by their group, session and the run's cookie\. What is lost: /);
   });
 });
 
