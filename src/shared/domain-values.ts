@@ -65,7 +65,8 @@ export type EscalationKind = (typeof ESCALATION_KINDS)[number];
 
 /** Plain-words explanations the UI and CLI show next to an error code. */
 export const RUN_ERROR_EXPLANATIONS: Record<RunErrorCode, string> = {
-  adapter_failed: 'The agent process exited with a failure (non-zero exit code or a signal).',
+  adapter_failed:
+    'The agent process exited with a failure (non-zero exit code or a signal), or its CLI waited for what a headless run cannot give (a login) and Vigil stopped it. The error says what the CLI said.',
   timeout: "The run took longer than the agent's timeout; Vigil stopped its whole process group.",
   cancelled: 'The run was cancelled; Vigil stopped its whole process group.',
   process_lost:

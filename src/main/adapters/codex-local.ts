@@ -2,8 +2,10 @@
 // turn.*, item.*, error). Checked against `codex exec --help` and `codex exec resume --help` of
 // @openai/codex 0.169.0.
 import type { UsageRecord } from '../db/schema';
+import { Failures } from './failures';
 import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
 import { buildPrompt } from './prompt';
+import { streamResult } from './stream-result';
 import {
   EVENT_TEXT_CHARS,
   asArray,
@@ -58,7 +60,6 @@ function choosesSandbox(args: string[]): boolean {
   );
 }
 
-const SUMMARY_CHARS = 4000;
 /**
  * How `codex exec resume <id>` refuses a thread it does not have. Not recorded from the real CLI
  * (it cannot run offline here): matched loosely on the wording of its rollout lookup.
@@ -69,9 +70,8 @@ class CodexStream implements JsonDocumentHandler {
   private threadId: string | null = null;
   private usage: Required<Pick<UsageRecord, 'inputTokens' | 'cachedInputTokens' | 'outputTokens'>> | null = null;
   private lastMessage: string | null = null;
-  private failure: string | null = null;
   private lastError: string | null = null;
-  private threadUnknown = false;
+  private readonly failures = new Failures({ unknownSession: UNKNOWN_THREAD_RE });
   /** Items already reported as started, so their completion does not repeat them. */
   private readonly announced = new Set<string>();
 
@@ -88,11 +88,12 @@ class CodexStream implements JsonDocumentHandler {
       case 'turn.completed':
         return this.onTurnCompleted(asObject(doc.usage), events);
       case 'turn.failed': {
-        this.failure = asString(asObject(doc.error)?.message) ?? 'The turn failed';
+        const failure = asString(asObject(doc.error)?.message) ?? 'The turn failed';
+        this.failures.report(failure);
         events.push({
           type: 'result',
-          message: oneLine(`Turn failed: ${this.failure}`),
-          payload: { error: this.failure },
+          message: oneLine(`Turn failed: ${failure}`),
+          payload: { error: failure },
         });
         return;
       }
@@ -109,13 +110,7 @@ class CodexStream implements JsonDocumentHandler {
   }
 
   result(): AdapterResult {
-    const summary = this.lastMessage?.trim() || this.failure;
-    return {
-      sessionId: this.threadUnknown ? null : this.threadId,
-      sessionUnknown: this.threadUnknown,
-      usage: this.usage,
-      summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
-    };
+    return streamResult(this.threadId, this.lastMessage, this.usage, this.failures);
   }
 
   private onTurnCompleted(usage: JsonObject | null, events: AdapterEvent[]): void {
@@ -139,7 +134,7 @@ class CodexStream implements JsonDocumentHandler {
   // While it waits for the network Codex prints the same error again and again: a repeat of the
   // previous error adds no event.
   private onError(message: string, events: AdapterEvent[]): void {
-    if (UNKNOWN_THREAD_RE.test(message)) this.threadUnknown = true;
+    this.failures.report(message);
     if (message === this.lastError) return;
     this.lastError = message;
     events.push({

@@ -6,8 +6,9 @@
 // (dist/generated/session-events.d.ts); the no-login and unknown-session lines are the real CLI's.
 import type { UsageRecord } from '../db/schema';
 import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
-import { PlainFailures } from './plain-failures';
+import { Failures } from './failures';
 import { buildPrompt } from './prompt';
+import { endEvent, streamResult } from './stream-result';
 import { EVENT_TEXT_CHARS, asNumber, asObject, asString, clipChars, clipText, clipToolInput, oneLine, tailBytes } from './text';
 import type { Adapter, AdapterEvent, AdapterResult } from './types';
 
@@ -36,15 +37,13 @@ export const copilotLocalAdapter: Adapter = {
 
 const LOGIN_RE = /No authentication information found/i;
 const UNKNOWN_SESSION_RE = /No session, task, or name matched/i;
-const SUMMARY_CHARS = 4000;
 
 class CopilotStream implements JsonDocumentHandler {
   private sessionId: string | null = null;
   private model: string | null = null;
   private lastText: string | null = null;
-  private failure: string | null = null;
   private tokens: { input: number; cached: number; output: number } | null = null;
-  private readonly plain = new PlainFailures({ login: LOGIN_RE, unknownSession: UNKNOWN_SESSION_RE });
+  private readonly failures = new Failures({ login: LOGIN_RE, unknownSession: UNKNOWN_SESSION_RE });
 
   handle(doc: JsonObject, events: AdapterEvent[]): void {
     const data = asObject(doc.data) ?? {};
@@ -104,7 +103,7 @@ class CopilotStream implements JsonDocumentHandler {
       }
       case 'session.error': {
         const message = asString(data.message) ?? 'Error';
-        this.failure = message;
+        this.failures.report(message);
         events.push({ type: 'error', message: oneLine(message), payload: { message: clipChars(message, EVENT_TEXT_CHARS), errorType: asString(data.errorType) } });
         return;
       }
@@ -112,27 +111,15 @@ class CopilotStream implements JsonDocumentHandler {
   }
 
   plainLine(text: string, events: AdapterEvent[]): void {
-    this.plain.read(text, events);
+    this.failures.read(text, events);
   }
 
   end(events: AdapterEvent[]): void {
-    if (!this.tokens && !this.failure) return;
-    const usage = this.usage();
-    events.push({
-      type: 'result',
-      message: this.failure ? oneLine(`Failed: ${this.failure}`) : 'Finished',
-      payload: { isError: this.failure !== null, usage, errors: this.failure ? [this.failure] : undefined },
-    });
+    if (this.tokens || this.failures.streamError) events.push(endEvent(this.failures, 'Finished', { usage: this.usage() }));
   }
 
   result(): AdapterResult {
-    const summary = this.lastText?.trim() || this.failure || this.plain.failure;
-    return {
-      sessionId: this.plain.sessionUnknown ? null : this.sessionId,
-      sessionUnknown: this.plain.sessionUnknown,
-      usage: this.usage(),
-      summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
-    };
+    return streamResult(this.sessionId, this.lastText, this.usage(), this.failures);
   }
 
   /** Copilot's inputTokens: read here as all the input the model saw, cacheReadTokens its cached part (as Codex). */

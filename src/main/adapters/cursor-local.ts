@@ -29,7 +29,8 @@ export const cursorLocalAdapter: Adapter = {
     args.push(...ctx.agent.args, prompt);
     return { file: ctx.agent.command || 'cursor-agent', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
   },
-  createParser: () => jsonLinesParser(new CursorStream()),
+  // Its words for a missing login or an unknown session are not documented: none are matched.
+  createParser: () => jsonLinesParser(new CursorStream({})),
 };
 
 /** `readToolCall` -> `read`: the card the transcript shows is chosen by this name. */

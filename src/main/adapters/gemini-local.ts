@@ -3,8 +3,9 @@
 // the StreamJsonFormatter / nonInteractiveCli source bundled in @google/gemini-cli 0.61.0.
 import type { UsageRecord } from '../db/schema';
 import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
-import { PlainFailures } from './plain-failures';
+import { Failures } from './failures';
 import { buildPrompt } from './prompt';
+import { streamResult } from './stream-result';
 import { EVENT_TEXT_CHARS, asNumber, asObject, asString, clipChars, clipText, clipToolInput, oneLine, tailBytes } from './text';
 import type { Adapter, AdapterEvent, AdapterResult } from './types';
 
@@ -47,7 +48,6 @@ export function choosesApproval(args: string[]): boolean {
 const UNKNOWN_SESSION_RE = /Error resuming session: (?:Invalid session identifier|No previous sessions found)/i;
 /** What it prints with no credentials (validateNonInteractiveAuth, 0.61.0). */
 const LOGIN_RE = /Please set an Auth method|specify one of the following environment variables/i;
-const SUMMARY_CHARS = 4000;
 
 export class GeminiStream implements JsonDocumentHandler {
   private sessionId: string | null = null;
@@ -56,8 +56,7 @@ export class GeminiStream implements JsonDocumentHandler {
   private pendingText = '';
   private lastAssistantText: string | null = null;
   private usage: UsageRecord | null = null;
-  private failure: string | null = null;
-  private readonly plain = new PlainFailures({ login: LOGIN_RE, unknownSession: UNKNOWN_SESSION_RE });
+  private readonly failures = new Failures({ login: LOGIN_RE, unknownSession: UNKNOWN_SESSION_RE });
 
   handle(doc: JsonObject, events: AdapterEvent[]): void {
     if (doc.type === 'message' && doc.role === 'assistant') {
@@ -102,7 +101,7 @@ export class GeminiStream implements JsonDocumentHandler {
       }
       case 'error': {
         const message = asString(doc.message) ?? 'Error';
-        if (doc.severity === 'error') this.failure = message;
+        if (doc.severity === 'error') this.failures.report(message);
         events.push({ type: 'error', message: oneLine(message), payload: { message: clipChars(message, EVENT_TEXT_CHARS), severity: asString(doc.severity) } });
         return;
       }
@@ -112,7 +111,7 @@ export class GeminiStream implements JsonDocumentHandler {
   }
 
   plainLine(text: string, events: AdapterEvent[]): void {
-    this.plain.read(text, events);
+    this.failures.read(text, events);
   }
 
   end(events: AdapterEvent[]): void {
@@ -120,13 +119,7 @@ export class GeminiStream implements JsonDocumentHandler {
   }
 
   result(): AdapterResult {
-    const summary = this.lastAssistantText?.trim() || this.failure || this.plain.failure;
-    return {
-      sessionId: this.plain.sessionUnknown ? null : this.sessionId,
-      sessionUnknown: this.plain.sessionUnknown,
-      usage: this.usage,
-      summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
-    };
+    return streamResult(this.sessionId, this.lastAssistantText, this.usage, this.failures);
   }
 
   private flushText(events: AdapterEvent[]): void {
@@ -141,7 +134,7 @@ export class GeminiStream implements JsonDocumentHandler {
     const stats = asObject(doc.stats);
     const isError = doc.status !== 'success';
     const error = asString(asObject(doc.error)?.message);
-    if (error) this.failure = error;
+    if (error) this.failures.report(error);
     if (stats) {
       const models = Object.keys(asObject(stats.models) ?? {});
       this.usage = {

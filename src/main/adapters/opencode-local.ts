@@ -5,8 +5,9 @@
 // are the TextPart / ToolPart / StepFinishPart types of @opencode-ai/sdk 1.19.6.
 import type { UsageRecord } from '../db/schema';
 import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
-import { PlainFailures } from './plain-failures';
+import { Failures } from './failures';
 import { buildPrompt } from './prompt';
+import { endEvent, streamResult } from './stream-result';
 import { EVENT_TEXT_CHARS, asNumber, asObject, asString, clipChars, clipText, clipToolInput, oneLine, tailBytes } from './text';
 import type { Adapter, AdapterEvent, AdapterResult } from './types';
 
@@ -34,16 +35,14 @@ export const opencodeLocalAdapter: Adapter = {
 
 /** `opencode run --session <id>` for a session it does not have prints "Session not found" (1.18.33). */
 const UNKNOWN_SESSION_RE = /Session not found/i;
-const SUMMARY_CHARS = 4000;
 
 class OpencodeStream implements JsonDocumentHandler {
   private sessionId: string | null = null;
   private lastText: string | null = null;
-  private failure: string | null = null;
   private tokens = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
   private cost = 0;
   private steps = 0;
-  private readonly plain = new PlainFailures({ unknownSession: UNKNOWN_SESSION_RE });
+  private readonly failures = new Failures({ unknownSession: UNKNOWN_SESSION_RE });
 
   handle(doc: JsonObject, events: AdapterEvent[]): void {
     const session = asString(doc.sessionID);
@@ -67,8 +66,11 @@ class OpencodeStream implements JsonDocumentHandler {
         return this.onStepFinish(part);
       case 'error': {
         const error = asObject(doc.error) ?? {};
-        const message = asString(asObject(error.data)?.message) ?? asString(error.name) ?? 'Error';
-        this.failure = message;
+        const data = asObject(error.data);
+        const message = asString(data?.message) ?? asString(error.name) ?? 'Error';
+        // Where it failed to connect (an APIError's metadata.url) tells which provider it tried.
+        const url = asString(asObject(data?.metadata)?.url);
+        this.failures.report(url ? `${message} (${url})` : message);
         events.push({ type: 'error', message: oneLine(message), payload: { message: clipChars(message, EVENT_TEXT_CHARS), name: asString(error.name) } });
         return;
       }
@@ -76,27 +78,17 @@ class OpencodeStream implements JsonDocumentHandler {
   }
 
   plainLine(text: string, events: AdapterEvent[]): void {
-    this.plain.read(text, events);
+    this.failures.read(text, events);
   }
 
   end(events: AdapterEvent[]): void {
-    if (this.steps === 0 && !this.failure) return;
-    const usage = this.usage();
-    events.push({
-      type: 'result',
-      message: this.failure ? oneLine(`Failed: ${this.failure}`) : `Finished: ${this.steps} step${this.steps === 1 ? '' : 's'}, $${this.cost.toFixed(4)}`,
-      payload: { isError: this.failure !== null, numTurns: this.steps, costUsd: this.steps > 0 ? this.cost : null, usage, errors: this.failure ? [this.failure] : undefined },
-    });
+    if (this.steps === 0 && !this.failures.streamError) return;
+    const finished = `Finished: ${this.steps} step${this.steps === 1 ? '' : 's'}, $${this.cost.toFixed(4)}`;
+    events.push(endEvent(this.failures, finished, { numTurns: this.steps, costUsd: this.steps > 0 ? this.cost : null, usage: this.usage() }));
   }
 
   result(): AdapterResult {
-    const summary = this.lastText?.trim() || this.failure || this.plain.failure;
-    return {
-      sessionId: this.plain.sessionUnknown ? null : this.sessionId,
-      sessionUnknown: this.plain.sessionUnknown,
-      usage: this.usage(),
-      summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
-    };
+    return streamResult(this.sessionId, this.lastText, this.usage(), this.failures);
   }
 
   private onTool(part: JsonObject, events: AdapterEvent[]): void {

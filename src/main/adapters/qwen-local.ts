@@ -4,9 +4,8 @@
 // @qwen-code/qwen-code 0.15.10; the unknown-session and no-login lines are the real CLI's output.
 import { ClaudeStream } from './claude-local';
 import { jsonLinesParser } from './json-lines';
-import { PlainFailures } from './plain-failures';
 import { buildPrompt } from './prompt';
-import type { Adapter, AdapterEvent, AdapterResult } from './types';
+import type { Adapter } from './types';
 
 /** Headless Qwen refuses tool calls that need approval: auto-edit lets it change files in its folder. */
 export const QWEN_DEFAULT_APPROVAL = 'auto-edit';
@@ -33,21 +32,12 @@ export const qwenLocalAdapter: Adapter = {
     args.push(...ctx.agent.args, `--prompt=${prompt}`);
     return { file: ctx.agent.command || 'qwen', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
   },
-  createParser: () => jsonLinesParser(new QwenStream()),
+  createParser: () => jsonLinesParser(new ClaudeStream(QWEN_FAILURES, { plainLines: true })),
 };
 
-/** Printed as plain text before any JSON (0.15.10): "No saved session found with ID <id>. ..." */
-const UNKNOWN_SESSION_RE = /No saved session found with ID/i;
-
-class QwenStream extends ClaudeStream {
-  private readonly plain = new PlainFailures({ unknownSession: UNKNOWN_SESSION_RE });
-
-  plainLine(text: string, events: AdapterEvent[]): void {
-    if (this.plain.read(text, events)) this.sessionUnknown = true;
-  }
-
-  override result(): AdapterResult {
-    const result = super.result();
-    return { ...result, summary: result.summary ?? this.plain.failure };
-  }
-}
+const QWEN_FAILURES = {
+  /** Printed as plain text before any JSON (0.15.10): "No saved session found with ID <id>. ..." */
+  unknownSession: /No saved session found with ID/i,
+  /** Its result's error without a login (0.15.10): "No auth type is selected. Please configure ..." */
+  login: /No auth type is selected/i,
+};
