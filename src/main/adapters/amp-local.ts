@@ -4,28 +4,16 @@
 // (the native binary of the newest version, 0.0.1790712063, was not on the registry here).
 import { ClaudeStream } from './claude-local';
 import { jsonLinesParser } from './json-lines';
-import { buildPrompt } from './prompt';
+import { cliCommand, cliInfo, promptFlag } from './cli-command';
 import type { Adapter } from './types';
 
 export const ampLocalAdapter: Adapter = {
   type: 'amp_local',
-  info: {
-    label: 'Amp',
-    command: 'amp',
-    transport: 'pty',
-    install: 'npm install -g @ampcode/cli',
-    login: 'run `amp login` once in a terminal',
-    versionArgs: ['--version'],
-    capabilities: { transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false },
-  },
+  info: cliInfo({ label: 'Amp', command: 'amp', install: 'npm install -g @ampcode/cli', login: 'run `amp login` once in a terminal' }),
   buildCommand(ctx) {
-    const args = ctx.resumeSessionId ? ['threads', 'continue', ctx.resumeSessionId] : [];
-    const prompt = buildPrompt(ctx);
-    args.push('--stream-json');
-    if (ctx.agent.model) args.push('--mode', ctx.agent.model);
-    // One argument: a prompt starting with "-" is not read as a flag.
-    args.push(...ctx.agent.args, `--execute=${prompt}`);
-    return { file: ctx.agent.command || 'amp', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
+    // A thread is continued by a subcommand, before every option.
+    const args = [...(ctx.resumeSessionId ? ['threads', 'continue', ctx.resumeSessionId] : []), '--stream-json'];
+    return cliCommand(ctx, { command: 'amp', args, modelFlag: '--mode', prompt: promptFlag('--execute') });
   },
   createParser: () => jsonLinesParser(new ClaudeStream(AMP_FAILURES, { plainLines: true })),
 };

@@ -3,7 +3,7 @@
 import type { UsageRecord } from '../db/schema';
 import { Failures, type FailurePatterns } from './failures';
 import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
-import { buildPrompt } from './prompt';
+import { afterDashes, cliCommand, cliInfo } from './cli-command';
 import { claudeVigilArgs, CLAUDE_VIGIL_MCP_RULE } from '../mcp/claude-config';
 import {
   EVENT_TEXT_CHARS,
@@ -18,37 +18,30 @@ import {
 } from './text';
 import type { Adapter, AdapterEvent, AdapterResult } from './types';
 
+export const claudeLocalAdapter: Adapter = {
+  type: 'claude_local',
+  info: cliInfo({
+    label: 'Claude Code',
+    command: 'claude',
+    install: 'npm install -g @anthropic-ai/claude-code',
+    login: 'run `claude` once in a terminal and log in (or set ANTHROPIC_API_KEY in the agent\'s env)',
+    capabilities: { cost: true },
+  }),
+  buildCommand(ctx) {
+    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', CLAUDE_VIGIL_TOOL_RULE, CLAUDE_VIGIL_MCP_RULE];
+    // issue 21: tool calls that need approval are asked of a person through `vigil mcp`.
+    args.push(...claudeVigilArgs(ctx.runId, ctx.env));
+    // After `--`: a variadic option in agent.args (--add-dir a b) cannot swallow the prompt.
+    return cliCommand(ctx, { command: 'claude', args, resume: (id) => ['--resume', id], prompt: afterDashes });
+  },
+  createParser: () => jsonLinesParser(new ClaudeStream()),
+};
+
 /**
  * The agent reports back through the `vigil` CLI the prompt tells it to use, never asked about it;
  * other tool calls that need approval go to a person through `vigil mcp` (claudeVigilArgs).
  */
 export const CLAUDE_VIGIL_TOOL_RULE = 'Bash(vigil *)';
-
-export const claudeLocalAdapter: Adapter = {
-  type: 'claude_local',
-  info: {
-    label: 'Claude Code',
-    command: 'claude',
-    transport: 'pty',
-    install: 'npm install -g @anthropic-ai/claude-code',
-    login: 'run `claude` once in a terminal and log in (or set ANTHROPIC_API_KEY in the agent\'s env)',
-    versionArgs: ['--version'],
-    capabilities: { transcript: true, resume: true, tokens: true, cost: true, permissionRequests: false, liveInput: false },
-  },
-  buildCommand(ctx) {
-    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', CLAUDE_VIGIL_TOOL_RULE, CLAUDE_VIGIL_MCP_RULE];
-    // issue 21: tool calls that need approval are asked of a person through `vigil mcp`.
-    args.push(...claudeVigilArgs(ctx.runId, ctx.env));
-    if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
-    if (ctx.agent.model) args.push('--model', ctx.agent.model);
-    // `--` ends the options: a variadic option in agent.args (--add-dir a b) cannot swallow the
-    // prompt, and a prompt starting with "-" is not read as a flag.
-    const prompt = buildPrompt(ctx);
-    args.push(...ctx.agent.args, '--', prompt);
-    return { file: ctx.agent.command || 'claude', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
-  },
-  createParser: () => jsonLinesParser(new ClaudeStream()),
-};
 
 const CLAUDE_FAILURES: FailurePatterns = {
   /** What Claude Code prints when --resume names a session it does not have (checked on 2.1.197). */

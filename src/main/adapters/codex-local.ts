@@ -4,8 +4,8 @@
 import type { UsageRecord } from '../db/schema';
 import { Failures } from './failures';
 import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
-import { buildPrompt } from './prompt';
-import { streamResult } from './stream-result';
+import { afterDashes, cliCommand, cliInfo } from './cli-command';
+import { streamResult } from './native-stream';
 import {
   EVENT_TEXT_CHARS,
   asArray,
@@ -25,26 +25,15 @@ export const CODEX_DEFAULT_SANDBOX = 'workspace-write';
 
 export const codexLocalAdapter: Adapter = {
   type: 'codex_local',
-  info: {
-    label: 'Codex CLI',
-    command: 'codex',
-    transport: 'pty',
-    install: 'npm install -g @openai/codex',
-    login: 'run `codex` once in a terminal and log in',
-    versionArgs: ['--version'],
-    capabilities: { transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false },
-  },
+  info: cliInfo({ label: 'Codex CLI', command: 'codex', install: 'npm install -g @openai/codex', login: 'run `codex` once in a terminal and log in' }),
   buildCommand(ctx) {
     const cwd = ctx.agent.cwd ?? ctx.defaultCwd;
     const args = ['exec', '--json', '--skip-git-repo-check', '--cd', cwd];
     if (!choosesSandbox(ctx.agent.args)) args.push('--sandbox', CODEX_DEFAULT_SANDBOX);
-    if (ctx.agent.model) args.push('--model', ctx.agent.model);
-    args.push(...ctx.agent.args);
-    // exec's own options come before the subcommand: `exec resume` alone accepts neither --cd nor --sandbox.
-    if (ctx.resumeSessionId) args.push('resume', ctx.resumeSessionId);
-    const prompt = buildPrompt(ctx);
-    args.push('--', prompt);
-    return { file: ctx.agent.command || 'codex', args, cwd, env: ctx.env, prompt };
+    // exec's own options (the agent's args included) come before the subcommand: `exec resume`
+    // alone accepts neither --cd nor --sandbox.
+    const resume = ctx.resumeSessionId ? ['resume', ctx.resumeSessionId] : [];
+    return cliCommand(ctx, { command: 'codex', args, cwd, prompt: (prompt) => [...resume, ...afterDashes(prompt)] });
   },
   createParser: () => jsonLinesParser(new CodexStream()),
 };

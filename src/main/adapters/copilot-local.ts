@@ -5,32 +5,25 @@
 // (its JS is compiled into a native binary) and the event types of @github/copilot-sdk 1.0.14
 // (dist/generated/session-events.d.ts); the no-login and unknown-session lines are the real CLI's.
 import type { UsageRecord } from '../db/schema';
-import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
+import { jsonLinesParser, type JsonObject } from './json-lines';
+import { NativeStream } from './native-stream';
 import { Failures } from './failures';
-import { buildPrompt } from './prompt';
-import { endEvent, streamResult } from './stream-result';
-import { EVENT_TEXT_CHARS, asNumber, asObject, asString, clipChars, clipText, clipToolInput, oneLine, tailBytes } from './text';
-import type { Adapter, AdapterEvent, AdapterResult } from './types';
+import { cliCommand, cliInfo, promptFlag } from './cli-command';
+import { asNumber, asObject, asString, clipText, clipToolInput, oneLine, tailBytes } from './text';
+import type { Adapter, AdapterEvent } from './types';
 
 export const copilotLocalAdapter: Adapter = {
   type: 'copilot_local',
-  info: {
+  info: cliInfo({
     label: 'GitHub Copilot CLI',
     command: 'copilot',
-    transport: 'pty',
     install: 'npm install -g @github/copilot',
     login: 'run `copilot` once in a terminal and /login (or set COPILOT_GITHUB_TOKEN in the agent\'s env)',
-    versionArgs: ['--version'],
-    capabilities: { transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false },
-  },
+  }),
   buildCommand(ctx) {
     // --allow-all-tools: "required for non-interactive mode" (copilot --help, 1.0.102).
     const args = ['--output-format', 'json', '--allow-all-tools'];
-    if (ctx.resumeSessionId) args.push(`--resume=${ctx.resumeSessionId}`);
-    if (ctx.agent.model) args.push('--model', ctx.agent.model);
-    const prompt = buildPrompt(ctx);
-    args.push(...ctx.agent.args, `--prompt=${prompt}`);
-    return { file: ctx.agent.command || 'copilot', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
+    return cliCommand(ctx, { command: 'copilot', args, resume: (id) => [`--resume=${id}`], prompt: promptFlag('--prompt') });
   },
   createParser: () => jsonLinesParser(new CopilotStream()),
 };
@@ -38,12 +31,13 @@ export const copilotLocalAdapter: Adapter = {
 const LOGIN_RE = /No authentication information found/i;
 const UNKNOWN_SESSION_RE = /No session, task, or name matched/i;
 
-class CopilotStream implements JsonDocumentHandler {
-  private sessionId: string | null = null;
+class CopilotStream extends NativeStream {
   private model: string | null = null;
-  private lastText: string | null = null;
   private tokens: { input: number; cached: number; output: number } | null = null;
-  private readonly failures = new Failures({ login: LOGIN_RE, unknownSession: UNKNOWN_SESSION_RE });
+
+  constructor() {
+    super(new Failures({ login: LOGIN_RE, unknownSession: UNKNOWN_SESSION_RE }));
+  }
 
   handle(doc: JsonObject, events: AdapterEvent[]): void {
     const data = asObject(doc.data) ?? {};
@@ -101,29 +95,17 @@ class CopilotStream implements JsonDocumentHandler {
         this.model = asString(data.model) ?? this.model;
         return;
       }
-      case 'session.error': {
-        const message = asString(data.message) ?? 'Error';
-        this.failures.report(message);
-        events.push({ type: 'error', message: oneLine(message), payload: { message: clipChars(message, EVENT_TEXT_CHARS), errorType: asString(data.errorType) } });
-        return;
-      }
+      case 'session.error':
+        return this.error(asString(data.message) ?? 'Error', events, { errorType: asString(data.errorType) });
     }
   }
 
-  plainLine(text: string, events: AdapterEvent[]): void {
-    this.failures.read(text, events);
-  }
-
   end(events: AdapterEvent[]): void {
-    if (this.tokens || this.failures.streamError) events.push(endEvent(this.failures, 'Finished', { usage: this.usage() }));
-  }
-
-  result(): AdapterResult {
-    return streamResult(this.sessionId, this.lastText, this.usage(), this.failures);
+    if (this.tokens || this.failures.streamError) events.push(this.endEvent('Finished', { usage: this.usage() }));
   }
 
   /** Copilot's inputTokens: read here as all the input the model saw, cacheReadTokens its cached part (as Codex). */
-  private usage(): UsageRecord | null {
+  protected usage(): UsageRecord | null {
     if (!this.tokens) return null;
     return { inputTokens: this.tokens.input, cachedInputTokens: this.tokens.cached, outputTokens: this.tokens.output, ...(this.model ? { model: this.model } : {}) };
   }

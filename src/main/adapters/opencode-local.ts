@@ -4,45 +4,37 @@
 // `opencode run --help` and the run command in the binary of opencode-ai 1.18.33; the part shapes
 // are the TextPart / ToolPart / StepFinishPart types of @opencode-ai/sdk 1.19.6.
 import type { UsageRecord } from '../db/schema';
-import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
+import { jsonLinesParser, type JsonObject } from './json-lines';
+import { NativeStream } from './native-stream';
 import { Failures } from './failures';
-import { buildPrompt } from './prompt';
-import { endEvent, streamResult } from './stream-result';
-import { EVENT_TEXT_CHARS, asNumber, asObject, asString, clipChars, clipText, clipToolInput, oneLine, tailBytes } from './text';
-import type { Adapter, AdapterEvent, AdapterResult } from './types';
+import { afterDashes, cliCommand, cliInfo } from './cli-command';
+import { asNumber, asObject, asString, clipText, clipToolInput, oneLine, tailBytes } from './text';
+import type { Adapter, AdapterEvent } from './types';
 
 export const opencodeLocalAdapter: Adapter = {
   type: 'opencode_local',
-  info: {
+  info: cliInfo({
     label: 'OpenCode',
     command: 'opencode',
-    transport: 'pty',
     install: 'npm install -g opencode-ai',
     login: 'its default model needs none; for another provider run `opencode providers login` once in a terminal',
-    versionArgs: ['--version'],
-    capabilities: { transcript: true, resume: true, tokens: true, cost: true, permissionRequests: false, liveInput: false },
-  },
-  buildCommand(ctx) {
-    const args = ['run', '--format', 'json'];
-    if (ctx.resumeSessionId) args.push('--session', ctx.resumeSessionId);
-    if (ctx.agent.model) args.push('--model', ctx.agent.model);
-    const prompt = buildPrompt(ctx);
-    args.push(...ctx.agent.args, '--', prompt);
-    return { file: ctx.agent.command || 'opencode', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
-  },
+    capabilities: { cost: true },
+  }),
+  buildCommand: (ctx) => cliCommand(ctx, { command: 'opencode', args: ['run', '--format', 'json'], resume: (id) => ['--session', id], prompt: afterDashes }),
   createParser: () => jsonLinesParser(new OpencodeStream()),
 };
 
 /** `opencode run --session <id>` for a session it does not have prints "Session not found" (1.18.33). */
 const UNKNOWN_SESSION_RE = /Session not found/i;
 
-class OpencodeStream implements JsonDocumentHandler {
-  private sessionId: string | null = null;
-  private lastText: string | null = null;
+class OpencodeStream extends NativeStream {
   private tokens = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
   private cost = 0;
   private steps = 0;
-  private readonly failures = new Failures({ unknownSession: UNKNOWN_SESSION_RE });
+
+  constructor() {
+    super(new Failures({ unknownSession: UNKNOWN_SESSION_RE }));
+  }
 
   handle(doc: JsonObject, events: AdapterEvent[]): void {
     const session = asString(doc.sessionID);
@@ -70,25 +62,15 @@ class OpencodeStream implements JsonDocumentHandler {
         const message = asString(data?.message) ?? asString(error.name) ?? 'Error';
         // Where it failed to connect (an APIError's metadata.url) tells which provider it tried.
         const url = asString(asObject(data?.metadata)?.url);
-        this.failures.report(url ? `${message} (${url})` : message);
-        events.push({ type: 'error', message: oneLine(message), payload: { message: clipChars(message, EVENT_TEXT_CHARS), name: asString(error.name) } });
-        return;
+        return this.error(message, events, { name: asString(error.name) }, true, url ? `${message} (${url})` : message);
       }
     }
-  }
-
-  plainLine(text: string, events: AdapterEvent[]): void {
-    this.failures.read(text, events);
   }
 
   end(events: AdapterEvent[]): void {
     if (this.steps === 0 && !this.failures.streamError) return;
     const finished = `Finished: ${this.steps} step${this.steps === 1 ? '' : 's'}, $${this.cost.toFixed(4)}`;
-    events.push(endEvent(this.failures, finished, { numTurns: this.steps, costUsd: this.steps > 0 ? this.cost : null, usage: this.usage() }));
-  }
-
-  result(): AdapterResult {
-    return streamResult(this.sessionId, this.lastText, this.usage(), this.failures);
+    events.push(this.endEvent(finished, { numTurns: this.steps, costUsd: this.steps > 0 ? this.cost : null, usage: this.usage() }));
   }
 
   private onTool(part: JsonObject, events: AdapterEvent[]): void {
@@ -119,7 +101,7 @@ class OpencodeStream implements JsonDocumentHandler {
   }
 
   /** Like Claude, OpenCode counts fresh, cache-written and cache-read input apart: Vigil's inputTokens is their sum. */
-  private usage(): UsageRecord | null {
+  protected usage(): UsageRecord | null {
     if (this.steps === 0) return null;
     const t = this.tokens;
     return { inputTokens: t.input + t.cacheRead + t.cacheWrite, cachedInputTokens: t.cacheRead, outputTokens: t.output, costUsd: this.cost };

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AdapterType } from '../../../src/shared/domain';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
+import { groupAlive, startTestHost, waitFor, type TestHost } from '../../helpers/host';
 
 const FAKE_BIN = resolve(__dirname, '../../fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
@@ -30,15 +30,6 @@ const CASES: Case[] = [
   { type: 'opencode_local', prefix: 'OPENCODE', fixture: 'opencode_local/api-error.jsonl', exit: '1', error: [/^Cannot connect to API: Unable to connect/, /opencode\.ai\/zen/, /exited with code 1/] },
   { type: 'amp_local', prefix: 'AMP', fixture: 'amp_local/not-logged-in.txt', exit: '0', holds: true, error: [/^Amp is not logged in: run `amp login`/, /No API key found/, /waited for .*; Vigil stopped it/] },
 ];
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('a native CLI that fails says why in the run’s error', () => {
   let t: TestHost | null = null;

@@ -8,7 +8,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AdapterType } from '../../../src/shared/domain';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
+import { groupAlive, startTestHost, waitFor, type TestHost } from '../../helpers/host';
 
 const CACHE = process.env.VIGIL_AGENT_CLIS ?? join(homedir(), '.cache', 'vigil-agent-clis');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
@@ -32,15 +32,6 @@ const CLIS: RealCli[] = [
   // about 75 s in all, read in its binary's SessionRetry policy), then prints its error and exits 1.
   { type: 'opencode_local', bin: 'opencode/node_modules/.bin/opencode', timeoutSec: 400, error: /^Cannot connect to API: .*\(https:\/\/opencode\.ai\/.*exited with code 1/ },
 ];
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('real agent CLIs without a login', () => {
   let t: TestHost | null = null;
