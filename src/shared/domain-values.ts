@@ -30,7 +30,7 @@ export type IssuePriority = (typeof ISSUE_PRIORITIES)[number];
 export const AGENT_STATUSES = ['idle', 'running', 'paused', 'error'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-export const ADAPTER_TYPES = ['process', 'claude_local', 'codex_local', 'gemini_local', 'qwen_local', 'opencode_local', 'cursor_local', 'copilot_local', 'amp_local', 'acp'] as const;
+export const ADAPTER_TYPES = ['process', 'claude_local', 'codex_local', 'gemini_local', 'qwen_local', 'opencode_local', 'cursor_local', 'copilot_local', 'amp_local', 'droid_local', 'acp'] as const;
 export type AdapterType = (typeof ADAPTER_TYPES)[number];
 
 /** Why a run ended the way it did (heartbeat_runs.error_code). */

@@ -28,6 +28,7 @@ const CASES: Case[] = [
   { type: 'copilot_local', prefix: 'COPILOT', fixture: 'copilot_local/not-logged-in.txt', exit: '1', error: [/GitHub Copilot CLI is not logged in/, /No authentication information found/] },
   { type: 'claude_local', prefix: 'CLAUDE', fixture: 'claude-not-logged-in.jsonl', exit: '1', error: [/Claude Code is not logged in/, /Not logged in · Please run \/login/] },
   { type: 'opencode_local', prefix: 'OPENCODE', fixture: 'opencode_local/api-error.jsonl', exit: '1', error: [/^Cannot connect to API: Unable to connect/, /opencode\.ai\/zen/, /exited with code 1/] },
+  { type: 'droid_local', prefix: 'DROID', fixture: 'droid_local/not-logged-in.jsonl', exit: '1', error: [/^Factory Droid is not logged in: run `droid`/, /Authentication failed/, /exited with code 1/] },
   { type: 'amp_local', prefix: 'AMP', fixture: 'amp_local/not-logged-in.txt', exit: '0', holds: true, error: [/^Amp is not logged in: run `amp login`/, /No API key found/, /waited for .*; Vigil stopped it/] },
 ];
 

@@ -28,6 +28,7 @@ describe('native adapter parsers', () => {
     ['cursor_local', 'cursor_local/success.jsonl'],
     ['copilot_local', 'copilot_local/success.jsonl'],
     ['amp_local', 'amp_local/success.jsonl'],
+    ['droid_local', 'droid_local/success.jsonl'],
   ] as const)('%s: bytes split anywhere (even mid-UTF-8) read the same as whole', (type, fixture) => {
     const whole = parse(type, fixture);
     expect(whole.events.length).toBeGreaterThan(3);
@@ -114,6 +115,26 @@ describe('native adapter parsers', () => {
     expect(login.events[0]).toMatchObject({ type: 'error', message: 'Error: No authentication information found.', payload: { kind: 'login' } });
     expect(login.result.failure).toEqual({ kind: 'login', said: 'Error: No authentication information found.' });
     expect(parse('copilot_local', 'copilot_local/unknown-session.txt').result).toMatchObject({ sessionUnknown: true, sessionId: null });
+  });
+
+  it('droid_local: messages, reasoning, tool calls paired by id, usage from its completion; its real no-login error is named', () => {
+    const { events, result } = parse('droid_local', 'droid_local/success.jsonl');
+    // Its user message repeats the prompt: not an event.
+    expect(types(events)).toEqual(['system', 'thinking', 'assistant', 'tool_use', 'tool_result', 'tool_use', 'tool_result', 'tool_use', 'tool_error', 'assistant', 'result']);
+    expect(tools(events)).toEqual(['Read', 'Edit', 'Execute']);
+    expect(events[3]).toMatchObject({ message: 'Read: src/cart.ts', payload: { id: 'call_01Read', input: { file_path: 'src/cart.ts' } } });
+    expect(events[8].payload).toMatchObject({ toolUseId: 'call_03Execute', isError: true, text: 'npm error Missing script: "test"' });
+    expect(events.at(-1)).toMatchObject({ message: 'Finished: 4 turns', payload: { factoryCredits: 0.4 } });
+    expect(result).toEqual({
+      sessionId: '5d1e2c3b-4a59-4687-9b0a-1c2d3e4f5a6b',
+      sessionUnknown: false,
+      usage: { inputTokens: 3100 + 9000 + 1200, cachedInputTokens: 9000, outputTokens: 240, model: 'gpt-5.6-sol' },
+      summary: 'Fixed: the discount is applied once. There is no test script to run.',
+    });
+    const login = parse('droid_local', 'droid_local/not-logged-in.jsonl');
+    expect(types(login.events)).toEqual(['system', 'error', 'result']);
+    expect(login.result.failure).toEqual({ kind: 'login', said: expect.stringMatching(/^Error: Authentication failed\. Please log in using \/login/) });
+    expect(login.result.sessionId).toBe('a174c5fa-7be0-45eb-b4ff-8b35d6050ffe');
   });
 
   it('amp_local: Claude-compatible stream JSON with its thread as the session; its login prompt is a failure it waits on', () => {

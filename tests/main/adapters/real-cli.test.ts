@@ -27,6 +27,8 @@ const CLIS: RealCli[] = [
   { type: 'qwen_local', bin: 'qwen/node_modules/.bin/qwen', timeoutSec: 120, error: /^Qwen Code is not logged in: run `qwen auth`.*It said: No auth type is selected/ },
   { type: 'copilot_local', bin: 'copilot/node_modules/.bin/copilot', timeoutSec: 120, error: /^GitHub Copilot CLI is not logged in: .*It said: Error: No authentication information found/ },
   // Waits for a pasted login code: Vigil stops it as soon as it asks.
+  // The platform binary itself: the newest wrapper names a binary version the registry lacks.
+  { type: 'droid_local', bin: 'droid/node_modules/@factory/cli-linux-x64/bin/droid', timeoutSec: 120, error: /^Factory Droid is not logged in: .*It said: Error: Authentication failed/ },
   { type: 'amp_local', bin: 'amp/node_modules/.bin/amp', timeoutSec: 120, error: /^Amp is not logged in: run `amp login`.*It said: No API key found.*Vigil stopped it/ },
   // Needs no login (a free default model). Offline it retries its API five times (2 s doubling,
   // about 75 s in all, read in its binary's SessionRetry policy), then prints its error and exits 1.
