@@ -9,7 +9,7 @@ import { jsonLinesParser, type JsonObject } from './json-lines';
 import { NativeStream } from './native-stream';
 import { Failures } from './failures';
 import { cliCommand, cliInfo, promptFlag } from './cli-command';
-import { asNumber, asObject, asString, clipText, clipToolInput, oneLine, tailBytes } from './text';
+import { asNumber, asObject, asString, clipText, clipToolInput, oneLine } from './text';
 import type { Adapter, AdapterEvent } from './types';
 
 export const copilotLocalAdapter: Adapter = {
@@ -32,7 +32,6 @@ const LOGIN_RE = /No authentication information found/i;
 const UNKNOWN_SESSION_RE = /No session, task, or name matched/i;
 
 class CopilotStream extends NativeStream {
-  private model: string | null = null;
   private tokens: { input: number; cached: number; output: number } | null = null;
 
   constructor() {
@@ -43,16 +42,8 @@ class CopilotStream extends NativeStream {
     const data = asObject(doc.data) ?? {};
     switch (doc.type) {
       case 'session.start':
-      case 'session.resume': {
-        this.sessionId = asString(data.sessionId) ?? this.sessionId;
-        this.model = asString(data.selectedModel) ?? this.model;
-        events.push({
-          type: 'system',
-          message: `Session ${this.sessionId ?? '(none)'} started${this.model ? ` with ${this.model}` : ''}`,
-          payload: { subtype: 'init', sessionId: this.sessionId, model: this.model, version: asString(data.copilotVersion) },
-        });
-        return;
-      }
+      case 'session.resume':
+        return this.started(asString(data.sessionId), asString(data.selectedModel), events, { version: asString(data.copilotVersion) });
       case 'assistant.message': {
         const text = asString(data.content) ?? '';
         if (!text.trim()) return;
@@ -79,12 +70,7 @@ class CopilotStream extends NativeStream {
       case 'tool.execution_complete': {
         const isError = data.success !== true;
         const text = (isError ? asString(asObject(data.error)?.message) : null) ?? asString(asObject(data.result)?.content) ?? '';
-        events.push({
-          type: isError ? 'tool_error' : 'tool_result',
-          message: oneLine(text || (isError ? 'A tool call failed' : '(no output)')),
-          payload: { toolUseId: asString(data.toolCallId), isError, ...tailBytes(text) },
-        });
-        return;
+        return this.toolResult(asString(data.toolCallId), isError, text, events);
       }
       case 'assistant.usage': {
         const t = this.tokens ?? { input: 0, cached: 0, output: 0 };

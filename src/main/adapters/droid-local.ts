@@ -11,7 +11,7 @@ import { Failures } from './failures';
 import { describeTool } from './gemini-local';
 import { jsonLinesParser, type JsonObject } from './json-lines';
 import { NativeStream } from './native-stream';
-import { asNumber, asObject, asString, clipText, clipToolInput, oneLine, tailBytes } from './text';
+import { asNumber, asObject, asString, clipText, clipToolInput, oneLine } from './text';
 import type { Adapter, AdapterEvent } from './types';
 
 export const droidLocalAdapter: Adapter = {
@@ -36,7 +36,6 @@ export const droidLocalAdapter: Adapter = {
 const LOGIN_RE = /Authentication failed|not authenticated/i;
 
 class DroidStream extends NativeStream {
-  private model: string | null = null;
   private tokens: UsageRecord | null = null;
 
   constructor() {
@@ -47,14 +46,7 @@ class DroidStream extends NativeStream {
   handle(doc: JsonObject, events: AdapterEvent[]): void {
     switch (doc.type) {
       case 'system':
-        if (doc.subtype !== 'init') return;
-        this.sessionId = asString(doc.session_id) ?? this.sessionId;
-        this.model = asString(doc.model) ?? this.model;
-        events.push({
-          type: 'system',
-          message: `Session ${this.sessionId ?? '(none)'} started${this.model ? ` with ${this.model}` : ''}`,
-          payload: { subtype: 'init', sessionId: this.sessionId, model: this.model },
-        });
+        if (doc.subtype === 'init') this.started(asString(doc.session_id), asString(doc.model), events);
         return;
       case 'message':
       case 'reasoning': {
@@ -73,12 +65,7 @@ class DroidStream extends NativeStream {
       case 'tool_result': {
         const isError = doc.isError === true;
         const text = (isError ? asString(asObject(doc.error)?.message) : asString(doc.value)) ?? '';
-        events.push({
-          type: isError ? 'tool_error' : 'tool_result',
-          message: oneLine(text || (isError ? 'A tool call failed' : '(no output)')),
-          payload: { toolUseId: asString(doc.id), isError, ...tailBytes(text) },
-        });
-        return;
+        return this.toolResult(asString(doc.id), isError, text, events);
       }
       case 'error':
         return this.error(asString(doc.message) ?? 'Error', events, { source: asString(doc.source) });

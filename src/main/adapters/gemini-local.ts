@@ -6,7 +6,7 @@ import { jsonLinesParser, type JsonObject } from './json-lines';
 import { NativeStream } from './native-stream';
 import { Failures } from './failures';
 import { cliCommand, cliInfo, promptFlag } from './cli-command';
-import { EVENT_TEXT_CHARS, asNumber, asObject, asString, clipChars, clipText, clipToolInput, oneLine, tailBytes } from './text';
+import { EVENT_TEXT_CHARS, asNumber, asObject, asString, clipChars, clipText, clipToolInput, oneLine } from './text';
 import type { Adapter, AdapterEvent } from './types';
 
 export const geminiLocalAdapter: Adapter = {
@@ -43,7 +43,6 @@ const UNKNOWN_SESSION_RE = /Error resuming session: (?:Invalid session identifie
 const LOGIN_RE = /Please set an Auth method|specify one of the following environment variables/i;
 
 export class GeminiStream extends NativeStream {
-  private model: string | null = null;
   /** The assistant's text so far in this message (the CLI streams it in deltas). */
   private pendingText = '';
   private stats: UsageRecord | null = null;
@@ -60,14 +59,7 @@ export class GeminiStream extends NativeStream {
     this.flushText(events);
     switch (doc.type) {
       case 'init':
-        this.sessionId = asString(doc.session_id) ?? this.sessionId;
-        this.model = asString(doc.model) ?? this.model;
-        events.push({
-          type: 'system',
-          message: `Session ${this.sessionId ?? '(none)'} started${this.model ? ` with ${this.model}` : ''}`,
-          payload: { subtype: 'init', sessionId: this.sessionId, model: this.model },
-        });
-        return;
+        return this.started(asString(doc.session_id), asString(doc.model), events);
       case 'tool_use': {
         const name = asString(doc.tool_name) ?? 'tool';
         const input = asObject(doc.parameters);
@@ -86,12 +78,7 @@ export class GeminiStream extends NativeStream {
       case 'tool_result': {
         const isError = doc.status === 'error';
         const text = (isError ? asString(asObject(doc.error)?.message) : null) ?? asString(doc.output) ?? '';
-        events.push({
-          type: isError ? 'tool_error' : 'tool_result',
-          message: oneLine(text || (isError ? 'A tool call failed' : '(no output)')),
-          payload: { toolUseId: asString(doc.tool_id), isError, ...tailBytes(text) },
-        });
-        return;
+        return this.toolResult(asString(doc.tool_id), isError, text, events);
       }
       case 'error':
         // A warning is shown; only an error is the run's failure.

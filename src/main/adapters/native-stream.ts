@@ -5,7 +5,7 @@
 import type { UsageRecord } from '../db/schema';
 import type { Failures } from './failures';
 import type { JsonDocumentHandler, JsonObject } from './json-lines';
-import { EVENT_TEXT_CHARS, clipChars, oneLine } from './text';
+import { EVENT_TEXT_CHARS, clipChars, oneLine, tailBytes } from './text';
 import type { AdapterEvent, AdapterResult } from './types';
 
 const SUMMARY_CHARS = 4000;
@@ -24,6 +24,7 @@ export function streamResult(sessionId: string | null, lastText: string | null, 
 
 export abstract class NativeStream implements JsonDocumentHandler {
   protected sessionId: string | null = null;
+  protected model: string | null = null;
   /** The assistant's last text: the run's summary. */
   protected lastText: string | null = null;
 
@@ -39,6 +40,26 @@ export abstract class NativeStream implements JsonDocumentHandler {
 
   result(): AdapterResult {
     return streamResult(this.sessionId, this.lastText, this.usage(), this.failures);
+  }
+
+  /** The CLI reported its session (and model): kept, and said in a `system` init event. */
+  protected started(sessionId: string | null, model: string | null, events: AdapterEvent[], details: JsonObject = {}): void {
+    this.sessionId = sessionId ?? this.sessionId;
+    this.model = model ?? this.model;
+    events.push({
+      type: 'system',
+      message: `Session ${this.sessionId ?? '(none)'} started${this.model ? ` with ${this.model}` : ''}`,
+      payload: { subtype: 'init', sessionId: this.sessionId, model: this.model, ...details },
+    });
+  }
+
+  /** A tool call's end: its output's end (where an error usually is), or its error. */
+  protected toolResult(toolUseId: string | null, isError: boolean, text: string, events: AdapterEvent[], details: JsonObject = {}): void {
+    events.push({
+      type: isError ? 'tool_error' : 'tool_result',
+      message: oneLine(text || (isError ? 'A tool call failed' : '(no output)')),
+      payload: { toolUseId, isError, ...details, ...tailBytes(text) },
+    });
   }
 
   /**

@@ -8,7 +8,7 @@ import { jsonLinesParser, type JsonObject } from './json-lines';
 import { NativeStream } from './native-stream';
 import { Failures } from './failures';
 import { afterDashes, cliCommand, cliInfo } from './cli-command';
-import { asNumber, asObject, asString, clipText, clipToolInput, oneLine, tailBytes } from './text';
+import { asNumber, asObject, asString, clipText, clipToolInput, oneLine } from './text';
 import type { Adapter, AdapterEvent } from './types';
 
 export const opencodeLocalAdapter: Adapter = {
@@ -82,11 +82,7 @@ class OpencodeStream extends NativeStream {
     events.push({ type: 'tool_use', message: oneLine(title ? `${name}: ${title}` : name), payload: { id, name, input: clipToolInput(state.input ?? null) } });
     const isError = state.status === 'error';
     const text = (isError ? asString(state.error) : asString(state.output)) ?? '';
-    events.push({
-      type: isError ? 'tool_error' : 'tool_result',
-      message: oneLine(text || (isError ? 'A tool call failed' : '(no output)')),
-      payload: { toolUseId: id, isError, exitCode: asNumber(asObject(state.metadata)?.exit), ...tailBytes(text) },
-    });
+    this.toolResult(id, isError, text, events, { exitCode: asNumber(asObject(state.metadata)?.exit) });
   }
 
   private onStepFinish(part: JsonObject): void {
