@@ -30,7 +30,7 @@ export type IssuePriority = (typeof ISSUE_PRIORITIES)[number];
 export const AGENT_STATUSES = ['idle', 'running', 'paused', 'error'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-export const ADAPTER_TYPES = ['process', 'claude_local', 'codex_local', 'gemini_local', 'qwen_local', 'opencode_local', 'cursor_local', 'copilot_local', 'amp_local', 'acp'] as const;
+export const ADAPTER_TYPES = ['process', 'claude_local', 'codex_local', 'gemini_local', 'qwen_local', 'opencode_local', 'cursor_local', 'copilot_local', 'amp_local', 'droid_local', 'acp'] as const;
 export type AdapterType = (typeof ADAPTER_TYPES)[number];
 
 /** Why a run ended the way it did (heartbeat_runs.error_code). */
@@ -65,7 +65,8 @@ export type EscalationKind = (typeof ESCALATION_KINDS)[number];
 
 /** Plain-words explanations the UI and CLI show next to an error code. */
 export const RUN_ERROR_EXPLANATIONS: Record<RunErrorCode, string> = {
-  adapter_failed: 'The agent process exited with a failure (non-zero exit code or a signal).',
+  adapter_failed:
+    'The agent process exited with a failure (non-zero exit code or a signal), or its CLI waited for what a headless run cannot give (a login) and Vigil stopped it. The error says what the CLI said.',
   timeout: "The run took longer than the agent's timeout; Vigil stopped its whole process group.",
   cancelled: 'The run was cancelled; Vigil stopped its whole process group.',
   process_lost:

@@ -56,3 +56,13 @@ export function pidAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Whether any process of the group (a run's process group) is still alive. */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

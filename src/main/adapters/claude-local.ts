@@ -1,8 +1,9 @@
 // Claude Code in print mode, streaming JSON: one document per line (system/init, assistant, user,
 // result). Checked against `claude --help` of @anthropic-ai/claude-code 2.1.197.
 import type { UsageRecord } from '../db/schema';
+import { Failures, type FailurePatterns } from './failures';
 import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
-import { buildPrompt } from './prompt';
+import { afterDashes, cliCommand, cliInfo } from './cli-command';
 import { claudeVigilArgs, CLAUDE_VIGIL_MCP_RULE } from '../mcp/claude-config';
 import {
   EVENT_TEXT_CHARS,
@@ -17,40 +18,37 @@ import {
 } from './text';
 import type { Adapter, AdapterEvent, AdapterResult } from './types';
 
+export const claudeLocalAdapter: Adapter = {
+  type: 'claude_local',
+  info: cliInfo({
+    label: 'Claude Code',
+    command: 'claude',
+    install: 'npm install -g @anthropic-ai/claude-code',
+    login: 'run `claude` once in a terminal and log in (or set ANTHROPIC_API_KEY in the agent\'s env)',
+    capabilities: { cost: true },
+  }),
+  buildCommand(ctx) {
+    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', CLAUDE_VIGIL_TOOL_RULE, CLAUDE_VIGIL_MCP_RULE];
+    // issue 21: tool calls that need approval are asked of a person through `vigil mcp`.
+    args.push(...claudeVigilArgs(ctx.runId, ctx.env));
+    // After `--`: a variadic option in agent.args (--add-dir a b) cannot swallow the prompt.
+    return cliCommand(ctx, { command: 'claude', args, resume: (id) => ['--resume', id], prompt: afterDashes });
+  },
+  createParser: () => jsonLinesParser(new ClaudeStream()),
+};
+
 /**
  * The agent reports back through the `vigil` CLI the prompt tells it to use, never asked about it;
  * other tool calls that need approval go to a person through `vigil mcp` (claudeVigilArgs).
  */
 export const CLAUDE_VIGIL_TOOL_RULE = 'Bash(vigil *)';
 
-export const claudeLocalAdapter: Adapter = {
-  type: 'claude_local',
-  info: {
-    label: 'Claude Code',
-    command: 'claude',
-    transport: 'pty',
-    install: 'npm install -g @anthropic-ai/claude-code',
-    login: 'run `claude` once in a terminal and log in (or set ANTHROPIC_API_KEY in the agent\'s env)',
-    versionArgs: ['--version'],
-    capabilities: { transcript: true, resume: true, tokens: true, cost: true, permissionRequests: false, liveInput: false },
-  },
-  buildCommand(ctx) {
-    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', CLAUDE_VIGIL_TOOL_RULE, CLAUDE_VIGIL_MCP_RULE];
-    // issue 21: tool calls that need approval are asked of a person through `vigil mcp`.
-    args.push(...claudeVigilArgs(ctx.runId, ctx.env));
-    if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
-    if (ctx.agent.model) args.push('--model', ctx.agent.model);
-    // `--` ends the options: a variadic option in agent.args (--add-dir a b) cannot swallow the
-    // prompt, and a prompt starting with "-" is not read as a flag.
-    const prompt = buildPrompt(ctx);
-    args.push(...ctx.agent.args, '--', prompt);
-    return { file: ctx.agent.command || 'claude', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
-  },
-  createParser: () => jsonLinesParser(new ClaudeStream()),
+const CLAUDE_FAILURES: FailurePatterns = {
+  /** What Claude Code prints when --resume names a session it does not have (checked on 2.1.197). */
+  unknownSession: /No conversation found with session ID/i,
+  /** Its result without a login: "Not logged in · Please run /login" (recorded, 2.1.197). */
+  login: /Not logged in/i,
 };
-
-/** What Claude Code prints when --resume names a session it does not have (checked on 2.1.197). */
-const UNKNOWN_SESSION_RE = /No conversation found with session ID/i;
 const SUMMARY_CHARS = 4000;
 
 /** Tools for asking the user a question (Claude Code's, Qwen Code's); in print mode nobody can answer them. */
@@ -61,15 +59,20 @@ const TOOL_INPUT_KEYS = ['command', 'file_path', 'path', 'pattern', 'url', 'quer
 
 /**
  * Reads Claude Code's stream-json. Other CLIs print the same documents (Qwen Code, Amp, Cursor):
- * their adapters extend it (`unknownSession`, `onOther`).
+ * their adapters extend it with their own failure words (`patterns`) and documents (`onOther`).
  */
 export class ClaudeStream implements JsonDocumentHandler {
-  /** Matches the words the CLI prints when it does not know the session it was asked to resume. */
-  constructor(private readonly unknownSession: RegExp = UNKNOWN_SESSION_RE) {}
+  private readonly failures: Failures;
+  /** Set for a CLI that prints some failures as plain text (Qwen's unknown session, Amp's login); Claude Code says them in its result. */
+  readonly plainLine?: (text: string, events: AdapterEvent[]) => void;
 
+  /** `patterns`: the words the CLI uses for a missing login and a session it does not know. */
+  constructor(patterns: FailurePatterns = CLAUDE_FAILURES, opts: { plainLines?: boolean } = {}) {
+    this.failures = new Failures(patterns);
+    if (opts.plainLines) this.plainLine = (text, events) => void this.failures.read(text, events);
+  }
 
   protected sessionId: string | null = null;
-  protected sessionUnknown = false;
   private model: string | null = null;
   private finalUsage: UsageRecord | null = null;
   /** Usage per API message, for a run cut short before its result line. Claude Code repeats a
@@ -97,12 +100,14 @@ export class ClaudeStream implements JsonDocumentHandler {
   protected onOther(_doc: JsonObject, _events: AdapterEvent[]): void {}
 
   result(): AdapterResult {
-    const summary = this.finalText?.trim() || this.lastAssistantText?.trim() || null;
+    const summary = this.finalText?.trim() || this.lastAssistantText?.trim() || this.failures.said;
+    const sessionUnknown = this.failures.sessionUnknown;
     return {
-      sessionId: this.sessionUnknown ? null : this.sessionId,
-      sessionUnknown: this.sessionUnknown,
+      sessionId: sessionUnknown ? null : this.sessionId,
+      sessionUnknown,
       usage: this.finalUsage ?? this.usageSoFar(),
-      summary: summary === null ? null : clipChars(summary, SUMMARY_CHARS),
+      summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
+      failure: this.failures.failure,
     };
   }
 
@@ -182,7 +187,6 @@ export class ClaudeStream implements JsonDocumentHandler {
     // Qwen Code puts its one error in `error.message`.
     const error = asString(asObject(doc.error)?.message);
     if (error) errors.push(error);
-    if (errors.some((e) => this.unknownSession.test(e))) this.sessionUnknown = true;
     const resultText = asString(doc.result);
     this.finalText = resultText?.trim() ? resultText : errors.join('\n') || this.finalText;
     const costUsd = asNumber(doc.total_cost_usd);
@@ -191,6 +195,9 @@ export class ClaudeStream implements JsonDocumentHandler {
 
     const subtype = asString(doc.subtype);
     const isError = doc.is_error === true || (subtype !== null && subtype !== 'success');
+    // Claude without a login says so in the result's text, with no errors.
+    const said = errors.length > 0 ? errors.join('\n') : isError ? resultText : null;
+    if (said) this.failures.report(said);
     const numTurns = asNumber(doc.num_turns);
     let message: string;
     if (isError) {

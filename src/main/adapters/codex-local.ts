@@ -2,8 +2,10 @@
 // turn.*, item.*, error). Checked against `codex exec --help` and `codex exec resume --help` of
 // @openai/codex 0.169.0.
 import type { UsageRecord } from '../db/schema';
+import { Failures } from './failures';
 import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
-import { buildPrompt } from './prompt';
+import { afterDashes, cliCommand, cliInfo } from './cli-command';
+import { streamResult } from './native-stream';
 import {
   EVENT_TEXT_CHARS,
   asArray,
@@ -23,26 +25,15 @@ export const CODEX_DEFAULT_SANDBOX = 'workspace-write';
 
 export const codexLocalAdapter: Adapter = {
   type: 'codex_local',
-  info: {
-    label: 'Codex CLI',
-    command: 'codex',
-    transport: 'pty',
-    install: 'npm install -g @openai/codex',
-    login: 'run `codex` once in a terminal and log in',
-    versionArgs: ['--version'],
-    capabilities: { transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false },
-  },
+  info: cliInfo({ label: 'Codex CLI', command: 'codex', install: 'npm install -g @openai/codex', login: 'run `codex` once in a terminal and log in' }),
   buildCommand(ctx) {
     const cwd = ctx.agent.cwd ?? ctx.defaultCwd;
     const args = ['exec', '--json', '--skip-git-repo-check', '--cd', cwd];
     if (!choosesSandbox(ctx.agent.args)) args.push('--sandbox', CODEX_DEFAULT_SANDBOX);
-    if (ctx.agent.model) args.push('--model', ctx.agent.model);
-    args.push(...ctx.agent.args);
-    // exec's own options come before the subcommand: `exec resume` alone accepts neither --cd nor --sandbox.
-    if (ctx.resumeSessionId) args.push('resume', ctx.resumeSessionId);
-    const prompt = buildPrompt(ctx);
-    args.push('--', prompt);
-    return { file: ctx.agent.command || 'codex', args, cwd, env: ctx.env, prompt };
+    // exec's own options (the agent's args included) come before the subcommand: `exec resume`
+    // alone accepts neither --cd nor --sandbox.
+    const resume = ctx.resumeSessionId ? ['resume', ctx.resumeSessionId] : [];
+    return cliCommand(ctx, { command: 'codex', args, cwd, prompt: (prompt) => [...resume, ...afterDashes(prompt)] });
   },
   createParser: () => jsonLinesParser(new CodexStream()),
 };
@@ -58,7 +49,6 @@ function choosesSandbox(args: string[]): boolean {
   );
 }
 
-const SUMMARY_CHARS = 4000;
 /**
  * How `codex exec resume <id>` refuses a thread it does not have. Not recorded from the real CLI
  * (it cannot run offline here): matched loosely on the wording of its rollout lookup.
@@ -69,9 +59,8 @@ class CodexStream implements JsonDocumentHandler {
   private threadId: string | null = null;
   private usage: Required<Pick<UsageRecord, 'inputTokens' | 'cachedInputTokens' | 'outputTokens'>> | null = null;
   private lastMessage: string | null = null;
-  private failure: string | null = null;
   private lastError: string | null = null;
-  private threadUnknown = false;
+  private readonly failures = new Failures({ unknownSession: UNKNOWN_THREAD_RE });
   /** Items already reported as started, so their completion does not repeat them. */
   private readonly announced = new Set<string>();
 
@@ -88,11 +77,12 @@ class CodexStream implements JsonDocumentHandler {
       case 'turn.completed':
         return this.onTurnCompleted(asObject(doc.usage), events);
       case 'turn.failed': {
-        this.failure = asString(asObject(doc.error)?.message) ?? 'The turn failed';
+        const failure = asString(asObject(doc.error)?.message) ?? 'The turn failed';
+        this.failures.report(failure);
         events.push({
           type: 'result',
-          message: oneLine(`Turn failed: ${this.failure}`),
-          payload: { error: this.failure },
+          message: oneLine(`Turn failed: ${failure}`),
+          payload: { error: failure },
         });
         return;
       }
@@ -109,13 +99,7 @@ class CodexStream implements JsonDocumentHandler {
   }
 
   result(): AdapterResult {
-    const summary = this.lastMessage?.trim() || this.failure;
-    return {
-      sessionId: this.threadUnknown ? null : this.threadId,
-      sessionUnknown: this.threadUnknown,
-      usage: this.usage,
-      summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
-    };
+    return streamResult(this.threadId, this.lastMessage, this.usage, this.failures);
   }
 
   private onTurnCompleted(usage: JsonObject | null, events: AdapterEvent[]): void {
@@ -139,7 +123,7 @@ class CodexStream implements JsonDocumentHandler {
   // While it waits for the network Codex prints the same error again and again: a repeat of the
   // previous error adds no event.
   private onError(message: string, events: AdapterEvent[]): void {
-    if (UNKNOWN_THREAD_RE.test(message)) this.threadUnknown = true;
+    this.failures.report(message);
     if (message === this.lastError) return;
     this.lastError = message;
     events.push({

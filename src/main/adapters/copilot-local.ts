@@ -5,61 +5,45 @@
 // (its JS is compiled into a native binary) and the event types of @github/copilot-sdk 1.0.14
 // (dist/generated/session-events.d.ts); the no-login and unknown-session lines are the real CLI's.
 import type { UsageRecord } from '../db/schema';
-import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
-import { PlainFailures } from './plain-failures';
-import { buildPrompt } from './prompt';
-import { EVENT_TEXT_CHARS, asNumber, asObject, asString, clipChars, clipText, clipToolInput, oneLine, tailBytes } from './text';
-import type { Adapter, AdapterEvent, AdapterResult } from './types';
+import { jsonLinesParser, type JsonObject } from './json-lines';
+import { NativeStream } from './native-stream';
+import { Failures } from './failures';
+import { cliCommand, cliInfo, promptFlag } from './cli-command';
+import { asNumber, asObject, asString, clipText, clipToolInput, oneLine } from './text';
+import type { Adapter, AdapterEvent } from './types';
 
 export const copilotLocalAdapter: Adapter = {
   type: 'copilot_local',
-  info: {
+  info: cliInfo({
     label: 'GitHub Copilot CLI',
     command: 'copilot',
-    transport: 'pty',
     install: 'npm install -g @github/copilot',
     login: 'run `copilot` once in a terminal and /login (or set COPILOT_GITHUB_TOKEN in the agent\'s env)',
-    versionArgs: ['--version'],
-    capabilities: { transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false },
-  },
+  }),
   buildCommand(ctx) {
     // --allow-all-tools: "required for non-interactive mode" (copilot --help, 1.0.102).
     const args = ['--output-format', 'json', '--allow-all-tools'];
-    if (ctx.resumeSessionId) args.push(`--resume=${ctx.resumeSessionId}`);
-    if (ctx.agent.model) args.push('--model', ctx.agent.model);
-    const prompt = buildPrompt(ctx);
-    args.push(...ctx.agent.args, `--prompt=${prompt}`);
-    return { file: ctx.agent.command || 'copilot', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
+    return cliCommand(ctx, { command: 'copilot', args, resume: (id) => [`--resume=${id}`], prompt: promptFlag('--prompt') });
   },
   createParser: () => jsonLinesParser(new CopilotStream()),
 };
 
 const LOGIN_RE = /No authentication information found/i;
 const UNKNOWN_SESSION_RE = /No session, task, or name matched/i;
-const SUMMARY_CHARS = 4000;
 
-class CopilotStream implements JsonDocumentHandler {
-  private sessionId: string | null = null;
-  private model: string | null = null;
-  private lastText: string | null = null;
-  private failure: string | null = null;
+class CopilotStream extends NativeStream {
   private tokens: { input: number; cached: number; output: number } | null = null;
-  private readonly plain = new PlainFailures({ login: LOGIN_RE, unknownSession: UNKNOWN_SESSION_RE });
+
+  constructor() {
+    super(new Failures({ login: LOGIN_RE, unknownSession: UNKNOWN_SESSION_RE }));
+  }
 
   handle(doc: JsonObject, events: AdapterEvent[]): void {
     const data = asObject(doc.data) ?? {};
     switch (doc.type) {
       case 'session.start':
-      case 'session.resume': {
-        this.sessionId = asString(data.sessionId) ?? this.sessionId;
-        this.model = asString(data.selectedModel) ?? this.model;
-        events.push({
-          type: 'system',
-          message: `Session ${this.sessionId ?? '(none)'} started${this.model ? ` with ${this.model}` : ''}`,
-          payload: { subtype: 'init', sessionId: this.sessionId, model: this.model, version: asString(data.copilotVersion) },
-        });
-        return;
-      }
+      case 'session.resume':
+        return this.started(asString(data.sessionId), asString(data.selectedModel), events, { version: asString(data.copilotVersion) });
       case 'assistant.message': {
         const text = asString(data.content) ?? '';
         if (!text.trim()) return;
@@ -86,12 +70,7 @@ class CopilotStream implements JsonDocumentHandler {
       case 'tool.execution_complete': {
         const isError = data.success !== true;
         const text = (isError ? asString(asObject(data.error)?.message) : null) ?? asString(asObject(data.result)?.content) ?? '';
-        events.push({
-          type: isError ? 'tool_error' : 'tool_result',
-          message: oneLine(text || (isError ? 'A tool call failed' : '(no output)')),
-          payload: { toolUseId: asString(data.toolCallId), isError, ...tailBytes(text) },
-        });
-        return;
+        return this.toolResult(asString(data.toolCallId), isError, text, events);
       }
       case 'assistant.usage': {
         const t = this.tokens ?? { input: 0, cached: 0, output: 0 };
@@ -102,41 +81,17 @@ class CopilotStream implements JsonDocumentHandler {
         this.model = asString(data.model) ?? this.model;
         return;
       }
-      case 'session.error': {
-        const message = asString(data.message) ?? 'Error';
-        this.failure = message;
-        events.push({ type: 'error', message: oneLine(message), payload: { message: clipChars(message, EVENT_TEXT_CHARS), errorType: asString(data.errorType) } });
-        return;
-      }
+      case 'session.error':
+        return this.error(asString(data.message) ?? 'Error', events, { errorType: asString(data.errorType) });
     }
   }
 
-  plainLine(text: string, events: AdapterEvent[]): void {
-    this.plain.read(text, events);
-  }
-
   end(events: AdapterEvent[]): void {
-    if (!this.tokens && !this.failure) return;
-    const usage = this.usage();
-    events.push({
-      type: 'result',
-      message: this.failure ? oneLine(`Failed: ${this.failure}`) : 'Finished',
-      payload: { isError: this.failure !== null, usage, errors: this.failure ? [this.failure] : undefined },
-    });
-  }
-
-  result(): AdapterResult {
-    const summary = this.lastText?.trim() || this.failure || this.plain.failure;
-    return {
-      sessionId: this.plain.sessionUnknown ? null : this.sessionId,
-      sessionUnknown: this.plain.sessionUnknown,
-      usage: this.usage(),
-      summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
-    };
+    if (this.tokens || this.failures.streamError) events.push(this.endEvent('Finished', { usage: this.usage() }));
   }
 
   /** Copilot's inputTokens: read here as all the input the model saw, cacheReadTokens its cached part (as Codex). */
-  private usage(): UsageRecord | null {
+  protected usage(): UsageRecord | null {
     if (!this.tokens) return null;
     return { inputTokens: this.tokens.input, cachedInputTokens: this.tokens.cached, outputTokens: this.tokens.output, ...(this.model ? { model: this.model } : {}) };
   }

@@ -5,31 +5,25 @@
 // (cursor.com/docs/cli/reference/output-format); tests/fixtures/adapters/cursor_local/README.md.
 import { ClaudeStream } from './claude-local';
 import { jsonLinesParser, type JsonObject } from './json-lines';
-import { buildPrompt } from './prompt';
+import { cliCommand, cliInfo } from './cli-command';
 import { asObject, asString, clipToolInput, oneLine, tailBytes } from './text';
 import type { Adapter, AdapterEvent } from './types';
 
 export const cursorLocalAdapter: Adapter = {
   type: 'cursor_local',
-  info: {
+  info: cliInfo({
     label: 'Cursor Agent',
     command: 'cursor-agent',
-    transport: 'pty',
     // Not on npm: Cursor's site says how to install it.
     install: 'see cursor.com/docs/cli (not on npm)',
     login: 'run `cursor-agent` once in a terminal and log in',
-    versionArgs: ['--version'],
-    capabilities: { transcript: true, resume: true, tokens: false, cost: false, permissionRequests: false, liveInput: false },
-  },
-  buildCommand(ctx) {
-    const args = ['-p', '--output-format', 'stream-json'];
-    if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
-    if (ctx.agent.model) args.push('--model', ctx.agent.model);
-    const prompt = buildPrompt(ctx);
-    args.push(...ctx.agent.args, prompt);
-    return { file: ctx.agent.command || 'cursor-agent', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
-  },
-  createParser: () => jsonLinesParser(new CursorStream()),
+    // Its documented stream-json has no tokens.
+    capabilities: { tokens: false },
+  }),
+  // The prompt is its positional argument, as documented.
+  buildCommand: (ctx) => cliCommand(ctx, { command: 'cursor-agent', args: ['-p', '--output-format', 'stream-json'], resume: (id) => ['--resume', id], prompt: (prompt) => [prompt] }),
+  // Its words for a missing login or an unknown session are not documented: none are matched.
+  createParser: () => jsonLinesParser(new CursorStream({})),
 };
 
 /** `readToolCall` -> `read`: the card the transcript shows is chosen by this name. */

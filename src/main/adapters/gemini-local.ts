@@ -2,43 +2,37 @@
 // line (init, message, tool_use, tool_result, error, result). Checked against `gemini --help` and
 // the StreamJsonFormatter / nonInteractiveCli source bundled in @google/gemini-cli 0.61.0.
 import type { UsageRecord } from '../db/schema';
-import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
-import { PlainFailures } from './plain-failures';
-import { buildPrompt } from './prompt';
-import { EVENT_TEXT_CHARS, asNumber, asObject, asString, clipChars, clipText, clipToolInput, oneLine, tailBytes } from './text';
-import type { Adapter, AdapterEvent, AdapterResult } from './types';
+import { jsonLinesParser, type JsonObject } from './json-lines';
+import { NativeStream } from './native-stream';
+import { Failures } from './failures';
+import { cliCommand, cliInfo, promptFlag } from './cli-command';
+import { EVENT_TEXT_CHARS, asNumber, asObject, asString, clipChars, clipText, clipToolInput, oneLine } from './text';
+import type { Adapter, AdapterEvent } from './types';
+
+export const geminiLocalAdapter: Adapter = {
+  type: 'gemini_local',
+  info: cliInfo({
+    label: 'Gemini CLI',
+    command: 'gemini',
+    install: 'npm install -g @google/gemini-cli',
+    login: 'run `gemini` once in a terminal and choose a login (or set GEMINI_API_KEY in the agent\'s env)',
+  }),
+  buildCommand(ctx) {
+    // --skip-trust: the person pointed the agent at this folder; an untrusted folder would ask.
+    const args = ['--output-format', 'stream-json', '--skip-trust'];
+    if (!choosesApproval(ctx.agent.args)) args.push('--approval-mode', GEMINI_DEFAULT_APPROVAL);
+    return cliCommand(ctx, { command: 'gemini', args, resume: (id) => ['--resume', id], prompt: promptFlag('--prompt') });
+  },
+  createParser: () => jsonLinesParser(new GeminiStream()),
+};
 
 /**
  * Headless Gemini refuses every tool call that needs an approval. auto_edit lets it change files
  * in its folder; shell commands stay refused unless the agent's args choose another mode.
  */
-export const GEMINI_DEFAULT_APPROVAL = 'auto_edit';
+const GEMINI_DEFAULT_APPROVAL = 'auto_edit';
 
-export const geminiLocalAdapter: Adapter = {
-  type: 'gemini_local',
-  info: {
-    label: 'Gemini CLI',
-    command: 'gemini',
-    transport: 'pty',
-    install: 'npm install -g @google/gemini-cli',
-    login: 'run `gemini` once in a terminal and choose a login (or set GEMINI_API_KEY in the agent\'s env)',
-    versionArgs: ['--version'],
-    capabilities: { transcript: true, resume: true, tokens: true, cost: false, permissionRequests: false, liveInput: false },
-  },
-  buildCommand(ctx) {
-    // --skip-trust: the person pointed the agent at this folder; an untrusted folder would ask.
-    const args = ['--output-format', 'stream-json', '--skip-trust'];
-    if (!choosesApproval(ctx.agent.args)) args.push('--approval-mode', GEMINI_DEFAULT_APPROVAL);
-    if (ctx.resumeSessionId) args.push('--resume', ctx.resumeSessionId);
-    if (ctx.agent.model) args.push('--model', ctx.agent.model);
-    const prompt = buildPrompt(ctx);
-    // One argument: a prompt starting with "-" is not read as a flag.
-    args.push(...ctx.agent.args, `--prompt=${prompt}`);
-    return { file: ctx.agent.command || 'gemini', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
-  },
-  createParser: () => jsonLinesParser(new GeminiStream()),
-};
-
+/** The agent's args choose an approval mode (Qwen Code, Gemini's fork, takes the same flags). */
 export function choosesApproval(args: string[]): boolean {
   return args.some((arg) => arg === '-y' || arg === '--yolo' || arg === '--approval-mode' || arg.startsWith('--approval-mode='));
 }
@@ -47,17 +41,15 @@ export function choosesApproval(args: string[]): boolean {
 const UNKNOWN_SESSION_RE = /Error resuming session: (?:Invalid session identifier|No previous sessions found)/i;
 /** What it prints with no credentials (validateNonInteractiveAuth, 0.61.0). */
 const LOGIN_RE = /Please set an Auth method|specify one of the following environment variables/i;
-const SUMMARY_CHARS = 4000;
 
-export class GeminiStream implements JsonDocumentHandler {
-  private sessionId: string | null = null;
-  private model: string | null = null;
+export class GeminiStream extends NativeStream {
   /** The assistant's text so far in this message (the CLI streams it in deltas). */
   private pendingText = '';
-  private lastAssistantText: string | null = null;
-  private usage: UsageRecord | null = null;
-  private failure: string | null = null;
-  private readonly plain = new PlainFailures({ login: LOGIN_RE, unknownSession: UNKNOWN_SESSION_RE });
+  private stats: UsageRecord | null = null;
+
+  constructor() {
+    super(new Failures({ login: LOGIN_RE, unknownSession: UNKNOWN_SESSION_RE }));
+  }
 
   handle(doc: JsonObject, events: AdapterEvent[]): void {
     if (doc.type === 'message' && doc.role === 'assistant') {
@@ -67,14 +59,7 @@ export class GeminiStream implements JsonDocumentHandler {
     this.flushText(events);
     switch (doc.type) {
       case 'init':
-        this.sessionId = asString(doc.session_id) ?? this.sessionId;
-        this.model = asString(doc.model) ?? this.model;
-        events.push({
-          type: 'system',
-          message: `Session ${this.sessionId ?? '(none)'} started${this.model ? ` with ${this.model}` : ''}`,
-          payload: { subtype: 'init', sessionId: this.sessionId, model: this.model },
-        });
-        return;
+        return this.started(asString(doc.session_id), asString(doc.model), events);
       case 'tool_use': {
         const name = asString(doc.tool_name) ?? 'tool';
         const input = asObject(doc.parameters);
@@ -93,47 +78,29 @@ export class GeminiStream implements JsonDocumentHandler {
       case 'tool_result': {
         const isError = doc.status === 'error';
         const text = (isError ? asString(asObject(doc.error)?.message) : null) ?? asString(doc.output) ?? '';
-        events.push({
-          type: isError ? 'tool_error' : 'tool_result',
-          message: oneLine(text || (isError ? 'A tool call failed' : '(no output)')),
-          payload: { toolUseId: asString(doc.tool_id), isError, ...tailBytes(text) },
-        });
-        return;
+        return this.toolResult(asString(doc.tool_id), isError, text, events);
       }
-      case 'error': {
-        const message = asString(doc.message) ?? 'Error';
-        if (doc.severity === 'error') this.failure = message;
-        events.push({ type: 'error', message: oneLine(message), payload: { message: clipChars(message, EVENT_TEXT_CHARS), severity: asString(doc.severity) } });
-        return;
-      }
+      case 'error':
+        // A warning is shown; only an error is the run's failure.
+        return this.error(asString(doc.message) ?? 'Error', events, { severity: asString(doc.severity) }, doc.severity === 'error');
       case 'result':
         return this.onResult(doc, events);
     }
-  }
-
-  plainLine(text: string, events: AdapterEvent[]): void {
-    this.plain.read(text, events);
   }
 
   end(events: AdapterEvent[]): void {
     this.flushText(events);
   }
 
-  result(): AdapterResult {
-    const summary = this.lastAssistantText?.trim() || this.failure || this.plain.failure;
-    return {
-      sessionId: this.plain.sessionUnknown ? null : this.sessionId,
-      sessionUnknown: this.plain.sessionUnknown,
-      usage: this.usage,
-      summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
-    };
+  protected usage(): UsageRecord | null {
+    return this.stats;
   }
 
   private flushText(events: AdapterEvent[]): void {
     const text = this.pendingText;
     this.pendingText = '';
     if (!text.trim()) return;
-    this.lastAssistantText = text;
+    this.lastText = text;
     events.push({ type: 'assistant', message: oneLine(text), payload: clipText(text) });
   }
 
@@ -141,10 +108,10 @@ export class GeminiStream implements JsonDocumentHandler {
     const stats = asObject(doc.stats);
     const isError = doc.status !== 'success';
     const error = asString(asObject(doc.error)?.message);
-    if (error) this.failure = error;
+    if (error) this.failures.report(error);
     if (stats) {
       const models = Object.keys(asObject(stats.models) ?? {});
-      this.usage = {
+      this.stats = {
         inputTokens: asNumber(stats.input_tokens) ?? 0,
         cachedInputTokens: asNumber(stats.cached) ?? 0,
         outputTokens: asNumber(stats.output_tokens) ?? 0,
@@ -155,7 +122,7 @@ export class GeminiStream implements JsonDocumentHandler {
     events.push({
       type: 'result',
       message: isError ? oneLine(`Failed: ${error ?? 'no details'}`) : `Finished${toolCalls === null ? '' : `: ${toolCalls} tool call${toolCalls === 1 ? '' : 's'}`}`,
-      payload: { isError, durationMs: asNumber(stats?.duration_ms), usage: this.usage, errors: error ? [clipChars(error, EVENT_TEXT_CHARS)] : undefined },
+      payload: { isError, durationMs: asNumber(stats?.duration_ms), usage: this.stats, errors: error ? [clipChars(error, EVENT_TEXT_CHARS)] : undefined },
     });
   }
 }

@@ -10,6 +10,7 @@ import { claudeLocalAdapter } from './claude-local';
 import { codexLocalAdapter } from './codex-local';
 import { copilotLocalAdapter } from './copilot-local';
 import { cursorLocalAdapter } from './cursor-local';
+import { droidLocalAdapter } from './droid-local';
 import { geminiLocalAdapter } from './gemini-local';
 import { opencodeLocalAdapter } from './opencode-local';
 import { processAdapter } from './process';
@@ -29,6 +30,7 @@ const ADAPTERS: Record<AdapterType, Adapter> = {
   cursor_local: cursorLocalAdapter,
   copilot_local: copilotLocalAdapter,
   amp_local: ampLocalAdapter,
+  droid_local: droidLocalAdapter,
   acp: acpAdapter,
 };
 

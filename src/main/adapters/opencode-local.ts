@@ -4,46 +4,37 @@
 // `opencode run --help` and the run command in the binary of opencode-ai 1.18.33; the part shapes
 // are the TextPart / ToolPart / StepFinishPart types of @opencode-ai/sdk 1.19.6.
 import type { UsageRecord } from '../db/schema';
-import { jsonLinesParser, type JsonDocumentHandler, type JsonObject } from './json-lines';
-import { PlainFailures } from './plain-failures';
-import { buildPrompt } from './prompt';
-import { EVENT_TEXT_CHARS, asNumber, asObject, asString, clipChars, clipText, clipToolInput, oneLine, tailBytes } from './text';
-import type { Adapter, AdapterEvent, AdapterResult } from './types';
+import { jsonLinesParser, type JsonObject } from './json-lines';
+import { NativeStream } from './native-stream';
+import { Failures } from './failures';
+import { afterDashes, cliCommand, cliInfo } from './cli-command';
+import { asNumber, asObject, asString, clipText, clipToolInput, oneLine } from './text';
+import type { Adapter, AdapterEvent } from './types';
 
 export const opencodeLocalAdapter: Adapter = {
   type: 'opencode_local',
-  info: {
+  info: cliInfo({
     label: 'OpenCode',
     command: 'opencode',
-    transport: 'pty',
     install: 'npm install -g opencode-ai',
     login: 'its default model needs none; for another provider run `opencode providers login` once in a terminal',
-    versionArgs: ['--version'],
-    capabilities: { transcript: true, resume: true, tokens: true, cost: true, permissionRequests: false, liveInput: false },
-  },
-  buildCommand(ctx) {
-    const args = ['run', '--format', 'json'];
-    if (ctx.resumeSessionId) args.push('--session', ctx.resumeSessionId);
-    if (ctx.agent.model) args.push('--model', ctx.agent.model);
-    const prompt = buildPrompt(ctx);
-    args.push(...ctx.agent.args, '--', prompt);
-    return { file: ctx.agent.command || 'opencode', args, cwd: ctx.agent.cwd ?? ctx.defaultCwd, env: ctx.env, prompt };
-  },
+    capabilities: { cost: true },
+  }),
+  buildCommand: (ctx) => cliCommand(ctx, { command: 'opencode', args: ['run', '--format', 'json'], resume: (id) => ['--session', id], prompt: afterDashes }),
   createParser: () => jsonLinesParser(new OpencodeStream()),
 };
 
 /** `opencode run --session <id>` for a session it does not have prints "Session not found" (1.18.33). */
 const UNKNOWN_SESSION_RE = /Session not found/i;
-const SUMMARY_CHARS = 4000;
 
-class OpencodeStream implements JsonDocumentHandler {
-  private sessionId: string | null = null;
-  private lastText: string | null = null;
-  private failure: string | null = null;
+class OpencodeStream extends NativeStream {
   private tokens = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
   private cost = 0;
   private steps = 0;
-  private readonly plain = new PlainFailures({ unknownSession: UNKNOWN_SESSION_RE });
+
+  constructor() {
+    super(new Failures({ unknownSession: UNKNOWN_SESSION_RE }));
+  }
 
   handle(doc: JsonObject, events: AdapterEvent[]): void {
     const session = asString(doc.sessionID);
@@ -67,36 +58,19 @@ class OpencodeStream implements JsonDocumentHandler {
         return this.onStepFinish(part);
       case 'error': {
         const error = asObject(doc.error) ?? {};
-        const message = asString(asObject(error.data)?.message) ?? asString(error.name) ?? 'Error';
-        this.failure = message;
-        events.push({ type: 'error', message: oneLine(message), payload: { message: clipChars(message, EVENT_TEXT_CHARS), name: asString(error.name) } });
-        return;
+        const data = asObject(error.data);
+        const message = asString(data?.message) ?? asString(error.name) ?? 'Error';
+        // Where it failed to connect (an APIError's metadata.url) tells which provider it tried.
+        const url = asString(asObject(data?.metadata)?.url);
+        return this.error(message, events, { name: asString(error.name) }, true, url ? `${message} (${url})` : message);
       }
     }
   }
 
-  plainLine(text: string, events: AdapterEvent[]): void {
-    this.plain.read(text, events);
-  }
-
   end(events: AdapterEvent[]): void {
-    if (this.steps === 0 && !this.failure) return;
-    const usage = this.usage();
-    events.push({
-      type: 'result',
-      message: this.failure ? oneLine(`Failed: ${this.failure}`) : `Finished: ${this.steps} step${this.steps === 1 ? '' : 's'}, $${this.cost.toFixed(4)}`,
-      payload: { isError: this.failure !== null, numTurns: this.steps, costUsd: this.steps > 0 ? this.cost : null, usage, errors: this.failure ? [this.failure] : undefined },
-    });
-  }
-
-  result(): AdapterResult {
-    const summary = this.lastText?.trim() || this.failure || this.plain.failure;
-    return {
-      sessionId: this.plain.sessionUnknown ? null : this.sessionId,
-      sessionUnknown: this.plain.sessionUnknown,
-      usage: this.usage(),
-      summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
-    };
+    if (this.steps === 0 && !this.failures.streamError) return;
+    const finished = `Finished: ${this.steps} step${this.steps === 1 ? '' : 's'}, $${this.cost.toFixed(4)}`;
+    events.push(this.endEvent(finished, { numTurns: this.steps, costUsd: this.steps > 0 ? this.cost : null, usage: this.usage() }));
   }
 
   private onTool(part: JsonObject, events: AdapterEvent[]): void {
@@ -108,11 +82,7 @@ class OpencodeStream implements JsonDocumentHandler {
     events.push({ type: 'tool_use', message: oneLine(title ? `${name}: ${title}` : name), payload: { id, name, input: clipToolInput(state.input ?? null) } });
     const isError = state.status === 'error';
     const text = (isError ? asString(state.error) : asString(state.output)) ?? '';
-    events.push({
-      type: isError ? 'tool_error' : 'tool_result',
-      message: oneLine(text || (isError ? 'A tool call failed' : '(no output)')),
-      payload: { toolUseId: id, isError, exitCode: asNumber(asObject(state.metadata)?.exit), ...tailBytes(text) },
-    });
+    this.toolResult(id, isError, text, events, { exitCode: asNumber(asObject(state.metadata)?.exit) });
   }
 
   private onStepFinish(part: JsonObject): void {
@@ -127,7 +97,7 @@ class OpencodeStream implements JsonDocumentHandler {
   }
 
   /** Like Claude, OpenCode counts fresh, cache-written and cache-read input apart: Vigil's inputTokens is their sum. */
-  private usage(): UsageRecord | null {
+  protected usage(): UsageRecord | null {
     if (this.steps === 0) return null;
     const t = this.tokens;
     return { inputTokens: t.input + t.cacheRead + t.cacheWrite, cachedInputTokens: t.cacheRead, outputTokens: t.output, costUsd: this.cost };

@@ -79,6 +79,18 @@ export interface AdapterResult {
   sessionUnknown: boolean;
   usage: UsageRecord | null;
   summary: string | null;
+  /** What went wrong, as the CLI said it: the run's error when the run fails (failure-words.ts). */
+  failure?: AdapterFailure;
+}
+
+/** A failure the parser understood from the CLI's output. */
+export interface AdapterFailure {
+  /** login: it has no credentials; unknown_session: it does not know the session to resume; error: anything else it reported. */
+  kind: 'login' | 'unknown_session' | 'error';
+  /** The CLI's own words. */
+  said: string;
+  /** It waits for what a headless run cannot give (a pasted login code): Vigil stops it and the run fails now. */
+  stuck?: boolean;
 }
 
 export interface OutputParser {

@@ -13,7 +13,8 @@
 // its stop, the flush of its parsed events and the save of its progress.
 import type { ServiceContext } from '../context';
 import { newId } from '../context';
-import { promptEvent, type AdapterEvent, type OutputParser } from '../adapters/types';
+import { promptEvent, type AdapterEvent, type AdapterFailure, type OutputParser } from '../adapters/types';
+import { failureWords } from '../adapters/failure-words';
 import { jsonbParam, storableText } from '../db/storable-text';
 import { hostLog, logFailure } from '../host-log';
 import { Redactor } from '../../node/logs/redactor';
@@ -36,7 +37,8 @@ export const PHASE_TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   lost: [],
 };
 
-export type StopReason = 'cancelled' | 'timeout' | 'host_shutdown' | 'log_write_failed' | LimitStop;
+/** agent_stuck: its CLI waits for what a headless run cannot give (a pasted login code). */
+export type StopReason = 'cancelled' | 'timeout' | 'host_shutdown' | 'log_write_failed' | 'agent_stuck' | LimitStop;
 
 /** What a live run needs of the engine that holds it. */
 export interface LiveRunHost {
@@ -170,7 +172,9 @@ export class LiveRun {
         redactLine: (text) => this.redactor.redactText(text),
         onEvents: (parsed) => {
           this.queueEvents(parsed);
-          this.host.limits?.observe(this.run, parsed, parser.result().usage, (reason, detail) => this.stopForLimit(reason, detail));
+          const { usage, failure } = parser.result();
+          this.host.limits?.observe(this.run, parsed, usage, (reason, detail) => this.stopForLimit(reason, detail));
+          if (failure?.stuck) this.stopStuck(failure);
         },
         onSession: (sessionId) => {
           this.sessionWrite = this.sessionWrite.then(async () => {
@@ -246,6 +250,16 @@ export class LiveRun {
       return;
     }
     void this.stop(reason, detail);
+  }
+
+  /** Its CLI waits for what nobody can give it (a pasted login code): it fails now, not at its timeout. */
+  private stopStuck(failure: AdapterFailure): void {
+    if (this.stopReason || this.over) return;
+    void this.stop('agent_stuck', `${this.failureWords(failure)} (it waited for an answer nobody can type into a headless run; Vigil stopped it)`);
+  }
+
+  private failureWords(failure: AdapterFailure): string {
+    return failureWords(this.agent.adapterType as Parameters<typeof failureWords>[0], failure);
   }
 
   /** Leaves the run to the next host (a planned restart): timers off, what was parsed stored. */
@@ -361,7 +375,7 @@ export class LiveRun {
     await this.started.catch(() => false);
     await this.sessionWrite.catch(() => undefined);
     await this.host.end(this, {
-      ...this.outcomeOf(exit),
+      ...this.outcomeOf(exit, end?.result.failure),
       exitCode: exit.exitCode,
       signal: exit.signal,
       ...(end && {
@@ -379,7 +393,8 @@ export class LiveRun {
     if (!this.host.retrying.stopped) this.handle?.acknowledge();
   }
 
-  private outcomeOf(exit: RunExit): { status: RunStatus; errorCode: RunErrorCode | null; error: string | null } {
+  /** `failure`: what the agent's CLI said went wrong (its parser's reading), for a run that failed. */
+  private outcomeOf(exit: RunExit, failure?: AdapterFailure): { status: RunStatus; errorCode: RunErrorCode | null; error: string | null } {
     const why = this.stopDetail ? this.redactor.redactText(this.stopDetail) : null;
     switch (this.stopReason) {
       case 'cancelled':
@@ -390,18 +405,19 @@ export class LiveRun {
         return { status: 'timed_out', errorCode: 'timeout', error: why };
       case 'log_write_failed':
         return { status: 'failed', errorCode: 'log_write_failed', error: `could not write the run log: ${why}` };
+      case 'agent_stuck':
+        return { status: 'failed', errorCode: 'adapter_failed', error: why };
       // Not the agent's failure: no retry is spent, nothing escalates; src/main/budgets queues it again.
       case 'budget_exceeded':
         return { status: 'cancelled', errorCode: 'budget_exceeded', error: why };
       case 'rate_limited':
         return { status: 'cancelled', errorCode: 'rate_limited', error: why };
-      default:
+      default: {
         if (exit.exitCode === 0 && !exit.signal) return { status: 'succeeded', errorCode: null, error: null };
-        return {
-          status: 'failed',
-          errorCode: 'adapter_failed',
-          error: exit.signal ? `the agent process was killed by ${exit.signal}` : `the agent process exited with code ${exit.exitCode}`,
-        };
+        const how = exit.signal ? `the agent process was killed by ${exit.signal}` : `the agent process exited with code ${exit.exitCode}`;
+        const said = failure ? this.redactor.redactText(this.failureWords(failure)) : null;
+        return { status: 'failed', errorCode: 'adapter_failed', error: said ? `${said} (${how})` : how };
+      }
     }
   }
 }

@@ -35,6 +35,7 @@ const CASES: { type: AdapterType; bin: string; resume: (id: string) => string[] 
   { type: 'cursor_local', bin: 'cursor-agent', resume: (id) => ['--resume', id] },
   { type: 'copilot_local', bin: 'copilot', resume: (id) => [`--resume=${id}`] },
   { type: 'amp_local', bin: 'amp', resume: (id) => ['threads', 'continue', id] },
+  { type: 'droid_local', bin: 'droid', resume: (id) => ['--session-id', id] },
 ];
 
 const contains = (argv: string[], part: string[]) => argv.some((_, i) => part.every((p, j) => argv[i + j] === p));

@@ -28,6 +28,7 @@ describe('native adapter parsers', () => {
     ['cursor_local', 'cursor_local/success.jsonl'],
     ['copilot_local', 'copilot_local/success.jsonl'],
     ['amp_local', 'amp_local/success.jsonl'],
+    ['droid_local', 'droid_local/success.jsonl'],
   ] as const)('%s: bytes split anywhere (even mid-UTF-8) read the same as whole', (type, fixture) => {
     const whole = parse(type, fixture);
     expect(whole.events.length).toBeGreaterThan(3);
@@ -55,6 +56,7 @@ describe('native adapter parsers', () => {
     const login = parse('gemini_local', 'gemini_local/not-logged-in.txt');
     expect(login.events).toEqual([expect.objectContaining({ type: 'error', payload: expect.objectContaining({ kind: 'login' }) })]);
     expect(login.result.summary).toMatch(/^Please set an Auth method/);
+    expect(login.result.failure).toEqual({ kind: 'login', said: expect.stringMatching(/^Please set an Auth method/) });
     const unknown = parse('gemini_local', 'gemini_local/unknown-session.txt');
     expect(unknown.result).toMatchObject({ sessionId: null, sessionUnknown: true, summary: 'Error resuming session: No previous sessions found for this project.' });
   });
@@ -67,6 +69,7 @@ describe('native adapter parsers', () => {
     const login = parse('qwen_local', 'qwen_local/not-logged-in.jsonl');
     expect(login.events.at(-1)).toMatchObject({ type: 'result', message: expect.stringContaining('No auth type is selected') });
     expect(login.result.summary).toMatch(/^No auth type is selected/);
+    expect(login.result.failure).toEqual({ kind: 'login', said: expect.stringMatching(/^No auth type is selected/) });
     const unknown = parse('qwen_local', 'qwen_local/unknown-session.txt');
     expect(unknown.result).toMatchObject({ sessionId: null, sessionUnknown: true, summary: expect.stringMatching(/^No saved session found with ID/) });
   });
@@ -86,6 +89,8 @@ describe('native adapter parsers', () => {
     const offline = parse('opencode_local', 'opencode_local/api-error.jsonl');
     expect(types(offline.events)).toEqual(['system', 'error', 'result']);
     expect(offline.result.summary).toMatch(/^Cannot connect to API/);
+    // Where it could not connect says which provider it tried.
+    expect(offline.result.failure).toEqual({ kind: 'error', said: 'Cannot connect to API: Unable to connect. Is the computer able to access the url? (https://opencode.ai/zen/v1/chat/completions)' });
     expect(parse('opencode_local', 'opencode_local/unknown-session.txt').result).toMatchObject({ sessionUnknown: true, sessionId: null });
   });
 
@@ -108,15 +113,38 @@ describe('native adapter parsers', () => {
     });
     const login = parse('copilot_local', 'copilot_local/not-logged-in.txt');
     expect(login.events[0]).toMatchObject({ type: 'error', message: 'Error: No authentication information found.', payload: { kind: 'login' } });
+    expect(login.result.failure).toEqual({ kind: 'login', said: 'Error: No authentication information found.' });
     expect(parse('copilot_local', 'copilot_local/unknown-session.txt').result).toMatchObject({ sessionUnknown: true, sessionId: null });
   });
 
-  it('amp_local: Claude-compatible stream JSON with its thread as the session; a login prompt is a question for the person', () => {
+  it('droid_local: messages, reasoning, tool calls paired by id, usage from its completion; its real no-login error is named', () => {
+    const { events, result } = parse('droid_local', 'droid_local/success.jsonl');
+    // Its user message repeats the prompt: not an event.
+    expect(types(events)).toEqual(['system', 'thinking', 'assistant', 'tool_use', 'tool_result', 'tool_use', 'tool_result', 'tool_use', 'tool_error', 'assistant', 'result']);
+    expect(tools(events)).toEqual(['Read', 'Edit', 'Execute']);
+    expect(events[3]).toMatchObject({ message: 'Read: src/cart.ts', payload: { id: 'call_01Read', input: { file_path: 'src/cart.ts' } } });
+    expect(events[8].payload).toMatchObject({ toolUseId: 'call_03Execute', isError: true, text: 'npm error Missing script: "test"' });
+    expect(events.at(-1)).toMatchObject({ message: 'Finished: 4 turns', payload: { factoryCredits: 0.4 } });
+    expect(result).toEqual({
+      sessionId: '5d1e2c3b-4a59-4687-9b0a-1c2d3e4f5a6b',
+      sessionUnknown: false,
+      usage: { inputTokens: 3100 + 9000 + 1200, cachedInputTokens: 9000, outputTokens: 240, model: 'gpt-5.6-sol' },
+      summary: 'Fixed: the discount is applied once. There is no test script to run.',
+    });
+    const login = parse('droid_local', 'droid_local/not-logged-in.jsonl');
+    expect(types(login.events)).toEqual(['system', 'error', 'result']);
+    expect(login.result.failure).toEqual({ kind: 'login', said: expect.stringMatching(/^Error: Authentication failed\. Please log in using \/login/) });
+    expect(login.result.sessionId).toBe('a174c5fa-7be0-45eb-b4ff-8b35d6050ffe');
+  });
+
+  it('amp_local: Claude-compatible stream JSON with its thread as the session; its login prompt is a failure it waits on', () => {
     const { events, result } = parse('amp_local', 'amp_local/success.jsonl');
     expect(types(events)).toEqual(['system', 'assistant', 'tool_use', 'tool_result', 'assistant', 'result']);
     expect(result).toMatchObject({ sessionId: 'T-7f3c2a10-4b5e-4c6d-9e8f-0a1b2c3d4e5f', usage: { inputTokens: 15400, cachedInputTokens: 7000, outputTokens: 68 } });
     const login = parse('amp_local', 'amp_local/not-logged-in.txt');
-    expect(types(login.events)).toEqual(['error', 'input_request', 'error']);
+    expect(types(login.events)).toEqual(['error', 'error']);
     expect(login.result.summary).toBe('No API key found. Starting login flow...');
+    // It waits for a pasted code: the run is stopped and fails (tests/main/adapters/failure-outcome.test.ts).
+    expect(login.result.failure).toEqual({ kind: 'login', said: 'No API key found. Starting login flow...', stuck: true });
   });
 });

@@ -51,6 +51,7 @@ const CASES = [
   { type: 'cursor_local', bin: 'cursor-agent', resume: (id: string) => ['--resume', id] },
   { type: 'copilot_local', bin: 'copilot', resume: (id: string) => [`--resume=${id}`] },
   { type: 'amp_local', bin: 'amp', resume: (id: string) => ['threads', 'continue', id] },
+  { type: 'droid_local', bin: 'droid', resume: (id: string) => ['--session-id', id] },
 ] as const;
 
 const contains = (argv: string[], part: string[]) => argv.some((_, i) => part.every((p, j) => argv[i + j] === p));

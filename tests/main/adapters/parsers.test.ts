@@ -135,6 +135,7 @@ describe('claude_local parser', () => {
       sessionUnknown: false,
       usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costUsd: 0, model: 'claude-sonnet-5' },
       summary: 'Not logged in · Please run /login',
+      failure: { kind: 'login', said: 'Not logged in · Please run /login' },
     });
     expect(events.map((e) => e.type)).toEqual(['system', 'assistant', 'result']);
     expect(events[2].message).toBe('Failed: Not logged in · Please run /login');
@@ -205,6 +206,7 @@ describe('codex_local parser', () => {
       sessionUnknown: false,
       usage: null,
       summary: 'stream error: unexpected status 401 Unauthorized',
+      failure: { kind: 'error', said: 'stream error: unexpected status 401 Unauthorized' },
     });
     expect(events.map((e) => [e.type, e.message])).toEqual([
       ['system', 'Session 01a213a0-0b3c-7e41-8c55-6a7d9e0f1b22 started'],
@@ -217,7 +219,9 @@ describe('codex_local parser', () => {
 
   it('reads the real output of codex 0.169.0 offline, colored logs included, without repeating an error', () => {
     const { events, result } = parse('codex_local', [ptyBytes('codex-offline.jsonl')]);
-    expect(result).toEqual({ sessionId: '01a2139e-d4c5-7960-b26b-71d8b8f3f018', sessionUnknown: false, usage: null, summary: null });
+    // Its last error is what it understood went wrong (the run's error, should the run fail).
+    const waiting = 'Reconnecting... waiting for network (Connection failed: error sending request)';
+    expect(result).toEqual({ sessionId: '01a2139e-d4c5-7960-b26b-71d8b8f3f018', sessionUnknown: false, usage: null, summary: waiting, failure: { kind: 'error', said: waiting } });
     expect(events.map((e) => e.type)).toEqual(['system', 'error', 'error', 'error', 'error', 'error', 'error']);
     expect(events.filter((e) => e.message?.includes('waiting for network'))).toHaveLength(1);
   });

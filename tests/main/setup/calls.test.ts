@@ -38,6 +38,7 @@ describe('agent CLIs on PATH', () => {
       ['cursor_local', 'cursor-agent', null, null],
       ['copilot_local', 'copilot', null, null],
       ['amp_local', 'amp', null, null],
+      ['droid_local', 'droid', null, null],
     ]);
     expect(clis[0]).toEqual({
       adapterType: 'claude_local',

@@ -65,7 +65,13 @@ class AcpLineHandler implements JsonDocumentHandler {
 
   result(): AdapterResult {
     const summary = this.lastAssistantText?.trim() || this.failure;
-    return { sessionId: this.sessionId, sessionUnknown: this.sessionUnknown && this.sessionId === null, usage: this.usage, summary: summary ? clipChars(summary, SUMMARY_CHARS) : null };
+    return {
+      sessionId: this.sessionId,
+      sessionUnknown: this.sessionUnknown && this.sessionId === null,
+      usage: this.usage,
+      summary: summary ? clipChars(summary, SUMMARY_CHARS) : null,
+      ...(this.failure ? { failure: { kind: 'error' as const, said: this.failure } } : {}),
+    };
   }
 
   /** A message or thought chunk: held until the stream of its kind ends. True when it was one. */
