@@ -7,6 +7,7 @@
 //   const served = await startServe({ dataDir: data.dir });   // waits for "Vigil ready:"
 //   served.url / baseUrl / port / token / socketPath / pid / dataDir
 //   const r = await vigil(['agent', 'list', '--json'], { dataDir: data.dir });  // { code, stdout, stderr }
+//   const agents = await vigilJson<AgentDto[]>(data.dir, 'agent', 'list');     // parsed; throws unless exit 0
 //   await served.stop();      // SIGTERM, resolves { code, signal } once it exited (expect code 0)
 //   await served.kill();      // SIGKILL of the host and its pty host together: a crash of everything
 //   await served.killHostOnly();  // SIGKILL of the host's process group only (needs detached: true); agents live on
@@ -158,6 +159,13 @@ export function vigil(args: string[], opts: { dataDir?: string; env?: NodeJS.Pro
     proc.once('error', fail);
     proc.once('close', (code) => done({ code, stdout, stderr }));
   });
+}
+
+/** `bin/vigil --json ARGS --data-dir DIR`: its parsed answer; a failing command throws, naming itself and its stderr. */
+export async function vigilJson<T = any>(dataDir: string, ...args: string[]): Promise<T> {
+  const r = await vigil(['--json', ...args], { dataDir });
+  if (r.code !== 0) throw new Error(`vigil ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
 }
 
 function newestMtime(path: string): number {
