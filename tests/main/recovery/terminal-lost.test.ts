@@ -2,39 +2,18 @@
 // an agent ignoring SIGHUP outlives a SIGKILLed pty host; it must be gone within a bound, its run
 // failed as lost with the pty host named (the machine's failure), and retried once, that retry
 // not counted against the agent.
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { livePtyHost } from '../../../src/main/ptyhost/launch';
 import { isInfrastructureFailure } from '../../../src/main/infrastructure/failure';
-import { ensureBuilt } from '../../helpers/serve';
 import { waitFor } from '../../helpers/host';
-import { processAlive, ptyHostHarness, removeDir, type PtyHostHarness } from '../../helpers/ptyhost-host';
+import { processAlive, ptyHostHarnessPerTest } from '../../helpers/ptyhost-host';
 
-beforeAll(() => ensureBuilt(), 600_000);
-
-const open: PtyHostHarness[] = [];
-const pids: number[] = [];
-afterEach(async () => {
-  for (const pid of pids.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone, as it should be
-    }
-  }
-  for (const h of open.splice(0)) {
-    await h.close();
-    removeDir(h.dataDir);
-  }
-});
+const harnesses = ptyHostHarnessPerTest();
 
 it('stops an agent that ignores SIGHUP when its pty host dies, and retries its run once', async () => {
-  const h = await ptyHostHarness();
-  open.push(h);
-  const agent = await h.call('agents.create', { name: 'deaf', adapterType: 'process', command: "trap '' HUP; while :; do sleep 1; done" });
-  const { runId } = (await h.call('agents.wake', { agent: agent.id })) as { runId: string };
-  const running = await h.runTo(runId, 'running');
-  const agentPid = running.processPid as number;
-  pids.push(agentPid);
+  const h = await harnesses.open();
+  const { runId, agentPid } = await h.runningAgent('deaf', "trap '' HUP; while :; do sleep 1; done");
+  harnesses.killAfter(agentPid);
   const ptyHost = livePtyHost(h.dataDir)!;
 
   process.kill(ptyHost.pid, 'SIGKILL');
