@@ -4,7 +4,7 @@ import type { HostOptions } from '../../src/main/host-types';
 import type { CallName, CallInput, CallOutput } from '../../src/shared/contract';
 import type { HostEvent } from '../../src/shared/events';
 import { USER, type Caller } from '../../src/main/api';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -87,6 +87,15 @@ export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>
     if (v) return v as T;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
     await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** The file's text, or null while it does not exist: for waitFor. */
+export function textIfThere(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
   }
 }
 
