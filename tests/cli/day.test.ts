@@ -1,13 +1,13 @@
 // A person's day with the CLI (issue 24): the ids the UI shows work everywhere, long text from a
 // file or stdin, agents checked when added (each check with its message), a missing command
 // escalated at once with its cause, and the page's address from `vigil open` / `vigil status`.
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/host';
 import type { AgentDto, EscalationDto, IssueDetailDto, IssueDto, RunDetailDto, RunDto } from '../../src/shared/contract';
-import { childEnv, ensureBuilt, READY_TIMEOUT_MS, ROOT, startServe, tempDataDir, VIGIL_BIN, vigil as run, type Served } from '../helpers/serve';
+import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil as run, type Served } from '../helpers/serve';
 
 const data = tempDataDir();
 let served: Served;
@@ -32,28 +32,10 @@ async function failing(...args: string[]): Promise<string> {
 }
 
 /** vigil with `input` on its stdin. */
-function withStdin(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const proc = spawn(process.execPath, [VIGIL_BIN, '--data-dir', data.dir, ...args], { cwd: ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    proc.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    proc.once('error', fail);
-    proc.once('close', (code) => done({ code, stdout, stderr }));
-    proc.stdin.end(input);
-  });
-}
+const withStdin = (args: string[], input: string) => run(args, { dataDir: data.dir, input });
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** Polls until `check` returns a value (a wait, not an assertion). */
+const until = <T,>(what: string, check: () => Promise<T | null | undefined>, timeoutMs = 90_000) => waitFor(check, timeoutMs, what, 250);
 
 beforeAll(async () => {
   ensureBuilt();

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/host';
 import WebSocket from 'ws';
 import type { AgentDto, CommentDto, EscalationDto, IssueDetailDto, IssueDto, RunDetailDto, RunDto, WakeResultDto } from '../../src/shared/contract';
 import { ISSUE_STATUSES, MASKED_SECRET } from '../../src/shared/domain';
@@ -40,16 +41,8 @@ async function failing(...args: string[]): Promise<{ code: number | null; line: 
   return { code: r.code, line: lines[0] };
 }
 
-/** Polls until `check` returns a value (runs take their time; this is a wait, not an assertion). */
-async function until<T>(what: string, check: () => Promise<T | null | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** Polls until `check` returns a value (a wait, not an assertion). */
+const until = <T,>(what: string, check: () => Promise<T | null | undefined>, timeoutMs = 60_000) => waitFor(check, timeoutMs, what, 200);
 
 const runsOf = async (...filters: string[]) => (await json<{ items: RunDto[] }>('run', 'list', ...filters)).items;
 

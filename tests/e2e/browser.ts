@@ -31,3 +31,12 @@ export async function screenshot(page: Page, name: string, dir = SCREENSHOTS): P
   await page.waitForTimeout(150);
   await page.screenshot({ path: join(dir, `${name}.png`) });
 }
+
+/** `NAME-light` and `NAME-dark` screenshots of the page as it stands; the page is left light. */
+export async function screenshotThemes(page: Page, name: string, dir = SCREENSHOTS): Promise<void> {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await screenshot(page, `${name}-light`, dir);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, `${name}-dark`, dir);
+  await page.emulateMedia({ colorScheme: 'light' });
+}

@@ -3,52 +3,31 @@
 // sanitized Markdown, Merge asks first. Screens are saved, light and dark, under /tmp/day-shots.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo, sh } from '../helpers/git-repo';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';
-import { launchBrowser, newPage, screenshot } from './browser';
+import { vigil } from '../helpers/serve';
+import { servedBrowser } from '../helpers/served-browser';
+import { newPage, screenshotThemes } from './browser';
 
 const SHOTS = '/tmp/day-shots';
 
 describe('a day with Vigil in the browser', () => {
-  let served: Served;
-  let data: ReturnType<typeof tempDataDir>;
+  const app = servedBrowser();
+  const cli = app.cli;
   let repo: ReturnType<typeof makeRepo>;
-  let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
-  const cli = async (...args: string[]) => {
-    const r = await vigil(['--json', ...args], { dataDir: data.dir });
-    if (r.code !== 0) throw new Error(`vigil ${args.join(' ')}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-  };
-  const base = () => served.url.replace(/#token=.*$/, '');
-  const both = async (name: string) => {
-    await page.emulateMedia({ colorScheme: 'light' });
-    await screenshot(page, `${name}-light`, SHOTS);
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await screenshot(page, `${name}-dark`, SHOTS);
-    await page.emulateMedia({ colorScheme: 'light' });
-  };
+  const base = () => app.served.url.replace(/#token=.*$/, '');
+  const both = (name: string) => screenshotThemes(page, name, SHOTS);
 
-  beforeAll(async () => {
-    ensureBuilt();
-    data = tempDataDir();
+  beforeAll(() => {
     repo = makeRepo({ 'notes.md': '# notes\n' });
-    served = await startServe({ dataDir: data.dir });
-    browser = await launchBrowser();
-  }, 300_000 + READY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (served) await served.stop();
-    data?.cleanup();
-    repo?.cleanup();
-  }, 60_000);
+  });
+  afterAll(() => repo?.cleanup());
 
   it('a tab without the token says in one sentence what is missing and how to get in', async () => {
-    const bare = await newPage(browser, 'light');
+    const bare = await newPage(app.browser, 'light');
     await bare.goto(base());
     const alert = bare.getByRole('alert');
     await alert.getByText('Vigil needs the address with its key').waitFor({ timeout: 30_000 });
@@ -58,7 +37,7 @@ describe('a day with Vigil in the browser', () => {
     page = bare;
     await both('no-key');
     // A token serve does not take (it restarted since): said too, not "Connecting…" for ever.
-    const stale = await newPage(browser, 'light');
+    const stale = await newPage(app.browser, 'light');
     await stale.goto(`${base()}#token=not-the-token`);
     await stale.getByText('Vigil no longer accepts the key this tab was opened with').waitFor({ timeout: 30_000 });
     page = stale;
@@ -68,9 +47,9 @@ describe('a day with Vigil in the browser', () => {
   }, 120_000);
 
   it('the issue page shows its running run live, and a History in words', async () => {
-    page = await newPage(browser, 'light');
+    page = await newPage(app.browser, 'light');
     page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(served.url);
+    await page.goto(app.served.url);
     await cli('agent', 'add', 'slowpoke', '--adapter', 'process', '--command', 'for i in $(seq 1 90); do echo "step $i of $VIGIL_ISSUE"; sleep 1; done');
     const issue = await cli('issue', 'create', 'Count slowly', '--assign', 'slowpoke');
     await page.evaluate((h) => (window.location.hash = h), `#/issues/${issue.identifier}`);
@@ -95,9 +74,9 @@ describe('a day with Vigil in the browser', () => {
 
   it('comments render as sanitized Markdown', async () => {
     const issue = await cli('issue', 'create', 'Markdown please');
-    const file = join(data.dir, 'comment.md');
+    const file = join(app.data.dir, 'comment.md');
     writeFileSync(file, '**Plan**\n\n1. read `notes.md`\n2. write tests\n\n<img src=x onerror="window.__owned=1"><script>window.__owned=2</script>\n');
-    const r = await vigil(['issue', 'comment', issue.identifier, '--body-file', file], { dataDir: data.dir });
+    const r = await vigil(['issue', 'comment', issue.identifier, '--body-file', file], { dataDir: app.data.dir });
     expect(r.code).toBe(0);
     await page.evaluate((h) => (window.location.hash = h), `#/issues/${issue.identifier}`);
     const body = page.locator('.comment-body').first();

@@ -3,57 +3,45 @@
 // claude_local agent, its sample issue runs in that folder. Screenshots in /tmp/shots-h18/.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, READY_TIMEOUT_MS, ROOT, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';
-import { launchBrowser, newPage, screenshot } from './browser';
+import { describe, expect, it } from 'vitest';
+import { ROOT, vigil } from '../helpers/serve';
+import { servedBrowser } from '../helpers/served-browser';
+import { screenshot } from './browser';
 
 const SHOTS = process.env.VIGIL_SHOTS_DIR ?? '/tmp/shots-h18';
 const VERSION = '2.1.197 (Claude Code)';
 
 describe('first run in the browser', () => {
-  let served: Served;
-  let tmp: ReturnType<typeof tempDataDir>;
-  let browser: Browser;
-  let page: Page;
   let work: string;
   let runsFile: string;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    tmp = tempDataDir('vigil-first-run-');
-    const bin = join(tmp.dir, 'bin');
-    work = join(tmp.dir, 'my-project');
-    runsFile = join(tmp.dir, 'claude-runs.txt');
-    mkdirSync(bin);
-    mkdirSync(join(work, '.git'), { recursive: true });
-    // Answers --version like Claude Code; a run records where it ran, then prints a recorded session.
-    writeFileSync(
-      join(bin, 'claude'),
-      [
-        '#!/bin/sh',
-        `if [ "$1" = "--version" ]; then echo '${VERSION}'; exit 0; fi`,
-        `printf '%s\\n' "$PWD" >> '${runsFile}'`,
-        `exec node '${join(ROOT, 'tests', 'fixtures', 'adapters', 'fake-agent.mjs')}' claude "$@"`,
-        '',
-      ].join('\n'),
-    );
-    chmodSync(join(bin, 'claude'), 0o755);
-    served = await startServe({ dataDir: join(tmp.dir, 'data'), env: { PATH: `${bin}:${process.env.PATH}` } });
-    browser = await launchBrowser();
-    page = await newPage(browser, 'light');
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(served.url);
-  }, 300_000 + READY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (served) expect((await served.stop()).code).toBe(0);
-    tmp?.cleanup();
-  }, 60_000);
+  const app = servedBrowser({
+    prefix: 'vigil-first-run-',
+    page: 'served',
+    cleanStop: true,
+    setup: (tmp) => {
+      const bin = join(tmp, 'bin');
+      work = join(tmp, 'my-project');
+      runsFile = join(tmp, 'claude-runs.txt');
+      mkdirSync(bin);
+      mkdirSync(join(work, '.git'), { recursive: true });
+      // Answers --version like Claude Code; a run records where it ran, then prints a recorded session.
+      writeFileSync(
+        join(bin, 'claude'),
+        [
+          '#!/bin/sh',
+          `if [ "$1" = "--version" ]; then echo '${VERSION}'; exit 0; fi`,
+          `printf '%s\\n' "$PWD" >> '${runsFile}'`,
+          `exec node '${join(ROOT, 'tests', 'fixtures', 'adapters', 'fake-agent.mjs')}' claude "$@"`,
+          '',
+        ].join('\n'),
+      );
+      chmodSync(join(bin, 'claude'), 0o755);
+      return { dataDir: join(tmp, 'data'), env: { PATH: `${bin}:${process.env.PATH}` } };
+    },
+  });
 
   it('offers a Claude Code agent for the claude found on PATH, with its version', async () => {
+    const { page } = app;
     const start = page.getByRole('region', { name: 'Get started' });
     await start.getByText(VERSION).waitFor({ timeout: 30_000 });
     await start.getByRole('button', { name: 'Add Claude Code agent' }).waitFor();
@@ -65,6 +53,7 @@ describe('first run in the browser', () => {
   });
 
   it('the agent form defaults to claude_local', async () => {
+    const { page } = app;
     await page.evaluate(() => (window.location.hash = '#/agents'));
     await page.getByRole('button', { name: 'Add agent' }).click();
     const form = page.getByRole('form', { name: 'New agent' });
@@ -75,9 +64,10 @@ describe('first run in the browser', () => {
   });
 
   it('a folder and one click make a claude_local agent whose sample issue runs in that folder', async () => {
+    const { page } = app;
     const start = page.getByRole('region', { name: 'Get started' });
     const folder = start.getByLabel('The folder it works in');
-    await folder.fill(join(tmp.dir, 'not-there'));
+    await folder.fill(join(app.data.dir, 'not-there'));
     await start.getByText('there is no such folder').waitFor();
     expect(await start.getByRole('button', { name: 'Add Claude Code agent' }).isDisabled()).toBe(true);
     await screenshot(page, 'first-run-bad-folder', SHOTS);
@@ -93,7 +83,7 @@ describe('first run in the browser', () => {
     await page.getByRole('table', { name: 'Runs of this issue' }).locator('[data-status="succeeded"]').waitFor({ timeout: 90_000 });
     await screenshot(page, 'first-run-issue', SHOTS);
 
-    const shown = await vigil(['agent', 'show', 'claude', '--json'], { dataDir: served.dataDir });
+    const shown = await vigil(['agent', 'show', 'claude', '--json'], { dataDir: app.served.dataDir });
     expect(shown.code, shown.stderr).toBe(0);
     expect(JSON.parse(shown.stdout)).toMatchObject({ name: 'claude', adapterType: 'claude_local', cwd: work });
     expect(readFileSync(runsFile, 'utf8').trim().split('\n')).toEqual([work]);
@@ -104,6 +94,6 @@ describe('first run in the browser', () => {
     await page.getByRole('table', { name: 'Agents' }).getByRole('link', { name: 'claude' }).waitFor();
     expect(await page.getByRole('region', { name: 'Get started' }).count()).toBe(0);
     await screenshot(page, 'dashboard-after', SHOTS);
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   }, 180_000);
 });

@@ -2,14 +2,14 @@
 // `vigil serve` on PostgreSQL, with 30 days of runs seeded into its database. Screenshots in the
 // light and dark themes go to /tmp/budget-shots/ (and test-artifacts/screenshots/).
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/main/db/client';
 import { agentHolds, agents, budgets, heartbeatRuns, routines, workspaces } from '../../src/main/db/schema';
 import { nextDue } from '../../src/main/routines/cron';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, type Served } from '../helpers/serve';
+import { servedBrowser } from '../helpers/served-browser';
 import { freshPgDatabase, pgUrl } from '../helpers/stores';
-import { launchBrowser, newPage, screenshot, visit } from './browser';
+import { newPage, screenshot, visit } from './browser';
 
 const SHOTS = '/tmp/budget-shots';
 const DAY = 86_400_000;
@@ -59,33 +59,27 @@ async function seed(store: Store): Promise<void> {
 
 const d = pgUrl() ? describe : describe.skip;
 d('Insights in Chromium with seeded data', () => {
-  let served: Served;
-  let data: ReturnType<typeof tempDataDir>;
-  let browser: Browser;
+  let databaseUrl: string;
   let store: Store;
   const pageErrors: string[] = [];
+  const app = servedBrowser({
+    cleanStop: true,
+    setup: async () => {
+      databaseUrl = await freshPgDatabase();
+      return { env: { DATABASE_URL: databaseUrl } };
+    },
+  });
 
   beforeAll(async () => {
-    ensureBuilt();
-    data = tempDataDir();
-    const databaseUrl = await freshPgDatabase();
-    served = await startServe({ dataDir: data.dir, env: { DATABASE_URL: databaseUrl } });
     store = await openStore({ databaseUrl });
     await seed(store);
-    browser = await launchBrowser();
-  }, 300_000 + READY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    await store?.close();
-    if (served) expect((await served.stop()).code).toBe(0);
-    data?.cleanup();
-  }, 60_000);
+  }, 120_000);
+  afterAll(() => store?.close());
 
   const open = async (theme: 'light' | 'dark'): Promise<Page> => {
-    const page = await newPage(browser, theme);
+    const page = await newPage(app.browser, theme);
     page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(served.url);
+    await page.goto(app.served.url);
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     return page;
   };

@@ -1,37 +1,17 @@
 // The run page's Terminal takes keyboard input for a live run (issue 21), in real Chromium:
 // take the wheel, type, the agent answers on screen; who typed is in the run's events.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunDetailDto, RunDto } from '../../src/shared/contract';
 import { waitFor } from '../helpers/host';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';
-import { launchBrowser, newPage, screenshot } from './browser';
+import { servedBrowser } from '../helpers/served-browser';
+import { screenshot } from './browser';
 
 describe("the run page's terminal takes input", () => {
-  let served: Served;
-  const data = tempDataDir('vigil-wheel-');
-  let browser: Browser;
-  let page: Page;
-  const cli = async <T,>(...args: string[]): Promise<T> => {
-    const r = await vigil(['--json', ...args], { dataDir: data.dir });
-    if (r.code !== 0) throw new Error(`vigil ${args.join(' ')}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as T;
-  };
-
-  beforeAll(async () => {
-    ensureBuilt();
-    served = await startServe({ dataDir: data.dir });
-    browser = await launchBrowser();
-    page = await newPage(browser);
-  }, 300_000 + READY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    data.cleanup();
-  }, 60_000);
+  const app = servedBrowser({ prefix: 'vigil-wheel-', page: 'blank' });
+  const cli = app.cli;
 
   it('take the wheel, type, the agent answers; let go', { timeout: 180_000 }, async () => {
+    const { page, served } = app;
     await cli('agent', 'add', 'echoer', '--adapter', 'process', '--command', 'echo ready; while IFS= read -r line; do echo "got: $line"; done');
     await cli('issue', 'create', 'talk to me', '--assign', 'echoer');
     const run = await waitFor(async () => (await cli<{ items: RunDto[] }>('run', 'list', '--agent', 'echoer')).items.find((r) => r.status === 'running'), 60_000, 'a running run');

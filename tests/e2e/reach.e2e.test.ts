@@ -8,45 +8,26 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { RequestDto, RunDetailDto, RunDto } from '../../src/shared/contract';
 import { waitFor } from '../helpers/host';
-import { ensureBuilt, READY_TIMEOUT_MS, ROOT, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';
-import { launchBrowser, newPage, screenshot } from './browser';
+import { ROOT, startServe, vigil } from '../helpers/serve';
+import { servedBrowser } from '../helpers/served-browser';
+import { screenshot } from './browser';
 
 const FAKE_CLAUDE = join(ROOT, 'tests', 'fixtures', 'reach', 'fake-claude.mjs');
 
 describe('a live agent asks, a person answers (issue 21)', () => {
-  let served: Served | null = null;
-  const data = tempDataDir('vigil-reach-');
+  const app = servedBrowser({ prefix: 'vigil-reach-', page: 'blank', setup: () => ({ detached: true }) });
+  const cli = app.cli;
   const work = mkdtempSync(join(tmpdir(), 'vigil-reach-work-'));
-  let browser: Browser;
-  let page: Page;
-
-  const cli = async <T,>(...args: string[]): Promise<T> => {
-    const r = await vigil(['--json', ...args], { dataDir: data.dir });
-    if (r.code !== 0) throw new Error(`vigil ${args.join(' ')}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as T;
-  };
   const pending = async () => cli<RequestDto[]>('run', 'requests');
   const ranLog = () => (existsSync(join(work, 'ran.log')) ? readFileSync(join(work, 'ran.log'), 'utf8') : '');
 
-  beforeAll(async () => {
-    ensureBuilt();
-    served = await startServe({ dataDir: data.dir, detached: true });
-    browser = await launchBrowser();
-    page = await newPage(browser);
-  }, 300_000 + READY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (served) await served.stop();
-    data.cleanup();
-    rmSync(work, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('deny reaches the agent, the request survives a host crash, allow resumes it', { timeout: 300_000 }, async () => {
+    const { data, page } = app;
     await cli('agent', 'add', 'claude', '--adapter', 'claude_local', '--command', FAKE_CLAUDE, '--cwd', work, '--env', 'FAKE_CLAUDE_COMMANDS=["rm -rf build","rm -rf build/cache","make clean"]', '--env-public', 'FAKE_CLAUDE_COMMANDS');
     const issue = await cli<{ identifier: string }>('issue', 'create', 'clean the build', '--assign', 'claude');
 
@@ -55,7 +36,7 @@ describe('a live agent asks, a person answers (issue 21)', () => {
     expect(first).toMatchObject({ kind: 'permission', tool: 'Bash', agent: 'claude', issueIdentifier: issue.identifier, status: 'pending' });
     const table = await vigil(['run', 'requests'], { dataDir: data.dir });
     expect(table.stdout).toMatch(/Bash: rm -rf build/);
-    await page.goto(served!.url);
+    await page.goto(app.served.url);
     const card = page.locator(`[data-request="${first.id}"]`);
     await card.waitFor({ timeout: 30_000 });
     expect(await card.locator('.request-command').textContent()).toBe('rm -rf build');
@@ -76,15 +57,15 @@ describe('a live agent asks, a person answers (issue 21)', () => {
     // The second ask waits; the host dies (SIGKILL) and comes back; the request is still there.
     const second = await waitFor(async () => (await pending()).find((r) => r.command === 'rm -rf build/cache'), 60_000, 'the second request');
     const before = await cli<RunDetailDto>('run', 'show', runId);
-    await served!.killHostOnly();
-    served = await startServe({ dataDir: data.dir, detached: true });
+    await app.served.killHostOnly();
+    app.served = await startServe({ dataDir: data.dir, detached: true });
     const after = await pending();
     expect(after.map((r) => r.id)).toEqual([second.id]);
     const shown = await cli<RunDetailDto>('run', 'show', runId);
     expect(shown).toMatchObject({ status: 'running', processPid: before.processPid });
 
     // Allow, from the page of the run (a new page: the old host's address is gone).
-    await page.goto(served.url);
+    await page.goto(app.served.url);
     await page.evaluate((id) => (window.location.hash = `#/runs/${id}`), runId);
     const again = page.locator(`[data-request="${second.id}"]`);
     await again.waitFor({ timeout: 30_000 });

@@ -4,45 +4,31 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';
+import { vigil } from '../helpers/serve';
+import { servedBrowser } from '../helpers/served-browser';
 import { makeRepo } from '../helpers/git-repo';
-import { launchBrowser, newPage, screenshot } from './browser';
+import { screenshotThemes } from './browser';
 
 const SHOTS = '/tmp/review-shots';
 
 describe('line comments and Request changes in the browser', () => {
-  let served: Served;
-  let data: ReturnType<typeof tempDataDir>;
+  const app = servedBrowser({ page: 'served', cleanStop: true });
   let repo: ReturnType<typeof makeRepo>;
   let sync: string;
-  let browser: Browser;
-  let page: Page;
-  const pageErrors: string[] = [];
 
-  beforeAll(async () => {
-    ensureBuilt();
-    data = tempDataDir();
+  beforeAll(() => {
     repo = makeRepo({ 'README.md': '# shop\n' });
     sync = mkdtempSync(join(tmpdir(), 'vigil-e2e-sync-'));
-    served = await startServe({ dataDir: data.dir });
-    browser = await launchBrowser();
-    page = await newPage(browser, 'light');
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(served.url);
-  }, 300_000 + READY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (served) expect((await served.stop()).code).toBe(0);
-    data?.cleanup();
+  });
+  afterAll(() => {
     repo?.cleanup();
-    rmSync(sync, { recursive: true, force: true });
-  }, 60_000);
+    if (sync) rmSync(sync, { recursive: true, force: true });
+  });
 
   it('three remarks on two files, one turn, the next diff marks them', async () => {
-    const cli = (...args: string[]) => vigil([...args, '--json'], { dataDir: data.dir });
+    const { page, pageErrors } = app;
+    const cli = (...args: string[]) => vigil([...args, '--json'], { dataDir: app.data.dir });
     const command = [
       `if [ -e ${sync}/first ]; then echo "$VIGIL_WAKE_REASON" >> ${sync}/wakes`,
       "sed -i 's/  return sum;/  return roundCents(sum);/' src/cart.ts; sed -i '1i // taxes' src/tax.ts; exit 0; fi",
@@ -70,10 +56,7 @@ describe('line comments and Request changes in the browser', () => {
     await remark('src/tax.ts', 1, 'where does this rate come from?');
     await changes.locator('.ws-remark').nth(2).waitFor({ timeout: 15_000 });
     expect(await changes.locator('.ws-remark').count()).toBe(3);
-    await screenshot(page, 'remarks-pending-light', SHOTS);
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await screenshot(page, 'remarks-pending-dark', SHOTS);
-    await page.emulateMedia({ colorScheme: 'light' });
+    await screenshotThemes(page, 'remarks-pending', SHOTS);
 
     await changes.getByRole('button', { name: 'Request changes (3)' }).click();
     await changes.getByRole('button', { name: 'Send 3 remarks and wake the agent' }).click();
@@ -93,9 +76,7 @@ describe('line comments and Request changes in the browser', () => {
     expect(await changes.locator('.ws-remark-touched').count()).toBe(1);
     expect(await changes.locator('.ws-remark-touched').innerText()).toContain('use roundCents');
     await changes.getByText('line 1, now 2').waitFor();
-    await screenshot(page, 'remarks-touched-light', SHOTS);
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await screenshot(page, 'remarks-touched-dark', SHOTS);
+    await screenshotThemes(page, 'remarks-touched', SHOTS);
     expect(pageErrors).toEqual([]);
   }, 240_000);
 });

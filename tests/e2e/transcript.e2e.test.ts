@@ -4,27 +4,22 @@
 // queue lists the finished issue first and Approve moves it to done. Screenshots of the run page,
 // dashboard and issue page in light and dark go to SHOTS_DIR (default test-artifacts/screenshots/h17).
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, type Served } from '../helpers/serve';
-import { launchBrowser, newPage, screenshot, SCREENSHOTS } from './browser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { servedBrowser } from '../helpers/served-browser';
+import { screenshot, SCREENSHOTS } from './browser';
 
 const FAKE_BIN = resolve(import.meta.dirname, '..', 'fixtures', 'adapters', 'bin');
 const SHOTS = process.env.SHOTS_DIR ?? join(SCREENSHOTS, 'transcript');
 
 describe('a claude_local run in the browser', () => {
-  let served: Served;
-  let data: ReturnType<typeof tempDataDir>;
-  let browser: Browser;
-  let page: Page;
-  const pageErrors: string[] = [];
+  const app = servedBrowser({ page: 'served', cleanStop: true });
   let issue = '';
   let runId = '';
 
   const call = async <T,>(method: string, params: unknown): Promise<T> => {
-    const res = await fetch(`${served.baseUrl}api/call`, {
+    const res = await fetch(`${app.served.baseUrl}api/call`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${served.token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${app.served.token}` },
       body: JSON.stringify({ method, params }),
     });
     const body = (await res.json()) as { ok: boolean; result: T; error?: unknown };
@@ -32,24 +27,10 @@ describe('a claude_local run in the browser', () => {
     return body.result;
   };
 
-  beforeAll(async () => {
-    ensureBuilt();
-    data = tempDataDir();
-    served = await startServe({ dataDir: data.dir });
-    browser = await launchBrowser();
-    page = await newPage(browser, 'light');
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(served.url);
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  }, 300_000 + READY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (served) expect((await served.stop()).code).toBe(0);
-    data?.cleanup();
-  }, 60_000);
+  beforeAll(() => app.page.getByRole('heading', { name: 'Dashboard' }).waitFor(), 60_000);
 
   it('shows the transcript growing live while the run writes, then whole: prose, Bash with output, Edit as a diff, no JSON', async () => {
+    const { page } = app;
     await call('agents.create', {
       name: 'scribe',
       adapterType: 'claude_local',
@@ -102,6 +83,7 @@ describe('a claude_local run in the browser', () => {
   }, 240_000);
 
   it('the Terminal tab shows the raw bytes', async () => {
+    const { page } = app;
     await page.getByRole('tab', { name: 'Terminal' }).click();
     const terminal = page.locator('.xterm-rows');
     await terminal.getByText('"type":"').first().waitFor({ timeout: 30_000 });
@@ -115,6 +97,7 @@ describe('a claude_local run in the browser', () => {
   }, 60_000);
 
   it('the dashboard lists the in_review issue first; Approve moves it to done', async () => {
+    const { page } = app;
     await expect.poll(async () => (await call<{ status: string }>('issues.get', { issue })).status, { timeout: 30_000 }).toBe('in_review');
     await call('issues.create', { title: 'Waiting on an API key', status: 'blocked' });
     await page.evaluate(() => (window.location.hash = '#/'));
@@ -145,6 +128,6 @@ describe('a claude_local run in the browser', () => {
     await expect.poll(async () => (await call<{ status: string }>('issues.get', { issue })).status, { timeout: 30_000 }).toBe('done');
     await expect.poll(() => queue.locator(`[data-issue="${issue}"]`).count(), { timeout: 30_000 }).toBe(0);
     await expect.poll(() => page.title()).toBe('(1) Vigil — 1 waiting for you');
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   }, 120_000);
 });

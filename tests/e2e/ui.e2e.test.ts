@@ -1,47 +1,33 @@
 // The UI in a real browser against a real `vigil serve`: everything is done through the page
 // (agents, issues), and everything the host does comes back live over the WebSocket.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, type Served } from '../helpers/serve';
-import { launchBrowser, newPage, screenshot } from './browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { servedBrowser } from '../helpers/served-browser';
+import { screenshot } from './browser';
 
 const HELLO = 'hello from the e2e agent';
 const BYE = 'the e2e agent is done';
 
 describe('the UI against vigil serve', () => {
-  let served: Served;
-  let data: ReturnType<typeof tempDataDir>;
-  let browser: Browser;
-  let page: Page;
   const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    ensureBuilt();
-    data = tempDataDir();
-    served = await startServe({ dataDir: data.dir });
-    browser = await launchBrowser();
-    page = await newPage(browser, 'light');
-    page.on('console', (m) => {
-      if (m.text().includes('Content Security Policy')) cspViolations.push(m.text());
-    });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(served.url);
-  }, 300_000 + READY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (served) expect((await served.stop()).code).toBe(0);
-    data?.cleanup();
-  }, 60_000);
+  const app = servedBrowser({
+    page: 'served',
+    cleanStop: true,
+    watch: (page) =>
+      page.on('console', (m) => {
+        if (m.text().includes('Content Security Policy')) cspViolations.push(m.text());
+      }),
+  });
 
   it('opens with the token, then drops it from the address bar', async () => {
+    const { page } = app;
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     expect(page.url()).not.toContain('token=');
     await page.getByText('No agents yet.').waitFor();
   });
 
   it('adds an agent, assigns it an issue, and shows its run and its log live', async () => {
+    const { page } = app;
     await goTo(page, 'a', 'Agents');
     await page.getByRole('button', { name: 'Add agent' }).click();
     const agentForm = page.getByRole('form', { name: 'New agent' });
@@ -78,6 +64,7 @@ describe('the UI against vigil serve', () => {
   }, 180_000);
 
   it('escalates an issue whose agent keeps failing, live on the escalations screen', async () => {
+    const { page } = app;
     // A command that always fails: the first run fails, Vigil's one automatic continuation
     // fails too, and the issue is escalated (run_failed_after_retry).
     await goTo(page, 'a', 'Agents');
@@ -105,6 +92,7 @@ describe('the UI against vigil serve', () => {
   }, 180_000);
 
   it('takes a screenshot of every screen in light and dark', async () => {
+    const { page } = app;
     const issue = await firstIssueOf(page, 'Say hello');
     const runHref = await runOfIssue(page, issue);
     for (const scheme of ['light', 'dark'] as const) {
@@ -127,7 +115,7 @@ describe('the UI against vigil serve', () => {
       }
     }
     expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   }, 120_000);
 });
 

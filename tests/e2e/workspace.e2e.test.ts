@@ -2,45 +2,29 @@
 // on the issue page as a diff, and Merge from the page moves the repository's main branch.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil, type Served } from '../helpers/serve';
+import { vigil } from '../helpers/serve';
+import { servedBrowser } from '../helpers/served-browser';
 import { makeRepo, sh } from '../helpers/git-repo';
-import { launchBrowser, newPage, screenshot } from './browser';
+import { screenshot, screenshotThemes } from './browser';
 
 const SHOTS = '/tmp/shots-h16';
 
 describe('worktree review in the browser', () => {
-  let served: Served;
-  let data: ReturnType<typeof tempDataDir>;
+  const app = servedBrowser({ page: 'served', cleanStop: true });
   let repo: ReturnType<typeof makeRepo>;
-  let browser: Browser;
-  let page: Page;
-  const pageErrors: string[] = [];
 
-  beforeAll(async () => {
-    ensureBuilt();
-    data = tempDataDir();
+  beforeAll(() => {
     repo = makeRepo({
       'src/greeting.ts': "// Says hello.\nexport function greeting(name: string): string {\n  return 'hello ' + name;\n}\n",
       'README.md': '# demo\n',
     });
-    served = await startServe({ dataDir: data.dir });
-    browser = await launchBrowser();
-    page = await newPage(browser, 'light');
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(served.url);
-  }, 300_000 + READY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (served) expect((await served.stop()).code).toBe(0);
-    data?.cleanup();
-    repo?.cleanup();
-  }, 60_000);
+  });
+  afterAll(() => repo?.cleanup());
 
   it("shows a run's change as a diff, and merges it from the page", async () => {
-    const cli = (...args: string[]) => vigil([...args, '--json'], { dataDir: data.dir });
+    const { page, pageErrors } = app;
+    const cli = (...args: string[]) => vigil([...args, '--json'], { dataDir: app.data.dir });
     const command = [
       "sed -i \"s/'hello ' + name/\\`hello, \\${name}!\\`/\" src/greeting.ts",
       "printf '%s\\n' '## Usage' '' 'Call greeting(name).' >> README.md",
@@ -59,10 +43,7 @@ describe('worktree review in the browser', () => {
     const diff = changes.getByRole('article', { name: 'Diff of src/greeting.ts' });
     await diff.locator('.ws-line-add').getByText('hello, ${name}!').waitFor();
     expect(await diff.locator('.ws-line-add .hljs-keyword').first().innerText()).toBe('return');
-    await screenshot(page, 'issue-changes-light', SHOTS);
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await screenshot(page, 'issue-changes-dark', SHOTS);
-    await page.emulateMedia({ colorScheme: 'light' });
+    await screenshotThemes(page, 'issue-changes', SHOTS);
 
     // Merge asks first, as Discard does; once merged, the closed line says it (no banner besides).
     await changes.getByRole('button', { name: 'Merge into main' }).click();

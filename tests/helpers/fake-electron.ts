@@ -8,8 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { createApi, type Handlers } from '../../src/main/api';
 import { EventBus } from '../../src/main/event-bus';
 import type { Host, HostInfo } from '../../src/main/host-types';
-import type { EscalationDto, IssueDto, RunDto } from '../../src/shared/contract';
-import { ContractError } from '../../src/shared/errors';
+import type { EscalationDto, RunDto } from '../../src/shared/contract';
+import { issueDto, onlyHandlers } from './dtos';
 
 export class FakeEvent {
   defaultPrevented = false;
@@ -425,40 +425,6 @@ export const electronModule = fake.module;
 
 const now = () => new Date().toISOString();
 
-export function runDto(fields: Partial<RunDto> & Pick<RunDto, 'id' | 'agent'>): RunDto {
-  return {
-    agentId: `agent-${fields.agent}`,
-    status: 'running',
-    invocationSource: 'on_demand',
-    triggerDetail: null,
-    wakeupRequestId: null,
-    issueId: null,
-    issueIdentifier: null,
-    wakeReason: null,
-    retryReason: null,
-    processPid: null,
-    processGroupId: null,
-    processStartId: null,
-    machineId: null,
-    processLossRetryCount: 0,
-    retryOfRunId: null,
-    exitCode: null,
-    signal: null,
-    errorCode: null,
-    error: null,
-    logBytes: 0,
-    logSha256: null,
-    logPruned: false,
-    sessionId: null,
-    usage: null,
-    lastOutputLine: null,
-    startedAt: now(),
-    finishedAt: null,
-    createdAt: now(),
-    updatedAt: now(),
-    ...fields,
-  };
-}
 
 export function escalationDto(fields: Partial<EscalationDto> & Pick<EscalationDto, 'id' | 'issueIdentifier'>): EscalationDto {
   return {
@@ -473,26 +439,6 @@ export function escalationDto(fields: Partial<EscalationDto> & Pick<EscalationDt
   };
 }
 
-export function issueDto(fields: Partial<IssueDto> & Pick<IssueDto, 'identifier'>): IssueDto {
-  const at = now();
-  return {
-    id: `issue-${fields.identifier}`,
-    title: `Issue ${fields.identifier}`,
-    body: '',
-    status: 'todo',
-    priority: 'medium',
-    assigneeAgentId: null,
-    assigneeAgent: 'builder',
-    assigneeUserId: null,
-    checkoutRunId: null,
-    executionRunId: null,
-    startedAt: null,
-    completedAt: null,
-    createdAt: at,
-    updatedAt: at,
-    ...fields,
-  };
-}
 
 export interface FakeHost extends Host {
   runs: RunDto[];
@@ -527,13 +473,7 @@ export function createFakeHost(info: Partial<HostInfo> = {}): FakeHost {
       return { paused: new Set(host.runs.map((run) => run.agentId)).size };
     },
   };
-  const handlers = new Proxy(implemented, {
-    get: (target, name: string) =>
-      target[name as keyof Handlers] ??
-      (async () => {
-        throw new ContractError('internal', `${name} is not in the fake host`);
-      }),
-  }) as Handlers;
+  const handlers = onlyHandlers(implemented);
   const api = createApi(handlers, {
     resolveRunToken: async () => null,
     resolveRunId: async () => null,

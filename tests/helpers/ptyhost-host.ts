@@ -7,7 +7,8 @@ import { startHost, type HostInternals } from '../../src/main/host';
 import type { HostOptions } from '../../src/main/host-types';
 import { heartbeatRuns } from '../../src/main/db/schema';
 import { readProcStat } from '../../src/node/process/identity';
-import { ROOT } from './serve';
+import { afterEach, beforeAll } from 'vitest';
+import { ensureBuilt, ROOT } from './serve';
 import { waitFor } from './host';
 
 export const PTYHOST_SCRIPT = join(ROOT, 'out', 'main', 'ptyhost.js');
@@ -25,6 +26,8 @@ export interface PtyHostHarness {
   call(method: string, params: object): Promise<Record<string, unknown>>;
   runTo(runId: string, status: string, ms?: number): Promise<Record<string, unknown>>;
   runs(): Promise<(typeof heartbeatRuns.$inferSelect)[]>;
+  /** A new process agent running `command`, woken: once its run is running, the run's id and the agent's pid. */
+  runningAgent(name: string, command: string): Promise<{ runId: string; agentPid: number }>;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,12 @@ export async function ptyHostHarness(opts: Partial<HostOptions> = {}, dataDir = 
     call,
     runTo,
     runs: () => host.ctx.db.select().from(heartbeatRuns),
+    runningAgent: async (name, command) => {
+      const agent = await call('agents.create', { name, adapterType: 'process', command });
+      const { runId } = (await call('agents.wake', { agent: agent.id })) as { runId: string };
+      const running = await runTo(runId, 'running');
+      return { runId, agentPid: running.processPid as number };
+    },
     close: async () => {
       await host.close().catch(() => undefined);
     },
@@ -58,3 +67,34 @@ export async function ptyHostHarness(opts: Partial<HostOptions> = {}, dataDir = 
 }
 
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
+
+/**
+ * For a file of pty host tests: builds out/ before them, and after each test SIGKILLs the pids it
+ * named (`killAfter`, those that should be gone already), then closes the harnesses it opened and removes their folders.
+ */
+export function ptyHostHarnessPerTest(): { open(opts?: Partial<HostOptions>): Promise<PtyHostHarness>; killAfter(pid: number): void } {
+  const opened: PtyHostHarness[] = [];
+  const pids: number[] = [];
+  beforeAll(() => ensureBuilt(), 600_000);
+  afterEach(async () => {
+    for (const pid of pids.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already, as it should be
+      }
+    }
+    for (const h of opened.splice(0)) {
+      await h.close();
+      removeDir(h.dataDir);
+    }
+  });
+  return {
+    open: async (opts) => {
+      const h = await ptyHostHarness(opts);
+      opened.push(h);
+      return h;
+    },
+    killAfter: (pid) => void pids.push(pid),
+  };
+}

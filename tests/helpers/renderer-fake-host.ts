@@ -6,6 +6,7 @@ import { MASKED_SECRET, RUN_ERROR_EXPLANATIONS } from '../../src/shared/domain';
 import { ContractError, invalidInput, notFound } from '../../src/shared/errors';
 import type { EventName, EventPayload, HostEvent } from '../../src/shared/events';
 import type { VigilBridge } from '../../src/shared/bridge';
+import { agentDto, issueDto, runDto } from './dtos';
 
 type Handler = (params: never) => unknown;
 
@@ -71,34 +72,8 @@ export class FakeHost implements VigilBridge {
 
   addAgent(partial: Partial<AgentDto> & { name: string }, secretEnv: Record<string, string> = {}): AgentDto {
     const at = this.now();
-    const agent: AgentDto = {
-      id: nextId(),
-      workspaceId: 'ws-1',
-      role: 'engineer',
-      adapterType: 'process',
-      command: 'echo hi',
-      cwd: null,
-      model: null,
-      args: [],
-      workspace: 'none',
-      env: {},
-      envPublic: Object.keys(partial.env ?? {}),
-      status: 'idle',
-      heartbeatIntervalSec: null,
-      timeoutSec: null,
-      maxConcurrentRuns: 1,
-      answerTimeoutSec: 1800,
-      lastHeartbeatAt: null,
-      totalRuns: 0,
-      failedRuns: 0,
-      runningRuns: 0,
-      machineId: 'm1',
-      machine: 'laptop',
-      machineOnline: true,
-      createdAt: at,
-      updatedAt: at,
-      ...partial,
-    };
+    const agent = agentDto({ id: nextId(), workspaceId: 'ws-1', envPublic: Object.keys(partial.env ?? {}), machineId: 'm1', machine: 'laptop', createdAt: at, updatedAt: at, ...partial });
+
     this.secrets.set(agent.id, { ...secretEnv });
     agent.env = { ...agent.env, ...Object.fromEntries(Object.keys(secretEnv).map((k) => [k, MASKED_SECRET])) };
     this.agents.push(agent);
@@ -107,23 +82,8 @@ export class FakeHost implements VigilBridge {
 
   addIssue(partial: Partial<IssueDto> & { title: string }): IssueDto {
     const at = this.now();
-    const issue: IssueDto = {
-      id: nextId(),
-      identifier: `VIG-${++this.issueSeq}`,
-      body: '',
-      status: 'todo',
-      priority: 'medium',
-      assigneeAgentId: null,
-      assigneeAgent: null,
-      assigneeUserId: null,
-      checkoutRunId: null,
-      executionRunId: null,
-      startedAt: null,
-      completedAt: null,
-      createdAt: at,
-      updatedAt: at,
-      ...partial,
-    };
+    const issue = issueDto({ id: nextId(), identifier: `VIG-${++this.issueSeq}`, assigneeAgent: null, createdAt: at, updatedAt: at, ...partial });
+
     this.issues.push(issue);
     return issue;
   }
@@ -131,40 +91,22 @@ export class FakeHost implements VigilBridge {
   addRun(agent: AgentDto, partial: Partial<RunDto> = {}): RunDto {
     const at = this.now();
     const issue = partial.issueId ? this.issues.find((i) => i.id === partial.issueId) : undefined;
-    const run: RunDto = {
+    const run = runDto({
       id: nextId(),
       agentId: agent.id,
       agent: agent.name,
       status: 'succeeded',
       invocationSource: 'assignment',
-      triggerDetail: null,
-      wakeupRequestId: null,
-      issueId: null,
       issueIdentifier: issue?.identifier ?? null,
-      wakeReason: null,
-      retryReason: null,
-      processPid: null,
-      processGroupId: null,
-      processStartId: null,
       machineId: 'm1',
-      processLossRetryCount: 0,
-      retryOfRunId: null,
       exitCode: 0,
-      signal: null,
-      errorCode: null,
-      error: null,
-      logBytes: 0,
-      logSha256: null,
-      logPruned: false,
-      sessionId: null,
-      usage: null,
-      lastOutputLine: null,
       startedAt: at,
       finishedAt: at,
       createdAt: at,
       updatedAt: at,
       ...partial,
-    };
+    });
+
     this.runs.push(run);
     return run;
   }

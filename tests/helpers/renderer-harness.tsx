@@ -1,8 +1,8 @@
 // Renders the whole app in jsdom against a FakeHost, at a hash route. Stubs only what jsdom
 // lacks (matchMedia, ResizeObserver, scrollTo).
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render } from '@testing-library/react';
-import { afterEach } from 'vitest';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { afterEach, expect } from 'vitest';
 import '../../src/renderer/zod-jitless';
 import { App } from '../../src/renderer/App';
 import { BridgeProvider } from '../../src/renderer/data/bridge-context';
@@ -37,4 +37,30 @@ export function renderApp(bridge: VigilBridge, hash = '#/') {
     </BridgeProvider>,
   );
   return { ...view, client };
+}
+
+/** Renders the app at `hash`, clicks the button that opens a form, and returns that form. */
+export async function openForm(bridge: VigilBridge, hash: string, button: string, form: string): Promise<HTMLElement> {
+  renderApp(bridge, hash);
+  fireEvent.click(await screen.findByRole('button', { name: button }));
+  return screen.getByRole('form', { name: form });
+}
+
+/** The error shown next to a field (the element its aria-describedby names), if any. */
+export function fieldError(input: HTMLElement): string | null {
+  const id = input.getAttribute('aria-describedby');
+  return id ? (document.getElementById(id)?.textContent ?? null) : null;
+}
+
+/** Fills the form's fields (by label) and submits it. */
+export function submitWith(form: HTMLElement, values: Record<string, string>): void {
+  for (const [label, value] of Object.entries(values)) fireEvent.change(within(form).getByLabelText(label), { target: { value } });
+  fireEvent.submit(form);
+}
+
+/** The field (by label) is marked invalid: the error shown next to it. */
+export function invalidField(form: HTMLElement, label: string): string | null {
+  const input = within(form).getByLabelText(label);
+  expect(input.getAttribute('aria-invalid')).toBe('true');
+  return fieldError(input);
 }

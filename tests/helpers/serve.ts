@@ -7,6 +7,7 @@
 //   const served = await startServe({ dataDir: data.dir });   // waits for "Vigil ready:"
 //   served.url / baseUrl / port / token / socketPath / pid / dataDir
 //   const r = await vigil(['agent', 'list', '--json'], { dataDir: data.dir });  // { code, stdout, stderr }
+//   const agents = await vigilJson<AgentDto[]>(data.dir, 'agent', 'list');     // parsed; throws unless exit 0
 //   await served.stop();      // SIGTERM, resolves { code, signal } once it exited (expect code 0)
 //   await served.kill();      // SIGKILL of the host and its pty host together: a crash of everything
 //   await served.killHostOnly();  // SIGKILL of the host's process group only (needs detached: true); agents live on
@@ -21,6 +22,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+import { connect } from '../../src/cli/client';
+import type { CallInput, CallName, CallOutput } from '../../src/shared/contract';
 import { ptyHostIdentityPathOf } from '../../src/node/paths';
 import { isSameProcess } from '../../src/node/process/identity';
 import { readLock } from '../../src/node/process/lock-file';
@@ -78,6 +82,17 @@ export interface ServeOptions {
 export function tempDataDir(prefix = 'vigil-e2e-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** For tests that start a serve of their own: after each test, the serve in `served` is stopped and the folder in `data` removed. */
+export function servePerTest(): { served: Served | null; data: ReturnType<typeof tempDataDir> | null } {
+  const slot: { served: Served | null; data: ReturnType<typeof tempDataDir> | null } = { served: null, data: null };
+  afterEach(async () => {
+    await slot.served?.stop();
+    slot.served = null;
+    slot.data?.cleanup();
+  });
+  return slot;
 }
 
 /** The environment of a child `vigil`: the runner's, minus anything that would redirect it. */
@@ -146,18 +161,36 @@ export function startServe(opts: ServeOptions): Promise<Served> {
   });
 }
 
-/** Runs `bin/vigil ARGS --data-dir DIR` once and collects its output. */
-export function vigil(args: string[], opts: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** One call over a serve's control socket. */
+export async function callServed<N extends CallName>(served: Served, method: N, params: CallInput<N>): Promise<CallOutput<N>> {
+  const client = await connect(served.socketPath);
+  try {
+    return await client.call(method, params);
+  } finally {
+    client.close();
+  }
+}
+
+/** Runs `bin/vigil ARGS --data-dir DIR` once (with `input` on its stdin, if given) and collects its output. */
+export function vigil(args: string[], opts: { dataDir?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const full = opts.dataDir === undefined ? args : ['--data-dir', opts.dataDir, ...args];
   return new Promise((done, fail) => {
-    const proc = spawn(process.execPath, [VIGIL_BIN, ...full], { cwd: ROOT, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [VIGIL_BIN, ...full], { cwd: ROOT, env: childEnv(opts.env), stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    proc.stdin?.end(opts.input);
     let stdout = '';
     let stderr = '';
-    proc.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    proc.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    proc.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    proc.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     proc.once('error', fail);
     proc.once('close', (code) => done({ code, stdout, stderr }));
   });
+}
+
+/** `bin/vigil --json ARGS --data-dir DIR`: its parsed answer; a failing command throws, naming itself and its stderr. */
+export async function vigilJson<T = any>(dataDir: string, ...args: string[]): Promise<T> {
+  const r = await vigil(['--json', ...args], { dataDir });
+  if (r.code !== 0) throw new Error(`vigil ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
 }
 
 function newestMtime(path: string): number {

@@ -4,40 +4,14 @@ import { createApi, type AgentAuth, type Handlers } from '../../src/main/api';
 import { EventBus } from '../../src/main/event-bus';
 import type { HostLike } from '../../src/main/host-types';
 import type { AgentDto, HostStatusDto } from '../../src/shared/contract';
-import { ContractError, notFound } from '../../src/shared/errors';
+import { notFound } from '../../src/shared/errors';
+import { agentDto, onlyHandlers } from './dtos';
 
 export const AGENT_TOKEN = 'run-token-of-r1';
 
 const now = new Date(0).toISOString();
 
-export const echoAgent: AgentDto = {
-  id: 'a1',
-  workspaceId: 'w1',
-  name: 'echo',
-  role: 'engineer',
-  adapterType: 'process',
-  command: 'echo hello',
-  cwd: null,
-  model: null,
-  args: [],
-  workspace: 'none',
-  env: {},
-  envPublic: [],
-  status: 'idle',
-  heartbeatIntervalSec: null,
-  timeoutSec: null,
-  maxConcurrentRuns: 1,
-  answerTimeoutSec: 1800,
-  lastHeartbeatAt: null,
-  totalRuns: 0,
-  failedRuns: 0,
-  runningRuns: 0,
-  machineId: 'h1',
-  machine: 'h1',
-  machineOnline: true,
-  createdAt: now,
-  updatedAt: now,
-};
+export const echoAgent: AgentDto = agentDto({ id: 'a1', workspaceId: 'w1', name: 'echo', command: 'echo hello', machineId: 'h1', machine: 'h1', createdAt: now, updatedAt: now });
 
 const status: HostStatusDto = {
   version: '0.0.0-test',
@@ -80,13 +54,7 @@ export function fakeHost(): FakeHost {
       startedAt: null, completedAt: null, createdAt: now, updatedAt: now, comments: [], runs: [], escalations: [], activity: [],
     }),
   };
-  const handlers = new Proxy(implemented, {
-    get: (target, name: string) =>
-      target[name as keyof Handlers] ??
-      (async () => {
-        throw new ContractError('internal', `${name} is not in the fake host`);
-      }),
-  }) as Handlers;
+  const handlers = onlyHandlers(implemented);
   const auth: AgentAuth = {
     resolveRunToken: async (token) => (token === AGENT_TOKEN ? { runId: 'r1', agentId: 'a1', issueId: 'i1' } : null),
     resolveRunId: async (runId) => (runId === 'r1' ? { scope: { runId: 'r1', agentId: 'a1', issueId: 'i1' } } : runId === 'r-ended' ? { scope: null } : null),

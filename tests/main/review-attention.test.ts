@@ -2,23 +2,18 @@
 // claude printing recorded stream-json), on PGlite and PostgreSQL.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { looksLikePrompt } from '../../src/main/attention';
 import type { EventPayload } from '../../src/shared/events';
 import { describeEachStore } from '../helpers/stores';
-import { startTestHost, waitFor, type TestHost } from '../helpers/host';
+import { hostPerTest, waitFor, type TestHost } from '../helpers/host';
 
 const FAKE_BIN = resolve(__dirname, '../fixtures/adapters/bin');
 type Attention = EventPayload<'attention.needed'>;
 
 describeEachStore('review queue and attention', (kind) => {
-  let t: TestHost | null = null;
-  afterEach(async () => {
-    await t?.stop();
-    t?.target.cleanup();
-    t = null;
-  });
-  const start = async (opts = {}) => (t = await startTestHost(kind, { attention: { silenceMs: 1500, checkEveryMs: 200 }, ...opts }));
+  const host = hostPerTest(kind);
+  const start = (opts = {}) => host.start({ attention: { silenceMs: 1500, checkEveryMs: 200 }, ...opts });
   const attention = (h: TestHost) => h.events.filter((e) => e.event === 'attention.needed').map((e) => e.data as Attention);
   const claude = (h: TestHost, name: string, fixture: string) =>
     h.call('agents.create', { name, adapterType: 'claude_local', env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_FIXTURE: fixture } });

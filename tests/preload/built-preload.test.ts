@@ -14,7 +14,8 @@ import { toContractError } from '../../src/renderer/data/errors';
 import type { VigilBridge } from '../../src/shared/bridge';
 import type { HostEvent } from '../../src/shared/events';
 import { copyingContextBridge, passAcross, realmOf, thisRealm } from '../helpers/context-bridge';
-import { createFakeHost, escalationDto, fake, FakeWebContents, runDto, type FakeHost } from '../helpers/fake-electron';
+import { createFakeHost, escalationDto, fake, FakeWebContents, type FakeHost } from '../helpers/fake-electron';
+import { runDto } from '../helpers/dtos';
 import { ensureBuilt, ROOT } from '../helpers/serve';
 
 vi.mock('electron', async () => (await import('../helpers/fake-electron')).electronModule);

@@ -5,38 +5,26 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { MASKED_SECRET } from '../../src/shared/domain';
 import { FakeHost } from '../helpers/renderer-fake-host';
-import { renderApp } from '../helpers/renderer-harness';
-
-function errorOf(input: HTMLElement): string | null {
-  const id = input.getAttribute('aria-describedby');
-  return id ? (document.getElementById(id)?.textContent ?? null) : null;
-}
+import { fieldError, invalidField, openForm, renderApp, submitWith } from '../helpers/renderer-harness';
 
 describe('agent form', () => {
   it('shows a missing command next to the command field', async () => {
     const host = new FakeHost();
-    renderApp(host, '#/agents');
-    fireEvent.click(await screen.findByRole('button', { name: 'Add agent' }));
-    const form = screen.getByRole('form', { name: 'New agent' });
-    fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'builder' } });
-    fireEvent.submit(form);
-    const command = within(form).getByLabelText('Command');
-    expect(command.getAttribute('aria-invalid')).toBe('true');
-    expect(errorOf(command)).toBe('the process adapter needs --command');
+    const form = await openForm(host, '#/agents', 'Add agent', 'New agent');
+    submitWith(form, { Name: 'builder' });
+    expect(invalidField(form, 'Command')).toBe('the process adapter needs --command');
     expect(host.calls('agents.create')).toEqual([]);
   });
 
   it("shows the host's error by the field it names", async () => {
     const host = new FakeHost();
     host.addAgent({ name: 'builder' });
-    renderApp(host, '#/agents');
-    fireEvent.click(await screen.findByRole('button', { name: 'Add agent' }));
-    const form = screen.getByRole('form', { name: 'New agent' });
+    const form = await openForm(host, '#/agents', 'Add agent', 'New agent');
     fireEvent.change(within(form).getByLabelText('Name'), { target: { value: 'builder' } });
     fireEvent.change(within(form).getByLabelText('Command'), { target: { value: 'echo hi' } });
     fireEvent.submit(form);
     const name = within(form).getByLabelText('Name');
-    await waitFor(() => expect(errorOf(name)).toBe('an agent named "builder" already exists'));
+    await waitFor(() => expect(fieldError(name)).toBe('an agent named "builder" already exists'));
     expect(host.calls('agents.create')).toHaveLength(1);
   });
 
@@ -107,8 +95,8 @@ describe('agent form: checked as the person types', () => {
     fireEvent.change(command, { target: { value: 'no-such-agent --go' } });
     fireEvent.change(folder, { target: { value: '/home/dev/nope' } });
 
-    await waitFor(() => expect(errorOf(folder)).toBe('The folder /home/dev/nope: there is no such folder. Create it (mkdir -p /home/dev/nope) or choose another folder.'), { timeout: 5000 });
-    expect(errorOf(command)).toBe('The command "no-such-agent" was not found on PATH. Install it, give its full path, or add its folder to PATH in the agent\'s env.');
+    await waitFor(() => expect(fieldError(folder)).toBe('The folder /home/dev/nope: there is no such folder. Create it (mkdir -p /home/dev/nope) or choose another folder.'), { timeout: 5000 });
+    expect(fieldError(command)).toBe('The command "no-such-agent" was not found on PATH. Install it, give its full path, or add its folder to PATH in the agent\'s env.');
     // Asked through the check call with the form's values; nothing was saved.
     expect(host.calls('agents.check')).toContainEqual({ draft: { adapterType: 'process', command: 'no-such-agent --go', cwd: '/home/dev/nope' } });
     expect(host.calls('agents.create')).toEqual([]);
@@ -116,8 +104,8 @@ describe('agent form: checked as the person types', () => {
     const before = host.calls('agents.check').length;
     for (const text of ['e', 'ec', 'ech', 'echo']) fireEvent.change(command, { target: { value: text } });
     fireEvent.change(folder, { target: { value: '/home/dev/repo' } });
-    await waitFor(() => expect(errorOf(folder)).toBeNull(), { timeout: 5000 });
-    expect(errorOf(command)).toBeNull();
+    await waitFor(() => expect(fieldError(folder)).toBeNull(), { timeout: 5000 });
+    expect(fieldError(command)).toBeNull();
     expect(host.calls('agents.check').length - before).toBe(1);
   });
 });

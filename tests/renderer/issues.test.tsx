@@ -4,7 +4,7 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { FakeHost } from '../helpers/renderer-fake-host';
-import { renderApp } from '../helpers/renderer-harness';
+import { invalidField, openForm, renderApp, submitWith } from '../helpers/renderer-harness';
 
 describe('issue detail', () => {
   it('shows system comments apart from people and agents, and appends comments as they arrive', async () => {
@@ -43,15 +43,9 @@ describe('issue detail', () => {
 
   it('says which field is wrong when creating an issue', async () => {
     const host = new FakeHost();
-    renderApp(host, '#/issues');
-    fireEvent.click(await screen.findByRole('button', { name: 'New issue' }));
-    const form = screen.getByRole('form', { name: 'New issue' });
-    fireEvent.change(within(form).getByLabelText('Title'), { target: { value: '   ' } });
-    fireEvent.submit(form);
-    const title = within(form).getByLabelText('Title');
-    expect(title.getAttribute('aria-invalid')).toBe('true');
-    const errorId = title.getAttribute('aria-describedby')!;
-    expect(document.getElementById(errorId)?.textContent).toMatch(/too small|at least|>=1/i);
+    const form = await openForm(host, '#/issues', 'New issue', 'New issue');
+    submitWith(form, { Title: '   ' });
+    expect(invalidField(form, 'Title')).toMatch(/too small|at least|>=1/i);
     expect(host.calls('issues.create')).toEqual([]);
   });
 });

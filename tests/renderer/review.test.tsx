@@ -21,10 +21,15 @@ function hostWithQueue() {
 const keys = (key: string) => act(() => void fireEvent.keyDown(window, { key }));
 
 describe('review queue', () => {
+  /** The dashboard over a host with a review queue, once the queue shows. */
+  const queueShown = async () => {
+    const seeded = hostWithQueue();
+    renderApp(seeded.host, '#/');
+    return { ...seeded, list: await screen.findByRole('list', { name: 'Review queue' }) };
+  };
+
   it('is the dashboard’s first section: in review first (newest first), then blocked, with the last words', async () => {
-    const { host, first, second, stuck } = hostWithQueue();
-    renderApp(host, '#/');
-    const list = await screen.findByRole('list', { name: 'Review queue' });
+    const { first, second, stuck, list } = await queueShown();
     const sections = document.querySelectorAll('.dash-grid > section');
     expect(sections[0].getAttribute('aria-label')).toBe('Needs your review');
     const items = within(list).getAllByRole('listitem');
@@ -35,9 +40,7 @@ describe('review queue', () => {
   });
 
   it('Approve marks the issue done and it leaves the queue', async () => {
-    const { host, first } = hostWithQueue();
-    renderApp(host, '#/');
-    const list = await screen.findByRole('list', { name: 'Review queue' });
+    const { host, first, list } = await queueShown();
     const item = list.querySelector(`[data-issue="${first.identifier}"]`) as HTMLElement;
     fireEvent.click(within(item).getByRole('button', { name: 'Approve' }));
     await waitFor(() => expect(list.querySelector(`[data-issue="${first.identifier}"]`)).toBeNull());
@@ -46,9 +49,7 @@ describe('review queue', () => {
   });
 
   it('Request changes posts a comment (which wakes the agent)', async () => {
-    const { host, second } = hostWithQueue();
-    renderApp(host, '#/');
-    const list = await screen.findByRole('list', { name: 'Review queue' });
+    const { host, second, list } = await queueShown();
     const item = list.querySelector(`[data-issue="${second.identifier}"]`) as HTMLElement;
     fireEvent.click(within(item).getByRole('button', { name: 'Request changes' }));
     const form = within(item).getByRole('form', { name: `Request changes on ${second.identifier}` });
@@ -59,9 +60,7 @@ describe('review queue', () => {
   });
 
   it('j/k move through the queue, a approves, r asks for changes, Enter opens', async () => {
-    const { host, first, second } = hostWithQueue();
-    renderApp(host, '#/');
-    const list = await screen.findByRole('list', { name: 'Review queue' });
+    const { host, first, second, list } = await queueShown();
     const selected = () => list.querySelector('[aria-current="true"]')?.getAttribute('data-issue');
     expect(selected()).toBe(second.identifier);
     keys('j');

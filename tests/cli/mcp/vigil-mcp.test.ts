@@ -1,7 +1,7 @@
 // `vigil mcp` with the MCP SDK's own client: the tools are listed, a run token sees only its
 // run's issue, the permission-prompt tool answers in Claude Code's exchange once a person
 // answers, and a waiting call survives the host going away and coming back.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -11,7 +11,7 @@ import { hostLink } from '../../../src/cli/mcp/host-link';
 import { createVigilMcpServer } from '../../../src/cli/mcp/server';
 import { startControlSocket, type ControlSocket } from '../../../src/main/transports/control-socket';
 import { controlSocketPath } from '../../../src/node/paths';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
+import { startTestHost, textIfThere, waitFor, type TestHost } from '../../helpers/host';
 
 let h: TestHost;
 let socket: ControlSocket;
@@ -41,13 +41,7 @@ beforeAll(async () => {
   const issue = await h.call('issues.create', { title: 'the run issue', assignee: 'mcp-agent' });
   otherIssue = (await h.call('issues.create', { title: 'somebody else’s issue' })).identifier;
   const r = await waitFor(async () => (await h.call('runs.list', { agent: 'mcp-agent' })).items.find((x) => x.status === 'running'), 60_000, 'a running run');
-  const token = await waitFor(() => {
-    try {
-      return readFileSync(tokenFile, 'utf8').trim();
-    } catch {
-      return null;
-    }
-  }, 30_000, 'the token');
+  const token = await waitFor(() => textIfThere(tokenFile)?.trim(), 30_000, 'the token');
   run = { id: r.id, token, issueId: issue.id, identifier: issue.identifier };
 }, 180_000);
 

@@ -5,13 +5,11 @@
 // elsewhere on both stores): one serve start costs seconds here.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../../src/cli/client';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type HostInternals } from '../../../src/main/host';
 import { USER } from '../../../src/main/api';
-import type { CallInput, CallName, CallOutput } from '../../../src/shared/contract';
 import type { AdapterType } from '../../../src/shared/domain';
-import { ensureBuilt, startServe, tempDataDir, type Served } from '../../helpers/serve';
+import { callServed, ensureBuilt, servePerTest, startServe, tempDataDir } from '../../helpers/serve';
 import { waitFor } from '../../helpers/host';
 
 const FAKE_BIN = resolve(__dirname, '../../fixtures/adapters/bin');
@@ -19,14 +17,7 @@ const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8
 
 beforeAll(() => ensureBuilt(), 600_000);
 
-async function call<N extends CallName>(served: Served, method: N, params: CallInput<N>): Promise<CallOutput<N>> {
-  const client = await connect(served.socketPath);
-  try {
-    return await client.call(method, params);
-  } finally {
-    client.close();
-  }
-}
+const call = callServed;
 
 const CASES: { type: AdapterType; bin: string; resume: (id: string) => string[] }[] = [
   { type: 'gemini_local', bin: 'gemini', resume: (id) => ['--resume', id] },
@@ -41,19 +32,13 @@ const CASES: { type: AdapterType; bin: string; resume: (id: string) => string[] 
 const contains = (argv: string[], part: string[]) => argv.some((_, i) => part.every((p, j) => argv[i + j] === p));
 
 describe('a host SIGKILLed after its native agents reported their sessions', () => {
-  let served: Served | null = null;
-  let data: ReturnType<typeof tempDataDir> | null = null;
-  afterEach(async () => {
-    await served?.stop();
-    served = null;
-    data?.cleanup();
-  });
+  const slot = servePerTest();
 
   // One host with one agent of each adapter, all live at the crash: one kill and one restart for all.
   it('each retry resumes its lost run\'s session with its CLI\'s own flag', async () => {
-    data = tempDataDir();
-    const argvFile = (c: (typeof CASES)[number]) => join(data!.dir, `argv-${c.type}.jsonl`);
-    const host = (await startHost({ dataDir: data.dir, startScheduler: false, recoverOnStart: false, backupOnStart: false })) as HostInternals;
+    slot.data = tempDataDir();
+    const argvFile = (c: (typeof CASES)[number]) => join(slot.data!.dir, `argv-${c.type}.jsonl`);
+    const host = (await startHost({ dataDir: slot.data.dir, startScheduler: false, recoverOnStart: false, backupOnStart: false })) as HostInternals;
     const issues = new Map<AdapterType, string>();
     try {
       for (const c of CASES) {
@@ -66,12 +51,12 @@ describe('a host SIGKILLed after its native agents reported their sessions', () 
     } finally {
       await host.close();
     }
-    served = await startServe({ dataDir: data.dir, args: ['--max-concurrent', String(CASES.length)] });
+    slot.served = await startServe({ dataDir: slot.data.dir, args: ['--max-concurrent', String(CASES.length)] });
     const lost = await waitFor(async () => {
-      const runs = await Promise.all(CASES.map(async (c) => (await call(served!, 'runs.list', { issue: issues.get(c.type)! })).items[0]));
+      const runs = await Promise.all(CASES.map(async (c) => (await call(slot.served!, 'runs.list', { issue: issues.get(c.type)! })).items[0]));
       return runs.every((r) => r?.status === 'running' && r.sessionId) ? runs : null;
     }, 120_000, 'every agent to report its session');
-    await served.kill();
+    await slot.served.kill();
     for (const run of lost) {
       try {
         if (run.processGroupId) process.kill(-run.processGroupId, 'SIGKILL');
@@ -79,7 +64,7 @@ describe('a host SIGKILLed after its native agents reported their sessions', () 
         /* gone with the host */
       }
     }
-    served = await startServe({ dataDir: data.dir, args: ['--max-concurrent', String(CASES.length)] });
+    slot.served = await startServe({ dataDir: slot.data.dir, args: ['--max-concurrent', String(CASES.length)] });
     await waitFor(() => CASES.every((c) => readLines(argvFile(c)).length >= 2), 120_000, 'every retry to start');
     CASES.forEach((c, i) => {
       const session = lost[i].sessionId!;

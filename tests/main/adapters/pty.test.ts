@@ -1,85 +1,18 @@
 // The adapters end to end: the command they build runs the fake CLIs of tests/fixtures/adapters/bin
 // in a real pty, and the parser reads the pty's bytes as they come.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
-import { spawnInPty } from '../../../src/node/process/pty';
+import { describe, expect, it } from 'vitest';
 import { getAdapter } from '../../../src/main/adapters/index';
-import type { AdapterCommand, AdapterEvent, AdapterResult, AdapterRunContext } from '../../../src/main/adapters/types';
-import type { AdapterType } from '../../../src/shared/domain';
-import { FAKE_BIN_DIR, makeContext, ptyBytes } from '../../fixtures/adapters/context';
+import { makeContext } from '../../fixtures/adapters/context';
+import { fakeCliFolderPerTest, offline, recordedRuns, runInPty } from '../../helpers/adapter-pty';
 
-interface PtyRun {
-  exitCode: number;
-  raw: Buffer;
-  events: AdapterEvent[];
-  result: AdapterResult;
-}
-
-function runInPty(type: AdapterType, ctx: AdapterRunContext): Promise<PtyRun> {
-  const adapter = getAdapter(type);
-  const command: AdapterCommand = adapter.buildCommand(ctx);
-  const parser = adapter.createParser();
-  const received: Buffer[] = [];
-  const events: AdapterEvent[] = [];
-  return new Promise((resolve) => {
-    // Vigil's own spawn, not node-pty's public one: that one may fire its exit before the last
-    // chunk of output was read (the result line went missing in CI), which Vigil's never does.
-    const proc = spawnInPty({ file: command.file, args: command.args, cwd: command.cwd, env: command.env, cols: 120, rows: 40 });
-    proc.onData((chunk) => {
-      received.push(chunk);
-      events.push(...parser.push(chunk));
-    });
-    proc.onExit(({ exitCode }) => {
-      events.push(...parser.end());
-      resolve({ exitCode: exitCode ?? -1, raw: Buffer.concat(received), events, result: parser.result() });
-    });
-  });
-}
-
-function offline(type: AdapterType, fixture: string): { events: AdapterEvent[]; result: AdapterResult } {
-  const parser = getAdapter(type).createParser();
-  const events = [...parser.push(ptyBytes(fixture)), ...parser.end()];
-  return { events, result: parser.result() };
-}
-
-interface RecordedRun {
-  argv: string[];
-  cwd: string;
-  vigilEnv: string[];
-}
-
-function recordedRuns(file: string): RecordedRun[] {
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as RecordedRun);
-}
-
-let dir: string;
-let argvFile: string;
-let env: Record<string, string>;
-
-beforeEach(() => {
-  dir = realpathSync(mkdtempSync(join(tmpdir(), 'vigil-adapters-')));
-  argvFile = join(dir, 'argv.jsonl');
-  env = {
-    PATH: [FAKE_BIN_DIR, dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(delimiter),
-    HOME: dir,
-    VIGIL_RUN_TOKEN: 'tok_secret_123',
-    FAKE_CLAUDE_ARGV_FILE: argvFile,
-    FAKE_CODEX_ARGV_FILE: argvFile,
-  };
-});
-
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const fake = fakeCliFolderPerTest('vigil-adapters-', ['claude', 'codex']);
 
 describe.each([
   ['claude_local', 'claude-success.jsonl', '--resume'],
   ['codex_local', 'codex-success.jsonl', 'resume'],
 ] as const)('%s through a real pty', (type, fixture, resumeFlag) => {
   it('parses the fake CLI output as it streams, then resumes the session it reported', async () => {
+    const { dir, env, argvFile } = fake;
     const first = await runInPty(type, makeContext({ env }, { adapterType: type, cwd: dir }));
     expect(first.exitCode).toBe(0);
     expect(first.raw.includes('\r\n')).toBe(true); // the pty's ONLCR really was in the way
@@ -104,6 +37,7 @@ describe.each([
 
 describe('failures through a real pty', () => {
   it('claude_local: a failed run keeps its exit code and its reason (real unauthenticated output)', async () => {
+    const { dir, env } = fake;
     const run = await runInPty(
       'claude_local',
       makeContext({ env: { ...env, FAKE_CLAUDE_FIXTURE: 'claude-not-logged-in.jsonl', FAKE_CLAUDE_EXIT: '1' } }, { cwd: dir }),
@@ -114,6 +48,7 @@ describe('failures through a real pty', () => {
   });
 
   it('codex_local: a failed turn keeps its exit code and its reason', async () => {
+    const { dir, env } = fake;
     const run = await runInPty(
       'codex_local',
       makeContext(
@@ -126,6 +61,7 @@ describe('failures through a real pty', () => {
   });
 
   it('process: runs the shell command and turns none of its output into events', async () => {
+    const { dir, env } = fake;
     const run = await runInPty(
       'process',
       makeContext({ env }, { adapterType: 'process', cwd: dir, command: `printf '{"type":"result"}\\nhéllo %s\\n' "$PWD"; exit 3` }),

@@ -3,20 +3,15 @@
 // paused and the person told; a wake is refused with the reason; raising the budget resumes
 // the queue (the stopped run's work, queued again, runs). On PGlite and PostgreSQL.
 import { resolve } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachStore } from '../../helpers/stores';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
+import { hostPerTest, waitFor, type TestHost } from '../../helpers/host';
 
 const FAKE_BIN = resolve(__dirname, '../../fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
 describeEachStore('budgets stop a run as it crosses them', (kind) => {
-  let t: TestHost | null = null;
-  afterEach(async () => {
-    await t?.stop();
-    t?.target.cleanup();
-    t = null;
-  });
+  const host = hostPerTest(kind);
 
   const ended = (h: TestHost, runId: string) =>
     waitFor(async () => {
@@ -25,7 +20,7 @@ describeEachStore('budgets stop a run as it crosses them', (kind) => {
     }, 30_000, `run ${runId} to end`);
 
   it('stops the run at the first cost report past the budget, pauses the agent, refuses wakes; raising the budget resumes', async () => {
-    const h = (t = await startTestHost(kind));
+    const h = await host.start();
     const env = { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_FIXTURE: 'claude-growing-cost.jsonl', FAKE_CLAUDE_LINE_DELAY_MS: '400' };
     await h.call('agents.create', { name: 'spender', adapterType: 'claude_local', env });
     const budget = await h.call('budgets.set', { agent: 'spender', usd: 1, period: 'month' });
@@ -67,7 +62,7 @@ describeEachStore('budgets stop a run as it crosses them', (kind) => {
   });
 
   it('a budget set below what was already spent pauses the agent at once; a token budget counts input and output', async () => {
-    const h = (t = await startTestHost(kind));
+    const h = await host.start();
     await h.call('agents.create', { name: 'tok', adapterType: 'claude_local', env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_FIXTURE: 'claude-growing-cost.jsonl', FAKE_CLAUDE_LINE_DELAY_MS: '400' } });
     // Turn usages: 1100, 2200, 3300 ... tokens summed over messages; 5000 is crossed at the third assistant message.
     await h.call('budgets.set', { agent: 'tok', tokens: 5000, period: 'total' });

@@ -3,12 +3,12 @@
 // or escalating, its agent's queue waits for the reset, and the work runs again after it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claudeLocalAdapter } from '../../../src/main/adapters/claude-local';
 import { codexLocalAdapter } from '../../../src/main/adapters/codex-local';
 import { resetFromText, USAGE_LIMIT_EVENT, withUsageLimits } from '../../../src/main/budgets/usage-limits';
 import { describeEachStore } from '../../helpers/stores';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
+import { hostPerTest, waitFor, type TestHost } from '../../helpers/host';
 
 const FAKE_BIN = resolve(__dirname, '../../fixtures/adapters/bin');
 const FIXTURES = resolve(__dirname, '../../fixtures/adapters');
@@ -62,12 +62,7 @@ describe('usage limit detection', () => {
 });
 
 describeEachStore('a run that meets a usage limit', (kind) => {
-  let t: TestHost | null = null;
-  afterEach(async () => {
-    await t?.stop();
-    t?.target.cleanup();
-    t = null;
-  });
+  const host = hostPerTest(kind);
   const ended = (h: TestHost, runId: string, ms = 30_000) =>
     waitFor(async () => {
       const r = await h.call('runs.get', { run: runId });
@@ -75,7 +70,7 @@ describeEachStore('a run that meets a usage limit', (kind) => {
     }, ms, `run ${runId} to end`);
 
   it('ends rate_limited with no retry spent and no escalation; the queue waits for the reset, then the work runs again', async () => {
-    const h = (t = await startTestHost(kind));
+    const h = await host.start();
     const fixture = join(h.target.dataDir, 'limit.jsonl');
     // Claude Code's shape (read from its 2.x bundle): a rejected rate_limit_event with its reset, then the error.
     const resetSec = Math.ceil(Date.now() / 1000) + 4;

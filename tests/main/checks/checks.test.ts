@@ -2,10 +2,9 @@
 // its failing lines and shows in the review queue; with fixFailedChecks 1 the agent gets the output
 // once, fixes it, and the next check passes. The repository's .vigil/checks names the command
 // when the agent does not.
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachStore } from '../../helpers/stores';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
-import { makeRepo } from '../../helpers/git-repo';
+import { hostPerTest, waitFor, type TestHost } from '../../helpers/host';
 import type { CheckRunDto } from '../../../src/shared/contract';
 
 /** First run writes a broken state; a run woken by a comment (the failed check) fixes it. */
@@ -13,14 +12,7 @@ const AGENT = 'if [ "$VIGIL_WAKE_REASON" = issue_commented ]; then echo fixed > 
 const CHECK = 'echo "checking state"; grep -q fixed state.txt || { echo "FAIL: state.txt says $(cat state.txt)"; exit 3; }';
 
 describeEachStore('checks after runs', (kind) => {
-  let t: TestHost | null = null;
-  const cleanups: (() => void)[] = [];
-  afterEach(async () => {
-    await t?.stop();
-    t?.target.cleanup();
-    t = null;
-    for (const c of cleanups.splice(0)) c();
-  });
+  const host = hostPerTest(kind);
 
   const checksOf = (h: TestHost, ref: string, n: number) =>
     waitFor(async () => {
@@ -29,9 +21,8 @@ describeEachStore('checks after runs', (kind) => {
     }, 90_000, `${n} check run(s) of ${ref}`);
 
   it('a failing check is red in the queue with its failing lines; --fix-failed-checks 1 sends it back once and the next check passes', async () => {
-    const repo = makeRepo({ 'README.md': '# x\n', '.vigil/checks': '# the repository check\n' + CHECK + '\n' });
-    cleanups.push(repo.cleanup);
-    const h = (t = await startTestHost(kind));
+    const repo = host.repo({ 'README.md': '# x\n', '.vigil/checks': '# the repository check\n' + CHECK + '\n' });
+    const h = await host.start();
     // No fixing: the check (from the repository's .vigil/checks) fails and stays failed.
     await h.call('agents.create', { name: 'plain', adapterType: 'process', command: AGENT, cwd: repo.dir, workspace: 'worktree' });
     const one = await h.call('issues.create', { title: 'Break it', assignee: 'plain' });

@@ -64,14 +64,20 @@ describe('openDataDirStore', () => {
     expect(brokenFolders(dir)).toEqual([]);
   });
 
+  /** A new data folder whose store holds `n` workspaces and one verified backup of them. */
+  const backedUp = async (n: number) => {
+    const dir = await dataDir();
+    const first = await openTracked(dir);
+    await addWorkspaces(first, 0, n);
+    await first.backup();
+    const [backup] = await listVerifiedBackups(join(dir, 'backups'));
+    return { dir, first, backup };
+  };
+
   const damages: (Damage | 'a hung open')[] = ['torn pg_control', 'truncated WAL', 'lost PG_VERSION', 'a hung open'];
   for (const kind of damages) {
     it(`restores the newest verified backup after ${kind}, keeping the damaged folder and saying so`, async () => {
-      const dir = await dataDir();
-      const first = await openTracked(dir);
-      await addWorkspaces(first, 0, 40);
-      await first.backup();
-      const [backup] = await listVerifiedBackups(join(dir, 'backups'));
+      const { dir, first, backup } = await backedUp(40);
       await addWorkspaces(first, 40, 5);
       await closeTracked(first);
 
@@ -167,11 +173,7 @@ describe('openDataDirStore', () => {
   });
 
   it('never restores a backup without its VERIFIED marker (a crash mid-copy)', async () => {
-    const dir = await dataDir();
-    const first = await openTracked(dir);
-    await addWorkspaces(first, 0, 3);
-    await first.backup();
-    const [verified] = await listVerifiedBackups(join(dir, 'backups'));
+    const { dir, first, backup: verified } = await backedUp(3);
     await addWorkspaces(first, 3, 4);
     await first.backup();
     const [newest] = await listVerifiedBackups(join(dir, 'backups'));

@@ -49,6 +49,14 @@ async function shownWindow(): Promise<FakeBrowserWindow> {
   return fake.window();
 }
 
+/** The app launched in this test's data folder, ready: its window once shown. */
+async function launchedWindow(): Promise<FakeBrowserWindow> {
+  const { deps } = setup({ VIGIL_HOME: dir.dir });
+  launchDesktopApp(deps);
+  fake.app.markReady();
+  return shownWindow();
+}
+
 let dir: { dir: string; cleanup: () => void };
 beforeEach(() => {
   fake.reset();
@@ -205,10 +213,7 @@ describe('start-up', () => {
   });
 
   it('shows no notice box after a clean start', async () => {
-    const { deps } = setup({ VIGIL_HOME: dir.dir });
-    launchDesktopApp(deps);
-    fake.app.markReady();
-    await shownWindow();
+    await launchedWindow();
     expect(fake.dialog.messageBoxes).toHaveLength(0);
   });
 
@@ -261,10 +266,7 @@ describe('one instance', () => {
   });
 
   it('a second launch brings the first window back: restored, shown, focused', async () => {
-    const { deps } = setup({ VIGIL_HOME: dir.dir });
-    launchDesktopApp(deps);
-    fake.app.markReady();
-    const window = await shownWindow();
+    const window = await launchedWindow();
     window.minimize();
     window.hide();
     fake.app.emit('second-instance', {}, ['vigil'], '/home');
@@ -293,10 +295,7 @@ describe('the window and the tray', () => {
   });
 
   it('"Open Vigil" in the tray brings the hidden window back', async () => {
-    const { deps } = setup({ VIGIL_HOME: dir.dir });
-    launchDesktopApp(deps);
-    fake.app.markReady();
-    const window = await shownWindow();
+    const window = await launchedWindow();
     window.close();
     fake.tray().click('Open Vigil');
     expect(window.visible).toBe(true);
@@ -307,10 +306,7 @@ describe('the window and the tray', () => {
   });
 
   it('a destroyed window is created again on demand, and the app stays up without one', async () => {
-    const { deps } = setup({ VIGIL_HOME: dir.dir });
-    launchDesktopApp(deps);
-    fake.app.markReady();
-    const first = await shownWindow();
+    const first = await launchedWindow();
     first.destroy();
     expect(fake.app.exitCode).toBeNull();
     fake.app.emit('activate');

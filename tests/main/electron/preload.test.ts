@@ -4,7 +4,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { forwardEvents, serveIpc } from '../../../src/main/electron/ipc';
 import { IPC_CALL, IPC_EVENT, type VigilBridge } from '../../../src/shared/bridge';
 import type { HostEvent } from '../../../src/shared/events';
-import { createFakeHost, escalationDto, fake, FakeWebContents, runDto, type FakeHost } from '../../helpers/fake-electron';
+import { createFakeHost, escalationDto, fake, FakeWebContents, type FakeHost } from '../../helpers/fake-electron';
+import { runDto } from '../../helpers/dtos';
 
 vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { launchDesktopApp } from '../../../src/main/electron/app';
 import { CANCEL, STOP_AND_QUIT, quitPrompt } from '../../../src/main/electron/quit';
-import { createFakeHost, fake, FakeBrowserWindow, runDto, timeline, type FakeHost } from '../../helpers/fake-electron';
+import { createFakeHost, fake, FakeBrowserWindow, timeline, type FakeHost } from '../../helpers/fake-electron';
+import { runDto } from '../../helpers/dtos';
 
 vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 

@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { launchDesktopApp } from '../../../src/main/electron/app';
 import { IDLE, trayMenuTemplate, trayTooltip, trayVariant, type TrayState } from '../../../src/main/electron/tray-model';
-import { createFakeHost, escalationDto, fake, runDto, type FakeHost, type FakeTray } from '../../helpers/fake-electron';
+import { createFakeHost, escalationDto, fake, type FakeHost, type FakeTray } from '../../helpers/fake-electron';
+import { runDto } from '../../helpers/dtos';
 
 vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 

@@ -10,7 +10,7 @@ import type { HostOptions } from '../../../src/main/host-types';
 import { livePtyHost } from '../../../src/main/ptyhost/launch';
 import { describeEachStore, makeStoreTarget } from '../../helpers/stores';
 import { ensureBuilt, ROOT } from '../../helpers/serve';
-import { pidAlive, startTestHost, waitFor, type TestHost } from '../../helpers/host';
+import { pidAlive, hostPerTest, startTestHost, waitFor, type TestHost } from '../../helpers/host';
 
 const FAKE_BIN = resolve(__dirname, '../../fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
@@ -102,16 +102,11 @@ function processCases(start: (opts?: Partial<HostOptions>) => Promise<TestHost>)
 }
 
 describeEachStore('heartbeat engine', (kind) => {
-  let t: TestHost | null = null;
+  const host = hostPerTest(kind);
   // The first store of a worker is the slow one (PGlite's initdb): outside any test's time.
   beforeAll(async () => (await makeStoreTarget(kind)).cleanup(), 300_000);
-  afterEach(async () => {
-    await t?.stop();
-    t?.target.cleanup();
-    t = null;
-  });
 
-  const start = async (opts: Partial<HostOptions> = {}) => (t = await startTestHost(kind, opts));
+  const start = (opts: Partial<HostOptions> = {}) => host.start(opts);
   const runsOfIssue = async (h: TestHost, issue: string) => (await h.call('runs.list', { issue })).items;
 
   it('an assignment starts exactly one run; success hands the issue to review', async () => {
@@ -372,10 +367,10 @@ describeEachStore('heartbeat engine', (kind) => {
     const summary = await h.host.close();
     expect(summary.cancelledRuns).toBe(1);
     expect(pidAlive(live.processPid!)).toBe(false);
-    t = await startTestHost(kind, { startScheduler: false }, h.target);
-    const after = await t.call('runs.get', { run: run.id });
+    const restarted = await host.start({ startScheduler: false }, h.target);
+    const after = await restarted.call('runs.get', { run: run.id });
     expect(after).toMatchObject({ status: 'cancelled', errorCode: 'host_shutdown' });
-    const runs = await runsOfIssue(t, issue.identifier);
+    const runs = await runsOfIssue(restarted, issue.identifier);
     expect(runs).toHaveLength(2);
     expect(runs[0]).toMatchObject({ status: 'queued', retryReason: 'issue_continuation_needed' });
   });

@@ -5,11 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../../src/cli/client';
 import { startHost, type HostInternals } from '../../../src/main/host';
 import type { CallInput, CallName, CallOutput, RunDto } from '../../../src/shared/contract';
 import { USER } from '../../../src/main/api';
-import { ensureBuilt, startServe, tempDataDir, type Served } from '../../helpers/serve';
+import { callServed, ensureBuilt, servePerTest, startServe, tempDataDir, type Served } from '../../helpers/serve';
 import { describeEachStore, freshPgDatabase, pgUrl } from '../../helpers/stores';
 import { waitFor } from '../../helpers/host';
 
@@ -19,15 +18,7 @@ const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8
 
 beforeAll(() => ensureBuilt(), 600_000);
 
-/** One call over a serve's control socket. */
-async function call<N extends CallName>(served: Served, method: N, params: CallInput<N>): Promise<CallOutput<N>> {
-  const client = await connect(served.socketPath);
-  try {
-    return await client.call(method, params);
-  } finally {
-    client.close();
-  }
-}
+const call = callServed;
 
 /** Sets a data folder up in-process (scheduler off), then closes it so a serve can own it. */
 async function prepare(dataDir: string, databaseUrl: string | undefined, fn: (invoke: <N extends CallName>(m: N, p: CallInput<N>) => Promise<CallOutput<N>>, host: HostInternals) => Promise<void>) {
@@ -49,23 +40,17 @@ const killGroup = (pgid: number | null) => {
 };
 
 describeEachStore('a host SIGKILLed after its agent reported a session', (kind) => {
-  let served: Served | null = null;
-  let data: ReturnType<typeof tempDataDir> | null = null;
-  afterEach(async () => {
-    await served?.stop();
-    served = null;
-    data?.cleanup();
-  });
+  const slot = servePerTest();
 
   for (const adapter of ['claude_local', 'codex_local'] as const) {
     it(`${adapter}: the retry resumes the lost run's session`, async () => {
-      data = tempDataDir();
+      slot.data = tempDataDir();
       const databaseUrl = kind === 'postgres' ? await freshPgDatabase() : undefined;
       const env = databaseUrl ? { DATABASE_URL: databaseUrl } : {};
-      const argvFile = join(data.dir, 'argv.jsonl');
+      const argvFile = join(slot.data.dir, 'argv.jsonl');
       const prefix = adapter === 'claude_local' ? 'FAKE_CLAUDE' : 'FAKE_CODEX';
       let identifier = '';
-      await prepare(data.dir, databaseUrl, async (invoke) => {
+      await prepare(slot.data.dir, databaseUrl, async (invoke) => {
         await invoke('agents.create', {
           name: 'agent',
           adapterType: adapter,
@@ -73,19 +58,19 @@ describeEachStore('a host SIGKILLed after its agent reported a session', (kind) 
         });
         identifier = (await invoke('issues.create', { title: 'Long work', assignee: 'agent' })).identifier;
       });
-      served = await startServe({ dataDir: data.dir, env });
+      slot.served = await startServe({ dataDir: slot.data.dir, env });
       // The agent printed its session (system/init, thread.started): the run's events say so.
       const { run, session } = await waitFor(async () => {
-        const [r] = (await call(served!, 'runs.list', { issue: identifier })).items;
+        const [r] = (await call(slot.served!, 'runs.list', { issue: identifier })).items;
         if (!r || r.status !== 'running') return null;
-        const detail = await call(served!, 'runs.get', { run: r.id });
+        const detail = await call(slot.served!, 'runs.get', { run: r.id });
         const started = detail.events.find((e) => e.type === 'system' && /Session \S+ started/.test(e.message ?? ''));
         const id = started ? /Session (\S+) started/.exec(started.message!)![1] : null;
         return id ? { run: r, session: id } : null;
       }, 60_000, 'the agent to report its session');
-      await served.kill();
+      await slot.served.kill();
       killGroup(run.processGroupId);
-      served = await startServe({ dataDir: data.dir, env });
+      slot.served = await startServe({ dataDir: slot.data.dir, env });
       await waitFor(() => readLines(argvFile).length >= 2, 60_000, 'the retry to start');
       const argv = JSON.parse(readLines(argvFile)[1]).argv as string[];
       if (adapter === 'claude_local') {

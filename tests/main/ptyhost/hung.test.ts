@@ -1,42 +1,21 @@
 // A pty host that stops answering (SIGSTOP) must not freeze the host: every request has a
 // deadline, a cancel is answered at once and the run ends cancelled, the hung pty host is
 // declared hung after three missed pings, stopped and replaced, and a new run starts.
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { livePtyHost } from '../../../src/main/ptyhost/launch';
-import { ensureBuilt } from '../../helpers/serve';
 import { waitFor } from '../../helpers/host';
-import { processAlive, ptyHostHarness, removeDir, type PtyHostHarness } from '../../helpers/ptyhost-host';
+import { processAlive, ptyHostHarnessPerTest } from '../../helpers/ptyhost-host';
 
-beforeAll(() => ensureBuilt(), 600_000);
-
-const open: PtyHostHarness[] = [];
-const stopped: number[] = [];
-afterEach(async () => {
-  for (const pid of stopped.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone (replaced by the watchdog)
-    }
-  }
-  for (const h of open.splice(0)) {
-    await h.close();
-    removeDir(h.dataDir);
-  }
-});
+const harnesses = ptyHostHarnessPerTest();
 
 it('answers a cancel while the pty host is stopped, replaces the hung pty host, and starts new runs', async () => {
-  const h = await ptyHostHarness();
-  open.push(h);
-  const agent = await h.call('agents.create', { name: 'sleeper', adapterType: 'process', command: 'sleep 600' });
-  const { runId } = (await h.call('agents.wake', { agent: agent.id })) as { runId: string };
-  const running = await h.runTo(runId, 'running');
-  const agentPid = running.processPid as number;
+  const h = await harnesses.open();
+  const { runId, agentPid } = await h.runningAgent('sleeper', 'sleep 600');
   const hung = livePtyHost(h.dataDir)!;
   expect(hung).not.toBeNull();
 
   process.kill(hung.pid, 'SIGSTOP');
-  stopped.push(hung.pid);
+  harnesses.killAfter(hung.pid);
   const t0 = Date.now();
   const cancelled = await h.call('runs.cancel', { run: runId });
   console.log(`cancel answered in ${Date.now() - t0} ms with the pty host stopped`);

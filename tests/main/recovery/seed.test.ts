@@ -60,6 +60,19 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
 
   const db = () => t.host.ctx.db;
 
+  /** An assignment's wake and its run, as the engine writes them (source assignment, by the system); returns the wake's id. */
+  async function insertAssignment(
+    agentId: string,
+    runId: string,
+    wake: Omit<typeof agentWakeupRequests.$inferInsert, 'id' | 'workspaceId' | 'agentId' | 'source'>,
+    run: Omit<typeof heartbeatRuns.$inferInsert, 'id' | 'workspaceId' | 'agentId' | 'invocationSource'>,
+  ): Promise<string> {
+    const wakeupId = randomUUID();
+    await db().insert(agentWakeupRequests).values({ id: wakeupId, workspaceId: t.host.ctx.workspaceId, agentId, source: 'assignment', triggerDetail: 'system', runId, ...wake });
+    await db().insert(heartbeatRuns).values({ id: runId, workspaceId: t.host.ctx.workspaceId, agentId, invocationSource: 'assignment', triggerDetail: 'system', wakeupRequestId: wakeupId, ...run });
+    return wakeupId;
+  }
+
   async function seedRun(input: {
     processPid?: number | null;
     processGroupId?: number | null;
@@ -73,30 +86,11 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
     const agent = await t.call('agents.create', { name: `coder-${randomUUID().slice(0, 6)}`, adapterType: 'codex_local' });
     await t.call('agents.pause', { agent: agent.id });
     const runId = input.runId ?? randomUUID();
-    const wakeupId = randomUUID();
     const withIssue = input.includeIssue !== false;
     const issue = withIssue ? await t.call('issues.create', { title: 'Recover local adapter after lost process' }) : null;
     const now = new Date('2026-03-19T00:00:00.000Z');
-    await db().insert(agentWakeupRequests).values({
-      id: wakeupId,
-      workspaceId: t.host.ctx.workspaceId,
-      agentId: agent.id,
-      source: 'assignment',
-      triggerDetail: 'system',
-      reason: 'issue_assigned',
-      payload: issue ? { issueId: issue.id } : {},
-      status: 'claimed',
-      runId,
-      claimedAt: now,
-    });
-    await db().insert(heartbeatRuns).values({
-      id: runId,
-      workspaceId: t.host.ctx.workspaceId,
-      agentId: agent.id,
-      invocationSource: 'assignment',
-      triggerDetail: 'system',
+    const wakeupId = await insertAssignment(agent.id, runId, { reason: 'issue_assigned', payload: issue ? { issueId: issue.id } : {}, status: 'claimed', claimedAt: now }, {
       status: 'running',
-      wakeupRequestId: wakeupId,
       issueId: issue?.id ?? null,
       contextSnapshot: issue ? { issueId: issue.id } : {},
       hostId: t.host.ctx.machineId,
@@ -360,28 +354,10 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
     const agent = await t.call('agents.create', { name: `coder-${randomUUID().slice(0, 6)}`, adapterType: 'process', command: 'true' });
     const issue = await t.call('issues.create', { title: 'Recover stranded assigned work' });
     const runId = randomUUID();
-    const wakeupId = randomUUID();
     const at = new Date('2026-03-19T00:05:00.000Z');
-    await db().insert(agentWakeupRequests).values({
-      id: wakeupId,
-      workspaceId: t.host.ctx.workspaceId,
-      agentId: agent.id,
-      source: 'assignment',
-      triggerDetail: 'system',
-      reason: input.retryReason === 'assignment_recovery' ? 'issue_assignment_recovery' : 'issue_assigned',
-      payload: { issueId: issue.id },
-      status: input.runStatus === 'cancelled' ? 'cancelled' : 'failed',
-      runId,
-      finishedAt: at,
-    });
-    await db().insert(heartbeatRuns).values({
-      id: runId,
-      workspaceId: t.host.ctx.workspaceId,
-      agentId: agent.id,
-      invocationSource: 'assignment',
-      triggerDetail: 'system',
+    const wake = { reason: input.retryReason === 'assignment_recovery' ? 'issue_assignment_recovery' : 'issue_assigned', payload: { issueId: issue.id }, status: input.runStatus === 'cancelled' ? 'cancelled' : 'failed', finishedAt: at };
+    await insertAssignment(agent.id, runId, wake, {
       status: input.runStatus,
-      wakeupRequestId: wakeupId,
       issueId: issue.id,
       contextSnapshot: { issueId: issue.id, wakeReason: 'issue_assigned', ...(input.retryReason ? { retryReason: input.retryReason } : {}) },
       errorCode: input.runStatus === 'succeeded' ? null : 'process_lost',
@@ -402,51 +378,50 @@ describeEachStore('recovery: the seed scenarios', (kind) => {
     return { agentId: agent.id, issueId: issue.id, runId };
   }
 
-  it('re-dispatches assigned todo work whose last run died with no wake left', async () => {
-    const { agentId, issueId, runId } = await seedStranded({ status: 'todo', runStatus: 'failed' });
-    const result = await t.host.recovery.reconcileStrandedAssignedIssues();
-    expect(result).toMatchObject({ dispatchRequeued: 1, continuationRequeued: 0, escalated: 0, issueIds: [issueId] });
+  /** Stranded work seeded, then one pass of the recovery over it. */
+  const reconciled = async (input: Parameters<typeof seedStranded>[0]) => ({ ...(await seedStranded(input)), result: await t.host.recovery.reconcileStrandedAssignedIssues() });
+  /** The stranded work was queued again: a second run, for this reason. */
+  const expectRequeued = async (agentId: string, runId: string, reason: string) => {
     const runs = await runsOf(agentId);
     expect(runs).toHaveLength(2);
-    expect(runs.find((r) => r.id !== runId)?.contextSnapshot.retryReason).toBe('assignment_recovery');
-  });
-
-  it('blocks assigned todo work once its one dispatch recovery was used', async () => {
-    const { issueId } = await seedStranded({ status: 'todo', runStatus: 'failed', retryReason: 'assignment_recovery' });
-    const result = await t.host.recovery.reconcileStrandedAssignedIssues();
-    expect(result).toMatchObject({ dispatchRequeued: 0, escalated: 1, issueIds: [issueId] });
+    expect(runs.find((r) => r.id !== runId)?.contextSnapshot.retryReason).toBe(reason);
+  };
+  /** The issue is blocked, with one comment that says why. */
+  const expectBlocked = async (issueId: string, why: string) => {
     expect((await issueRow(issueId)).status).toBe('blocked');
     const comments = await db().select().from(issueComments).where(eq(issueComments.issueId, issueId));
     expect(comments).toHaveLength(1);
+    expect(comments[0].body).toContain(why);
+    return comments;
+  };
+
+  it.each([
+    ['re-dispatches assigned todo work whose last run died with no wake left', 'todo', { dispatchRequeued: 1, continuationRequeued: 0 }, 'assignment_recovery'],
+    ['queues a continuation for stranded in-progress work with no live run', 'in_progress', { dispatchRequeued: 0, continuationRequeued: 1 }, 'issue_continuation_needed'],
+  ] as const)('%s', async (_, status, requeued, reason) => {
+    const { agentId, issueId, runId, result } = await reconciled({ status, runStatus: 'failed' });
+    expect(result).toMatchObject({ ...requeued, escalated: 0, issueIds: [issueId] });
+    await expectRequeued(agentId, runId, reason);
+  });
+
+  it('blocks assigned todo work once its one dispatch recovery was used', async () => {
+    const { issueId, result } = await reconciled({ status: 'todo', runStatus: 'failed', retryReason: 'assignment_recovery' });
+    expect(result).toMatchObject({ dispatchRequeued: 0, escalated: 1, issueIds: [issueId] });
+    const comments = await expectBlocked(issueId, 'retried dispatch');
     expect(comments[0].authorType).toBe('system');
-    expect(comments[0].body).toContain('retried dispatch');
     const activity = await t.call('activity.list', { entityId: issueId });
     expect(activity.map((a) => a.action)).toContain('issue.escalated');
     expect(t.events.filter((e) => e.event === 'escalation.opened')).toHaveLength(1);
   });
 
-  it('queues a continuation for stranded in-progress work with no live run', async () => {
-    const { agentId, issueId, runId } = await seedStranded({ status: 'in_progress', runStatus: 'failed' });
-    const result = await t.host.recovery.reconcileStrandedAssignedIssues();
-    expect(result).toMatchObject({ dispatchRequeued: 0, continuationRequeued: 1, escalated: 0, issueIds: [issueId] });
-    const runs = await runsOf(agentId);
-    expect(runs).toHaveLength(2);
-    expect(runs.find((r) => r.id !== runId)?.contextSnapshot.retryReason).toBe('issue_continuation_needed');
-  });
-
   it('blocks stranded in-progress work once its continuation was used', async () => {
-    const { issueId } = await seedStranded({ status: 'in_progress', runStatus: 'failed', retryReason: 'issue_continuation_needed' });
-    const result = await t.host.recovery.reconcileStrandedAssignedIssues();
+    const { issueId, result } = await reconciled({ status: 'in_progress', runStatus: 'failed', retryReason: 'issue_continuation_needed' });
     expect(result).toMatchObject({ continuationRequeued: 0, escalated: 1, issueIds: [issueId] });
-    expect((await issueRow(issueId)).status).toBe('blocked');
-    const comments = await db().select().from(issueComments).where(eq(issueComments.issueId, issueId));
-    expect(comments).toHaveLength(1);
-    expect(comments[0].body).toContain('retried continuation');
+    await expectBlocked(issueId, 'retried continuation');
   });
 
   it('never touches user-assigned work', async () => {
-    const { issueId, runId } = await seedStranded({ status: 'todo', runStatus: 'failed', assignToUser: true });
-    const result = await t.host.recovery.reconcileStrandedAssignedIssues();
+    const { issueId, runId, result } = await reconciled({ status: 'todo', runStatus: 'failed', assignToUser: true });
     expect(result).toMatchObject({ dispatchRequeued: 0, continuationRequeued: 0, escalated: 0 });
     expect((await issueRow(issueId)).status).toBe('todo');
     expect(await db().select().from(heartbeatRuns).where(eq(heartbeatRuns.issueId, issueId))).toHaveLength(1);

@@ -3,45 +3,21 @@
 // failed as lost with the pty host named (the machine's failure), and retried once, that retry
 // not counted against the agent. The same when the host died with its pty host: the next start
 // finds the agent alive with no terminal and stops and retries it (not `process_detached`).
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { RunDto } from '../../../src/shared/contract';
-import { startServe, tempDataDir, vigil, type Served } from '../../helpers/serve';
+import { servePerTest, startServe, tempDataDir, vigilJson } from '../../helpers/serve';
 import { livePtyHost } from '../../../src/main/ptyhost/launch';
 import { isInfrastructureFailure } from '../../../src/main/infrastructure/failure';
-import { ensureBuilt } from '../../helpers/serve';
 import { waitFor } from '../../helpers/host';
-import { processAlive, ptyHostHarness, removeDir, type PtyHostHarness } from '../../helpers/ptyhost-host';
+import { processAlive, ptyHostHarnessPerTest } from '../../helpers/ptyhost-host';
 
-beforeAll(() => ensureBuilt(), 600_000);
-
-const open: PtyHostHarness[] = [];
-const pids: number[] = [];
-const served: Served[] = [];
-const dataDirs: { cleanup(): void }[] = [];
-afterEach(async () => {
-  for (const s of served.splice(0)) await s.stop();
-  for (const d of dataDirs.splice(0)) d.cleanup();
-  for (const pid of pids.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone, as it should be
-    }
-  }
-  for (const h of open.splice(0)) {
-    await h.close();
-    removeDir(h.dataDir);
-  }
-});
+const harnesses = ptyHostHarnessPerTest();
+const serving = servePerTest();
 
 it('stops an agent that ignores SIGHUP when its pty host dies, and retries its run once', async () => {
-  const h = await ptyHostHarness();
-  open.push(h);
-  const agent = await h.call('agents.create', { name: 'deaf', adapterType: 'process', command: "trap '' HUP; while :; do sleep 1; done" });
-  const { runId } = (await h.call('agents.wake', { agent: agent.id })) as { runId: string };
-  const running = await h.runTo(runId, 'running');
-  const agentPid = running.processPid as number;
-  pids.push(agentPid);
+  const h = await harnesses.open();
+  const { runId, agentPid } = await h.runningAgent('deaf', "trap '' HUP; while :; do sleep 1; done");
+  harnesses.killAfter(agentPid);
   const ptyHost = livePtyHost(h.dataDir)!;
 
   process.kill(ptyHost.pid, 'SIGKILL');
@@ -57,31 +33,24 @@ it('stops an agent that ignores SIGHUP when its pty host dies, and retries its r
 }, 120_000);
 
 it('stops and retries an agent that ignores SIGHUP when the host and its pty host were both SIGKILLed', async () => {
-  const data = tempDataDir();
-  dataDirs.push(data);
-  const cli = async (...args: string[]) => {
-    const r = await vigil([...args, '--json'], { dataDir: data.dir });
-    if (r.code !== 0) throw new Error(`vigil ${args.join(' ')}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-  };
+  const data = (serving.data = tempDataDir());
+  const cli = (...args: string[]) => vigilJson(data.dir, ...args);
   const listRuns = async (): Promise<RunDto[]> => {
     const runs = (await cli('run', 'list', '--agent', 'deaf')) as RunDto[] | { items: RunDto[] };
     return Array.isArray(runs) ? runs : runs.items;
   };
   const first = await startServe({ dataDir: data.dir, detached: true });
-  served.push(first);
   await cli('agent', 'add', 'deaf', '--adapter', 'process', '--command', "trap '' HUP; while :; do sleep 1; done");
   const issue = await cli('issue', 'create', 'work that outlives its terminal', '--assign', 'deaf');
   const running = await waitFor(async () => (await listRuns()).find((r) => r.status === 'running' && r.processPid), 60_000, 'the run to be running');
   const agentPid = running.processPid!;
-  pids.push(agentPid);
+  harnesses.killAfter(agentPid);
 
   await first.kill(); // the host, then its pty host: both SIGKILLed
-  served.splice(0);
   // It ignores SIGHUP: it lives on with no terminal.
   expect(processAlive(agentPid)).toBe(true);
 
-  served.push(await startServe({ dataDir: data.dir, detached: true }));
+  serving.served = await startServe({ dataDir: data.dir, detached: true });
   await waitFor(() => !processAlive(agentPid), 30_000, `the agent (pid ${agentPid}) to be stopped by the next start`);
   const lost = (await cli('run', 'show', running.id)) as RunDto;
   expect(lost.status).toBe('failed');

@@ -1,13 +1,13 @@
 // Requests as stored state (issue 21): an agent's run opens a permission request or a question,
 // a person lists and answers it (allow, allow always -> a rule kept on the agent, deny with a
 // message, an option or free text), nobody answering within the agent's answer timeout denies it.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from '../../../src/main/api';
 import type { RequestDto } from '../../../src/shared/contract';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
+import { startTestHost, textIfThere, waitFor, type TestHost } from '../../helpers/host';
 
 let h: TestHost;
 const dir = mkdtempSync(join(tmpdir(), 'vigil-requests-'));
@@ -18,13 +18,7 @@ async function liveRun(name: string, extra: { answerTimeoutSec?: number } = {}):
   await h.call('agents.create', { name, adapterType: 'process', command: `printenv VIGIL_RUN_TOKEN > ${tokenFile}; sleep 120`, ...extra });
   const issue = await h.call('issues.create', { title: `work of ${name}`, assignee: name });
   const run = await waitFor(async () => (await h.call('runs.list', { agent: name })).items.find((r) => r.status === 'running'), 30_000, 'a running run');
-  const token = await waitFor(() => {
-    try {
-      return readFileSync(tokenFile, 'utf8').trim();
-    } catch {
-      return null;
-    }
-  }, 30_000, 'the run token');
+  const token = await waitFor(() => textIfThere(tokenFile)?.trim(), 30_000, 'the run token');
   return { runId: run.id, agent: { kind: 'agent', runToken: token }, issueId: issue.id };
 }
 

@@ -2,20 +2,15 @@
 // statement share a created_at to the microsecond), and a `total` that follows new runs and
 // removed agents while PGlite's count is kept between calls (services/run-totals.ts).
 import { randomUUID } from 'node:crypto';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { heartbeatRuns } from '../../../src/main/db/schema';
 import type { RunDto } from '../../../src/shared/contract';
-import { startTestHost, type TestHost } from '../../helpers/host';
+import { hostPerTest, type TestHost } from '../../helpers/host';
 import { describeEachStore } from '../../helpers/stores';
 
 describeEachStore('runs.list', (kind) => {
-  let t: TestHost | null = null;
-  afterEach(async () => {
-    await t?.stop();
-    t?.target.cleanup();
-    t = null;
-  });
-  const start = async () => (t = await startTestHost(kind, { startScheduler: false, recoverOnStart: false }));
+  const host = hostPerTest(kind);
+  const start = () => host.start({ startScheduler: false, recoverOnStart: false });
 
   /** Finished runs written straight into the store; one statement, so one created_at, unless `at` is given. */
   async function addRuns(h: TestHost, agentId: string, n: number, at?: (i: number) => Date): Promise<string[]> {

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../helpers/host';
 import { connect, type Client } from '../../../src/cli/client';
 import type { AgentDto, IssueDto, MachineDto, RunDetailDto, RunDto } from '../../../src/shared/contract';
 import type { HostEvent } from '../../../src/shared/events';
@@ -52,15 +53,8 @@ d('team mode: two machines on one PostgreSQL server', () => {
         return { machine, agentId, runId };
       });
 
-  async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  /** Polls until `check` returns a value (a wait, not an assertion). */
+  const until = <T,>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000) => waitFor(check, timeoutMs, what, 200);
   const runOf = (host: typeof A, id: string) => host.json<RunDetailDto>('run', 'show', id);
 
   beforeAll(async () => {

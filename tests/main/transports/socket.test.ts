@@ -104,14 +104,17 @@ describe('control socket', () => {
     expect(await client.request('s', 'agents.list', {})).toEqual({ id: 's', ok: true, result: [echoAgent] });
   });
 
-  it('answers malformed JSON with a structured error and keeps the connection usable', async () => {
+  /** A line sent: an invalid_input error without an id, its message matching `words`; then the next request is answered as usual. */
+  const refusedThenUsable = async (line: string, words: RegExp) => {
     const client = await open();
-    client.send('{"id": 1, "method": \n');
+    client.send(line);
     const error = await client.next();
     expect(error).toMatchObject({ id: null, ok: false, error: { code: 'invalid_input' } });
-    expect(error.error.message).toMatch(/malformed JSON/);
+    expect(error.error.message).toMatch(words);
     expect(await client.request(2, 'agents.list', {})).toMatchObject({ id: 2, ok: true });
-  });
+  };
+
+  it('answers malformed JSON with a structured error and keeps the connection usable', () => refusedThenUsable('{"id": 1, "method": \n', /malformed JSON/));
 
   it('names the field of a malformed request envelope and keeps its id', async () => {
     const client = await open();
@@ -141,15 +144,8 @@ describe('control socket', () => {
     expect(await client.request(7, 'agents.get', { agent: 'nobody' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
-  it('refuses an oversize line with an error, then reads the next request normally', async () => {
-    const client = await open();
-    const huge = JSON.stringify({ id: 1, method: 'agents.list', params: { pad: 'x'.repeat(MAX_REQUEST_BYTES + 10) } });
-    client.send(`${huge}\n`);
-    const error = await client.next();
-    expect(error).toMatchObject({ id: null, ok: false, error: { code: 'invalid_input' } });
-    expect(error.error.message).toMatch(/too large/);
-    expect(await client.request(2, 'agents.list', {})).toMatchObject({ id: 2, ok: true });
-  });
+  it('refuses an oversize line with an error, then reads the next request normally', () =>
+    refusedThenUsable(`${JSON.stringify({ id: 1, method: 'agents.list', params: { pad: 'x'.repeat(MAX_REQUEST_BYTES + 10) } })}\n`, /too large/));
 
   it('makes a request with a runToken an agent call, limited by the API', async () => {
     const client = await open();
@@ -295,6 +291,12 @@ describe('control socket', () => {
 });
 
 describe('control socket file handling', () => {
+  /** A client on `path` gets an answer. */
+  const expectAnswers = async (path: string) => {
+    const client = await LineClient.open(path);
+    expect(await client.request(1, 'agents.list', {})).toMatchObject({ ok: true });
+    client.socket.destroy();
+  };
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-sock-'));
@@ -311,9 +313,7 @@ describe('control socket file handling', () => {
     await new Promise((resolve) => child.once('exit', resolve));
     expect(statSync(path).isSocket()).toBe(true);
     const server = await startControlSocket(fakeHost(), path);
-    const client = await LineClient.open(path);
-    expect(await client.request(1, 'agents.list', {})).toMatchObject({ ok: true });
-    client.socket.destroy();
+    await expectAnswers(path);
     await server.close();
   });
 
@@ -322,9 +322,7 @@ describe('control socket file handling', () => {
     const first = await startControlSocket(fakeHost(), path);
     await expect(startControlSocket(fakeHost(), path)).rejects.toThrow(/already listening/);
     // The refused start left the live socket alone.
-    const client = await LineClient.open(path);
-    expect(await client.request(1, 'agents.list', {})).toMatchObject({ ok: true });
-    client.socket.destroy();
+    await expectAnswers(path);
     await first.close();
   });
 
@@ -341,9 +339,7 @@ describe('control socket file handling', () => {
     const server = await startControlSocket(fakeHost(), path);
     expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    const client = await LineClient.open(path);
-    expect(await client.request(1, 'agents.list', {})).toMatchObject({ ok: true });
-    client.socket.destroy();
+    await expectAnswers(path);
     await server.close();
   });
 });

@@ -1,12 +1,11 @@
 // The acceptance scenario with real git, real ptys and the real engine: two agents on one
 // repository, one issue each, editing the same line of the same file at the same time.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachStore } from '../../helpers/stores';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
-import { makeRepo, sh } from '../../helpers/git-repo';
+import { hostPerTest, waitFor, type TestHost } from '../../helpers/host';
+import { sh } from '../../helpers/git-repo';
 
 /** Edits the line, then waits (at most 30 s) for the other agent's edit: both run at once. */
 const editing = (sync: string, me: string, other: string) =>
@@ -21,14 +20,7 @@ const editing = (sync: string, me: string, other: string) =>
   ].join('; ');
 
 describeEachStore('issue worktrees', (kind) => {
-  let t: TestHost | null = null;
-  const cleanups: (() => void)[] = [];
-  afterEach(async () => {
-    await t?.stop();
-    t?.target.cleanup();
-    t = null;
-    for (const c of cleanups.splice(0)) c();
-  });
+  const host = hostPerTest(kind);
 
   const issueDone = (h: TestHost, ref: string, statuses = ['in_review']) =>
     waitFor(async () => {
@@ -37,11 +29,10 @@ describeEachStore('issue worktrees', (kind) => {
     }, 60_000, `${ref}'s run to succeed`);
 
   it('two agents, one repository, the same line at once: isolated, diffed, merged, conflict reported', async () => {
-    const repo = makeRepo({ 'greeting.txt': 'hello\n', 'README.md': '# demo\n' });
-    const sync = mkdtempSync(join(tmpdir(), 'vigil-sync-'));
-    cleanups.push(repo.cleanup, () => rmSync(sync, { recursive: true, force: true }));
+    const repo = host.repo({ 'greeting.txt': 'hello\n', 'README.md': '# demo\n' });
+    const sync = host.tempDir('vigil-sync-');
     const mainBefore = sh(repo.dir, ['rev-parse', 'main']);
-    const h = (t = await startTestHost(kind));
+    const h = await host.start();
 
     await h.call('agents.create', { name: 'a', adapterType: 'process', command: editing(sync, 'a', 'b'), cwd: repo.dir, workspace: 'worktree' });
     await h.call('agents.create', { name: 'b', adapterType: 'process', command: editing(sync, 'b', 'a'), cwd: repo.dir, workspace: 'worktree' });
@@ -125,9 +116,8 @@ describeEachStore('issue worktrees', (kind) => {
   }, 180_000);
 
   it('refuses --workspace worktree on a folder that is not a git repository, and lists stray folders', async () => {
-    const plain = mkdtempSync(join(tmpdir(), 'vigil-plain-'));
-    cleanups.push(() => rmSync(plain, { recursive: true, force: true }));
-    const h = (t = await startTestHost(kind));
+    const plain = host.tempDir('vigil-plain-');
+    const h = await host.start();
     await expect(h.call('agents.create', { name: 'x', adapterType: 'process', command: 'true', cwd: plain, workspace: 'worktree' })).rejects.toMatchObject({
       code: 'invalid_input',
       field: 'cwd',
@@ -139,8 +129,7 @@ describeEachStore('issue worktrees', (kind) => {
     await expect(h.call('agents.update', { agent: 'x', patch: { workspace: 'worktree' } })).rejects.toMatchObject({ code: 'invalid_input', field: 'patch.cwd' });
 
     // A repository that cannot give a base branch: the run fails as workspace_failed, saying why.
-    const repo = makeRepo();
-    cleanups.push(repo.cleanup);
+    const repo = host.repo();
     await h.call('agents.create', { name: 'w', adapterType: 'process', command: 'true', cwd: repo.dir, workspace: 'worktree' });
     sh(repo.dir, ['checkout', '--quiet', '--detach']);
     const issue = await h.call('issues.create', { title: 'Detached', assignee: 'w' });
@@ -164,8 +153,8 @@ describeEachStore('issue worktrees', (kind) => {
     // (VIG-1's one continuation may have found the repository back on main and made its worktree.)
     expect(listed.workspaces.map((w) => w.issueIdentifier)).toContain('VIG-2');
     await h.stop();
-    t = await startTestHost(kind, {}, h.target);
-    expect(t.host.info.notices.join('\n')).toContain('1 worktree folder(s) belong to no open issue and were kept');
+    const restarted = await host.start({}, h.target);
+    expect(restarted.host.info.notices.join('\n')).toContain('1 worktree folder(s) belong to no open issue and were kept');
     expect(existsSync(stray)).toBe(true);
   });
 });

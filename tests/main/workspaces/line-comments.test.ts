@@ -1,13 +1,11 @@
 // Line comments and Request changes with real git, real ptys and the real engine: three remarks
 // on two files, one follow-up turn that names the three places, and the next diff shows which
 // remarks the agent's second run touched (a changed line) and which only moved or stayed.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachStore } from '../../helpers/stores';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
-import { makeRepo } from '../../helpers/git-repo';
+import { hostPerTest, waitFor } from '../../helpers/host';
 
 const CART = ['export function total(items) {', '  let sum = 0;', '  for (const i of items) sum += i.price;', '  return sum;', '}', ''].join('\\n');
 const TAX = ['export const RATE = 0.2;', 'export const tax = (x) => x * RATE;', ''].join('\\n');
@@ -21,20 +19,12 @@ const agent = (sync: string) =>
   ].join('; ');
 
 describeEachStore('line comments and request changes', (kind) => {
-  let t: TestHost | null = null;
-  const cleanups: (() => void)[] = [];
-  afterEach(async () => {
-    await t?.stop();
-    t?.target.cleanup();
-    t = null;
-    for (const c of cleanups.splice(0)) c();
-  });
+  const host = hostPerTest(kind);
 
   it('three remarks on two files go as one turn; the next diff marks the touched ones', async () => {
-    const repo = makeRepo({ 'README.md': '# shop\n' });
-    const sync = mkdtempSync(join(tmpdir(), 'vigil-sync-'));
-    cleanups.push(repo.cleanup, () => rmSync(sync, { recursive: true, force: true }));
-    const h = (t = await startTestHost(kind));
+    const repo = host.repo({ 'README.md': '# shop\n' });
+    const sync = host.tempDir('vigil-sync-');
+    const h = await host.start();
     await h.call('agents.create', { name: 'coder', adapterType: 'process', command: agent(sync), cwd: repo.dir, workspace: 'worktree' });
     const issue = await h.call('issues.create', { title: 'Cart totals', assignee: 'coder' });
     const ref = issue.identifier;

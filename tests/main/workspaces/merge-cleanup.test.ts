@@ -3,20 +3,13 @@
 // archive that restores; nothing unmerged is ever dropped.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachStore } from '../../helpers/stores';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
-import { makeRepo, sh } from '../../helpers/git-repo';
+import { hostPerTest, waitFor, type TestHost } from '../../helpers/host';
+import { sh } from '../../helpers/git-repo';
 
 describeEachStore('squash merge and clean-up', (kind) => {
-  let t: TestHost | null = null;
-  const cleanups: (() => void)[] = [];
-  afterEach(async () => {
-    await t?.stop();
-    t?.target.cleanup();
-    t = null;
-    for (const c of cleanups.splice(0)) c();
-  });
+  const host = hostPerTest(kind);
 
   const ranOnce = (h: TestHost, ref: string) =>
     waitFor(async () => {
@@ -25,9 +18,8 @@ describeEachStore('squash merge and clean-up', (kind) => {
     }, 60_000, `${ref}'s run`);
 
   it('squash by agent default, the worktree goes; discard archives; restore brings it back', async () => {
-    const repo = makeRepo({ 'a.txt': 'a\n' });
-    cleanups.push(repo.cleanup);
-    const h = (t = await startTestHost(kind));
+    const repo = host.repo({ 'a.txt': 'a\n' });
+    const h = await host.start();
     const agent = "echo \"work of $VIGIL_ISSUE\" > work.txt; git add work.txt; git commit -qm 'agent commit 1'; echo more >> work.txt; git commit -qam 'agent commit 2'";
     await h.call('agents.create', { name: 'w', adapterType: 'process', command: agent, cwd: repo.dir, workspace: 'worktree', mergeStrategy: 'squash' });
     const one = await h.call('issues.create', { title: 'Squash me', assignee: 'w' });

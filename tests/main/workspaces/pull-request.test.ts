@@ -1,13 +1,12 @@
 // Push and pull request with real git and a stand-in `gh` on PATH: the branch lands in a local
 // bare repository (the remote), gh is called with the issue's title and body, the pull request
 // is recorded with its URL and state, and refreshed. Without a remote, or without gh, a sentence.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { describeEachStore } from '../../helpers/stores';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
-import { makeRepo, sh } from '../../helpers/git-repo';
+import { hostPerTest, waitFor } from '../../helpers/host';
+import { sh } from '../../helpers/git-repo';
 
 /** A stand-in gh: records each argv (one line per arg, a ---- line after), answers like gh. */
 const FAKE_GH = `#!/bin/sh
@@ -20,24 +19,18 @@ esac
 `;
 
 describeEachStore('push and pull requests', (kind) => {
-  let t: TestHost | null = null;
-  const cleanups: (() => void)[] = [];
+  const host = hostPerTest(kind);
   const path = process.env.PATH;
-  afterEach(async () => {
+  afterEach(() => {
     process.env.PATH = path;
     delete process.env.GH_LOG;
-    await t?.stop();
-    t?.target.cleanup();
-    t = null;
-    for (const c of cleanups.splice(0)) c();
   });
 
   it('pushes to a bare remote, opens the PR with gh, records and refreshes its state', async () => {
-    const repo = makeRepo({ 'README.md': '# shop\n' });
-    const tools = mkdtempSync(join(tmpdir(), 'vigil-gh-'));
+    const repo = host.repo({ 'README.md': '# shop\n' });
+    const tools = host.tempDir('vigil-gh-');
     const bare = join(tools, 'remote.git');
-    cleanups.push(repo.cleanup, () => rmSync(tools, { recursive: true, force: true }));
-    const h = (t = await startTestHost(kind));
+    const h = await host.start();
     await h.call('agents.create', { name: 'w', adapterType: 'process', command: 'echo change > change.txt', cwd: repo.dir, workspace: 'worktree' });
     const issue = await h.call('issues.create', { title: 'Add a change', body: 'The shop needs a change.', assignee: 'w' });
     await waitFor(async () => ((await h.call('issues.get', { issue: issue.identifier })).status === 'in_review' ? true : null), 60_000, 'the run');
@@ -68,13 +61,12 @@ describeEachStore('push and pull requests', (kind) => {
   }, 180_000);
 
   it('without gh on PATH: the branch is pushed and the message says gh is missing', async () => {
-    const repo = makeRepo({ 'README.md': '# shop\n' });
-    const tools = mkdtempSync(join(tmpdir(), 'vigil-gh-'));
+    const repo = host.repo({ 'README.md': '# shop\n' });
+    const tools = host.tempDir('vigil-gh-');
     const bare = join(tools, 'remote.git');
-    cleanups.push(repo.cleanup, () => rmSync(tools, { recursive: true, force: true }));
     sh(tools, ['init', '--quiet', '--bare', bare]);
     sh(repo.dir, ['remote', 'add', 'origin', bare]);
-    const h = (t = await startTestHost(kind));
+    const h = await host.start();
     await h.call('agents.create', { name: 'w', adapterType: 'process', command: 'echo change > change.txt; git add change.txt; git commit -qm change', cwd: repo.dir, workspace: 'worktree' });
     const issue = await h.call('issues.create', { title: 'Add a change', assignee: 'w' });
     await waitFor(async () => ((await h.call('issues.get', { issue: issue.identifier })).status === 'in_review' ? true : null), 60_000, 'the run');

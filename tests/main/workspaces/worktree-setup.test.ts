@@ -1,30 +1,20 @@
 // A new worktree's setup with real git, real ptys and the real engine: the gitignored .env named
 // by .worktreeinclude is copied in; the setup command runs before the first run and its log is
 // kept; two worktrees get different VIGIL_PORTs (and PORT), the range released when one goes.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachStore } from '../../helpers/stores';
-import { startTestHost, waitFor, type TestHost } from '../../helpers/host';
-import { makeRepo } from '../../helpers/git-repo';
+import { hostPerTest, waitFor } from '../../helpers/host';
 
 describeEachStore('worktree setup', (kind) => {
-  let t: TestHost | null = null;
-  const cleanups: (() => void)[] = [];
-  afterEach(async () => {
-    await t?.stop();
-    t?.target.cleanup();
-    t = null;
-    for (const c of cleanups.splice(0)) c();
-  });
+  const host = hostPerTest(kind);
 
   it('.worktreeinclude copies .env; setup runs first with its log kept; two worktrees, two VIGIL_PORTs', async () => {
-    const repo = makeRepo({ 'README.md': '# x\n', '.gitignore': '.env\nnode_modules/\n', '.worktreeinclude': '.env\n' });
+    const repo = host.repo({ 'README.md': '# x\n', '.gitignore': '.env\nnode_modules/\n', '.worktreeinclude': '.env\n' });
     writeFileSync(join(repo.dir, '.env'), 'SECRET=from-the-checkout\n');
-    const out = mkdtempSync(join(tmpdir(), 'vigil-setup-'));
-    cleanups.push(repo.cleanup, () => rmSync(out, { recursive: true, force: true }));
-    const h = (t = await startTestHost(kind));
+    const out = host.tempDir('vigil-setup-');
+    const h = await host.start();
     const agent = `cat .env > ${out}/$VIGIL_ISSUE.env; echo "$VIGIL_PORT $PORT" > ${out}/$VIGIL_ISSUE.port; ls setup-done > ${out}/$VIGIL_ISSUE.setup`;
     await h.call('agents.create', { name: 's', adapterType: 'process', command: agent, cwd: repo.dir, workspace: 'worktree', setup: 'echo installing; touch setup-done', maxConcurrentRuns: 2 });
     const a = await h.call('issues.create', { title: 'One', assignee: 's' });

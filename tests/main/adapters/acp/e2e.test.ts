@@ -5,63 +5,48 @@
 // processes) while the request waits: the retry loads the stored session with session/load.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../../../src/cli/client';
-import type { CallInput, CallName, CallOutput } from '../../../../src/shared/contract';
-import { ensureBuilt, startServe, tempDataDir, type Served } from '../../../helpers/serve';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { callServed, ensureBuilt, servePerTest, startServe, tempDataDir } from '../../../helpers/serve';
 import { waitFor } from '../../../helpers/host';
 
 const AGENT = resolve(__dirname, '../../../fixtures/acp/agent.mjs');
 
 beforeAll(() => ensureBuilt(), 600_000);
 
-async function call<N extends CallName>(served: Served, method: N, params: CallInput<N>): Promise<CallOutput<N>> {
-  const client = await connect(served.socketPath);
-  try {
-    return await client.call(method, params);
-  } finally {
-    client.close();
-  }
-}
+const call = callServed;
 
 const agentLog = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
 
 describe('an acp agent under vigil serve', () => {
-  let served: Served | null = null;
-  let data: ReturnType<typeof tempDataDir> | null = null;
-  afterEach(async () => {
-    await served?.stop();
-    served = null;
-    data?.cleanup();
-  });
+  const slot = servePerTest();
 
   async function setUp() {
-    data = tempDataDir('vigil-acp-');
-    const work = join(data.dir, 'work');
+    slot.data = tempDataDir('vigil-acp-');
+    const work = join(slot.data.dir, 'work');
     mkdirSync(work);
-    const logFile = join(data.dir, 'agent-log.jsonl');
-    served = await startServe({ dataDir: join(data.dir, 'vigil') });
-    await call(served, 'agents.create', {
+    const logFile = join(slot.data.dir, 'agent-log.jsonl');
+    slot.served = await startServe({ dataDir: join(slot.data.dir, 'vigil') });
+    await call(slot.served, 'agents.create', {
       name: 'acp-agent',
       adapterType: 'acp',
       command: `node ${AGENT}`,
       cwd: work,
-      env: { ACP_TEST_LOG: logFile, ACP_TEST_STORE: join(data.dir, 'sessions.json') },
+      env: { ACP_TEST_LOG: logFile, ACP_TEST_STORE: join(slot.data.dir, 'sessions.json') },
     });
-    const issue = await call(served, 'issues.create', { title: 'Clean the build', assignee: 'acp-agent' });
-    const pending = await waitFor(async () => (await call(served!, 'requests.list', { pendingOnly: true }))[0], 120_000, 'the permission request');
+    const issue = await call(slot.served, 'issues.create', { title: 'Clean the build', assignee: 'acp-agent' });
+    const pending = await waitFor(async () => (await call(slot.served!, 'requests.list', { pendingOnly: true }))[0], 120_000, 'the permission request');
     return { work, logFile, issue, pending };
   }
 
   it('records text and the tool call, waits on the permission request, and succeeds once it is allowed', async () => {
     const { work, logFile, pending } = await setUp();
     expect(pending).toMatchObject({ kind: 'permission', tool: 'execute', status: 'pending', input: { command: 'rm -rf build' } });
-    const live = await call(served!, 'runs.get', { run: pending.runId });
+    const live = await call(slot.served!, 'runs.get', { run: pending.runId });
     expect(live.status).toBe('running');
     expect(live.sessionId).toBe(agentLog(logFile).find((l) => l.method === 'session/new').sessionId);
-    await call(served!, 'requests.answer', { request: pending.id, decision: 'allow' });
+    await call(slot.served!, 'requests.answer', { request: pending.id, decision: 'allow' });
     const done = await waitFor(async () => {
-      const r = await call(served!, 'runs.get', { run: pending.runId });
+      const r = await call(slot.served!, 'runs.get', { run: pending.runId });
       return r.status !== 'running' && r.status !== 'queued' && r.status !== 'starting' ? r : null;
     }, 120_000, 'the run to end');
     expect(done.status).toBe('succeeded');
@@ -72,7 +57,7 @@ describe('an acp agent under vigil serve', () => {
     expect(done.events.find((e) => e.type === 'tool_use')?.payload).toMatchObject({ id: 'call-1', input: { command: 'rm -rf build' } });
     expect(readFileSync(join(work, 'written-by-agent.txt'), 'utf8')).toBe('hello from the agent\n');
     // The agent's stderr is in the run log; the protocol is not.
-    const log = await call(served!, 'runs.log', { run: pending.runId });
+    const log = await call(slot.served!, 'runs.log', { run: pending.runId });
     const text = Buffer.from(log.data, 'base64').toString('utf8');
     expect(text).toContain('test agent: started');
     expect(text).not.toContain('"jsonrpc"');
@@ -80,21 +65,21 @@ describe('an acp agent under vigil serve', () => {
 
   it('killed with the host while the request waits, the retry resumes the stored session through session/load', async () => {
     const { logFile, issue, pending } = await setUp();
-    const lost = await call(served!, 'runs.get', { run: pending.runId });
+    const lost = await call(slot.served!, 'runs.get', { run: pending.runId });
     expect(lost.sessionId).toBeTruthy();
-    await served!.kill();
+    await slot.served!.kill();
     try {
       if (lost.processGroupId) process.kill(-lost.processGroupId, 'SIGKILL');
     } catch {
       /* gone with the host */
     }
-    served = await startServe({ dataDir: join(data!.dir, 'vigil') });
+    slot.served = await startServe({ dataDir: join(slot.data!.dir, 'vigil') });
     const load = await waitFor(() => agentLog(logFile).find((l) => l.method === 'session/load'), 120_000, 'the retry to load the session');
     expect(load.params.sessionId).toBe(lost.sessionId);
-    const again = await waitFor(async () => (await call(served!, 'requests.list', { pendingOnly: true })).find((r) => r.runId !== pending.runId), 120_000, 'the retry’s request');
-    await call(served!, 'requests.answer', { request: again.id, decision: 'allow' });
+    const again = await waitFor(async () => (await call(slot.served!, 'requests.list', { pendingOnly: true })).find((r) => r.runId !== pending.runId), 120_000, 'the retry’s request');
+    await call(slot.served!, 'requests.answer', { request: again.id, decision: 'allow' });
     const retry = await waitFor(async () => {
-      const runs = (await call(served!, 'runs.list', { issue: issue.identifier })).items;
+      const runs = (await call(slot.served!, 'runs.list', { issue: issue.identifier })).items;
       return runs.find((r) => r.id === again.runId && r.status === 'succeeded');
     }, 120_000, 'the retry to succeed');
     expect(retry.sessionId).toBe(lost.sessionId);
