@@ -40,6 +40,20 @@ export const PHASE_TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
 /** agent_stuck: its CLI waits for what a headless run cannot give (a pasted login code). */
 export type StopReason = 'cancelled' | 'timeout' | 'host_shutdown' | 'log_write_failed' | 'agent_stuck' | LimitStop;
 
+/**
+ * What a run stopped by Vigil ends as. A budget or a usage window is not the agent's failure: no
+ * retry is spent, nothing escalates; src/main/budgets queues it again.
+ */
+const STOPPED_AS: Record<StopReason, [RunStatus, RunErrorCode]> = {
+  cancelled: ['cancelled', 'cancelled'],
+  host_shutdown: ['cancelled', 'host_shutdown'],
+  timeout: ['timed_out', 'timeout'],
+  log_write_failed: ['failed', 'log_write_failed'],
+  agent_stuck: ['failed', 'adapter_failed'],
+  budget_exceeded: ['cancelled', 'budget_exceeded'],
+  rate_limited: ['cancelled', 'rate_limited'],
+};
+
 /** What a live run needs of the engine that holds it. */
 export interface LiveRunHost {
   readonly ctx: Pick<ServiceContext, 'db' | 'events'>;
@@ -396,28 +410,13 @@ export class LiveRun {
   /** `failure`: what the agent's CLI said went wrong (its parser's reading), for a run that failed. */
   private outcomeOf(exit: RunExit, failure?: AdapterFailure): { status: RunStatus; errorCode: RunErrorCode | null; error: string | null } {
     const why = this.stopDetail ? this.redactor.redactText(this.stopDetail) : null;
-    switch (this.stopReason) {
-      case 'cancelled':
-        return { status: 'cancelled', errorCode: 'cancelled', error: why };
-      case 'host_shutdown':
-        return { status: 'cancelled', errorCode: 'host_shutdown', error: why };
-      case 'timeout':
-        return { status: 'timed_out', errorCode: 'timeout', error: why };
-      case 'log_write_failed':
-        return { status: 'failed', errorCode: 'log_write_failed', error: `could not write the run log: ${why}` };
-      case 'agent_stuck':
-        return { status: 'failed', errorCode: 'adapter_failed', error: why };
-      // Not the agent's failure: no retry is spent, nothing escalates; src/main/budgets queues it again.
-      case 'budget_exceeded':
-        return { status: 'cancelled', errorCode: 'budget_exceeded', error: why };
-      case 'rate_limited':
-        return { status: 'cancelled', errorCode: 'rate_limited', error: why };
-      default: {
-        if (exit.exitCode === 0 && !exit.signal) return { status: 'succeeded', errorCode: null, error: null };
-        const how = exit.signal ? `the agent process was killed by ${exit.signal}` : `the agent process exited with code ${exit.exitCode}`;
-        const said = failure ? this.redactor.redactText(this.failureWords(failure)) : null;
-        return { status: 'failed', errorCode: 'adapter_failed', error: said ? `${said} (${how})` : how };
-      }
+    if (this.stopReason) {
+      const [status, errorCode] = STOPPED_AS[this.stopReason];
+      return { status, errorCode, error: this.stopReason === 'log_write_failed' ? `could not write the run log: ${why}` : why };
     }
+    if (exit.exitCode === 0 && !exit.signal) return { status: 'succeeded', errorCode: null, error: null };
+    const how = exit.signal ? `the agent process was killed by ${exit.signal}` : `the agent process exited with code ${exit.exitCode}`;
+    const said = failure ? this.redactor.redactText(this.failureWords(failure)) : null;
+    return { status: 'failed', errorCode: 'adapter_failed', error: said ? `${said} (${how})` : how };
   }
 }

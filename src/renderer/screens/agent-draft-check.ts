@@ -3,22 +3,13 @@
 // values as a draft, a moment after the typing stops. The host answers from the machine that will
 // run the agent (team mode: that machine's host; offline, it says so), each problem with its fix.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
 import type { AgentCheckDto, CallInput, CallOutput } from '../../shared/contract';
 import type { AdapterType } from '../../shared/domain';
 import { useBridge } from '../data/bridge-context';
+import { useDebounced } from '../components/useDebounced';
 
 /** How long the typing must pause before the host is asked. */
 export const DRAFT_CHECK_DELAY_MS = 400;
-
-export function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
-}
 
 export interface Draft {
   /** The agent being edited: its saved values fill what the draft leaves out. */
