@@ -3,48 +3,25 @@
 // stand-in systemd-run/systemctl (tests/fixtures/systemd) records every call and really moves the
 // run into a cgroup under /sys/fs/cgroup/unified: the escapes a cancel and a crash must end are real.
 // Root only: the stand-in makes cgroups (CI runs as root).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../../../src/cli/doctor';
-import { livePtyHost } from '../../../src/main/ptyhost/launch';
-import { ensureBuilt, ROOT } from '../../helpers/serve';
+import { ROOT } from '../../helpers/serve';
 import { waitFor } from '../../helpers/host';
-import { processAlive, ptyHostHarness, removeDir, type PtyHostHarness } from '../../helpers/ptyhost-host';
+import { processAlive, ptyHostHarness, type PtyHostHarness } from '../../helpers/ptyhost-host';
+import { crashWithPtyHost, escapeCases, sleepers } from '../../helpers/escapes';
 import { systemdStandIn, UNIFIED, type SystemdStandIn } from '../../fixtures/systemd/stand-in';
-
-beforeAll(() => ensureBuilt(), 600_000);
 
 const canRun = process.getuid?.() === 0 && existsSync(join(UNIFIED, 'cgroup.procs'));
 if (!canRun) console.log(`systemd scope tests skipped: ${process.getuid?.() === 0 ? `no cgroup2 at ${UNIFIED}` : 'the stand-in systemd makes cgroups, which needs root (CI runs as root)'}`);
 
-function sleepers(seconds: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (argv[0].endsWith('sleep') && argv[1] === String(seconds) && processAlive(Number(name))) out.push(Number(name));
-    } catch {
-      // exited while listed
-    }
-  }
-  return out;
-}
-
-const escaping = (seconds: number) => `setsid sh -c 'exec env -i sleep ${seconds}' & env -u VIGIL_RUN_ID sleep ${seconds} & sleep ${seconds}`;
-
 let fake: SystemdStandIn | null = null;
-const open: PtyHostHarness[] = [];
-const leftovers: number[] = [];
-afterEach(async () => {
-  for (const h of open.splice(0)) {
-    await h.close();
-    removeDir(h.dataDir);
-  }
-  for (const s of leftovers.splice(0)) for (const pid of sleepers(s)) process.kill(pid, 'SIGKILL');
-  fake?.remove();
-  fake = null;
+const { open, startEscaping } = escapeCases({
+  after: () => {
+    fake?.remove();
+    fake = null;
+  },
 });
 
 /** A host on a machine where cgroup2 is not used directly, with the stand-in first on PATH. */
@@ -52,15 +29,6 @@ async function scopedHarness(dataDir?: string): Promise<PtyHostHarness> {
   fake ??= systemdStandIn();
   const h = await ptyHostHarness({ containmentProbe: { directCgroup: false, path: `${fake.binDir}:${process.env.PATH}` } }, dataDir);
   return h;
-}
-
-async function startEscaping(h: PtyHostHarness, seconds: number) {
-  leftovers.push(seconds);
-  const agent = await h.call('agents.create', { name: `esc-${seconds}`, adapterType: 'process', command: escaping(seconds) });
-  const { runId } = (await h.call('agents.wake', { agent: agent.id })) as { runId: string };
-  await h.runTo(runId, 'running');
-  const pids = await waitFor(() => (sleepers(seconds).length >= 3 ? sleepers(seconds) : null), 20_000, 'the three sleepers to start');
-  return { runId, pids };
 }
 
 const scopeOf = (calls: string[], runId: string) => calls.find((c) => c.startsWith('systemd-run ') && c.includes(`run-${runId}.scope`));
@@ -96,10 +64,7 @@ describe.skipIf(!canRun)('a systemd user scope per run, where cgroup2 is not dir
   it('after the host and its pty host died, the next start empties the run\'s leftover scope and retries it once', async () => {
     const first = await scopedHarness();
     const { runId, pids } = await startEscaping(first, 1012);
-    await first.host.close({ keepAgents: true });
-    const ptyHost = livePtyHost(first.dataDir)!;
-    process.kill(ptyHost.pid, 'SIGKILL');
-    await waitFor(() => !processAlive(ptyHost.pid), 10_000, 'the pty host to die');
+    await crashWithPtyHost(first);
 
     const second = await scopedHarness(first.dataDir);
     open.push(second);
