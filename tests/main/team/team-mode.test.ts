@@ -4,43 +4,27 @@
 // that host has) and its run id to a file, so every process start is counted where it happened.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../helpers/host';
 import { connect, type Client } from '../../../src/cli/client';
 import type { AgentDto, IssueDto, MachineDto, RunDetailDto, RunDto } from '../../../src/shared/contract';
 import type { HostEvent } from '../../../src/shared/events';
-import { ensureBuilt, READY_TIMEOUT_MS, startServe, tempDataDir, vigil, type Served } from '../../helpers/serve';
-import { freshPgDatabase, pgUrl } from '../../helpers/stores';
+import { pgUrl } from '../../helpers/stores';
+import { TEAM_LEASE_MS, twoHostTeam } from '../../helpers/team';
 
-/** Short, so an offline machine is noticed in seconds (renewed every third of it). */
-const LEASE_MS = 3000;
+const LEASE_MS = TEAM_LEASE_MS;
 const d = pgUrl() ? describe : describe.skip;
 
 d('team mode: two machines on one PostgreSQL server', () => {
-  const dirA = tempDataDir('vigil-team-a-');
-  const dirB = tempDataDir('vigil-team-b-');
-  const work = tempDataDir('vigil-team-work-');
-  const starts = join(work.dir, 'starts.txt');
-  let url = '';
-  let hostA: Served;
-  let hostB: Served;
-
-  const serve = (dir: string, machine: string) =>
-    startServe({
-      dataDir: dir,
-      args: ['--machine-id', machine, '--max-concurrent', '4'],
-      env: { DATABASE_URL: url, VIGIL_MACHINE_LEASE_MS: String(LEASE_MS), TEAM_TEST_MACHINE: machine },
-    });
-  const on = (dir: string) => ({
-    run: (...args: string[]) => vigil(args, { dataDir: dir }),
-    async json<T>(...args: string[]): Promise<T> {
-      const r = await vigil(['--json', ...args], { dataDir: dir });
-      expect(r.code, `vigil ${args.join(' ')}: ${r.stderr}`).toBe(0);
-      return JSON.parse(r.stdout) as T;
-    },
+  const team = twoHostTeam('vigil-team-', {
+    args: ['--max-concurrent', '4'],
+    env: (machine) => ({ TEAM_TEST_MACHINE: machine }),
+    setup: () => writeFileSync(starts, ''),
+    beforeAllMs: 300_000,
   });
-  const A = on(dirA.dir);
-  const B = on(dirB.dir);
+  const starts = join(team.work, 'starts.txt');
+  const A = team.alpha;
+  const B = team.beta;
 
   /** The command every agent runs: one line per process start, naming the machine that started it. */
   const recordStart = (extra = '') => `echo "$TEAM_TEST_MACHINE $VIGIL_AGENT_ID $VIGIL_RUN_ID" >> ${starts}${extra}`;
@@ -56,22 +40,6 @@ d('team mode: two machines on one PostgreSQL server', () => {
   /** Polls until `check` returns a value (a wait, not an assertion). */
   const until = <T,>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000) => waitFor(check, timeoutMs, what, 200);
   const runOf = (host: typeof A, id: string) => host.json<RunDetailDto>('run', 'show', id);
-
-  beforeAll(async () => {
-    ensureBuilt();
-    url = await freshPgDatabase();
-    writeFileSync(starts, '');
-    hostA = await serve(dirA.dir, 'alpha');
-    hostB = await serve(dirB.dir, 'beta');
-  }, READY_TIMEOUT_MS * 2 + 300_000);
-
-  afterAll(async () => {
-    await hostA?.stop();
-    await hostB?.stop();
-    dirA.cleanup();
-    dirB.cleanup();
-    work.cleanup();
-  });
 
   it('lists both machines online on either host, each agent on the machine it was made on unless --machine says otherwise', async () => {
     const machines = await B.json<MachineDto[]>('machine', 'list');
@@ -136,7 +104,7 @@ d('team mode: two machines on one PostgreSQL server', () => {
 
   it("delivers A's run.updated to a subscriber on B (latency printed), and B cancels A's run, which A stops", async () => {
     await A.json<AgentDto>('agent', 'add', 'sleeper', '--adapter', 'process', '--command', 'echo sleeping; sleep 120');
-    const [subA, subB] = [await connect(hostA.socketPath), await connect(hostB.socketPath)];
+    const [subA, subB] = [await connect(A.served!.socketPath), await connect(B.served!.socketPath)];
     const seen = { a: new Map<string, number>(), b: new Map<string, number>() };
     const key = (e: HostEvent) => (e.event === 'run.updated' ? `${e.data.id}/${e.data.status}` : null);
     const watch = (client: Client, into: Map<string, number>) =>
@@ -190,7 +158,7 @@ d('team mode: two machines on one PostgreSQL server', () => {
     const wake2 = await A.json<{ runId: string }>('wake', 'long2');
     await until('the long runs to run', async () => (await runOf(B, wake.runId)).status === 'running' && (await runOf(B, wake2.runId)).status === 'running', 30_000);
     const killedAt = Date.now();
-    await hostA.kill();
+    await A.served!.kill();
 
     const offline = await until(
       'B to show alpha offline and its run host_offline',
@@ -222,7 +190,7 @@ d('team mode: two machines on one PostgreSQL server', () => {
     expect([abandoned.status, abandoned.errorCode]).toEqual(['cancelled', 'abandoned']);
     expect(abandoned.error).toMatch(/may still be running there/);
 
-    hostA = await serve(dirA.dir, 'alpha');
+    await A.start();
     const settled = await until(
       "A's start-up recovery to settle its run",
       async () => {
