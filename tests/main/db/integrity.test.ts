@@ -2,7 +2,7 @@
 // in a page of the issues table (no backup: the start is refused naming the damage), and the
 // heartbeat_runs table's file truncated (a verified backup: restored, with a notice of its time).
 import { closeSync, openSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pgliteDirOf } from '../../../src/main/db/client';
 import { openDataDirStore, type DataDirStore } from '../../../src/main/db/safe-open';
@@ -30,6 +30,12 @@ async function seeded(): Promise<{ dataDir: string; opened: DataDirStore }> {
   return { dataDir: target.dataDir, opened };
 }
 
+/** seeded, then one verified backup taken. */
+async function seededAndBackedUp(): Promise<{ dataDir: string; opened: DataDirStore; backup: VerifiedBackup }> {
+  const { dataDir, opened } = await seeded();
+  return { dataDir, opened, backup: await takeBackup(opened, dataDir) };
+}
+
 /** A verified backup, and its time (backups are named by the millisecond: two never share one). */
 async function takeBackup(opened: DataDirStore, dataDir: string): Promise<VerifiedBackup> {
   await opened.backup();
@@ -42,21 +48,56 @@ async function fileOf(opened: DataDirStore, dataDir: string, table: string): Pro
   return join(pgliteDirOf(dataDir), String(row.p));
 }
 
+/** Bytes flipped in a page header (pd_lower, pd_upper, pd_special: nonsense); the file still opens. */
+function flipPageHeader(file: string): void {
+  const fd = openSync(file, 'r+');
+  writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12);
+  closeSync(fd);
+}
+
+/**
+ * The store closed, then two damages: the backup's issues file (bytes flipped, it still opens) and
+ * the live store's runs file (cut short). Returns the live runs file.
+ */
+async function damageBackupAndLiveRuns(opened: DataDirStore, dataDir: string, backup: VerifiedBackup): Promise<string> {
+  const issuesFile = await fileOf(opened, dataDir, 'issues');
+  const runsFile = await fileOf(opened, dataDir, 'heartbeat_runs');
+  await opened.store.close();
+  flipPageHeader(join(backup.dbDir, relative(pgliteDirOf(dataDir), issuesFile)));
+  truncateSync(runsFile, 0);
+  return runsFile;
+}
+
+/** The folder opened again (closed after the test), and its notices as one line. */
+async function reopened(dataDir: string): Promise<{ again: DataDirStore; notice: string }> {
+  const again = await openDataDirStore(dataDir);
+  cleanups.unshift(() => void again.store.close());
+  return { again, notice: again.notices.join(' ') };
+}
+
+async function countOf(o: DataDirStore, table: string): Promise<number> {
+  const [{ n }] = await o.store.sql.query(`select count(*)::int as n from ${table}`);
+  return n as number;
+}
+
+/** Opening the folder again: the error it was refused with, or null (the store then closed after the test). */
+async function refusalOf(dataDir: string): Promise<Error | null> {
+  return openDataDirStore(dataDir).then(
+    (o) => {
+      cleanups.unshift(() => void o.store.close());
+      return null;
+    },
+    (e: Error) => e,
+  );
+}
+
 describe('a damaged database at start', () => {
   it('bytes flipped in a page of the issues table, no backup: refused in words naming the damage', async () => {
     const { dataDir, opened } = await seeded();
     const file = await fileOf(opened, dataDir, 'issues');
     await opened.store.close();
-    const fd = openSync(file, 'r+');
-    writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12); // pd_lower, pd_upper, pd_special: nonsense
-    closeSync(fd);
-    const err = await openDataDirStore(dataDir).then(
-      (o) => {
-        cleanups.push(() => void o.store.close());
-        return null;
-      },
-      (e: Error) => e,
-    );
+    flipPageHeader(file);
+    const err = await refusalOf(dataDir);
     expect(err, 'the start is refused').not.toBeNull();
     expect(err!.message).toMatch(/the database file for issues is damaged \(invalid page in block 0\)/);
     expect(err!.message).toMatch(/no verified backup/);
@@ -69,64 +110,35 @@ describe('a damaged database at start', () => {
     const file = await fileOf(opened, dataDir, 'heartbeat_runs');
     await opened.store.close();
     truncateSync(file, 0);
-    const again = await openDataDirStore(dataDir);
-    cleanups.unshift(() => void again.store.close());
-    const notice = again.notices.join(' ');
+    const { again, notice } = await reopened(dataDir);
     expect(notice).toMatch(/the database file for runs is damaged \(50 rows were there when Vigil last stopped, 0 can be read\)/);
     expect(notice).toMatch(/Restored the database from the backup taken at \d{4}-/);
-    const [{ n }] = await again.store.sql.query('select count(*)::int as n from heartbeat_runs');
-    expect(n).toBe(50);
+    expect(await countOf(again, 'heartbeat_runs')).toBe(50);
   }, 180_000);
 });
 
 describe('a damaged backup is never trusted', () => {
   it('the newest backup damaged and the live store damaged: the older good backup is restored, and the notice names both', async () => {
-    const { dataDir, opened } = await seeded();
-    const good = await takeBackup(opened, dataDir);
+    const { dataDir, opened, backup: good } = await seededAndBackedUp();
     await opened.store.sql.query(`insert into issues (id, workspace_id, number, identifier, title) values ('i51', 'w1', 51, 'VIG-51', 'after the good backup')`);
     const bad = await takeBackup(opened, dataDir);
     expect(bad.takenAt > good.takenAt).toBe(true);
-    const issuesFile = await fileOf(opened, dataDir, 'issues');
-    const runsFile = await fileOf(opened, dataDir, 'heartbeat_runs');
-    await opened.store.close();
-    // The newest backup: bytes flipped in a page of its issues table (it still opens).
-    const fd = openSync(join(bad.dbDir, issuesFile.slice(pgliteDirOf(dataDir).length + 1)), 'r+');
-    writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12);
-    closeSync(fd);
-    // The live store: its runs file cut short.
-    truncateSync(runsFile, 0);
+    // The newest backup's issues table and the live store's runs file damaged.
+    await damageBackupAndLiveRuns(opened, dataDir, bad);
 
-    const again = await openDataDirStore(dataDir);
-    cleanups.unshift(() => void again.store.close());
-    const notice = again.notices.join(' ');
+    const { again, notice } = await reopened(dataDir);
     expect(notice).toMatch(/the database file for runs is damaged \(50 rows were there when Vigil last stopped, 0 can be read\)/);
     expect(notice).toContain(`Restored the database from the backup taken at ${good.takenAt}`);
     expect(notice).toContain(`the backup taken at ${bad.takenAt} was skipped: the database file for issues is damaged (invalid page in block 0)`);
-    const [{ n }] = await again.store.sql.query('select count(*)::int as n from issues');
-    expect(n).toBe(50);
-    const [{ r }] = await again.store.sql.query('select count(*)::int as r from heartbeat_runs');
-    expect(r).toBe(50);
+    expect({ issues: await countOf(again, 'issues'), runs: await countOf(again, 'heartbeat_runs') }).toEqual({ issues: 50, runs: 50 });
   }, 240_000);
 });
 
 describe('no backup reads through', () => {
   it('the live store and its only backup damaged: the start is refused naming both and the command, the folder left as it is', async () => {
-    const { dataDir, opened } = await seeded();
-    const only = await takeBackup(opened, dataDir);
-    const issuesFile = await fileOf(opened, dataDir, 'issues');
-    const runsFile = await fileOf(opened, dataDir, 'heartbeat_runs');
-    await opened.store.close();
-    const fd = openSync(join(only.dbDir, issuesFile.slice(pgliteDirOf(dataDir).length + 1)), 'r+');
-    writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12);
-    closeSync(fd);
-    truncateSync(runsFile, 0);
-    const err = await openDataDirStore(dataDir).then(
-      (o) => {
-        cleanups.unshift(() => void o.store.close());
-        return null;
-      },
-      (e: Error) => e,
-    );
+    const { dataDir, opened, backup: only } = await seededAndBackedUp();
+    const runsFile = await damageBackupAndLiveRuns(opened, dataDir, only);
+    const err = await refusalOf(dataDir);
     expect(err, 'the start is refused, not made anew and empty').not.toBeNull();
     expect(err!.message).toMatch(/the database file for runs is damaged/);
     expect(err!.message).toContain(`the backup taken at ${only.takenAt} was skipped: the database file for issues is damaged (invalid page in block 0)`);
@@ -154,16 +166,9 @@ describe('vigil doctor on a damaged database', () => {
 
   it('offers the newest backup that passes the same deep check, naming a damaged newer one', async () => {
     const { checkDatabaseFolder } = await import('../../../src/cli/doctor-database');
-    const { dataDir, opened } = await seeded();
-    const good = await takeBackup(opened, dataDir);
+    const { dataDir, opened, backup: good } = await seededAndBackedUp();
     const bad = await takeBackup(opened, dataDir);
-    const issuesFile = await fileOf(opened, dataDir, 'issues');
-    const runsFile = await fileOf(opened, dataDir, 'heartbeat_runs');
-    await opened.store.close();
-    const fd = openSync(join(bad.dbDir, issuesFile.slice(pgliteDirOf(dataDir).length + 1)), 'r+');
-    writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 12);
-    closeSync(fd);
-    truncateSync(runsFile, 0);
+    await damageBackupAndLiveRuns(opened, dataDir, bad);
     const verdict = await checkDatabaseFolder(dataDir);
     expect(verdict.status).toBe('fail');
     expect(verdict.fix).toContain(`taken at ${good.takenAt}`);
