@@ -1,7 +1,8 @@
 // Runs whose processes try to outlive them (a new session, no environment, no cookie): shared by
 // the containment tests (cgroup directly, and through a systemd scope).
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterEach, beforeAll } from 'vitest';
+import { join } from 'node:path';
+import { afterEach, beforeAll, expect } from 'vitest';
 import { livePtyHost } from '../../src/main/ptyhost/launch';
 import { ensureBuilt } from './serve';
 import { waitFor } from './host';
@@ -31,6 +32,15 @@ export async function crashWithPtyHost(h: PtyHostHarness): Promise<void> {
   const ptyHost = livePtyHost(h.dataDir)!;
   process.kill(ptyHost.pid, 'SIGKILL');
   await waitFor(() => !processAlive(ptyHost.pid), 10_000, 'the pty host to die');
+}
+
+/** host.log says the containment mode (`Run containment: <mode>...`) exactly once, and no banner asks anything of the person. */
+export function expectContainmentSaidOnce(h: PtyHostHarness, mode: string): void {
+  const said = readFileSync(join(h.dataDir, 'host.log'), 'utf8').split('\n').filter((l) => l.includes('Run containment:'));
+  expect(said).toHaveLength(1);
+  expect(said[0]).toContain(`Run containment: ${mode}`);
+  // A banner is for a person who must act: containment that works needs nothing of them.
+  expect(h.notices.filter((n) => n.includes('Run containment'))).toEqual([]);
 }
 
 export interface EscapeCases {

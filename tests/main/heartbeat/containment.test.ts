@@ -3,14 +3,12 @@
 // cookie end with the run after a cancel, after a timeout, and after a crash of the host and its
 // pty host (recovery at the next start empties the run's leftover cgroup); a retry leaves nothing.
 // Root only: making cgroups under /sys/fs/cgroup needs it here (CI runs as root).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { killCgroup } from '../../../src/node/process/cgroup';
 import { detectContainment } from '../../../src/node/process/containment';
 import { waitFor } from '../../helpers/host';
 import { processAlive, ptyHostHarness } from '../../helpers/ptyhost-host';
-import { crashWithPtyHost, escapeCases, sleepers } from '../../helpers/escapes';
+import { crashWithPtyHost, escapeCases, expectContainmentSaidOnce, sleepers } from '../../helpers/escapes';
 
 const isRoot = process.getuid?.() === 0;
 const probe = isRoot ? detectContainment('/tmp/vigil-containment-probe') : null;
@@ -32,11 +30,7 @@ describe.skipIf(!canContain)('a cgroup per run in the engine', () => {
   it('says the containment mode once in host.log, and shows no banner when containment works', async () => {
     const h = await ptyHostHarness();
     open.push(h);
-    const said = readFileSync(join(h.dataDir, 'host.log'), 'utf8').split('\n').filter((l) => l.includes('Run containment:'));
-    expect(said).toHaveLength(1);
-    expect(said[0]).toContain('Run containment: cgroup');
-    // A banner is for a person who must act: containment that works needs nothing of them.
-    expect(h.notices.filter((n) => n.includes('Run containment'))).toEqual([]);
+    expectContainmentSaidOnce(h, 'cgroup');
   }, 60_000);
 
   it('ends every process of a cancelled run, escapees included', async () => {

@@ -10,7 +10,7 @@ import { runDoctor } from '../../../src/cli/doctor';
 import { ROOT } from '../../helpers/serve';
 import { waitFor } from '../../helpers/host';
 import { processAlive, ptyHostHarness, type PtyHostHarness } from '../../helpers/ptyhost-host';
-import { crashWithPtyHost, escapeCases, sleepers } from '../../helpers/escapes';
+import { crashWithPtyHost, escapeCases, expectContainmentSaidOnce, sleepers } from '../../helpers/escapes';
 import { systemdStandIn, UNIFIED, type SystemdStandIn } from '../../fixtures/systemd/stand-in';
 
 const canRun = process.getuid?.() === 0 && existsSync(join(UNIFIED, 'cgroup.procs'));
@@ -37,10 +37,7 @@ describe.skipIf(!canRun)('a systemd user scope per run, where cgroup2 is not dir
   it('says the mode once in host.log and in vigil doctor, with no banner', async () => {
     const h = await scopedHarness();
     open.push(h);
-    const said = readFileSync(join(h.dataDir, 'host.log'), 'utf8').split('\n').filter((l) => l.includes('Run containment:'));
-    expect(said).toHaveLength(1);
-    expect(said[0]).toContain('Run containment: systemd scope.');
-    expect(h.notices.filter((n) => n.includes('Run containment'))).toEqual([]);
+    expectContainmentSaidOnce(h, 'systemd scope.');
     const findings = await runDoctor({ dataDir: h.dataDir, env: { ...process.env, PATH: `${fake!.binDir}:${process.env.PATH}` }, installRoot: ROOT, containmentProbe: { directCgroup: false } });
     expect(findings.find((f) => f.id === 'containment')?.detail).toMatch(/^systemd scope\. /);
   }, 120_000);
