@@ -2,17 +2,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDto } from '../../../src/shared/contract';
 import { MASKED_SECRET } from '../../../src/shared/domain';
 import type { HostOptions } from '../../../src/main/host-types';
 import { livePtyHost } from '../../../src/main/ptyhost/launch';
 import { describeEachStore, makeStoreTarget } from '../../helpers/stores';
+import { fakeClaudeAgent, fakeCliEnv } from '../../helpers/fake-cli';
 import { ensureBuilt, ROOT } from '../../helpers/serve';
 import { pidAlive, hostPerTest, startTestHost, waitFor, type TestHost } from '../../helpers/host';
 
-const FAKE_BIN = resolve(__dirname, '../../fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 const PTY_HOST_SCRIPT = join(ROOT, 'out', 'main', 'ptyhost.js');
 
@@ -220,12 +220,7 @@ describeEachStore('heartbeat engine', (kind) => {
 
   it('claude_local keeps its session per issue and resumes it, and stores usage and cost', async () => {
     const h = await start();
-    const argvFile = join(h.target.dataDir, 'argv.jsonl');
-    await h.call('agents.create', {
-      name: 'claude',
-      adapterType: 'claude_local',
-      env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_ARGV_FILE: argvFile },
-    });
+    const argvFile = await fakeClaudeAgent(h);
     const issue = await h.call('issues.create', { title: 'Fix the parser', body: 'It drops the last line.', assignee: 'claude' });
     const [first] = await runsOfIssue(h, issue.identifier);
     const r1 = await settledRun(h, first.id);
@@ -246,7 +241,7 @@ describeEachStore('heartbeat engine', (kind) => {
     // The CLI no longer knows the session: that run fails, and the next one starts fresh.
     await h.call('agents.update', {
       agent: 'claude',
-      patch: { env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_ARGV_FILE: argvFile, FAKE_CLAUDE_FIXTURE: 'claude-unknown-session.jsonl', FAKE_CLAUDE_EXIT: '1' } },
+      patch: { env: fakeCliEnv({ FAKE_CLAUDE_ARGV_FILE: argvFile, FAKE_CLAUDE_FIXTURE: 'claude-unknown-session.jsonl', FAKE_CLAUDE_EXIT: '1' }) },
     });
     await h.call('issues.update', { issue: issue.identifier, status: 'todo' });
     await waitFor(() => readFileSync(argvFile, 'utf8').trim().split('\n').length >= 4, 20_000, 'the resume to fail and the continuation to start');
@@ -264,7 +259,7 @@ describeEachStore('heartbeat engine', (kind) => {
     await h.call('agents.create', {
       name: 'scribe',
       adapterType: 'claude_local',
-      env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_FIXTURE: 'claude-transcript.jsonl', FAKE_CLAUDE_LINE_DELAY_MS: '20' },
+      env: fakeCliEnv({ FAKE_CLAUDE_FIXTURE: 'claude-transcript.jsonl', FAKE_CLAUDE_LINE_DELAY_MS: '20' }),
     });
     const issue = await h.call('issues.create', { title: 'Coupons count twice', body: 'Totals are off with a coupon.', assignee: 'scribe' });
     const [run] = await runsOfIssue(h, issue.identifier);
@@ -296,7 +291,7 @@ describeEachStore('heartbeat engine', (kind) => {
         '',
       ].join('\n'),
     );
-    await h.call('agents.create', { name: 'odd', adapterType: 'claude_local', env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_FIXTURE: fixture } });
+    await h.call('agents.create', { name: 'odd', adapterType: 'claude_local', env: fakeCliEnv({ FAKE_CLAUDE_FIXTURE: fixture }) });
     const issue = await h.call('issues.create', { title: 'odd output', assignee: 'odd' });
     const [run] = await runsOfIssue(h, issue.identifier);
     const done = await settledRun(h, run.id);
@@ -310,7 +305,7 @@ describeEachStore('heartbeat engine', (kind) => {
 
   it('codex_local records its thread as the session and its usage', async () => {
     const h = await start();
-    await h.call('agents.create', { name: 'codex', adapterType: 'codex_local', env: { PATH: `${FAKE_BIN}:${process.env.PATH}` } });
+    await h.call('agents.create', { name: 'codex', adapterType: 'codex_local', env: fakeCliEnv() });
     const issue = await h.call('issues.create', { title: 'Add a flag' });
     const w = await h.call('agents.wake', { agent: 'codex', issue: issue.identifier });
     const r = await settledRun(h, w.runId!);

@@ -4,15 +4,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { agentRuntimeState, agentWakeupRequests, heartbeatRuns, issueComments, issues } from '../../../src/main/db/schema';
 import { insertQueuedRuns } from '../../../src/main/heartbeat/queue';
 import { describeEachStore, makeStoreTarget } from '../../helpers/stores';
+import { fakeClaudeAgent, fakeCliEnv } from '../../helpers/fake-cli';
 import { pidAlive, startTestHost, waitFor, type TestHost } from '../../helpers/host';
 
-const FAKE_BIN = resolve(__dirname, '../../fixtures/adapters/bin');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 /** A boot id that is not this machine's: a start identity recorded before some reboot. */
 const OTHER_BOOT = '00000000-0000-4000-8000-000000000000';
@@ -84,12 +84,7 @@ describeEachStore('runs you can trust', (kind) => {
 
   it('a comment during a run is not lost: one follow-up run starts after it, and its prompt carries the comment', async () => {
     const h = await start();
-    const argvFile = join(h.target.dataDir, 'argv.jsonl');
-    await h.call('agents.create', {
-      name: 'claude',
-      adapterType: 'claude_local',
-      env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_ARGV_FILE: argvFile, FAKE_CLAUDE_HOLD_MS: '2500' },
-    });
+    const argvFile = await fakeClaudeAgent(h, { FAKE_CLAUDE_HOLD_MS: '2500' });
     const issue = await h.call('issues.create', { title: 'Fix the parser', assignee: 'claude' });
     const first = await waitFor(async () => (await h.call('runs.list', { issue: issue.identifier })).items.find((r) => r.status === 'running'), 20_000, 'the run to start');
     await h.call('issues.comment', { issue: issue.identifier, body: 'Also handle CRLF line endings, please.' });
@@ -155,7 +150,7 @@ describeEachStore('runs you can trust', (kind) => {
     await h.call('agents.create', {
       name: 'claude',
       adapterType: 'claude_local',
-      env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_HOLD_MS: '60000' },
+      env: fakeCliEnv({ FAKE_CLAUDE_HOLD_MS: '60000' }),
     });
     const issue = await h.call('issues.create', { title: 'Long work', assignee: 'claude' });
     const agentRow = (await h.call('agents.get', { agent: 'claude' })) as { id: string };
