@@ -15,6 +15,11 @@ function optionsIn(args: string[]): string[] {
   return (end === -1 ? args : args.slice(0, end)).filter((arg) => arg.startsWith('--'));
 }
 
+/** What a CLI adapter starts for `ctx` in the default context's agent folder: `file args`, the prepared env, and the prompt it was given. */
+function startedInShop(ctx: ReturnType<typeof makeContext>, file: string, args: string[]) {
+  return { file, args, cwd: '/home/dev/shop', env: ctx.env, prompt: buildPrompt(ctx) };
+}
+
 describe('process adapter', () => {
   const adapter = getAdapter('process');
 
@@ -46,24 +51,8 @@ describe('claude_local adapter', () => {
 
   it('runs claude in print mode with stream-json, the prompt last after --', () => {
     const ctx = makeContext();
-    const command = adapter.buildCommand(ctx);
-    expect(command).toEqual({
-      file: 'claude',
-      args: [
-        '-p',
-        '--output-format',
-        'stream-json',
-        '--verbose',
-        '--allowedTools',
-        CLAUDE_VIGIL_TOOL_RULE,
-        CLAUDE_VIGIL_MCP_RULE,
-        '--',
-        buildPrompt(ctx),
-      ],
-      cwd: '/home/dev/shop',
-      env: ctx.env,
-      prompt: buildPrompt(ctx),
-    });
+    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', CLAUDE_VIGIL_TOOL_RULE, CLAUDE_VIGIL_MCP_RULE, '--', buildPrompt(ctx)];
+    expect(adapter.buildCommand(ctx)).toEqual(startedInShop(ctx, 'claude', args));
   });
 
   it('resumes the session, sets the model, then appends the agent args before --', () => {
@@ -72,19 +61,7 @@ describe('claude_local adapter', () => {
       { model: 'sonnet', args: ['--add-dir', '../shared', '../docs', '--permission-mode', 'acceptEdits'] },
     );
     const { args } = adapter.buildCommand(ctx);
-    expect(args.slice(7)).toEqual([
-      '--resume',
-      '5f0c2a8e-3b7d-4c1e-9a62-d4e8f1b07c35',
-      '--model',
-      'sonnet',
-      '--add-dir',
-      '../shared',
-      '../docs',
-      '--permission-mode',
-      'acceptEdits',
-      '--',
-      buildPrompt(ctx),
-    ]);
+    expect(args.slice(7)).toEqual(['--resume', '5f0c2a8e-3b7d-4c1e-9a62-d4e8f1b07c35', '--model', 'sonnet', '--add-dir', '../shared', '../docs', '--permission-mode', 'acceptEdits', '--', buildPrompt(ctx)]);
   });
 
   it('uses agent.command as the executable and the default folder when the agent has none', () => {
@@ -106,23 +83,8 @@ describe('codex_local adapter', () => {
 
   it('runs codex exec --json in the agent folder with a workspace-write sandbox, the prompt last after --', () => {
     const ctx = makeContext({}, { adapterType: 'codex_local' });
-    expect(adapter.buildCommand(ctx)).toEqual({
-      file: 'codex',
-      args: [
-        'exec',
-        '--json',
-        '--skip-git-repo-check',
-        '--cd',
-        '/home/dev/shop',
-        '--sandbox',
-        CODEX_DEFAULT_SANDBOX,
-        '--',
-        buildPrompt(ctx),
-      ],
-      cwd: '/home/dev/shop',
-      env: ctx.env,
-      prompt: buildPrompt(ctx),
-    });
+    const args = ['exec', '--json', '--skip-git-repo-check', '--cd', '/home/dev/shop', '--sandbox', CODEX_DEFAULT_SANDBOX, '--', buildPrompt(ctx)];
+    expect(adapter.buildCommand(ctx)).toEqual(startedInShop(ctx, 'codex', args));
   });
 
   it('resumes with the exec resume subcommand after the exec options, model and agent args', () => {
@@ -132,23 +94,7 @@ describe('codex_local adapter', () => {
     );
     const { args, cwd } = adapter.buildCommand(ctx);
     expect(cwd).toBe('/var/lib/vigil/workspace');
-    expect(args).toEqual([
-      'exec',
-      '--json',
-      '--skip-git-repo-check',
-      '--cd',
-      '/var/lib/vigil/workspace',
-      '--sandbox',
-      'workspace-write',
-      '--model',
-      'gpt-5-codex',
-      '-c',
-      'model_reasoning_effort="high"',
-      'resume',
-      '01a2139f-7c2e-7d10-b5a4-3f9e6c1d2a77',
-      '--',
-      buildPrompt(ctx),
-    ]);
+    expect(args).toEqual(['exec', '--json', '--skip-git-repo-check', '--cd', '/var/lib/vigil/workspace', '--sandbox', 'workspace-write', '--model', 'gpt-5-codex', '-c', 'model_reasoning_effort="high"', 'resume', '01a2139f-7c2e-7d10-b5a4-3f9e6c1d2a77', '--', buildPrompt(ctx)]);
   });
 
   it.each([

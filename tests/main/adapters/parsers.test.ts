@@ -18,6 +18,14 @@ function parse(type: AdapterType, chunks: Buffer[]): Parsed {
   return { events, result: parser.result() };
 }
 
+/** A fixture parsed whole: its result is `result` and its events' [type, message] are `lines`; gives the events, for the payload checks. */
+function parsedAs(type: AdapterType, fixture: string, result: AdapterResult, lines: [string, string][]): AdapterEvent[] {
+  const parsed = parse(type, [ptyBytes(fixture)]);
+  expect(parsed.result).toEqual(result);
+  expect(parsed.events.map((e) => [e.type, e.message])).toEqual(lines);
+  return parsed.events;
+}
+
 function cut(buf: Buffer, points: number[]): Buffer[] {
   const sorted = [...new Set(points.map((p) => p % (buf.length + 1)))].sort((a, b) => a - b);
   return [...sorted, buf.length].map((p, i) => buf.subarray(i === 0 ? 0 : sorted[i - 1], p));
@@ -41,15 +49,9 @@ const FIXTURES: [AdapterType, string][] = [
 
 describe('claude_local parser', () => {
   it('reads session, usage, cost, summary and events from a stream-json run', () => {
-    const { events, result } = parse('claude_local', [ptyBytes('claude-success.jsonl')]);
-    expect(result).toEqual({
-      sessionId: CLAUDE_SESSION,
-      sessionUnknown: false,
-      // input = fresh 30 + cache written 2400 + cache read 46400
-      usage: { inputTokens: 48830, cachedInputTokens: 46400, outputTokens: 255, costUsd: 0.0731245, model: 'claude-sonnet-4-5' },
-      summary: CLAUDE_SUMMARY,
-    });
-    expect(events.map((e) => [e.type, e.message])).toEqual([
+    // input = fresh 30 + cache written 2400 + cache read 46400
+    const usage = { inputTokens: 48830, cachedInputTokens: 46400, outputTokens: 255, costUsd: 0.0731245, model: 'claude-sonnet-4-5' };
+    const events = parsedAs('claude_local', 'claude-success.jsonl', { sessionId: CLAUDE_SESSION, sessionUnknown: false, usage, summary: CLAUDE_SUMMARY }, [
       ['system', `Session ${CLAUDE_SESSION} started with claude-sonnet-4-5`],
       ['assistant', 'Je regarde l’issue SHOP-12 — ça démarre ✓ 🚀'],
       ['tool_use', 'Bash: npm test -- cart'],
@@ -175,14 +177,9 @@ describe('claude_local parser', () => {
 
 describe('codex_local parser', () => {
   it('reads thread id, usage, summary and item events from an exec --json run', () => {
-    const { events, result } = parse('codex_local', [ptyBytes('codex-success.jsonl')]);
-    expect(result).toEqual({
-      sessionId: CODEX_THREAD,
-      sessionUnknown: false,
-      usage: { inputTokens: 24510, cachedInputTokens: 19200, outputTokens: 1337 },
-      summary: 'Fixed the double discount in src/cart.ts; the 8 cart tests pass. 🚀',
-    });
-    expect(events.map((e) => [e.type, e.message])).toEqual([
+    const usage = { inputTokens: 24510, cachedInputTokens: 19200, outputTokens: 1337 };
+    const summary = 'Fixed the double discount in src/cart.ts; the 8 cart tests pass. 🚀';
+    const events = parsedAs('codex_local', 'codex-success.jsonl', { sessionId: CODEX_THREAD, sessionUnknown: false, usage, summary }, [
       ['system', `Session ${CODEX_THREAD} started`],
       ['thinking', '**Looking for the failing test**'],
       ['tool_use', "$ bash -lc 'npm test -- cart'"],

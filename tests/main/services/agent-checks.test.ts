@@ -4,10 +4,8 @@ import { programOf } from '../../../src/main/services/agent-checks';
 
 describe('programOf', () => {
   it('the first word, past VAR=value assignments and quotes', () => {
-    expect(programOf('/nonexistent/agent-cmd --flag')).toBe('/nonexistent/agent-cmd');
-    expect(programOf('FOO=1 BAR="a b" my-agent run')).toBe('my-agent');
-    expect(programOf("'/opt/my agent/bin' x")).toBe('/opt/my agent/bin');
-    expect(programOf('node script.js | tee out')).toBe('node');
+    const programs = [['/nonexistent/agent-cmd --flag', '/nonexistent/agent-cmd'], ['FOO=1 BAR="a b" my-agent run', 'my-agent'], ["'/opt/my agent/bin' x", '/opt/my agent/bin'], ['node script.js | tee out', 'node']];
+    for (const [cmd, program] of programs) expect(programOf(cmd), cmd).toBe(program);
   });
 
   it("nothing to look up when the shell runs it itself, or Vigil provides it", () => {

@@ -13,42 +13,30 @@ describe('createLastLineTracker', () => {
     expect(lastLine('\n\n   \n\x1b[0m\r\n')).toBeNull();
   });
 
-  it('returns the last non-empty line, finished or not', () => {
-    expect(lastLine('one\ntwo\n')).toBe('two');
-    expect(lastLine('one\ntwo\nthr')).toBe('thr');
-    expect(lastLine('one\r\ntwo\r\n\r\n  \r\n')).toBe('two');
-    expect(lastLine('  indented\t tabs  \n')).toBe('indented  tabs');
-  });
-
-  it('strips ANSI colours, cursor moves, OSC titles and links', () => {
-    expect(lastLine('\x1b[1;32m✓\x1b[0m tests \x1b[38;5;208mpassed\x1b[m\n')).toBe('✓ tests passed');
-    expect(lastLine('\x1b[2K\x1b[1Gdone\x1b[?25h\n')).toBe('done');
-    expect(lastLine('\x1b]0;window title\x07visible\n')).toBe('visible');
-    expect(lastLine('\x1b]8;;https://x.test\x1b\\link\x1b]8;;\x1b\\ text')).toBe('link text');
-    expect(lastLine('\x1b(Bcharset \x1b=keypad\x1b>')).toBe('charset keypad');
-  });
-
-  it('handles \\r like a terminal: the text after the last \\r of a line wins', () => {
-    expect(lastLine('Downloading  10%\rDownloading  50%\rDownloading 100%\n')).toBe('Downloading 100%');
-    expect(lastLine('progress 1/3\rprogress 2/3\r')).toBe('progress 2/3');
-    expect(lastLine('building\nstep 1\rstep 2')).toBe('step 2');
-    expect(lastLine('abc\bd')).toBe('abd');
-  });
-
-  it('joins partial lines and escape sequences split across chunks, and split UTF-8', () => {
-    expect(lastLine('hel', 'lo wor', 'ld\nnext')).toBe('next');
-    expect(lastLine('a\x1b', '[3', '1mred\x1b[', '0m\n')).toBe('ared');
-    expect(lastLine('x\x1b]0;ti', 'tle\x1b', '\\y')).toBe('xy');
-    expect(lastLine('50%\r', '\n')).toBe('50%');
-    const euro = Buffer.from('cost 5€\n');
-    expect(lastLine(euro.subarray(0, 6), euro.subarray(6, 7), euro.subarray(7))).toBe('cost 5€');
-  });
-
-  it('finds the last visible line inside one big chunk', () => {
-    expect(lastLine('a\nb\n\n\x1b[0m\n  \r\n')).toBe('b');
-    expect(lastLine('a\nb\nc\rd\n\x1b[2K\n')).toBe('d');
-    expect(lastLine('first', ' line\n\n\n')).toBe('first line');
-  });
+  // Each case: the chunks pushed (one string is one chunk), and the last line they leave.
+  const euro = Buffer.from('cost 5€\n');
+  const tables: { name: string; cases: [(string | Buffer)[] | string, string][] }[] = [
+    { name: 'returns the last non-empty line, finished or not', cases: [['one\ntwo\n', 'two'], ['one\ntwo\nthr', 'thr'], ['one\r\ntwo\r\n\r\n  \r\n', 'two'], ['  indented\t tabs  \n', 'indented  tabs']] },
+    {
+      name: 'strips ANSI colours, cursor moves, OSC titles and links',
+      cases: [['\x1b[1;32m✓\x1b[0m tests \x1b[38;5;208mpassed\x1b[m\n', '✓ tests passed'], ['\x1b[2K\x1b[1Gdone\x1b[?25h\n', 'done'], ['\x1b]0;window title\x07visible\n', 'visible'], ['\x1b]8;;https://x.test\x1b\\link\x1b]8;;\x1b\\ text', 'link text'], ['\x1b(Bcharset \x1b=keypad\x1b>', 'charset keypad']],
+    },
+    {
+      name: 'handles \\r like a terminal: the text after the last \\r of a line wins',
+      cases: [['Downloading  10%\rDownloading  50%\rDownloading 100%\n', 'Downloading 100%'], ['progress 1/3\rprogress 2/3\r', 'progress 2/3'], ['building\nstep 1\rstep 2', 'step 2'], ['abc\bd', 'abd']],
+    },
+    {
+      name: 'joins partial lines and escape sequences split across chunks, and split UTF-8',
+      cases: [[['hel', 'lo wor', 'ld\nnext'], 'next'], [['a\x1b', '[3', '1mred\x1b[', '0m\n'], 'ared'], [['x\x1b]0;ti', 'tle\x1b', '\\y'], 'xy'], [['50%\r', '\n'], '50%'], [[euro.subarray(0, 6), euro.subarray(6, 7), euro.subarray(7)], 'cost 5€']],
+    },
+    { name: 'finds the last visible line inside one big chunk', cases: [['a\nb\n\n\x1b[0m\n  \r\n', 'b'], ['a\nb\nc\rd\n\x1b[2K\n', 'd'], [['first', ' line\n\n\n'], 'first line']] },
+  ];
+  // A loop rather than it.each: each test keeps its own full name.
+  for (const { name, cases } of tables) {
+    it(name, () => {
+      for (const [chunks, line] of cases) expect(lastLine(...(typeof chunks === 'string' ? [chunks] : chunks))).toBe(line);
+    });
+  }
 
   it('gives the same answer however the stream is chunked', () => {
     const pieces = ['ok', ' ', '\n', '\r', '\r\n', '\x1b[32m', '\x1b[0m', '\x1b]0;t\x07', '50%', '€', '\t', '\b', '\x1b[2K'];
