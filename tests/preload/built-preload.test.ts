@@ -12,10 +12,9 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { forwardEvents, serveIpc } from '../../src/main/electron/ipc';
 import { toContractError } from '../../src/renderer/data/errors';
 import type { VigilBridge } from '../../src/shared/bridge';
-import type { HostEvent } from '../../src/shared/events';
 import { copyingContextBridge, passAcross, realmOf, thisRealm } from '../helpers/context-bridge';
-import { createFakeHost, escalationDto, fake, FakeWebContents, type FakeHost } from '../helpers/fake-electron';
-import { runDto } from '../helpers/dtos';
+import { createFakeHost, fake, FakeWebContents, type FakeHost } from '../helpers/fake-electron';
+import { expectEventsUntilUnsubscribed, expectOnlyVigil, listOneRunningRun } from '../helpers/bridge-contract';
 import { ensureBuilt, ROOT } from '../helpers/serve';
 
 vi.mock('electron', async () => (await import('../helpers/fake-electron')).electronModule);
@@ -78,18 +77,12 @@ describe('the built preload, as the page sees it', () => {
 
   it('loads in a sandbox (requires electron alone) and exposes exactly window.vigil = { invoke, onEvent }', () => {
     expect(page.required).toEqual(['electron']);
-    expect(Object.keys(page.mainWorld)).toEqual(['vigil']);
-    expect(Object.keys(vigil).sort()).toEqual(['invoke', 'onEvent']);
-    expect(typeof vigil.invoke).toBe('function');
-    expect(typeof vigil.onEvent).toBe('function');
+    expectOnlyVigil(page.mainWorld);
   });
 
   it('invoke resolves with the answer, a copy in the page', async () => {
-    host.runs.push(runDto({ id: 'run-1', agent: 'builder', issueIdentifier: 'VIG-1' }));
-    const answer = await vigil.invoke('runs.list', { status: 'running' });
+    const answer = await listOneRunningRun(host, vigil);
     expect(Object.getPrototypeOf(answer)).toBe(Object.prototype); // built in the page's realm, not the preload's
-    expect(answer.items.map((run) => run.id)).toEqual(['run-1']);
-    expect(answer.total).toBe(1);
   });
 
   it('a failed call reaches the page with its code, message and field (the UI puts the message by the field)', async () => {
@@ -104,17 +97,8 @@ describe('the built preload, as the page sees it', () => {
   });
 
   it('onEvent delivers copies of host events to a page listener until the page unsubscribes', () => {
-    const seen: HostEvent[] = [];
-    const unsubscribe = vigil.onEvent((event) => seen.push(event));
-    host.openEscalation(escalationDto({ id: 'esc-1', issueIdentifier: 'VIG-7' }));
-    expect(seen.map((e) => e.event)).toEqual(['escalation.opened', 'attention.needed']);
-    expect(seen[0]).toEqual({ event: 'escalation.opened', data: host.escalations[0] });
-    expect(seen[0].data).not.toBe(host.escalations[0]);
-
-    unsubscribe();
-    host.events.emit('host.notice', { level: 'info', message: 'after unsubscribe' });
-    expect(seen).toHaveLength(2);
-    expect(fake.ipcRenderer.listenerCount('vigil:event')).toBe(0);
+    // A copy: not the host's own object.
+    expectEventsUntilUnsubscribed(host, vigil, 'vigil:event', (first) => expect(first.data).not.toBe(host.escalations[0]));
   });
 });
 

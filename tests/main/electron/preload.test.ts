@@ -3,9 +3,8 @@ import type { WebContents } from 'electron';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { forwardEvents, serveIpc } from '../../../src/main/electron/ipc';
 import { IPC_CALL, IPC_EVENT, type VigilBridge } from '../../../src/shared/bridge';
-import type { HostEvent } from '../../../src/shared/events';
-import { createFakeHost, escalationDto, fake, FakeWebContents, type FakeHost } from '../../helpers/fake-electron';
-import { runDto } from '../../helpers/dtos';
+import { createFakeHost, fake, FakeWebContents, type FakeHost } from '../../helpers/fake-electron';
+import { expectEventsUntilUnsubscribed, expectOnlyVigil, listOneRunningRun } from '../../helpers/bridge-contract';
 
 vi.mock('electron', async () => (await import('../../helpers/fake-electron')).electronModule);
 
@@ -35,17 +34,11 @@ beforeEach(async () => {
 
 describe('window.vigil', () => {
   it('is the only thing exposed, and has exactly invoke and onEvent', () => {
-    expect(Object.keys(fake.contextBridge.exposed)).toEqual(['vigil']);
-    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'onEvent']);
-    expect(typeof bridge.invoke).toBe('function');
-    expect(typeof bridge.onEvent).toBe('function');
+    expectOnlyVigil(fake.contextBridge.exposed);
   });
 
   it('invoke sends { method, params } on the call channel and resolves with the result', async () => {
-    host.runs.push(runDto({ id: 'run-1', agent: 'builder', issueIdentifier: 'VIG-1' }));
-    const page = await bridge.invoke('runs.list', { status: 'running' });
-    expect(page.items.map((run) => run.id)).toEqual(['run-1']);
-    expect(page.total).toBe(1);
+    await listOneRunningRun(host, bridge);
     expect(calls).toEqual([[IPC_CALL, { method: 'runs.list', params: { status: 'running' } }]]);
   });
 
@@ -57,16 +50,6 @@ describe('window.vigil', () => {
   });
 
   it('onEvent delivers host events until unsubscribed', () => {
-    const seen: HostEvent[] = [];
-    const unsubscribe = bridge.onEvent((event) => seen.push(event));
-    host.openEscalation(escalationDto({ id: 'esc-1', issueIdentifier: 'VIG-7' }));
-    // The escalation, then the "needs you" event the host's attention watcher makes of it.
-    expect(seen.map((e) => e.event)).toEqual(['escalation.opened', 'attention.needed']);
-    expect(seen[0]).toEqual({ event: 'escalation.opened', data: host.escalations[0] });
-
-    unsubscribe();
-    host.events.emit('host.notice', { level: 'info', message: 'after unsubscribe' });
-    expect(seen).toHaveLength(2);
-    expect(fake.ipcRenderer.listenerCount(IPC_EVENT)).toBe(0);
+    expectEventsUntilUnsubscribed(host, bridge, IPC_EVENT);
   });
 });
