@@ -29,8 +29,10 @@ if (!gyp) {
   console.warn('native/peercred: node-gyp not found; the host will look peers up with `ss` instead');
   process.exit(0);
 }
-const result = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: addon, stdio: 'inherit', env: process.env });
+// Quiet when it works (`npm ci` prints nothing of it); its whole output when it does not.
+const result = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: addon, stdio: ['ignore', 'pipe', 'pipe'], env: process.env, encoding: 'utf8' });
 if (result.status !== 0) {
+  process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`);
   console.warn('native/peercred: the build failed (see above); the host will look peers up with `ss` instead');
 }
 process.exit(0);
