@@ -25,7 +25,8 @@ export const claudeLocalAdapter: Adapter = {
     command: 'claude',
     install: 'npm install -g @anthropic-ai/claude-code',
     login: 'run `claude` once in a terminal and log in (or set ANTHROPIC_API_KEY in the agent\'s env)',
-    capabilities: { cost: true },
+    // Permission requests: every run names Vigil's MCP tool as its --permission-prompt-tool (docs/reach.md).
+    capabilities: { cost: true, permissionRequests: true },
   }),
   buildCommand(ctx) {
     const args = ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', CLAUDE_VIGIL_TOOL_RULE, CLAUDE_VIGIL_MCP_RULE];

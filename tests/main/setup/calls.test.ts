@@ -47,7 +47,7 @@ describe('agent CLIs on PATH', () => {
       install: 'npm install -g @anthropic-ai/claude-code',
       login: expect.stringContaining('claude'),
       transport: 'pty',
-      capabilities: { transcript: true, resume: true, tokens: true, cost: true, permissionRequests: false, liveInput: false },
+      capabilities: { transcript: true, resume: true, tokens: true, cost: true, permissionRequests: true, liveInput: false },
       versionArgs: ['--version'],
       path: claude,
       version: '2.1.197 (Claude Code)',
