@@ -82,7 +82,7 @@ describe('vigil doctor', () => {
     expect(result.stdout).toContain(`Vigil doctor, data folder ${dataDir}`);
     expect(result.stdout).toMatch(/ok {4}node-pty +loads and runs a process in a pty/);
     // No agent CLI at all: one warning naming every one Vigil looks for, with how to install each.
-    expect(result.stdout).toMatch(/warn {2}agent CLIs +no agent CLI on PATH \(looked for `claude`, `codex`, `gemini`, `qwen`, `opencode`, `cursor-agent`, `copilot`, `amp`\)/);
+    expect(result.stdout).toMatch(/warn {2}agent CLIs +no agent CLI on PATH \(looked for `claude`, `codex`, `gemini`, `qwen`, `opencode`, `cursor-agent`, `copilot`, `amp`, `droid`\)/);
     expect(result.stdout).toMatch(/\n +fix: Install one, then log in once in a terminal\. Claude Code: `npm install -g @anthropic-ai\/claude-code`; .*Gemini CLI: `npm install -g @google\/gemini-cli`/);
     expect(result.stdout).toContain('Vigil can run; 1 warning(s).');
     // A folder that does not exist yet is fine: Vigil creates it private.
