@@ -2,11 +2,12 @@
 // `--version` with a timeout (a CLI that hangs or asks to log in must not hang the caller).
 // The dashboard's first-run path and `vigil doctor` both ask here.
 import { execFile } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
 import type { AdapterType } from '../../shared/domain';
 import { listAdapters } from '../adapters/index';
 import type { AdapterCapabilities, AdapterTransport } from '../adapters/types';
+import { findOnPath } from '../../node/process/find-on-path';
+
+export { findOnPath };
 
 export interface AgentCli {
   adapterType: Exclude<AdapterType, 'process'>;
@@ -40,25 +41,6 @@ export const KNOWN_AGENT_CLIS: ReadonlyArray<KnownCli> = listAdapters().flatMap(
 
 export const VERSION_TIMEOUT_MS = 5000;
 
-/** The executable `name` resolves to on `pathVar`, or null (a shell's lookup: first match wins). */
-export function findOnPath(name: string, pathVar: string | undefined = process.env.PATH): string | null {
-  if (isAbsolute(name)) return isExecutableFile(name) ? name : null;
-  for (const dir of (pathVar ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return null;
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Runs `file --version` (or the adapter's own version arguments): its first non-empty output line, or why it failed. */
 export function versionOf(file: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = VERSION_TIMEOUT_MS, versionArgs = ['--version']): Promise<{ version: string | null; problem: string | null }> {

@@ -3,25 +3,13 @@
 // what the machine has: $VISUAL, else VS Code's `code`, for the editor; $TERMINAL, else
 // x-terminal-emulator, for a terminal; xdg-open (open on macOS) for the file manager.
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import type { OpenTarget } from '../../shared/contract';
+import { findOnPath } from '../../node/process/find-on-path';
 
 /** Opens `path`; resolves with what it launched, rejects with a sentence saying why not. */
 export type FolderOpener = (path: string, target: OpenTarget) => Promise<string>;
 
-function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      /* not here */
-    }
-  }
-  return null;
-}
+const onPath = (name: string, env: NodeJS.ProcessEnv): string | null => findOnPath(name, env.PATH);
 
 /** Starts a program detached from Vigil (it outlives the host); resolves once it started. */
 function launch(file: string, args: string[], cwd: string): Promise<void> {

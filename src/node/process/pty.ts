@@ -1,11 +1,12 @@
 // A run's command in a real pty. The child is a session and process-group leader
 // (pid = pgid = sid), so the run's whole tree can be found and stopped later (tree.ts).
 // Output arrives as raw bytes; exit is reported only once every byte has been delivered.
-import { accessSync, existsSync, constants as fsConstants, readSync, statSync, writeSync } from 'node:fs';
+import { existsSync, readSync, statSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, resolve } from 'node:path';
 import { ReadStream } from 'node:tty';
 import { readStartIdentity } from './identity';
+import { isExecutableFile } from './find-on-path';
 import { nativePty } from './native-pty';
 import { ENTER_CGROUP } from './cgroup';
 
@@ -90,16 +91,6 @@ function checkCwd(cwd: string): void {
   }
   if (!isDir) throw new SpawnError(`working folder "${cwd}" is not a folder`);
 }
-
-const isExecutableFile = (path: string): boolean => {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The path execvp would run: a name with a slash is taken relative to cwd, a bare name is looked up on env.PATH. */
 export function resolveExecutable(file: string, cwd: string, envPath: string | undefined): string {

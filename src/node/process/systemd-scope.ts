@@ -6,27 +6,14 @@
 // group or environment it moved to. Every call has a deadline: a stuck user manager never freezes
 // the host.
 import { execFile, spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findOnPath } from './find-on-path';
 import type { SpawnSpec } from './pty';
 import { resolveExecutable } from './pty';
 
 const CALL_TIMEOUT_MS = 5_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** An executable named `name` on `path`, or null. */
-export function findOnPath(name: string, path: string | undefined): string | null {
-  for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here: the next folder of PATH
-    }
-  }
-  return null;
-}
 
 export interface SystemdTools {
   systemdRun: string;
