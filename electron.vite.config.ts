@@ -29,6 +29,13 @@ export default defineConfig({
           ptyhost: resolve(__dirname, 'src/ptyhost/main.ts'),
         },
         external: ['node-pty', 'pg', 'ws', '@electric-sql/pglite', 'tar'],
+        output: {
+          // What `vigil` loads before any verb runs, in one chunk beside cli.js (agents call it
+          // many times a run; each module file costs the ESM loader a resolve and a read).
+          codeSplitting: {
+            groups: [{ name: 'cli-core', test: /src[\\/](cli[\\/](client|command)|shared[\\/](domain-values|wire-names|errors)|node[\\/]paths)\.ts$/ }],
+          },
+        },
       },
     },
   },

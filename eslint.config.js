@@ -42,6 +42,18 @@ export default tseslint.config(
   },
   { files: ['tests/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   {
+    // What `vigil` loads before any verb runs (agents call it many times a run): a Node built-in
+    // imported as an ES module costs about a millisecond (its facade reads every export), so these
+    // files take built-ins with process.getBuiltinModule where they are used. Modules a verb
+    // imports on use (doctor, mcp) may import them as usual. tests/cli/lean-load.test.ts checks
+    // the built bundle.
+    files: ['src/cli/**/*.ts', 'src/node/paths.ts', 'src/shared/**/*.ts'],
+    ignores: ['src/cli/doctor.ts', 'src/cli/doctor-database.ts', 'src/cli/mcp/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], allowTypeImports: true, message: "the CLI's start-up path: use process.getBuiltinModule() where the built-in is needed" }] }],
+    },
+  },
+  {
     files: ['src/**/*.{ts,tsx,js,mjs}'],
     plugins: { vigil: { rules: { layers: layersRule } } },
     rules: { 'vigil/layers': ['error', { root, zones: layerZones }] },

@@ -1,6 +1,6 @@
 // Command-line parsing: global options anywhere, then the command words (`agent add`), then
 // that command's arguments and options, checked strictly. Also the help texts.
-import { parseArgs } from 'node:util';
+const { parseArgs } = process.getBuiltinModule('node:util');
 import { UsageError, type Command, type Invocation, type OptionSpec, type OptionValues } from './command';
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {

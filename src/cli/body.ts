@@ -1,6 +1,5 @@
 // A long text (an issue's description, a comment) from the command line, a file or stdin:
 // `--body-file PATH`, `--body-file -` for stdin. Shells mangle long text; files do not.
-import { readFile } from 'node:fs/promises';
 import { str, UsageError, type OptionValues } from './command';
 
 export const bodyFileOption = {
@@ -27,7 +26,7 @@ export async function bodyText(opts: OptionValues, inline: string | undefined, i
   if (inline !== undefined) throw new UsageError(`give the text either as ${inlineName} or with --body-file, not both`);
   if (file === '-') return readStdin(stdin);
   try {
-    return await readFile(file, 'utf8');
+    return await process.getBuiltinModule('node:fs/promises').readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;

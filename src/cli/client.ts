@@ -1,6 +1,6 @@
 // The CLI's connection to a running host over its control socket. An agent calling the CLI
 // from inside a run carries VIGIL_RUN_TOKEN, which makes every call "that run's agent".
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { CallInput, CallName, CallOutput } from '../shared/contract';
 import { ContractError } from '../shared/errors';
 import type { HostEvent } from '../shared/events';
@@ -118,7 +118,7 @@ export async function connect(socketPath: string, opts: ConnectOptions = {}): Pr
 
 function open(socketPath: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection(socketPath);
+    const socket = process.getBuiltinModule('node:net').createConnection(socketPath);
     socket.once('connect', () => {
       socket.off('error', onError);
       resolve(socket);

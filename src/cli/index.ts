@@ -1,11 +1,10 @@
 // Entry of the `vigil` CLI bundle (out/main/cli.js, loaded by bin/vigil). Paths of the
 // installation are resolved here, from this file's own location in out/main/.
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { version } from '../../package.json';
 import { main } from './main';
+const { resolve } = process.getBuiltinModule('node:path');
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = import.meta.dirname;
 
 // `vigil run logs RUN | head`: a closed pipe is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -2,8 +2,8 @@
 // and `vigil status` can give it back without restarting serve. The file is the user's own (mode
 // 0600 in a 0700 folder); the token never crosses the control socket, so an agent's call cannot
 // ask for it.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+const { readFileSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { join } = process.getBuiltinModule('node:path');
 
 export interface WebAddress {
   /** The page with its token: http://127.0.0.1:4777/#token=... */

@@ -1,8 +1,12 @@
 // Where Vigil keeps its data: --data-dir, else $VIGIL_HOME, else the desktop app's userData
 // folder, so the CLI and the app share one database by default.
-import { createHash } from 'node:crypto';
-import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+const { join, resolve } = process.getBuiltinModule('node:path');
+
+// `vigil` loads this file on every call: crypto and os are taken only when a path needs them
+// (each built-in module costs the CLI milliseconds to load; see docs/performance.md).
+const homedir = () => process.getBuiltinModule('node:os').homedir();
+const tmpdir = () => process.getBuiltinModule('node:os').tmpdir();
+const shortKey = (dataDir: string) => process.getBuiltinModule('node:crypto').createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
 
 export const APP_NAME = 'Vigil';
 
@@ -33,12 +37,12 @@ export function ptyHostSocketPath(dataDir: string): string {
 
 function socketPathIn(dataDir: string, name: string): string {
   if (process.platform === 'win32') {
-    return `\\\\.\\pipe\\${name}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+    return `\\\\.\\pipe\\${name}-${shortKey(dataDir)}`;
   }
   const inDir = join(dataDir, `${name}.sock`);
   if (Buffer.byteLength(inDir) <= 100) return inDir;
   const uid = process.getuid?.() ?? 0;
-  const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
+  const key = shortKey(dataDir);
   return join(tmpdir(), `vigil-${uid}`, name === 'vigil' ? `${key}.sock` : `${key}.${name}.sock`);
 }
 

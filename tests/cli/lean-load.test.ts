@@ -9,9 +9,10 @@ import { ensureBuilt } from '../helpers/serve';
 const OUT = resolve(__dirname, '..', '..', 'out', 'main');
 
 /** Bare specifiers (packages) and bundle files reached through static imports from `entry`. */
-function staticGraph(entry: string): { files: Set<string>; packages: Set<string> } {
+function staticGraph(entry: string): { files: Set<string>; packages: Set<string>; builtins: Set<string> } {
   const files = new Set<string>();
   const packages = new Set<string>();
+  const builtins = new Set<string>();
   const visit = (file: string) => {
     if (files.has(file)) return;
     files.add(file);
@@ -20,11 +21,12 @@ function staticGraph(entry: string): { files: Set<string>; packages: Set<string>
     for (const m of text.matchAll(/^\s*(?:import|export)\s[^;(]*?from\s*"([^"]+)"|^\s*import\s*"([^"]+)"/gm)) {
       const spec = m[1] ?? m[2];
       if (spec.startsWith('.')) visit(join(dirname(file), spec));
-      else if (!spec.startsWith('node:')) packages.add(spec);
+      else if (spec.startsWith('node:')) builtins.add(spec);
+      else packages.add(spec);
     }
   };
   visit(entry);
-  return { files, packages };
+  return { files, packages, builtins };
 }
 
 describe('the CLI bundle loads lean', () => {
@@ -35,6 +37,11 @@ describe('the CLI bundle loads lean', () => {
     expect([...packages]).toEqual([]);
     const names = [...files].map((f) => f.slice(OUT.length + 1));
     expect(names.some((n) => /^chunks\/(host|contract|domain|wire|describe|control-socket|doctor)-[\w-]{8}\.js$/.test(n))).toBe(false);
+  });
+
+  it('imports no Node built-in as an ES module before a verb runs (each costs its facade)', () => {
+    const { builtins } = staticGraph(join(OUT, 'cli.js'));
+    expect([...builtins]).toEqual([]);
   });
 
   it('still carries the heavy parts, loaded on use', () => {

@@ -2,12 +2,10 @@
 // Started by Vigil in the run's pty with its settings in the environment; not for people to call.
 // Permission requests become Vigil requests through the control socket (with the run token),
 // waited on across host restarts; lines typed into the run's terminal become further prompts.
-import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { PermissionAnswer, PermissionAsk } from '../../main/adapters/acp/client';
 import { controlSocketPath } from '../../node/paths';
 import { UsageError, type Command } from '../command';
+const { readFileSync, rmSync } = process.getBuiltinModule('node:fs');
 
 export const acpClientCommand: Command = {
   name: 'acp-client',
@@ -39,7 +37,7 @@ export const acpClientCommand: Command = {
     const ask = async (req: PermissionAsk): Promise<PermissionAnswer> => {
       if (!runToken) return { decision: 'deny', message: 'no Vigil run to ask (VIGIL_RUN_TOKEN is not set)' };
       let request = await link.call('requests.open', {
-        key: randomUUID(),
+        key: process.getBuiltinModule('node:crypto').randomUUID(),
         kind: 'permission',
         tool: (req.kind ?? req.title).slice(0, 200),
         ...(req.toolCallId ? { toolUseId: req.toolCallId.slice(0, 200) } : {}),
@@ -48,7 +46,7 @@ export const acpClientCommand: Command = {
       while (request.status === 'pending') request = await link.call('requests.wait', { request: request.id, waitMs: 25_000 });
       return { decision: request.answer?.decision ?? request.status, message: request.answer?.message };
     };
-    const lines = process.stdin.isTTY ? createInterface({ input: process.stdin, terminal: false }) : undefined;
+    const lines = process.stdin.isTTY ? process.getBuiltinModule('node:readline').createInterface({ input: process.stdin, terminal: false }) : undefined;
     const code = await runAcpClient({
       command,
       cwd,

@@ -1,11 +1,11 @@
 // vigil agent add | list | show | pause | resume | remove | update
 import type { Client } from '../client';
-import { resolve } from 'node:path';
 import type { AgentDto, CallInput } from '../../shared/contract';
 import { ADAPTER_TYPES, WORKSPACE_MODES } from '../../shared/domain-values';
 import { defined, envNames, envPairs, oneCall, oneOf, secondsOrOff, str, UsageError, wholeNumber, type Command, type Context, type OptionSpec, type OptionValues } from '../command';
 import { readable, seconds, shortTime } from '../output';
 import { applyBudget, BUDGET_OPTIONS, budgetFields, budgetInput, budgetWords } from './budget-options';
+const { resolve } = process.getBuiltinModule('node:path');
 
 const FIELD_OPTIONS: Record<string, OptionSpec> = {
   command: { type: 'string', value: 'CMD', help: 'shell command of a process agent (run with sh -c in a pty)' },

@@ -1,8 +1,6 @@
 // vigil run attach RUN: a live run's terminal in yours. Its output streams in (the recent screen
 // first); your keys go to the agent while you hold the wheel (one writer at a time: attaching
 // takes it); your terminal's size passes through. Ctrl-] detaches; the run goes on.
-import { randomUUID } from 'node:crypto';
-import { userInfo } from 'node:os';
 import { type Command } from '../command';
 import { streamRunLog } from '../run-log-stream';
 
@@ -22,8 +20,8 @@ export const attachCommand: Command = {
     const client = await ctx.client();
     const run = await client.call('runs.get', { run: args.RUN });
     const readOnly = opts['read-only'] === true;
-    const writer = randomUUID();
-    const who = `${userInfo().username} (vigil run attach)`;
+    const writer = process.getBuiltinModule('node:crypto').randomUUID();
+    const who = `${process.getBuiltinModule('node:os').userInfo().username} (vigil run attach)`;
     const stdin = process.stdin;
     const stdout = process.stdout;
     if (!readOnly) {

@@ -1,8 +1,8 @@
 // vigil doctor: checks what Vigil needs on this machine, with no host running. Exit 1 when
 // something blocks running Vigil (a `fail` finding), else 0.
-import { dirname } from 'node:path';
 import type { Command } from '../command';
 import type { Finding } from '../doctor';
+const { dirname } = process.getBuiltinModule('node:path');
 
 const MARK: Record<Finding['status'], string> = { ok: 'ok', warn: 'warn', fail: 'FAIL' };
 

@@ -12,7 +12,7 @@ export const miscCommands: Command[] = [
     summary: 'Show the running host: database, agents, runs, issues, escalations.',
     async run(ctx) {
       const s = await (await ctx.client()).call('host.status', {});
-      const web = await currentWebUrl(ctx);
+      const web = await currentWebUrl(ctx, s.pid);
       if (ctx.out.json) return ctx.out.document({ ...s, webUrl: web });
       ctx.out.fields([
         ['Vigil', `${s.version}, pid ${s.pid}, up since ${shortTime(s.startedAt)}`],

@@ -1,14 +1,16 @@
 // vigil open: the app in the browser, token included, without hunting for serve's first line.
-import { spawn } from 'node:child_process';
 import type { Context } from '../command';
 import { AnsweredFailure, type Command } from '../command';
 import { readWebAddress } from '../web-address';
 
-/** The running serve's page with its token; null when the host answering has no web page. */
-export async function currentWebUrl(ctx: Context): Promise<string | null> {
-  const status = await (await ctx.client()).call('host.status', {});
+/**
+ * The running serve's page with its token; null when the host answering has no web page.
+ * `hostPid`: the answering host's pid when the caller already asked for its status.
+ */
+export async function currentWebUrl(ctx: Context, hostPid?: number): Promise<string | null> {
+  const pid = hostPid ?? (await (await ctx.client()).call('host.status', {})).pid;
   const address = readWebAddress(ctx.dataDir);
-  return address && address.pid === status.pid ? address.url : null;
+  return address && address.pid === pid ? address.url : null;
 }
 
 const NO_PAGE =
@@ -26,7 +28,7 @@ function opener(): { file: string; args: string[] } {
 function openInBrowser(url: string): Promise<string | null> {
   const { file, args } = opener();
   return new Promise((resolve) => {
-    const child = spawn(file, [...args, url], { stdio: 'ignore', detached: true });
+    const child = process.getBuiltinModule('node:child_process').spawn(file, [...args, url], { stdio: 'ignore', detached: true });
     child.once('error', (err) => resolve(`${file}: ${err.message}`));
     child.once('spawn', () => {
       child.unref();

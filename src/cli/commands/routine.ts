@@ -1,9 +1,9 @@
 // vigil routine add | list | pause | resume | remove: issues an agent gets on a schedule.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { RoutineDto } from '../../shared/contract';
 import { oneCall, str, UsageError, type Command } from '../command';
 import { shortTime } from '../output';
+const { readFileSync } = process.getBuiltinModule('node:fs');
+const { resolve } = process.getBuiltinModule('node:path');
 
 function readBody(file: string | undefined): string | undefined {
   if (file === undefined) return undefined;

@@ -1,13 +1,12 @@
 // vigil serve: the host in the foreground, without Electron, reachable through the control
 // socket and the web UI. Stops cleanly on SIGINT/SIGTERM/SIGHUP.
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { controlSocketPath } from '../../node/paths';
 import type { ControlSocket } from '../../main/transports/control-socket';
 import type { WebServer } from '../../main/transports/web-server';
 import { removeWebAddress, writeWebAddress } from '../web-address';
 import { str, UsageError, wholeNumber, type Command } from '../command';
+const { existsSync } = process.getBuiltinModule('node:fs');
+const { join } = process.getBuiltinModule('node:path');
 
 export const DEFAULT_PORT = 4777;
 /** If something still holds the event loop after a clean shutdown, exit anyway after this. */
@@ -78,7 +77,7 @@ export const serveCommand: Command = {
     });
 
     const socketPath = controlSocketPath(host.info.dataDir);
-    const token = randomBytes(32).toString('base64url');
+    const token = process.getBuiltinModule('node:crypto').randomBytes(32).toString('base64url');
     let socket: ControlSocket | null = null;
     let web: WebServer | null = null;
     try {

@@ -1,5 +1,4 @@
 // vigil issue diff | merge | restore | discard | open, vigil workspace list: an issue's git worktree.
-import { createInterface } from 'node:readline/promises';
 import type { IssueDiffDto, WorkspaceDto } from '../../shared/contract';
 import { AnsweredFailure, oneCall, oneOf, UsageError, type Command } from '../command';
 import { shortTime } from '../output';
@@ -14,7 +13,7 @@ function describeWorkspace(ws: WorkspaceDto): string {
 
 async function confirmed(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) throw new UsageError('refusing to discard without --yes (stdin is not a terminal to ask on)');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const rl = process.getBuiltinModule('node:readline/promises').createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
   } finally {

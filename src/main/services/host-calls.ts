@@ -1,5 +1,5 @@
 // Host-wide verbs: status, escalations, activity.
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { CallParsedInput, HostStatusDto } from '../../shared/contract';
 import { activityLog, agents, escalations, heartbeatRuns, issues } from '../db/schema';
 import type { HeartbeatEngine } from '../heartbeat/engine';
@@ -10,36 +10,45 @@ import { listEscalations, resolveEscalation } from './escalations';
 import { loadIssueDto } from '../views/lookup';
 
 export function hostHandlers(ctx: ServiceContext, engine: HeartbeatEngine, info: HostInfo, globalMax: number) {
-  const count = async (table: typeof agents | typeof heartbeatRuns | typeof issues, where: ReturnType<typeof and>) =>
-    Number((await ctx.db.select({ n: sql<number>`count(*)::int` }).from(table).where(where))[0].n);
+  /** count(*) of the rows matching `where`, as one aggregate of a wider select. */
+  const counted = (where: ReturnType<typeof and>) => sql<number>`(count(*) filter (where ${where}))::int`;
 
   return {
-    'host.status': async (): Promise<HostStatusDto> => ({
-      version: info.version,
-      pid: info.pid,
-      hostId: info.hostId,
-      machineName: info.machineName,
-      dataDir: info.dataDir,
-      database: info.databaseKind,
-      startedAt: info.startedAt,
-      globalMaxConcurrentRuns: globalMax,
-      agents: {
-        total: await count(agents, eq(agents.workspaceId, ctx.workspaceId)),
-        paused: await count(agents, and(eq(agents.workspaceId, ctx.workspaceId), eq(agents.status, 'paused'))),
-        running: await count(agents, and(eq(agents.workspaceId, ctx.workspaceId), eq(agents.status, 'running'))),
-      },
-      runs: {
-        queued: await count(heartbeatRuns, eq(heartbeatRuns.status, 'queued')),
-        running: await count(heartbeatRuns, eq(heartbeatRuns.status, 'running')),
-        detached: await count(heartbeatRuns, and(eq(heartbeatRuns.status, 'running'), eq(heartbeatRuns.errorCode, 'process_detached'))),
-      },
-      issues: {
-        open: await count(issues, and(eq(issues.workspaceId, ctx.workspaceId), sql`${issues.status} not in ('done', 'cancelled')`)),
-        blocked: await count(issues, and(eq(issues.workspaceId, ctx.workspaceId), eq(issues.status, 'blocked'))),
-      },
-      openEscalations: Number((await ctx.db.select({ n: sql<number>`count(*)::int` }).from(escalations).where(isNull(escalations.resolvedAt)))[0].n),
-      notices: info.notices,
-    }),
+    // One statement per table (the CLI's `vigil status` waits for this answer).
+    'host.status': async (): Promise<HostStatusDto> => {
+      const [agentCounts] = await ctx.db
+        .select({ total: sql<number>`count(*)::int`, paused: counted(eq(agents.status, 'paused')), running: counted(eq(agents.status, 'running')) })
+        .from(agents)
+        .where(eq(agents.workspaceId, ctx.workspaceId));
+      const [runCounts] = await ctx.db
+        .select({
+          queued: counted(eq(heartbeatRuns.status, 'queued')),
+          running: counted(eq(heartbeatRuns.status, 'running')),
+          detached: counted(and(eq(heartbeatRuns.status, 'running'), eq(heartbeatRuns.errorCode, 'process_detached'))),
+        })
+        .from(heartbeatRuns)
+        .where(inArray(heartbeatRuns.status, ['queued', 'running']));
+      const [issueCounts] = await ctx.db
+        .select({ open: counted(sql`${issues.status} not in ('done', 'cancelled')`), blocked: counted(eq(issues.status, 'blocked')) })
+        .from(issues)
+        .where(eq(issues.workspaceId, ctx.workspaceId));
+      const [open] = await ctx.db.select({ n: sql<number>`count(*)::int` }).from(escalations).where(isNull(escalations.resolvedAt));
+      return {
+        version: info.version,
+        pid: info.pid,
+        hostId: info.hostId,
+        machineName: info.machineName,
+        dataDir: info.dataDir,
+        database: info.databaseKind,
+        startedAt: info.startedAt,
+        globalMaxConcurrentRuns: globalMax,
+        agents: { total: Number(agentCounts.total), paused: Number(agentCounts.paused), running: Number(agentCounts.running) },
+        runs: { queued: Number(runCounts.queued), running: Number(runCounts.running), detached: Number(runCounts.detached) },
+        issues: { open: Number(issueCounts.open), blocked: Number(issueCounts.blocked) },
+        openEscalations: Number(open.n),
+        notices: info.notices,
+      };
+    },
 
     'escalations.list': async (input: CallParsedInput<'escalations.list'>) => listEscalations(ctx.db, input.open ?? true),
 

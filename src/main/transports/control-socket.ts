@@ -1,7 +1,6 @@
 // The control socket: the CLI's (and agents') way into a running host. A unix socket private to
 // the user, speaking newline-delimited JSON WireRequest/WireResponse/WireEvent documents.
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { chmodSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { HostLike } from '../host-types';
 import { ContractError } from '../../shared/errors';
@@ -140,7 +139,7 @@ async function runCookieOfPeer(socket: Socket): Promise<string | null> {
     const runId = await runCookieOf(pid);
     if (runId) return runId;
     // Still there after the walk: what was read was this process's (its pid not yet reused).
-    if (await isAlive(pid)) alive = true;
+    if (isAlive(pid)) alive = true;
   }
   if (!alive) {
     throw new ContractError('unauthorized', 'could not identify the process on the other end of this connection; connect from a process that stays until it is answered');
@@ -148,12 +147,15 @@ async function runCookieOfPeer(socket: Socket): Promise<string | null> {
   return null;
 }
 
-/** The process exists and has not exited (a zombie's environment reads empty). */
-const isAlive = (pid: number): Promise<boolean> =>
-  readFile(`/proc/${pid}/stat`, 'utf8').then(
-    (stat) => !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2)),
-    () => false,
-  );
+/** The process exists and has not exited (a zombie's environment reads empty). Read as runCookieOf reads. */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
 
 /** A leftover socket file from a crashed host is removed; one a live host answers on is not. */
 async function removeStaleSocket(socketPath: string): Promise<void> {

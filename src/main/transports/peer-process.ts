@@ -8,8 +8,7 @@
 // accepted together sharing one `ss` run. Looked up once, when the connection is accepted, while
 // the client is certainly alive. Nothing is cached across connections: pids are reused.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { existsSync, fstatSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,11 +124,24 @@ export function parseSs(output: string): Map<number, number[]> {
   return byPeer;
 }
 
-/** The nearest VIGIL_RUN_ID on a process or its ancestors (the environment each started with). */
+/** A /proc file's contents, or null once the process is gone. */
+function readProc(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The nearest VIGIL_RUN_ID on a process or its ancestors (the environment each started with).
+ * Read synchronously: a /proc file is made in memory on read (a few microseconds), where each
+ * promise-based read takes four trips through the thread pool, and every CLI call waits for this.
+ */
 export async function runCookieOf(pid: number, stopAt: number = process.pid): Promise<string | null> {
   let current = pid;
   for (let depth = 0; depth < MAX_ANCESTORS && current > 1 && current !== stopAt; depth++) {
-    const environ = await readFile(`/proc/${current}/environ`).catch(() => null);
+    const environ = readProc(`/proc/${current}/environ`);
     if (environ) {
       for (const entry of environ.toString('utf8').split('\0')) {
         if (entry.startsWith('VIGIL_RUN_ID=')) {
@@ -138,7 +150,7 @@ export async function runCookieOf(pid: number, stopAt: number = process.pid): Pr
         }
       }
     }
-    const stat = await readFile(`/proc/${current}/stat`, 'utf8').catch(() => null);
+    const stat = readProc(`/proc/${current}/stat`)?.toString('utf8');
     if (!stat) return null;
     // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
