@@ -51,7 +51,9 @@ export class PtySession {
   exit: PtyExitInfo | null = null;
   private readonly attachments = new Map<Watcher, Attachment>();
   private readonly pausedBy = new Set<PauseReason>();
-  private tail: Buffer = Buffer.alloc(0);
+  /** The output's last bytes (up to LAST_BYTES), kept in place: no allocation per chunk. */
+  private readonly tailSpace = Buffer.allocUnsafe(LAST_BYTES);
+  private tailBytes = 0;
   private logError: string | null = null;
   private progressTimer: NodeJS.Timeout | null = null;
   private readonly ended: Promise<void>;
@@ -173,7 +175,7 @@ export class PtySession {
 
   private deliver(offset: number, data: Buffer): void {
     if (data.length === 0) return;
-    this.tail = data.length >= LAST_BYTES ? Buffer.from(data.subarray(data.length - LAST_BYTES)) : Buffer.concat([this.tail, data]).subarray(-LAST_BYTES);
+    this.keepTail(data);
     let congested = false;
     let progress = false;
     for (const a of this.attachments.values()) {
@@ -185,11 +187,28 @@ export class PtySession {
     if (congested) this.congested();
   }
 
+  private keepTail(data: Buffer): void {
+    if (data.length >= LAST_BYTES) {
+      data.copy(this.tailSpace, 0, data.length - LAST_BYTES);
+      this.tailBytes = LAST_BYTES;
+      return;
+    }
+    const keep = Math.min(this.tailBytes, LAST_BYTES - data.length);
+    this.tailSpace.copyWithin(0, this.tailBytes - keep, this.tailBytes);
+    data.copy(this.tailSpace, keep);
+    this.tailBytes = keep + data.length;
+  }
+
+  /** The output's last bytes (a copy). */
+  private tail(): Buffer {
+    return Buffer.from(this.tailSpace.subarray(0, this.tailBytes));
+  }
+
   /** The log's size now and the bytes it ends with, to each watcher that wants progress only. */
   private sendProgress(): void {
     this.progressTimer = null;
     if (this.exit) return;
-    const tail = this.tail.subarray(-PROGRESS_TAIL_BYTES);
+    const tail = this.tail().subarray(-PROGRESS_TAIL_BYTES);
     for (const a of this.attachments.values()) if (a.progressOnly) a.watcher.progress(this.id, this.writer.bytes, tail);
   }
 
@@ -205,7 +224,7 @@ export class PtySession {
       signal: exit.signal,
       logBytes: closed.bytes,
       logSha256: closed.sha256,
-      lastBytes: this.tail.toString('base64'),
+      lastBytes: this.tail().toString('base64'),
       logError: this.logError,
       endedAt: new Date().toISOString(),
     };
