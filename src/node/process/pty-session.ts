@@ -242,6 +242,7 @@ export class PtySession {
       for (let at = start; at < end && !a.watcher.closed && this.attachments.get(a.watcher) === a; ) {
         const slice = await this.logs.read(this.id, { offset: at, length: Math.min(MAX_OUTPUT_CHUNK, end - at) });
         if (slice.data.length === 0) break; // the log is shorter than it was (pruned, disk trouble): nothing more to send
+        if (this.attachments.get(a.watcher) !== a) break;
         if (!a.watcher.output(this.id, at, slice.data)) await a.watcher.drained();
         at += slice.data.length;
       }

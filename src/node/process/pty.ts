@@ -220,7 +220,11 @@ class PtyRun implements RunProcess {
       allowHalfOpen: true,
       onread: {
         buffer: () => this.nextReadSpace(),
-        callback: (read: number, into: Uint8Array) => this.onRead(read, into),
+        // false stops libuv's reading: a pause() before its first read could not (it was not reading yet).
+        callback: (read: number, into: Uint8Array) => {
+          this.onRead(read, into);
+          return this.paused ? false : undefined;
+        },
       },
     } as ConstructorParameters<typeof ReadStream>[1]);
     this.master.resume();
