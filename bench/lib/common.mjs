@@ -80,7 +80,10 @@ export function hostBundlePath() {
  */
 export function shippedHostOptions() {
   const dir = dirname(hostBundlePath());
-  return { ptyHost: { runtime: process.execPath, script: join(dir, 'ptyhost.js') }, dbTemplate: join(dir, 'db-template.tar.gz') };
+  // BENCH_PROFILE=1 profiles the pty host too (a process of its own): written when it exits
+  // (idle, a few seconds after the case) to bench/results/profiles/CPU.*.cpuprofile.
+  const runtimeArgs = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', join(RESULTS_DIR, 'profiles')] : [];
+  return { ptyHost: { runtime: process.execPath, runtimeArgs, script: join(dir, 'ptyhost.js') }, dbTemplate: join(dir, 'db-template.tar.gz') };
 }
 
 /** Whether the host's start-up backup in dataDir is verified (its VERIFIED marker is written). */

@@ -16,6 +16,7 @@ export interface SubscribeOptions {
 
 export class EventBus {
   private readonly listeners = new Map<EventListener, ReadonlySet<EventName> | null>();
+  private readonly watchers = new Set<() => void>();
 
   emit<N extends EventName>(event: N, data: EventPayload<N>): void {
     this.deliver({ event, data } as HostEvent, 'local');
@@ -40,7 +41,23 @@ export class EventBus {
   subscribe(listener: EventListener, opts: SubscribeOptions = {}): () => void {
     // A listener subscribed twice is one subscriber; its later filter wins.
     this.listeners.set(listener, opts.events ? new Set(opts.events) : null);
-    return () => this.listeners.delete(listener);
+    this.changed();
+    return () => {
+      if (this.listeners.delete(listener)) this.changed();
+    };
+  }
+
+  /**
+   * `cb` runs whenever a listener came or went (so what listens() answers may have changed):
+   * how a run starts sending its bytes the moment someone watches. Returns the unwatch.
+   */
+  onListenersChanged(cb: () => void): () => void {
+    this.watchers.add(cb);
+    return () => this.watchers.delete(cb);
+  }
+
+  private changed(): void {
+    for (const cb of this.watchers) cb();
   }
 
   /** Whether an emit of `event` now would reach any listener. */

@@ -162,6 +162,8 @@ export class PtyHostServer {
         return this.sessions.get(frame.session)?.resize(frame.cols, frame.rows);
       case 'input':
         return this.sessions.get(frame.session)?.write(frame.data);
+      case 'output':
+        return this.sessions.get(frame.session)?.watch(conn, frame.from);
       case 'pause':
         return this.sessions.get(frame.session)?.pause();
       case 'resume':
@@ -284,6 +286,10 @@ class Connection implements Watcher {
     }
     this.socket.uncork();
     if (this.socket.writableLength < CONGESTED_BYTES) this.wake();
+  }
+
+  progress(session: string, bytes: number, tail: Buffer): void {
+    this.send({ type: 'progress', session, bytes, tail: tail.toString('base64') });
   }
 
   exit(session: string, exit: PtyExitInfo): void {

@@ -9,10 +9,14 @@
 // them the same way, so a host and a pty host of different versions find out at hello and
 // never speak another protocol to each other. Everything else may change with PTYHOST_PROTOCOL.
 //
+// Version 2: a host that has no use for a session's bytes (its adapter parses nothing, nobody
+// watches live) says `output` with from null, and is then sent only `progress` (the log's size
+// and its last bytes, a few times a second) until it asks for the bytes again from an offset.
+//
 // No Node here (Uint8Array, DataView, TextEncoder): like the rest of src/shared/.
 import { z } from 'zod';
 
-export const PTYHOST_PROTOCOL = 1;
+export const PTYHOST_PROTOCOL = 2;
 
 export const FRAME_CONTROL = 1;
 export const FRAME_OUTPUT = 2;
@@ -20,6 +24,8 @@ export const FRAME_OUTPUT = 2;
 export const MAX_FRAME_BYTES = 16 << 20;
 /** Output is sent in pieces of at most this many bytes. */
 export const MAX_OUTPUT_CHUNK = 1 << 20;
+/** A progress frame carries at most this many of the log's last bytes (what a last line is read from). */
+export const PROGRESS_TAIL_BYTES = 4096;
 
 const Session = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a session id is a run id (letters, digits, . _ -)');
 const ReqId = z.number().int().nonnegative();
@@ -93,6 +99,11 @@ export const HostFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('signal'), session: Session, signal: z.string().regex(/^SIG[A-Z0-9]+$/), group: z.boolean() }),
   z.object({ type: z.literal('resize'), session: Session, cols: Size, rows: Size }),
   z.object({ type: z.literal('input'), session: Session, data: z.string() }),
+  /**
+   * What this connection is sent of a session's output from now on: its bytes from log offset
+   * `from` (read back from the log first, then live), or with from null only `progress` frames.
+   */
+  z.object({ type: z.literal('output'), session: Session, from: Count.nullable() }),
   z.object({ type: z.literal('pause'), session: Session }),
   z.object({ type: z.literal('resume'), session: Session }),
   /** The host recorded the exit: the pty host may forget the session. */
@@ -111,6 +122,11 @@ export const PtyHostFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sessions'), id: ReqId, sessions: z.array(PtySessionInfo) }),
   z.object({ type: z.literal('error'), id: ReqId.nullable(), session: Session.nullable(), code: z.string(), message: z.string() }),
   z.object({ type: z.literal('exit'), session: Session, exit: PtyExitInfo }),
+  /**
+   * Output happened (to a connection that asked for progress only), coalesced: the log's size
+   * now and its last bytes (up to PROGRESS_TAIL_BYTES, base64), which end at that size.
+   */
+  z.object({ type: z.literal('progress'), session: Session, bytes: Count, tail: z.string().max(8192) }),
   /** The log could not be written (disk full...): the host decides what becomes of the run. */
   z.object({ type: z.literal('logFailed'), session: Session, message: z.string() }),
 ]);

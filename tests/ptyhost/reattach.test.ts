@@ -10,7 +10,7 @@ import { PtyHostClient, PtyHostRequestError, PtyHostVersionError } from '../../s
 import { connectOrStartPtyHost, connectPtyHost, livePtyHost, type PtyHostLaunch } from '../../src/main/ptyhost/launch';
 import { ptyHostIdentityPathOf, ptyHostSocketPath } from '../../src/node/paths';
 import { readProcStat, readStartIdentity } from '../../src/node/process/identity';
-import type { PtyExitInfo } from '../../src/shared/ptyhost-protocol';
+import { PTYHOST_PROTOCOL, type PtyExitInfo } from '../../src/shared/ptyhost-protocol';
 import { ensureBuilt, ROOT } from '../helpers/serve';
 import { pidAlive, waitFor } from '../helpers/host';
 
@@ -189,7 +189,7 @@ describe('pty host', () => {
     pids.push(client.ptyHostPid);
     expect(statSync(ptyHostSocketPath(dataDir)).mode & 0o777).toBe(0o600);
     const identity = JSON.parse(readFileSync(ptyHostIdentityPathOf(dataDir), 'utf8'));
-    expect(identity).toMatchObject({ pid: client.ptyHostPid, protocol: 1, startId: readStartIdentity(client.ptyHostPid) });
+    expect(identity).toMatchObject({ pid: client.ptyHostPid, protocol: PTYHOST_PROTOCOL, startId: readStartIdentity(client.ptyHostPid) });
     expect(identity.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
     expect(statSync(ptyHostIdentityPathOf(dataDir)).mode & 0o777).toBe(0o600);
 
@@ -242,7 +242,7 @@ describe('pty host', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(PtyHostVersionError);
-    expect((err as Error).message).toMatch(/speaks protocol version 99; this Vigil speaks 1/);
+    expect((err as Error).message).toContain(`speaks protocol version 99; this Vigil speaks ${PTYHOST_PROTOCOL}`);
     expect((err as Error).message).toContain(`pid ${old.pid}`);
     // Said hello anyway (an identity file that lies): the pty host refuses, naming both versions.
     await waitFor(() => existsSync(ptyHostSocketPath(dataDir)), 10_000, 'the socket');
@@ -251,7 +251,7 @@ describe('pty host', () => {
       (e: unknown) => e,
     );
     expect(refused).toBeInstanceOf(PtyHostVersionError);
-    expect((refused as Error).message).toMatch(/this pty host speaks protocol 99, the host speaks 1/);
+    expect((refused as Error).message).toContain(`this pty host speaks protocol 99, the host speaks ${PTYHOST_PROTOCOL}`);
     // connect-or-start does not start a second one beside it either.
     await expect(connectOrStartPtyHost(dataDir, launch())).rejects.toThrow(PtyHostVersionError);
     expect(livePtyHost(dataDir)?.pid).toBe(old.pid);

@@ -3,6 +3,7 @@
 import type { Adapter, AdapterRunContext, OutputParser } from './types';
 
 const NO_OUTPUT_PARSER: OutputParser = {
+  readsOutput: false,
   push: () => [],
   end: () => [],
   result: () => ({ sessionId: null, sessionUnknown: false, usage: null, summary: null }),

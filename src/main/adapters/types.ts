@@ -94,6 +94,11 @@ export interface AdapterFailure {
 }
 
 export interface OutputParser {
+  /**
+   * false: push() ignores the bytes (nothing to parse), so a run nobody watches live is not
+   * sent them at all, only the log's progress (src/main/heartbeat/run-process.ts).
+   */
+  readonly readsOutput?: boolean;
   /** Raw pty bytes, in order, split anywhere (mid-line, mid-UTF-8 sequence). Lines end in \r\n (pty ONLCR). */
   push(chunk: Buffer): AdapterEvent[];
   end(): AdapterEvent[];

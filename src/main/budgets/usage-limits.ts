@@ -102,6 +102,9 @@ export function withUsageLimits(parser: OutputParser, now: () => Date = () => ne
     found.push({ type: USAGE_LIMIT_EVENT, message: `The agent's CLI reported a usage limit (${when})`, payload: limit });
   };
   return {
+    // A limit is said as the CLI gives up, so it is in the output's last bytes: an adapter that
+    // parses nothing is not sent every byte for this alone (RunOutput reads the exit's last bytes).
+    readsOutput: parser.readsOutput,
     push(chunk) {
       const events = parser.push(chunk);
       const found: AdapterEvent[] = [];

@@ -27,6 +27,10 @@ export function containSession(session: RunSession, empty: () => Promise<boolean
     onExit: (cb) => session.onExit(cb),
     onLogError: (cb) => session.onLogError(cb),
     onLost: (cb) => session.onLost(cb),
+    ...(session.streamOutput && session.onProgress && {
+      streamOutput: (from: number | null) => session.streamOutput!(from),
+      onProgress: (cb: (bytes: number, tail: Buffer) => void) => session.onProgress!(cb),
+    }),
     write: (data) => session.write(data),
     resize: (cols, rows) => session.resize(cols, rows),
     terminate: async (graceMs) => {

@@ -183,6 +183,7 @@ export class LiveRun {
       {
         emitOutput: (offset, data) => events.emit('run.output', { runId, offset, data: data.toString('base64') }),
         outputListened: () => events.listens('run.output'),
+        watchListened: (cb) => events.onListenersChanged(cb),
         redactLine: (text) => this.redactor.redactText(text),
         onEvents: (parsed) => {
           this.queueEvents(parsed);
@@ -210,6 +211,7 @@ export class LiveRun {
       // A stop was asked and its processes told: the run ends as stopped, not as lost.
       if (this.phaseNow === 'stopping') return this.endWithoutExit();
       this.to('lost');
+      this.output?.release();
       this.host.forgetToken(this);
       for (const t of this.timers) clearTimeout(t);
       // Out of the live map, the run is an orphan of this host: recovery judges it by its process.

@@ -7,6 +7,9 @@
 // The output path here: logged bytes at their log offset -> adapter parser (events, session id)
 // -> one batched run.output event -> last output line. A run taken back after a restart replays
 // its log from offset 0: bytes the last host had already handled only rebuild the parser's state.
+// An adapter that parses nothing, with nobody watching live, is not sent the bytes at all: the
+// pty host reports progress (the log's size and last bytes) instead, and sends the bytes again
+// from the offset this host has as soon as someone watches.
 import type { AdapterEvent, AdapterResult, OutputParser } from '../adapters/types';
 import { createLastLineTracker } from '../../node/logs/last-line';
 import { createOutputBatcher, type OutputBatcher } from '../../node/logs/output-batcher';
@@ -42,6 +45,8 @@ export interface RunOutputHooks {
   emitOutput(offset: number, data: Buffer): void;
   /** Whether anyone listens for live output now: if not, it is neither batched nor encoded. */
   outputListened(): boolean;
+  /** Calls `cb` whenever what outputListened() answers may have changed; returns the unwatch. */
+  watchListened(cb: () => void): () => void;
   /** Masks the run's secrets in the plain last line (escapes stripped may join a split secret). */
   redactLine(text: string): string;
   /** Structured events the adapter parsed (in order). */
@@ -61,9 +66,12 @@ export interface RunOutputEnd {
 /** Connects a handle's output to the parser, live events and the last line. */
 export class RunOutput {
   private readonly batcher: OutputBatcher;
-  private readonly lastLine: ReturnType<typeof createLastLineTracker>;
+  private lastLine: ReturnType<typeof createLastLineTracker>;
   private reportedSession: string | null = null;
   private seen = 0;
+  /** Whether the handle sends the bytes (else progress only: nothing parses them, nobody watches). */
+  private streaming = true;
+  private unwatch: (() => void) | null = null;
 
   /**
    * `handledThrough`: the log offset up to which an earlier host already stored this run's
@@ -80,6 +88,27 @@ export class RunOutput {
     // Escapes stripped can join a secret split by them: the line is redacted again once plain.
     this.lastLine = createLastLineTracker(500, hooks.redactLine);
     handle.onOutput((offset, data) => this.onChunk(offset, data));
+    if (parser.readsOutput === false && handle.streamOutput && handle.onProgress) {
+      handle.onProgress((bytes, tail) => this.onProgress(bytes, tail));
+      this.unwatch = hooks.watchListened(() => this.chooseStream(handle));
+      this.chooseStream(handle);
+    }
+  }
+
+  /** The bytes only while someone watches live; a new watcher's stream starts where this host is. */
+  private chooseStream(handle: RunSession): void {
+    const want = this.hooks.outputListened();
+    if (want === this.streaming) return;
+    this.streaming = want;
+    handle.streamOutput!(want ? this.seen : null);
+  }
+
+  /** Progress stands for bytes not sent: the log's size, and the last line read from its end. */
+  private onProgress(bytes: number, tail: Buffer): void {
+    // Sent before the bytes were asked for again: they come from `seen` on, each one.
+    if (this.streaming || bytes <= this.seen) return;
+    this.seen = bytes;
+    this.lastLine = lineOf(tail, this.hooks.redactLine);
   }
 
   /** Log bytes seen so far: events of every byte below are parsed (and queued by the hooks). */
@@ -92,6 +121,12 @@ export class RunOutput {
   }
 
   private onChunk(offset: number, data: Buffer): void {
+    // Asked again from an offset, the pty host may resend bytes already here: each is taken once.
+    if (offset + data.length <= this.seen && data.length > 0) return;
+    if (offset < this.seen) {
+      data = data.subarray(this.seen - offset);
+      offset = this.seen;
+    }
     this.seen = offset + data.length;
     this.lastLine.push(data);
     const split = Math.min(Math.max(0, this.handledThrough - offset), data.length);
@@ -117,12 +152,33 @@ export class RunOutput {
     this.hooks.onSession(sessionId);
   }
 
+  /** The run is no longer this host's (lost): nothing more is asked of its handle. */
+  release(): void {
+    this.unwatch?.();
+    this.unwatch = null;
+  }
+
   /** After the exit: the last live chunk and events out, the log's final figures in. */
   end(exit: RunExit): RunOutputEnd {
+    this.unwatch?.();
     this.batcher.flush();
+    if (!this.streaming && exit.lastBytes) {
+      // Without the bytes, the last line comes from the end of the log the exit reports, and what
+      // reads output beside the adapter (a usage limit, said as the CLI gives up) reads it there.
+      const tail = Buffer.from(exit.lastBytes, 'base64');
+      this.lastLine = lineOf(tail, this.hooks.redactLine);
+      const events = this.parser.push(tail);
+      if (events.length > 0) this.hooks.onEvents(events);
+    }
     this.batcher.close();
     const events = this.parser.end();
     if (events.length > 0) this.hooks.onEvents(events);
     return { logBytes: exit.logBytes, logSha256: exit.logSha256, lastOutputLine: this.lastLine.get(), result: this.parser.result() };
   }
+}
+
+function lineOf(tail: Buffer, redactLine: (text: string) => string): ReturnType<typeof createLastLineTracker> {
+  const tracker = createLastLineTracker(500, redactLine);
+  tracker.push(tail);
+  return tracker;
 }

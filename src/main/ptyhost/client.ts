@@ -262,6 +262,8 @@ export class PtyHostClient {
         handle?.exited(frame.exit);
         return;
       }
+      case 'progress':
+        return this.handles.get(frame.session)?.progressed(frame.bytes, Buffer.from(frame.tail, 'base64'));
       case 'logFailed':
         return this.handles.get(frame.session)?.logFailed(frame.message);
       default:
@@ -341,6 +343,9 @@ export class PtyHostSession extends SessionOfInfo implements RunSession {
   write(data: string): void {
     if (data !== '') this.client.send({ type: 'input', session: this.session, data });
   }
+  streamOutput(from: number | null): void {
+    this.client.send({ type: 'output', session: this.session, from });
+  }
   terminate(graceMs: number): Promise<void> {
     return terminateSession(this.session, this, graceMs);
   }
@@ -354,6 +359,9 @@ export class PtyHostSession extends SessionOfInfo implements RunSession {
 
   data(offset: number, data: Buffer): void {
     this.events.push({ output: { offset, data } });
+  }
+  progressed(bytes: number, tail: Buffer): void {
+    this.events.push({ progress: { bytes, tail } });
   }
   exited(exit: PtyExitInfo): void {
     this.events.push({ exit });

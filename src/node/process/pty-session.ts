@@ -5,9 +5,11 @@
 //
 // Offsets are log offsets: the n-th byte a host receives is the n-th byte of the log file. A host
 // that attaches at offset X is sent [X, now) read back from the log first (queued live output
-// waits meanwhile), then the live stream: no gap, no duplicate.
+// waits meanwhile), then the live stream: no gap, no duplicate. A host with no use for the bytes
+// (nothing parses them, nobody watches) is sent only progress, a few times a second, until it
+// asks for the bytes again from the offset it has.
 import type { PtyExitInfo, PtySessionInfo } from '../../shared/ptyhost-protocol';
-import { MAX_OUTPUT_CHUNK } from '../../shared/ptyhost-protocol';
+import { MAX_OUTPUT_CHUNK, PROGRESS_TAIL_BYTES } from '../../shared/ptyhost-protocol';
 import type { RunLogStore, RunLogWriter } from '../logs/run-log';
 import { Redactor } from '../logs/redactor';
 import { readStartIdentity } from './identity';
@@ -18,6 +20,8 @@ import { spawnInPty, type PtyExit, type RunProcess, type SpawnSpec } from './pty
 export interface Watcher {
   /** Sends output; false when the connection is congested (the caller then pauses the pty). */
   output(session: string, offset: number, data: Buffer): boolean;
+  /** Output happened (to a watcher that wants progress only): the log's size, its last bytes. */
+  progress(session: string, bytes: number, tail: Buffer): void;
   exit(session: string, exit: PtyExitInfo): void;
   logError(session: string, message: string): void;
   /** Resolves once the connection can take more (or closed). */
@@ -29,9 +33,16 @@ export interface Watcher {
 type PauseReason = 'log' | 'host' | 'congested';
 
 const LAST_BYTES = 4096;
+/**
+ * Progress goes out at most this often while output flows: often enough for a live last line
+ * and silence checks, rare enough to cost nothing next to the bytes it stands for.
+ */
+export const PROGRESS_INTERVAL_MS = 200;
 
 interface Attachment {
   watcher: Watcher;
+  /** Sent progress only, not the bytes (the host has no use for them now). */
+  progressOnly: boolean;
   /** Live output (and the exit) arriving while the catch-up is read from the log. */
   queued: ({ offset: number; data: Buffer } | { exit: PtyExitInfo })[] | null;
 }
@@ -40,8 +51,11 @@ export class PtySession {
   exit: PtyExitInfo | null = null;
   private readonly attachments = new Map<Watcher, Attachment>();
   private readonly pausedBy = new Set<PauseReason>();
-  private tail: Buffer = Buffer.alloc(0);
+  /** The output's last bytes (up to LAST_BYTES), kept in place: no allocation per chunk. */
+  private readonly tailSpace = Buffer.allocUnsafe(LAST_BYTES);
+  private tailBytes = 0;
   private logError: string | null = null;
+  private progressTimer: NodeJS.Timeout | null = null;
   private readonly ended: Promise<void>;
 
   private constructor(
@@ -97,9 +111,20 @@ export class PtySession {
   attach(watcher: Watcher, from: number): void {
     const end = this.exit ? this.exit.logBytes : this.writer.bytes;
     const start = Math.min(Math.max(0, from), end);
-    const attachment: Attachment = { watcher, queued: start < end || this.exit ? [] : null };
+    const attachment: Attachment = { watcher, progressOnly: false, queued: start < end || this.exit ? [] : null };
     this.attachments.set(watcher, attachment);
     if (attachment.queued) void this.catchUp(attachment, start, end);
+  }
+
+  /**
+   * What an attached watcher is sent from now on: the bytes from log offset `from` (as attach),
+   * or with null progress only. An ended session's exit is on its way already: nothing changes.
+   */
+  watch(watcher: Watcher, from: number | null): void {
+    if (from !== null) return this.attach(watcher, from);
+    if (this.exit) return;
+    this.attachments.set(watcher, { watcher, progressOnly: true, queued: null });
+    this.progressTimer ??= setTimeout(() => this.sendProgress(), PROGRESS_INTERVAL_MS);
   }
 
   detach(watcher: Watcher): void {
@@ -150,25 +175,56 @@ export class PtySession {
 
   private deliver(offset: number, data: Buffer): void {
     if (data.length === 0) return;
-    this.tail = data.length >= LAST_BYTES ? Buffer.from(data.subarray(data.length - LAST_BYTES)) : Buffer.concat([this.tail, data]).subarray(-LAST_BYTES);
+    this.keepTail(data);
     let congested = false;
+    let progress = false;
     for (const a of this.attachments.values()) {
-      if (a.queued) a.queued.push({ offset, data });
+      if (a.progressOnly) progress = true;
+      else if (a.queued) a.queued.push({ offset, data });
       else if (!a.watcher.output(this.id, offset, data)) congested = true;
     }
+    if (progress) this.progressTimer ??= setTimeout(() => this.sendProgress(), PROGRESS_INTERVAL_MS);
     if (congested) this.congested();
+  }
+
+  private keepTail(data: Buffer): void {
+    if (data.length >= LAST_BYTES) {
+      data.copy(this.tailSpace, 0, data.length - LAST_BYTES);
+      this.tailBytes = LAST_BYTES;
+      return;
+    }
+    const keep = Math.min(this.tailBytes, LAST_BYTES - data.length);
+    this.tailSpace.copyWithin(0, this.tailBytes - keep, this.tailBytes);
+    data.copy(this.tailSpace, keep);
+    this.tailBytes = keep + data.length;
+  }
+
+  /** The output's last bytes (a copy). */
+  private tail(): Buffer {
+    return Buffer.from(this.tailSpace.subarray(0, this.tailBytes));
+  }
+
+  /** The log's size now and the bytes it ends with, to each watcher that wants progress only. */
+  private sendProgress(): void {
+    this.progressTimer = null;
+    if (this.exit) return;
+    const tail = this.tail().subarray(-PROGRESS_TAIL_BYTES);
+    for (const a of this.attachments.values()) if (a.progressOnly) a.watcher.progress(this.id, this.writer.bytes, tail);
   }
 
   private async onExit(exit: PtyExit): Promise<void> {
     const last = this.writer.end();
     this.deliver(last.offset, last.data);
     const closed = await this.writer.close();
+    // The exit says what progress would have: the log's final size and its last bytes.
+    if (this.progressTimer) clearTimeout(this.progressTimer);
+    this.progressTimer = null;
     this.exit = {
       exitCode: exit.exitCode,
       signal: exit.signal,
       logBytes: closed.bytes,
       logSha256: closed.sha256,
-      lastBytes: this.tail.toString('base64'),
+      lastBytes: this.tail().toString('base64'),
       logError: this.logError,
       endedAt: new Date().toISOString(),
     };
@@ -182,9 +238,11 @@ export class PtySession {
   /** Sends [start, end) from the log, then what queued meanwhile, then goes live. */
   private async catchUp(a: Attachment, start: number, end: number): Promise<void> {
     try {
-      for (let at = start; at < end && !a.watcher.closed; ) {
+      // Until done, or the watcher asked for something else (a new attachment replaced this one).
+      for (let at = start; at < end && !a.watcher.closed && this.attachments.get(a.watcher) === a; ) {
         const slice = await this.logs.read(this.id, { offset: at, length: Math.min(MAX_OUTPUT_CHUNK, end - at) });
         if (slice.data.length === 0) break; // the log is shorter than it was (pruned, disk trouble): nothing more to send
+        if (this.attachments.get(a.watcher) !== a) break;
         if (!a.watcher.output(this.id, at, slice.data)) await a.watcher.drained();
         at += slice.data.length;
       }
@@ -240,6 +298,7 @@ export function spawnLocalSession(runId: string, spec: SpawnSpec, secrets: strin
       events.push({ output: { offset, data } });
       return true;
     },
+    progress: () => undefined, // never asked for: this process takes every byte
     exit: (_session, exit) => events.push({ exit }),
     logError: (_session, message) => events.push({ logError: message }),
     drained: () => Promise.resolve(),

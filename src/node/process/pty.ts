@@ -72,6 +72,12 @@ const HANGUP_RETRY_MS = 50;
 const PTY_PAGE = 4095;
 /** Read ahead per turn at most: a chunk stays well below a frame (MAX_OUTPUT_CHUNK). */
 const READ_AHEAD_MAX = 64 * 1024;
+/**
+ * Output is read into slabs of this size, each turn's chunk after the last: one allocation per
+ * few turns instead of two buffers a turn (libuv's and the read-ahead's), which was most of the
+ * GC. Small enough that a slab per session costs little with a hundred agents.
+ */
+const SLAB_BYTES = 256 * 1024;
 /** How soon to retry a write the full pty input buffer refused. */
 const WRITE_RETRY_MS = 10;
 
@@ -195,6 +201,9 @@ class PtyRun implements RunProcess {
   private hangupRetry: NodeJS.Timeout | null = null;
   private pendingWrite: Buffer | null = null;
   private writeRetry: NodeJS.Timeout | null = null;
+  /** Where the next read lands: the free end of the current slab (chunks handed out are never reused). */
+  private slab = Buffer.allocUnsafe(SLAB_BYTES);
+  private slabUsed = 0;
 
   constructor(
     readonly pid: number,
@@ -205,12 +214,20 @@ class PtyRun implements RunProcess {
     this.pgid = pid;
     this.sid = pid;
     // allowHalfOpen keeps the fd open past libuv's end-of-stream, so the rest can still be read.
-    this.master = new ReadStream(fd, { allowHalfOpen: true });
-    this.master.on('data', (chunk: Buffer) => {
-      this.deliver(this.readMore(chunk));
-      // The read-ahead met EIO: everything was read and nobody holds the slave. Output is complete.
-      if (this.readAheadEnded) this.endOutput();
-    });
+    // onread: libuv reads into our slab (no buffer of its own per read), the read-ahead goes on
+    // right behind in the same space, and the chunk is handed out without a copy.
+    this.master = new ReadStream(fd, {
+      allowHalfOpen: true,
+      onread: {
+        buffer: () => this.nextReadSpace(),
+        // false stops libuv's reading: a pause() before its first read could not (it was not reading yet).
+        callback: (read: number, into: Uint8Array) => {
+          this.onRead(read, into);
+          return this.paused ? false : undefined;
+        },
+      },
+    } as ConstructorParameters<typeof ReadStream>[1]);
+    this.master.resume();
     this.master.on('end', () => {
       this.hungUp = true;
       this.drainAfterHangup();
@@ -262,20 +279,37 @@ class PtyRun implements RunProcess {
     this.settle();
   }
 
+  /** Room for the next read and its read-ahead: the rest of the slab, or a new one. */
+  private nextReadSpace(): Buffer {
+    if (SLAB_BYTES - this.slabUsed < READ_AHEAD_MAX) {
+      this.slab = Buffer.allocUnsafe(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    return this.slab.subarray(this.slabUsed, this.slabUsed + READ_AHEAD_MAX);
+  }
+
+  private onRead(read: number, into: Uint8Array): void {
+    const space = into as Buffer;
+    const total = this.readMore(space, read);
+    this.slabUsed += total;
+    this.deliver(space.subarray(0, total));
+    // The read-ahead met EIO: everything was read and nobody holds the slave. Output is complete.
+    if (this.readAheadEnded) this.endOutput();
+  }
+
   /**
    * A pty hands out at most a page per read and libuv reads once per event-loop turn, so a fast
    * agent costs a turn (and every step of the output path) per 4 KiB. What the kernel already
-   * holds behind a full page is read now, on the same non-blocking fd, into one chunk.
+   * holds behind a full page is read now, on the same non-blocking fd, right behind the first
+   * read in the same space. Returns the bytes now in `out`.
    */
-  private readMore(first: Buffer): Buffer {
-    if (first.length < PTY_PAGE || this.paused) return first;
-    // One buffer per turn, read into at increasing offsets: an allocation per read cost more than the reads.
-    const out = Buffer.allocUnsafe(READ_AHEAD_MAX);
-    let total = first.copy(out, 0);
-    while (total < READ_AHEAD_MAX) {
+  private readMore(out: Buffer, first: number): number {
+    if (first < PTY_PAGE || this.paused) return first;
+    let total = first;
+    while (total < out.length) {
       let read: number;
       try {
-        read = readSync(this.fd, out, total, READ_AHEAD_MAX - total, null);
+        read = readSync(this.fd, out, total, out.length - total, null);
       } catch (err) {
         // EAGAIN: nothing more yet. EIO: the end, said once what was read is delivered.
         if ((err as NodeJS.ErrnoException).code === 'EIO') this.readAheadEnded = true;
@@ -285,7 +319,7 @@ class PtyRun implements RunProcess {
       total += read;
       if (read < PTY_PAGE) break;
     }
-    return total === first.length ? first : out.subarray(0, total);
+    return total;
   }
 
   private deliver(chunk: Buffer): void {

@@ -19,6 +19,14 @@ export interface RunSession {
   onLogError(cb: (message: string) => void): void;
   /** Whoever held the pty is gone (the pty host died): the run's end is recovery's to judge. */
   onLost(cb: (reason: string) => void): void;
+  /**
+   * Only where the bytes cross to another process (the pty host): `from` null stops them, and
+   * onProgress then reports the log's size and last bytes instead; a number sends them again
+   * from that log offset (read back from the log first, so nothing is missed).
+   */
+  streamOutput?(from: number | null): void;
+  /** Output happened while the bytes are not sent: the log's size, and the bytes it ends with. */
+  onProgress?(cb: (bytes: number, tail: Buffer) => void): void;
   /** Types into the terminal. */
   write(data: string): void;
   resize(cols: number, rows: number): void;
@@ -28,10 +36,16 @@ export interface RunSession {
   acknowledge(): void;
 }
 
-export type SessionEvent = { output: { offset: number; data: Buffer } } | { exit: PtyExitInfo } | { logError: string } | { lost: string };
+export type SessionEvent =
+  | { output: { offset: number; data: Buffer } }
+  | { progress: { bytes: number; tail: Buffer } }
+  | { exit: PtyExitInfo }
+  | { logError: string }
+  | { lost: string };
 
 type Listeners = {
   output?: (offset: number, data: Buffer) => void;
+  progress?: (bytes: number, tail: Buffer) => void;
   exit?: (exit: PtyExitInfo) => void;
   logError?: (message: string) => void;
   lost?: (reason: string) => void;
@@ -41,7 +55,7 @@ type Listeners = {
  * Events that may arrive before their listener is set (a session's output starts before its
  * holder has wired it): kept and delivered in order once it is. Delivery stops at the first
  * event whose listener is missing, so an exit never overtakes the output before it. A log
- * error nobody listens for is dropped (the exit carries it too).
+ * error or progress nobody listens for is dropped (the exit carries them too).
  */
 export class SessionEvents {
   private readonly listeners: Listeners = {};
@@ -69,6 +83,9 @@ export class SessionEvents {
         if (!l.exit) return;
         this.early.shift();
         l.exit(item.exit);
+      } else if ('progress' in item) {
+        this.early.shift();
+        l.progress?.(item.progress.bytes, item.progress.tail);
       } else if ('logError' in item) {
         this.early.shift();
         l.logError?.(item.logError);
@@ -113,6 +130,9 @@ export abstract class SessionOfInfo {
   }
   onLost(cb: (reason: string) => void): void {
     this.events.on('lost', cb);
+  }
+  onProgress(cb: (bytes: number, tail: Buffer) => void): void {
+    this.events.on('progress', cb);
   }
 }
 
