@@ -101,10 +101,13 @@ async function wakeAgent(tx: Tx, agent: AgentRow, input: WakeInput, limits?: Pic
   return { wakeupId: run.wakeupId, status: 'queued' as const, runId: run.id, reason: null };
 }
 
-/** The agent's active run for this issue (or for no issue): a queued one first, it will read the new input anyway. */
-async function activeRunOf(tx: Tx, agentId: string, issueId: string | null): Promise<RunRow | undefined> {
+/**
+ * The agent's active run for this issue (or for no issue): a queued one first, it will read the
+ * new input anyway. Only what a wake needs of it: every wake reads this on its way to a start.
+ */
+async function activeRunOf(tx: Tx, agentId: string, issueId: string | null): Promise<Pick<RunRow, 'id' | 'status' | 'wakeupRequestId'> | undefined> {
   const [active] = await tx
-    .select()
+    .select({ id: heartbeatRuns.id, status: heartbeatRuns.status, wakeupRequestId: heartbeatRuns.wakeupRequestId })
     .from(heartbeatRuns)
     .where(
       and(
