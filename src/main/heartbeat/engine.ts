@@ -136,10 +136,10 @@ export class HeartbeatEngine {
   }
 
   async wake(agentId: string, input: WakeInput): Promise<WakeResultDto> {
-    const result = await recordWake(this.ctx.db, agentId, input, this.opts.limits);
+    const { result, agent } = await recordWake(this.ctx.db, agentId, input, this.opts.limits);
     if (result.runId && result.status === 'queued') {
       // run.created before the scheduler can tell of the run's start (a pooled server runs both at once).
-      await this.notifier.runsCreated([result.runId]);
+      await this.notifier.runsCreated([result.runId], [agent]);
       this.pump();
     }
     return result;
@@ -169,7 +169,7 @@ export class HeartbeatEngine {
     this.live.set(queued.id, live);
     let claim: Awaited<ReturnType<typeof claimRun>>;
     try {
-      claim = await claimRun(this.ctx.db, queued, this.owner, { tokenHash, logPath: this.logs.pathOf(queued.id) });
+      claim = await claimRun(this.ctx.db, queued, this.owner, { tokenHash, logPath: this.logs.pathOf(queued.id), exclusiveWriter: this.ctx.exclusiveWriter });
     } catch (err) {
       live.abandonClaim();
       throw err;

@@ -297,8 +297,8 @@ export class LiveRun {
     if (!marked) return false;
     this.run = marked.row;
     this.seq = marked.seq;
-    // The row is what the statement just wrote: no need to read it back.
-    await this.host.notifier.runsAndNeighbours([this.run], { fresh: true }).catch(logFailure('engine', `telling of the start of run ${this.run.id}`));
+    // The row is what the statement just wrote, its agent the one it runs: neither is read back.
+    await this.host.notifier.runsAndNeighbours([this.run], { fresh: true, agents: [this.agent] }).catch(logFailure('engine', `telling of the start of run ${this.run.id}`));
     return true;
   }
 

@@ -5,7 +5,7 @@ import { inArray } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
 import { agents, heartbeatRuns, issues } from '../db/schema';
 import { commentDto, runEventDto, type RunEventRow, type RunRow } from '../views/dto';
-import { agentDtos, issueDtos, loadRunDtos, runDtos } from '../views/lookup';
+import { agentDtos, issueDtos, loadRunDtos, runDtos, type RunAgent } from '../views/lookup';
 import type { EndResult } from './run-state';
 
 export class Notifier {
@@ -15,11 +15,11 @@ export class Notifier {
    * run.updated for each run (read back as committed, unless `fresh`: the rows are what was just
    * written), then issue.updated and agent.updated once for each issue and agent they touch.
    */
-  async runsAndNeighbours(runs: RunRow[], opts: { fresh?: boolean } = {}): Promise<void> {
+  async runsAndNeighbours(runs: RunRow[], opts: { fresh?: boolean; agents?: RunAgent[] } = {}): Promise<void> {
     const { db, events } = this.ctx;
     if (runs.length === 0) return;
     if (opts.fresh && events.listens('run.updated')) {
-      for (const dto of await runDtos(db, runs)) events.emit('run.updated', dto);
+      for (const dto of await runDtos(db, runs, opts.agents)) events.emit('run.updated', dto);
     } else if (events.listens('run.updated')) {
       const rows = new Map((await db.select().from(heartbeatRuns).where(inArray(heartbeatRuns.id, runs.map((r) => r.id)))).map((r) => [r.id, r]));
       const ordered = runs.map((r) => rows.get(r.id)).filter((r): r is RunRow => !!r);
@@ -47,10 +47,10 @@ export class Notifier {
     if (this.ctx.events.listens('run.event')) this.ctx.events.emit('run.event', { runId, events: rows.map(runEventDto) });
   }
 
-  /** run.created for runs just queued, in the order given. */
-  async runsCreated(ids: string[]): Promise<void> {
+  /** run.created for runs just queued, in the order given (`agents`: theirs, when the caller holds them). */
+  async runsCreated(ids: string[], agents?: RunAgent[]): Promise<void> {
     if (ids.length === 0 || !this.ctx.events.listens('run.created')) return;
-    for (const dto of await loadRunDtos(this.ctx.db, ids)) this.ctx.events.emit('run.created', dto);
+    for (const dto of await loadRunDtos(this.ctx.db, ids, agents)) this.ctx.events.emit('run.created', dto);
   }
 
   /** Runs ended (run-state.ts endRuns): the runs and their neighbours, the hand-back's comments, the follow-ups queued. */

@@ -61,24 +61,24 @@ const withoutMark = (code: RunErrorCode) => ({
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? []) as T[];
 
 /**
- * queued -> starting. Under the agent's lock, and only while the agent is not paused and has a
- * free slot (its maxConcurrentRuns, counted across every host): two hosts can never both start
- * the run, nor overfill an agent. The run token hash is recorded here so an agent calling back
- * at once is recognised. One statement after the lock: the run, its wakeup, and the session to
- * resume read back with it. The answer is the queued row with what was just written.
+ * queued -> starting. Under the agent's lock (or as the database's only writer), and only while
+ * the agent is not paused and has a free slot (its maxConcurrentRuns, counted across every
+ * host): two hosts can never both start the run, nor overfill an agent. The run token hash is
+ * recorded here so an agent calling back at once is recognised. One statement: the run, its
+ * wakeup, and the session to resume read back with it. The answer is the queued row with what
+ * was just written.
  */
 export async function claimRun(
   db: Db,
   run: RunRow,
   owner: RunOwner,
-  start: { tokenHash: string; logPath: string },
+  start: { tokenHash: string; logPath: string; exclusiveWriter?: boolean },
 ): Promise<{ row: RunRow; resumeSessionId: string | null } | null> {
   const now = new Date();
   const at = now.toISOString();
-  return db.transaction(async (tx) => {
-    await lockAgent(tx, run.agentId);
+  const claim = async (q: Q) => {
     const [claimed] = rowsOf<{ id: string; resume: string | null }>(
-      await tx.execute(sql`
+      await q.execute(sql`
         with claimed as (
           update heartbeat_runs
           set status = 'starting', host_id = ${owner.machineId}, host_instance_id = ${owner.hostInstanceId},
@@ -98,6 +98,15 @@ export async function claimRun(
     if (!claimed) return null;
     const row: RunRow = { ...run, status: 'starting', hostId: owner.machineId, hostInstanceId: owner.hostInstanceId, runTokenHash: start.tokenHash, logPath: start.logPath, updatedAt: now };
     return { row, resumeSessionId: claimed.resume ?? null };
+  };
+  // The only writer of its database (PGlite: one process, one connection) runs each statement
+  // alone, so the one statement is the whole claim: no other statement can count the agent's
+  // live runs between its check and its update. A shared server needs the agent's lock first,
+  // in a transaction (another host may be claiming for the same agent at the same moment).
+  if (start.exclusiveWriter) return claim(db);
+  return db.transaction(async (tx) => {
+    await lockAgent(tx, run.agentId);
+    return claim(tx);
   });
 }
 

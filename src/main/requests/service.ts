@@ -9,6 +9,7 @@ import { removeClaudeMcpConfig } from '../mcp/claude-config';
 import { findAgent, requireRun } from '../views/lookup';
 import type { ServiceContext } from '../context';
 import { answerRequest, expireDue, listRequests, listRules, loadRequest, openRequest, removeRule, requestDtos } from './store';
+import { createSharedScan, type SharedScan } from '../../node/process/shared-scan';
 
 const DEFAULT_WAIT_MS = 25_000;
 
@@ -22,6 +23,13 @@ export class Requests {
   private readonly waiters = new Map<string, Set<() => void>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
+  /**
+   * Sweeps shared among those who ask while one runs: 1,000 runs ended together (recovery after
+   * a crash) make two or three sweeps, not 1,000 (each is two statements on the database's one
+   * connection: 2,000 of them tripled that recovery's time). Each caller still gets a sweep that
+   * started after it asked, so a run that ends during a sweep is seen by the next one.
+   */
+  private readonly sharedSweep: SharedScan<number> = createSharedScan(() => this.sweepNow());
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -54,7 +62,11 @@ export class Requests {
   }
 
   /** Denies overdue requests and those of ended runs; wakes whoever waits on them. */
-  async sweep(): Promise<number> {
+  sweep(): Promise<number> {
+    return this.sharedSweep();
+  }
+
+  private async sweepNow(): Promise<number> {
     const expired = await expireDue(this.ctx.db);
     await this.settled(expired.map((r) => r.id), 'expired');
     return expired.length;

@@ -1,12 +1,12 @@
 // Resolving references (id, name, identifier) and loading DTOs with the names they show.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { AgentDto, IssueDto, RunDto } from '../../shared/contract';
 import type { AdapterType } from '../../shared/domain';
 import { notFound } from '../../shared/errors';
 import { agentRuntimeState, agents, heartbeatRuns, issues } from '../db/schema';
 import type { Q } from '../context';
 import { machineStates } from './machines';
-import { resolveAgentId, resolveIssueId, resolveRunId } from './resolve';
+import { resolveAgentId, resolveIssueId, resolveRunId, UUID_RE } from './resolve';
 import { agentDto, issueDto, runDto, type AgentRow, type IssueRow, type RunRow } from './dto';
 
 /** The row of a resolved id, or null when the reference named nothing. */
@@ -21,6 +21,16 @@ function found<Row>(row: Row | null, what: 'agent' | 'issue' | 'run', ref: strin
 }
 
 export async function findAgent(q: Q, workspaceId: string, ref: string): Promise<AgentRow | null> {
+  // Its name in the workspace or its full id, in one statement (every wake resolves its agent,
+  // so a statement here is one on the way to every run's start); the name wins, as in
+  // resolveAgentId. Only a prefix needs the resolver's own lookups.
+  const byId = UUID_RE.test(ref) ? ref.toLowerCase() : null;
+  const rows = await q
+    .select()
+    .from(agents)
+    .where(byId ? or(and(eq(agents.workspaceId, workspaceId), eq(agents.name, ref)), eq(agents.id, byId)) : and(eq(agents.workspaceId, workspaceId), eq(agents.name, ref)));
+  const named = rows.find((r) => r.workspaceId === workspaceId && r.name === ref) ?? rows[0];
+  if (named || byId) return named ?? null;
   return rowOf(await resolveAgentId(q, workspaceId, ref), (id) => q.select().from(agents).where(eq(agents.id, id)));
 }
 export const requireAgent = async (q: Q, workspaceId: string, ref: string): Promise<AgentRow> => found(await findAgent(q, workspaceId, ref), 'agent', ref);
@@ -35,14 +45,22 @@ export async function findRun(q: Q, ref: string): Promise<RunRow | null> {
 }
 export const requireRun = async (q: Q, ref: string): Promise<RunRow> => found(await findRun(q, ref), 'run', ref);
 
-/** Runs -> DTOs with their agent names and issue identifiers, in two small lookups. */
-export async function runDtos(q: Q, rows: RunRow[]): Promise<RunDto[]> {
+/** What a run's DTO shows of its agent. */
+export type RunAgent = Pick<AgentRow, 'id' | 'name' | 'machineId' | 'adapterType'>;
+
+/**
+ * Runs -> DTOs with their agent names and issue identifiers, in two small lookups. `known`:
+ * agents the caller holds already (a run starting or just queued), not looked up again.
+ */
+export async function runDtos(q: Q, rows: RunRow[], known: RunAgent[] = []): Promise<RunDto[]> {
   if (rows.length === 0) return [];
-  const agentIds = [...new Set(rows.map((r) => r.agentId))];
+  const agentRows = new Map<string, RunAgent>(known.map((a) => [a.id, a]));
+  const agentIds = [...new Set(rows.map((r) => r.agentId))].filter((id) => !agentRows.has(id));
   const issueIds = [...new Set(rows.map((r) => r.issueId).filter((x): x is string => !!x))];
-  const agentRows = new Map(
-    (await q.select({ id: agents.id, name: agents.name, machineId: agents.machineId, adapterType: agents.adapterType }).from(agents).where(inArray(agents.id, agentIds))).map((a) => [a.id, a]),
-  );
+  if (agentIds.length > 0) {
+    const found = await q.select({ id: agents.id, name: agents.name, machineId: agents.machineId, adapterType: agents.adapterType }).from(agents).where(inArray(agents.id, agentIds));
+    for (const a of found) agentRows.set(a.id, a);
+  }
   const idents = new Map(
     issueIds.length
       ? (await q.select({ id: issues.id, identifier: issues.identifier }).from(issues).where(inArray(issues.id, issueIds))).map((i) => [
@@ -57,10 +75,14 @@ export async function runDtos(q: Q, rows: RunRow[]): Promise<RunDto[]> {
 }
 
 /** The runs of these ids as DTOs, in the order given (ids no run has are left out). */
-export async function loadRunDtos(q: Q, ids: string[]): Promise<RunDto[]> {
+export async function loadRunDtos(q: Q, ids: string[], known: RunAgent[] = []): Promise<RunDto[]> {
   if (ids.length === 0) return [];
   const rows = new Map((await q.select().from(heartbeatRuns).where(inArray(heartbeatRuns.id, ids))).map((r) => [r.id, r]));
-  return runDtos(q, ids.map((id) => rows.get(id)).filter((r): r is RunRow => !!r));
+  return runDtos(
+    q,
+    ids.map((id) => rows.get(id)).filter((r): r is RunRow => !!r),
+    known,
+  );
 }
 
 export async function loadRunDto(q: Q, id: string): Promise<RunDto> {

@@ -58,6 +58,15 @@ const CASES: Case[] = [
     second: (db, read) => claimRun(db, read, OTHER, { tokenHash: 'other', logPath: '/logs/other.log' }),
   },
   {
+    // The database's only writer (PGlite) claims in one statement, without the agent's lock.
+    name: 'queued --claimRun (only writer)--> starting',
+    before: {},
+    step: (db, read) => claimRun(db, read, OWNER, { tokenHash: 'hash-alone', logPath: '/logs/run.log', exclusiveWriter: true }),
+    after: { status: 'starting', hostId: OWNER.machineId, hostInstanceId: OWNER.hostInstanceId, runTokenHash: 'hash-alone' },
+    moved: notNull,
+    second: (db, read) => claimRun(db, read, OTHER, { tokenHash: 'other-alone', logPath: '/logs/other.log', exclusiveWriter: true }),
+  },
+  {
     name: 'starting --markRunning--> running',
     before: { status: 'starting', hostId: OWNER.machineId, hostInstanceId: OWNER.hostInstanceId },
     step: (db, read) => markRunning(db, read, PROC),
@@ -195,6 +204,17 @@ describeEachStore('run-state transitions', (kind) => {
       expect(await rowOf(store.db, read.id)).toEqual(beforeSecond);
     });
   }
+
+  it('claims started together never overfill an agent, with the lock or as the only writer', async () => {
+    await store.db.update(agents).set({ runtimeConfig: { maxConcurrentRuns: 1 } }).where(eq(agents.id, agentId));
+    const reads = await Promise.all([runIn({}), runIn({}), runIn({}), runIn({})]);
+    const claims = await Promise.all(
+      reads.map((read, i) => claimRun(store.db, read, OWNER, { tokenHash: `hash-together-${i}`, logPath: `/logs/${i}.log`, exclusiveWriter: kind === 'pglite' && i % 2 === 0 })),
+    );
+    expect(claims.filter(notNull)).toHaveLength(1);
+    const starting = await store.db.select().from(heartbeatRuns).where(eq(heartbeatRuns.agentId, agentId));
+    expect(starting.filter((r) => r.status === 'starting')).toHaveLength(1);
+  });
 
   it('every transition and mark of the table has its case here', async () => {
     const { readFileSync } = await import('node:fs');

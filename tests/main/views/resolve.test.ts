@@ -35,4 +35,17 @@ describeEachStore('id resolution', (kind) => {
     const wake = await h.call('agents.wake', { agent: agent.id.slice(0, 8) });
     expect((await h.call('runs.get', { run: wake.runId!.slice(0, 5) })).id).toBe(wake.runId);
   });
+
+  it('an agent by name, full id (any case) or prefix; a name that is another agent\'s id names its own agent', async () => {
+    h = await startTestHost(kind);
+    const a = await h.call('agents.create', { name: 'alpha', adapterType: 'process', command: 'true' });
+    const b = await h.call('agents.create', { name: a.id, adapterType: 'process', command: 'true' });
+    expect((await h.call('agents.get', { agent: 'alpha' })).id).toBe(a.id);
+    expect((await h.call('agents.get', { agent: b.id.toUpperCase() })).id).toBe(b.id);
+    expect((await h.call('agents.get', { agent: b.id.slice(0, 8) })).id).toBe(b.id);
+    // Names are what people type: the name wins over the id it spells.
+    expect((await h.call('agents.get', { agent: a.id })).id).toBe(b.id);
+    await expect(h.call('agents.get', { agent: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(h.call('agents.get', { agent: 'nobody' })).rejects.toMatchObject({ code: 'not_found' });
+  });
 });
