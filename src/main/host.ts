@@ -360,20 +360,15 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       // After the gate opened: a due time missed while Vigil was down fires once now.
       await routinesTimer.arm().catch((err: Error) => events.emit('host.notice', { level: 'error', message: `routines: ${err.message}` }));
       team?.requests.serve({ ...runs.requestHandlers, 'agent.check': answerAgentCheck });
-      // The sweep is the net for what no event told this host (a run another writer left live, an
-      // issue stranded): armed even while idle; one pass a minute costs a few queries.
-      const sweepMs = opts.sweepIntervalMs ?? 60_000;
-      if (sweepMs > 0) {
-        timers.push(
-          setInterval(() => {
-            void (async () => {
-              await recovery.reapOrphanedRuns();
-              await recovery.reconcileStrandedAssignedIssues();
-              engine.pump();
-            })().catch(logFailure('recovery', 'the periodic sweep'));
-          }, sweepMs),
-        );
-      }
+      // The sweep is the net for what no event told this host (a run left live, an issue
+      // stranded): every minute while runs are active (always, in team mode: other writers), and
+      // while idle once a minute after a run, an issue or an agent changed, never on an idle
+      // host left alone (issue 26: nothing can change what it reads but this host's own writes).
+      busy.everyAndAfterChanges(opts.sweepIntervalMs ?? 60_000, 'recovery: the periodic sweep', async () => {
+        await recovery.reapOrphanedRuns();
+        await recovery.reconcileStrandedAssignedIssues();
+        engine.pump();
+      });
       busy.every(Math.min(5000, opts.detachedSilenceMs ?? 5000), 'recovery: watching detached runs', () => recovery.watchDetached());
       // The gate's safety net (a pump a missed event did not start): only while runs wait or run.
       busy.every(30_000, 'the safety pump', () => engine.pump());
