@@ -37,7 +37,8 @@ export class BusyTimers {
   constructor(
     private readonly db: Db,
     events: EventBus,
-    private readonly opts: { alwaysBusy: boolean },
+    /** onIdle: called once each time the host goes from busy to idle (the last active run ended). */
+    private readonly opts: { alwaysBusy: boolean; onIdle?: () => void },
   ) {
     this.unsubscribe = events.subscribe(
       (e) => {
@@ -126,6 +127,7 @@ export class BusyTimers {
         if (this.busy) this.stopOnce(t);
         else this.stop(t);
       }
+      if (!this.busy && !this.disposed) this.opts.onIdle?.();
     });
   }
 

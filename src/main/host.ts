@@ -59,6 +59,7 @@ import { reviewHandlers } from './services/review';
 import { SettingsStore, settingsHandlers } from './services/settings';
 import { AttentionWatcher } from './attention';
 import { BusyTimers } from './busy-timers';
+import { trimFreedMemory } from './memory-trim';
 import { logFailure } from './host-log';
 import { Requests } from './requests/service';
 import { runNotes } from './requests/run-notes';
@@ -255,7 +256,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
     const settings = new SettingsStore(dataDir);
     // Periodic checks run only while runs are active: an idle host arms no timer (issue 26).
-    busy = new BusyTimers(db, events, { alwaysBusy: team !== null });
+    // Going idle gives the C heap's free pages back (memory-trim.ts), as start-up's end does below.
+    busy = new BusyTimers(db, events, { alwaysBusy: team !== null, onIdle: () => void trimFreedMemory() });
     const attention = await AttentionWatcher.start(ctx, settings, { ...opts.attention, checkEveryMs: 0 });
     busy.every(opts.attention?.checkEveryMs ?? 5000, 'attention: checking runs for silence', () => attention.checkSilent());
     // Routines: each firing creates an issue assigned to the agent, which wakes it (src/main/routines).
@@ -387,6 +389,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         ),
       );
     }
+    // Start-up is over once its backup is: what it freed goes back to the system (memory-trim.ts).
+    void backingUp.then(() => setImmediate(() => trimFreedMemory()));
 
     let closing: Promise<ShutdownSummary> | null = null;
     const host: HostInternals = {
