@@ -59,6 +59,7 @@ import { reviewHandlers } from './services/review';
 import { SettingsStore, settingsHandlers } from './services/settings';
 import { AttentionWatcher } from './attention';
 import { BusyTimers } from './busy-timers';
+import { trimFreedMemory } from './memory-trim';
 import { logFailure } from './host-log';
 import { Requests } from './requests/service';
 import { runNotes } from './requests/run-notes';
@@ -255,7 +256,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
     const settings = new SettingsStore(dataDir);
     // Periodic checks run only while runs are active: an idle host arms no timer (issue 26).
-    busy = new BusyTimers(db, events, { alwaysBusy: team !== null });
+    // Going idle gives the C heap's free pages back (memory-trim.ts), as start-up's end does below.
+    busy = new BusyTimers(db, events, { alwaysBusy: team !== null, onIdle: () => void trimFreedMemory() });
     const attention = await AttentionWatcher.start(ctx, settings, { ...opts.attention, checkEveryMs: 0 });
     busy.every(opts.attention?.checkEveryMs ?? 5000, 'attention: checking runs for silence', () => attention.checkSilent());
     // Routines: each firing creates an issue assigned to the agent, which wakes it (src/main/routines).
@@ -360,20 +362,15 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       // After the gate opened: a due time missed while Vigil was down fires once now.
       await routinesTimer.arm().catch((err: Error) => events.emit('host.notice', { level: 'error', message: `routines: ${err.message}` }));
       team?.requests.serve({ ...runs.requestHandlers, 'agent.check': answerAgentCheck });
-      // The sweep is the net for what no event told this host (a run another writer left live, an
-      // issue stranded): armed even while idle; one pass a minute costs a few queries.
-      const sweepMs = opts.sweepIntervalMs ?? 60_000;
-      if (sweepMs > 0) {
-        timers.push(
-          setInterval(() => {
-            void (async () => {
-              await recovery.reapOrphanedRuns();
-              await recovery.reconcileStrandedAssignedIssues();
-              engine.pump();
-            })().catch(logFailure('recovery', 'the periodic sweep'));
-          }, sweepMs),
-        );
-      }
+      // The sweep is the net for what no event told this host (a run left live, an issue
+      // stranded): every minute while runs are active (always, in team mode: other writers), and
+      // while idle once a minute after a run, an issue or an agent changed, never on an idle
+      // host left alone (issue 26: nothing can change what it reads but this host's own writes).
+      busy.everyAndAfterChanges(opts.sweepIntervalMs ?? 60_000, 'recovery: the periodic sweep', async () => {
+        await recovery.reapOrphanedRuns();
+        await recovery.reconcileStrandedAssignedIssues();
+        engine.pump();
+      });
       busy.every(Math.min(5000, opts.detachedSilenceMs ?? 5000), 'recovery: watching detached runs', () => recovery.watchDetached());
       // The gate's safety net (a pump a missed event did not start): only while runs wait or run.
       busy.every(30_000, 'the safety pump', () => engine.pump());
@@ -392,6 +389,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         ),
       );
     }
+    // Start-up is over once its backup is: what it freed goes back to the system (memory-trim.ts).
+    void backingUp.then(() => setImmediate(() => trimFreedMemory()));
 
     let closing: Promise<ShutdownSummary> | null = null;
     const host: HostInternals = {

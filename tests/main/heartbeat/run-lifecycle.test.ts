@@ -125,6 +125,11 @@ describeEachStore('runs you can trust', (kind) => {
 
   it("the periodic sweep's retry of a lost run starts without any other wake", async () => {
     const h = await start({ sweepIntervalMs: 500 });
+    // The sweep is periodic while runs are active (issue 26: an idle PGlite host, the only
+    // writer, sweeps once after its own changes, never for a row written behind its back).
+    await h.call('agents.create', { name: 'steady', adapterType: 'process', command: 'sleep 60' });
+    await h.call('agents.wake', { agent: 'steady' });
+    await waitFor(() => h.host.busy.busy, 15_000, 'the host busy with the steady run');
     const agent = await h.call('agents.create', { name: 'lost', adapterType: 'process', command: 'true' });
     const issue = await h.call('issues.create', { title: 'lost work' });
     const runId = randomUUID();
