@@ -5,10 +5,7 @@
 // (docs/performance.md). Node has no binding for malloc_trim, so a 20-line N-API addon does it
 // (native/malloc-trim, built with native/peercred by scripts/build-native.mjs). Without the addon
 // (not Linux/glibc, or it did not build) nothing is trimmed and nothing else changes.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadNativeAddon } from '../node/native-addon';
 import { hostLog } from './host-log';
 
 interface MallocTrimAddon {
@@ -16,25 +13,17 @@ interface MallocTrimAddon {
   trim(): boolean;
 }
 
-const ADDON = join('native', 'malloc-trim', 'build', 'Release', 'malloc_trim.node');
 /** undefined: not looked for yet; null: not available here. */
 let addon: MallocTrimAddon | null | undefined = process.platform === 'linux' ? undefined : null;
 
-/** The addon, found by walking up from this module (src/main, out/main/chunks, app.asar.unpacked). */
 function mallocTrimAddon(): MallocTrimAddon | null {
-  if (addon !== undefined) return addon;
-  addon = null;
-  let dir = dirname(fileURLToPath(import.meta.url)).replace(/app\.asar(?!\.unpacked)/, 'app.asar.unpacked');
-  for (let up = 0; up < 6; up++, dir = dirname(dir)) {
-    const candidate = join(dir, ADDON);
-    if (!existsSync(candidate)) continue;
-    try {
-      const loaded = createRequire(import.meta.url)(candidate) as Partial<MallocTrimAddon>;
-      if (typeof loaded.trim === 'function') addon = loaded as MallocTrimAddon;
-    } catch (err) {
-      hostLog('warn', 'memory', `native/malloc-trim did not load (${(err as Error).message}): free C heap pages stay with the host`);
-    }
-    break;
+  if (addon === undefined) {
+    addon = loadNativeAddon<MallocTrimAddon>(
+      'malloc-trim',
+      'malloc_trim',
+      (e) => typeof e.trim === 'function',
+      (err) => hostLog('warn', 'memory', `native/malloc-trim did not load (${err.message}): free C heap pages stay with the host`),
+    );
   }
   return addon;
 }

@@ -8,10 +8,8 @@
 // accepted together sharing one `ss` run. Looked up once, when the connection is accepted, while
 // the client is certainly alive. Nothing is cached across connections: pids are reused.
 import { execFile } from 'node:child_process';
-import { existsSync, fstatSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fstatSync, readFileSync } from 'node:fs';
+import { loadNativeAddon } from '../../node/native-addon';
 import type { Socket } from 'node:net';
 
 /** What the lookup found: the peer's processes (pids), or that this system cannot tell. */
@@ -29,29 +27,12 @@ interface PeerCredAddon {
   peerPid(fd: number): number;
 }
 
-const ADDON = join('native', 'peercred', 'build', 'Release', 'peercred.node');
 /** undefined: not looked for yet; null: not available here (the `ss` fallback is used). */
 let addon: PeerCredAddon | null | undefined = process.platform === 'linux' ? undefined : null;
 
-/**
- * The addon, found by walking up from this module (src/main/transports in tests, out/main when
- * built, app.asar.unpacked in a packaged app), or null when it was not built.
- */
+/** The addon (src/node/native-addon.ts), or null when it was not built or does not load. */
 function peerCredAddon(): PeerCredAddon | null {
-  if (addon !== undefined) return addon;
-  addon = null;
-  let dir = dirname(fileURLToPath(import.meta.url)).replace(/app\.asar(?!\.unpacked)/, 'app.asar.unpacked');
-  for (let up = 0; up < 6; up++, dir = dirname(dir)) {
-    const candidate = join(dir, ADDON);
-    if (!existsSync(candidate)) continue;
-    try {
-      const loaded = createRequire(import.meta.url)(candidate) as Partial<PeerCredAddon>;
-      if (typeof loaded.peerPid === 'function') addon = loaded as PeerCredAddon;
-    } catch {
-      /* built for another platform or ABI: the fallback serves */
-    }
-    break;
-  }
+  if (addon === undefined) addon = loadNativeAddon<PeerCredAddon>('peercred', 'peercred', (e) => typeof e.peerPid === 'function');
   return addon;
 }
 
