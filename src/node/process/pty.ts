@@ -68,14 +68,21 @@ const DRAIN_QUIET_MS = 100;
 const DRAIN_CAP_MS = 2_000;
 /** How soon to look again when the slave was reopened after a hangup (rare). */
 const HANGUP_RETRY_MS = 50;
-/** A read this long filled the pty's page (4 KiB less one byte on Linux): more may wait behind it. */
-const PTY_PAGE = 4095;
-/** Read ahead per turn at most: a chunk stays well below a frame (MAX_OUTPUT_CHUNK). */
-const READ_AHEAD_MAX = 64 * 1024;
 /**
- * Output is read into slabs of this size, each turn's chunk after the last: one allocation per
- * few turns instead of two buffers a turn (libuv's and the read-ahead's), which was most of the
- * GC. Small enough that a slab per session costs little with a hundred agents.
+ * A pty hands out at most this much per read on Linux (its line discipline's page, 4 KiB less
+ * one byte), and libuv reads again in the same turn only when a read filled the whole buffer it
+ * was given (up to 32 reads). So each read is offered exactly this much: while the kernel holds
+ * more, libuv goes on reading, and the read that finds nothing ends the burst inside libuv
+ * (EAGAIN in C). The read-ahead this replaces called readSync after each full page, and most of
+ * those calls threw EAGAIN: about 5 us of JavaScript error per 4 KiB (docs/performance.md).
+ */
+const PTY_PAGE = 4095;
+/** A turn's reads are handed out as one chunk of at most this much: well below a frame (MAX_OUTPUT_CHUNK). */
+const CHUNK_MAX = 64 * 1024;
+/**
+ * Output is read into slabs of this size, each read right after the last, and a turn's reads
+ * are handed out as one view of the slab: one allocation per many turns, no copy. Small enough
+ * that a slab per session costs little with a hundred agents.
  */
 const SLAB_BYTES = 256 * 1024;
 /** How soon to retry a write the full pty input buffer refused. */
@@ -194,16 +201,17 @@ class PtyRun implements RunProcess {
   /** libuv saw the slave hang up; what the kernel still holds is read here (see drainAfterHangup). */
   private hungUp = false;
   private outputEnded = false;
-  private readAheadEnded = false;
   private paused = false;
   private quietTimer: NodeJS.Timeout | null = null;
   private capTimer: NodeJS.Timeout | null = null;
   private hangupRetry: NodeJS.Timeout | null = null;
   private pendingWrite: Buffer | null = null;
   private writeRetry: NodeJS.Timeout | null = null;
-  /** Where the next read lands: the free end of the current slab (chunks handed out are never reused). */
+  /** Where reads land: the current slab; [0, slabUsed) is handed out (never reused), [slabUsed, slabUsed + unsent) read and not yet. */
   private slab = Buffer.allocUnsafe(SLAB_BYTES);
   private slabUsed = 0;
+  private unsent = 0;
+  private flushQueued = false;
 
   constructor(
     readonly pid: number,
@@ -214,15 +222,15 @@ class PtyRun implements RunProcess {
     this.pgid = pid;
     this.sid = pid;
     // allowHalfOpen keeps the fd open past libuv's end-of-stream, so the rest can still be read.
-    // onread: libuv reads into our slab (no buffer of its own per read), the read-ahead goes on
-    // right behind in the same space, and the chunk is handed out without a copy.
+    // onread: libuv reads into our slab (no buffer of its own per read), a page at a time, each
+    // read right after the last; a turn's reads go out as one chunk, without a copy.
     this.master = new ReadStream(fd, {
       allowHalfOpen: true,
       onread: {
         buffer: () => this.nextReadSpace(),
         // false stops libuv's reading: a pause() before its first read could not (it was not reading yet).
-        callback: (read: number, into: Uint8Array) => {
-          this.onRead(read, into);
+        callback: (read: number) => {
+          this.onRead(read);
           return this.paused ? false : undefined;
         },
       },
@@ -279,47 +287,43 @@ class PtyRun implements RunProcess {
     this.settle();
   }
 
-  /** Room for the next read and its read-ahead: the rest of the slab, or a new one. */
+  /** Room for the next read: a page after what was read, in this slab or (handing out what it holds) a new one. */
   private nextReadSpace(): Buffer {
-    if (SLAB_BYTES - this.slabUsed < READ_AHEAD_MAX) {
+    if (this.unsent + PTY_PAGE > CHUNK_MAX) this.flush();
+    let at = this.slabUsed + this.unsent;
+    if (SLAB_BYTES - at < PTY_PAGE) {
+      this.flush();
       this.slab = Buffer.allocUnsafe(SLAB_BYTES);
       this.slabUsed = 0;
+      at = 0;
     }
-    return this.slab.subarray(this.slabUsed, this.slabUsed + READ_AHEAD_MAX);
-  }
-
-  private onRead(read: number, into: Uint8Array): void {
-    const space = into as Buffer;
-    const total = this.readMore(space, read);
-    this.slabUsed += total;
-    this.deliver(space.subarray(0, total));
-    // The read-ahead met EIO: everything was read and nobody holds the slave. Output is complete.
-    if (this.readAheadEnded) this.endOutput();
+    return this.slab.subarray(at, at + PTY_PAGE);
   }
 
   /**
-   * A pty hands out at most a page per read and libuv reads once per event-loop turn, so a fast
-   * agent costs a turn (and every step of the output path) per 4 KiB. What the kernel already
-   * holds behind a full page is read now, on the same non-blocking fd, right behind the first
-   * read in the same space. Returns the bytes now in `out`.
+   * A read landed behind the unsent ones. A short read ends libuv's burst: out it goes with them.
+   * A full page may have more behind it, read in this same turn; the turn's end sends them
+   * (setImmediate runs right after this poll phase), or the chunk's limit does (nextReadSpace).
    */
-  private readMore(out: Buffer, first: number): number {
-    if (first < PTY_PAGE || this.paused) return first;
-    let total = first;
-    while (total < out.length) {
-      let read: number;
-      try {
-        read = readSync(this.fd, out, total, out.length - total, null);
-      } catch (err) {
-        // EAGAIN: nothing more yet. EIO: the end, said once what was read is delivered.
-        if ((err as NodeJS.ErrnoException).code === 'EIO') this.readAheadEnded = true;
-        break;
-      }
-      if (read <= 0) break;
-      total += read;
-      if (read < PTY_PAGE) break;
+  private onRead(read: number): void {
+    this.unsent += read;
+    if (read < PTY_PAGE) return this.flush();
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => {
+        this.flushQueued = false;
+        this.flush();
+      });
     }
-    return total;
+  }
+
+  /** Hands out what was read and not yet sent, as one view of the slab. */
+  private flush(): void {
+    if (this.unsent === 0) return;
+    const chunk = this.slab.subarray(this.slabUsed, this.slabUsed + this.unsent);
+    this.slabUsed += this.unsent;
+    this.unsent = 0;
+    this.deliver(chunk);
   }
 
   private deliver(chunk: Buffer): void {
@@ -334,6 +338,7 @@ class PtyRun implements RunProcess {
    */
   private drainAfterHangup(): void {
     this.hangupRetry = null;
+    this.flush(); // what libuv read comes first
     while (!this.paused && !this.outputEnded && !this.reported) {
       const chunk = Buffer.allocUnsafe(64 * 1024);
       let read: number;
@@ -352,6 +357,7 @@ class PtyRun implements RunProcess {
 
   private endOutput(): void {
     if (this.outputEnded) return;
+    this.flush(); // what libuv read before the end
     this.outputEnded = true;
     this.settle();
   }
@@ -369,6 +375,7 @@ class PtyRun implements RunProcess {
 
   private report(exit: PtyExit): void {
     if (this.reported) return;
+    this.flush(); // every byte read goes out before the exit
     this.reported = exit;
     this.clearDrainTimers();
     if (this.hangupRetry) clearTimeout(this.hangupRetry);

@@ -127,6 +127,19 @@ describe('output delivery', () => {
     }
   });
 
+  it.runIf(process.platform === 'linux')('hands out what a turn read as one chunk: more than a page at a time from a fast writer, none above 64 KiB', async () => {
+    // A Linux pty gives at most 4095 bytes a read. Each read handed out alone (or libuv stopping
+    // after one read a turn) would make 2 MiB arrive in 500+ chunks of a page or less.
+    const r = janitor.spawnRun({ file: 'sh', args: rawCat(payloadPath), cwd: '/' });
+    const sizes: number[] = [];
+    r.run.onData((chunk) => sizes.push(chunk.length));
+    const { outputAtExit } = await r.exited;
+    expect(sha256(outputAtExit)).toBe(sha256(payload));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(64 * 1024);
+    expect(sizes.filter((n) => n > 4095).length).toBeGreaterThan(0);
+    expect(sizes.length).toBeLessThan(payload.length / 4095 / 2);
+  });
+
   it('pause stops reading: the child blocks; resume delivers everything, nothing lost', async () => {
     const dir = janitor.tempDir();
     const marker = join(dir, 'done');
