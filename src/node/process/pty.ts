@@ -73,8 +73,8 @@ const HANGUP_RETRY_MS = 50;
  * one byte), and libuv reads again in the same turn only when a read filled the whole buffer it
  * was given (up to 32 reads). So each read is offered exactly this much: while the kernel holds
  * more, libuv goes on reading, and the read that finds nothing ends the burst inside libuv
- * (EAGAIN in C). The read-ahead this replaces called readSync after each full page, and most of
- * those calls threw EAGAIN: about 5 us of JavaScript error per 4 KiB (docs/performance.md).
+ * (EAGAIN in C). The read-ahead this replaces read on with readSync until it threw EAGAIN: a
+ * JavaScript error (about 5 us) every turn (docs/performance.md).
  */
 const PTY_PAGE = 4095;
 /** A turn's reads are handed out as one chunk of at most this much: well below a frame (MAX_OUTPUT_CHUNK). */
