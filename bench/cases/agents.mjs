@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BENCH_DIR, descendants, freshDataDir, KiB, loadHost, log, metric, now, onCleanup, percentile, procMem, profiled, QUICK, round, runCase, runWatcher, startBenchHost } from '../lib/common.mjs';
 
-const AGENTS = QUICK ? 50 : 100;
+const AGENTS = 100;
 const RATE = (QUICK ? 128 : 256) * KiB;
 const SECONDS = QUICK ? 8 : 20;
 const TARGETS = { rssMB: 400, p99: 50, cliP90: 150 };
@@ -90,7 +90,7 @@ runCase('agents', async () => {
   const lost = results.reduce((n, e) => n + Math.max(0, logBytes - e.run.logBytes), 0);
   const cliP90 = percentile(cli, 90);
   log(`host peak RSS ${hostPeak.toFixed(0)} MB, pty host ${ptyPeak.toFixed(0)} MB; event loop p99 ${p99.toFixed(1)} ms (max ${(h.max / 1e6).toFixed(0)} ms); vigil run list p50 ${percentile(cli, 50)?.toFixed(0)} ms, p90 ${cliP90?.toFixed(0)} ms over ${cli.length} calls; ${short.length} run(s) not byte-exact`);
-  const what = `${AGENTS} agents${QUICK ? ' (quick: 50, not 100)' : ''} printing ${RATE / KiB} KiB/s each for ${SECONDS} s`;
+  const what = `${AGENTS} agents printing ${RATE / KiB} KiB/s each for ${SECONDS} s`;
   return {
     notes: [`agents: ${what}: host peak RSS ${round(hostPeak, 0)} MB, pty host ${round(ptyPeak, 0)} MB; event loop p99 ${round(p99, 1)} ms; vigil run list p90 ${round(cliP90, 0)} ms (p50 ${round(percentile(cli, 50), 0)} ms, ${cli.length} calls); ${short.length} run(s) not byte-exact, ${lost} bytes lost`],
     metrics: [

@@ -66,7 +66,9 @@ describe('pty host progress (protocol 2)', () => {
     const firstProgress = events.findIndex((e) => 'bytes' in e);
     expect(events.slice(firstProgress).every((e) => 'bytes' in e)).toBe(true);
     const streamedEarly = events.filter((e) => 'data' in e).reduce((n, e) => n + (e as { data: Buffer }).data.length, 0);
-    expect(streamedEarly).toBeLessThan(one);
+    // At most part 0: a pty host that reads a page burst a turn may send all of it before it
+    // reads the request (part 0 is printed at once, part 1 only after the request took effect).
+    expect(streamedEarly).toBeLessThanOrEqual(one);
 
     // A watcher arrives: the bytes again from an earlier offset (read back from the log), then live.
     const from = 1000;

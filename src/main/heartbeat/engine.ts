@@ -21,6 +21,7 @@ import type { Retrying } from './durable';
 import { retryUntilLanded } from './durable';
 import { Gate } from './gate';
 import { LiveRun, type LiveRunHost } from './live-run';
+import { ProgressSaver } from './progress-saver';
 import { RetentionTimers } from './log-retention';
 import { Notifier } from './notifier';
 import { buildRunCommand, parserOf, type CommandOptions } from './run-command';
@@ -70,6 +71,7 @@ export class HeartbeatEngine {
   private readonly notifier: Notifier;
   private readonly gate: Gate;
   private readonly retention: RetentionTimers;
+  private readonly progress: ProgressSaver;
   private readonly policy: RunEndPolicy;
   private readonly runHost: LiveRunHost;
   private closed = false;
@@ -87,6 +89,7 @@ export class HeartbeatEngine {
     this.notifier = new Notifier(ctx);
     this.gate = new Gate(ctx, { maxConcurrentRuns: opts.maxConcurrentRuns, safetyPumpMs: opts.safetyPumpMs, held: () => this.live.size, startRun: (run, agent) => this.startRun(run, agent) });
     this.retention = new RetentionTimers(ctx.db, logs, ctx.machineId, opts.logRetention);
+    this.progress = new ProgressSaver(ctx.db, (rows) => this.notifier.runsUpdated(rows));
     this.runHost = {
       ctx,
       retrying: this.retrying,
@@ -94,12 +97,14 @@ export class HeartbeatEngine {
       killGraceMs: opts.killGraceMs,
       limits: opts.limits ?? null,
       closing: () => this.closed,
+      progress: this.progress,
       end: (live, outcome) => this.endLive(live, outcome),
       forgetToken: (live) => {
         if (live.tokenHash && this.liveTokens.get(live.tokenHash) === live) this.liveTokens.delete(live.tokenHash);
       },
       release: (live, pump) => {
         this.runHost.forgetToken(live);
+        this.progress.delete(live);
         if (this.live.get(live.run.id) === live) this.live.delete(live.run.id);
         if (pump) this.pump();
       },
@@ -344,6 +349,8 @@ export class HeartbeatEngine {
 
   private async close(): Promise<void> {
     this.closed = true;
+    // Progress is no longer saved (the runs' ends record their last line and bytes).
+    this.progress.close();
     // Pending passes are dropped: the next start's first run ends prune those logs.
     this.retention.clear();
     await this.gate.close();

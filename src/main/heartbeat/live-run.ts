@@ -24,7 +24,8 @@ import { retryUntilLanded, type Retrying } from './durable';
 import type { Notifier } from './notifier';
 import type { LimitStop, RunLimitsHook } from '../budgets/run-limits';
 import { RunOutput, type RunExit, type RunSession, type RunOutputEnd } from './run-process';
-import { markRunning, recordEvents, recordProgress, recordSession, type RunOutcome } from './run-state';
+import type { ProgressSaver, ProgressSource } from './progress-saver';
+import { markRunning, recordEvents, recordSession, type RunOutcome, type RunProgress } from './run-state';
 
 export type Phase = 'claiming' | 'spawning' | 'running' | 'stopping' | 'ending' | 'lost';
 
@@ -64,6 +65,8 @@ export interface LiveRunHost {
   readonly limits: RunLimitsHook | null;
   /** Shutdown began: progress is no longer saved. */
   closing(): boolean;
+  /** Saves every live run's progress together, once a second (progress-saver.ts). */
+  readonly progress: Pick<ProgressSaver, 'add' | 'delete'>;
   /** Records the run's end, retried until durable (null: ended by someone else, or given up). */
   end(live: LiveRun, outcome: RunOutcome): Promise<RunRow | null>;
   /** Its token dies with its process: nothing may act for the run once it is being ended. */
@@ -89,7 +92,7 @@ export interface LiveRunSpec {
   seq?: number;
 }
 
-export class LiveRun {
+export class LiveRun implements ProgressSource {
   run: RunRow;
   readonly agent: AgentRow;
   readonly tokenHash: string | null;
@@ -213,7 +216,7 @@ export class LiveRun {
       this.to('lost');
       this.output?.release();
       this.host.forgetToken(this);
-      for (const t of this.timers) clearTimeout(t);
+      this.disarm();
       // Out of the live map, the run is an orphan of this host: recovery judges it by its process.
       this.release(Promise.resolve());
       this.host.lost(this);
@@ -280,7 +283,7 @@ export class LiveRun {
 
   /** Leaves the run to the next host (a planned restart): timers off, what was parsed stored. */
   async leave(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
+    this.disarm();
     await this.eventFlush;
   }
 
@@ -312,7 +315,7 @@ export class LiveRun {
         }, Math.max(0, timeoutSec * 1000 - elapsedMs)),
       );
     }
-    this.timers.push(setInterval(() => void this.saveProgress(), 1000));
+    this.host.progress.add(this);
   }
 
   /** Events for the run's record that did not come from its output (requests, typing): numbered with its own. */
@@ -351,27 +354,32 @@ export class LiveRun {
     }
   }
 
-  /** Persists the last output line and byte count once a second while output flows. */
-  private async saveProgress(): Promise<void> {
+  /** The last output line and byte count to persist (the saver asks once a second), when the line changed. */
+  async progressToSave(): Promise<RunProgress | null> {
     const output = this.output;
-    if (!output || this.host.closing()) return;
+    if (!output || this.host.closing()) return null;
     const line = output.lastOutputLine;
-    if (line === this.lastLineSaved) return;
+    if (line === this.lastLineSaved) return null;
+    // Progress is shown, not kept: a failed save is tried again with the next line.
     this.lastLineSaved = line;
-    if (!(await this.started)) return;
+    if (!(await this.started)) return null;
     // The byte count is also where a host taking the run back starts parsing for new events:
     // recorded only once the events of those bytes are stored.
     const through = output.logBytes;
     await this.eventFlush;
-    // Progress is shown, not kept: a failed save is tried again with the next line.
-    const row = await recordProgress(this.host.ctx.db, this.run.id, line, through).catch(() => null);
-    if (row) await this.host.notifier.runUpdated(row);
+    return { runId: this.run.id, line, through };
+  }
+
+  /** Its timers off and its progress no longer saved. */
+  private disarm(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.host.progress.delete(this);
   }
 
   /** The process exited: its output finished, descendants stopped, the end recorded with its outcome. */
   private async finalize(exit: RunExit, unreported = false): Promise<void> {
     this.to('ending');
-    for (const t of this.timers) clearTimeout(t);
+    this.disarm();
     // The log could not be written while no host listened: the run failed for it.
     if (!this.stopReason && exit.logError) {
       this.stopReason = 'log_write_failed';

@@ -36,10 +36,10 @@ export class Notifier {
   }
 
   /** One run changed on its own (progress, a mark): run.updated only. */
-  async runUpdated(row: RunRow): Promise<void> {
-    if (!this.ctx.events.listens('run.updated')) return;
-    const [dto] = await runDtos(this.ctx.db, [row]);
-    this.ctx.events.emit('run.updated', dto);
+  /** run.updated for each of these rows, their agents read once. */
+  async runsUpdated(rows: RunRow[]): Promise<void> {
+    if (rows.length === 0 || !this.ctx.events.listens('run.updated')) return;
+    for (const dto of await runDtos(this.ctx.db, rows)) this.ctx.events.emit('run.updated', dto);
   }
 
   /** The transcript grows from these, pushed: no client polls for events. */

@@ -379,17 +379,27 @@ export async function clearHostOffline(db: Db, runIds: string[]): Promise<RunRow
 
 // ------------------------------------------------------------------ data on a live run
 
+/** One running run's progress: its last output line, and the log bytes whose events are stored. */
+export interface RunProgress {
+  runId: string;
+  line: string | null;
+  through: number;
+}
+
 /**
  * The last output line and the log bytes handled (where a host taking the run back parses on
- * from: only once the events of those bytes are stored). Running runs only; null otherwise.
+ * from: only once the events of those bytes are stored), of many runs in one statement. Running
+ * runs only: the rows of those written (a run that ended meanwhile is left as its end wrote it).
  */
-export async function recordProgress(db: Db, runId: string, lastOutputLine: string | null, through: number): Promise<RunRow | null> {
-  const [row] = await db
+export async function recordProgress(db: Db, progress: RunProgress[]): Promise<RunRow[]> {
+  if (progress.length === 0) return [];
+  const values = progress.map((p) => ({ id: p.runId, line: p.line, through: p.through }));
+  return db
     .update(heartbeatRuns)
-    .set({ lastOutputLine, logBytes: sql`greatest(${heartbeatRuns.logBytes}, ${through})`, updatedAt: new Date() })
-    .where(and(eq(heartbeatRuns.id, runId), eq(heartbeatRuns.status, 'running')))
-    .returning();
-  return row ?? null;
+    .set({ lastOutputLine: sql`v.line`, logBytes: sql`greatest(${heartbeatRuns.logBytes}, v.through)`, updatedAt: new Date() })
+    .from(sql`jsonb_to_recordset(${jsonbParam(values)}::jsonb) as v(id text, line text, through bigint)`)
+    .where(and(sql`${heartbeatRuns.id} = v.id`, eq(heartbeatRuns.status, 'running')))
+    .returning(getTableColumns(heartbeatRuns));
 }
 
 /**

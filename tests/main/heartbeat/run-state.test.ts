@@ -139,12 +139,12 @@ const CASES: Case[] = [
   {
     name: 'running --recordProgress--> last line and bytes',
     before: { status: 'running' },
-    step: (db, read) => recordProgress(db, read.id, 'compiling', 1234),
+    step: async (db, read) => (await recordProgress(db, [{ runId: read.id, line: 'compiling', through: 1234 }]))[0] ?? null,
     after: { status: 'running', lastOutputLine: 'compiling', logBytes: 1234 },
     moved: notNull,
     // Progress that arrives after the end does not rewrite it.
     between: (db, read) => endRuns(db, [{ run: read, outcome: { ...END, lastOutputLine: 'done', logBytes: 2000 } }]),
-    second: (db, read) => recordProgress(db, read.id, 'late', 1500),
+    second: async (db, read) => (await recordProgress(db, [{ runId: read.id, line: 'late', through: 1500 }]))[0] ?? null,
   },
   {
     name: 'live --addPendingInput--> input kept for the follow-up',
