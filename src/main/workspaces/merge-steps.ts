@@ -182,6 +182,8 @@ export async function tipOf(repo: string, branch: string): Promise<string | null
 export async function moveBaseBranch(m: JournaledMerge): Promise<void> {
   const { repo, baseBranch, oldTip, target, branch } = m.j;
   const ref = `refs/heads/${baseBranch}`;
-  const { commonDir } = await gitDirsOf(repo);
-  await m.git(repo, ['update-ref', '-m', `vigil: merge ${branch}`, ref, target!, oldTip!], refLocks(commonDir, ref));
+  const { gitDir, commonDir } = await gitDirsOf(repo);
+  // When the checkout's HEAD points at the branch, git locks HEAD too (it writes HEAD's reflog):
+  // a git killed then leaves HEAD.lock, and every git command in the user's checkout refuses.
+  await m.git(repo, ['update-ref', '-m', `vigil: merge ${branch}`, ref, target!, oldTip!], [...refLocks(commonDir, ref), join(gitDir, 'HEAD.lock')]);
 }
