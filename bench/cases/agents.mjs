@@ -1,4 +1,4 @@
-// agents_100: 100 agents printing at once (quick: 50) under the real host, in-process as shipped
+// agents_100: 100 agents printing at once (quick mode too: it prints less, for less long) under the real host, in-process as shipped
 // (agents in the pty host), with its control socket open: every log byte-exact, the host
 // process's peak RSS, the host's event-loop p99 while they print, and `vigil run list` (a
 // whole CLI process, bin/vigil, as agents and people call it) p90 while they run.
