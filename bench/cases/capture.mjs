@@ -100,13 +100,13 @@ runCase('capture', async () => {
     const path = join(dataDir, 'logs', `${runId}.log`);
     const bytes = statSync(path).size;
     const verified = (await sha256File(path)) === sha && end.run.logSha256 === sha && end.run.status === 'succeeded';
-    const r = { ms, bytes, lost: N - bytes, verified, status: end.run.status, cpuMs: cpu.hostMs + cpu.helpersMs, hostCpuMs: cpu.hostMs, helperCpuMs: cpu.helpersMs, helpers: cpu.helpers, streamMBs: (N / (outLast - outFirst)) / 1000, before: outFirst - t0, after: end.t - outLast };
+    const r = { ms, bytes, lost: N - bytes, verified, status: end.run.status, cpuMs: cpu.hostMs + cpu.helpersMs, hostCpuMs: cpu.hostMs, helperCpuMs: cpu.helpersMs, samplerCpuMs: cpu.samplerMs, helpers: cpu.helpers, streamMBs: (N / (outLast - outFirst)) / 1000, before: outFirst - t0, after: end.t - outLast };
     if (viewer) {
       log(`rep ${rep} vigil, watched live: ${(bytes / ms / 1000).toFixed(1)} MB/s (${ms.toFixed(0)} ms; first output after ${r.before.toFixed(0)} ms, log closed ${r.after.toFixed(0)} ms after the last; ${verified ? 'sha256 verified' : 'NOT VERIFIED'})`);
       watched.push(r);
       return;
     }
-    log(`rep ${rep} vigil: ${(bytes / ms / 1000).toFixed(1)} MB/s (${ms.toFixed(0)} ms, ${(r.cpuMs / (bytes / MB)).toFixed(1)} CPU ms/MB; ${verified ? 'sha256 verified' : 'NOT VERIFIED'})`);
+    log(`rep ${rep} vigil: ${(bytes / ms / 1000).toFixed(1)} MB/s (${ms.toFixed(0)} ms, ${(r.cpuMs / (bytes / MB)).toFixed(1)} CPU ms/MB, the bench's /proc sampler's ${r.samplerCpuMs.toFixed(1)} ms in this process not counted; ${verified ? 'sha256 verified' : 'NOT VERIFIED'})`);
     vigil.push(r);
   };
   const runBare = async (rep) => {

@@ -488,23 +488,30 @@ export function descendants(rootPid) {
  */
 export async function vigilCpu(fn, { isAgent = () => false, everyMs = 20 } = {}) {
   const seen = new Map(); // pid -> { pgrp, ppid, firstMs (0 if born during fn), lastMs }
+  // The sampler runs in this process, which is also the host's: its own CPU is not the host's.
+  let samplerUs = 0;
   const sample = (initial) => {
+    const before = process.cpuUsage();
     for (const p of descendants(process.pid)) {
       const s = seen.get(p.pid);
       if (s) s.lastMs = p.cpuMs;
       else seen.set(p.pid, { pid: p.pid, pgrp: p.pgrp, ppid: p.ppid, firstMs: initial ? p.cpuMs : 0, lastMs: p.cpuMs });
     }
+    const spent = process.cpuUsage(before);
+    samplerUs += spent.user + spent.system;
   };
   sample(true);
   const timer = setInterval(() => sample(false), everyMs);
   const cpu0 = process.cpuUsage();
+  samplerUs = 0;
   try {
     const value = await fn();
     const self = process.cpuUsage(cpu0);
+    const samplerMs = samplerUs / 1000;
     sample(false);
     const helpers = [...seen.values()].filter((p) => !isAgent(p));
     const helpersMs = helpers.reduce((n, p) => n + p.lastMs - p.firstMs, 0);
-    return { value, hostMs: (self.user + self.system) / 1000, helpersMs, helpers: helpers.length };
+    return { value, hostMs: (self.user + self.system) / 1000 - samplerMs, samplerMs, helpersMs, helpers: helpers.length };
   } finally {
     clearInterval(timer);
   }
