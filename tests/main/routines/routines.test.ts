@@ -18,7 +18,10 @@ function fakeClock(start: string) {
   return { now: () => new Date(at), set: (iso: string) => (at = new Date(iso).getTime()) };
 }
 
-// Monday 7 December 2026; 09:00 in Paris is 08:00 UTC.
+// Monday 7 December 2099; 09:00 in Paris is 08:00 UTC. Far ahead of the real clock on purpose:
+// the test host runs its own routine timer on the real clock (re-armed when agents change), and a
+// due time already past in real time was its to fire, racing the schedulers under test (these
+// dates were 7 December 2026, and on that day a run saw none of them fire).
 const WEEKDAYS_9 = { cron: '0 9 * * 1-5', timezone: 'Europe/Paris' };
 
 describeEachStore('routines', (kind) => {
@@ -47,12 +50,12 @@ describeEachStore('routines', (kind) => {
   };
 
   it('a due time fires once, with an issue assigned to the agent; the next due time is the next weekday', async () => {
-    const clock = fakeClock('2026-12-07T07:00:00Z');
+    const clock = fakeClock('2099-12-07T07:00:00Z');
     const { h, routine, scheduler, woken, issuesMade } = await setup(clock);
-    expect(routine.nextDueAt).toBe('2026-12-07T08:00:00.000Z');
+    expect(routine.nextDueAt).toBe('2099-12-07T08:00:00.000Z');
     const s = scheduler();
     expect(await s.arm()).toEqual([]);
-    clock.set('2026-12-07T08:00:01Z');
+    clock.set('2099-12-07T08:00:01Z');
     expect((await s.fireDue()).length).toBe(1);
     expect((await s.fireDue()).length).toBe(0);
     expect((await s.arm()).length).toBe(0);
@@ -62,36 +65,36 @@ describeEachStore('routines', (kind) => {
     expect([made[0].assigneeAgentId, made[0].body, made[0].status]).toEqual([agent.id, 'Look at the new ones', 'todo']);
     expect(woken).toEqual([made[0].id]);
     const [after] = await h.host.ctx.db.select().from(routines).where(eq(routines.id, routine.id));
-    expect(after.nextDueAt?.toISOString()).toBe('2026-12-08T08:00:00.000Z');
+    expect(after.nextDueAt?.toISOString()).toBe('2099-12-08T08:00:00.000Z');
   });
 
   it('a host down across two due times fires once at start, and the clock jumping back and forth fires at most once', async () => {
-    const clock = fakeClock('2026-12-07T07:00:00Z');
+    const clock = fakeClock('2099-12-07T07:00:00Z');
     const { routine, scheduler, issuesMade, h } = await setup(clock);
     // Down from Monday 07:00 to Tuesday 10:00: Monday's and Tuesday's 09:00 were missed.
-    clock.set('2026-12-08T09:00:00Z');
+    clock.set('2099-12-08T09:00:00Z');
     expect((await scheduler().arm()).length).toBe(1);
     expect(await issuesMade()).toHaveLength(1);
     const [after] = await h.host.ctx.db.select().from(routines).where(eq(routines.id, routine.id));
-    expect(after.nextDueAt?.toISOString()).toBe('2026-12-09T08:00:00.000Z');
+    expect(after.nextDueAt?.toISOString()).toBe('2099-12-09T08:00:00.000Z');
     // Clock set back an hour, then forward again (a laptop's suspend/resume, NTP): nothing more.
     const again = scheduler();
-    clock.set('2026-12-08T08:00:00Z');
+    clock.set('2099-12-08T08:00:00Z');
     expect((await again.fireDue()).length).toBe(0);
-    clock.set('2026-12-08T09:30:00Z');
+    clock.set('2099-12-08T09:30:00Z');
     expect((await again.fireDue()).length).toBe(0);
     expect(await issuesMade()).toHaveLength(1);
   });
 
   it('pause stops firing; resume computes the next due time from now (no backlog); bad cron and zones are refused in words', async () => {
-    const clock = fakeClock('2026-12-07T07:00:00Z');
+    const clock = fakeClock('2099-12-07T07:00:00Z');
     const { routine, handlers, scheduler, issuesMade } = await setup(clock);
     const paused = await handlers['routines.pause']({ routine: routine.id });
     expect([paused.enabled, paused.nextDueAt]).toEqual([false, null]);
-    clock.set('2026-12-09T12:00:00Z');
+    clock.set('2099-12-09T12:00:00Z');
     expect((await scheduler().arm()).length).toBe(0);
     const resumed = await handlers['routines.resume']({ routine: routine.id });
-    expect(resumed.nextDueAt).toBe('2026-12-10T08:00:00.000Z');
+    expect(resumed.nextDueAt).toBe('2099-12-10T08:00:00.000Z');
     expect(await issuesMade()).toHaveLength(0);
     await expect(handlers['routines.create']({ agent: 'triage', title: 'x', cron: 'every day', timezone: 'UTC' })).rejects.toThrow(/cron/);
     await expect(handlers['routines.create']({ agent: 'triage', title: 'x', cron: '0 9 * * *', timezone: 'Mars/Olympus' })).rejects.toThrow(/unknown time zone "Mars\/Olympus"/);
@@ -111,7 +114,7 @@ pgDescribe('routines on one PostgreSQL shared by two hosts', () => {
   });
 
   it('fire once between them', async () => {
-    const clock = fakeClock('2026-12-07T07:00:00Z');
+    const clock = fakeClock('2099-12-07T07:00:00Z');
     const h = (t = await startTestHost('postgres', { startScheduler: false }));
     await h.call('agents.create', { name: 'triage', adapterType: 'process', command: 'true' });
     // Adopted by whichever host starts first: both consider it theirs, the database decides.
@@ -122,7 +125,7 @@ pgDescribe('routines on one PostgreSQL shared by two hosts', () => {
     const fired: string[] = [];
     const a = new RoutineScheduler(h.host.ctx, { now: clock.now, onFired: async (f) => void fired.push(`a:${f.issueId}`) });
     const b = new RoutineScheduler(ctx2, { now: clock.now, onFired: async (f) => void fired.push(`b:${f.issueId}`) });
-    clock.set('2026-12-07T08:00:05Z');
+    clock.set('2099-12-07T08:00:05Z');
     for (let round = 0; round < 5; round++) await Promise.all([a.fireDue(), b.fireDue(), a.fireDue(), b.fireDue()]);
     a.stop();
     b.stop();

@@ -76,8 +76,10 @@ describe.runIf(linux)('the peer of a control-socket connection (Linux)', () => {
       const heir = `
         const s = new (require('node:net').Socket)({ fd: 3, readable: true, writable: true });
         let buf = '';
-        s.on('data', (d) => { buf += d; if (buf.includes('\\n')) { require('node:fs').writeFileSync(process.argv[1], buf.split('\\n')[0]); process.exit(0); } });
-        s.on('close', () => { require('node:fs').writeFileSync(process.argv[1], buf || '{"closed":true}'); process.exit(0); });
+        // Written whole, then renamed: the test reads the file as soon as it exists.
+        const answer = (text) => { require('node:fs').writeFileSync(process.argv[1] + '.tmp', text); require('node:fs').renameSync(process.argv[1] + '.tmp', process.argv[1]); process.exit(0); };
+        s.on('data', (d) => { buf += d; if (buf.includes('\\n')) answer(buf.split('\\n')[0]); });
+        s.on('close', () => answer(buf || '{"closed":true}'));
         s.write(JSON.stringify({ id: 1, method: 'agents.list', params: {} }) + '\\n');`;
       const runProcess = `
         const c = require('node:net').createConnection(process.argv[1]);
