@@ -85,7 +85,10 @@ function Hunk({
   remarks: LineCommentDto[];
   commenting?: LineCommenting;
 }) {
-  const [open, setOpen] = useState<number | null>(null);
+  // Each opening is its own object: a form that finishes saving after the person opened another
+  // line closes only its own opening, never the newer form (and what was typed in it).
+  const [open, setOpen] = useState<{ line: number } | null>(null);
+  const close = (opening: { line: number }) => setOpen((now) => (now === opening ? null : now));
   return (
     <>
       <tr className="ws-hunk">
@@ -101,7 +104,7 @@ function Hunk({
               <td className="ws-no">{l.oldNo ?? ''}</td>
               <td className="ws-no">
                 {commenting && l.newNo !== null && l.kind !== 'del' ? (
-                  <button type="button" className="ws-no-btn" title={`Comment on ${path}:${l.newNo}`} aria-label={`Comment on ${path} line ${l.newNo}`} onClick={() => setOpen(l.newNo)}>
+                  <button type="button" className="ws-no-btn" title={`Comment on ${path}:${l.newNo}`} aria-label={`Comment on ${path} line ${l.newNo}`} onClick={() => setOpen({ line: l.newNo! })}>
                     {l.newNo}
                   </button>
                 ) : (
@@ -118,10 +121,10 @@ function Hunk({
                 </td>
               </tr>
             ))}
-            {commenting && open !== null && open === l.newNo && l.kind !== 'del' && (
+            {commenting && open !== null && open.line === l.newNo && l.kind !== 'del' && (
               <tr className="ws-remark-row">
                 <td colSpan={3}>
-                  <RemarkForm path={path} line={open} add={commenting.add} onDone={() => setOpen(null)} />
+                  <RemarkForm path={path} line={open.line} add={commenting.add} onDone={() => close(open)} />
                 </td>
               </tr>
             )}
